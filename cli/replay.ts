@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { loadConfigFile } from '../shared/config/load.ts';
+import { configPath } from '../shared/config/runtime.ts';
+import { readServerlessRules } from '../shared/eventbridge/serverless.ts';
+import { envSecretName } from '../shared/notify/deliver.ts';
+import { createEmailSender } from '../shared/notify/email.ts';
+import { createPagerDutySender } from '../shared/notify/pagerduty.ts';
+import { createSlackSender } from '../shared/notify/slack.ts';
+import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
+import { createReplayer, type ReplayResult } from '../shared/replay/replay.ts';
+import { formatResult } from './format.ts';
+import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+
+export async function replayCommand(argv: string[], io: CliIo): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (err) {
+    io.stderr(`replay: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_USAGE;
+  }
+  const paths = args.positionals;
+  if (paths.length === 0) {
+    io.stderr('replay: give at least one file or folder, e.g. cloud-alerts replay events\n');
+    return EXIT_USAGE;
+  }
+  const stage = args.values.stage ?? io.env.STAGE ?? 'dev';
+  const serverlessFile = args.values.serverless ?? 'serverless.yml';
+  if (!existsSync(serverlessFile)) {
+    io.stderr(`replay: ${serverlessFile} not found (run from the project folder or pass --serverless)\n`);
+    return EXIT_USAGE;
+  }
+  let replay: ReturnType<typeof createReplayer>;
+  try {
+    const config = loadConfigFile(args.values.config ?? configPath(io.env), { stage });
+    const rules = readServerlessRules(serverlessFile, { stage });
+    const send = args.values.send
+      ? {
+          slack: createSlackSender(),
+          pagerduty: createPagerDutySender(),
+          email: createEmailSender({ sns: new SNSClient({}) }),
+        }
+      : undefined;
+    replay = createReplayer({
+      rules,
+      config,
+      ...(send ? { send, secret: (r) => io.env[envSecretName(r.name)] } : {}),
+      ...(io.env.ALERTS_TOPIC_ARN ? { stackTopicArn: () => io.env.ALERTS_TOPIC_ARN ?? '' } : {}),
+    });
+  } catch (err) {
+    io.stderr(`replay: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_USAGE;
+  }
+
+  let exit = EXIT_OK;
+  const counts = { events: 0, alerts: 0, notifications: 0, errors: 0 };
+  for (const path of paths) {
+    let files: string[];
+    try {
+      files = listFiles(path);
+    } catch (err) {
+      if (!(err instanceof UnreadablePathError)) throw err;
+      io.stderr(`replay: ${err.message}\n`);
+      exit = EXIT_USAGE;
+      continue;
+    }
+    for (const file of files) {
+      for (const input of inputsFromFile(file)) {
+        const result: ReplayResult = input.error
+          ? {
+              source: input.source,
+              id: null,
+              detailType: null,
+              matchedRules: [],
+              alerts: [],
+              notifications: [],
+              error: input.error,
+            }
+          : await replay(input.source, input.event);
+        counts.events++;
+        counts.alerts += result.alerts.length;
+        counts.notifications += result.notifications.length;
+        if (result.error) counts.errors++;
+        io.stdout(
+          args.values.json ? `${JSON.stringify(result)}\n` : formatResult(result, { color: io.isTTY }),
+        );
+      }
+    }
+  }
+  if (!args.values.json) {
+    const mode = args.values.send ? 'sent' : 'dry-run: nothing sent; --send delivers';
+    io.stdout(
+      `${counts.events} event(s), ${counts.alerts} alert(s), ${counts.notifications} notification(s), ${counts.errors} error(s) (${mode})\n`,
+    );
+  }
+  return exit;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      send: { type: 'boolean', default: false },
+      config: { type: 'string' },
+      stage: { type: 'string' },
+      serverless: { type: 'string' },
+    },
+  });
+}

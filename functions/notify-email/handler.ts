@@ -1,0 +1,11 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { notifierHandler } from '../../shared/aws/notifier.ts';
+import { loadRuntimeConfig, requireEnv } from '../../shared/config/runtime.ts';
+import { createEmailSender } from '../../shared/notify/email.ts';
+
+export const handler = notifierHandler(
+  'email',
+  loadRuntimeConfig(),
+  { email: createEmailSender({ sns: new SNSClient({}) }) },
+  requireEnv('ALERTS_TOPIC_ARN'),
+);

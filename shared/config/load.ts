@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type Config, ConfigSchema, type Route } from './schema.ts';
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** Replaces `${stage}` in the file, so one file serves every stage. */
+  stage: string;
+  /** Shown in error messages. */
+  source?: string;
+}
+
+type Path = ReadonlyArray<PropertyKey>;
+
+/** Written literally in the YAML; not a JavaScript template. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder is the literal text ${stage}
+const STAGE_PLACEHOLDER = '${stage}';
+
+function locate(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: Path): string {
+  // Walk up until a node exists: a missing field is reported at its parent.
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(
+      path.slice(0, n).map((p) => (typeof p === 'symbol' ? String(p) : p)),
+      true,
+    );
+    if (node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)) {
+      const start = node.range[0];
+      if (typeof start === 'number') {
+        const { line, col } = lines.linePos(start);
+        return `${line}:${col}`;
+      }
+    }
+  }
+  return '1:1';
+}
+
+function formatPath(path: Path): string {
+  return path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+    '',
+  );
+}
+
+function collectRouteReceivers(
+  route: Route,
+  path: (string | number)[],
+  out: Array<{ name: string; path: (string | number)[] }>,
+) {
+  for (const [i, name] of (route.receivers ?? []).entries())
+    out.push({ name, path: [...path, 'receivers', i] });
+  for (const [i, child] of (route.routes ?? []).entries())
+    collectRouteReceivers(child, [...path, 'routes', i], out);
+}
+
+/** Parse and validate; every problem is reported with its line:column and field path. */
+export function parseConfig(text: string, opts: LoadOptions): Config {
+  const source = opts.source ?? 'config';
+  const lines = new LineCounter();
+  const doc = parseDocument(text.replaceAll(STAGE_PLACEHOLDER, opts.stage), {
+    lineCounter: lines,
+    prettyErrors: false,
+  });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return `${source}:${pos ? `${pos.line}:${pos.col}` : '1:1'}: ${e.message.split('\n')[0]}`;
+    });
+    throw new ConfigError(`invalid YAML in ${source}:\n  ${problems.join('\n  ')}`, problems);
+  }
+  if (!isMap(doc.contents) && !isSeq(doc.contents)) {
+    throw new ConfigError(`${source}: expected a YAML mapping with receivers and route`, [
+      `${source}:1:1: not a mapping`,
+    ]);
+  }
+  const result = ConfigSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue: z.core.$ZodIssue) =>
+        `${source}:${locate(doc, lines, issue.path)}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`invalid configuration in ${source}:\n  ${problems.join('\n  ')}`, problems);
+  }
+  const config = result.data;
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const [i, r] of config.receivers.entries()) {
+    if (names.has(r.name))
+      problems.push(
+        `${source}:${locate(doc, lines, ['receivers', i, 'name'])}: receivers[${i}].name: duplicate receiver "${r.name}"`,
+      );
+    names.add(r.name);
+  }
+  const refs: Array<{ name: string; path: (string | number)[] }> = [];
+  collectRouteReceivers(config.route, ['route'], refs);
+  for (const ref of refs) {
+    if (!names.has(ref.name)) {
+      problems.push(
+        `${source}:${locate(doc, lines, ref.path)}: ${formatPath(ref.path)}: unknown receiver "${ref.name}"`,
+      );
+    }
+  }
+  if (problems.length > 0)
+    throw new ConfigError(`invalid configuration in ${source}:\n  ${problems.join('\n  ')}`, problems);
+  return config;
+}
+
+export function loadConfigFile(file: string, opts: LoadOptions): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `cannot read configuration ${file}: ${err instanceof Error ? err.message : String(err)}`,
+      [],
+    );
+  }
+  return parseConfig(text, { ...opts, source: opts.source ?? file });
+}

@@ -1,0 +1,202 @@
+import { s3BucketLink } from '../enrich/links.ts';
+import type { Resource } from '../events/alert.ts';
+import type { CloudTrailRecord } from '../events/cloudtrail.ts';
+import { analyzeBucketAcl, analyzeBucketPolicy } from './s3-policy.ts';
+import type { CloudTrailRule, DetectContext, FindingDraft } from './types.ts';
+import { field, parsePolicyDocument, str } from './values.ts';
+
+const S3 = 's3.amazonaws.com';
+const FEED = 's3-bucket-visibility';
+
+function bucketOf(record: CloudTrailRecord): string {
+  return str(field(record.requestParameters, 'bucketName')) ?? 'unknown bucket';
+}
+
+function bucket(
+  record: CloudTrailRecord,
+  ctx: DetectContext,
+): { resource: Resource; links: FindingDraft['links'] } {
+  const name = bucketOf(record);
+  return {
+    resource: { type: 'S3 bucket', name, arn: `arn:aws:s3:::${name}` },
+    links: [s3BucketLink(record.awsRegion ?? ctx.region, name)],
+  };
+}
+
+const PUT_ACL = ['PutBucketAcl'] as const;
+const POLICY_CALLS = ['PutBucketPolicy', 'DeleteBucketPolicy'] as const;
+const BPA_CALLS = ['PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock'] as const;
+
+export const s3AclPublic: CloudTrailRule = {
+  id: 's3-bucket-acl-public',
+  title: 'S3 bucket made public by ACL',
+  severity: 'critical',
+  description:
+    'A bucket ACL grants access to everyone (AllUsers) or to any AWS account (AuthenticatedUsers), by canned ACL or grant.',
+  cis: '4.8',
+  feed: FEED,
+  eventSource: S3,
+  eventNames: PUT_ACL,
+  check(record, ctx) {
+    const acl = analyzeBucketAcl(record.requestParameters);
+    if (acl.publicGrants.length === 0) return null;
+    const { resource, links } = bucket(record, ctx);
+    const how = acl.canned ? `with canned ACL ${acl.canned}` : 'with a public ACL grant';
+    return {
+      action: `made bucket ${resource.name} public ${how}`,
+      verdict: `Public now: ${acl.publicGrants.join('; ')}.`,
+      resource,
+      links,
+      facts: [{ label: 'Public grants', value: acl.publicGrants.join('\n') }],
+    };
+  },
+};
+
+export const s3AclChanged: CloudTrailRule = {
+  id: 's3-bucket-acl-changed',
+  title: 'S3 bucket ACL changed',
+  severity: 'low',
+  description:
+    'A bucket ACL changed without granting public access (CIS 4.8 monitors every bucket ACL change).',
+  cis: '4.8',
+  feed: FEED,
+  eventSource: S3,
+  eventNames: PUT_ACL,
+  check(record, ctx) {
+    const acl = analyzeBucketAcl(record.requestParameters);
+    if (acl.publicGrants.length > 0) return null;
+    const { resource, links } = bucket(record, ctx);
+    const how = acl.canned ? ` to canned ACL ${acl.canned}` : '';
+    return {
+      action: `changed the ACL of bucket ${resource.name}${how}`,
+      verdict: 'Not public: no grant to AllUsers or AuthenticatedUsers.',
+      resource,
+      links,
+    };
+  },
+};
+
+function policyAnalysis(record: CloudTrailRecord, ctx: DetectContext) {
+  const doc = parsePolicyDocument(field(record.requestParameters, 'bucketPolicy'));
+  return doc ? analyzeBucketPolicy(doc, record.recipientAccountId ?? ctx.account) : undefined;
+}
+
+function describeStatements(list: { sid?: string; actions: string[] }[]): string {
+  return list.map((s) => `${s.sid ? `${s.sid}: ` : ''}${s.actions.join(', ') || 'all actions'}`).join('\n');
+}
+
+export const s3PolicyPublic: CloudTrailRule = {
+  id: 's3-bucket-policy-public',
+  title: 'S3 bucket made public by policy',
+  severity: 'critical',
+  description:
+    'A bucket policy allows `*` without a condition that pins callers (aws:SourceIp, aws:SourceVpce, aws:PrincipalOrgID, …).',
+  cis: '4.8',
+  feed: FEED,
+  eventSource: S3,
+  eventNames: ['PutBucketPolicy'],
+  check(record, ctx) {
+    const a = policyAnalysis(record, ctx);
+    if (!a || a.publicStatements.length === 0) return null;
+    const { resource, links } = bucket(record, ctx);
+    const facts = [{ label: 'Public statements', value: describeStatements(a.publicStatements) }];
+    if (a.otherAccounts.length > 0)
+      facts.push({ label: 'Other accounts granted', value: a.otherAccounts.join(', ') });
+    return {
+      action: `made bucket ${resource.name} public with a bucket policy`,
+      verdict: `Public now: ${a.publicStatements.length} statement(s) allow anyone without a pinning condition.`,
+      resource,
+      links,
+      facts,
+    };
+  },
+};
+
+export const s3PolicyChanged: CloudTrailRule = {
+  id: 's3-bucket-policy-changed',
+  title: 'S3 bucket policy changed',
+  severity: 'low',
+  description:
+    'A bucket policy was set without public access, or deleted; other accounts granted access are named.',
+  cis: '4.8',
+  feed: FEED,
+  eventSource: S3,
+  eventNames: POLICY_CALLS,
+  check(record, ctx) {
+    const { resource, links } = bucket(record, ctx);
+    if (record.eventName === 'DeleteBucketPolicy') {
+      return {
+        action: `deleted the bucket policy of ${resource.name}`,
+        verdict:
+          'Not public: removing a policy takes access away; check nothing relied on its Deny statements.',
+        resource,
+        links,
+      };
+    }
+    const a = policyAnalysis(record, ctx);
+    if (a && a.publicStatements.length > 0) return null;
+    const facts =
+      a && a.otherAccounts.length > 0
+        ? [{ label: 'Other accounts granted', value: a.otherAccounts.join(', ') }]
+        : [];
+    const verdict = !a
+      ? 'Policy not readable in the event: check it in the console.'
+      : a.otherAccounts.length > 0
+        ? `Not public, but grants access to other account(s): ${a.otherAccounts.join(', ')}.`
+        : 'Not public: no statement allows anyone without a pinning condition.';
+    return {
+      action: `changed the bucket policy of ${resource.name}`,
+      ...(a && a.otherAccounts.length > 0 ? { severity: 'medium' as const } : {}),
+      verdict,
+      resource,
+      links,
+      facts,
+    };
+  },
+};
+
+const BPA_FLAGS = [
+  'BlockPublicAcls',
+  'IgnorePublicAcls',
+  'BlockPublicPolicy',
+  'RestrictPublicBuckets',
+] as const;
+
+export const s3BlockPublicAccessWeakened: CloudTrailRule = {
+  id: 's3-block-public-access-weakened',
+  title: 'S3 Block Public Access weakened on a bucket',
+  severity: 'high',
+  description: 'Bucket-level Block Public Access removed, or set with any of its four flags off.',
+  feed: FEED,
+  eventSource: S3,
+  eventNames: BPA_CALLS,
+  check(record, ctx) {
+    const { resource, links } = bucket(record, ctx);
+    if (record.eventName === 'DeleteBucketPublicAccessBlock') {
+      return {
+        action: `removed Block Public Access from bucket ${resource.name}`,
+        verdict: 'Exposure risk: a public ACL or policy on this bucket would now take effect.',
+        resource,
+        links,
+      };
+    }
+    const cfg = field(record.requestParameters, 'PublicAccessBlockConfiguration');
+    const off = BPA_FLAGS.filter((f) => field(cfg, f) !== true && field(cfg, f) !== 'true');
+    if (off.length === 0) return null;
+    return {
+      action: `turned off Block Public Access (${off.join(', ')}) on bucket ${resource.name}`,
+      verdict: 'Exposure risk: a public ACL or policy on this bucket would now take effect.',
+      resource,
+      links,
+      facts: [{ label: 'Flags off', value: off.join(', ') }],
+    };
+  },
+};
+
+export const S3_RULES: readonly CloudTrailRule[] = [
+  s3AclPublic,
+  s3AclChanged,
+  s3PolicyPublic,
+  s3PolicyChanged,
+  s3BlockPublicAccessWeakened,
+];

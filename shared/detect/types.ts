@@ -1,0 +1,49 @@
+import type { Fact, Link, Resource, Severity } from '../events/alert.ts';
+import type { CloudTrailRecord } from '../events/cloudtrail.ts';
+
+/** What one rule concludes about one event; enrichment turns it into an Alert. */
+export interface Finding {
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  /** Verb phrase that follows the actor: "made bucket example-data public with ACL public-read". */
+  action: string;
+  /** Is it dangerous now, in one sentence. */
+  verdict?: string;
+  resource?: Resource;
+  facts?: Fact[];
+  links?: Link[];
+  /** Tampering and root use keep their severity when denied: the attempt itself is the signal. */
+  keepSeverityWhenDenied?: boolean;
+}
+
+export interface DetectContext {
+  /** Account the event happened in (EventBridge `account`). */
+  account: string;
+  region: string;
+}
+
+export type FindingDraft = Omit<Finding, 'ruleId' | 'title' | 'severity'> & {
+  severity?: Severity;
+  title?: string;
+};
+
+/**
+ * A catalog entry. The data (id, title, severity, which EventBridge rule feeds it, which calls it
+ * looks at) is what the README table, the coverage tests and replay read; `check` holds what a
+ * pattern cannot say, as a pure function.
+ */
+export interface CloudTrailRule {
+  id: string;
+  title: string;
+  /** The severity it raises (the loudest, when `check` can choose). */
+  severity: Severity;
+  description: string;
+  /** CIS AWS Foundations Benchmark control, when the rule implements one. */
+  cis?: string;
+  /** Key of the serverless.yml EventBridge rule (name without the service-stage prefix) that must deliver its events. */
+  feed: string;
+  eventSource: string;
+  eventNames: readonly string[];
+  check(record: CloudTrailRecord, ctx: DetectContext): FindingDraft | null;
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { isRecord } from '../detect/values.ts';
+
+/** One EventBridge rule as serverless.yml declares it for a function. */
+export interface DeclaredRule {
+  /** The rule name after variable resolution, e.g. cloud-alerts-dev-s3-bucket-visibility. */
+  name: string;
+  /** serverless.yml function key (alert, notifySlack, …). */
+  functionKey: string;
+  /** The function's handler path, e.g. functions/alert/handler.handler. */
+  handler: string;
+  /** "default", or the logical id / name of the custom bus the rule listens on. */
+  bus: string;
+  pattern: unknown;
+}
+
+export interface ReadOptions {
+  stage?: string;
+  region?: string;
+}
+
+const VARIABLE_G = /\$\{([^${}]+)\}/g;
+
+/**
+ * Resolves the variables this project uses in names (`self:`, `sls:stage`, `opt:stage|region`
+ * with defaults). Anything else (param:, aws:, ssm:) is left in place: names that need it are not
+ * ours to guess, and the patterns never use variables.
+ */
+function resolver(doc: Record<string, unknown>, opts: Required<ReadOptions>) {
+  const lookup = (path: string): unknown =>
+    path.split('.').reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), doc);
+  const resolveOne = (expr: string): string | undefined => {
+    const [ref, ...fallback] = expr.split(',').map((s) => s.trim());
+    const dflt = fallback.length > 0 ? fallback.join(',').replace(/^['"]|['"]$/g, '') : undefined;
+    if (ref === 'sls:stage' || ref === 'opt:stage' || ref === 'self:provider.stage') return opts.stage;
+    if (ref === 'opt:region' || ref === 'self:provider.region') return opts.region;
+    if (ref?.startsWith('self:')) {
+      const v = lookup(ref.slice(5));
+      return typeof v === 'string' || typeof v === 'number' ? String(v) : dflt;
+    }
+    return undefined;
+  };
+  // One pass over innermost variables is enough for this file; unknown ones stay as written.
+  const resolve = (s: string, depth = 0): string =>
+    s.replace(VARIABLE_G, (whole, expr: string) => {
+      const value = resolveOne(expr);
+      if (value === undefined) return whole;
+      return depth < 10 ? resolve(value, depth + 1) : value;
+    });
+  return resolve;
+}
+
+function busOf(eventBus: unknown): string {
+  if (eventBus === undefined || eventBus === 'default') return 'default';
+  if (typeof eventBus === 'string') return eventBus;
+  if (isRecord(eventBus)) {
+    const getAtt = eventBus['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+    if (typeof eventBus.Ref === 'string') return eventBus.Ref;
+  }
+  return JSON.stringify(eventBus);
+}
+
+export function parseServerlessRules(text: string, options: ReadOptions = {}): DeclaredRule[] {
+  const doc: unknown = parse(text);
+  if (!isRecord(doc)) throw new Error('serverless.yml is not a mapping');
+  const provider = isRecord(doc.provider) ? doc.provider : {};
+  const defaults = {
+    stage: options.stage ?? 'dev',
+    region:
+      options.region ??
+      (typeof provider.region === 'string' && !provider.region.includes('${')
+        ? provider.region
+        : 'eu-west-1'),
+  };
+  const resolve = resolver(doc, defaults);
+  const rules: DeclaredRule[] = [];
+  const functions = isRecord(doc.functions) ? doc.functions : {};
+  for (const [functionKey, fn] of Object.entries(functions)) {
+    if (!isRecord(fn)) continue;
+    const handler = typeof fn.handler === 'string' ? fn.handler : '';
+    for (const [i, ev] of (Array.isArray(fn.events) ? fn.events : []).entries()) {
+      const eb = isRecord(ev) ? ev.eventBridge : undefined;
+      if (!isRecord(eb) || eb.pattern === undefined) continue;
+      const name = typeof eb.name === 'string' ? resolve(eb.name) : `${functionKey}-rule-${i + 1}`;
+      rules.push({ name, functionKey, handler, bus: busOf(eb.eventBus), pattern: eb.pattern });
+    }
+  }
+  return rules;
+}
+
+export function readServerlessRules(file = 'serverless.yml', options: ReadOptions = {}): DeclaredRule[] {
+  return parseServerlessRules(readFileSync(file, 'utf8'), options);
+}

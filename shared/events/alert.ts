@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/** Ordered from loudest to quietest; the index is used for "≥ high" style comparisons. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export const SeveritySchema = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof SeveritySchema>;
+
+/** Rank where a larger number is more severe: critical 4 … info 0. */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.length - 1 - SEVERITIES.indexOf(s);
+}
+
+/** One step quieter (used for denied "attempted" calls); info stays info. */
+export function lowerSeverity(s: Severity): Severity {
+  return SEVERITIES[Math.min(SEVERITIES.indexOf(s) + 1, SEVERITIES.length - 1)] ?? 'info';
+}
+
+export const ActorKindSchema = z.enum([
+  'iam-user',
+  'assumed-role',
+  'sso-user',
+  'root',
+  'federated',
+  'web-identity',
+  'aws-service',
+  'aws-account',
+  'unknown',
+]);
+export type ActorKind = z.infer<typeof ActorKindSchema>;
+
+export const ActorSchema = z.object({
+  kind: ActorKindSchema,
+  /** Human words: "IAM user alice", "role deploy (session ci-42)", "SSO user jane@example.com (AdministratorAccess)". */
+  display: z.string(),
+  /** The principal's name for allow-lists: user name, role name, or service principal. */
+  name: z.string().optional(),
+  arn: z.string().optional(),
+  accountId: z.string().optional(),
+  /** The caller's account is not the account the event happened in. */
+  crossAccount: z.boolean(),
+});
+export type Actor = z.infer<typeof ActorSchema>;
+
+export const FactSchema = z.object({ label: z.string(), value: z.string() });
+export type Fact = z.infer<typeof FactSchema>;
+
+/** Links are built by us from AWS identifiers; only they may render as clickable links. */
+export const LinkSchema = z.object({ text: z.string(), url: z.string() });
+export type Link = z.infer<typeof LinkSchema>;
+
+export const ResourceSchema = z.object({
+  type: z.string(),
+  name: z.string(),
+  arn: z.string().optional(),
+});
+export type Resource = z.infer<typeof ResourceSchema>;
+
+/**
+ * What the alert function decides and every channel renders. It travels on the alerts bus inside
+ * a "Notification Requested" event, so it is a schema (the notify functions parse it back) and it
+ * stays small: facts are short strings, never the raw event.
+ */
+export const AlertSchema = z.object({
+  /** Stable per occurrence: same input event → same id, so retries and redeliveries are idempotent. */
+  id: z.string(),
+  ruleId: z.string(),
+  title: z.string(),
+  severity: SeveritySchema,
+  status: z.enum(['firing', 'resolved']),
+  kind: z.enum(['cloudtrail', 'alarm', 'generic']),
+  /** First line: who did what to which resource. */
+  summary: z.string(),
+  /** Second line: is it dangerous now. */
+  verdict: z.string().optional(),
+  account: z.object({ id: z.string(), alias: z.string().optional() }),
+  region: z.string(),
+  time: z.string(),
+  actor: ActorSchema.optional(),
+  resource: ResourceSchema.optional(),
+  facts: z.array(FactSchema),
+  links: z.array(LinkSchema),
+  /** PagerDuty dedup_key and the grouping identity; a resolve reuses the trigger's key. */
+  dedupKey: z.string(),
+  /** EventBridge event id of the event that raised it. */
+  eventId: z.string(),
+  /** CloudTrail eventID, when the alert comes from CloudTrail. */
+  cloudTrailEventId: z.string().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  /** The call was denied: nothing changed, but someone tried. */
+  attempted: z.boolean().optional(),
+});
+export type Alert = z.infer<typeof AlertSchema>;
+
+export const CHANNELS = ['slack', 'pagerduty', 'email'] as const;
+export const ChannelSchema = z.enum(CHANNELS);
+export type Channel = z.infer<typeof ChannelSchema>;
+
+/** detail of the "Notification Requested" events on the alerts bus: one per (alert, receiver). */
+export const NotificationRequestSchema = z.object({
+  channel: ChannelSchema,
+  receiver: z.string(),
+  /** Idempotency key for this delivery: `${alert.id}/${receiver}`. */
+  key: z.string(),
+  alert: AlertSchema,
+});
+export type NotificationRequest = z.infer<typeof NotificationRequestSchema>;
+
+export const ALERTS_SOURCE = 'cloud-alerts';
+export const NOTIFICATION_REQUESTED = 'Notification Requested';
+export const ALERT_RAISED = 'Alert Raised';
+
+export function notificationKey(alertId: string, receiver: string): string {
+  return `${alertId}/${receiver}`;
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/**
+ * The EventBridge envelope as delivered to a Lambda target.
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-structure.html
+ * `detail` stays unknown here: each source narrows it with its own schema, so one odd detail
+ * never makes the envelope itself unreadable.
+ */
+export const EnvelopeSchema = z.object({
+  version: z.string().optional(),
+  id: z.string().min(1),
+  'detail-type': z.string().min(1),
+  source: z.string().min(1),
+  account: z.string().min(1),
+  time: z.string().min(1),
+  region: z.string().min(1),
+  resources: z.array(z.string()).optional().default([]),
+  detail: z.unknown(),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+export const CLOUDTRAIL_API_CALL = 'AWS API Call via CloudTrail';
+/** AWS documents both spellings; rules and parsers must accept either. */
+export const CONSOLE_SIGNIN_DETAIL_TYPES = [
+  'AWS Console Sign In via CloudTrail',
+  'AWS Console Signin via CloudTrail',
+] as const;
+export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';

@@ -1,0 +1,69 @@
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { Config } from '../config/schema.ts';
+import { ALERT_RAISED, ALERTS_SOURCE, NOTIFICATION_REQUESTED } from '../events/alert.ts';
+import { evaluate } from './evaluate.ts';
+import type { LogPort } from './logger.ts';
+import { type PublishOptions, type PutEventsPort, publishEntries } from './publish.ts';
+
+export interface AlertDeps {
+  config: Config;
+  busName: string;
+  putEvents: PutEventsPort;
+  logger: LogPort;
+  publishOptions?: PublishOptions;
+}
+
+export interface AlertOutcome {
+  status: 'rejected' | 'quiet' | 'published';
+  alerts: number;
+  notifications: number;
+}
+
+/**
+ * The alert function's work: evaluate the event and put one "Notification Requested" event per
+ * receiver (and one "Alert Raised" for other consumers) on the alerts bus. A malformed event is
+ * logged and dropped here on purpose: retrying it can never succeed.
+ */
+export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise<AlertOutcome> {
+  const result = evaluate(event, deps.config);
+  if (result.rejected) {
+    deps.logger.error('event rejected', { reason: result.rejected });
+    return { status: 'rejected', alerts: 0, notifications: 0 };
+  }
+  for (const warning of result.warnings)
+    deps.logger.warn('event partly understood', { warning, eventId: result.envelope?.id });
+  if (result.alerts.length === 0) {
+    deps.logger.info('no alert', {
+      eventId: result.envelope?.id,
+      detailType: result.envelope?.['detail-type'],
+    });
+    return { status: 'quiet', alerts: 0, notifications: 0 };
+  }
+  const entries: PutEventsRequestEntry[] = [];
+  for (const alert of result.alerts) {
+    const receivers = result.notifications.filter((n) => n.alert.id === alert.id).map((n) => n.receiver);
+    deps.logger.info('alert', {
+      alertId: alert.id,
+      rule: alert.ruleId,
+      severity: alert.severity,
+      status: alert.status,
+      receivers,
+    });
+    entries.push({
+      EventBusName: deps.busName,
+      Source: ALERTS_SOURCE,
+      DetailType: ALERT_RAISED,
+      Detail: JSON.stringify(alert),
+    });
+  }
+  for (const n of result.notifications) {
+    entries.push({
+      EventBusName: deps.busName,
+      Source: ALERTS_SOURCE,
+      DetailType: NOTIFICATION_REQUESTED,
+      Detail: JSON.stringify(n),
+    });
+  }
+  await publishEntries(deps.putEvents, entries, deps.publishOptions);
+  return { status: 'published', alerts: result.alerts.length, notifications: result.notifications.length };
+}

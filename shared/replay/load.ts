@@ -1,0 +1,104 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { isRecord, str } from '../detect/values.ts';
+import { CLOUDTRAIL_API_CALL, CONSOLE_SIGNIN_DETAIL_TYPES } from '../events/envelope.ts';
+
+/** One thing to replay: an event (or a reason it could not become one) and where it came from. */
+export interface ReplayInput {
+  /** `<path>` or `<path>#<index>` for files holding several events. */
+  source: string;
+  event?: unknown;
+  error?: string;
+}
+
+export class UnreadablePathError extends Error {
+  override readonly name = 'UnreadablePathError';
+}
+
+const REPLAYABLE = /\.json(\.gz)?$/;
+
+/** Files under a path, recursively and in a stable order; a missing path is the caller's error. */
+export function listFiles(path: string): string[] {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw new UnreadablePathError(
+      `cannot read ${path}: ${err instanceof Error && 'code' in err ? String(err.code) : 'error'}`,
+    );
+  }
+  if (st.isFile()) return [path];
+  if (!st.isDirectory()) throw new UnreadablePathError(`cannot read ${path}: not a file or folder`);
+  return readdirSync(path, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((d) => {
+      const child = join(path, d.name);
+      if (d.isDirectory()) return listFiles(child);
+      return d.isFile() && REPLAYABLE.test(d.name) ? [child] : [];
+    });
+}
+
+/**
+ * The envelope EventBridge puts around a CloudTrail record: source aws.<service>, the detail-type
+ * for its event type, the account and region it was recorded in.
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
+ */
+export function wrapCloudTrailRecord(record: Record<string, unknown>): Record<string, unknown> {
+  const eventSource = str(record.eventSource) ?? 'unknown.amazonaws.com';
+  const eventType = str(record.eventType);
+  const detailType =
+    eventType === 'AwsConsoleSignIn'
+      ? CONSOLE_SIGNIN_DETAIL_TYPES[0]
+      : eventType === 'AwsServiceEvent'
+        ? 'AWS Service Event via CloudTrail'
+        : CLOUDTRAIL_API_CALL;
+  const identity = isRecord(record.userIdentity) ? record.userIdentity : {};
+  return {
+    version: '0',
+    id: str(record.eventID) ?? str(record.requestID) ?? 'unknown',
+    'detail-type': detailType,
+    source: `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`,
+    account: str(record.recipientAccountId) ?? str(identity.accountId) ?? 'unknown',
+    time: str(record.eventTime) ?? new Date(0).toISOString(),
+    region: str(record.awsRegion) ?? 'us-east-1',
+    resources: [],
+    detail: record,
+  };
+}
+
+function isCloudTrailRecord(v: Record<string, unknown>): boolean {
+  return typeof v.eventSource === 'string' && typeof v.eventName === 'string' && !('detail-type' in v);
+}
+
+function itemFrom(value: unknown, source: string): ReplayInput {
+  if (isRecord(value) && isCloudTrailRecord(value)) return { source, event: wrapCloudTrailRecord(value) };
+  if (isRecord(value) && 'detail-type' in value) return { source, event: value };
+  return { source, event: value, error: 'not an EventBridge event or a CloudTrail record' };
+}
+
+/** The events one file holds, in any of the shapes replay accepts. */
+export function inputsFromText(text: string, source: string): ReplayInput[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return [{ source, error: `invalid JSON: ${err instanceof Error ? err.message : String(err)}` }];
+  }
+  if (Array.isArray(value)) return value.map((v, i) => itemFrom(v, `${source}#${i}`));
+  if (isRecord(value) && Array.isArray(value.Records)) {
+    return value.Records.map((r, i) => itemFrom(r, `${source}#${i}`));
+  }
+  return [itemFrom(value, source)];
+}
+
+export function inputsFromFile(file: string): ReplayInput[] {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+    if (file.endsWith('.gz')) buf = gunzipSync(buf);
+  } catch (err) {
+    return [{ source: file, error: `cannot read: ${err instanceof Error ? err.message : String(err)}` }];
+  }
+  return inputsFromText(buf.toString('utf8'), file);
+}

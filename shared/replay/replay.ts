@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { Config, Receiver } from '../config/schema.ts';
+import { isRecord, str } from '../detect/values.ts';
+import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
+import type { DeclaredRule } from '../eventbridge/serverless.ts';
+import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
+import type { Rendered, Senders } from '../notify/deliver.ts';
+import { handleAlertEvent } from '../pipeline/alert.ts';
+import type { LogPort } from '../pipeline/logger.ts';
+import { handleNotification } from '../pipeline/notify.ts';
+
+export interface ReplayAlert {
+  rule: string;
+  severity: string;
+  status: string;
+  title: string;
+  summary: string;
+  verdict: string | null;
+}
+
+export interface ReplayNotification {
+  channel: Channel;
+  receiver: string;
+  body: unknown;
+  /** With --send: "delivered" or the delivery error. */
+  delivery?: string;
+}
+
+export interface ReplayResult {
+  source: string;
+  id: string | null;
+  detailType: string | null;
+  matchedRules: string[];
+  alerts: ReplayAlert[];
+  notifications: ReplayNotification[];
+  error: string | null;
+}
+
+interface CompiledRule extends DeclaredRule {
+  compiled: CompiledPattern;
+}
+
+const ALERT_HANDLER = 'functions/alert/handler';
+const NOTIFIER = /^functions\/notify-(slack|pagerduty|email)\/handler/;
+
+export interface ReplayerOptions {
+  rules: DeclaredRule[];
+  config: Config;
+  /** Deliver for real with these senders; otherwise dry-run. */
+  send?: Partial<Senders>;
+  /** Secrets for --send; dry-run shows a placeholder naming the SSM parameter instead. */
+  secret?: (receiver: Receiver) => string | undefined;
+  stackTopicArn?: (account: string, region: string) => string;
+  logger?: LogPort;
+}
+
+function placeholderSecret(receiver: Receiver): string | undefined {
+  if ('pagerduty' in receiver) return `<routing key from SSM ${receiver.pagerduty.routingKeyParameter}>`;
+  if ('slack' in receiver) return `<webhook URL from SSM ${receiver.slack.webhookUrlParameter}>`;
+  return undefined;
+}
+
+/** EventBridge gives every event put on a bus an id; replay derives one from the content, so runs repeat. */
+function derivedId(entry: PutEventsRequestEntry): string {
+  const h = createHash('sha256').update(`${entry.DetailType}\n${entry.Detail}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** What the alerts bus would hand to a rule's target for an entry the alert function put. */
+function deliveredEvent(
+  entry: PutEventsRequestEntry,
+  origin: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: derivedId(entry),
+    'detail-type': entry.DetailType,
+    source: entry.Source,
+    account: str(origin.account) ?? '123456789012',
+    time: str(origin.time) ?? new Date(0).toISOString(),
+    region: str(origin.region) ?? 'us-east-1',
+    resources: entry.Resources ?? [],
+    detail: JSON.parse(entry.Detail ?? 'null'),
+  };
+}
+
+/**
+ * Local replay with the real code paths: the patterns from serverless.yml decide whether the alert
+ * function runs; its PutEvents entries go to an in-memory bus whose rules (also from serverless.yml)
+ * decide which notifier runs; the notifiers render exactly what they would send.
+ */
+export function createReplayer(opts: ReplayerOptions) {
+  const compiled: CompiledRule[] = opts.rules.map((r) => ({ ...r, compiled: compilePattern(r.pattern) }));
+  const entryRules = compiled.filter((r) => r.bus === 'default' && r.handler.startsWith(ALERT_HANDLER));
+  const busRules = compiled.filter((r) => r.bus !== 'default' && NOTIFIER.test(r.handler));
+  const logs: string[] = [];
+  const logger: LogPort = opts.logger ?? {
+    info() {},
+    warn(message, ...extra) {
+      logs.push(`${message} ${JSON.stringify(extra)}`);
+    },
+    error(message, ...extra) {
+      logs.push(`${message} ${JSON.stringify(extra)}`);
+    },
+  };
+
+  return async function replay(source: string, event: unknown): Promise<ReplayResult> {
+    const base: ReplayResult = {
+      source,
+      id: isRecord(event) ? (str(event.id) ?? null) : null,
+      detailType: isRecord(event) ? (str(event['detail-type']) ?? null) : null,
+      matchedRules: [],
+      alerts: [],
+      notifications: [],
+      error: null,
+    };
+    if (!isRecord(event)) return { ...base, error: 'not a JSON object' };
+    base.matchedRules = entryRules.filter((r) => matchPattern(r.compiled, event)).map((r) => r.name);
+    if (base.matchedRules.length === 0) return base;
+
+    const entries: PutEventsRequestEntry[] = [];
+    logs.length = 0;
+    const outcome = await handleAlertEvent(event, {
+      config: opts.config,
+      busName: 'replay',
+      putEvents: async (batch) => {
+        entries.push(...batch);
+        return { FailedEntryCount: 0, Entries: batch.map(() => ({ EventId: 'replay' })) };
+      },
+      logger,
+    });
+    if (outcome.status === 'rejected') return { ...base, error: logs[0] ?? 'rejected' };
+
+    for (const entry of entries) {
+      if (entry.DetailType !== ALERT_RAISED) continue;
+      const alert = AlertSchema.parse(JSON.parse(entry.Detail ?? 'null'));
+      base.alerts.push({
+        rule: alert.ruleId,
+        severity: alert.severity,
+        status: alert.status,
+        title: alert.title,
+        summary: alert.summary,
+        verdict: alert.verdict ?? null,
+      });
+    }
+
+    const account = str(event.account) ?? '123456789012';
+    const region = str(event.region) ?? 'us-east-1';
+    const stackTopicArn =
+      opts.stackTopicArn?.(account, region) ?? `arn:aws:sns:${region}:${account}:cloud-alerts-dev-alerts`;
+    for (const entry of entries) {
+      const delivered = deliveredEvent(entry, event);
+      for (const rule of busRules.filter((r) => matchPattern(r.compiled, delivered))) {
+        const channel = NOTIFIER.exec(rule.handler)?.[1];
+        if (channel !== 'slack' && channel !== 'pagerduty' && channel !== 'email') continue;
+        const captured: Rendered[] = [];
+        const capture: Senders = {
+          slack: { send: async () => {} },
+          pagerduty: { send: async () => {} },
+          email: { send: async () => ({}) },
+        };
+        const send = opts.send;
+        const senders: Partial<Senders> = send ?? capture;
+        const detail = isRecord(delivered.detail) ? delivered.detail : {};
+        const receiver = str(detail.receiver) ?? '?';
+        const note: ReplayNotification = { channel, receiver, body: null };
+        try {
+          await handleNotification(delivered, {
+            channel,
+            config: opts.config,
+            logger,
+            context: { secret: opts.secret ?? placeholderSecret, stackTopicArn },
+            senders: wrapCapture(senders, captured, channel, receiver),
+          });
+          if (send) note.delivery = 'delivered';
+        } catch (err) {
+          note.delivery = err instanceof Error ? err.message : String(err);
+        }
+        note.body = captured[0]?.body ?? null;
+        base.notifications.push(note);
+      }
+    }
+    return base;
+  };
+}
+
+/** Record each body on its way to the sender, so replay shows what was (or would be) sent. */
+function wrapCapture(
+  senders: Partial<Senders>,
+  captured: Rendered[],
+  channel: Channel,
+  receiver: string,
+): Partial<Senders> {
+  return {
+    slack: {
+      send: async (url, message) => {
+        captured.push({ channel: 'slack', receiver, body: message });
+        if (!senders.slack) throw new Error(`no ${channel} sender`);
+        await senders.slack.send(url, message);
+      },
+    },
+    pagerduty: {
+      send: async (ev) => {
+        captured.push({ channel: 'pagerduty', receiver, body: ev });
+        if (!senders.pagerduty) throw new Error(`no ${channel} sender`);
+        await senders.pagerduty.send(ev);
+      },
+    },
+    email: {
+      send: async (input) => {
+        captured.push({ channel: 'email', receiver, body: input });
+        if (!senders.email) throw new Error(`no ${channel} sender`);
+        return senders.email.send(input);
+      },
+    },
+  };
+}
