@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { Channel } from '../events/alert.ts';
+import { DeliveryError, errorIdentity, SanitizedError } from './errors.ts';
+import { oneLine, truncate } from './text.ts';
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface PostJsonOptions {
+  url: string;
+  body: unknown;
+  channel: Channel;
+  timeoutMs: number;
+  fetchImpl?: FetchLike | undefined;
+  /** Values that must never appear in an error (a routing key travelling in the body, say). */
+  secrets?: readonly string[] | undefined;
+  /** For Retry-After given as an HTTP date. */
+  now?: (() => number) | undefined;
+}
+
+export interface PostJsonResult {
+  status: number;
+  text: string;
+}
+
+const EXCERPT_MAX = 200;
+const REDACTED = '[redacted]';
+
+/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+// A Slack webhook token is 24 characters; shorter path segments ("services", "enqueue") are not secret
+// and redacting them would shred words like "service_unavailable" in the excerpt.
+const SECRET_SEGMENT_MIN = 16;
+
+/** Everything in a URL that could be a credential: the whole URL, its path and query, long path segments. */
+function secretsOf(url: string, extra: readonly string[]): string[] {
+  const found = [url, ...extra];
+  try {
+    const parsed = new URL(url);
+    found.push(parsed.pathname + parsed.search, parsed.search);
+    found.push(...parsed.pathname.split('/').filter((segment) => segment.length >= SECRET_SEGMENT_MIN));
+    if (parsed.password !== '') found.push(parsed.password);
+  } catch {
+    // An unparsable URL is still redacted as a whole.
+  }
+  return [...new Set(found)].filter((s) => s.length > 1).sort((a, b) => b.length - a.length);
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join(REDACTED);
+  return out.replace(/\bhttps?:\/\/\S+/gi, REDACTED);
+}
+
+// PagerDuty answers 400 with {"status":"invalid event","message":"Event object is invalid","errors":[…]}.
+const VendorErrorBody = z.object({
+  message: z.string().optional(),
+  errors: z.array(z.string()).optional(),
+});
+
+function describeBody(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed = VendorErrorBody.safeParse(JSON.parse(trimmed));
+      if (parsed.success && (parsed.data.message !== undefined || parsed.data.errors !== undefined)) {
+        return [parsed.data.message, parsed.data.errors?.join('; ')]
+          .filter((part) => part !== undefined && part !== '')
+          .join(': ');
+      }
+    } catch {
+      // Not JSON after all: fall through to the raw text.
+    }
+  }
+  // An HTML error page from a proxy says nothing useful in one line.
+  if (trimmed.startsWith('<')) return '';
+  return trimmed;
+}
+
+/** A short, one-line, secret-free excerpt of a response body for the error message. */
+export function bodyExcerpt(text: string, secrets: readonly string[]): string {
+  return truncate(oneLine(redact(describeBody(text), secrets)), EXCERPT_MAX, '…');
+}
+
+function classifyTransportError(e: unknown, timeoutMs: number): { retryable: boolean; reason: string } {
+  const { name, code } = errorIdentity(e);
+  if (name === 'TimeoutError') return { retryable: true, reason: `timed out after ${timeoutMs} ms` };
+  if (name === 'AbortError') return { retryable: true, reason: 'request aborted' };
+  const label = [name, code].filter((part) => part !== undefined).join(' ') || 'unknown error';
+  // A malformed URL is configuration: no retry will fix it.
+  if (code === 'ERR_INVALID_URL') return { retryable: false, reason: `invalid URL (${label})` };
+  return { retryable: true, reason: `network error (${label})` };
+}
+
+/**
+ * POSTs JSON and classifies the outcome: 2xx resolves; 429, 5xx, timeouts and network failures throw a
+ * retryable DeliveryError; any other status throws a permanent one. Errors never carry the URL.
+ */
+export async function postJson(options: PostJsonOptions): Promise<PostJsonResult> {
+  const { url, body, channel, timeoutMs, fetchImpl = fetch, now = Date.now } = options;
+  const secrets = secretsOf(url, options.secrets ?? []);
+  let status: number;
+  let text: string;
+  let retryAfter: string | null;
+  try {
+    const response = await fetchImpl(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(body),
+      // A redirect would replay the alert to another host (and turn POST into GET); report it instead.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = response.status;
+    retryAfter = response.headers.get('retry-after');
+    // Reading the body is under the same timeout signal, so a stalled body also ends as TimeoutError.
+    text = await response.text();
+  } catch (e) {
+    const { retryable, reason } = classifyTransportError(e, timeoutMs);
+    throw new DeliveryError({ channel, retryable, reason, cause: new SanitizedError(e) });
+  }
+
+  if (status >= 200 && status < 300) return { status, text };
+
+  const excerpt = bodyExcerpt(text, secrets);
+  const reason = excerpt === '' ? `HTTP ${status}` : `HTTP ${status} (${excerpt})`;
+  const retryable = status === 429 || status >= 500;
+  throw new DeliveryError({
+    channel,
+    retryable,
+    reason,
+    status,
+    retryAfterMs: retryable ? parseRetryAfter(retryAfter, now()) : undefined,
+  });
+}

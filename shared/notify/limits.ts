@@ -1,0 +1,49 @@
+/**
+ * Vendor limits. Text lengths are compared against JavaScript string length (UTF-16 code units),
+ * which is never smaller than the vendors' character counts, so staying under them is conservative.
+ * Byte limits are UTF-8 bytes of the serialised request.
+ */
+
+// https://api.slack.com/reference/block-kit/blocks — "maximum of 50 blocks in each message"
+export const SLACK_MAX_BLOCKS = 50;
+
+// https://api.slack.com/reference/block-kit/blocks#section — section `text` ≤ 3000 characters
+export const SLACK_SECTION_TEXT_MAX = 3000;
+
+// https://api.slack.com/reference/block-kit/blocks#section — `fields`: at most 10 items of ≤ 2000 characters
+export const SLACK_SECTION_FIELDS_MAX = 10;
+export const SLACK_FIELD_TEXT_MAX = 2000;
+
+// https://api.slack.com/reference/block-kit/blocks#header — plain_text ≤ 150 characters
+export const SLACK_HEADER_TEXT_MAX = 150;
+
+// https://api.slack.com/reference/block-kit/block-elements#button — text ≤ 75, url ≤ 3000 characters
+export const SLACK_BUTTON_TEXT_MAX = 75;
+export const SLACK_BUTTON_URL_MAX = 3000;
+
+// https://api.slack.com/reference/block-kit/blocks#actions — at most 25 elements
+export const SLACK_ACTIONS_ELEMENTS_MAX = 25;
+
+// https://api.slack.com/reference/block-kit/blocks#context — at most 10 elements; text objects ≤ 3000
+export const SLACK_CONTEXT_ELEMENTS_MAX = 10;
+export const SLACK_CONTEXT_TEXT_MAX = 3000;
+
+// https://api.slack.com/methods/chat.postMessage#truncating — Slack truncates `text` past 40,000
+// characters and recommends ≤ 4,000; the fallback is one line used for notifications.
+export const SLACK_TEXT_FALLBACK_MAX = 4000;
+
+// https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ — payload.summary ≤ 1024 characters
+export const PAGERDUTY_SUMMARY_MAX = 1024;
+
+// https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ — dedup_key ≤ 255 characters
+export const PAGERDUTY_DEDUP_KEY_MAX = 255;
+
+// https://developer.pagerduty.com/docs/events-api-v2/trigger-events/ — an event is at most 512 KB
+export const PAGERDUTY_EVENT_MAX_BYTES = 512 * 1024;
+
+// https://docs.aws.amazon.com/sns/latest/api/API_Publish.html — Message ≤ 256 KB (262,144 bytes),
+// message attributes included in that total.
+export const SNS_MESSAGE_MAX_BYTES = 256 * 1024;
+
+// https://docs.aws.amazon.com/sns/latest/api/API_Publish.html — Subject "must be less than 100 characters"
+export const SNS_SUBJECT_MAX = 99;

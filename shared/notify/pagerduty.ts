@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import type { Alert, Severity } from '../events/alert.ts';
+import { type FetchLike, postJson } from './http.ts';
+import { PAGERDUTY_DEDUP_KEY_MAX, PAGERDUTY_EVENT_MAX_BYTES, PAGERDUTY_SUMMARY_MAX } from './limits.ts';
+import { oneLine, TRUNCATION_MARKER, truncate, truncateBytes, utf8ByteLength, wellFormed } from './text.ts';
+
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+
+export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
+
+export type PagerDutyDetails = Record<string, string | boolean | Record<string, string>>;
+
+export interface PagerDutyPayload {
+  summary: string;
+  source: string;
+  severity: PagerDutySeverity;
+  timestamp?: string;
+  component?: string;
+  group: string;
+  class: string;
+  custom_details: PagerDutyDetails;
+}
+
+export interface PagerDutyLink {
+  href: string;
+  text: string;
+}
+
+export interface PagerDutyTriggerEvent {
+  routing_key: string;
+  event_action: 'trigger';
+  dedup_key: string;
+  payload: PagerDutyPayload;
+  links: PagerDutyLink[];
+  client: string;
+}
+
+export interface PagerDutyResolveEvent {
+  routing_key: string;
+  event_action: 'resolve';
+  dedup_key: string;
+}
+
+export type PagerDutyEvent = PagerDutyTriggerEvent | PagerDutyResolveEvent;
+
+const SEVERITY_MAP: Readonly<Record<Severity, PagerDutySeverity>> = {
+  critical: 'critical',
+  high: 'error',
+  medium: 'warning',
+  low: 'info',
+  info: 'info',
+};
+
+export const PAGERDUTY_CLIENT = 'cloud-alerts';
+const HASH_MARK = ':sha256:';
+
+/**
+ * The dedup_key as sent. A key over 255 characters keeps a readable prefix and ends in a SHA-256 of
+ * the whole key, so the trigger and its resolve still agree and distinct keys stay distinct.
+ */
+export function pagerDutyDedupKey(key: string): string {
+  const wellFormedKey = wellFormed(key);
+  if (wellFormedKey.length <= PAGERDUTY_DEDUP_KEY_MAX) return wellFormedKey;
+  const digest = createHash('sha256').update(wellFormedKey, 'utf8').digest('hex');
+  const prefix = truncate(wellFormedKey, PAGERDUTY_DEDUP_KEY_MAX - HASH_MARK.length - digest.length, '');
+  return `${prefix}${HASH_MARK}${digest}`;
+}
+
+function factsObject(alert: Alert): Record<string, string> {
+  const facts: Record<string, string> = {};
+  for (const fact of alert.facts) {
+    const label = oneLine(fact.label) || 'fact';
+    let key = label;
+    for (let n = 2; Object.hasOwn(facts, key); n++) key = `${label} (${n})`;
+    facts[key] = wellFormed(fact.value);
+  }
+  return facts;
+}
+
+function customDetails(alert: Alert): PagerDutyDetails {
+  const details: PagerDutyDetails = {};
+  if (alert.facts.length > 0) details.facts = factsObject(alert);
+  if (alert.verdict !== undefined) details.verdict = wellFormed(alert.verdict);
+  if (alert.actor !== undefined) {
+    details.actor = wellFormed(
+      alert.actor.arn === undefined ? alert.actor.display : `${alert.actor.display} (${alert.actor.arn})`,
+    );
+  }
+  if (alert.resource !== undefined) {
+    details.resource = wellFormed(
+      alert.resource.arn === undefined
+        ? alert.resource.name
+        : `${alert.resource.name} (${alert.resource.arn})`,
+    );
+  }
+  details.account =
+    alert.account.alias === undefined
+      ? alert.account.id
+      : `${wellFormed(alert.account.alias)} (${alert.account.id})`;
+  details.region = alert.region;
+  details.rule = alert.ruleId;
+  details.event_id = alert.eventId;
+  if (alert.cloudTrailEventId !== undefined) details.cloudtrail_event_id = alert.cloudTrailEventId;
+  if (alert.attempted === true) details.attempted = true;
+  return details;
+}
+
+function serialisedBytes(value: unknown): number {
+  return utf8ByteLength(JSON.stringify(value));
+}
+
+interface LongestValue {
+  value: string;
+  replace: (value: string) => void;
+}
+
+/** The longest string among custom_details and its facts, with a way to put a shorter one back. */
+function longestValue(details: PagerDutyDetails): LongestValue | undefined {
+  let longest: LongestValue | undefined;
+  const consider = (value: string, replace: (v: string) => void): void => {
+    if (longest === undefined || value.length > longest.value.length) longest = { value, replace };
+  };
+  for (const [key, value] of Object.entries(details)) {
+    if (typeof value === 'string') consider(value, (v) => (details[key] = v));
+    else if (typeof value === 'object') {
+      for (const [inner, innerValue] of Object.entries(value))
+        consider(innerValue, (v) => (value[inner] = v));
+    }
+  }
+  return longest;
+}
+
+const TRIM_ROUNDS = 16;
+
+/**
+ * Keeps the serialised event within PagerDuty's 512 KB by shortening the longest custom_details values,
+ * each cut marked. When many small values are the problem, custom_details is replaced by a note.
+ */
+function fitEvent(event: PagerDutyTriggerEvent): PagerDutyTriggerEvent {
+  const details = event.payload.custom_details;
+  for (let round = 0; round < TRIM_ROUNDS; round++) {
+    const overflow = serialisedBytes(event) - PAGERDUTY_EVENT_MAX_BYTES;
+    if (overflow <= 0) return event;
+    const longest = longestValue(details);
+    if (longest === undefined) break;
+    // JSON escaping can make a value larger on the wire than in memory; the next round catches the rest.
+    const shorter = truncateBytes(longest.value, Math.max(0, utf8ByteLength(longest.value) - overflow));
+    if (shorter.length >= longest.value.length) break;
+    longest.replace(shorter);
+  }
+  if (serialisedBytes(event) <= PAGERDUTY_EVENT_MAX_BYTES) return event;
+  event.payload.custom_details = {
+    truncated: `custom details removed: the event exceeded ${PAGERDUTY_EVENT_MAX_BYTES} bytes ${TRUNCATION_MARKER}`,
+  };
+  // Only links (ours, but unbounded in number) can still be too big.
+  if (serialisedBytes(event) > PAGERDUTY_EVENT_MAX_BYTES) event.links = [];
+  return event;
+}
+
+/** Translates an alert into an Events API v2 event: a trigger while firing, a bare resolve after. */
+export function renderPagerDuty(alert: Alert, routingKey: string): PagerDutyEvent {
+  const dedupKey = pagerDutyDedupKey(alert.dedupKey);
+  if (alert.status === 'resolved') {
+    return { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey };
+  }
+  const payload: PagerDutyPayload = {
+    summary: truncate(`${oneLine(alert.title)}: ${oneLine(alert.summary)}`, PAGERDUTY_SUMMARY_MAX),
+    source: `aws:${alert.account.id}:${alert.region}`,
+    severity: SEVERITY_MAP[alert.severity],
+    group: alert.kind,
+    class: alert.ruleId,
+    custom_details: customDetails(alert),
+  };
+  if (!Number.isNaN(Date.parse(alert.time))) payload.timestamp = alert.time;
+  if (alert.resource !== undefined)
+    payload.component = oneLine(`${alert.resource.type} ${alert.resource.name}`);
+  return fitEvent({
+    routing_key: routingKey,
+    event_action: 'trigger',
+    dedup_key: dedupKey,
+    payload,
+    links: alert.links.map((link) => ({ href: link.url, text: oneLine(link.text) })),
+    client: PAGERDUTY_CLIENT,
+  });
+}
+
+export interface PagerDutySenderOptions {
+  fetchImpl?: FetchLike | undefined;
+  timeoutMs?: number | undefined;
+  url?: string | undefined;
+}
+
+export interface PagerDutySender {
+  send(event: PagerDutyEvent): Promise<void>;
+}
+
+/** PagerDuty answers 202 Accepted; any 2xx counts. The routing key is redacted from every error. */
+export function createPagerDutySender(options: PagerDutySenderOptions = {}): PagerDutySender {
+  const { fetchImpl, timeoutMs = 5000, url = PAGERDUTY_EVENTS_URL } = options;
+  return {
+    async send(event) {
+      await postJson({
+        url,
+        body: event,
+        channel: 'pagerduty',
+        timeoutMs,
+        fetchImpl,
+        secrets: [event.routing_key],
+      });
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { SNS_SUBJECT_MAX } from './limits.ts';
+
+/** Appended whenever we cut text so that a reader can tell something is missing. */
+export const TRUNCATION_MARKER = '… (truncated)';
+
+const REPLACEMENT_CHARACTER = '\uFFFD';
+// Without the `u` flag the pattern sees UTF-16 code units, which is what a lone surrogate is.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/**
+ * Replaces unpaired surrogates with U+FFFD. JSON.stringify would emit them as `\udXXX` escapes that
+ * some receivers reject, and an e-mail body cannot encode them at all.
+ */
+export function wellFormed(s: string): string {
+  return s.replace(LONE_SURROGATE, REPLACEMENT_CHARACTER);
+}
+
+const SLACK_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/**
+ * Slack's control sequences (`<!channel>`, `<https://x|label>`, `<@U123>`) all start with `<`, so
+ * escaping these three characters is enough; Slack asks us to escape nothing else.
+ */
+export function escapeSlack(s: string): string {
+  return s.replace(/[&<>]/g, (c) => SLACK_ENTITIES[c] ?? c);
+}
+
+/** Cuts to at most `n` code units without leaving the high half of a surrogate pair at the end. */
+function cutCodeUnits(s: string, n: number): string {
+  if (n <= 0) return '';
+  if (s.length <= n) return s;
+  const end = isHighSurrogate(s.charCodeAt(n - 1)) ? n - 1 : n;
+  return s.slice(0, end);
+}
+
+/**
+ * Limits `s` to `max` UTF-16 code units, marker included. Lone surrogates become U+FFFD first so the
+ * result is always well formed.
+ */
+export function truncate(s: string, max: number, marker: string = TRUNCATION_MARKER): string {
+  const text = wellFormed(s);
+  if (text.length <= max) return text;
+  if (marker.length >= max) return cutCodeUnits(marker, max);
+  return cutCodeUnits(text, max - marker.length) + marker;
+}
+
+function utf8Length(codePoint: number): number {
+  if (codePoint < 0x80) return 1;
+  if (codePoint < 0x800) return 2;
+  if (codePoint < 0x10000) return 3;
+  return 4;
+}
+
+export function utf8ByteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+function cutBytes(s: string, budget: number): string {
+  let used = 0;
+  let end = 0;
+  for (const ch of s) {
+    const size = utf8Length(ch.codePointAt(0) ?? 0);
+    if (used + size > budget) break;
+    used += size;
+    end += ch.length;
+  }
+  return s.slice(0, end);
+}
+
+/** Like {@link truncate}, for limits expressed in UTF-8 bytes (SNS, PagerDuty). */
+export function truncateBytes(s: string, maxBytes: number, marker: string = TRUNCATION_MARKER): string {
+  const text = wellFormed(s);
+  if (utf8ByteLength(text) <= maxBytes) return text;
+  const markerBytes = utf8ByteLength(marker);
+  if (markerBytes >= maxBytes) return cutBytes(marker, maxBytes);
+  return cutBytes(text, maxBytes - markerBytes) + marker;
+}
+
+function isBidiControl(code: number): boolean {
+  return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+}
+
+function isStrippedControl(code: number): boolean {
+  const c0 = code < 0x20 && code !== 0x09 && code !== 0x0a;
+  const delOrC1 = code >= 0x7f && code <= 0x9f;
+  return c0 || delOrC1 || isBidiControl(code);
+}
+
+/**
+ * Text for e-mail bodies: well formed, line breaks normalised to `\n`, and no control characters
+ * except `\n` and `\t`. Bidi overrides go too: they can make `evil.exe` read as `exe.live` in a client.
+ */
+export function plainText(s: string): string {
+  const normalised = wellFormed(s).replace(/\r\n?/g, '\n');
+  let out = '';
+  for (const ch of normalised) {
+    if (!isStrippedControl(ch.charCodeAt(0))) out += ch;
+  }
+  return out;
+}
+
+/** One line: control characters removed and every run of whitespace (line breaks too) made one space. */
+export function oneLine(s: string): string {
+  return plainText(s).replace(/\s+/g, ' ').trim();
+}
+
+const ASCII_LOOKALIKES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/[‘’‚‛′`]/g, "'"],
+  [/[“”„‟″«»]/g, '"'],
+  [/[‐‑‒–—―−]/g, '-'],
+  [/[•·]/g, '*'],
+];
+
+function toAscii(s: string): string {
+  // NFKD splits accents off their letters and spells out compatibility forms (… → ..., ™ → TM).
+  let text = oneLine(s).normalize('NFKD').replace(/\p{M}/gu, '');
+  for (const [pattern, replacement] of ASCII_LOOKALIKES) text = text.replace(pattern, replacement);
+  return text
+    .replace(/[^\x20-\x7E]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+// SNS wants the first character to be a letter, number or punctuation mark; ASCII symbols such as
+// `$`, `+`, `<`, `=`, `>`, `^`, `|`, `~` are not punctuation in Unicode's sense.
+const BAD_SUBJECT_START = /^[^A-Za-z0-9!"#%&'()*,\-./:;?@[\\\]_{}]+/;
+const SUBJECT_ELLIPSIS = '...';
+const FALLBACK_SUBJECT = 'cloud-alerts notification';
+
+/**
+ * An SNS e-mail subject: ASCII only, one line, starting with a letter, number or punctuation, at most
+ * 99 characters. `suffix` (for example the account) is kept whole when the main text has to be cut.
+ */
+export function asciiSubject(s: string, suffix = ''): string {
+  const head = toAscii(s).replace(BAD_SUBJECT_START, '');
+  const tail = toAscii(suffix);
+  const whole = [head, tail].filter((part) => part !== '').join(' ');
+  const subject = whole.replace(BAD_SUBJECT_START, '');
+  if (subject === '') return FALLBACK_SUBJECT;
+  if (subject.length <= SNS_SUBJECT_MAX) return subject;
+  const headBudget = SNS_SUBJECT_MAX - tail.length - 1 - SUBJECT_ELLIPSIS.length;
+  if (head !== '' && tail !== '' && headBudget >= 10) {
+    return `${head.slice(0, headBudget).trimEnd()}${SUBJECT_ELLIPSIS} ${tail}`;
+  }
+  return `${subject.slice(0, SNS_SUBJECT_MAX - SUBJECT_ELLIPSIS.length).trimEnd()}${SUBJECT_ELLIPSIS}`;
+}

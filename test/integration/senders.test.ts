@@ -1,0 +1,289 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { DeliveryError } from '../../shared/notify/errors.ts';
+import { createPagerDutySender, renderPagerDuty } from '../../shared/notify/pagerduty.ts';
+import { createSlackSender, renderSlack } from '../../shared/notify/slack.ts';
+import { buildAlert } from '../unit/notify/fixtures.ts';
+
+const TIMEOUT_MS = 300;
+const SLOW_MS = 5000;
+const WEBHOOK_SECRET = 'xWebhookSecret7f3a9c1e5b2d8f4a6c0e';
+const ROUTING_KEY = 'R0uT1nGkEy0123456789abcdefABCDEF';
+
+type ChannelName = 'slack' | 'pagerduty';
+
+interface Received {
+  path: string;
+  contentType: string | undefined;
+  body: string;
+}
+
+let server: Server;
+let baseUrl: string;
+const received: Received[] = [];
+const pendingTimers = new Set<NodeJS.Timeout>();
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': body.startsWith('{') ? 'application/json' : 'text/plain',
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** Answers like Slack or PagerDuty would for each case named in the path: /<channel>/<case>/… */
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const [, channel, testCase] = (req.url ?? '').split('/');
+  if (testCase === 'dropped') {
+    req.socket.destroy();
+    return;
+  }
+  const body = await readBody(req);
+  received.push({ path: req.url ?? '', contentType: req.headers['content-type'], body });
+  const slack = channel === 'slack';
+  switch (testCase) {
+    case 'ok':
+      return slack
+        ? reply(res, 200, 'ok')
+        : reply(res, 202, '{"status":"success","message":"Event processed","dedup_key":"k"}');
+    case 'bad-request':
+      return slack
+        ? reply(res, 400, 'invalid_payload')
+        : reply(
+            res,
+            400,
+            JSON.stringify({
+              status: 'invalid event',
+              message: 'Event object is invalid',
+              errors: [`routing_key ${ROUTING_KEY} is not valid`],
+            }),
+          );
+    case 'echo':
+      // A body that repeats the request URL must not carry the secret into the error.
+      return reply(res, 400, `no_service for ${req.url} at ${baseUrl}${req.url}`);
+    case 'not-found':
+      return reply(res, 404, 'no_service');
+    case 'archived':
+      return reply(res, 410, 'channel_is_archived');
+    case 'redirect':
+      return reply(res, 302, '', { location: `${baseUrl}/${channel}/ok/elsewhere` });
+    case 'rate-limited':
+      return reply(res, 429, 'rate_limited', { 'retry-after': '7' });
+    case 'rate-limited-date':
+      return reply(res, 429, 'rate_limited', { 'retry-after': new Date(Date.now() + 30_000).toUTCString() });
+    case 'server-error':
+      return reply(res, 500, '<html><body>Internal Server Error</body></html>');
+    case 'unavailable':
+      return reply(res, 503, 'service_unavailable', { 'retry-after': '2' });
+    case 'slow': {
+      const timer = setTimeout(() => {
+        pendingTimers.delete(timer);
+        reply(res, 200, 'ok');
+      }, SLOW_MS);
+      pendingTimers.add(timer);
+      res.on('close', () => {
+        clearTimeout(timer);
+        pendingTimers.delete(timer);
+      });
+      return;
+    }
+    default:
+      return reply(res, 418, 'unknown test case');
+  }
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('server is not listening on TCP');
+  baseUrl = `http://127.0.0.1:${address.port}`;
+});
+
+afterAll(async () => {
+  for (const timer of pendingTimers) clearTimeout(timer);
+  server.closeAllConnections();
+  await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+});
+
+beforeEach(() => {
+  received.length = 0;
+});
+
+function slackUrl(testCase: string): string {
+  return `${baseUrl}/slack/${testCase}/services/T0000/B0000/${WEBHOOK_SECRET}`;
+}
+
+function send(channel: ChannelName, testCase: string): Promise<void> {
+  if (channel === 'slack') {
+    return createSlackSender({ timeoutMs: TIMEOUT_MS }).send(slackUrl(testCase), renderSlack(buildAlert()));
+  }
+  const sender = createPagerDutySender({
+    timeoutMs: TIMEOUT_MS,
+    url: `${baseUrl}/pagerduty/${testCase}/v2/enqueue`,
+  });
+  return sender.send(renderPagerDuty(buildAlert(), ROUTING_KEY));
+}
+
+async function failure(promise: Promise<void>): Promise<DeliveryError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(outcome instanceof DeliveryError))
+    throw new Error(`expected a DeliveryError, got ${String(outcome)}`);
+  return outcome;
+}
+
+interface Expectation {
+  retryable: boolean;
+  status?: number;
+  retryAfterMs?: number | readonly [number, number];
+  reason: Record<ChannelName, string | RegExp>;
+}
+
+const same = (reason: string | RegExp): Record<ChannelName, string | RegExp> => ({
+  slack: reason,
+  pagerduty: reason,
+});
+
+const FAILURES: ReadonlyArray<readonly [string, Expectation]> = [
+  [
+    'bad-request',
+    {
+      retryable: false,
+      status: 400,
+      reason: {
+        slack: 'HTTP 400 (invalid_payload)',
+        pagerduty: 'HTTP 400 (Event object is invalid: routing_key [redacted] is not valid)',
+      },
+    },
+  ],
+  ['not-found', { retryable: false, status: 404, reason: same('HTTP 404 (no_service)') }],
+  ['archived', { retryable: false, status: 410, reason: same('HTTP 410 (channel_is_archived)') }],
+  ['redirect', { retryable: false, status: 302, reason: same('HTTP 302') }],
+  [
+    'rate-limited',
+    { retryable: true, status: 429, retryAfterMs: 7000, reason: same('HTTP 429 (rate_limited)') },
+  ],
+  [
+    'rate-limited-date',
+    { retryable: true, status: 429, retryAfterMs: [25_000, 30_000], reason: same('HTTP 429 (rate_limited)') },
+  ],
+  ['server-error', { retryable: true, status: 500, reason: same('HTTP 500') }],
+  [
+    'unavailable',
+    { retryable: true, status: 503, retryAfterMs: 2000, reason: same('HTTP 503 (service_unavailable)') },
+  ],
+  ['slow', { retryable: true, reason: same(`timed out after ${TIMEOUT_MS} ms`) }],
+  // undici reports the reset as UND_ERR_SOCKET or ECONNRESET depending on when the socket dies.
+  ['dropped', { retryable: true, reason: same(/^network error \(TypeError [A-Z_]+\)$/) }],
+];
+
+describe.each<ChannelName>(['slack', 'pagerduty'])('%s sender against a local server', (channel) => {
+  it('delivers on success and posts JSON', async () => {
+    await expect(send(channel, 'ok')).resolves.toBeUndefined();
+    expect(received).toHaveLength(1);
+    expect(received[0]?.contentType).toBe('application/json; charset=utf-8');
+    const expected =
+      channel === 'slack' ? renderSlack(buildAlert()) : renderPagerDuty(buildAlert(), ROUTING_KEY);
+    expect(JSON.parse(received[0]?.body ?? '')).toEqual(expected);
+  });
+
+  it.each(FAILURES)('classifies %s', async (testCase, expected) => {
+    const error = await failure(send(channel, testCase));
+    expect(error.channel).toBe(channel);
+    expect(error.retryable).toBe(expected.retryable);
+    expect(error.status).toBe(expected.status);
+    const verdict = expected.retryable ? 'retryable' : 'permanent';
+    const prefix = `${channel} delivery failed: `;
+    const suffix = `, ${verdict}`;
+    expect(error.message.startsWith(prefix) && error.message.endsWith(suffix)).toBe(true);
+    const reason = error.message.slice(prefix.length, -suffix.length);
+    const expectedReason = expected.reason[channel];
+    if (typeof expectedReason === 'string') expect(reason).toBe(expectedReason);
+    else expect(reason).toMatch(expectedReason);
+    if (Array.isArray(expected.retryAfterMs)) {
+      expect(error.retryAfterMs).toBeGreaterThanOrEqual(expected.retryAfterMs[0]);
+      expect(error.retryAfterMs).toBeLessThanOrEqual(expected.retryAfterMs[1]);
+    } else {
+      expect(error.retryAfterMs).toBe(expected.retryAfterMs);
+    }
+  });
+
+  it('does not follow a redirect', async () => {
+    await failure(send(channel, 'redirect'));
+    expect(received.map((r) => r.path)).not.toContainEqual(expect.stringContaining('/elsewhere'));
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe('no secret in the error', () => {
+  /** Every way an error tends to reach a log. */
+  function renderings(error: DeliveryError): string[] {
+    const cause = error.cause;
+    return [
+      error.message,
+      String(error),
+      JSON.stringify(error),
+      error.stack ?? '',
+      String(cause),
+      JSON.stringify(cause) ?? '',
+      cause instanceof Error ? (cause.stack ?? '') : '',
+    ];
+  }
+
+  it.each([...FAILURES.map(([testCase]) => testCase), 'echo'])(
+    'keeps the webhook secret and routing key out of the %s error',
+    async (testCase) => {
+      for (const channel of ['slack', 'pagerduty'] as const) {
+        const error = await failure(send(channel, testCase));
+        for (const text of renderings(error)) {
+          expect(text).not.toContain(WEBHOOK_SECRET);
+          expect(text).not.toContain(ROUTING_KEY);
+          expect(text).not.toContain('/services/T0000/B0000');
+        }
+      }
+    },
+  );
+
+  it('sanitises a transport error whose message and cause embed the URL', async () => {
+    const url = slackUrl('ok');
+    const fetchImpl = async (): Promise<Response> => {
+      const socketError = Object.assign(new Error(`socket hang up while posting to ${url}`), {
+        code: 'ECONNRESET',
+      });
+      throw new TypeError(`fetch failed: ${url}`, { cause: socketError });
+    };
+    const sender = createSlackSender({ fetchImpl, timeoutMs: TIMEOUT_MS });
+    const error = await failure(sender.send(url, renderSlack(buildAlert())));
+    expect(error.message).toBe('slack delivery failed: network error (TypeError ECONNRESET), retryable');
+    for (const text of renderings(error)) expect(text).not.toContain(WEBHOOK_SECRET);
+  });
+
+  it('treats an unparsable URL as permanent without echoing it', async () => {
+    const error = await failure(
+      createSlackSender({ timeoutMs: TIMEOUT_MS }).send(
+        `not a url ${WEBHOOK_SECRET}`,
+        renderSlack(buildAlert()),
+      ),
+    );
+    expect(error.retryable).toBe(false);
+    for (const text of renderings(error)) expect(text).not.toContain(WEBHOOK_SECRET);
+  });
+});
