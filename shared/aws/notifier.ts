@@ -25,7 +25,14 @@ export function notifierHandler(
   const chain = middy().use(injectLambdaContext(logger));
   if (channel !== 'email') {
     chain.use(
-      ssm({ fetchData: secretParameters(config, channel), setToContext: true, cacheExpiry: SECRET_CACHE_MS }),
+      ssm({
+        fetchData: secretParameters(config, channel),
+        setToContext: true,
+        cacheExpiry: SECRET_CACHE_MS,
+        // Middy's cache is process-wide and keyed by this name: one key per channel keeps
+        // notifiers that share a process (tests, replay) from reading each other's secrets.
+        cacheKey: `ssm-notify-${channel}`,
+      }),
     );
   }
   return chain.handler((event: unknown, context: Context) => {

@@ -72,8 +72,8 @@ export function parseConfig(text: string, opts: LoadOptions): Config {
   });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return `${source}:${pos ? `${pos.line}:${pos.col}` : '1:1'}: ${e.message.split('\n')[0]}`;
+      const { line, col } = lines.linePos(e.pos[0]);
+      return `${source}:${line}:${col}: ${e.message.split('\n')[0]}`;
     });
     throw new ConfigError(`invalid YAML in ${source}:\n  ${problems.join('\n  ')}`, problems);
   }

@@ -89,7 +89,7 @@ export const iamManagedPolicyAttached: CloudTrailRule = {
   check(record) {
     const arn = param(record, 'policyArn') ?? 'unknown policy';
     const policyName = arn.split('/').pop() ?? arn;
-    const awsManaged = arn.startsWith('arn:aws:iam::aws:policy/');
+    const awsManaged = /^arn:aws[a-z-]*:iam::aws:policy\//.test(arn);
     const target = principalResource(record);
     const admin = awsManaged && ADMIN_POLICIES.has(policyName);
     const privileged = awsManaged && PRIVILEGED_POLICIES.has(policyName);

@@ -26,9 +26,13 @@ const PINNING_KEYS = new Set(
   ].map((k) => k.toLowerCase()),
 );
 
-/** Negated operators ("anyone except …") do not narrow who may call. */
+/**
+ * Negated operators ("anyone except …") do not narrow who may call, and neither do `…IfExists` or
+ * `ForAllValues:` forms: both count as satisfied when the key is absent, and an anonymous caller
+ * carries no org id, VPC endpoint or principal account.
+ */
 const NARROWING_OPERATOR =
-  /^(ForAnyValue:|ForAllValues:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike|IpAddress)(IfExists)?$/;
+  /^(ForAnyValue:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike|IpAddress)$/;
 
 const OPEN_CIDRS = new Set(['0.0.0.0/0', '::/0', '::0/0']);
 

@@ -3,6 +3,8 @@
  * through SDKs, so their markers are checked before the SDK's.
  */
 const CLIENTS: ReadonlyArray<readonly [RegExp, (m: RegExpExecArray) => string]> = [
+  // The S3 console calls through the Java SDK and names itself first.
+  [/S3Console\//, () => 'AWS console (S3)'],
   [/Terraform\/([\d.]+)/, (m) => `Terraform ${m[1]}`],
   [/^cloudformation\.amazonaws\.com$/, () => 'CloudFormation'],
   [/Pulumi\/([\d.]+)/i, (m) => `Pulumi ${m[1]}`],

@@ -15,7 +15,8 @@ export const EnvelopeSchema = z.object({
   time: z.string().min(1),
   region: z.string().min(1),
   resources: z.array(z.string()).optional().default([]),
-  detail: z.unknown(),
+  // Optional so an envelope without a detail still reaches a person as a generic alert.
+  detail: z.unknown().optional(),
 });
 export type Envelope = z.infer<typeof EnvelopeSchema>;
 

@@ -17,6 +17,8 @@ export interface AlertOutcome {
   status: 'rejected' | 'quiet' | 'published';
   alerts: number;
   notifications: number;
+  /** Why a rejected event was dropped. */
+  reason?: string;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
   const result = evaluate(event, deps.config);
   if (result.rejected) {
     deps.logger.error('event rejected', { reason: result.rejected });
-    return { status: 'rejected', alerts: 0, notifications: 0 };
+    return { status: 'rejected', alerts: 0, notifications: 0, reason: result.rejected };
   }
   for (const warning of result.warnings)
     deps.logger.warn('event partly understood', { warning, eventId: result.envelope?.id });

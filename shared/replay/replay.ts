@@ -7,7 +7,7 @@ import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
 import type { Rendered, Senders } from '../notify/deliver.ts';
 import { handleAlertEvent } from '../pipeline/alert.ts';
-import type { LogPort } from '../pipeline/logger.ts';
+import { type LogPort, silentLogger } from '../pipeline/logger.ts';
 import { handleNotification } from '../pipeline/notify.ts';
 
 export interface ReplayAlert {
@@ -94,16 +94,7 @@ export function createReplayer(opts: ReplayerOptions) {
   const compiled: CompiledRule[] = opts.rules.map((r) => ({ ...r, compiled: compilePattern(r.pattern) }));
   const entryRules = compiled.filter((r) => r.bus === 'default' && r.handler.startsWith(ALERT_HANDLER));
   const busRules = compiled.filter((r) => r.bus !== 'default' && NOTIFIER.test(r.handler));
-  const logs: string[] = [];
-  const logger: LogPort = opts.logger ?? {
-    info() {},
-    warn(message, ...extra) {
-      logs.push(`${message} ${JSON.stringify(extra)}`);
-    },
-    error(message, ...extra) {
-      logs.push(`${message} ${JSON.stringify(extra)}`);
-    },
-  };
+  const logger = opts.logger ?? silentLogger;
 
   return async function replay(source: string, event: unknown): Promise<ReplayResult> {
     const base: ReplayResult = {
@@ -120,7 +111,6 @@ export function createReplayer(opts: ReplayerOptions) {
     if (base.matchedRules.length === 0) return base;
 
     const entries: PutEventsRequestEntry[] = [];
-    logs.length = 0;
     const outcome = await handleAlertEvent(event, {
       config: opts.config,
       busName: 'replay',
@@ -130,7 +120,7 @@ export function createReplayer(opts: ReplayerOptions) {
       },
       logger,
     });
-    if (outcome.status === 'rejected') return { ...base, error: logs[0] ?? 'rejected' };
+    if (outcome.status === 'rejected') return { ...base, error: outcome.reason ?? 'rejected' };
 
     for (const entry of entries) {
       if (entry.DetailType !== ALERT_RAISED) continue;

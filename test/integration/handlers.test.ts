@@ -1,0 +1,278 @@
+import { readFileSync } from 'node:fs';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { clearCache } from '@middy/util';
+import type { Context } from 'aws-lambda';
+import { NotificationRequestSchema } from '../../shared/events/alert.ts';
+import { startRecorder } from '../helpers/http.ts';
+import { lambdaContext } from '../helpers/lambda.ts';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+const eventBridge = mockClient(EventBridgeClient);
+const sns = mockClient(SNSClient);
+const ssm = mockClient(SSMClient);
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:cloud-alerts-test-alerts';
+
+function load(rel: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(`events/${rel}`, 'utf8'));
+}
+
+/** The event EventBridge hands a notifier for one PutEvents entry of the alert function. */
+function asDelivered(entry: {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+}): Record<string, unknown> {
+  return {
+    version: '0',
+    id: '5d1c3a2e-0000-4000-8000-00000000abcd',
+    'detail-type': entry.DetailType,
+    source: entry.Source,
+    account: '123456789012',
+    time: '2026-11-20T09:15:31Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail: JSON.parse(entry.Detail ?? 'null'),
+  };
+}
+
+beforeAll(() => {
+  process.env.AWS_REGION = 'eu-west-1';
+  process.env.STAGE = 'test';
+  process.env.ALERTS_BUS_NAME = 'cloud-alerts-test-alerts';
+  process.env.ALERTS_TOPIC_ARN = TOPIC;
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+});
+
+afterAll(() => {
+  // Middy refreshes cached secrets on a timer; stop it so the test process can exit.
+  clearCache();
+});
+
+beforeEach(() => {
+  eventBridge.reset();
+  sns.reset();
+  ssm.reset();
+});
+
+describe('alert handler', () => {
+  let handler: Handler;
+  beforeAll(async () => {
+    ({ handler } = await import('../../functions/alert/handler.ts'));
+  });
+
+  it('puts the alert and one notification request per receiver on the alerts bus', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const outcome = await handler(load('s3/put-bucket-acl-public-read.json'), lambdaContext('alert'));
+
+    expect(outcome).toEqual({ status: 'published', alerts: 1, notifications: 3 });
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries.map((e) => [e.EventBusName, e.Source, e.DetailType])).toEqual([
+      ['cloud-alerts-test-alerts', 'cloud-alerts', 'Alert Raised'],
+      ['cloud-alerts-test-alerts', 'cloud-alerts', 'Notification Requested'],
+      ['cloud-alerts-test-alerts', 'cloud-alerts', 'Notification Requested'],
+      ['cloud-alerts-test-alerts', 'cloud-alerts', 'Notification Requested'],
+    ]);
+    const requests = entries.slice(1).map((e) => NotificationRequestSchema.parse(JSON.parse(e.Detail ?? '')));
+    expect(requests.map((r) => [r.channel, r.receiver])).toEqual([
+      ['slack', 'slack-default'],
+      ['pagerduty', 'pagerduty-default'],
+      ['email', 'email-default'],
+    ]);
+    expect(requests[0]?.alert.ruleId).toBe('s3-bucket-acl-public');
+    expect(requests[0]?.key).toBe(`${requests[0]?.alert.id}/slack-default`);
+  });
+
+  it('retries only the entries PutEvents failed', async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [
+          { EventId: '1' },
+          { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' },
+          { EventId: '3' },
+          { EventId: '4' },
+        ],
+      })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: '2' }] });
+    await handler(load('s3/put-bucket-acl-public-read.json'), lambdaContext('alert'));
+
+    const calls = eventBridge.commandCalls(PutEventsCommand);
+    expect(calls).toHaveLength(2);
+    const retried = calls[1]?.args[0].input.Entries ?? [];
+    expect(retried).toHaveLength(1);
+    expect(retried[0]?.Detail).toBe(calls[0]?.args[0].input.Entries?.[1]?.Detail);
+  });
+
+  it('logs and drops a malformed event instead of throwing it into a retry loop', async () => {
+    const outcome = await handler({ hello: 'world' }, lambdaContext('alert'));
+    expect(outcome).toEqual({
+      status: 'rejected',
+      alerts: 0,
+      notifications: 0,
+      reason: expect.stringMatching(/^not an EventBridge event: /),
+    });
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+  });
+
+  it('publishes nothing for an event the rules judge harmless', async () => {
+    const outcome = await handler(
+      load('s3/put-bucket-public-access-block-enabled.json'),
+      lambdaContext('alert'),
+    );
+    expect(outcome).toEqual({ status: 'quiet', alerts: 0, notifications: 0 });
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+  });
+
+  it('throws when the bus keeps failing, so Lambda retries and then dead-letters', async () => {
+    eventBridge.on(PutEventsCommand).rejects(new Error('ServiceUnavailable'));
+    await expect(handler(load('iam/create-user.json'), lambdaContext('alert'))).rejects.toThrow(
+      /PutEvents failed/,
+    );
+  });
+});
+
+/** Run the alert handler on a sample and return the notification requests it put, as delivered events. */
+async function requestsFor(sample: string): Promise<Record<string, unknown>[]> {
+  const { handler } = await import('../../functions/alert/handler.ts');
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
+  await handler(load(sample), lambdaContext('alert'));
+  const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+  eventBridge.reset();
+  return entries.filter((e) => e.DetailType === 'Notification Requested').map(asDelivered);
+}
+
+function forChannel(events: Record<string, unknown>[], channel: string): Record<string, unknown> {
+  const found = events.find((e) => JSON.stringify(e.detail).startsWith(`{"channel":"${channel}"`));
+  if (!found) throw new Error(`no ${channel} request`);
+  return found;
+}
+
+describe('notify-slack handler', () => {
+  it('fetches the webhook URL from SSM and posts the Block Kit message to it', async () => {
+    const slack = await startRecorder();
+    try {
+      const requests = await requestsFor('s3/put-bucket-policy-public.json');
+      ssm.on(GetParametersCommand).resolves({
+        Parameters: [
+          {
+            Name: '/cloud-alerts/test/slack/default',
+            Value: `${slack.url}/services/T000/B000/secret-token-xyz`,
+            Type: 'SecureString',
+          },
+        ],
+        InvalidParameters: [],
+      });
+      const { handler } = await import('../../functions/notify-slack/handler.ts');
+      const outcome = await handler(forChannel(requests, 'slack'), lambdaContext('notify-slack'));
+
+      expect(outcome).toEqual({ status: 'delivered', receiver: 'slack-default' });
+      expect(ssm).toHaveReceivedCommandWith(GetParametersCommand, {
+        Names: ['/cloud-alerts/test/slack/default'],
+        WithDecryption: true,
+      });
+      expect(slack.received).toHaveLength(1);
+      expect(slack.received[0]?.path).toBe('/services/T000/B000/secret-token-xyz');
+      const body = JSON.parse(slack.received[0]?.body ?? '{}');
+      expect(body.text).toMatch(/^<!here> \[CRITICAL\] S3 bucket made public by policy/);
+      expect(body.blocks[0]).toEqual({
+        type: 'header',
+        text: expect.objectContaining({
+          type: 'plain_text',
+          text: expect.stringContaining('S3 bucket made public by policy'),
+        }),
+      });
+    } finally {
+      await slack.close();
+    }
+  });
+});
+
+describe('notify-email handler', () => {
+  it('publishes the plain-text alert to the stack topic', async () => {
+    const requests = await requestsFor('iam/attach-user-policy-admin.json');
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const { handler } = await import('../../functions/notify-email/handler.ts');
+    const outcome = await handler(forChannel(requests, 'email'), lambdaContext('notify-email'));
+
+    expect(outcome).toEqual({ status: 'delivered', receiver: 'email-default' });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.TopicArn).toBe(TOPIC);
+    expect(input?.Subject).toBe('[CRITICAL] IAM policy attached in example-production (123456789012)');
+    expect(input?.Message).toContain(
+      'IAM user alice attached AdministratorAccess to user example-contractor',
+    );
+  });
+
+  it('throws a failed publish so Lambda retries it and then sends it to the on-failure queue', async () => {
+    const requests = await requestsFor('iam/create-user.json');
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    sns.on(PublishCommand).rejects(throttled);
+    const { handler } = await import('../../functions/notify-email/handler.ts');
+    await expect(handler(forChannel(requests, 'email'), lambdaContext('notify-email'))).rejects.toMatchObject(
+      {
+        name: 'DeliveryError',
+        retryable: true,
+      },
+    );
+  });
+
+  it('drops a request that is not a notification, with nothing sent', async () => {
+    const { handler } = await import('../../functions/notify-email/handler.ts');
+    const outcome = await handler(load('iam/create-user.json'), lambdaContext('notify-email'));
+    expect(outcome).toEqual({ status: 'rejected' });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+});
+
+describe('notify-pagerduty chain', () => {
+  it('reads the routing key from SSM and sends a trigger, then a resolve with the same dedup_key', async () => {
+    const pd = await startRecorder((_req, res) => {
+      res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success"}');
+    });
+    try {
+      const trigger = forChannel(await requestsFor('cloudwatch/lambda-errors-alarm.json'), 'pagerduty');
+      const resolve = forChannel(await requestsFor('cloudwatch/lambda-errors-ok.json'), 'pagerduty');
+      ssm.on(GetParametersCommand).resolves({
+        Parameters: [
+          {
+            Name: '/cloud-alerts/test/pagerduty/default',
+            Value: 'R0UTINGKEY0000000000000000000001',
+            Type: 'SecureString',
+          },
+        ],
+      });
+      const { notifierHandler } = await import('../../shared/aws/notifier.ts');
+      const { loadRuntimeConfig } = await import('../../shared/config/runtime.ts');
+      const { createPagerDutySender } = await import('../../shared/notify/pagerduty.ts');
+      const handler = notifierHandler('pagerduty', loadRuntimeConfig(), {
+        pagerduty: createPagerDutySender({ url: `${pd.url}/v2/enqueue` }),
+      });
+      await handler(trigger, lambdaContext('notify-pagerduty'));
+      await handler(resolve, lambdaContext('notify-pagerduty'));
+
+      const [sentTrigger, sentResolve] = pd.received.map((r) => JSON.parse(r.body));
+      expect(sentTrigger.event_action).toBe('trigger');
+      expect(sentTrigger.routing_key).toBe('R0UTINGKEY0000000000000000000001');
+      expect(sentTrigger.payload.severity).toBe('error');
+      expect(sentResolve).toEqual({
+        routing_key: 'R0UTINGKEY0000000000000000000001',
+        event_action: 'resolve',
+        dedup_key: sentTrigger.dedup_key,
+      });
+    } finally {
+      await pd.close();
+    }
+  });
+});

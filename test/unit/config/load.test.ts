@@ -1,0 +1,202 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfigFile, parseConfig } from '../../../shared/config/load.ts';
+import type { SlackReceiver } from '../../../shared/config/schema.ts';
+
+const SOURCE = 'cloud-alerts.yml';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the config placeholder is the literal text ${stage}
+const SLACK_PARAMETER = '/cloud-alerts/${stage}/slack/security';
+
+function problemsOf(text: string): string[] {
+  try {
+    parseConfig(text, { stage: 'dev', source: SOURCE });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const VALID = `accounts:
+  "123456789012": production
+receivers:
+  - name: slack-security
+    slack:
+      webhookUrlParameter: /cloud-alerts/\${stage}/slack/security
+  - name: pager
+    pagerduty:
+      routingKeyParameter: /cloud-alerts/\${stage}/pagerduty/security
+route:
+  receivers: [slack-security]
+  routes:
+    - match: { severity: ">=high" }
+      receivers: [pager]
+`;
+
+describe('loadConfigFile', () => {
+  it('parses the repository config with stage prod, naming /prod/ parameters', () => {
+    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'prod' });
+    expect(config.receivers.map((r) => r.name)).toEqual([
+      'slack-default',
+      'pagerduty-default',
+      'email-default',
+    ]);
+    const params = config.receivers.flatMap((r) =>
+      'slack' in r
+        ? [r.slack.webhookUrlParameter]
+        : 'pagerduty' in r
+          ? [r.pagerduty.routingKeyParameter]
+          : [],
+    );
+    expect(params).toEqual(['/cloud-alerts/prod/slack/default', '/cloud-alerts/prod/pagerduty/default']);
+    expect(config.accounts).toEqual({ '123456789012': 'example-production' });
+    expect(config.route.routes).toHaveLength(3);
+  });
+
+  it('replaces the stage placeholder with the dev stage too', () => {
+    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
+    const slack = config.receivers[0] as SlackReceiver;
+    expect(slack.slack.webhookUrlParameter).toBe('/cloud-alerts/dev/slack/default');
+    expect(slack.slack.mention).toEqual({ target: 'here', severities: ['critical'] });
+  });
+
+  it('reports a missing file as a ConfigError naming it', () => {
+    expect(() => loadConfigFile('config/does-not-exist.yml', { stage: 'dev' })).toThrow(
+      /cannot read configuration config\/does-not-exist\.yml/,
+    );
+  });
+
+  it('names the file in every problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cloud-alerts-config-'));
+    const file = join(dir, 'bad.yml');
+    writeFileSync(file, VALID.replace('receivers: [pager]', 'receivers: [ghost]'));
+    try {
+      expect(() => loadConfigFile(file, { stage: 'dev' })).toThrow(
+        expect.objectContaining({
+          problems: [`${file}:14:19: route.routes[0].receivers[0]: unknown receiver "ghost"`],
+        }),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parseConfig', () => {
+  it('accepts a valid config and defaults accounts to {}', () => {
+    const config = parseConfig(VALID.replace(/^accounts:\n.*\n/, ''), { stage: 'qa' });
+    expect(config.accounts).toEqual({});
+    expect(config.route.receivers).toEqual(['slack-security']);
+  });
+
+  it('reports an unknown receiver in a route at the line of the reference', () => {
+    const text = VALID.replace('receivers: [pager]', 'receivers: [pagr]');
+    expect(problemsOf(text)).toEqual([
+      `${SOURCE}:14:19: route.routes[0].receivers[0]: unknown receiver "pagr"`,
+    ]);
+  });
+
+  it('reports a duplicate receiver name at the second definition', () => {
+    const text = VALID.replace('- name: pager', '- name: slack-security').replace(
+      '[pager]',
+      '[slack-security]',
+    );
+    expect(problemsOf(text)).toEqual([
+      `${SOURCE}:7:11: receivers[1].name: duplicate receiver "slack-security"`,
+    ]);
+  });
+
+  it('reports a webhook URL pasted where an SSM parameter name belongs', () => {
+    const text = VALID.replace(SLACK_PARAMETER, 'https://hooks.slack.com/services/T000/B000/XXXXXXXX');
+    const problems = problemsOf(text);
+    expect(problems).toEqual([
+      `${SOURCE}:6:28: receivers[0].slack.webhookUrlParameter: must be an SSM parameter name such as /cloud-alerts/prod/slack/security`,
+    ]);
+  });
+
+  it('does not echo the pasted webhook URL in the message', () => {
+    const text = VALID.replace(SLACK_PARAMETER, 'https://hooks.slack.com/services/T0/B0/SECRET');
+    expect(problemsOf(text).join('\n')).not.toContain('SECRET');
+  });
+
+  it.each(['>=urgent', '=>high', 'HIGH', '>= high'])('reports the severity expression %p', (expr) => {
+    const text = VALID.replace('">=high"', `"${expr}"`);
+    const [problem, ...rest] = problemsOf(text);
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(
+      new RegExp(
+        `^${SOURCE.replace('.', '\\.')}:13:26: route\\.routes\\[0\\]\\.match\\.severity: a severity`,
+      ),
+    );
+  });
+
+  it('reports unknown keys (strict), one problem each', () => {
+    const text = `${VALID.replace('  receivers: [slack-security]\n', '  receivers: [slack-security]\n  recievers: [pager]\n')}extra: 1\n`;
+    const problems = problemsOf(text);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^cloud-alerts\.yml:\d+:\d+: route: Unrecognized key: "recievers"$/);
+    expect(problems[1]).toMatch(/^cloud-alerts\.yml:1:1: \(top level\): Unrecognized key: "extra"$/);
+  });
+
+  it('reports an account id that is not 12 digits', () => {
+    const problems = problemsOf(VALID.replace('"123456789012"', '"12345"'));
+    expect(problems).toHaveLength(1);
+    // The schema's own wording ("a 12-digit account id") is lost: zod reports record keys as
+    // "Invalid key in record" with the detail nested. The line and path still point at it.
+    expect(problems[0]).toMatch(/^cloud-alerts\.yml:2:12: accounts\.12345: /);
+  });
+
+  it('lists every problem in ConfigError.problems and in the message', () => {
+    const text = VALID.replace('receivers: [pager]', 'receivers: [nobody, pager, ghost]');
+    let error: unknown;
+    try {
+      parseConfig(text, { stage: 'dev', source: SOURCE });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual([
+      `${SOURCE}:14:19: route.routes[0].receivers[0]: unknown receiver "nobody"`,
+      `${SOURCE}:14:34: route.routes[0].receivers[2]: unknown receiver "ghost"`,
+    ]);
+    expect((error as Error).message).toBe(`invalid configuration in ${SOURCE}:\n  ${problems.join('\n  ')}`);
+    expect((error as Error).name).toBe('ConfigError');
+  });
+
+  it('reports invalid YAML as a ConfigError', () => {
+    expect(() => parseConfig('receivers: [\n', { stage: 'dev', source: SOURCE })).toThrow(
+      /^invalid YAML in cloud-alerts\.yml:/,
+    );
+  });
+
+  it('reports invalid YAML at the line and column of the problem', () => {
+    const text = `receivers:
+  - name: a
+    slack: { webhookUrlParameter: /x/y }
+route:
+  receivers: [a
+  routes: }
+`;
+    const problems = problemsOf(text);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toMatch(/^cloud-alerts\.yml:6:3: /);
+  });
+
+  it('reports an empty file as not a mapping', () => {
+    expect(problemsOf('')).toEqual([`${SOURCE}:1:1: not a mapping`]);
+  });
+
+  it('reports a top-level list', () => {
+    expect(problemsOf('- a\n')).toEqual([
+      `${SOURCE}:1:1: (top level): Invalid input: expected object, received array`,
+    ]);
+  });
+
+  it('uses "config" as the source when none is given', () => {
+    expect(() => parseConfig('', { stage: 'dev' })).toThrow(
+      'config: expected a YAML mapping with receivers and route',
+    );
+  });
+});

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { compilePattern, matchPattern } from '../../../shared/eventbridge/pattern.ts';
+import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
+import { listFiles } from '../../../shared/replay/load.ts';
+
+const rules = readServerlessRules('serverless.yml', { stage: 'dev' });
+const expectations: Record<string, { rules: string[] }> = JSON.parse(
+  readFileSync('test/fixtures/event-expectations.json', 'utf8'),
+);
+const samples = listFiles('events');
+
+describe('serverless.yml patterns', () => {
+  it.each(rules.map((r) => [r.name, r]))('%s compiles as EventBridge would accept it', (_name, rule) => {
+    expect(() => compilePattern(rule.pattern)).not.toThrow();
+  });
+
+  it('declares the rules the alert function and each notifier listen on', () => {
+    expect(rules.map((r) => [r.name, r.functionKey, r.bus])).toEqual([
+      ['cloud-alerts-dev-s3-bucket-visibility', 'alert', 'default'],
+      ['cloud-alerts-dev-iam-changes', 'alert', 'default'],
+      ['cloud-alerts-dev-alarm-state-change', 'alert', 'default'],
+      ['cloud-alerts-dev-notify-slack', 'notifySlack', 'AlertsBus'],
+      ['cloud-alerts-dev-notify-pagerduty', 'notifyPagerDuty', 'AlertsBus'],
+      ['cloud-alerts-dev-notify-email', 'notifyEmail', 'AlertsBus'],
+    ]);
+  });
+
+  it('resolves the stage into rule names', () => {
+    expect(readServerlessRules('serverless.yml', { stage: 'prod' })[0]?.name).toBe(
+      'cloud-alerts-prod-s3-bucket-visibility',
+    );
+  });
+});
+
+describe('sample events', () => {
+  it('has an expectation for every file under events/ and a file for every expectation', () => {
+    expect(samples.slice().sort()).toEqual(Object.keys(expectations).sort());
+  });
+
+  it.each(samples)('%s matches exactly the serverless.yml rules it is meant to', (file) => {
+    const event: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const matched = rules
+      .filter((r) => r.bus === 'default' && matchPattern(compilePattern(r.pattern), event))
+      .map((r) => r.name);
+    expect(matched).toEqual(expectations[file]?.rules);
+  });
+});
