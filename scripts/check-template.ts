@@ -1,0 +1,80 @@
+/**
+ * Assertions on the CloudFormation template `serverless package` wrote: what must be deployed for
+ * alerts to flow and never be dropped. Run by .ci/run after packaging; exits 1 listing each failure.
+ */
+import { readFileSync } from 'node:fs';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const [file = '.serverless/cloudformation-template-update-stack.json', stage = 'dev'] = process.argv.slice(2);
+const template: unknown = JSON.parse(readFileSync(file, 'utf8'));
+if (!isObj(template) || !isObj(template.Resources)) throw new Error(`${file}: no Resources`);
+const resources = Object.entries(template.Resources).filter((e): e is [string, Json] => isObj(e[1]));
+const props = (r: Json): Json => (isObj(r.Properties) ? r.Properties : {});
+const ofType = (t: string) => resources.filter(([, r]) => r.Type === t);
+const failures: string[] = [];
+const check = (ok: boolean, what: string) => {
+  if (!ok) failures.push(what);
+};
+
+const prefix = `cloud-alerts-${stage}`;
+const rules = ofType('AWS::Events::Rule').map(([, r]) => props(r));
+const ruleNamed = (name: string) => rules.find((p) => p.Name === name);
+for (const name of ['s3-bucket-visibility', 'iam-changes', 'alarm-state-change']) {
+  const rule = ruleNamed(`${prefix}-${name}`);
+  check(rule !== undefined && rule.EventBusName === undefined, `rule ${prefix}-${name} on the default bus`);
+  const target = Array.isArray(rule?.Targets) ? rule.Targets[0] : undefined;
+  check(isObj(target) && isObj(target.DeadLetterConfig), `rule ${prefix}-${name} has a dead-letter queue`);
+}
+for (const channel of ['slack', 'pagerduty', 'email']) {
+  const rule = ruleNamed(`${prefix}-notify-${channel}`);
+  check(
+    JSON.stringify(rule?.EventBusName) === JSON.stringify({ 'Fn::GetAtt': ['AlertsBus', 'Name'] }),
+    `rule ${prefix}-notify-${channel} on the alerts bus`,
+  );
+  check(
+    (JSON.stringify(rule?.EventPattern) ?? '').includes(`"channel":["${channel}"]`),
+    `rule ${prefix}-notify-${channel} filters on its channel`,
+  );
+}
+
+check(ofType('AWS::Events::EventBus').length === 1, 'one custom alerts bus');
+check(ofType('AWS::Events::Archive').length === 1, 'an archive of the alerts bus');
+const topics = ofType('AWS::SNS::Topic');
+check(
+  topics.length === 1 && props(topics[0]?.[1] ?? {}).KmsMasterKeyId !== undefined,
+  'an encrypted SNS topic for e-mail',
+);
+const queues = ofType('AWS::SQS::Queue');
+check(queues.length === 5, `five dead-letter queues (found ${queues.length})`);
+for (const [id, q] of queues) check(props(q).SqsManagedSseEnabled === true, `queue ${id} is encrypted`);
+
+const functions = ofType('AWS::Lambda::Function');
+check(functions.length === 4, `four functions (found ${functions.length})`);
+for (const [id, f] of functions) {
+  const p = props(f);
+  check(p.Runtime === 'nodejs22.x', `${id} runs nodejs22.x`);
+  const env = JSON.stringify(isObj(p.Environment) ? p.Environment : {});
+  check(
+    !/hooks\.slack\.com|events\.pagerduty\.com|routing_key|webhook/i.test(env),
+    `${id} has no secret in its environment`,
+  );
+}
+const onFailure = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) =>
+  JSON.stringify(props(c)).includes('OnFailure'),
+);
+check(onFailure.length === 4, `an on-failure destination for every function (found ${onFailure.length})`);
+
+for (const [id, role] of ofType('AWS::IAM::Role')) {
+  const text = JSON.stringify(props(role).Policies ?? []);
+  check(!/"Action":"\*"|"Action":\["\*"\]/.test(text), `${id} grants no "*" action`);
+}
+
+if (failures.length > 0) {
+  console.error(`template check failed (${file}):\n  - ${failures.join('\n  - ')}`);
+  process.exit(1);
+}
+console.log(
+  `template check: ${file} (stage ${stage}) has the rules, buses, queues, destinations and encryption expected`,
+);
