@@ -97,6 +97,9 @@ export function formatResult(r: ReplayResult, style: Style): string {
     out.push(`    ${a.summary}`);
     if (a.verdict) out.push(`    ${a.verdict}`);
   }
+  for (const s of r.suppressed) {
+    out.push(paint(`  ○ suppressed ${s.rule} (${s.kind}): ${s.reason}`, DIM, style));
+  }
   for (const n of r.notifications) {
     const delivery = n.delivery ? ` (${n.delivery})` : '';
     out.push(`  ${paint(`→ ${n.channel} ${n.receiver}`, BOLD, style)}${delivery}`);

@@ -76,6 +76,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
               matchedRules: [],
               alerts: [],
               notifications: [],
+              suppressed: [],
               error: input.error,
             }
           : await replay(input.source, input.event);

@@ -1,9 +1,10 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Config } from '../config/schema.ts';
 import { ALERT_RAISED, ALERTS_SOURCE, NOTIFICATION_REQUESTED } from '../events/alert.ts';
-import { evaluate } from './evaluate.ts';
+import { evaluate, notificationsFor } from './evaluate.ts';
 import type { LogPort } from './logger.ts';
 import { type PublishOptions, type PutEventsPort, publishEntries } from './publish.ts';
+import { type AlertStage, runStages, type Suppression } from './stages.ts';
 
 export interface AlertDeps {
   config: Config;
@@ -11,6 +12,9 @@ export interface AlertDeps {
   putEvents: PutEventsPort;
   logger: LogPort;
   publishOptions?: PublishOptions;
+  /** Between detection and routing, in order (see stages.ts). */
+  stages?: readonly AlertStage[];
+  now?: () => Date;
 }
 
 export interface AlertOutcome {
@@ -19,6 +23,7 @@ export interface AlertOutcome {
   notifications: number;
   /** Why a rejected event was dropped. */
   reason?: string;
+  suppressed: Suppression[];
 }
 
 /**
@@ -30,20 +35,30 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
   const result = evaluate(event, deps.config);
   if (result.rejected) {
     deps.logger.error('event rejected', { reason: result.rejected });
-    return { status: 'rejected', alerts: 0, notifications: 0, reason: result.rejected };
+    return { status: 'rejected', alerts: 0, notifications: 0, reason: result.rejected, suppressed: [] };
   }
   for (const warning of result.warnings)
     deps.logger.warn('event partly understood', { warning, eventId: result.envelope?.id });
-  if (result.alerts.length === 0) {
-    deps.logger.info('no alert', {
-      eventId: result.envelope?.id,
-      detailType: result.envelope?.['detail-type'],
-    });
-    return { status: 'quiet', alerts: 0, notifications: 0 };
+  const envelope = result.envelope;
+  const staged =
+    envelope && deps.stages && result.alerts.length > 0
+      ? await runStages(deps.stages, result.alerts, {
+          config: deps.config,
+          envelope,
+          now: deps.now?.() ?? new Date(),
+          logger: deps.logger,
+        })
+      : { alerts: result.alerts, suppressed: [] };
+  for (const s of staged.suppressed) deps.logger.info('alert suppressed', { ...s });
+  const alerts = staged.alerts;
+  const notifications = alerts.flatMap((a) => notificationsFor(a, deps.config));
+  if (alerts.length === 0) {
+    deps.logger.info('no alert', { eventId: envelope?.id, detailType: envelope?.['detail-type'] });
+    return { status: 'quiet', alerts: 0, notifications: 0, suppressed: staged.suppressed };
   }
   const entries: PutEventsRequestEntry[] = [];
-  for (const alert of result.alerts) {
-    const receivers = result.notifications.filter((n) => n.alert.id === alert.id).map((n) => n.receiver);
+  for (const alert of alerts) {
+    const receivers = notifications.filter((n) => n.alert.id === alert.id).map((n) => n.receiver);
     deps.logger.info('alert', {
       alertId: alert.id,
       rule: alert.ruleId,
@@ -58,7 +73,7 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
       Detail: JSON.stringify(alert),
     });
   }
-  for (const n of result.notifications) {
+  for (const n of notifications) {
     entries.push({
       EventBusName: deps.busName,
       Source: ALERTS_SOURCE,
@@ -67,5 +82,10 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
     });
   }
   await publishEntries(deps.putEvents, entries, deps.publishOptions);
-  return { status: 'published', alerts: result.alerts.length, notifications: result.notifications.length };
+  return {
+    status: 'published',
+    alerts: alerts.length,
+    notifications: notifications.length,
+    suppressed: staged.suppressed,
+  };
 }

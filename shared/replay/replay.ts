@@ -7,8 +7,10 @@ import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
 import type { Rendered, Senders } from '../notify/deliver.ts';
 import { handleAlertEvent } from '../pipeline/alert.ts';
+import { defaultStages } from '../pipeline/default-stages.ts';
 import { type LogPort, silentLogger } from '../pipeline/logger.ts';
 import { handleNotification } from '../pipeline/notify.ts';
+import type { AlertStage } from '../pipeline/stages.ts';
 
 export interface ReplayAlert {
   rule: string;
@@ -27,6 +29,12 @@ export interface ReplayNotification {
   delivery?: string;
 }
 
+export interface ReplaySuppression {
+  rule: string;
+  kind: string;
+  reason: string;
+}
+
 export interface ReplayResult {
   source: string;
   id: string | null;
@@ -34,6 +42,8 @@ export interface ReplayResult {
   matchedRules: string[];
   alerts: ReplayAlert[];
   notifications: ReplayNotification[];
+  /** Alerts the stages held back (allow-list, silence, dedupe…), with the reason. */
+  suppressed: ReplaySuppression[];
   error: string | null;
 }
 
@@ -53,6 +63,8 @@ export interface ReplayerOptions {
   secret?: (receiver: Receiver) => string | undefined;
   stackTopicArn?: (account: string, region: string) => string;
   logger?: LogPort;
+  /** Defaults to the same stages the Lambda runs, with local ports. */
+  stages?: AlertStage[];
 }
 
 function placeholderSecret(receiver: Receiver): string | undefined {
@@ -95,6 +107,7 @@ export function createReplayer(opts: ReplayerOptions) {
   const entryRules = compiled.filter((r) => r.bus === 'default' && r.handler.startsWith(ALERT_HANDLER));
   const busRules = compiled.filter((r) => r.bus !== 'default' && NOTIFIER.test(r.handler));
   const logger = opts.logger ?? silentLogger;
+  const stages = opts.stages ?? defaultStages(opts.config, {});
 
   return async function replay(source: string, event: unknown): Promise<ReplayResult> {
     const base: ReplayResult = {
@@ -104,6 +117,7 @@ export function createReplayer(opts: ReplayerOptions) {
       matchedRules: [],
       alerts: [],
       notifications: [],
+      suppressed: [],
       error: null,
     };
     if (!isRecord(event)) return { ...base, error: 'not a JSON object' };
@@ -119,7 +133,9 @@ export function createReplayer(opts: ReplayerOptions) {
         return { FailedEntryCount: 0, Entries: batch.map(() => ({ EventId: 'replay' })) };
       },
       logger,
+      stages,
     });
+    base.suppressed = outcome.suppressed.map((s) => ({ rule: s.ruleId, kind: s.kind, reason: s.reason }));
     if (outcome.status === 'rejected') return { ...base, error: outcome.reason ?? 'rejected' };
 
     for (const entry of entries) {

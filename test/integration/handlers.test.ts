@@ -70,7 +70,7 @@ describe('alert handler', () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     const outcome = await handler(load('s3/put-bucket-acl-public-read.json'), lambdaContext('alert'));
 
-    expect(outcome).toEqual({ status: 'published', alerts: 1, notifications: 3 });
+    expect(outcome).toEqual({ status: 'published', alerts: 1, notifications: 3, suppressed: [] });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
     const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries.map((e) => [e.EventBusName, e.Source, e.DetailType])).toEqual([
@@ -118,6 +118,7 @@ describe('alert handler', () => {
       alerts: 0,
       notifications: 0,
       reason: expect.stringMatching(/^not an EventBridge event: /),
+      suppressed: [],
     });
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
@@ -127,7 +128,7 @@ describe('alert handler', () => {
       load('s3/put-bucket-public-access-block-enabled.json'),
       lambdaContext('alert'),
     );
-    expect(outcome).toEqual({ status: 'quiet', alerts: 0, notifications: 0 });
+    expect(outcome).toEqual({ status: 'quiet', alerts: 0, notifications: 0, suppressed: [] });
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 

@@ -91,6 +91,7 @@ describe('cloud-alerts replay events --json', () => {
         'matchedRules',
         'notifications',
         'source',
+        'suppressed',
       ]);
       expect(l.error).toBeNull();
     }
