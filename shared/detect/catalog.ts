@@ -1,10 +1,24 @@
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
+import { CIS_RULES, FALLBACK_RULES } from './cis.ts';
 import { IAM_RULES } from './iam.ts';
+import { NETWORK_RULES } from './network.ts';
+import { ORG_RULES } from './org.ts';
+import { RESOURCE_RULES } from './resources.ts';
 import { S3_RULES } from './s3.ts';
+import { TAMPER_RULES } from './tamper.ts';
 import type { CloudTrailRule, DetectContext, Finding } from './types.ts';
 
 /** Every CloudTrail rule, in the order alerts are raised when several fire on one event. */
-export const CLOUDTRAIL_RULES: readonly CloudTrailRule[] = [...S3_RULES, ...IAM_RULES];
+export const CLOUDTRAIL_RULES: readonly CloudTrailRule[] = [
+  ...S3_RULES,
+  ...IAM_RULES,
+  ...CIS_RULES,
+  ...TAMPER_RULES,
+  ...NETWORK_RULES,
+  ...ORG_RULES,
+  ...RESOURCE_RULES,
+  ...FALLBACK_RULES,
+];
 
 /** Alarm state changes are one rule with a lifecycle rather than a predicate. */
 export const ALARM_RULE = {
@@ -25,16 +39,28 @@ export const GENERIC_RULE = {
     'An event matched a deployed EventBridge rule but no catalog rule understands it; shown as is.',
 } as const;
 
-const byCall = new Map<string, CloudTrailRule[]>();
-for (const rule of CLOUDTRAIL_RULES) {
-  for (const name of rule.eventNames) {
-    const key = `${rule.eventSource}|${name}`;
-    byCall.set(key, [...(byCall.get(key) ?? []), rule]);
-  }
+/** True when the rule looks at this call: exact name, `Prefix*`, or every call (`*`). */
+export function watches(rule: CloudTrailRule, eventSource: string, eventName: string): boolean {
+  if (rule.eventSource !== '*' && rule.eventSource !== eventSource) return false;
+  return rule.eventNames.some((n) =>
+    n === '*' ? true : n.endsWith('*') ? eventName.startsWith(n.slice(0, -1)) : n === eventName,
+  );
 }
 
+/** Rules that name this call specifically: what makes a call "known" to the catalog. */
+const specific = (r: CloudTrailRule) => r.eventSource !== '*';
+
+const byCall = new Map<string, readonly CloudTrailRule[]>();
+
 export function rulesFor(eventSource: string, eventName: string): readonly CloudTrailRule[] {
-  return byCall.get(`${eventSource}|${eventName}`) ?? [];
+  const key = `${eventSource}|${eventName}`;
+  let rules = byCall.get(key);
+  if (!rules) {
+    rules = CLOUDTRAIL_RULES.filter((r) => watches(r, eventSource, eventName));
+    // Bounded: keys come from eventSource/eventName pairs, a few hundred in practice.
+    if (byCall.size < 5000) byCall.set(key, rules);
+  }
+  return rules;
 }
 
 /** Run every rule that looks at this call; a rule that throws on an odd shape is reported, not fatal. */
@@ -45,7 +71,7 @@ export function detectCloudTrail(
   const rules = rulesFor(record.eventSource, record.eventName);
   const findings: Finding[] = [];
   const errors: string[] = [];
-  for (const rule of rules) {
+  const run = (rule: CloudTrailRule) => {
     try {
       const draft = rule.check(record, ctx);
       if (draft)
@@ -58,6 +84,8 @@ export function detectCloudTrail(
     } catch (err) {
       errors.push(`${rule.id}: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
-  return { findings, known: rules.length > 0, errors };
+  };
+  for (const rule of rules) if (!rule.fallback) run(rule);
+  if (findings.length === 0) for (const rule of rules) if (rule.fallback) run(rule);
+  return { findings, known: rules.some(specific), errors };
 }

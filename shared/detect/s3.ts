@@ -1,9 +1,9 @@
-import { s3BucketLink } from '../enrich/links.ts';
+import { s3AccountSettingsLink, s3BucketLink } from '../enrich/links.ts';
 import type { Resource } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
 import { analyzeBucketAcl, analyzeBucketPolicy } from './s3-policy.ts';
 import type { CloudTrailRule, DetectContext, FindingDraft } from './types.ts';
-import { field, parsePolicyDocument, str } from './values.ts';
+import { field, parsePolicyDocument, str, strings } from './values.ts';
 
 const S3 = 's3.amazonaws.com';
 const FEED = 's3-bucket-visibility';
@@ -193,10 +193,169 @@ export const s3BlockPublicAccessWeakened: CloudTrailRule = {
   },
 };
 
+export const s3AccountBlockPublicAccessWeakened: CloudTrailRule = {
+  id: 's3-account-block-public-access-weakened',
+  title: 'S3 Block Public Access weakened for the whole account',
+  severity: 'critical',
+  description:
+    'Account-level Block Public Access removed, or set with any flag off: every bucket in the account loses its safety net.',
+  feed: FEED,
+  // The S3 Control API is recorded under s3.amazonaws.com (EventBridge source aws.s3).
+  eventSource: S3,
+  eventNames: ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock'],
+  check(record, ctx) {
+    const acct = record.recipientAccountId ?? ctx.account;
+    const region = record.awsRegion ?? ctx.region;
+    const resource: Resource = { type: 'AWS account', name: acct };
+    const links = [s3AccountSettingsLink(region)];
+    const verdict =
+      'Exposure risk for every bucket: a public ACL or policy on any bucket without its own block would now take effect.';
+    if (record.eventName === 'DeleteAccountPublicAccessBlock') {
+      return { action: `removed account-level Block Public Access in ${acct}`, verdict, resource, links };
+    }
+    const cfg = field(record.requestParameters, 'PublicAccessBlockConfiguration');
+    const off = BPA_FLAGS.filter((f) => field(cfg, f) !== true && field(cfg, f) !== 'true');
+    if (off.length === 0) return null;
+    return {
+      action: `turned off account-level Block Public Access (${off.join(', ')}) in ${acct}`,
+      verdict,
+      resource,
+      links,
+      facts: [{ label: 'Flags off', value: off.join(', ') }],
+    };
+  },
+};
+
+/** Object ownership settings under which ACLs take effect again. https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html */
+const ACL_OWNERSHIP = new Set(['ObjectWriter', 'BucketOwnerPreferred']);
+
+export const s3OwnershipControlsAclsEnabled: CloudTrailRule = {
+  id: 's3-bucket-acls-enabled',
+  title: 'S3 bucket ACLs re-enabled',
+  severity: 'medium',
+  description:
+    'PutBucketOwnershipControls set to ObjectWriter or BucketOwnerPreferred: ACLs work again, so a public ACL could expose objects.',
+  cis: '4.8',
+  feed: FEED,
+  eventSource: S3,
+  eventNames: ['PutBucketOwnershipControls'],
+  check(record, ctx) {
+    const rules = field(field(record.requestParameters, 'OwnershipControls'), 'Rule');
+    const setting = [rules, ...(Array.isArray(rules) ? rules : [])]
+      .map((r) => str(field(r, 'ObjectOwnership')))
+      .find((v) => v !== undefined);
+    if (!setting || !ACL_OWNERSHIP.has(setting)) return null;
+    const { resource, links } = bucket(record, ctx);
+    return {
+      action: `re-enabled ACLs on bucket ${resource.name} (object ownership ${setting})`,
+      verdict: 'Not public by itself, but ACL grants, including public ones, now take effect on this bucket.',
+      resource,
+      links,
+      facts: [{ label: 'Object ownership', value: setting }],
+    };
+  },
+};
+
+export const s3BucketCreated: CloudTrailRule = {
+  id: 's3-bucket-created',
+  title: 'S3 bucket created',
+  severity: 'critical',
+  description: 'A new bucket: info, unless it was created with a public canned ACL or grant (critical).',
+  feed: FEED,
+  eventSource: S3,
+  eventNames: ['CreateBucket'],
+  check(record, ctx) {
+    const { resource, links } = bucket(record, ctx);
+    const acl = analyzeBucketAcl(record.requestParameters);
+    if (acl.publicGrants.length > 0) {
+      return {
+        action: `created bucket ${resource.name} public${acl.canned ? ` with canned ACL ${acl.canned}` : ''}`,
+        verdict: `Public now: ${acl.publicGrants.join('; ')}.`,
+        resource,
+        links,
+        facts: [{ label: 'Public grants', value: acl.publicGrants.join('\n') }],
+      };
+    }
+    return {
+      action: `created bucket ${resource.name}`,
+      severity: 'info',
+      verdict: 'Not public: created without a public ACL (new buckets block public access by default).',
+      resource,
+      links,
+    };
+  },
+};
+
+/** CIS 4.8 also watches the bucket settings that move or serve data elsewhere. */
+const CONFIG_CHANGES: Record<string, string> = {
+  PutBucketCors: 'set the CORS rules of',
+  DeleteBucketCors: 'deleted the CORS rules of',
+  PutBucketLifecycle: 'set the lifecycle rules of',
+  PutBucketLifecycleConfiguration: 'set the lifecycle rules of',
+  DeleteBucketLifecycle: 'deleted the lifecycle rules of',
+  PutBucketReplication: 'set replication on',
+  DeleteBucketReplication: 'deleted replication from',
+  PutBucketWebsite: 'turned on static website hosting for',
+  DeleteBucketWebsite: 'turned off static website hosting for',
+};
+
+function replicationTargets(record: CloudTrailRecord): string[] {
+  const rules = field(field(record.requestParameters, 'ReplicationConfiguration'), 'Rule');
+  const out = new Set<string>();
+  for (const r of Array.isArray(rules) ? rules : [rules]) {
+    const b = str(field(field(r, 'Destination'), 'Bucket'));
+    if (b) out.add(b);
+  }
+  return [...out];
+}
+
+export const s3BucketConfigChanged: CloudTrailRule = {
+  id: 's3-bucket-config-changed',
+  title: 'S3 bucket configuration changed',
+  severity: 'low',
+  description: 'CORS, lifecycle, replication or website configuration of a bucket changed (CIS 4.8).',
+  cis: '4.8',
+  feed: FEED,
+  eventSource: S3,
+  eventNames: Object.keys(CONFIG_CHANGES),
+  check(record, ctx) {
+    const { resource, links } = bucket(record, ctx);
+    const facts = [];
+    if (record.eventName === 'PutBucketReplication') {
+      const targets = replicationTargets(record);
+      if (targets.length > 0) facts.push({ label: 'Replicates to', value: targets.join('\n') });
+    }
+    if (record.eventName === 'PutBucketCors') {
+      const origins = new Set<string>();
+      const rules = field(field(record.requestParameters, 'CORSConfiguration'), 'CORSRule');
+      for (const r of Array.isArray(rules) ? rules : [rules])
+        for (const o of strings(field(r, 'AllowedOrigin'))) origins.add(o);
+      if (origins.size > 0) facts.push({ label: 'Allowed origins', value: [...origins].join('\n') });
+    }
+    const verdict =
+      record.eventName === 'PutBucketReplication'
+        ? 'Data will be copied to the destination bucket(s): confirm they are yours.'
+        : record.eventName === 'PutBucketWebsite'
+          ? 'Website hosting serves objects over HTTP only if the bucket is also public: check its permissions.'
+          : 'Not an exposure by itself: confirm the change is expected.';
+    return {
+      action: `${CONFIG_CHANGES[record.eventName] ?? 'changed the configuration of'} bucket ${resource.name}`,
+      verdict,
+      resource,
+      links,
+      facts,
+    };
+  },
+};
+
 export const S3_RULES: readonly CloudTrailRule[] = [
   s3AclPublic,
   s3AclChanged,
   s3PolicyPublic,
   s3PolicyChanged,
   s3BlockPublicAccessWeakened,
+  s3AccountBlockPublicAccessWeakened,
+  s3OwnershipControlsAclsEnabled,
+  s3BucketCreated,
+  s3BucketConfigChanged,
 ];

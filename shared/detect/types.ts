@@ -15,6 +15,8 @@ export interface Finding {
   links?: Link[];
   /** Tampering and root use keep their severity when denied: the attempt itself is the signal. */
   keepSeverityWhenDenied?: boolean;
+  /** For rules about denials themselves: the verdict to show instead of the generic "Denied: …" line. */
+  deniedVerdict?: string;
 }
 
 export interface DetectContext {
@@ -43,7 +45,17 @@ export interface CloudTrailRule {
   cis?: string;
   /** Key of the serverless.yml EventBridge rule (name without the service-stage prefix) that must deliver its events. */
   feed: string;
+  /** `*` for rules that look at every call (root usage, unauthorized calls). */
   eventSource: string;
+  /**
+   * Exact CloudTrail eventNames; a name ending in `*` matches by prefix, for APIs whose recorded
+   * name carries a version suffix (Lambda's `PutFunctionConcurrency20171031`). `['*']` is every call.
+   */
   eventNames: readonly string[];
+  /**
+   * Runs only when no other rule raised anything for the event: "a denied call nothing else
+   * explains" (CIS 4.1 unauthorized calls).
+   */
+  fallback?: boolean;
   check(record: CloudTrailRecord, ctx: DetectContext): FindingDraft | null;
 }

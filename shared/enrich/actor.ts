@@ -28,6 +28,9 @@ export function describeActor(identity: UserIdentity, eventAccount: string): Act
     case 'Root':
       return { ...base, kind: 'root', name: 'root', display: `root user${fromAccount}` };
     case 'IAMUser': {
+      // Failed sign-ins with a user name that does not exist: CloudTrail will not repeat what was typed.
+      if (identity.userName === 'HIDDEN_DUE_TO_SECURITY_REASONS')
+        return { ...base, kind: 'iam-user', display: 'someone using an unknown user name' };
       const name = identity.userName ?? lastSegment(identity.arn, ':user/') ?? 'unknown';
       return { ...base, kind: 'iam-user', name, display: `IAM user ${name}${fromAccount}` };
     }

@@ -7,6 +7,9 @@ import { describeActor } from './actor.ts';
 import { describeClient } from './client.ts';
 import { cloudTrailEventLink } from './links.ts';
 
+/** Error codes that mean "not allowed" (CIS 4.1); other errors (not found, conflict) are failures. */
+const REFUSED = /^AccessDenied|UnauthorizedOperation$|^Unauthorized/;
+
 export interface AccountNames {
   [accountId: string]: string;
 }
@@ -69,12 +72,17 @@ export function cloudTrailAlert(
     status: 'firing',
     kind: 'cloudtrail',
     summary: denied
-      ? `${actor.display} tried ${record.eventName}${target} and was denied (${record.errorCode})`
+      ? `${actor.display} tried ${record.eventName}${target} and ${REFUSED.test(record.errorCode ?? '') ? 'was denied' : 'failed'} (${record.errorCode})`
       : `${actor.display} ${finding.action}`,
     ...(denied
       ? {
           verdict:
-            'Denied: nothing changed, but someone tried. Check whether the caller should be doing this.',
+            finding.deniedVerdict ??
+            `${REFUSED.test(record.errorCode ?? '') ? 'Denied' : 'Failed'}: nothing changed, but ${
+              finding.keepSeverityWhenDenied
+                ? `the attempt alone is the signal (kept ${severity}). Find out who holds these credentials and why they tried.`
+                : 'someone tried. Check whether the caller should be doing this.'
+            }`,
         }
       : finding.verdict
         ? { verdict: finding.verdict }

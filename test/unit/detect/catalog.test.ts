@@ -26,24 +26,76 @@ describe('CLOUDTRAIL_RULES', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('lists the S3 and IAM rules in the order they raise alerts', () => {
+  it('lists every rule in the order it raises alerts, the fallback last', () => {
     expect(CLOUDTRAIL_RULES.map((r) => r.id)).toEqual([
       's3-bucket-acl-public',
       's3-bucket-acl-changed',
       's3-bucket-policy-public',
       's3-bucket-policy-changed',
       's3-block-public-access-weakened',
+      's3-account-block-public-access-weakened',
+      's3-bucket-acls-enabled',
+      's3-bucket-created',
+      's3-bucket-config-changed',
       'iam-user-created',
       'iam-access-key-created',
       'iam-policy-attached',
       'iam-inline-policy-changed',
+      'iam-user-deleted',
+      'iam-access-key-changed',
+      'iam-login-profile-changed',
+      'iam-group-changed',
+      'iam-policy-detached',
+      'iam-inline-policy-deleted',
+      'iam-managed-policy-changed',
+      'iam-role-trust-changed',
+      'iam-mfa-deactivated',
+      'root-usage',
+      'console-login-without-mfa',
+      'console-login-failed',
+      'kms-key-disabled',
+      'cloudtrail-tampering',
+      'cloudtrail-changed',
+      'config-tampering',
+      'config-changed',
+      'guardduty-tampering',
+      'securityhub-disabled',
+      'security-group-open-ingress',
+      'security-group-changed',
+      'network-acl-changed',
+      'network-gateway-changed',
+      'route-table-changed',
+      'vpc-changed',
+      'organizations-changed',
+      'lambda-concurrency-changed',
+      'rds-stopped-or-deleted',
+      'unauthorized-call',
     ]);
   });
 
-  it.each(CLOUDTRAIL_RULES.map((r) => [r.id, r.eventSource]))('%s watches %s', (_id, source) => {
-    expect(source).toMatch(/^[a-z0-9-]+\.amazonaws\.com$/);
+  it.each(CLOUDTRAIL_RULES.filter((r) => r.eventSource !== '*').map((r) => [r.id, r.eventSource]))(
+    '%s watches %s',
+    (_id, source) => {
+      expect(source).toMatch(/^[a-z0-9-]+\.amazonaws\.com$/);
+    },
+  );
+
+  it('has exactly two rules that look at every call: root use and the unauthorized-call fallback', () => {
+    expect(
+      CLOUDTRAIL_RULES.filter((r) => r.eventSource === '*').map((r) => [r.id, r.eventNames, r.fallback]),
+    ).toEqual([
+      ['root-usage', ['*'], undefined],
+      ['unauthorized-call', ['*'], true],
+    ]);
   });
 });
+
+/** Rule ids for a call, leaving out the two rules that look at every call. */
+function specificIds(source: string, name: string): string[] {
+  return rulesFor(source, name)
+    .filter((r) => r.eventSource !== '*')
+    .map((r) => r.id);
+}
 
 describe('rulesFor', () => {
   it.each([
@@ -58,8 +110,30 @@ describe('rulesFor', () => {
     ['iam.amazonaws.com', 'AttachRolePolicy', ['iam-policy-attached']],
     ['iam.amazonaws.com', 'PutUserPolicy', ['iam-inline-policy-changed']],
     ['iam.amazonaws.com', 'PutRolePolicy', ['iam-inline-policy-changed']],
+    ['iam.amazonaws.com', 'AttachGroupPolicy', ['iam-policy-attached']],
+    ['s3.amazonaws.com', 'PutAccountPublicAccessBlock', ['s3-account-block-public-access-weakened']],
+    ['signin.amazonaws.com', 'ConsoleLogin', ['console-login-without-mfa', 'console-login-failed']],
+    ['lambda.amazonaws.com', 'PutFunctionConcurrency20171031', ['lambda-concurrency-changed']],
+    ['lambda.amazonaws.com', 'DeleteFunctionConcurrency20171031', ['lambda-concurrency-changed']],
+    [
+      'ec2.amazonaws.com',
+      'AuthorizeSecurityGroupIngress',
+      ['security-group-open-ingress', 'security-group-changed'],
+    ],
   ])('maps %s %s to %p', (source, name, ids) => {
-    expect(rulesFor(source, name).map((r) => r.id)).toEqual(ids);
+    expect(specificIds(source, name)).toEqual(ids);
+  });
+
+  it('adds root use and the unauthorized-call fallback to every call, in that order', () => {
+    expect(rulesFor('iam.amazonaws.com', 'CreateUser').map((r) => r.id)).toEqual([
+      'iam-user-created',
+      'root-usage',
+      'unauthorized-call',
+    ]);
+    expect(rulesFor('ec2.amazonaws.com', 'DescribeInstances').map((r) => r.id)).toEqual([
+      'root-usage',
+      'unauthorized-call',
+    ]);
   });
 
   it.each([
@@ -67,8 +141,10 @@ describe('rulesFor', () => {
     ['s3.amazonaws.com', 'GetBucketAcl'],
     ['iam.amazonaws.com', 'PutBucketAcl'],
     ['s3.amazonaws.com', 'putbucketacl'],
+    ['lambda.amazonaws.com', 'UpdateFunctionConfiguration20150331v2'],
+    ['lambda.amazonaws.com', 'XPutFunctionConcurrency20171031'],
   ])('has no rule for %s %s', (source, name) => {
-    expect(rulesFor(source, name)).toEqual([]);
+    expect(specificIds(source, name)).toEqual([]);
   });
 });
 
