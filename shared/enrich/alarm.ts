@@ -1,17 +1,55 @@
 import { createHash } from 'node:crypto';
 import { isRecord } from '../detect/values.ts';
 import type { AlarmDetail, AlarmMetric } from '../events/alarm.ts';
-import type { Alert, Fact, Severity } from '../events/alert.ts';
+import { type Alert, type Fact, type Link, type Severity, SeveritySchema } from '../events/alert.ts';
 import type { Envelope } from '../events/envelope.ts';
 import type { AccountNames } from './cloudtrail.ts';
 import { alarmLink } from './links.ts';
 
-const COMPARISONS: ReadonlyArray<readonly [string, string]> = [
+export const ALARM_RULE_ID = 'cloudwatch-alarm';
+
+/** Tag names an alarm's owner sets to steer its alerts (docs/alarms.md). */
+export const ALARM_TAGS = {
+  severity: 'severity',
+  team: 'team',
+  runbook: 'runbook',
+  notify: 'notify',
+} as const;
+
+/**
+ * What the alarm itself says beyond the event: its tags and description, and for metric alarms the
+ * threshold and evaluation window (DescribeAlarms), which state-change events do not carry.
+ */
+export interface AlarmContext {
+  tags: Record<string, string>;
+  description?: string | undefined;
+  threshold?: number | undefined;
+  comparisonOperator?: string | undefined;
+  evaluationPeriods?: number | undefined;
+  datapointsToAlarm?: number | undefined;
+}
+
+/** Words CloudWatch writes in `state.reason` → our symbol. Longest first: "greater than" is a prefix. */
+const REASON_COMPARISONS: ReadonlyArray<readonly [string, string]> = [
   ['greater than or equal to', '≥'],
   ['less than or equal to', '≤'],
   ['greater than', '>'],
   ['less than', '<'],
 ];
+
+/** ComparisonOperator values (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricAlarm.html). */
+const OPERATORS: Readonly<Record<string, string>> = {
+  GreaterThanOrEqualToThreshold: '≥',
+  GreaterThanThreshold: '>',
+  LessThanThreshold: '<',
+  LessThanOrEqualToThreshold: '≤',
+  LessThanLowerOrGreaterThanUpperThreshold: 'outside the band',
+  GreaterThanUpperThreshold: 'above the band',
+  LessThanLowerThreshold: 'below the band',
+};
+
+/** A runbook URL longer than this is not one a person would click; Slack buttons take ≤ 3000. */
+const RUNBOOK_URL_MAX = 2000;
 
 /** reasonData is a JSON string; a bad one must not cost us the alert. */
 export function parseReasonData(text: string | undefined): Record<string, unknown> | undefined {
@@ -24,14 +62,33 @@ export function parseReasonData(text: string | undefined): Record<string, unknow
   }
 }
 
-function metricWords(m: AlarmMetric): string | undefined {
+/** Short, readable numbers: integers as they are, two decimals from 1 up, three significant digits below. */
+function num(n: number): string {
+  if (Number.isInteger(n)) return String(n);
+  return Math.abs(n) >= 1 ? String(Math.round(n * 100) / 100) : String(Number(n.toPrecision(3)));
+}
+
+function numbers(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : [];
+}
+
+function isInsightsQuery(expression: string | undefined): boolean {
+  return expression !== undefined && /^\s*SELECT\s/i.test(expression);
+}
+
+function metricStatWords(m: AlarmMetric): string | undefined {
   const metric = m.metricStat?.metric;
-  if (metric?.name) {
-    const dims = Object.entries(metric.dimensions ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', ');
-    return `${metric.namespace ? `${metric.namespace} ` : ''}${metric.name}${dims ? ` (${dims})` : ''}`;
-  }
+  if (!metric?.name) return undefined;
+  const dims = Object.entries(metric.dimensions ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return `${metric.namespace ? `${metric.namespace} ` : ''}${metric.name}${dims ? ` (${dims})` : ''}`;
+}
+
+function metricWords(m: AlarmMetric): string | undefined {
+  const stat = metricStatWords(m);
+  if (stat) return stat;
+  if (isInsightsQuery(m.expression)) return `Metrics Insights: ${m.expression?.trim()}`;
   if (m.expression) return `${m.label ? `${m.label}: ` : ''}${m.expression}`;
   return undefined;
 }
@@ -42,43 +99,143 @@ function primaryMetric(detail: AlarmDetail): AlarmMetric | undefined {
   return metrics.find((m) => m.returnData) ?? metrics[0];
 }
 
-/** "Errors Sum ≥ 5 for 1 of 1 datapoints of 60 s", from the configuration and the state reason. */
+/** The ANOMALY_DETECTION_BAND expression of an anomaly-detection alarm, if it is one. */
+function bandMetric(detail: AlarmDetail): AlarmMetric | undefined {
+  const metrics = detail.configuration?.metrics ?? [];
+  const id = detail.configuration?.thresholdMetricId;
+  return (
+    metrics.find((m) => id !== undefined && m.id === id) ??
+    metrics.find((m) => /ANOMALY_DETECTION_BAND\s*\(/i.test(m.expression ?? ''))
+  );
+}
+
+/** Inputs of a metric-math expression ("m1: AWS/EC2 NetworkIn (InstanceId=…) Maximum"). */
+function mathInputs(detail: AlarmDetail, primary: AlarmMetric | undefined): string | undefined {
+  if (!primary?.expression || isInsightsQuery(primary.expression)) return undefined;
+  const inputs = (detail.configuration?.metrics ?? [])
+    .filter((m) => m !== primary && m.metricStat)
+    .map((m) => {
+      const words = metricStatWords(m);
+      const stat = m.metricStat?.stat;
+      return words ? `${m.id ? `${m.id}: ` : ''}${words}${stat ? ` ${stat}` : ''}` : undefined;
+    })
+    .filter((s): s is string => s !== undefined);
+  return inputs.length > 0 ? inputs.join('; ') : undefined;
+}
+
+function durationWords(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+}
+
+function windowWords(n: number, of: number, period: number | undefined): string {
+  if (period === 60) return `for ${n} of ${of} minutes`;
+  if (period !== undefined) return `for ${n} of ${of} periods of ${durationWords(period)}`;
+  return `for ${n} of ${of} datapoints`;
+}
+
+/** The band's comparison from the reason (which names the side crossed), else the operator. */
+function bandComparison(reason: string, operator: string | undefined): string {
+  const lower = /(?<!not )less than the lower threshold/.test(reason);
+  const upper = /(?<!not )greater than the upper threshold/.test(reason);
+  if (lower && !upper) return 'below the band';
+  if (upper && !lower) return 'above the band';
+  if (lower && upper) return 'outside the band';
+  return (operator && OPERATORS[operator]) ?? 'outside the band';
+}
+
+/**
+ * "Errors Sum ≥ 5 for 1 of 1 minutes", from the configuration, the state reason and reasonData, with
+ * what DescribeAlarms said (context) filling the gaps. Undefined when the threshold or the comparison
+ * cannot be known: a guess would mislead the person reading it at 3 a.m.
+ */
 export function conditionInWords(
   detail: AlarmDetail,
   reasonData: Record<string, unknown> | undefined,
+  context?: AlarmContext,
 ): string | undefined {
   const reason = detail.state.reason ?? '';
   const m = primaryMetric(detail);
-  const name = m?.metricStat?.metric?.name ?? m?.label ?? m?.id ?? 'value';
+  const insights = isInsightsQuery(m?.expression);
+  const name = m?.metricStat?.metric?.name ?? m?.label ?? (insights ? 'query result' : (m?.id ?? 'value'));
   const stat =
     m?.metricStat?.stat ?? (typeof reasonData?.statistic === 'string' ? reasonData.statistic : undefined);
   const period =
     m?.metricStat?.period ??
     m?.period ??
     (typeof reasonData?.period === 'number' ? reasonData.period : undefined);
-  const threshold =
-    typeof reasonData?.threshold === 'number' ? reasonData.threshold : detail.configuration?.threshold;
-  const op = COMPARISONS.find(([words]) => reason.includes(`${words} the threshold`))?.[1];
+  const operator = context?.comparisonOperator ?? detail.configuration?.comparisonOperator;
+
+  let condition: string | undefined;
+  const lowers = numbers(reasonData?.recentLowerThresholds);
+  const uppers = numbers(reasonData?.recentUpperThresholds);
+  const band = bandMetric(detail);
+  if (band || lowers.length > 0 || uppers.length > 0) {
+    const lower = lowers.at(-1);
+    const upper = uppers.at(-1);
+    const bounds = lower !== undefined && upper !== undefined ? ` [${num(lower)} – ${num(upper)}]` : '';
+    const width = /ANOMALY_DETECTION_BAND\s*\([^,]+,\s*([\d.]+)\s*\)/i.exec(band?.expression ?? '')?.[1];
+    condition = `${name}${stat ? ` ${stat}` : ''} ${bandComparison(reason, operator)}${bounds}${width ? ` (${width} standard deviations)` : ''}`;
+  } else {
+    const threshold =
+      typeof reasonData?.threshold === 'number'
+        ? reasonData.threshold
+        : (context?.threshold ?? detail.configuration?.threshold);
+    const op =
+      REASON_COMPARISONS.find(([words]) => reason.includes(`${words} the threshold`))?.[1] ??
+      (operator ? OPERATORS[operator] : undefined);
+    if (threshold === undefined || !op) return undefined;
+    condition = `${name}${stat ? ` ${stat}` : ''} ${op} ${num(threshold)}`;
+  }
+
   const window = /(\d+) out of the last (\d+) datapoints?/.exec(reason);
-  if (threshold === undefined || !op) return undefined;
-  const parts = [`${name}${stat ? ` ${stat}` : ''} ${op} ${threshold}`];
-  if (window) parts.push(`for ${window[1]} of ${window[2]} datapoints`);
-  if (period) parts.push(`of ${period} s`);
-  return parts.join(' ');
+  const evaluationPeriods = context?.evaluationPeriods ?? detail.configuration?.evaluationPeriods;
+  const datapoints =
+    context?.datapointsToAlarm ?? detail.configuration?.datapointsToAlarm ?? evaluationPeriods;
+  if (window?.[1] && window[2])
+    return `${condition} ${windowWords(Number(window[1]), Number(window[2]), period)}`;
+  if (datapoints !== undefined && evaluationPeriods !== undefined)
+    return `${condition} ${windowWords(datapoints, evaluationPeriods, period)}`;
+  return period !== undefined ? `${condition} in periods of ${durationWords(period)}` : condition;
 }
 
 function trippingValue(reasonData: Record<string, unknown> | undefined): string | undefined {
-  const recent = reasonData?.recentDatapoints;
-  if (Array.isArray(recent) && recent.length > 0) return recent.map(String).join(', ');
-  return undefined;
+  const recent = numbers(reasonData?.recentDatapoints);
+  if (recent.length === 0) return undefined;
+  return recent.length === 1 ? num(recent[0] ?? 0) : `${recent.map(num).join(', ')} (oldest first)`;
+}
+
+export function alarmNameFromArn(arn: string): string | undefined {
+  const i = arn.indexOf(':alarm:');
+  return i >= 0 && i + 7 < arn.length ? arn.slice(i + 7) : undefined;
+}
+
+/** The child alarms that moved a composite alarm, from `reasonData.triggeringAlarms`. */
+function triggeringAlarms(reasonData: Record<string, unknown> | undefined): string | undefined {
+  const list = reasonData?.triggeringAlarms;
+  if (!Array.isArray(list)) return undefined;
+  const names = list
+    .filter(isRecord)
+    .map((t) => {
+      const arn = typeof t.arn === 'string' ? t.arn : undefined;
+      if (!arn) return undefined;
+      const state = isRecord(t.state) && typeof t.state.value === 'string' ? t.state.value : undefined;
+      return `${alarmNameFromArn(arn) ?? arn}${state ? ` (${state})` : ''}`;
+    })
+    .filter((s): s is string => s !== undefined);
+  return names.length > 0 ? names.join(', ') : undefined;
+}
+
+function parseTime(t: string | undefined): number | undefined {
+  // CloudWatch writes "+0000"; Date.parse wants "+00:00".
+  const ms = t ? Date.parse(t.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : Number.NaN;
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function minutesBetween(from: string | undefined, to: string | undefined): number | undefined {
-  if (!from || !to) return undefined;
-  const ms =
-    Date.parse(to.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) -
-    Date.parse(from.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-  return Number.isFinite(ms) && ms >= 0 ? Math.round(ms / 60000) : undefined;
+  const a = parseTime(from);
+  const b = parseTime(to);
+  if (a === undefined || b === undefined || b < a) return undefined;
+  return Math.round((b - a) / 60000);
 }
 
 function shortHash(s: string): string {
@@ -86,81 +243,162 @@ function shortHash(s: string): string {
 }
 
 /**
- * One PagerDuty incident per alarm episode: an episode starts when the alarm enters ALARM, and
- * the OK event names that moment as its previousState.timestamp, so trigger and resolve derive
- * the same key without any stored state, and the next episode gets a new one.
+ * One key per alarm. PagerDuty folds every trigger for a key into the open incident and, once that
+ * incident is resolved, opens a new one on the next trigger, so the key names the alarm and PagerDuty
+ * turns it into one incident per episode. A key that also named the episode's start could not be
+ * rebuilt by an OK that follows INSUFFICIENT_DATA (its previousState no longer says when ALARM began)
+ * and would leave that incident open forever. docs/alarms.md weighs the trade-off.
  */
-export function alarmDedupKey(alarmArn: string, episodeStart: string | undefined): string {
-  return `cloud-alerts/alarm/${shortHash(alarmArn)}/${episodeStart ?? 'unknown'}`;
+export function alarmDedupKey(alarmArn: string): string {
+  return `cloud-alerts/alarm/${shortHash(alarmArn)}`;
+}
+
+export function alarmArnOf(envelope: Envelope, detail: AlarmDetail): string {
+  return (
+    envelope.resources.find((r) => r.includes(':alarm:')) ??
+    envelope.resources[0] ??
+    `arn:aws:cloudwatch:${envelope.region}:${envelope.account}:alarm:${detail.alarmName}`
+  );
+}
+
+/** String-valued tags only: a propagated tag of another shape is dropped, not guessed at. */
+function stringTags(tags: Record<string, unknown> | undefined): Record<string, string> | undefined {
+  if (!tags) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(tags)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/**
+ * The runbook tag is the alarm owner's free text: it becomes a button only as an http(s) URL with no
+ * user-info part ("https://wiki.example.com@evil.example" would show one host and open another).
+ */
+export function runbookLink(value: string): Link | undefined {
+  const text = value.trim();
+  if (text.length === 0 || text.length > RUNBOOK_URL_MAX || /[\s<>"|`\\]/.test(text)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
+    return undefined;
+  return { text: `Runbook (${url.host})`, url: url.href };
 }
 
 export interface AlarmOptions {
   accounts: AccountNames;
-  /** Severity of an alarm in ALARM when its tags do not say. */
+  /** Severity of an alarm in ALARM (and of its resolve) when its tags do not say. */
   defaultSeverity?: Severity;
   insufficientDataSeverity?: Severity;
 }
 
-export function alarmAlert(envelope: Envelope, detail: AlarmDetail, opts: AlarmOptions): Alert {
-  const arn =
-    envelope.resources[0] ??
-    `arn:aws:cloudwatch:${envelope.region}:${envelope.account}:alarm:${detail.alarmName}`;
+/** The alarm options from the configuration (a structural type so enrich does not import config). */
+export function alarmOptionsFrom(config: {
+  accounts: AccountNames;
+  alarms?: { defaultSeverity: Severity; insufficientDataSeverity: Severity } | undefined;
+}): AlarmOptions {
+  return {
+    accounts: config.accounts,
+    ...(config.alarms
+      ? {
+          defaultSeverity: config.alarms.defaultSeverity,
+          insufficientDataSeverity: config.alarms.insufficientDataSeverity,
+        }
+      : {}),
+  };
+}
+
+/** CloudWatch's reason for the first evaluation of a new alarm. */
+const INITIAL_CREATION = /^Unchecked: Initial alarm creation/;
+
+export function alarmAlert(
+  envelope: Envelope,
+  detail: AlarmDetail,
+  opts: AlarmOptions,
+  context?: AlarmContext,
+): Alert {
+  const arn = alarmArnOf(envelope, detail);
   const value = detail.state.value;
   const previous = detail.previousState?.value;
   const resolved = value === 'OK';
   const reasonData = parseReasonData(detail.state.reasonData);
   const metric = primaryMetric(detail);
   const composite = detail.configuration?.alarmRule !== undefined;
-  const episodeStart = resolved
-    ? previous === 'ALARM'
-      ? detail.previousState?.timestamp
-      : undefined
-    : detail.state.timestamp;
+  // Tags in the event (tag propagation) are the freshest; the looked-up ones fill in otherwise.
+  const tags = stringTags(detail.alarmTags) ?? context?.tags;
+  const taggedSeverity = SeveritySchema.safeParse(tags?.[ALARM_TAGS.severity]?.trim().toLowerCase());
+  // A brand-new alarm's first OK resolves nothing: info, which the default routes send nowhere.
+  const firstOk = resolved && INITIAL_CREATION.test(detail.previousState?.reason ?? '');
   const severity: Severity =
     value === 'INSUFFICIENT_DATA'
       ? (opts.insufficientDataSeverity ?? 'low')
-      : (opts.defaultSeverity ?? 'high');
+      : firstOk
+        ? 'info'
+        : taggedSeverity.success
+          ? taggedSeverity.data
+          : (opts.defaultSeverity ?? 'high');
 
   const facts: Fact[] = [];
   const metricText = metric ? metricWords(metric) : undefined;
   if (metricText) facts.push({ label: 'Metric', value: metricText });
+  const inputs = mathInputs(detail, metric);
+  if (inputs) facts.push({ label: 'Inputs', value: inputs });
+  const band = bandMetric(detail);
+  if (band?.expression) facts.push({ label: 'Anomaly band', value: band.expression });
   if (composite) facts.push({ label: 'Alarm rule', value: detail.configuration?.alarmRule ?? '' });
-  const condition = conditionInWords(detail, reasonData);
+  const children = composite ? triggeringAlarms(reasonData) : undefined;
+  if (children) facts.push({ label: 'Triggered by', value: children });
+  const condition = conditionInWords(detail, reasonData, context);
   if (condition) facts.push({ label: 'Condition', value: condition });
   const tripped = trippingValue(reasonData);
   if (tripped && !resolved) facts.push({ label: 'Value', value: tripped });
   facts.push({ label: 'State', value: `${previous ?? 'unknown'} → ${value}` });
   // In ALARM the reason is the verdict line already.
   if (detail.state.reason && value !== 'ALARM') facts.push({ label: 'Reason', value: detail.state.reason });
-  if (detail.configuration?.description)
-    facts.push({ label: 'Description', value: detail.configuration.description });
+  if (detail.state.evaluationState) facts.push({ label: 'Evaluation', value: detail.state.evaluationState });
+  const description = detail.configuration?.description ?? context?.description;
+  if (description) facts.push({ label: 'Description', value: description });
   if (detail.state.actionsSuppressedBy) {
     facts.push({
       label: 'Actions suppressed',
       value: `${detail.state.actionsSuppressedBy}${detail.state.actionsSuppressedReason ? `: ${detail.state.actionsSuppressedReason}` : ''}`,
     });
   }
+  const team = tags?.[ALARM_TAGS.team];
+  if (team) facts.push({ label: 'Team', value: team });
+  const runbookTag = tags?.[ALARM_TAGS.runbook];
+  const runbook = runbookTag ? runbookLink(runbookTag) : undefined;
+  if (runbookTag && !runbook) facts.push({ label: 'Runbook (not an http(s) link)', value: runbookTag });
 
-  const inAlarmFor =
-    resolved && previous === 'ALARM'
-      ? minutesBetween(detail.previousState?.timestamp, detail.state.timestamp)
-      : undefined;
+  const minutes = resolved
+    ? minutesBetween(detail.previousState?.timestamp, detail.state.timestamp)
+    : undefined;
   const summary = resolved
     ? `${detail.alarmName} is back to OK`
     : value === 'ALARM'
-      ? `${detail.alarmName} is in ALARM${condition ? `: ${condition}` : ''}`
+      ? `${detail.alarmName} is in ALARM${condition ? `: ${condition}` : children ? `: triggered by ${children}` : ''}`
       : `${detail.alarmName} has insufficient data`;
   const verdict = resolved
-    ? inAlarmFor !== undefined
-      ? `Resolved after ${inAlarmFor} min in ALARM.`
-      : `Resolved (previous state ${previous ?? 'unknown'}).`
+    ? firstOk
+      ? 'The new alarm evaluated to OK for the first time.'
+      : previous === 'ALARM'
+        ? minutes !== undefined
+          ? `Resolved after ${minutes} min in ALARM.`
+          : 'Resolved.'
+        : previous === 'INSUFFICIENT_DATA'
+          ? `Back to OK after ${minutes !== undefined ? `${minutes} min of ` : ''}insufficient data; any incident still open for this alarm is resolved.`
+          : `Resolved (previous state ${previous ?? 'unknown'}).`
     : value === 'ALARM'
       ? (detail.state.reason ?? 'Threshold crossed.')
-      : 'The metric is not reporting: the thing it watches may be down, or the alarm misconfigured.';
+      : previous === 'ALARM'
+        ? 'The metric stopped reporting while in ALARM: any incident stays open until the alarm is back to OK.'
+        : 'The metric is not reporting: the thing it watches may be down, or the alarm misconfigured.';
   const alias = opts.accounts[envelope.account];
   return {
     id: `alarm:${shortHash(arn)}:${detail.state.timestamp ?? envelope.time}:${value}`,
-    ruleId: 'cloudwatch-alarm',
+    ruleId: ALARM_RULE_ID,
     // Channels mark resolved alerts themselves ("Resolved: …"), so the title does not repeat it.
     title:
       value === 'INSUFFICIENT_DATA'
@@ -180,8 +418,9 @@ export function alarmAlert(envelope: Envelope, detail: AlarmDetail, opts: AlarmO
       arn,
     },
     facts,
-    links: [alarmLink(envelope.region, detail.alarmName)],
-    dedupKey: alarmDedupKey(arn, episodeStart),
+    links: [alarmLink(envelope.region, detail.alarmName), ...(runbook ? [runbook] : [])],
+    dedupKey: alarmDedupKey(arn),
     eventId: envelope.id,
+    ...(tags && Object.keys(tags).length > 0 ? { tags } : {}),
   };
 }

@@ -1,10 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * detail of "CloudWatch Alarm State Change"
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
  * Single-metric, metric-math, anomaly-band, Metrics Insights and composite alarms share this shape;
  * the differences live in `configuration` and in `state.reasonData`, which is a JSON string.
+ * Only the alarm's name and state value are required: a field of an unexpected shape is dropped
+ * (`catch`) rather than failing the event, because an OK that fails to parse would never resolve
+ * its PagerDuty incident.
  */
 export const AlarmStateValueSchema = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 export type AlarmStateValue = z.infer<typeof AlarmStateValueSchema>;
@@ -12,11 +15,13 @@ export type AlarmStateValue = z.infer<typeof AlarmStateValueSchema>;
 const AlarmStateSchema = z
   .object({
     value: AlarmStateValueSchema,
-    reason: z.string().optional(),
-    reasonData: z.string().optional(),
-    timestamp: z.string().optional(),
-    actionsSuppressedBy: z.string().optional(),
-    actionsSuppressedReason: z.string().optional(),
+    reason: z.string().optional().catch(undefined),
+    reasonData: z.string().optional().catch(undefined),
+    timestamp: z.string().optional().catch(undefined),
+    actionsSuppressedBy: z.string().optional().catch(undefined),
+    actionsSuppressedReason: z.string().optional().catch(undefined),
+    /** Metrics Insights alarms: PARTIAL_DATA when the query hit its limits. */
+    evaluationState: z.string().optional().catch(undefined),
   })
   .loose();
 
@@ -24,26 +29,27 @@ const MetricStatSchema = z
   .object({
     metric: z
       .object({
-        namespace: z.string().optional(),
-        name: z.string().optional(),
-        dimensions: z.record(z.string(), z.string()).optional(),
+        namespace: z.string().optional().catch(undefined),
+        name: z.string().optional().catch(undefined),
+        dimensions: z.record(z.string(), z.string()).optional().catch(undefined),
       })
       .loose()
-      .optional(),
-    period: z.number().optional(),
-    stat: z.string().optional(),
-    unit: z.string().optional(),
+      .optional()
+      .catch(undefined),
+    period: z.number().optional().catch(undefined),
+    stat: z.string().optional().catch(undefined),
+    unit: z.string().optional().catch(undefined),
   })
   .loose();
 
 export const AlarmMetricSchema = z
   .object({
-    id: z.string().optional(),
-    metricStat: MetricStatSchema.optional(),
-    expression: z.string().optional(),
-    label: z.string().optional(),
-    returnData: z.boolean().optional(),
-    period: z.number().optional(),
+    id: z.string().optional().catch(undefined),
+    metricStat: MetricStatSchema.optional().catch(undefined),
+    expression: z.string().optional().catch(undefined),
+    label: z.string().optional().catch(undefined),
+    returnData: z.boolean().optional().catch(undefined),
+    period: z.number().optional().catch(undefined),
   })
   .loose();
 export type AlarmMetric = z.infer<typeof AlarmMetricSchema>;
@@ -52,22 +58,30 @@ export const AlarmDetailSchema = z
   .object({
     alarmName: z.string().min(1),
     state: AlarmStateSchema,
-    previousState: AlarmStateSchema.optional(),
-    operation: z.string().optional(),
+    previousState: AlarmStateSchema.optional().catch(undefined),
+    operation: z.string().optional().catch(undefined),
+    /**
+     * With tag propagation on, CloudWatch puts the alarm's tags in the event. Tag values are the
+     * owner's free text: an odd shape costs us the tags, never the alert.
+     */
+    alarmTags: z.record(z.string(), z.unknown()).optional().catch(undefined),
     configuration: z
       .object({
-        description: z.string().optional(),
-        metrics: z.array(AlarmMetricSchema).optional(),
-        alarmRule: z.string().optional(),
-        actionsSuppressor: z.string().optional(),
-        threshold: z.number().optional(),
-        evaluationPeriods: z.number().optional(),
-        datapointsToAlarm: z.number().optional(),
-        comparisonOperator: z.string().optional(),
-        treatMissingData: z.string().optional(),
+        description: z.string().optional().catch(undefined),
+        metrics: z.array(AlarmMetricSchema.catch({})).optional().catch(undefined),
+        alarmRule: z.string().optional().catch(undefined),
+        actionsSuppressor: z.string().optional().catch(undefined),
+        threshold: z.number().optional().catch(undefined),
+        evaluationPeriods: z.number().optional().catch(undefined),
+        datapointsToAlarm: z.number().optional().catch(undefined),
+        comparisonOperator: z.string().optional().catch(undefined),
+        /** Anomaly-detection alarms: the id of the ANOMALY_DETECTION_BAND expression. */
+        thresholdMetricId: z.string().optional().catch(undefined),
+        treatMissingData: z.string().optional().catch(undefined),
       })
       .loose()
-      .optional(),
+      .optional()
+      .catch(undefined),
   })
   .loose();
 export type AlarmDetail = z.infer<typeof AlarmDetailSchema>;

@@ -52,7 +52,7 @@ describe('alarmAlert', () => {
       severity: 'high',
       status: 'firing',
       kind: 'alarm',
-      summary: 'example-orders-api-errors is in ALARM: Errors Sum ≥ 5 for 1 of 1 datapoints of 60 s',
+      summary: 'example-orders-api-errors is in ALARM: Errors Sum ≥ 5 for 1 of 1 minutes',
       account: { id: '123456789012', alias: 'example-production' },
       region: 'eu-west-1',
       time: '2026-11-20T09:15:30.000+0000',
@@ -68,7 +68,7 @@ describe('alarmAlert', () => {
     expect(alert.verdict).toMatch(/^Threshold Crossed: 1 out of the last 1 datapoints/);
     expect(alert.facts).toEqual([
       { label: 'Metric', value: 'AWS/Lambda Errors (FunctionName=example-orders-api)' },
-      { label: 'Condition', value: 'Errors Sum ≥ 5 for 1 of 1 datapoints of 60 s' },
+      { label: 'Condition', value: 'Errors Sum ≥ 5 for 1 of 1 minutes' },
       { label: 'Value', value: '7' },
       { label: 'State', value: 'OK → ALARM' },
       { label: 'Description', value: 'example-orders-api: 5 or more Lambda errors in one minute' },
@@ -85,19 +85,17 @@ describe('alarmAlert', () => {
       title: 'Alarm example-orders-api-errors',
     });
     expect(resolved.dedupKey).toBe(firing.dedupKey);
-    expect(resolved.dedupKey).toBe(alarmDedupKey(ALARM_ARN, '2026-11-20T09:15:30.000+0000'));
+    expect(resolved.dedupKey).toBe(alarmDedupKey(ALARM_ARN));
     expect(resolved.id).not.toBe(firing.id);
     expect(fact(resolved, 'Value')).toBeUndefined();
     expect(fact(resolved, 'State')).toBe('ALARM → OK');
     expect(fact(resolved, 'Reason')).toMatch(/^Threshold Crossed/);
   });
 
-  it('gives a new episode (another ALARM state.timestamp) a different dedupKey', () => {
+  it('keys a new episode on the same alarm key (PagerDuty opens a new incident after a resolve) with a new id', () => {
     const first = alarmFor('cloudwatch/lambda-errors-alarm.json');
-    const next = alarmFor('cloudwatch/lambda-errors-alarm.json', (d) => {
-      state(d).timestamp = '2026-11-21T03:00:00.000+0000';
-    });
-    expect(next.dedupKey).not.toBe(first.dedupKey);
+    const next = alarmFor('cloudwatch/lambda-errors-alarm-next-episode.json');
+    expect(next.dedupKey).toBe(first.dedupKey);
     expect(next.id).not.toBe(first.id);
   });
 
@@ -108,9 +106,8 @@ describe('alarmAlert', () => {
     expect(b.dedupKey).toBe(a.dedupKey);
   });
 
-  it('gives different alarms with the same episode start different dedupKeys', () => {
-    const ts = '2026-11-20T09:15:30.000+0000';
-    expect(alarmDedupKey(ALARM_ARN, ts)).not.toBe(alarmDedupKey(`${ALARM_ARN}-2`, ts));
+  it('gives different alarms different dedupKeys', () => {
+    expect(alarmDedupKey(ALARM_ARN)).not.toBe(alarmDedupKey(`${ALARM_ARN}-2`));
   });
 
   it('raises INSUFFICIENT_DATA as low with its own title and the reason', () => {
@@ -148,7 +145,7 @@ describe('alarmAlert', () => {
     expect(alert.summary).toBe('example-orders-api-errors is in ALARM');
   });
 
-  it('shows the rule of a composite alarm and no metric', () => {
+  it('shows the rule of a composite alarm, the child that triggered it, and no metric', () => {
     const alert = alarmFor('cloudwatch/lambda-errors-alarm.json', makeComposite);
     expect(alert.resource).toMatchObject({
       type: 'CloudWatch composite alarm',
@@ -157,7 +154,10 @@ describe('alarmAlert', () => {
     expect(fact(alert, 'Alarm rule')).toBe(COMPOSITE_RULE);
     expect(fact(alert, 'Metric')).toBeUndefined();
     expect(fact(alert, 'Condition')).toBeUndefined();
-    expect(alert.summary).toBe('example-orders-health is in ALARM');
+    expect(fact(alert, 'Triggered by')).toBe('example-orders-api-errors (ALARM)');
+    expect(alert.summary).toBe(
+      'example-orders-health is in ALARM: triggered by example-orders-api-errors (ALARM)',
+    );
   });
 
   it('shows who suppressed the actions and why', () => {
@@ -184,12 +184,14 @@ describe('alarmAlert', () => {
     expect(alert.account).toEqual({ id: '123456789012' });
   });
 
-  it('says the previous state when an OK does not follow ALARM', () => {
+  it('says how long data was missing when an OK follows INSUFFICIENT_DATA, and still resolves the alarm key', () => {
     const alert = alarmFor('cloudwatch/lambda-errors-ok.json', (d) => {
       (d.previousState as Record<string, unknown>).value = 'INSUFFICIENT_DATA';
     });
-    expect(alert.verdict).toBe('Resolved (previous state INSUFFICIENT_DATA).');
-    expect(alert.dedupKey).toBe(alarmDedupKey(ALARM_ARN, undefined));
+    expect(alert.verdict).toBe(
+      'Back to OK after 12 min of insufficient data; any incident still open for this alarm is resolved.',
+    );
+    expect(alert.dedupKey).toBe(alarmDedupKey(ALARM_ARN));
   });
 
   it('describes a metric-math alarm by its expression', () => {
@@ -210,10 +212,10 @@ describe('alarmAlert', () => {
 });
 
 describe('conditionInWords', () => {
-  it('reads "Errors Sum ≥ 5 for 1 of 1 datapoints of 60 s" from the configuration and the reason', () => {
+  it('reads "Errors Sum ≥ 5 for 1 of 1 minutes" from the configuration and the reason', () => {
     const detail = detailFor('cloudwatch/lambda-errors-alarm.json');
     expect(conditionInWords(detail, parseReasonData(detail.state.reasonData))).toBe(
-      'Errors Sum ≥ 5 for 1 of 1 datapoints of 60 s',
+      'Errors Sum ≥ 5 for 1 of 1 minutes',
     );
   });
 
@@ -227,16 +229,14 @@ describe('conditionInWords', () => {
       state(d).reason =
         `Threshold Crossed: 3 out of the last 5 datapoints [1.0] were ${words} the threshold (5.0).`;
     });
-    expect(conditionInWords(detail, { threshold: 5 })).toBe(
-      `Errors Sum ${op} 5 for 3 of 5 datapoints of 60 s`,
-    );
+    expect(conditionInWords(detail, { threshold: 5 })).toBe(`Errors Sum ${op} 5 for 3 of 5 minutes`);
   });
 
   it('takes the threshold from the configuration when reasonData has none', () => {
     const detail = detailFor('cloudwatch/lambda-errors-alarm.json', (d) => {
       (d.configuration as Record<string, unknown>).threshold = 9;
     });
-    expect(conditionInWords(detail, undefined)).toBe('Errors Sum ≥ 9 for 1 of 1 datapoints of 60 s');
+    expect(conditionInWords(detail, undefined)).toBe('Errors Sum ≥ 9 for 1 of 1 minutes');
   });
 
   it('is undefined when the reason names no comparison', () => {

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import * as z from 'zod';
+import { alarmNameFromArn } from '../enrich/alarm.ts';
+import type { AlarmLookup } from './lookup.ts';
+
+/** YAML turns `severity: 5` or `page: yes` into numbers and booleans; tags are strings in AWS. */
+const TagValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+const EntrySchema = z
+  .object({
+    tags: z.record(z.string().min(1), TagValue).default({}),
+    description: z.string().optional(),
+  })
+  .strict();
+
+/** alarm name or ARN → what ListTagsForResource and DescribeAlarms would say. */
+export const AlarmTagsFileSchema = z.record(z.string().min(1), EntrySchema);
+export type AlarmTagsFile = z.infer<typeof AlarmTagsFileSchema>;
+
+export class AlarmTagsFileError extends Error {
+  override readonly name = 'AlarmTagsFileError';
+}
+
+/** Replay has no AWS: a file stands in for the alarms' tags and descriptions. An ARN entry wins over a name. */
+export function fileAlarmLookup(entries: AlarmTagsFile): AlarmLookup {
+  return async (alarmArn) => {
+    const name = alarmNameFromArn(alarmArn);
+    const entry = entries[alarmArn] ?? (name === undefined ? undefined : entries[name]);
+    if (!entry) return undefined;
+    return { tags: entry.tags, description: entry.description };
+  };
+}
+
+/** Reads a YAML (or JSON, which YAML reads too) --alarm-tags file; a bad one is a usage error. */
+export function loadAlarmTagsFile(path: string): AlarmLookup {
+  let data: unknown;
+  try {
+    data = parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new AlarmTagsFileError(`${path}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  const parsed = AlarmTagsFileSchema.safeParse(data ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new AlarmTagsFileError(`${path}: ${issues}`);
+  }
+  return fileAlarmLookup(parsed.data);
+}
