@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { loadAlarmTagsFile } from '../shared/alarms/tags-file.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { configPath } from '../shared/config/runtime.ts';
 import { readServerlessRules } from '../shared/eventbridge/serverless.ts';
@@ -36,6 +37,8 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     const config = loadConfigFile(args.values.config ?? configPath(io.env), { stage });
     const rules = readServerlessRules(serverlessFile, { stage });
+    const alarmTags = args.values['alarm-tags'];
+    const alarmLookup = alarmTags === undefined ? undefined : loadAlarmTagsFile(alarmTags);
     const send = args.values.send
       ? {
           slack: createSlackSender(),
@@ -46,6 +49,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     replay = createReplayer({
       rules,
       config,
+      ...(alarmLookup ? { alarmLookup } : {}),
       ...(send ? { send, secret: (r) => io.env[envSecretName(r.name)] } : {}),
       ...(io.env.ALERTS_TOPIC_ARN ? { stackTopicArn: () => io.env.ALERTS_TOPIC_ARN ?? '' } : {}),
     });
@@ -109,6 +113,7 @@ function parse(argv: string[]) {
       config: { type: 'string' },
       stage: { type: 'string' },
       serverless: { type: 'string' },
+      'alarm-tags': { type: 'string' },
     },
   });
 }

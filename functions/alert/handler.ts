@@ -1,18 +1,47 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
+import { createAlarmContextStage } from '../../shared/alarms/context-stage.ts';
+import { cachedAlarmLookup, createCloudWatchAlarmLookup } from '../../shared/alarms/lookup.ts';
 import { EventBridgeClient, putEventsWith } from '../../shared/aws/clients.ts';
 import { createLogger } from '../../shared/aws/logger.ts';
 import { loadRuntimeConfig, requireEnv } from '../../shared/config/runtime.ts';
 import { handleAlertEvent } from '../../shared/pipeline/alert.ts';
 import { defaultStages } from '../../shared/pipeline/default-stages.ts';
+import {
+  countingPutEvents,
+  countSuppressions,
+  METRICS_NAMESPACE,
+  powertoolsCounter,
+} from '../../shared/stages/metrics.ts';
+import { createDynamoDbStateStore } from '../../shared/state/dynamodb.ts';
 
 // Built once per cold start: a bad configuration fails here, loudly, before any event is lost.
 const logger = createLogger('alert');
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE });
+const counter = powertoolsCounter(metrics);
 const config = loadRuntimeConfig();
 const busName = requireEnv('ALERTS_BUS_NAME');
-const putEvents = putEventsWith(new EventBridgeClient({}));
-const stages = defaultStages(config, {});
+const putEvents = countingPutEvents(putEventsWith(new EventBridgeClient({})), counter);
+const alarmContext = createAlarmContextStage({
+  lookup: cachedAlarmLookup(createCloudWatchAlarmLookup(), { ttlSeconds: config.alarms.cacheSeconds }),
+});
+const tableName = process.env.STATE_TABLE_NAME;
+// serverless.yml always sets it; without it (a bare test harness) flapping, dedupe and grouping are off.
+if (!tableName) logger.warn('STATE_TABLE_NAME is not set: flapping, dedupe and grouping are off');
+const state = tableName
+  ? createDynamoDbStateStore({ tableName, client: DynamoDBDocumentClient.from(new DynamoDBClient({})) })
+  : undefined;
+const stages = defaultStages(config, { alarmContext, ...(state ? { state } : {}) });
 
 export const handler = middy()
   .use(injectLambdaContext(logger))
-  .handler((event: unknown) => handleAlertEvent(event, { config, busName, putEvents, logger, stages }));
+  .use(logMetrics(metrics))
+  .handler(async (event: unknown) => {
+    const outcome = await handleAlertEvent(event, { config, busName, putEvents, logger, stages });
+    countSuppressions(counter, outcome.suppressed);
+    return outcome;
+  });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
+import { allowEntryExpired } from '../route/allow-list.ts';
+import { silenceExpired } from '../route/silence.ts';
 import { type Config, ConfigSchema, type Route } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -64,6 +66,11 @@ function collectRouteReceivers(
 
 /** Parse and validate; every problem is reported with its line:column and field path. */
 export function parseConfig(text: string, opts: LoadOptions): Config {
+  return parseLocated(text, opts).config;
+}
+
+/** The config and a way to name where a field of it was written, for warnings after validation. */
+function parseLocated(text: string, opts: LoadOptions): { config: Config; at: (path: Path) => string } {
   const source = opts.source ?? 'config';
   const lines = new LineCounter();
   const doc = parseDocument(text.replaceAll(STAGE_PLACEHOLDER, opts.stage), {
@@ -111,7 +118,49 @@ export function parseConfig(text: string, opts: LoadOptions): Config {
   }
   if (problems.length > 0)
     throw new ConfigError(`invalid configuration in ${source}:\n  ${problems.join('\n  ')}`, problems);
-  return config;
+  return {
+    config,
+    at: (path) => `${source}:${locate(doc, lines, path)}: ${formatPath(path)}`,
+  };
+}
+
+export interface ConfigCheck {
+  /** Set when there are no errors. */
+  config?: Config;
+  errors: string[];
+  /** Valid but worth a look: expired silences and allow-list entries (ignored at run time), spoofable entries. */
+  warnings: string[];
+}
+
+/** What `cloud-alerts config check` reports: errors (the Lambda would refuse the file) and warnings. */
+export function checkConfig(text: string, opts: LoadOptions & { now: Date }): ConfigCheck {
+  let parsed: ReturnType<typeof parseLocated>;
+  try {
+    parsed = parseLocated(text, opts);
+  } catch (err) {
+    if (err instanceof ConfigError) return { errors: err.problems, warnings: [] };
+    throw err;
+  }
+  const { config, at } = parsed;
+  const warnings: string[] = [];
+  for (const [i, entry] of config.allowList.entries()) {
+    if (allowEntryExpired(entry, opts.now.getTime()))
+      warnings.push(`${at(['allowList', i, 'expires'])}: expired ${entry.expires}; the entry is ignored`);
+    if (
+      entry.userAgent !== undefined &&
+      entry.actor === undefined &&
+      entry.account === undefined &&
+      entry.sourceIp === undefined
+    )
+      warnings.push(
+        `${at(['allowList', i, 'userAgent'])}: the caller writes its own user agent; also name an actor, account or sourceIp`,
+      );
+  }
+  for (const [i, silence] of config.silences.entries()) {
+    if (silenceExpired(silence, opts.now))
+      warnings.push(`${at(['silences', i, 'endsAt'])}: ended ${silence.endsAt}; the silence is ignored`);
+  }
+  return { config, errors: [], warnings };
 }
 
 export function loadConfigFile(file: string, opts: LoadOptions): Config {

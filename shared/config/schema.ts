@@ -1,5 +1,7 @@
-import { z } from 'zod';
+import { isIP } from 'node:net';
+import * as z from 'zod';
 import { type CHANNELS, SEVERITIES, SeveritySchema } from '../events/alert.ts';
+import { ALARMS_CONFIG_DEFAULTS, AlarmsConfigSchema } from './alarms.ts';
 
 /** SSM parameter names start with "/" for hierarchies; we insist on it so a pasted URL is caught. */
 const ParameterName = z
@@ -84,6 +86,13 @@ export const MatchSchema = z
         z.array(z.enum(['cloudtrail', 'alarm', 'generic'])),
       ])
       .optional(),
+    /** Where the alert came from, as the issue words it: the same test as `kind`. */
+    source: z
+      .union([
+        z.enum(['cloudtrail', 'alarm', 'generic']),
+        z.array(z.enum(['cloudtrail', 'alarm', 'generic'])),
+      ])
+      .optional(),
     account: MatchValue.optional(),
     region: MatchValue.optional(),
     actor: MatchValue.optional(),
@@ -111,12 +120,117 @@ export const RouteSchema: z.ZodType<Route> = z.lazy(() =>
     .strict(),
 );
 
+/** `2026-12-31` (through the end of that day, UTC) or a full timestamp with its offset. */
+const ExpiryValue = z
+  .string()
+  .refine((v) => z.iso.date().safeParse(v).success || z.iso.datetime({ offset: true }).safeParse(v).success, {
+    message: 'a date such as 2026-12-31 or a timestamp such as 2026-12-31T18:00:00Z',
+  });
+
+const Timestamp = z.iso.datetime({
+  offset: true,
+  message: 'a timestamp with offset, e.g. 2026-12-01T22:00:00Z',
+});
+
+/** An IPv4/IPv6 address or CIDR block; anything else could never match, so it is an error. */
+const IpSpec = z.string().refine(
+  (spec) => {
+    const [address = '', bits, ...rest] = spec.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+  },
+  { message: 'an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32' },
+);
+
+/** Known automation whose alerts are expected: every field given must match, and a reason is required. */
+export const AllowListEntrySchema = z
+  .object({
+    /** Why this is expected; logged with every alert it holds back. */
+    reason: z.string().trim().min(1, 'say why this is expected'),
+    /** Role or user name, principal ARN, or the role ARN behind an assumed-role session (globs). */
+    actor: MatchValue.optional(),
+    /** Glob on the CloudTrail user agent. The caller writes it: never allow-list on it alone. */
+    userAgent: MatchValue.optional(),
+    account: MatchValue.optional(),
+    rule: MatchValue.optional(),
+    region: MatchValue.optional(),
+    /** Source IP addresses or CIDR blocks (IPv4 or IPv6). */
+    sourceIp: z.union([IpSpec, z.array(IpSpec).min(1)]).optional(),
+    expires: ExpiryValue.optional(),
+  })
+  .strict()
+  .refine(
+    (e) =>
+      e.actor !== undefined ||
+      e.userAgent !== undefined ||
+      e.account !== undefined ||
+      e.rule !== undefined ||
+      e.region !== undefined ||
+      e.sourceIp !== undefined,
+    { message: 'name at least one of actor, userAgent, account, rule, region, sourceIp' },
+  );
+export type AllowListEntry = z.infer<typeof AllowListEntrySchema>;
+
+/** Planned work: alerts matching `match` are held back between startsAt and endsAt. */
+export const SilenceSchema = z
+  .object({
+    match: MatchSchema.refine((m) => Object.keys(m).length > 0, {
+      message: 'a silence needs at least one matcher',
+    }),
+    startsAt: Timestamp,
+    endsAt: Timestamp,
+    comment: z.string().trim().min(1, 'say what the planned work is'),
+    createdBy: z.string().trim().min(1, 'say who created the silence'),
+  })
+  .strict()
+  .refine((s) => Date.parse(s.endsAt) > Date.parse(s.startsAt), {
+    message: 'endsAt must be after startsAt',
+    path: ['endsAt'],
+  });
+export type Silence = z.infer<typeof SilenceSchema>;
+
+/** At most a week: state items live that long in DynamoDB, and longer windows hide real repeats. */
+const WindowMinutes = z
+  .number()
+  .int()
+  .min(0)
+  .max(7 * 24 * 60);
+
+export const DedupeConfigSchema = z
+  .object({
+    /** The same rule, actor and resource within this many minutes is sent once; 0 turns it off. */
+    windowMinutes: WindowMinutes.default(10),
+  })
+  .strict();
+
+export const GroupingConfigSchema = z
+  .object({
+    /** After one actor's first alert, its others for this many minutes become one summary; 0 turns it off. */
+    windowMinutes: WindowMinutes.default(0),
+  })
+  .strict();
+
+export const FlappingConfigSchema = z
+  .object({
+    /** More state changes than this within the window make the alarm flapping; 0 turns it off. */
+    transitions: z.number().int().min(0).max(1000).default(4),
+    windowMinutes: WindowMinutes.default(30),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     /** Account id → friendly name shown in alerts. */
     accounts: z.record(z.string().regex(/^\d{12}$/, 'a 12-digit account id'), z.string()).default({}),
     receivers: z.array(ReceiverSchema).min(1),
     route: RouteSchema,
+    alarms: AlarmsConfigSchema.default(ALARMS_CONFIG_DEFAULTS),
+    allowList: z.array(AllowListEntrySchema).default([]),
+    silences: z.array(SilenceSchema).default([]),
+    dedupe: DedupeConfigSchema.default({ windowMinutes: 10 }),
+    grouping: GroupingConfigSchema.default({ windowMinutes: 0 }),
+    flapping: FlappingConfigSchema.default({ transitions: 4, windowMinutes: 30 }),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;

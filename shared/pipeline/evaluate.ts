@@ -1,10 +1,16 @@
 import type { Config } from '../config/schema.ts';
 import { receiverChannel } from '../config/schema.ts';
 import { detectCloudTrail } from '../detect/catalog.ts';
-import { alarmAlert } from '../enrich/alarm.ts';
+import { ALARM_TAGS, alarmAlert, alarmOptionsFrom } from '../enrich/alarm.ts';
 import { cloudTrailAlert, genericAlert } from '../enrich/cloudtrail.ts';
 import { AlarmDetailSchema } from '../events/alarm.ts';
-import { type Alert, type NotificationRequest, notificationKey } from '../events/alert.ts';
+import {
+  type Alert,
+  type Channel,
+  ChannelSchema,
+  type NotificationRequest,
+  notificationKey,
+} from '../events/alert.ts';
 import { CloudTrailRecordSchema } from '../events/cloudtrail.ts';
 import {
   ALARM_STATE_CHANGE,
@@ -73,18 +79,35 @@ function alertsFor(envelope: Envelope, config: Config, warnings: string[]): Aler
       warnings.push(reason);
       return [genericAlert(envelope, reason, accounts)];
     }
-    return [alarmAlert(envelope, parsed.data, { accounts })];
+    return [alarmAlert(envelope, parsed.data, alarmOptionsFrom(config))];
   }
   return [genericAlert(envelope, `no rule for detail-type "${detailType}"`, accounts)];
 }
 
+/**
+ * The channels an alert's `notify` tag keeps ("slack,pagerduty"), or undefined to keep all. A tag
+ * naming no channel we know is ignored rather than obeyed: a typo must not silence an alarm.
+ */
+function notifyChannels(alert: Alert): ReadonlySet<Channel> | undefined {
+  const tag = alert.tags?.[ALARM_TAGS.notify];
+  if (tag === undefined) return undefined;
+  const channels = new Set<Channel>();
+  for (const word of tag.split(',')) {
+    const channel = ChannelSchema.safeParse(word.trim().toLowerCase());
+    if (channel.success) channels.add(channel.data);
+  }
+  return channels.size > 0 ? channels : undefined;
+}
+
 export function notificationsFor(alert: Alert, config: Config): NotificationRequest[] {
   const { receivers } = routeAlert(config.route, alert);
+  const keep = notifyChannels(alert);
   const out: NotificationRequest[] = [];
   for (const name of receivers) {
     const receiver = config.receivers.find((r) => r.name === name);
     // parseConfig guarantees every routed name exists; a hand-built config might not.
     if (!receiver) continue;
+    if (keep && !keep.has(receiverChannel(receiver))) continue;
     out.push({
       channel: receiverChannel(receiver),
       receiver: name,
@@ -107,7 +130,15 @@ export function evaluate(input: unknown, config: Config): Evaluation {
     };
   }
   const warnings: string[] = [];
-  const alerts = alertsFor(envelope.data, config, warnings);
+  let alerts: Alert[];
+  try {
+    alerts = alertsFor(envelope.data, config, warnings);
+  } catch (err) {
+    // A bug or an input nobody foresaw must still reach a person, not crash into a retry loop.
+    const reason = `processing failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+    warnings.push(reason);
+    alerts = [genericAlert(envelope.data, reason, config.accounts)];
+  }
   const notifications = alerts.flatMap((a) => notificationsFor(a, config));
   return { envelope: envelope.data, alerts, notifications, warnings };
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { createAlarmContextStage } from '../alarms/context-stage.ts';
+import type { AlarmLookup } from '../alarms/lookup.ts';
 import type { Config, Receiver } from '../config/schema.ts';
 import { isRecord, str } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
@@ -11,6 +13,7 @@ import { defaultStages } from '../pipeline/default-stages.ts';
 import { type LogPort, silentLogger } from '../pipeline/logger.ts';
 import { handleNotification } from '../pipeline/notify.ts';
 import type { AlertStage } from '../pipeline/stages.ts';
+import { createMemoryStateStore } from '../state/memory.ts';
 
 export interface ReplayAlert {
   rule: string;
@@ -65,6 +68,8 @@ export interface ReplayerOptions {
   logger?: LogPort;
   /** Defaults to the same stages the Lambda runs, with local ports. */
   stages?: AlertStage[];
+  /** Stands in for CloudWatch's DescribeAlarms/ListTagsForResource (--alarm-tags FILE). */
+  alarmLookup?: AlarmLookup;
 }
 
 function placeholderSecret(receiver: Receiver): string | undefined {
@@ -107,7 +112,13 @@ export function createReplayer(opts: ReplayerOptions) {
   const entryRules = compiled.filter((r) => r.bus === 'default' && r.handler.startsWith(ALERT_HANDLER));
   const busRules = compiled.filter((r) => r.bus !== 'default' && NOTIFIER.test(r.handler));
   const logger = opts.logger ?? silentLogger;
-  const stages = opts.stages ?? defaultStages(opts.config, {});
+  const stages =
+    opts.stages ??
+    defaultStages(opts.config, {
+      ...(opts.alarmLookup ? { alarmContext: createAlarmContextStage({ lookup: opts.alarmLookup }) } : {}),
+      // One store per run: dedupe, grouping and flapping act across the run's events, by event time.
+      state: createMemoryStateStore(),
+    });
 
   return async function replay(source: string, event: unknown): Promise<ReplayResult> {
     const base: ReplayResult = {

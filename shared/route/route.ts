@@ -18,9 +18,13 @@ export function globMatch(pattern: string, value: string): boolean {
   return true;
 }
 
-function anyGlob(expected: string | string[], actual: string | undefined): boolean {
+export function anyGlob(expected: string | string[], actual: string | undefined): boolean {
   if (actual === undefined) return false;
   return (Array.isArray(expected) ? expected : [expected]).some((p) => globMatch(p, actual));
+}
+
+function oneOf<T extends string>(expected: T | T[], actual: T): boolean {
+  return (Array.isArray(expected) ? expected : [expected]).includes(actual);
 }
 
 function severityMatches(expr: string | Severity[], s: Severity): boolean {
@@ -50,11 +54,8 @@ export function matchAlert(match: Match | undefined, alert: Alert): boolean {
   if (!match) return true;
   if (match.severity !== undefined && !severityMatches(match.severity, alert.severity)) return false;
   if (match.rule !== undefined && !anyGlob(match.rule, alert.ruleId)) return false;
-  if (
-    match.kind !== undefined &&
-    !(Array.isArray(match.kind) ? match.kind : [match.kind]).includes(alert.kind)
-  )
-    return false;
+  if (match.kind !== undefined && !oneOf(match.kind, alert.kind)) return false;
+  if (match.source !== undefined && !oneOf(match.source, alert.kind)) return false;
   if (
     match.account !== undefined &&
     !anyGlob(match.account, alert.account.id) &&

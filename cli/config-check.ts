@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { checkConfig } from '../shared/config/load.ts';
+import { configPath } from '../shared/config/runtime.ts';
+import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+
+export const EXIT_INVALID = 1;
+
+const USAGE = 'usage: cloud-alerts config check [--config FILE] [--stage STAGE]\n';
+
+/**
+ * `cloud-alerts config check`: validate the file the Lambda will load, naming the line and field
+ * of each error; report expired silences and allow-list entries as warnings. Exit 1 on errors only.
+ */
+export async function configCommand(
+  argv: string[],
+  io: CliIo,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'check') {
+    io.stderr(`${sub ? `config: unknown subcommand ${sub}\n` : ''}${USAGE}`);
+    return EXIT_USAGE;
+  }
+  let values: { config?: string | undefined; stage?: string | undefined };
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { config: { type: 'string' }, stage: { type: 'string' } },
+    }));
+  } catch (err) {
+    io.stderr(`config check: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const file = values.config ?? configPath(io.env);
+  const stage = values.stage ?? io.env.STAGE ?? 'dev';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    io.stderr(`config check: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_USAGE;
+  }
+  const result = checkConfig(text, { stage, source: file, now: now() });
+  for (const e of result.errors) io.stdout(`error: ${e}\n`);
+  for (const w of result.warnings) io.stdout(`warning: ${w}\n`);
+  const { config } = result;
+  if (!config) {
+    io.stdout(`${file}: ${result.errors.length} error(s), ${result.warnings.length} warning(s)\n`);
+    return EXIT_INVALID;
+  }
+  io.stdout(
+    `${file}: valid for stage ${stage}: ${config.receivers.length} receiver(s), ${config.allowList.length} allow-list entr${config.allowList.length === 1 ? 'y' : 'ies'}, ${config.silences.length} silence(s); ${result.warnings.length} warning(s)\n`,
+  );
+  return EXIT_OK;
+}

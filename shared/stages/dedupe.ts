@@ -1,0 +1,84 @@
+import * as z from 'zod';
+import { type Alert, severityRank } from '../events/alert.ts';
+import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
+import type { StateStore } from '../state/store.ts';
+import { alertTimeMs, expiresAtSeconds, minutes, stateKey, storeFailed } from './common.ts';
+
+const RETAIN_MS = 60 * 60 * 1000;
+
+const CallSchema = z.object({ eventSource: z.string(), eventName: z.string() });
+
+function callOf(ctx: StageContext): string | undefined {
+  const call = CallSchema.safeParse(ctx.envelope.detail);
+  return call.success ? `${call.data.eventSource}:${call.data.eventName}` : undefined;
+}
+
+/**
+ * What makes two alerts "the same": rule, account, actor, resource and API call, and also severity
+ * and whether the call was denied, so a louder repeat or a success after a denied try is news. The
+ * call keeps apart two different actions that one rule covers (root: ListBuckets, then a sign-in).
+ */
+export function dedupeKey(alert: Alert, call?: string): string {
+  return stateKey(`dedupe#${alert.ruleId}`, [
+    alert.account.id,
+    call,
+    alert.actor?.arn ?? alert.actor?.name ?? alert.actor?.display,
+    alert.resource?.arn ?? (alert.resource ? `${alert.resource.type}:${alert.resource.name}` : undefined),
+    alert.severity,
+    alert.attempted ? 'attempted' : 'done',
+  ]);
+}
+
+/** Alarms are left to the flapping stage: they only send transitions, and a held trigger would leave a resolve unpaired. */
+function applies(alert: Alert): boolean {
+  return alert.status === 'firing' && alert.kind !== 'alarm' && (alert.actor ?? alert.resource) !== undefined;
+}
+
+/** The same alert within the window is sent once; the repeats are held and counted. */
+export function createDedupeStage(store: StateStore): AlertStage {
+  return {
+    name: 'dedupe',
+    async run(alerts, ctx) {
+      const windowMs = ctx.config.dedupe.windowMinutes * 60_000;
+      if (windowMs === 0) return { alerts, suppressed: [] };
+      const call = callOf(ctx);
+      const kept: Alert[] = [];
+      const suppressed: Suppression[] = [];
+      for (const alert of alerts) {
+        if (!applies(alert)) {
+          kept.push(alert);
+          continue;
+        }
+        const at = alertTimeMs(alert, ctx);
+        let claim: Awaited<ReturnType<StateStore['claim']>>;
+        try {
+          claim = await store.claim({
+            key: dedupeKey(alert, call),
+            owner: alert.id,
+            at,
+            windowMs,
+            rank: severityRank(alert.severity),
+            severity: alert.severity,
+            rule: alert.ruleId,
+            expiresAt: expiresAtSeconds(at + windowMs, ctx, RETAIN_MS),
+          });
+        } catch (err) {
+          storeFailed(ctx, 'dedupe', alert, err);
+          kept.push(alert);
+          continue;
+        }
+        if (claim.outcome !== 'held') {
+          kept.push(alert);
+          continue;
+        }
+        suppressed.push({
+          alertId: alert.id,
+          ruleId: alert.ruleId,
+          kind: 'dedupe',
+          reason: `same rule, actor and resource as ${claim.window.owner}, sent at ${new Date(claim.window.openedAt).toISOString()}; repeat ${claim.window.held} within ${minutes(windowMs)}`,
+        });
+      }
+      return { alerts: kept, suppressed };
+    },
+  };
+}

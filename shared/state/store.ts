@@ -1,0 +1,102 @@
+import * as z from 'zod';
+import { SEVERITIES, type Severity } from '../events/alert.ts';
+
+/**
+ * What one window remembers: who opened it (and was sent), until when it runs, and what it held
+ * back since. Shared by dedupe, grouping and flapping; each uses its own key prefix.
+ */
+export interface WindowTally {
+  /** Alert id that opened the window: a Lambda retry of that alert must be sent again, not held. */
+  owner: string;
+  /** Epoch milliseconds. */
+  openedAt: number;
+  endsAt: number;
+  /** Rank (severityRank) of the loudest alert sent in this window; louder ones are never held. */
+  rank: number;
+  /** How many alerts were held back in this window. */
+  held: number;
+  /** Held alerts per severity, for the summary. */
+  severities: Partial<Record<Severity, number>>;
+  /** Rule ids of the held alerts. */
+  rules: string[];
+}
+
+export type Claim =
+  /** No open window: this alert opened one and goes out. `previous` is the closed window it replaced, if it held anything. */
+  | { outcome: 'opened'; previous?: WindowTally }
+  /** The window's opener again (a retry or redelivery): send it again; the first send may not have finished. */
+  | { outcome: 'owner'; window: WindowTally }
+  /** Louder than anything sent in the window: goes out, and the window now holds only what is not louder still. */
+  | { outcome: 'louder'; window: WindowTally }
+  /** Happened a whole window before the open one began (a late or replayed event): goes out, uncounted. */
+  | { outcome: 'outside'; window: WindowTally }
+  /** Held back and counted into the open window (returned with this alert counted). */
+  | { outcome: 'held'; window: WindowTally };
+
+export interface ClaimInput {
+  /** Already bounded and free of untrusted characters (see stateKey). */
+  key: string;
+  owner: string;
+  /** When the alert happened, epoch ms: windows follow event time, so replays of old logs group as they happened. */
+  at: number;
+  windowMs: number;
+  rank: number;
+  severity: Severity;
+  rule: string;
+  /** Epoch seconds after which the store may forget the window (DynamoDB TTL). */
+  expiresAt: number;
+}
+
+/**
+ * Windows that several Lambdas can share: every transition is one atomic conditional write, so
+ * of two concurrent alerts for the same key exactly one opens the window and the other is held.
+ */
+export interface StateStore {
+  claim(input: ClaimInput): Promise<Claim>;
+}
+
+export class StateStoreError extends Error {
+  override readonly name = 'StateStoreError';
+}
+
+const SEVERITY_ATTRIBUTES = SEVERITIES.map((s) => `held_${s}` as const);
+
+/** A stored window, parsed: the table is ours, but an item written by an older version must not crash us. */
+export const WindowItemSchema = z.object({
+  owner: z.string(),
+  openedAt: z.number(),
+  endsAt: z.number(),
+  rank: z.number().default(0),
+  held: z.number().default(0),
+  rules: z.union([z.set(z.string()), z.array(z.string())]).optional(),
+  held_critical: z.number().optional(),
+  held_high: z.number().optional(),
+  held_medium: z.number().optional(),
+  held_low: z.number().optional(),
+  held_info: z.number().optional(),
+});
+export type WindowItem = z.infer<typeof WindowItemSchema>;
+
+export function tallyOf(item: WindowItem): WindowTally {
+  const severities: Partial<Record<Severity, number>> = {};
+  for (const [i, attr] of SEVERITY_ATTRIBUTES.entries()) {
+    const n = item[attr];
+    const severity = SEVERITIES[i];
+    if (severity && n) severities[severity] = n;
+  }
+  return {
+    owner: item.owner,
+    openedAt: item.openedAt,
+    endsAt: item.endsAt,
+    rank: item.rank,
+    held: item.held,
+    severities,
+    rules: [...(item.rules ?? [])].sort(),
+  };
+}
+
+export function severityAttribute(s: Severity): `held_${Severity}` {
+  return `held_${s}`;
+}
+
+export { SEVERITY_ATTRIBUTES };

@@ -1,0 +1,67 @@
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDbStateStore } from '../../shared/state/dynamodb.ts';
+import { StateStoreError } from '../../shared/state/store.ts';
+import { input, stateStoreContract } from '../unit/state/contract.ts';
+
+// dynalite ships CommonJS without types: the factory returns a plain http.Server.
+const require = createRequire(import.meta.url);
+const dynalite: (opts: { createTableMs: number }) => Server = require('dynalite');
+
+const TABLE = 'cloud-alerts-test-state';
+let server: Server;
+let doc: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  process.env.AWS_REGION = 'eu-west-1';
+  server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'eu-west-1' });
+  await client.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  doc = DynamoDBDocumentClient.from(client);
+});
+
+afterAll(async () => {
+  doc?.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+stateStoreContract('DynamoDB (dynalite)', () => createDynamoDbStateStore({ tableName: TABLE, client: doc }));
+
+describe('createDynamoDbStateStore', () => {
+  it('writes the window with pk and an expiresAt TTL in epoch seconds', async () => {
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const claim = input({ key: 'group#ttl', expiresAt: 1_795_000_000 });
+    await store.claim(claim);
+    const item = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'group#ttl' } }));
+    expect(item.Item).toEqual({
+      pk: 'group#ttl',
+      owner: 'alert-1',
+      openedAt: claim.at,
+      endsAt: claim.at + claim.windowMs,
+      rank: 2,
+      held: 0,
+      expiresAt: 1_795_000_000,
+    });
+  });
+
+  it('wraps a failing table in a StateStoreError with the cause', async () => {
+    const store = createDynamoDbStateStore({ tableName: 'no-such-table', client: doc });
+    const err = await store.claim(input()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StateStoreError);
+    expect((err as StateStoreError).cause).toBeInstanceOf(Error);
+  });
+});

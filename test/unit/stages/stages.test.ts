@@ -1,0 +1,406 @@
+import { type Config, ConfigSchema } from '../../../shared/config/schema.ts';
+import type { Alert } from '../../../shared/events/alert.ts';
+import { defaultStages } from '../../../shared/pipeline/default-stages.ts';
+import { silentLogger } from '../../../shared/pipeline/logger.ts';
+import { type AlertStage, runStages, type StageContext } from '../../../shared/pipeline/stages.ts';
+import { createAllowListStage } from '../../../shared/stages/allow-list.ts';
+import { createDedupeStage } from '../../../shared/stages/dedupe.ts';
+import { createFlappingStage, FLAPPING_RULE_ID } from '../../../shared/stages/flapping.ts';
+import { createGroupingStage, GROUP_SUMMARY_RULE_ID } from '../../../shared/stages/grouping.ts';
+import { createSilenceStage } from '../../../shared/stages/silence.ts';
+import { createMemoryStateStore } from '../../../shared/state/memory.ts';
+import { type StateStore, StateStoreError } from '../../../shared/state/store.ts';
+import { detailOf, envelopeOf, loadEvent } from '../../helpers/events.ts';
+
+const MINUTE = 60_000;
+const T0 = Date.parse('2026-11-21T09:14:27Z');
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+
+function config(extra: Record<string, unknown> = {}): Config {
+  return ConfigSchema.parse({
+    receivers: [{ name: 'slack', slack: { webhookUrlParameter: '/x/slack' } }],
+    route: { receivers: ['slack'] },
+    ...extra,
+  });
+}
+
+function ctx(cfg: Config, event = loadEvent('iam/create-user.json')): StageContext {
+  return { config: cfg, envelope: envelopeOf(event), now: new Date(T0), logger: silentLogger };
+}
+
+function ctAlert(overrides: Partial<Alert> = {}): Alert {
+  return {
+    id: 'ct:1:s3-bucket-policy-changed',
+    ruleId: 's3-bucket-policy-changed',
+    title: 'S3 bucket policy changed',
+    severity: 'low',
+    status: 'firing',
+    kind: 'cloudtrail',
+    summary: 'role terraform-ci changed the policy of bucket example-data',
+    account: { id: '123456789012', alias: 'example-production' },
+    region: 'eu-west-1',
+    time: at(0),
+    actor: {
+      kind: 'assumed-role',
+      display: 'role terraform-ci (session GitHubActions)',
+      name: 'terraform-ci',
+      arn: 'arn:aws:sts::123456789012:assumed-role/terraform-ci/GitHubActions',
+      accountId: '123456789012',
+      crossAccount: false,
+    },
+    resource: { type: 'bucket', name: 'example-data' },
+    facts: [],
+    links: [],
+    dedupKey: 'cloud-alerts/s3-bucket-policy-changed/1',
+    eventId: 'e-1',
+    ...overrides,
+  };
+}
+
+function alarm(n: number, status: 'firing' | 'resolved', minute: number): Alert {
+  return {
+    ...ctAlert(),
+    id: `alarm:abc:${n}`,
+    ruleId: 'cloudwatch-alarm',
+    title: 'example-orders-api-errors',
+    severity: 'high',
+    status,
+    kind: 'alarm',
+    summary: 'Lambda errors',
+    time: at(minute * MINUTE),
+    actor: undefined,
+    resource: { type: 'alarm', name: 'example-orders-api-errors' },
+    dedupKey: 'cloud-alerts/alarm/abc',
+    tags: { team: 'orders' },
+  };
+}
+
+async function run(stage: AlertStage, alerts: Alert[], c: StageContext) {
+  const out = await stage.run(alerts, c);
+  return { ids: out.alerts.map((a) => a.id), suppressed: out.suppressed };
+}
+
+describe('allow-list stage', () => {
+  const entry = {
+    reason: 'Terraform CI applies reviewed bucket policies',
+    actor: 'terraform-ci',
+    rule: 's3-bucket-policy-*',
+  };
+
+  it('holds back a matching alert, giving the entry and its reason', async () => {
+    const out = await run(createAllowListStage(), [ctAlert()], ctx(config({ allowList: [entry] })));
+    expect(out).toEqual({
+      ids: [],
+      suppressed: [
+        {
+          alertId: 'ct:1:s3-bucket-policy-changed',
+          ruleId: 's3-bucket-policy-changed',
+          kind: 'allow-list',
+          reason: 'allowList[0]: Terraform CI applies reviewed bucket policies',
+        },
+      ],
+    });
+  });
+
+  it('lets through what the entry does not name: another rule, another actor', async () => {
+    const c = ctx(config({ allowList: [entry] }));
+    const other = ctAlert({ id: 'x', ruleId: 's3-bucket-acl-public' });
+    const alice = ctAlert({
+      id: 'y',
+      actor: { kind: 'iam-user', display: 'IAM user alice', name: 'alice', crossAccount: false },
+    });
+    expect((await run(createAllowListStage(), [other, alice], c)).ids).toEqual(['x', 'y']);
+  });
+
+  it('matches the role ARN behind an assumed-role session, from the CloudTrail record', async () => {
+    const event = loadEvent('s3/put-bucket-policy-org-pinned.json');
+    const byRoleArn = { reason: 'CI', actor: 'arn:aws:iam::123456789012:role/terraform-ci' };
+    const out = await run(
+      createAllowListStage(),
+      [ctAlert()],
+      ctx(config({ allowList: [byRoleArn] }), event),
+    );
+    expect(out.ids).toEqual([]);
+  });
+
+  it('matches on user agent and source CIDR from the record', async () => {
+    const event = loadEvent('s3/put-bucket-policy-org-pinned.json');
+    const detail = detailOf(event);
+    detail.userAgent = 'APN/1.0 HashiCorp/1.0 Terraform/1.9.5';
+    detail.sourceIPAddress = '10.20.30.40';
+    const c = (e: Record<string, unknown>) => ctx(config({ allowList: [e] }), event);
+    const stage = createAllowListStage();
+    const base = { reason: 'CI', actor: 'terraform-ci' };
+    expect((await run(stage, [ctAlert()], c({ ...base, userAgent: '*Terraform*' }))).ids).toEqual([]);
+    expect((await run(stage, [ctAlert()], c({ ...base, userAgent: 'aws-cli/*' }))).ids).toHaveLength(1);
+    expect((await run(stage, [ctAlert()], c({ ...base, sourceIp: '10.0.0.0/8' }))).ids).toEqual([]);
+    expect((await run(stage, [ctAlert()], c({ ...base, sourceIp: ['192.0.2.0/24'] }))).ids).toHaveLength(1);
+  });
+
+  it('ignores an entry that expired before the event happened, and honours it through its last day', async () => {
+    const stage = createAllowListStage();
+    const expired = config({ allowList: [{ ...entry, expires: '2026-11-20' }] });
+    const lastDay = config({ allowList: [{ ...entry, expires: '2026-11-21' }] });
+    expect((await run(stage, [ctAlert()], ctx(expired))).ids).toEqual(['ct:1:s3-bucket-policy-changed']);
+    expect((await run(stage, [ctAlert()], ctx(lastDay))).ids).toEqual([]);
+    const timestamp = config({ allowList: [{ ...entry, expires: '2026-11-21T09:00:00Z' }] });
+    expect((await run(stage, [ctAlert()], ctx(timestamp))).ids).toHaveLength(1);
+  });
+});
+
+describe('silence stage', () => {
+  const silence = {
+    match: { rule: 's3-*', account: 'example-production' },
+    startsAt: '2026-11-21T09:00:00Z',
+    endsAt: '2026-11-21T10:00:00Z',
+    comment: 'bucket migration CHG-1',
+    createdBy: 'jane@example.com',
+  };
+
+  it('holds back a matching alert inside its window, naming it', async () => {
+    const out = await run(createSilenceStage(), [ctAlert()], ctx(config({ silences: [silence] })));
+    expect(out.suppressed).toEqual([
+      {
+        alertId: 'ct:1:s3-bucket-policy-changed',
+        ruleId: 's3-bucket-policy-changed',
+        kind: 'silence',
+        reason: 'silences[0] until 2026-11-21T10:00:00Z by jane@example.com: bucket migration CHG-1',
+      },
+    ]);
+  });
+
+  it.each([
+    ['before it starts', '2026-11-21T08:59:59Z', 1],
+    ['at its start', '2026-11-21T09:00:00Z', 0],
+    ['just before its end', '2026-11-21T09:59:59Z', 0],
+    ['at its end', '2026-11-21T10:00:00Z', 1],
+  ])('judges an event %s by when it happened', async (_label, time, kept) => {
+    const out = await run(createSilenceStage(), [ctAlert({ time })], ctx(config({ silences: [silence] })));
+    expect(out.ids).toHaveLength(kept);
+  });
+
+  it('falls back to the clock when the alert time is unreadable', async () => {
+    const c = { ...ctx(config({ silences: [silence] })), now: new Date('2026-11-21T11:00:00Z') };
+    expect((await run(createSilenceStage(), [ctAlert({ time: 'yesterday' })], c)).ids).toHaveLength(1);
+  });
+
+  it('lets a resolve through unless the silence names status: resolved', async () => {
+    const resolved = {
+      ...alarm(1, 'resolved', 0),
+      account: { id: '123456789012', alias: 'example-production' },
+    };
+    const bySource = { ...silence, match: { source: 'alarm' } };
+    expect(
+      (await run(createSilenceStage(), [resolved], ctx(config({ silences: [bySource] })))).ids,
+    ).toHaveLength(1);
+    const withResolved = { ...silence, match: { source: 'alarm', status: 'resolved' } };
+    expect(
+      (await run(createSilenceStage(), [resolved], ctx(config({ silences: [withResolved] })))).ids,
+    ).toEqual([]);
+  });
+});
+
+describe('dedupe stage', () => {
+  const cfg = config({ dedupe: { windowMinutes: 10 } });
+
+  it('sends the same rule, actor and resource once within the window', async () => {
+    const stage = createDedupeStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    expect((await run(stage, [ctAlert()], c)).ids).toHaveLength(1);
+    const again = await run(stage, [ctAlert({ id: 'ct:2', time: at(9 * MINUTE) })], c);
+    expect(again.ids).toEqual([]);
+    expect(again.suppressed[0]?.kind).toBe('dedupe');
+    expect(again.suppressed[0]?.reason).toBe(
+      'same rule, actor and resource as ct:1:s3-bucket-policy-changed, sent at 2026-11-21T09:14:27.000Z; repeat 1 within 10 minutes',
+    );
+    expect((await run(stage, [ctAlert({ id: 'ct:3', time: at(10 * MINUTE) })], c)).ids).toEqual(['ct:3']);
+  });
+
+  it('treats another resource, a louder repeat or a success after a denied try as news', async () => {
+    const stage = createDedupeStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    await run(stage, [ctAlert({ attempted: true })], c);
+    const out = await run(
+      stage,
+      [
+        ctAlert({ id: 'other-bucket', resource: { type: 'bucket', name: 'other' } }),
+        ctAlert({ id: 'louder', severity: 'critical' }),
+        ctAlert({ id: 'succeeded' }),
+      ],
+      c,
+    );
+    expect(out.ids).toEqual(['other-bucket', 'louder', 'succeeded']);
+  });
+
+  it('sends a Lambda retry of the first alert again', async () => {
+    const stage = createDedupeStage(createMemoryStateStore());
+    await run(stage, [ctAlert()], ctx(cfg));
+    expect((await run(stage, [ctAlert()], ctx(cfg))).ids).toHaveLength(1);
+  });
+
+  it('leaves alarms alone and is off at windowMinutes 0', async () => {
+    const stage = createDedupeStage(createMemoryStateStore());
+    const alarms = [alarm(1, 'firing', 0), alarm(2, 'firing', 1)];
+    expect((await run(stage, alarms, ctx(cfg))).ids).toHaveLength(2);
+    const off = ctx(config({ dedupe: { windowMinutes: 0 } }));
+    expect((await run(stage, [ctAlert(), ctAlert({ id: 'b' })], off)).ids).toHaveLength(2);
+  });
+
+  it('sends the alert when the state store fails: a duplicate beats a missed page', async () => {
+    const failing: StateStore = { claim: async () => Promise.reject(new StateStoreError('throttled')) };
+    const warned: string[] = [];
+    const c = { ...ctx(cfg), logger: { ...silentLogger, warn: (m: string) => void warned.push(m) } };
+    expect((await run(createDedupeStage(failing), [ctAlert()], c)).ids).toHaveLength(1);
+    expect(warned).toEqual(['state store failed; sending the alert without noise control']);
+  });
+});
+
+describe('grouping stage', () => {
+  const cfg = config({ grouping: { windowMinutes: 5 } });
+  const burst = (i: number, minute: number, extra: Partial<Alert> = {}) =>
+    ctAlert({
+      id: `ct:${i}`,
+      ruleId: i % 2 ? 'iam-user-created' : 'iam-group-changed',
+      time: at(minute * MINUTE),
+      ...extra,
+    });
+
+  it('sends the first of a burst, holds the rest, and summarises them with the next alert after the window', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    expect((await run(stage, [burst(0, 0)], c)).ids).toEqual(['ct:0']);
+    for (let i = 1; i <= 14; i++) {
+      const held = await run(stage, [burst(i, i / 4)], c);
+      expect(held.ids).toEqual([]);
+      expect(held.suppressed[0]?.kind).toBe('group');
+    }
+    const next = await stage.run([burst(15, 7)], c);
+    expect(next.alerts.map((a) => a.id)).toEqual(['ct:15', `${next.alerts[1]?.id}`]);
+    const summary = next.alerts[1];
+    expect(summary).toMatchObject({
+      ruleId: GROUP_SUMMARY_RULE_ID,
+      title: '14 more alerts by role/terraform-ci',
+      severity: 'low',
+      status: 'firing',
+      summary:
+        'and 14 more by role/terraform-ci in 5 minutes (held back after the first, from 2026-11-21T09:14:27.000Z)',
+      facts: [
+        { label: 'Held back', value: '14 low' },
+        { label: 'Rules', value: 'iam-group-changed, iam-user-created' },
+        { label: 'First alert sent', value: 'ct:0' },
+      ],
+      time: '2026-11-21T09:19:27.000Z',
+    });
+    expect(summary?.dedupKey).toMatch(/^cloud-alerts\/alert-group-summary\/group#[0-9a-f]{32}\/\d+$/);
+  });
+
+  it('never holds an alert louder than what the window sent', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    await run(stage, [burst(0, 0)], c);
+    expect((await run(stage, [burst(1, 1, { severity: 'critical' })], c)).ids).toEqual(['ct:1']);
+    expect((await run(stage, [burst(2, 2, { severity: 'critical' })], c)).ids).toEqual([]);
+  });
+
+  it('groups per actor', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    await run(stage, [burst(0, 0)], c);
+    const alice = burst(1, 1, {
+      actor: { kind: 'iam-user', display: 'IAM user alice', name: 'alice', crossAccount: false },
+    });
+    expect((await run(stage, [alice], c)).ids).toEqual(['ct:1']);
+  });
+
+  it('is off by default', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    expect((await run(stage, [burst(0, 0), burst(1, 0)], ctx(config()))).ids).toHaveLength(2);
+  });
+});
+
+describe('flapping stage', () => {
+  const cfg = config({ flapping: { transitions: 4, windowMinutes: 30 } });
+
+  it('sends up to the limit, then one flapping notice, then holds triggers and passes resolves', async () => {
+    const stage = createFlappingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    const sent: string[][] = [];
+    const held: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const out = await stage.run([alarm(i, i % 2 ? 'resolved' : 'firing', i * 3)], c);
+      sent.push(out.alerts.map((a) => `${a.ruleId}/${a.status}`));
+      held.push(...out.suppressed.map((s) => s.kind));
+    }
+    expect(sent).toEqual([
+      ['cloudwatch-alarm/firing'],
+      ['cloudwatch-alarm/resolved'],
+      ['cloudwatch-alarm/firing'],
+      ['cloudwatch-alarm/resolved'],
+      [`${FLAPPING_RULE_ID}/firing`],
+      ['cloudwatch-alarm/resolved'],
+      [],
+      ['cloudwatch-alarm/resolved'],
+    ]);
+    expect(held).toEqual(['flapping', 'flapping']);
+  });
+
+  it('gives the notice its own dedup key, so the alarm’s resolves do not close it', async () => {
+    const stage = createFlappingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    let notice: Alert | undefined;
+    for (let i = 0; i < 5; i++)
+      notice = (await stage.run([alarm(i, i % 2 ? 'resolved' : 'firing', i)], c)).alerts[0];
+    expect(notice).toMatchObject({
+      ruleId: FLAPPING_RULE_ID,
+      dedupKey: 'cloud-alerts/alarm/abc/flapping',
+      title: 'Flapping: example-orders-api-errors',
+      summary:
+        '5 state changes within 30 minutes: further triggers are held until 2026-11-21T09:44:27.000Z; resolves still go through',
+    });
+  });
+
+  it('raises the notice alongside a resolve that crosses the limit', async () => {
+    const stage = createFlappingStage(createMemoryStateStore());
+    const c = ctx(config({ flapping: { transitions: 1, windowMinutes: 30 } }));
+    await stage.run([alarm(0, 'firing', 0)], c);
+    const out = await stage.run([alarm(1, 'resolved', 1)], c);
+    expect(out.alerts.map((a) => `${a.ruleId}/${a.status}`)).toEqual([
+      'cloudwatch-alarm/resolved',
+      `${FLAPPING_RULE_ID}/firing`,
+    ]);
+  });
+
+  it('starts afresh once the window has closed', async () => {
+    const stage = createFlappingStage(createMemoryStateStore());
+    const c = ctx(config({ flapping: { transitions: 1, windowMinutes: 10 } }));
+    await stage.run([alarm(0, 'firing', 0)], c);
+    await stage.run([alarm(1, 'resolved', 1)], c);
+    expect((await stage.run([alarm(2, 'firing', 2)], c)).alerts).toEqual([]);
+    expect((await stage.run([alarm(3, 'firing', 11)], c)).alerts.map((a) => a.id)).toEqual(['alarm:abc:3']);
+  });
+});
+
+describe('defaultStages', () => {
+  it('runs alarm context first, then allow-list, silence, flapping, dedupe, grouping', () => {
+    const alarmContext: AlertStage = {
+      name: 'alarm-context',
+      run: async (alerts) => ({ alerts, suppressed: [] }),
+    };
+    const names = defaultStages(config(), { alarmContext, state: createMemoryStateStore() }).map(
+      (s) => s.name,
+    );
+    expect(names).toEqual(['alarm-context', 'allow-list', 'silence', 'flapping', 'dedupe', 'grouping']);
+  });
+
+  it('leaves the stateful stages out without a store', () => {
+    expect(defaultStages(config(), {}).map((s) => s.name)).toEqual(['allow-list', 'silence']);
+  });
+
+  it('stops an allow-listed alert before it opens a dedupe window', async () => {
+    const store = createMemoryStateStore();
+    const cfg = config({ allowList: [{ reason: 'CI', actor: 'terraform-ci' }] });
+    const out = await runStages(defaultStages(cfg, { state: store }), [ctAlert()], ctx(cfg));
+    expect(out.suppressed.map((s) => s.kind)).toEqual(['allow-list']);
+    expect(store.size()).toBe(0);
+  });
+});
