@@ -1,5 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import { notifierHandler } from '../../shared/aws/notifier.ts';
+import { notifierDeliveryFromEnv, notifierHandler } from '../../shared/aws/notifier.ts';
 import { loadRuntimeConfig, requireEnv } from '../../shared/config/runtime.ts';
 import { createEmailSender } from '../../shared/notify/email.ts';
 
@@ -8,4 +8,5 @@ export const handler = notifierHandler(
   loadRuntimeConfig(),
   { email: createEmailSender({ sns: new SNSClient({}) }) },
   requireEnv('ALERTS_TOPIC_ARN'),
+  notifierDeliveryFromEnv(),
 );

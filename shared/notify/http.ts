@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '../events/alert.ts';
 import { DeliveryError, errorIdentity, SanitizedError } from './errors.ts';
 import { oneLine, truncate } from './text.ts';

@@ -1,6 +1,7 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Config } from '../config/schema.ts';
 import { ALERT_RAISED, ALERTS_SOURCE, NOTIFICATION_REQUESTED } from '../events/alert.ts';
+import { boundAlert, boundRequest } from './bound.ts';
 import { evaluate, notificationsFor } from './evaluate.ts';
 import type { LogPort } from './logger.ts';
 import { type PublishOptions, type PutEventsPort, publishEntries } from './publish.ts';
@@ -70,7 +71,8 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
       EventBusName: deps.busName,
       Source: ALERTS_SOURCE,
       DetailType: ALERT_RAISED,
-      Detail: JSON.stringify(alert),
+      // Bounded so that a 250 KB user agent still fits a PutEvents entry; cuts are marked.
+      Detail: JSON.stringify(boundAlert(alert)),
     });
   }
   for (const n of notifications) {
@@ -78,7 +80,7 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
       EventBusName: deps.busName,
       Source: ALERTS_SOURCE,
       DetailType: NOTIFICATION_REQUESTED,
-      Detail: JSON.stringify(n),
+      Detail: JSON.stringify(boundRequest(n)),
     });
   }
   await publishEntries(deps.putEvents, entries, deps.publishOptions);

@@ -1,5 +1,8 @@
 import type { Config } from '../config/schema.ts';
-import { type Channel, NotificationRequestSchema } from '../events/alert.ts';
+import type { DeadLetterPort } from '../delivery/dead-letter.ts';
+import type { OncePort } from '../delivery/idempotency.ts';
+import { type RetryClock, type RetryPolicy, withRetries } from '../delivery/retry.ts';
+import { type Channel, type NotificationRequest, NotificationRequestSchema } from '../events/alert.ts';
 import { EnvelopeSchema } from '../events/envelope.ts';
 import { type DeliveryContext, deliverNotification, type Senders } from '../notify/deliver.ts';
 import { isDeliveryError } from '../notify/errors.ts';
@@ -11,28 +14,110 @@ export interface NotifyDeps {
   senders: Partial<Senders>;
   context: DeliveryContext;
   logger: LogPort;
+  /** Retries within the invocation; without it each delivery is tried once (replay). */
+  retry?: { policy: RetryPolicy; clock: RetryClock } | undefined;
+  /** Where permanent failures go. Without it they are thrown like any other failure. */
+  deadLetter?: DeadLetterPort | undefined;
+  /** At most one completed delivery per request key (Powertools idempotency in Lambda). */
+  once?: OncePort | undefined;
+  now?: (() => Date) | undefined;
 }
 
 export interface NotifyOutcome {
-  status: 'rejected' | 'delivered';
+  /** `duplicate`: this request key was already delivered; nothing was sent again. */
+  status: 'rejected' | 'delivered' | 'duplicate' | 'dead-lettered';
   receiver?: string;
+  /** Why a request was dead-lettered. */
+  reason?: string;
+}
+
+/** What the idempotency store remembers about a finished delivery; JSON, as Powertools stores it. */
+type Completed = { status: 'delivered'; receiver: string };
+
+/**
+ * Thrown out of the idempotent section after a permanent failure was dead-lettered, so that Powertools
+ * deletes its record: a redrive after the receiver is fixed must deliver, not replay "failed".
+ */
+class DeadLettered extends Error {
+  override readonly name = 'DeadLettered';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : 'unknown error';
+}
+
+function rejectionReason(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): string {
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+async function deliverWithRetries(req: NotificationRequest, deps: NotifyDeps): Promise<Completed> {
+  const attempt = () => deliverNotification(req, deps.config, deps.context, deps.senders);
+  try {
+    if (deps.retry) {
+      const { policy, clock } = deps.retry;
+      await withRetries(attempt, policy, clock, ({ attempt: n, delayMs, error }) =>
+        deps.logger.warn('delivery failed, retrying', {
+          key: req.key,
+          receiver: req.receiver,
+          attempt: n,
+          delayMs,
+          error: describe(error),
+        }),
+      );
+    } else {
+      await attempt();
+    }
+  } catch (err) {
+    const permanent = isDeliveryError(err) && !err.retryable;
+    if (permanent && deps.deadLetter) {
+      const reason = err.message;
+      // A failing SendMessage throws from here: Lambda retries, then its on-failure destination has it.
+      await deps.deadLetter({
+        reason,
+        channel: req.channel,
+        receiver: req.receiver,
+        key: req.key,
+        request: req,
+        failedAt: (deps.now?.() ?? new Date()).toISOString(),
+      });
+      deps.logger.error('delivery failed permanently, dead-lettered', {
+        key: req.key,
+        receiver: req.receiver,
+        error: reason,
+      });
+      throw new DeadLettered(reason);
+    }
+    deps.logger.error('delivery failed', {
+      key: req.key,
+      receiver: req.receiver,
+      retryable: isDeliveryError(err) ? err.retryable : undefined,
+      error: describe(err),
+    });
+    throw err;
+  }
+  return { status: 'delivered', receiver: req.receiver };
 }
 
 /**
- * A notifier's work: parse the request, render, send. A request that cannot be parsed is logged
- * and dropped (retrying cannot fix it); a failed delivery is thrown, so Lambda retries it and then
- * hands it to the function's on-failure queue — it is never swallowed.
+ * A notifier's work: parse the request, then (once per request key) render and send with retries.
+ * A request that cannot be parsed is logged and dropped: retrying cannot fix it. A permanent failure
+ * is dead-lettered with its reason and the call returns, so Lambda does not retry it; anything else
+ * that fails is thrown, so Lambda retries it and then hands it to the on-failure destination.
  */
 export async function handleNotification(event: unknown, deps: NotifyDeps): Promise<NotifyOutcome> {
   const envelope = EnvelopeSchema.safeParse(event);
   const request = envelope.success ? NotificationRequestSchema.safeParse(envelope.data.detail) : undefined;
   if (!envelope.success || !request?.success) {
     const issues = (envelope.success ? request?.error?.issues : envelope.error.issues) ?? [];
-    const reason = issues
-      .slice(0, 5)
-      .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    deps.logger.error('notification request rejected', { reason });
+    deps.logger.error('notification request rejected', { reason: rejectionReason(issues) });
     return { status: 'rejected' };
   }
   const req = request.data;
@@ -44,20 +129,27 @@ export async function handleNotification(event: unknown, deps: NotifyDeps): Prom
     });
     return { status: 'rejected' };
   }
+  let ran = false;
+  const work = (r: NotificationRequest) => {
+    ran = true;
+    return deliverWithRetries(r, deps);
+  };
+  let completed: Completed;
   try {
-    await deliverNotification(req, deps.config, deps.context, deps.senders);
+    completed = deps.once ? await deps.once.run(req, work) : await work(req);
   } catch (err) {
-    deps.logger.error('delivery failed', {
-      key: req.key,
-      receiver: req.receiver,
-      retryable: isDeliveryError(err) ? err.retryable : undefined,
-      error: err instanceof Error ? err.message : String(err),
-    });
+    if (err instanceof DeadLettered) {
+      return { status: 'dead-lettered', receiver: req.receiver, reason: err.reason };
+    }
     throw err;
+  }
+  if (!ran) {
+    deps.logger.info('already delivered, not sent again', { key: req.key, receiver: completed.receiver });
+    return { status: 'duplicate', receiver: req.receiver };
   }
   deps.logger.info('delivered', {
     key: req.key,
-    receiver: req.receiver,
+    receiver: completed.receiver,
     rule: req.alert.ruleId,
     severity: req.alert.severity,
   });

@@ -1,11 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-cloudwatch';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { clearCache } from '@middy/util';
 import type { Context } from 'aws-lambda';
+import { loadConfigFile } from '../../shared/config/load.ts';
 import { NotificationRequestSchema } from '../../shared/events/alert.ts';
 import { startRecorder } from '../helpers/http.ts';
 import { lambdaContext } from '../helpers/lambda.ts';
@@ -15,8 +32,18 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const eventBridge = mockClient(EventBridgeClient);
 const sns = mockClient(SNSClient);
 const ssm = mockClient(SSMClient);
+const dynamo = mockClient(DynamoDBClient);
+const sqs = mockClient(SQSClient);
+const cloudWatch = mockClient(CloudWatchClient);
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:cloud-alerts-test-alerts';
+const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/cloud-alerts-test-notify-dlq';
+const IDEMPOTENCY_TABLE = 'cloud-alerts-test-idempotency';
+
+/** Too little time left for a backoff plus another attempt: the handler tries once, then throws. */
+function shortContext(name: string): Context {
+  return { ...lambdaContext(name), getRemainingTimeInMillis: () => 6000 };
+}
 
 function load(rel: string): Record<string, unknown> {
   return JSON.parse(readFileSync(`events/${rel}`, 'utf8'));
@@ -41,23 +68,43 @@ function asDelivered(entry: {
   };
 }
 
+// The functions read the JSON that `serverless package` compiles from the YAML for the stage.
+const runtimeDir = mkdtempSync(join(tmpdir(), 'cloud-alerts-runtime-'));
+
 beforeAll(() => {
+  const runtimeConfig = join(runtimeDir, 'cloud-alerts.json');
+  writeFileSync(runtimeConfig, JSON.stringify(loadConfigFile('config/cloud-alerts.yml', { stage: 'test' })));
+  process.env.CLOUD_ALERTS_RUNTIME_CONFIG = runtimeConfig;
+  process.env.STATE_TABLE_NAME = 'cloud-alerts-test-state';
   process.env.AWS_REGION = 'eu-west-1';
   process.env.STAGE = 'test';
   process.env.ALERTS_BUS_NAME = 'cloud-alerts-test-alerts';
   process.env.ALERTS_TOPIC_ARN = TOPIC;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.DEAD_LETTER_QUEUE_URL = DLQ_URL;
+  process.env.IDEMPOTENCY_TABLE_NAME = IDEMPOTENCY_TABLE;
 });
 
 afterAll(() => {
   // Middy refreshes cached secrets on a timer; stop it so the test process can exit.
   clearCache();
+  rmSync(runtimeDir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
   eventBridge.reset();
   sns.reset();
   ssm.reset();
+  dynamo.reset();
+  sqs.reset();
+  cloudWatch.reset();
+  cloudWatch.on(DescribeAlarmsCommand).resolves({});
+  cloudWatch.on(ListTagsForResourceCommand).resolves({ Tags: [] });
+  // A fresh idempotency table: every conditional put succeeds.
+  dynamo.on(PutItemCommand).resolves({});
+  dynamo.on(UpdateItemCommand).resolves({});
+  dynamo.on(DeleteItemCommand).resolves({});
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'dl-1' });
 });
 
 describe('alert handler', () => {
@@ -221,12 +268,114 @@ describe('notify-email handler', () => {
     });
     sns.on(PublishCommand).rejects(throttled);
     const { handler } = await import('../../functions/notify-email/handler.ts');
+    await expect(handler(forChannel(requests, 'email'), shortContext('notify-email'))).rejects.toMatchObject({
+      name: 'DeliveryError',
+      retryable: true,
+    });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+    // The failed attempt leaves no idempotency record behind, so Lambda's retry will send.
+    expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
+  });
+
+  it('retries a throttled publish within the invocation when time allows', async () => {
+    const requests = await requestsFor('iam/create-user.json');
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    sns.on(PublishCommand).rejectsOnce(throttled).resolves({ MessageId: 'm-2' });
+    const { handler } = await import('../../functions/notify-email/handler.ts');
+    const outcome = await handler(forChannel(requests, 'email'), lambdaContext('notify-email'));
+    expect(outcome).toEqual({ status: 'delivered', receiver: 'email-default' });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+  });
+
+  it('dead-letters a permanent failure with its reason and returns, so Lambda does not retry it', async () => {
+    const requests = await requestsFor('iam/create-user.json');
+    const event = forChannel(requests, 'email');
+    const invalid = Object.assign(new Error('Invalid parameter: Subject'), {
+      name: 'InvalidParameterException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    sns.on(PublishCommand).rejects(invalid);
+    const { handler } = await import('../../functions/notify-email/handler.ts');
+    const outcome = await handler(event, lambdaContext('notify-email'));
+
+    const reason =
+      'email delivery failed: SNS InvalidParameterException, HTTP 400 (Invalid parameter: Subject), permanent';
+    expect(outcome).toEqual({ status: 'dead-lettered', receiver: 'email-default', reason });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(sent?.QueueUrl).toBe(DLQ_URL);
+    const request = NotificationRequestSchema.parse(event.detail);
+    expect(JSON.parse(sent?.MessageBody ?? '')).toEqual({
+      reason,
+      channel: 'email',
+      receiver: 'email-default',
+      key: request.key,
+      request,
+      failedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+  });
+
+  it('throws when the dead-letter queue itself refuses, so the on-failure destination still has it', async () => {
+    const requests = await requestsFor('iam/create-user.json');
+    sns.on(PublishCommand).rejects(
+      Object.assign(new Error('Topic does not exist'), {
+        name: 'NotFoundException',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
+    sqs.on(SendMessageCommand).rejects(Object.assign(new Error('Access denied'), { name: 'AccessDenied' }));
+    const { handler } = await import('../../functions/notify-email/handler.ts');
     await expect(handler(forChannel(requests, 'email'), lambdaContext('notify-email'))).rejects.toMatchObject(
       {
-        name: 'DeliveryError',
-        retryable: true,
+        name: 'DeadLetterError',
+        message: expect.stringMatching(/SQS SendMessage failed \(AccessDenied\)$/),
       },
     );
+  });
+
+  it('sends nothing for a request the idempotency table already has as completed', async () => {
+    const requests = await requestsFor('iam/create-user.json');
+    const event = forChannel(requests, 'email');
+    const { key } = NotificationRequestSchema.parse(event.detail);
+    const hash = createHash('md5').update(JSON.stringify(key)).digest('base64');
+    dynamo.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: {
+          id: { S: `cloud-alerts-notify#${hash}` },
+          status: { S: 'COMPLETED' },
+          expiration: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+          data: { S: JSON.stringify({ status: 'delivered', receiver: 'email-default' }) },
+        },
+      }),
+    );
+    const { handler } = await import('../../functions/notify-email/handler.ts');
+    const outcome = await handler(event, lambdaContext('notify-email'));
+    expect(outcome).toEqual({ status: 'duplicate', receiver: 'email-default' });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('records the delivery in the idempotency table under the request key', async () => {
+    const requests = await requestsFor('iam/create-user.json');
+    sns.on(PublishCommand).resolves({ MessageId: 'm-3' });
+    const { handler } = await import('../../functions/notify-email/handler.ts');
+    await handler(forChannel(requests, 'email'), lambdaContext('notify-email'));
+    const put = dynamo.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(put?.TableName).toBe(IDEMPOTENCY_TABLE);
+    // Powertools hashes the JSON of what `eventKeyJmesPath` selects: the request key alone.
+    const { key } = NotificationRequestSchema.parse(forChannel(requests, 'email').detail);
+    const hash = createHash('md5').update(JSON.stringify(key)).digest('base64');
+    expect(put?.Item?.id?.S).toBe(`cloud-alerts-notify#${hash}`);
+    expect(put?.Item?.status?.S).toBe('INPROGRESS');
+    const update = dynamo.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(update?.Key).toEqual(put?.Item ? { id: put.Item.id } : undefined);
+    expect(update?.ExpressionAttributeValues?.[':status']?.S).toBe('COMPLETED');
   });
 
   it('drops a request that is not a notification, with nothing sent', async () => {

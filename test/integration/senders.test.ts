@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { loadConfigFile } from '../../shared/config/load.ts';
+import type { RetryClock } from '../../shared/delivery/retry.ts';
+import type { NotificationRequest } from '../../shared/events/alert.ts';
+import { createEmailSender } from '../../shared/notify/email.ts';
 import { DeliveryError } from '../../shared/notify/errors.ts';
 import { createPagerDutySender, renderPagerDuty } from '../../shared/notify/pagerduty.ts';
 import { createSlackSender, renderSlack } from '../../shared/notify/slack.ts';
+import { handleNotification, type NotifyDeps } from '../../shared/pipeline/notify.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 
 const TIMEOUT_MS = 300;
@@ -286,4 +293,173 @@ describe('no secret in the error', () => {
     expect(error.retryable).toBe(false);
     for (const text of renderings(error)) expect(text).not.toContain(WEBHOOK_SECRET);
   });
+});
+
+/** Every sender, through the notifier's own pipeline: what it throws, logs and dead-letters. */
+describe('every sender through the notify pipeline', () => {
+  const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+  const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:cloud-alerts-test-alerts';
+  const sns = mockClient(SNSClient);
+
+  const SNS_FAILURES: ReadonlyArray<readonly [string, Error, boolean]> = [
+    [
+      'throttled',
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      true,
+    ],
+    [
+      'server-error',
+      Object.assign(new Error('Internal error'), {
+        name: 'InternalErrorException',
+        $metadata: { httpStatusCode: 500 },
+      }),
+      true,
+    ],
+    [
+      'invalid',
+      Object.assign(new Error('Invalid parameter: Message too long'), {
+        name: 'InvalidParameterException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      false,
+    ],
+    [
+      'forbidden',
+      Object.assign(new Error('User is not authorized'), {
+        name: 'AuthorizationErrorException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+      false,
+    ],
+    ['reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
+  ];
+
+  type Case = { channel: 'slack' | 'pagerduty' | 'email'; testCase: string; retryable: boolean };
+  const CASES: Case[] = [
+    ...(['slack', 'pagerduty'] as const).flatMap((channel) =>
+      FAILURES.map(([testCase, expected]) => ({ channel, testCase, retryable: expected.retryable })),
+    ),
+    ...SNS_FAILURES.map(([testCase, , retryable]) => ({ channel: 'email' as const, testCase, retryable })),
+  ];
+
+  beforeEach(() => sns.reset());
+
+  function request(channel: Case['channel']): NotificationRequest {
+    const alert = buildAlert();
+    const receiver = `${channel}-default`;
+    return { channel, receiver, key: `${alert.id}/${receiver}`, alert };
+  }
+
+  function asEvent(r: NotificationRequest): Record<string, unknown> {
+    return {
+      version: '0',
+      id: 'eb-senders',
+      'detail-type': 'Notification Requested',
+      source: 'cloud-alerts',
+      account: '123456789012',
+      time: '2026-11-24T03:00:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: r,
+    };
+  }
+
+  async function run(c: Case, retry: NotifyDeps['retry']) {
+    const logs: string[] = [];
+    const logger = {
+      info: (m: string, ...extra: Record<string, unknown>[]) => logs.push(JSON.stringify([m, ...extra])),
+      warn: (m: string, ...extra: Record<string, unknown>[]) => logs.push(JSON.stringify([m, ...extra])),
+      error: (m: string, ...extra: Record<string, unknown>[]) => logs.push(JSON.stringify([m, ...extra])),
+    };
+    const snsFailure = SNS_FAILURES.find(([name]) => name === c.testCase)?.[1];
+    if (snsFailure) sns.on(PublishCommand).rejects(snsFailure);
+    const deadLettered: string[] = [];
+    const outcome = await handleNotification(asEvent(request(c.channel)), {
+      channel: c.channel,
+      config,
+      logger,
+      retry,
+      deadLetter: async (record) => {
+        deadLettered.push(JSON.stringify(record));
+      },
+      senders: {
+        slack: createSlackSender({ timeoutMs: TIMEOUT_MS }),
+        pagerduty: createPagerDutySender({
+          timeoutMs: TIMEOUT_MS,
+          url: `${baseUrl}/pagerduty/${c.testCase}/v2/enqueue`,
+        }),
+        email: createEmailSender({ sns: new SNSClient({ region: 'eu-west-1' }) }),
+      },
+      context: {
+        secret: (receiver) => ('slack' in receiver ? slackUrl(c.testCase) : ROUTING_KEY),
+        stackTopicArn: TOPIC,
+      },
+    }).catch((e: unknown) => e);
+    return { outcome, logs, deadLettered };
+  }
+
+  function virtualClock(): RetryClock {
+    let left = 30_000;
+    return {
+      remainingMs: () => left,
+      sleep: async (ms) => {
+        left -= ms;
+      },
+      random: () => 0.5,
+    };
+  }
+
+  const POLICY = {
+    maxAttempts: 3,
+    baseDelayMs: 100,
+    maxDelayMs: 1000,
+    attemptBudgetMs: 1000,
+    safetyMarginMs: 500,
+  };
+
+  it.each(CASES)(
+    '$channel $testCase: retried only when retryable, dead-lettered only when permanent',
+    async (c) => {
+      const { outcome, deadLettered } = await run(c, { policy: POLICY, clock: virtualClock() });
+      const attempts = c.channel === 'email' ? sns.commandCalls(PublishCommand).length : received.length;
+      if (c.retryable) {
+        expect(outcome).toMatchObject({ name: 'DeliveryError', retryable: true });
+        // 'dropped' never reaches the recorder; every other case is seen once per attempt.
+        // A Retry-After of 30 s does not fit the invocation: one attempt, then Lambda retries later.
+        const expected = c.testCase === 'rate-limited-date' ? 1 : POLICY.maxAttempts;
+        if (c.testCase !== 'dropped') expect(attempts).toBe(expected);
+        expect(deadLettered).toEqual([]);
+      } else {
+        expect(outcome).toMatchObject({
+          status: 'dead-lettered',
+          reason: expect.stringMatching(/, permanent$/),
+        });
+        expect(attempts).toBe(1);
+        expect(deadLettered).toHaveLength(1);
+      }
+    },
+  );
+
+  it.each(CASES)(
+    '$channel $testCase: no webhook URL or routing key in the error, logs or dead letter',
+    async (c) => {
+      const { outcome, logs, deadLettered } = await run(c, undefined);
+      const texts = [...logs, ...deadLettered];
+      if (outcome instanceof Error) {
+        texts.push(outcome.message, String(outcome), outcome.stack ?? '', JSON.stringify(outcome));
+        texts.push(String(outcome.cause), JSON.stringify(outcome.cause) ?? '');
+      } else {
+        texts.push(JSON.stringify(outcome));
+      }
+      expect(logs.length).toBeGreaterThan(0);
+      for (const text of texts) {
+        expect(text).not.toContain(WEBHOOK_SECRET);
+        expect(text).not.toContain(ROUTING_KEY);
+        expect(text).not.toContain('/services/T0000/B0000');
+      }
+    },
+  );
 });

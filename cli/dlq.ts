@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type DlqEntry, type RedriveResult, receiveAll, redrive } from '../shared/delivery/dlq.ts';
+import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+
+const EXIT_FAILED = 1;
+
+// SQS has no peek: listing hides each message for this long, then it is visible again.
+const LIST_VISIBILITY_SECONDS = 30;
+// Long enough for PutEvents and DeleteMessage of a batch, short enough that a crash frees messages soon.
+const REDRIVE_VISIBILITY_SECONDS = 120;
+const DEFAULT_MAX = 1000;
+
+const USAGE = `Usage:
+  cloud-alerts dlq list --queue <url> [--json] [--max N]
+  cloud-alerts dlq redrive --queue <url> [--dry-run] [--bus NAME] [--stage STAGE] [--max N]
+`;
+
+/** `https://sqs.eu-west-1.amazonaws.com/123456789012/q` → eu-west-1, so no region flag is needed. */
+export function regionOfQueueUrl(url: string): string | undefined {
+  return /^https:\/\/(?:sqs\.)?([a-z]{2}(?:-[a-z]+)+-\d)\.(?:queue\.)?amazonaws\.com(?:\.cn)?\//.exec(
+    url,
+  )?.[1];
+}
+
+function describeEntry(e: DlqEntry): string {
+  const what = e.request
+    ? `${e.request.channel} ${e.request.receiver}  ${e.request.key}`
+    : '(no notification request)';
+  const lines = [`${e.messageId}  ${what}`, `    reason: ${e.reason}`, `    source: ${e.source}`];
+  if (e.failedAt !== undefined) lines.push(`    failed at: ${e.failedAt}`);
+  if (e.request) lines.push(`    alert: [${e.request.alert.severity}] ${e.request.alert.ruleId}`);
+  return lines.join('\n');
+}
+
+function jsonLine(e: DlqEntry): string {
+  return JSON.stringify({
+    messageId: e.messageId,
+    source: e.source,
+    reason: e.reason,
+    failedAt: e.failedAt ?? null,
+    channel: e.request?.channel ?? null,
+    receiver: e.request?.receiver ?? null,
+    key: e.request?.key ?? null,
+  });
+}
+
+function describeResult(r: RedriveResult): string {
+  const key = r.entry.request?.key ?? '(no notification request)';
+  if (r.outcome === 'moved') return `moved    ${r.entry.messageId}  ${key}`;
+  if (r.outcome === 'skipped') return `skipped  ${r.entry.messageId}  ${r.entry.reason}`;
+  return `failed   ${r.entry.messageId}  ${key}: ${r.error}`;
+}
+
+export interface DlqClients {
+  sqs: Pick<SQSClient, 'send'>;
+  eventBridge: Pick<EventBridgeClient, 'send'>;
+}
+
+export async function dlqCommand(argv: string[], io: CliIo, clients?: DlqClients): Promise<number> {
+  const [sub, ...rest] = argv;
+  let values: {
+    queue?: string;
+    'dry-run'?: boolean;
+    bus?: string;
+    stage?: string;
+    json?: boolean;
+    max?: string;
+  };
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        queue: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        bus: { type: 'string' },
+        stage: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        max: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    io.stderr(`dlq: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if ((sub !== 'list' && sub !== 'redrive') || !values.queue) {
+    io.stderr(
+      `dlq: ${sub === 'list' || sub === 'redrive' ? '--queue <url> is required' : 'list or redrive?'}\n${USAGE}`,
+    );
+    return EXIT_USAGE;
+  }
+  const max = values.max === undefined ? DEFAULT_MAX : Number(values.max);
+  if (!Number.isInteger(max) || max < 1) {
+    io.stderr(`dlq: --max must be a positive integer\n`);
+    return EXIT_USAGE;
+  }
+  const queueUrl = values.queue;
+  const region = regionOfQueueUrl(queueUrl) ?? io.env.AWS_REGION;
+  const { sqs, eventBridge } = clients ?? {
+    sqs: new SQSClient(region === undefined ? {} : { region }),
+    eventBridge: new EventBridgeClient(region === undefined ? {} : { region }),
+  };
+  const moving = sub === 'redrive' && values['dry-run'] !== true;
+  try {
+    const entries = await receiveAll({
+      sqs,
+      queueUrl,
+      visibilitySeconds: moving ? REDRIVE_VISIBILITY_SECONDS : LIST_VISIBILITY_SECONDS,
+      max,
+    });
+    if (sub === 'list') {
+      if (values.json) for (const e of entries) io.stdout(`${jsonLine(e)}\n`);
+      else {
+        io.stdout(`${entries.length} message(s) in ${queueUrl}\n`);
+        for (const e of entries) io.stdout(`${describeEntry(e)}\n`);
+      }
+      return EXIT_OK;
+    }
+    const bus = values.bus ?? io.env.ALERTS_BUS_NAME ?? `cloud-alerts-${values.stage ?? 'dev'}-alerts`;
+    if (!moving) {
+      const movable = entries.filter((e) => e.request !== undefined);
+      io.stdout(`dry run: would move ${movable.length} of ${entries.length} message(s) to ${bus}\n`);
+      for (const e of entries) io.stdout(`${e.request ? 'would move' : 'would skip'}  ${describeEntry(e)}\n`);
+      return EXIT_OK;
+    }
+    const results = await redrive(entries, { sqs, eventBridge, queueUrl, busName: bus });
+    for (const r of results) io.stdout(`${describeResult(r)}\n`);
+    const count = (o: RedriveResult['outcome']) => results.filter((r) => r.outcome === o).length;
+    io.stdout(
+      `moved ${count('moved')}, skipped ${count('skipped')}, failed ${count('failed')} (bus ${bus})\n`,
+    );
+    return count('failed') > 0 ? EXIT_FAILED : EXIT_OK;
+  } catch (err) {
+    io.stderr(`dlq ${sub}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+    return EXIT_FAILED;
+  }
+}

@@ -1,0 +1,66 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
+import { ChannelSchema, NotificationRequestSchema } from '../events/alert.ts';
+import { errorIdentity } from '../notify/errors.ts';
+
+/**
+ * What a notifier writes to its own dead-letter queue when a delivery failed permanently: enough to
+ * see why (`reason`) and to put the request back on the bus after the cause is fixed
+ * (`cloud-alerts dlq redrive`).
+ */
+export const DeadLetterRecordSchema = z.object({
+  reason: z.string(),
+  channel: ChannelSchema,
+  receiver: z.string(),
+  key: z.string(),
+  request: NotificationRequestSchema,
+  failedAt: z.string(),
+});
+export type DeadLetterRecord = z.infer<typeof DeadLetterRecordSchema>;
+
+/** Sends one record to the dead-letter queue; throws DeadLetterError when it could not. */
+export type DeadLetterPort = (record: DeadLetterRecord) => Promise<void>;
+
+export class DeadLetterError extends Error {
+  override readonly name = 'DeadLetterError';
+}
+
+/**
+ * SQS accepts only #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD | #x10000–#x10FFFF in a body.
+ * JSON.stringify already escapes control characters and lone surrogates; U+FFFE and U+FFFF it leaves
+ * alone, and an attacker can put them in a user agent. Inside JSON they can only occur in strings,
+ * where a `\uXXXX` escape means the same thing.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+ */
+export function sqsSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+export interface SqsDeadLetterOptions {
+  sqs: Pick<SQSClient, 'send'>;
+  queueUrl: string;
+}
+
+export function createSqsDeadLetter({ sqs, queueUrl }: SqsDeadLetterOptions): DeadLetterPort {
+  return async (record) => {
+    try {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: sqsSafeJson(record),
+          MessageAttributes: {
+            channel: { DataType: 'String', StringValue: record.channel },
+            receiver: { DataType: 'String', StringValue: record.receiver },
+          },
+        }),
+      );
+    } catch (e) {
+      // Only the SDK error's name and code: its message may quote the request, secrets included.
+      const { name, code } = errorIdentity(e);
+      const what = [name, code].filter((part) => part !== undefined).join(' ') || 'unknown error';
+      throw new DeadLetterError(`could not dead-letter ${record.key}: SQS SendMessage failed (${what})`, {
+        cause: e,
+      });
+    }
+  };
+}

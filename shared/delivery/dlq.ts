@@ -1,0 +1,232 @@
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import {
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import * as z from 'zod';
+import {
+  ALERTS_SOURCE,
+  NOTIFICATION_REQUESTED,
+  type NotificationRequest,
+  NotificationRequestSchema,
+} from '../events/alert.ts';
+import { EnvelopeSchema } from '../events/envelope.ts';
+import { oneLine, truncate } from '../notify/text.ts';
+import { PUT_EVENTS_MAX_ENTRIES } from '../pipeline/publish.ts';
+import { DeadLetterRecordSchema } from './dead-letter.ts';
+
+/** Where a dead-lettered message came from, which decides how its reason is read. */
+export type DlqSource = 'notifier' | 'lambda-on-failure' | 'eventbridge-target' | 'unknown';
+
+export interface DlqEntry {
+  messageId: string;
+  receiptHandle: string;
+  source: DlqSource;
+  /** One line, control characters removed: it is printed to a terminal and may quote an attacker. */
+  reason: string;
+  failedAt?: string;
+  /** Present when the message holds a notification request that can be put back on the bus. */
+  request?: NotificationRequest;
+}
+
+/**
+ * Lambda's invocation record for an asynchronous invocation that failed every attempt.
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+ */
+const LambdaFailureRecordSchema = z.object({
+  timestamp: z.string().optional(),
+  requestContext: z.object({
+    condition: z.string(),
+    approximateInvokeCount: z.number().optional(),
+    functionArn: z.string().optional(),
+  }),
+  requestPayload: z.unknown(),
+  responsePayload: z
+    .object({ errorType: z.string().optional(), errorMessage: z.string().optional() })
+    .nullish()
+    .catch(undefined),
+});
+
+const REASON_MAX = 500;
+
+function clean(s: string): string {
+  return truncate(oneLine(s), REASON_MAX, '…');
+}
+
+function requestIn(event: unknown): NotificationRequest | undefined {
+  const envelope = EnvelopeSchema.safeParse(event);
+  if (!envelope.success || envelope.data['detail-type'] !== NOTIFICATION_REQUESTED) return undefined;
+  const request = NotificationRequestSchema.safeParse(envelope.data.detail);
+  return request.success ? request.data : undefined;
+}
+
+function attribute(message: Message, name: string): string | undefined {
+  return message.MessageAttributes?.[name]?.StringValue;
+}
+
+/** Reads one message in any of the three shapes our queues receive. Never throws: it is someone's alert. */
+export function parseDlqMessage(message: Message): DlqEntry {
+  const base = { messageId: message.MessageId ?? '?', receiptHandle: message.ReceiptHandle ?? '' };
+  let body: unknown;
+  try {
+    body = JSON.parse(message.Body ?? '');
+  } catch {
+    return { ...base, source: 'unknown', reason: 'message body is not JSON' };
+  }
+  const direct = DeadLetterRecordSchema.safeParse(body);
+  if (direct.success) {
+    return {
+      ...base,
+      source: 'notifier',
+      reason: clean(direct.data.reason),
+      failedAt: clean(direct.data.failedAt),
+      request: direct.data.request,
+    };
+  }
+  const lambda = LambdaFailureRecordSchema.safeParse(body);
+  if (lambda.success) {
+    const { requestContext, responsePayload, timestamp } = lambda.data;
+    const attempts =
+      requestContext.approximateInvokeCount === undefined
+        ? ''
+        : ` after ${requestContext.approximateInvokeCount} attempt(s)`;
+    const error = [responsePayload?.errorType, responsePayload?.errorMessage].filter(Boolean).join(': ');
+    const request = requestIn(lambda.data.requestPayload);
+    return {
+      ...base,
+      source: 'lambda-on-failure',
+      reason: clean(`${requestContext.condition}${attempts}${error === '' ? '' : `: ${error}`}`),
+      ...(timestamp === undefined ? {} : { failedAt: clean(timestamp) }),
+      ...(request === undefined ? {} : { request }),
+    };
+  }
+  // EventBridge's target DLQ keeps the event as the body and the error in message attributes.
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+  const request = requestIn(body);
+  if (request !== undefined || attribute(message, 'ERROR_CODE') !== undefined) {
+    const code = attribute(message, 'ERROR_CODE') ?? 'unknown error';
+    const detail = attribute(message, 'ERROR_MESSAGE');
+    return {
+      ...base,
+      source: 'eventbridge-target',
+      reason: clean(detail === undefined ? code : `${code}: ${detail}`),
+      ...(request === undefined ? {} : { request }),
+    };
+  }
+  return { ...base, source: 'unknown', reason: 'not a dead-lettered notification' };
+}
+
+export interface ReceiveOptions {
+  sqs: Pick<SQSClient, 'send'>;
+  queueUrl: string;
+  /** How long received messages stay hidden from other consumers (SQS has no peek). */
+  visibilitySeconds: number;
+  max: number;
+}
+
+/** Walks the queue until it answers empty or `max` messages were seen, each message once. */
+export async function receiveAll(options: ReceiveOptions): Promise<DlqEntry[]> {
+  const seen = new Map<string, DlqEntry>();
+  while (seen.size < options.max) {
+    const out = await options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queueUrl,
+        MaxNumberOfMessages: Math.min(10, options.max - seen.size),
+        VisibilityTimeout: options.visibilitySeconds,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const fresh = (out.Messages ?? []).filter((m) => m.MessageId !== undefined && !seen.has(m.MessageId));
+    if (fresh.length === 0) break;
+    for (const m of fresh) seen.set(m.MessageId ?? '', parseDlqMessage(m));
+  }
+  return [...seen.values()];
+}
+
+export type RedriveResult =
+  | { entry: DlqEntry; outcome: 'moved' }
+  | { entry: DlqEntry; outcome: 'skipped' }
+  | { entry: DlqEntry; outcome: 'failed'; error: string };
+
+export interface RedriveOptions {
+  sqs: Pick<SQSClient, 'send'>;
+  eventBridge: Pick<EventBridgeClient, 'send'>;
+  queueUrl: string;
+  busName: string;
+}
+
+function entryFor(request: NotificationRequest, busName: string): PutEventsRequestEntry {
+  return {
+    EventBusName: busName,
+    Source: ALERTS_SOURCE,
+    DetailType: NOTIFICATION_REQUESTED,
+    Detail: JSON.stringify(request),
+  };
+}
+
+function errorName(e: unknown): string {
+  return e instanceof Error ? clean(e.name) : 'unknown error';
+}
+
+/**
+ * Puts each request back on the alerts bus and deletes its message only once PutEvents accepted that
+ * entry: a failure at any point leaves the message in the queue, never lost. Messages without a
+ * request are left alone. The notifiers' idempotency makes a redrive of an already-delivered
+ * request a no-op.
+ */
+export async function redrive(
+  entries: readonly DlqEntry[],
+  options: RedriveOptions,
+): Promise<RedriveResult[]> {
+  const results: RedriveResult[] = [];
+  const movable = entries.filter(
+    (e): e is DlqEntry & { request: NotificationRequest } => e.request !== undefined,
+  );
+  for (const e of entries) if (e.request === undefined) results.push({ entry: e, outcome: 'skipped' });
+  for (let i = 0; i < movable.length; i += PUT_EVENTS_MAX_ENTRIES) {
+    const batch = movable.slice(i, i + PUT_EVENTS_MAX_ENTRIES);
+    let put: PutEventsCommandOutput;
+    try {
+      put = await options.eventBridge.send(
+        new PutEventsCommand({ Entries: batch.map((e) => entryFor(e.request, options.busName)) }),
+      );
+    } catch (err) {
+      for (const e of batch)
+        results.push({ entry: e, outcome: 'failed', error: `PutEvents: ${errorName(err)}` });
+      continue;
+    }
+    for (const [j, e] of batch.entries()) {
+      const result = put.Entries?.[j];
+      if (result === undefined || result.ErrorCode !== undefined || result.EventId === undefined) {
+        results.push({
+          entry: e,
+          outcome: 'failed',
+          error: `PutEvents: ${clean(result?.ErrorCode ?? 'no result')}`,
+        });
+        continue;
+      }
+      try {
+        await options.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: e.receiptHandle }),
+        );
+        results.push({ entry: e, outcome: 'moved' });
+      } catch (err) {
+        // Already on the bus: the copy left in the queue would be deduplicated by the notifier.
+        results.push({
+          entry: e,
+          outcome: 'failed',
+          error: `moved, but DeleteMessage failed: ${errorName(err)}`,
+        });
+      }
+    }
+  }
+  return results;
+}

@@ -1,0 +1,43 @@
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+
+export interface LocalDynamo {
+  client: DynamoDBClient;
+  tableName: string;
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite on 127.0.0.1 (a free port) with the idempotency table as resources/core.yml declares it:
+ * key `id` (S). Credentials are fake; nothing leaves the machine.
+ */
+export async function startLocalDynamo(tableName = 'cloud-alerts-test-idempotency'): Promise<LocalDynamo> {
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDLOCALTEST';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local-test-secret';
+  process.env.AWS_REGION = process.env.AWS_REGION ?? 'eu-west-1';
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
+  });
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return {
+    client,
+    tableName,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
