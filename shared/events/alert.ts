@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Ordered from loudest to quietest; the index is used for "≥ high" style comparisons. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
