@@ -21,7 +21,19 @@ const check = (ok: boolean, what: string) => {
 const prefix = `cloud-alerts-${stage}`;
 const rules = ofType('AWS::Events::Rule').map(([, r]) => props(r));
 const ruleNamed = (name: string) => rules.find((p) => p.Name === name);
-for (const name of ['s3-bucket-visibility', 'iam-changes', 'alarm-state-change']) {
+for (const name of [
+  's3-bucket-visibility',
+  'iam-changes',
+  'alarm-state-change',
+  'cloudtrail-tampering',
+  'cis-monitoring',
+  'network-changes',
+  'console-sign-in',
+  'root-usage',
+  'organizations',
+  'unauthorized-calls',
+  'resource-changes',
+]) {
   const rule = ruleNamed(`${prefix}-${name}`);
   check(rule !== undefined && rule.EventBusName === undefined, `rule ${prefix}-${name} on the default bus`);
   const target = Array.isArray(rule?.Targets) ? rule.Targets[0] : undefined;
@@ -66,10 +78,64 @@ const onFailure = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) =>
 );
 check(onFailure.length === 4, `an on-failure destination for every function (found ${onFailure.length})`);
 
-for (const [id, role] of ofType('AWS::IAM::Role')) {
+// Least privilege: one role per function, no "*" action anywhere, no wildcard resource for writes.
+const roles = new Map(ofType('AWS::IAM::Role'));
+for (const [id, role] of roles) {
   const text = JSON.stringify(props(role).Policies ?? []);
-  check(!/"Action":"\*"|"Action":\["\*"\]/.test(text), `${id} grants no "*" action`);
+  check(!/"Action":"\*"|"Action":\["\*"\]|"Action":"[a-z0-9-]+:\*"/.test(text), `${id} grants no "*" action`);
 }
+const roleOf = new Map<string, string>();
+for (const [id, f] of functions) {
+  const role = props(f).Role;
+  const name = isObj(role) && Array.isArray(role['Fn::GetAtt']) ? String(role['Fn::GetAtt'][0]) : '';
+  check(roles.has(name), `${id} runs with its own role (found ${JSON.stringify(role)})`);
+  roleOf.set(id, name);
+}
+check(new Set(roleOf.values()).size === functions.length, 'no two functions share a role');
+const policyText = (logical: string) => JSON.stringify(props(roles.get(logical) ?? {}).Policies ?? []);
+check(
+  policyText('AlertRole').includes('events:PutEvents') &&
+    !policyText('NotifyEmailRole').includes('events:PutEvents'),
+  'only the alert role may PutEvents',
+);
+check(
+  policyText('NotifyEmailRole').includes('sns:Publish') && !policyText('AlertRole').includes('sns:Publish'),
+  'only notify-email may publish to the topic',
+);
+
+// Resource policies: the alerts bus and the topic accept writes from their one writer.
+const busPolicy = ofType('AWS::Events::EventBusPolicy').find(([id]) => id === 'AlertsBusPolicy');
+check(
+  JSON.stringify(busPolicy?.[1] ?? {}).includes('"Effect":"Deny"') &&
+    JSON.stringify(busPolicy?.[1] ?? {}).includes('AlertRole'),
+  'the alerts bus denies PutEvents to all but the alert role',
+);
+const topicPolicy = ofType('AWS::SNS::TopicPolicy')[0]?.[1];
+check(
+  JSON.stringify(topicPolicy ?? {}).includes('NotifyEmailRole'),
+  'the topic denies Publish to all but notify-email and CloudWatch',
+);
+check(
+  JSON.stringify(props(topics[0]?.[1] ?? {}).KmsMasterKeyId) === JSON.stringify({ Ref: 'AlertsKey' }),
+  'the topic uses the customer managed key CloudWatch can publish with',
+);
+for (const [id, t] of ofType('AWS::DynamoDB::Table'))
+  check(JSON.stringify(props(t).SSESpecification ?? {}).includes('true'), `table ${id} is encrypted`);
+
+// Self-monitoring: errors and throttles of every function, depth of every dead-letter queue.
+const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => props(a));
+const alarmOn = (metric: string, dimValue: string) =>
+  alarms.some(
+    (a) =>
+      a.MetricName === metric &&
+      JSON.stringify(a.Dimensions).includes(dimValue) &&
+      JSON.stringify(a.AlarmActions) === JSON.stringify([{ Ref: 'AlertsTopic' }]),
+  );
+for (const fn of ['alert', 'notify-slack', 'notify-pagerduty', 'notify-email']) {
+  check(alarmOn('Errors', `${prefix}-${fn}`), `an errors alarm on ${fn} notifying the topic directly`);
+  check(alarmOn('Throttles', `${prefix}-${fn}`), `a throttles alarm on ${fn}`);
+}
+for (const [id] of queues) check(alarmOn('ApproximateNumberOfMessagesVisible', id), `a depth alarm on ${id}`);
 
 if (failures.length > 0) {
   console.error(`template check failed (${file}):\n  - ${failures.join('\n  - ')}`);

@@ -62,19 +62,31 @@ function busOf(eventBus: unknown): string {
   return JSON.stringify(eventBus);
 }
 
-export function parseServerlessRules(text: string, options: ReadOptions = {}): DeclaredRule[] {
+function load(text: string, options: ReadOptions) {
   const doc: unknown = parse(text);
   if (!isRecord(doc)) throw new Error('serverless.yml is not a mapping');
   const provider = isRecord(doc.provider) ? doc.provider : {};
-  const defaults = {
-    stage: options.stage ?? 'dev',
-    region:
-      options.region ??
-      (typeof provider.region === 'string' && !provider.region.includes('${')
-        ? provider.region
-        : 'eu-west-1'),
+  const region =
+    typeof provider.region === 'string' && !provider.region.includes('${') ? provider.region : 'eu-west-1';
+  return { doc, resolve: resolver(doc, { stage: options.stage ?? 'dev', region: options.region ?? region }) };
+}
+
+/** custom.cloudAlerts settings of serverless.yml, with names resolved for the stage. */
+export function parseCloudAlertsSettings(
+  text: string,
+  options: ReadOptions = {},
+): { allManagementEventsRules: string[] } {
+  const { doc, resolve } = load(text, options);
+  const custom = isRecord(doc.custom) ? doc.custom : {};
+  const settings = isRecord(custom.cloudAlerts) ? custom.cloudAlerts : {};
+  const names = Array.isArray(settings.allManagementEventsRules) ? settings.allManagementEventsRules : [];
+  return {
+    allManagementEventsRules: names.filter((n): n is string => typeof n === 'string').map((n) => resolve(n)),
   };
-  const resolve = resolver(doc, defaults);
+}
+
+export function parseServerlessRules(text: string, options: ReadOptions = {}): DeclaredRule[] {
+  const { doc, resolve } = load(text, options);
   const rules: DeclaredRule[] = [];
   const functions = isRecord(doc.functions) ? doc.functions : {};
   for (const [functionKey, fn] of Object.entries(functions)) {

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { forwarderTemplate } from '../shared/deploy/forwarder.ts';
+import { parseCloudAlertsSettings, parseServerlessRules } from '../shared/eventbridge/serverless.ts';
+import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+
+export async function forwarderCommand(argv: string[], io: CliIo): Promise<number> {
+  let values: { 'target-bus'?: string; 'global-only'?: boolean; stage?: string; serverless?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'target-bus': { type: 'string' },
+        'global-only': { type: 'boolean', default: false },
+        stage: { type: 'string' },
+        serverless: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    io.stderr(`forwarder: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_USAGE;
+  }
+  if (!values['target-bus']) {
+    io.stderr('forwarder: --target-bus <event bus ARN> is required\n');
+    return EXIT_USAGE;
+  }
+  const stage = values.stage ?? 'dev';
+  const file = values.serverless ?? 'serverless.yml';
+  try {
+    const text = readFileSync(file, 'utf8');
+    const template = forwarderTemplate(parseServerlessRules(text, { stage }), {
+      targetBusArn: values['target-bus'],
+      globalOnly: values['global-only'] ?? false,
+      allManagementEventsRules: parseCloudAlertsSettings(text, { stage }).allManagementEventsRules,
+    });
+    io.stdout(`${JSON.stringify(template, null, 2)}\n`);
+    return EXIT_OK;
+  } catch (err) {
+    io.stderr(`forwarder: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,115 @@
+import { isRecord } from '../detect/values.ts';
+import type { DeclaredRule } from '../eventbridge/serverless.ts';
+
+/**
+ * Services whose CloudTrail events are recorded in us-east-1 only (global endpoints).
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html — IAM, STS global
+ * endpoint, CloudFront; Organizations, Route 53 and console sign-in also arrive there.
+ */
+export const GLOBAL_SOURCES = [
+  'aws.iam',
+  'aws.sts',
+  'aws.cloudfront',
+  'aws.organizations',
+  'aws.route53',
+  'aws.signin',
+];
+
+export interface ForwarderOptions {
+  /** ARN of the event bus to forward to (the home region's or the central account's default bus). */
+  targetBusArn: string;
+  /** Only events of global services (for a us-east-1 forwarder in the home account). */
+  globalOnly: boolean;
+  /** Rule names (as declared) that must also receive read-only management events. */
+  allManagementEventsRules?: string[];
+  /** Prefix for the rules' names, so several forwarders can coexist. */
+  namePrefix?: string;
+}
+
+const BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]+$/;
+
+function sourcesOf(pattern: Record<string, unknown>): string[] | undefined {
+  const src = pattern.source;
+  return Array.isArray(src) && src.every((s): s is string => typeof s === 'string') ? src : undefined;
+}
+
+/** The pattern narrowed to global services, or undefined when it cannot match any of them. */
+function globalPattern(pattern: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(pattern)) return undefined;
+  const sources = sourcesOf(pattern);
+  if (!sources) return { ...pattern, source: GLOBAL_SOURCES };
+  const kept = sources.filter((s) => GLOBAL_SOURCES.includes(s));
+  return kept.length > 0 ? { ...pattern, source: kept } : undefined;
+}
+
+function logicalId(name: string): string {
+  return `Forward${name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`;
+}
+
+/**
+ * A plain CloudFormation template (deployable as a StackSet) with one rule per alert-function
+ * pattern of serverless.yml, each forwarding matching events to the target bus with a role that
+ * may only PutEvents there. Built from the same patterns, so forwarders never drift from the rules.
+ */
+export function forwarderTemplate(rules: DeclaredRule[], opts: ForwarderOptions): Record<string, unknown> {
+  if (!BUS_ARN.test(opts.targetBusArn)) throw new Error(`not an event bus ARN: ${opts.targetBusArn}`);
+  const readOnly = new Set(opts.allManagementEventsRules ?? []);
+  const prefix = opts.namePrefix ?? 'cloud-alerts-forward';
+  const resources: Record<string, unknown> = {
+    ForwarderRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'put-events-to-target',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { Ref: 'TargetBusArn' } }],
+            },
+          },
+        ],
+      },
+    },
+  };
+  const entry = rules.filter((r) => r.bus === 'default' && r.handler.startsWith('functions/alert/'));
+  for (const rule of entry) {
+    const pattern = opts.globalOnly ? globalPattern(rule.pattern) : rule.pattern;
+    if (!pattern) continue;
+    resources[logicalId(rule.name)] = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: `${prefix}-${rule.name}`.slice(0, 64),
+        Description: `Forwards what ${rule.name} matches to the cloud-alerts bus`,
+        EventPattern: pattern,
+        State: readOnly.has(rule.name) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
+        Targets: [
+          {
+            Id: 'cloud-alerts',
+            Arn: { Ref: 'TargetBusArn' },
+            RoleArn: { 'Fn::GetAtt': ['ForwarderRole', 'Arn'] },
+          },
+        ],
+      },
+    };
+  }
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: opts.globalOnly
+      ? 'cloud-alerts: forward global-service events (IAM, STS, CloudFront…) from us-east-1 to the home region'
+      : 'cloud-alerts: forward this account’s alert-worthy events to the central cloud-alerts account',
+    Parameters: {
+      TargetBusArn: {
+        Type: 'String',
+        Default: opts.targetBusArn,
+        Description: 'Event bus that runs cloud-alerts',
+      },
+    },
+    Resources: resources,
+  };
+}
