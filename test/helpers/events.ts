@@ -44,3 +44,18 @@ export function detailOf(event: Record<string, unknown>): Record<string, unknown
 export function envelopeOf(event: Record<string, unknown>): Envelope {
   return EnvelopeSchema.parse(event);
 }
+
+/** The event EventBridge hands a notifier for one notification request on the alerts bus. */
+export function notificationEvent(detail: unknown, id = 'eb-test'): Record<string, unknown> {
+  return {
+    version: '0',
+    id,
+    'detail-type': 'Notification Requested',
+    source: 'cloud-alerts',
+    account: '123456789012',
+    time: '2026-11-24T03:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+  };
+}

@@ -16,6 +16,7 @@ import { createPagerDutySender } from '../../shared/notify/pagerduty.ts';
 import { createSlackSender } from '../../shared/notify/slack.ts';
 import { silentLogger } from '../../shared/pipeline/logger.ts';
 import { handleNotification } from '../../shared/pipeline/notify.ts';
+import { notificationEvent } from '../helpers/events.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 import { type LocalDynamo, startLocalDynamo } from './kit/dynalite.ts';
 import { type Behaviour, type FakeVendor, startFakeVendor } from './kit/fake-vendor.ts';
@@ -127,17 +128,7 @@ function requestFor(n: number): NotificationRequest {
 }
 
 function envelope(request: NotificationRequest): Record<string, unknown> {
-  return {
-    version: '0',
-    id: `eb-${request.key}`,
-    'detail-type': 'Notification Requested',
-    source: 'cloud-alerts',
-    account: '123456789012',
-    time: '2026-11-24T03:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail: request,
-  };
+  return notificationEvent(request, `eb-${request.key}`);
 }
 
 /** A 30 s invocation in virtual time: backoff waits spend it without anyone waiting. */

@@ -5,6 +5,7 @@ import type { NotificationRequest } from '../../shared/events/alert.ts';
 import { createSlackSender } from '../../shared/notify/slack.ts';
 import { silentLogger } from '../../shared/pipeline/logger.ts';
 import { handleNotification, type NotifyDeps } from '../../shared/pipeline/notify.ts';
+import { notificationEvent } from '../helpers/events.ts';
 import { lambdaContext } from '../helpers/lambda.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 import { type LocalDynamo, startLocalDynamo } from './kit/dynalite.ts';
@@ -43,17 +44,7 @@ function freshRequest(): NotificationRequest {
 }
 
 function delivered(request: NotificationRequest): Record<string, unknown> {
-  return {
-    version: '0',
-    id: `eb-${request.key}`,
-    'detail-type': 'Notification Requested',
-    source: 'cloud-alerts',
-    account: '123456789012',
-    time: '2026-11-24T03:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail: request,
-  };
+  return notificationEvent(request, `eb-${request.key}`);
 }
 
 function deps(once: OncePort): NotifyDeps {

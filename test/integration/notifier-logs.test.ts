@@ -5,6 +5,7 @@ import { notifierHandler } from '../../shared/aws/notifier.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import type { DeadLetterRecord } from '../../shared/delivery/dead-letter.ts';
 import { createSlackSender } from '../../shared/notify/slack.ts';
+import { notificationEvent } from '../helpers/events.ts';
 import { lambdaContext } from '../helpers/lambda.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 import { type Behaviour, type FakeVendor, startFakeVendor } from './kit/fake-vendor.ts';
@@ -47,17 +48,10 @@ afterEach(() => {
 
 function event(): Record<string, unknown> {
   const alert = buildAlert();
-  return {
-    version: '0',
-    id: 'eb-logs',
-    'detail-type': 'Notification Requested',
-    source: 'cloud-alerts',
-    account: '123456789012',
-    time: '2026-11-24T03:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail: { channel: 'slack', receiver: 'slack-default', key: `${alert.id}/slack-default`, alert },
-  };
+  return notificationEvent(
+    { channel: 'slack', receiver: 'slack-default', key: `${alert.id}/slack-default`, alert },
+    'eb-logs',
+  );
 }
 
 const CASES: ReadonlyArray<readonly [string, Behaviour]> = [

@@ -9,6 +9,7 @@ import { DeliveryError } from '../../shared/notify/errors.ts';
 import { createPagerDutySender, renderPagerDuty } from '../../shared/notify/pagerduty.ts';
 import { createSlackSender, renderSlack } from '../../shared/notify/slack.ts';
 import { handleNotification, type NotifyDeps } from '../../shared/pipeline/notify.ts';
+import { notificationEvent } from '../helpers/events.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 
 const TIMEOUT_MS = 300;
@@ -354,17 +355,7 @@ describe('every sender through the notify pipeline', () => {
   }
 
   function asEvent(r: NotificationRequest): Record<string, unknown> {
-    return {
-      version: '0',
-      id: 'eb-senders',
-      'detail-type': 'Notification Requested',
-      source: 'cloud-alerts',
-      account: '123456789012',
-      time: '2026-11-24T03:00:00Z',
-      region: 'eu-west-1',
-      resources: [],
-      detail: r,
-    };
+    return notificationEvent(r, 'eb-senders');
   }
 
   async function run(c: Case, retry: NotifyDeps['retry']) {

@@ -17,6 +17,7 @@ import {
 import { parseDlqMessage } from '../../../shared/delivery/dlq.ts';
 import type { NotificationRequest } from '../../../shared/events/alert.ts';
 import { runCli } from '../../helpers/cli.ts';
+import { notificationEvent } from '../../helpers/events.ts';
 import { buildAlert } from '../notify/fixtures.ts';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/cloud-alerts-dev-notify-slack-dlq';
@@ -50,17 +51,7 @@ function onFailureRecord(n = 2): Record<string, unknown> {
       condition: 'RetriesExhausted',
       approximateInvokeCount: 3,
     },
-    requestPayload: {
-      version: '0',
-      id: 'eb-1',
-      'detail-type': 'Notification Requested',
-      source: 'cloud-alerts',
-      account: '123456789012',
-      time: '2026-11-24T03:00:00Z',
-      region: 'eu-west-1',
-      resources: [],
-      detail: request(n),
-    },
+    requestPayload: notificationEvent(request(n), 'eb-1'),
     responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
     responsePayload: {
       errorType: 'DeliveryError',
