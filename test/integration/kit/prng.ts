@@ -1,14 +1,5 @@
-/** mulberry32: a small seeded PRNG, so a failing fault run can be replayed exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generator is the one the log generator uses: one implementation to trust.
+export { seededRandom } from '../../../shared/backtest/generate.ts';
 
 /** Picks a key with probability proportional to its weight. */
 export function weighted<K extends string>(random: () => number, weights: Readonly<Record<K, number>>): K {

@@ -1,0 +1,77 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { RecordScanner } from './records.ts';
+
+export interface ScanOutcome {
+  /** Elements found, malformed ones included. */
+  records: number;
+  /** Why the file stopped early: unreadable, not gzip, truncated, not JSON. */
+  error?: string;
+}
+
+export interface ScanOptions {
+  /** Called with the number of (compressed) bytes read from disk, for progress. */
+  onBytes?: (bytes: number) => void;
+}
+
+const READ_CHUNK = 1024 * 1024;
+/**
+ * Text is handed to the scanner in pieces of this size. Measured: parsing 64 KB pieces runs as fast as one JSON.parse of the whole file (they stay in
+ * the CPU cache); 256 KB pieces were about 1.5 times slower, 32 KB ones paid more per-chunk overhead.
+ */
+const TEXT_CHUNK = 64 * 1024;
+
+/**
+ * Node's errors, described with their code (ENOENT, Z_DATA_ERROR) when they have one. Duck-typed:
+ * errors from another realm (a vm context, as under Jest) fail `instanceof Error`.
+ */
+export function errorText(err: unknown): string {
+  if (typeof err !== 'object' || err === null || !('message' in err)) return String(err);
+  const code = 'code' in err && typeof err.code === 'string' ? `${err.code}: ` : '';
+  return `${code}${String(err.message)}`;
+}
+
+/**
+ * Stream one log file (`.json` or `.json.gz`) and hand its records, parsed, to `onBatch`, a
+ * chunk's worth at a time. Memory stays at a chunk plus the largest record, whatever the file size.
+ */
+export async function scanFile(
+  file: string,
+  onBatch: (records: unknown[]) => Promise<void> | void,
+  opts: ScanOptions = {},
+): Promise<ScanOutcome> {
+  const scanner = new RecordScanner();
+  const gzipped = file.endsWith('.gz');
+  const raw = createReadStream(file, { highWaterMark: gzipped ? READ_CHUNK : TEXT_CHUNK });
+  if (opts.onBytes) {
+    const onBytes = opts.onBytes;
+    raw.on('data', (b) => onBytes(b.length));
+  }
+  let text: Readable = raw;
+  if (gzipped) {
+    const gunzip = createGunzip({ chunkSize: TEXT_CHUNK });
+    raw.on('error', (err) => gunzip.destroy(err));
+    text = raw.pipe(gunzip);
+  }
+  text.setEncoding('utf8');
+  try {
+    for await (const chunk of text) {
+      const records = scanner.push(String(chunk));
+      if (records.length > 0) await onBatch(records);
+      if (scanner.error) break;
+    }
+    if (!scanner.error) {
+      const rest = scanner.end();
+      if (rest.length > 0) await onBatch(rest);
+    }
+  } catch (err) {
+    return { records: scanner.count, error: `cannot read: ${errorText(err)}` };
+  } finally {
+    raw.destroy();
+    text.destroy();
+  }
+  return scanner.error
+    ? { records: scanner.count, error: scanner.error.message }
+    : { records: scanner.count };
+}

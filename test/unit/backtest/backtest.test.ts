@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { createBacktest } from '../../../shared/backtest/backtest.ts';
+import { generateLogFiles, writeLogFiles } from '../../../shared/backtest/generate.ts';
+import { loadConfigFile } from '../../../shared/config/load.ts';
+import { ConfigSchema } from '../../../shared/config/schema.ts';
+import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
+import { wrapCloudTrailRecord } from '../../../shared/replay/load.ts';
+import { createReplayer } from '../../../shared/replay/replay.ts';
+import { detailOf, loadEvent } from '../../helpers/events.ts';
+
+const rules = readServerlessRules('serverless.yml', { stage: 'dev' });
+const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'backtest-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeJson(name: string, value: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
+
+describe('createBacktest', () => {
+  it('counts records, matches, alerts, receivers and actors for a known log file', async () => {
+    const publicAcl = detailOf(loadEvent('s3/put-bucket-acl-public-read.json'));
+    const listUsers = detailOf(loadEvent('iam/list-users.json'));
+    const createUser = detailOf(loadEvent('iam/create-user.json'));
+    const file = writeJson('123456789012_CloudTrail_eu-west-1_20261116T0840Z_a.json', {
+      Records: [publicAcl, listUsers, listUsers, createUser, 42, { unrelated: true }],
+    });
+    const backtest = createBacktest({ rules, config });
+    await backtest.runFile(file);
+    const s = backtest.summary();
+
+    expect(s.files).toEqual({ read: 1, failed: 0 });
+    expect(s.records).toEqual({ read: 4, matched: 2, malformed: 2 });
+    expect(s.matchedByRule).toEqual({
+      'cloud-alerts-dev-iam-changes': 1,
+      'cloud-alerts-dev-s3-bucket-visibility': 1,
+    });
+    expect(s.alerts).toEqual({
+      total: 2,
+      byRule: [
+        { rule: 'iam-user-created', severity: 'medium', status: 'firing', count: 1 },
+        { rule: 's3-bucket-acl-public', severity: 'critical', status: 'firing', count: 1 },
+      ],
+    });
+    expect(s.notifications).toEqual({
+      total: 5,
+      byReceiver: [
+        { channel: 'email', receiver: 'email-default', count: 2 },
+        { channel: 'slack', receiver: 'slack-default', count: 2 },
+        { channel: 'pagerduty', receiver: 'pagerduty-default', count: 1 },
+      ],
+    });
+    expect(s.errors).toEqual({
+      total: 2,
+      files: [],
+      records: [
+        { reason: 'malformed record: not a JSON object', count: 1, example: `${file}#4` },
+        {
+          reason: 'malformed record: neither a CloudTrail record nor an EventBridge event',
+          count: 1,
+          example: `${file}#5`,
+        },
+      ],
+      unlisted: 0,
+    });
+    const alice = s.actors.busiest.find((a) => a.actor === 'arn:aws:iam::123456789012:user/alice');
+    // Two ListUsers calls and the public ACL; only the ACL raised an alert.
+    expect(alice).toEqual({ actor: 'arn:aws:iam::123456789012:user/alice', records: 3, alerts: 1 });
+    expect(s.timeline.bucket).toBe('hour');
+    expect(
+      backtest.previews().map((p) => [p.rule, p.severity, p.notifications.map((n) => n.channel)]),
+    ).toEqual([
+      ['iam-user-created', 'medium', ['slack', 'email']],
+      ['s3-bucket-acl-public', 'critical', ['slack', 'pagerduty', 'email']],
+    ]);
+  });
+
+  it('agrees with the replayer record by record on a generated set', async () => {
+    const opts = { seed: 7, files: 3, recordsPerFile: 400, dangerShare: 0.02, writeShare: 0.2 };
+    writeLogFiles(dir, opts);
+    const expected = {
+      records: 0,
+      matched: 0,
+      alerts: 0,
+      notifications: 0,
+      byRule: new Map<string, number>(),
+    };
+    const replay = createReplayer({ rules, config });
+    for (const file of generateLogFiles(opts)) {
+      for (const record of file.records) {
+        const r = await replay('x', wrapCloudTrailRecord(record));
+        expected.records++;
+        if (r.matchedRules.length > 0) expected.matched++;
+        expected.alerts += r.alerts.length;
+        expected.notifications += r.notifications.length;
+        for (const m of r.matchedRules) expected.byRule.set(m, (expected.byRule.get(m) ?? 0) + 1);
+      }
+    }
+    const backtest = createBacktest({ rules, config });
+    for (const file of writeLogFiles(dir, opts).files) await backtest.runFile(file);
+    const s = backtest.summary();
+    expect(s.records).toEqual({ read: expected.records, matched: expected.matched, malformed: 0 });
+    expect(s.alerts.total).toBe(expected.alerts);
+    expect(s.notifications.total).toBe(expected.notifications);
+    expect(s.matchedByRule).toEqual(Object.fromEntries(expected.byRule));
+    expect(expected.alerts).toBeGreaterThan(10);
+  });
+
+  it('reports each allow-list entry that held alerts back', async () => {
+    const allowing = ConfigSchema.parse({
+      ...config,
+      allowList: [
+        {
+          reason: 'admins provision users',
+          actor: 'AWSReservedSSO_AdministratorAccess_*',
+          rule: 'iam-user-created',
+        },
+      ],
+    });
+    const createUser = detailOf(loadEvent('iam/create-user.json'));
+    const file = writeJson('users.json', { Records: [createUser, createUser] });
+    const backtest = createBacktest({ rules, config: allowing });
+    await backtest.runFile(file);
+    const s = backtest.summary();
+    expect(s.alerts.total).toBe(0);
+    expect(s.suppressed).toEqual({
+      total: 2,
+      byKind: { 'allow-list': 2 },
+      byEntry: [
+        {
+          kind: 'allow-list',
+          rule: 'iam-user-created',
+          reason: 'allowList[0]: admins provision users',
+          count: 2,
+        },
+      ],
+    });
+  });
+
+  it('reports a truncated gzip file and a missing one, and goes on with the next', async () => {
+    const good = join(dir, 'good.json.gz');
+    const body = gzipSync(JSON.stringify({ Records: [detailOf(loadEvent('iam/create-user.json'))] }));
+    writeFileSync(good, body);
+    const cut = join(dir, 'cut.json.gz');
+    writeFileSync(cut, body.subarray(0, body.length - 20));
+    const backtest = createBacktest({ rules, config });
+    await backtest.runFile(join(dir, 'missing.json'));
+    await backtest.runFile(cut);
+    await backtest.runFile(good);
+    const s = backtest.summary();
+    expect(s.files).toEqual({ read: 1, failed: 2 });
+    expect(s.records.read).toBe(1);
+    expect(s.errors.files.map((f) => [f.file, f.error.split(':')[0]])).toEqual([
+      [join(dir, 'missing.json'), 'cannot read'],
+      [cut, 'cannot read'],
+    ]);
+    expect(s.errors.files[0]?.error).toContain('ENOENT');
+    expect(s.errors.files[1]?.error).toContain('unexpected end of file');
+  });
+
+  it('reads EventBridge events as they are, alarm state changes included', async () => {
+    const alarm = loadEvent('cloudwatch/lambda-errors-alarm.json');
+    const file = writeJson('alarm.json', alarm);
+    const backtest = createBacktest({ rules, config });
+    await backtest.runFile(file);
+    const s = backtest.summary();
+    expect(s.records).toEqual({ read: 1, matched: 1, malformed: 0 });
+    expect(s.alerts.byRule).toEqual([
+      { rule: 'cloudwatch-alarm', severity: 'high', status: 'firing', count: 1 },
+    ]);
+    expect(s.actors.busiest).toEqual([]);
+  });
+});

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBacktest } from '../../../shared/backtest/backtest.ts';
+import { chartData, escapeHtml, mrkdwnToHtml, renderHtmlReport } from '../../../shared/backtest/html.ts';
+import { loadConfigFile } from '../../../shared/config/load.ts';
+import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
+import { detailOf, loadEvent } from '../../helpers/events.ts';
+
+const rules = readServerlessRules('serverless.yml', { stage: 'dev' });
+const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
+
+const EVIL_USER = '<script>alert(1)</script>';
+const EVIL_AGENT = '<!channel> <https://evil.example/phish|Click here> "><img src=x onerror=alert(2)>';
+
+/** A report over a public-ACL call whose caller and client are attacker-chosen. */
+async function hostileReport(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'backtest-html-'));
+  try {
+    const record = detailOf(loadEvent('s3/put-bucket-acl-public-read.json'));
+    record.userIdentity = {
+      type: 'IAMUser',
+      arn: `arn:aws:iam::123456789012:user/${EVIL_USER}`,
+      accountId: '123456789012',
+      userName: EVIL_USER,
+    };
+    record.userAgent = EVIL_AGENT;
+    const file = join(dir, 'log.json');
+    writeFileSync(file, JSON.stringify({ Records: [record, detailOf(loadEvent('iam/create-user.json'))] }));
+    const backtest = createBacktest({ rules, config });
+    await backtest.runFile(file);
+    return renderHtmlReport(backtest.summary(), backtest.previews(), new Date('2026-11-24T00:00:00Z'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function sectionRanges(html: string): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (
+    let at = html.indexOf('<section class="preview"');
+    at >= 0;
+    at = html.indexOf('<section class="preview"', at + 1)
+  ) {
+    ranges.push([at, html.indexOf('</section>', at)]);
+  }
+  return ranges;
+}
+
+describe('renderHtmlReport', () => {
+  it('is self-contained: no external script, style, font or image, and a policy forbidding fetches', async () => {
+    const html = await hostileReport();
+    expect(html).not.toMatch(/<link|@import|url\(|<iframe|<img|<object|<embed/i);
+    expect(html.match(/<script/g)).toHaveLength(2);
+    expect(html).toContain('<script type="application/json" id="chart-data">');
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    const sha = (s: string) => createHash('sha256').update(s).digest('base64');
+    expect(csp).toBe(
+      `default-src 'none'; style-src 'sha256-${sha(style)}'; script-src 'sha256-${sha(script)}'; img-src data:; base-uri 'none'; form-action 'none'`,
+    );
+  });
+
+  it('has http links only inside the previews, and only as escaped href values', async () => {
+    const html = await hostileReport();
+    const previews = sectionRanges(html);
+    expect(previews).toHaveLength(2);
+    const attrs = [...html.matchAll(/\s(src|href)="([^"]*)"/g)];
+    expect(attrs.length).toBeGreaterThan(0);
+    for (const m of attrs) {
+      expect(m[1]).toBe('href');
+      expect(m[2]).toMatch(/^https:\/\//);
+      expect(m[2]).not.toMatch(/[<>"]/);
+      const at = m.index ?? -1;
+      expect(previews.some(([from, to]) => at > from && at < to)).toBe(true);
+    }
+    expect(html).toContain(
+      'href="https://s3.console.aws.amazon.com/s3/buckets/example-data?region=eu-west-1&amp;tab=permissions"',
+    );
+  });
+
+  it('escapes what the caller wrote everywhere it appears', async () => {
+    const html = await hostileReport();
+    expect(html).not.toContain(EVIL_USER);
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('evil.example/phish"');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    // Slack got the agent escaped, so the preview shows it as text, not as a link or a mention.
+    expect(html).toContain('&lt;!channel&gt; &lt;https://evil.example/phish|Click here&gt;');
+    const data = /<script type="application\/json" id="chart-data">([^<]*)<\/script>/.exec(html)?.[1] ?? '';
+    expect(JSON.parse(data).series.map((s: { rule: string }) => s.rule)).toEqual([
+      'iam-user-created',
+      's3-bucket-acl-public',
+    ]);
+  });
+
+  it('keeps the chart data from closing its script element', () => {
+    const summary = {
+      bucket: 'hour' as const,
+      series: [
+        { rule: '</script><script>alert(1)</script>', points: [['2026-11-16T08', 1] as [string, number]] },
+      ],
+    };
+    const html = renderHtmlReport(
+      {
+        files: { read: 0, failed: 0 },
+        records: { read: 0, matched: 0, malformed: 0 },
+        timeRange: null,
+        matchedByRule: {},
+        alerts: { total: 0, byRule: [] },
+        notifications: { total: 0, byReceiver: [] },
+        suppressed: { total: 0, byKind: {}, byEntry: [] },
+        actors: { busiest: [], noisiest: [], approximate: false },
+        timeline: summary,
+        errors: { total: 0, files: [], records: [], unlisted: 0 },
+      },
+      [],
+    );
+    expect(html.match(/<\/script>/g)).toHaveLength(2);
+    expect(html).toContain('\\u003c/script>\\u003cscript>');
+  });
+});
+
+describe('chartData', () => {
+  it('fills the hours between alerts with zeros', () => {
+    expect(
+      chartData({
+        bucket: 'hour',
+        series: [
+          {
+            rule: 'a',
+            points: [
+              ['2026-11-16T08', 2],
+              ['2026-11-16T11', 1],
+            ],
+          },
+          { rule: 'b', points: [['2026-11-16T09', 4]] },
+        ],
+      }),
+    ).toEqual({
+      bucket: 'hour',
+      labels: ['2026-11-16T08', '2026-11-16T09', '2026-11-16T10', '2026-11-16T11'],
+      series: [
+        { rule: 'a', values: [2, 0, 0, 1] },
+        { rule: 'b', values: [0, 4, 0, 0] },
+      ],
+    });
+  });
+});
+
+describe('mrkdwnToHtml', () => {
+  it('renders links, mentions and bold as Slack shows them', () => {
+    expect(
+      mrkdwnToHtml('<!here> *Bucket made public*\n<https://a.example/x?a=1&amp;b=2|Open &amp; see>'),
+    ).toBe(
+      '<span class="mention">@here</span> <strong>Bucket made public</strong><br><a href="https://a.example/x?a=1&amp;b=2" rel="noopener noreferrer" target="_blank">Open &amp; see</a>',
+    );
+  });
+
+  it('shows escaped angle brackets as text and drops non-web links', () => {
+    expect(mrkdwnToHtml('&lt;script&gt; <javascript:alert(1)|click>')).toBe('&lt;script&gt; click');
+    expect(escapeHtml(`<a href="x" onclick='y'>&`)).toBe(
+      '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;',
+    );
+  });
+});
