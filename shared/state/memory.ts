@@ -1,14 +1,25 @@
 import { type Claim, type ClaimInput, type StateStore, tallyOf, type WindowItem } from './store.ts';
 
+const SWEEP_EVERY = 1000;
+
 /**
  * The same windows as the DynamoDB store, in one process: replay keeps one for a whole run, so
  * dedupe and grouping show across its events; tests use it where DynamoDB is not the subject.
  */
 export function createMemoryStateStore(): StateStore & { size(): number } {
   const items = new Map<string, WindowItem & { expiresAt: number }>();
+  let claims = 0;
+  /**
+   * What DynamoDB's TTL does for the table: forget items past their expiry (epoch seconds), judged
+   * by event time, so a backtest over months of logs keeps memory flat.
+   */
+  const sweep = (atMs: number) => {
+    for (const [key, item] of items) if (item.expiresAt * 1000 <= atMs) items.delete(key);
+  };
   return {
     size: () => items.size,
     async claim(input: ClaimInput): Promise<Claim> {
+      if (++claims % SWEEP_EVERY === 0) sweep(input.at);
       const item = items.get(input.key);
       if (!item || item.endsAt <= input.at) {
         items.set(input.key, {
