@@ -1,16 +1,38 @@
+import { backtestCommand } from './backtest.ts';
+import { configCommand } from './config-check.ts';
+import { dlqCommand } from './dlq.ts';
+import { forwarderCommand } from './forwarder.ts';
 import { type CliIo, EXIT_USAGE, processIo } from './io.ts';
 import { replayCommand } from './replay.ts';
+import { routesCommand } from './routes-test.ts';
 import { testPatternCommand } from './test-pattern.ts';
 
 const USAGE = `cloud-alerts — AWS alerts from CloudTrail and CloudWatch alarms
 
 Usage:
-  cloud-alerts replay <path...> [--json] [--send] [--config FILE] [--stage STAGE]
+  cloud-alerts replay <path...> [--json] [--send] [--config FILE] [--stage STAGE] [--alarm-tags FILE]
       Run events (EventBridge events, CloudTrail log files, .json.gz, folders) through the
       serverless.yml patterns and the real handlers; print what each channel would receive.
+  cloud-alerts backtest <path...> [--json] [--html report.html] [--config FILE] [--stage STAGE]
+      Stream CloudTrail log files (.json, .json.gz, folders) through the same rules and routing:
+      alerts per rule, receiver and actor, suppressions and errors; nothing is sent.
   cloud-alerts test-pattern --pattern <file|json> --event <file|json>
   cloud-alerts test-pattern --jsonl < cases.jsonl
       Evaluate an EventBridge event pattern like 'aws events test-event-pattern'.
+  cloud-alerts forwarder --target-bus <event bus ARN> [--global-only] [--stage STAGE]
+      Print a CloudFormation template (StackSet-ready) forwarding what the alert rules match to
+      the target bus: us-east-1 global events to the home region, or a member account to the
+      central account.
+  cloud-alerts dlq list --queue <url> [--json]
+  cloud-alerts dlq redrive --queue <url> [--dry-run] [--bus NAME]
+      Show dead-lettered notifications with their reasons; put them back on the alerts bus,
+      deleting each message only after PutEvents accepted it.
+  cloud-alerts config check [--config FILE] [--stage STAGE]
+      Validate the configuration, naming the line and field of each error; warn about expired
+      silences and allow-list entries. Exit 1 on errors.
+  cloud-alerts routes test --event FILE [--config FILE] [--stage STAGE] [--at TIMESTAMP]
+      Run one event through the pipeline and print which receivers it reaches and why
+      (matched routes, or the allow-list entry, silence or window that held it back).
   cloud-alerts help
 `;
 
@@ -19,8 +41,18 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   switch (command) {
     case 'replay':
       return replayCommand(rest, io);
+    case 'backtest':
+      return backtestCommand(rest, io);
+    case 'forwarder':
+      return forwarderCommand(rest, io);
+    case 'dlq':
+      return dlqCommand(rest, io);
     case 'test-pattern':
       return testPatternCommand(rest, io);
+    case 'config':
+      return configCommand(rest, io);
+    case 'routes':
+      return routesCommand(rest, io);
     case 'help':
     case '--help':
     case '-h':

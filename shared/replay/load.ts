@@ -25,7 +25,7 @@ export function listFiles(path: string): string[] {
     st = statSync(path);
   } catch (err) {
     throw new UnreadablePathError(
-      `cannot read ${path}: ${err instanceof Error && 'code' in err ? String(err.code) : 'error'}`,
+      `cannot read ${path}: ${typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error'}`,
     );
   }
   if (st.isFile()) return [path];
