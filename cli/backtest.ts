@@ -1,16 +1,13 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadAlarmTagsFile } from '../shared/alarms/tags-file.ts';
 import { type Backtest, createBacktest } from '../shared/backtest/backtest.ts';
 import { errorText } from '../shared/backtest/files.ts';
 import { renderHtmlReport } from '../shared/backtest/html.ts';
 import { Progress } from '../shared/backtest/progress.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
-import { loadConfigFile } from '../shared/config/load.ts';
-import { configPath } from '../shared/config/runtime.ts';
-import { readServerlessRules } from '../shared/eventbridge/serverless.ts';
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { loadPipelineSetup } from './setup.ts';
 
 const EXIT_WRITE_FAILED = 1;
 
@@ -33,26 +30,13 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     );
     return EXIT_USAGE;
   }
-  const stage = args.values.stage ?? io.env.STAGE ?? 'dev';
-  const serverlessFile = args.values.serverless ?? 'serverless.yml';
-  if (!existsSync(serverlessFile)) {
-    io.stderr(`backtest: ${serverlessFile} not found (run from the project folder or pass --serverless)\n`);
-    return EXIT_USAGE;
-  }
-  let backtest: Backtest;
-  try {
-    const config = loadConfigFile(args.values.config ?? configPath(io.env), { stage });
-    const rules = readServerlessRules(serverlessFile, { stage });
-    const alarmTags = args.values['alarm-tags'];
-    backtest = createBacktest({
-      rules,
-      config,
-      ...(alarmTags === undefined ? {} : { replayer: { alarmLookup: loadAlarmTagsFile(alarmTags) } }),
-    });
-  } catch (err) {
-    io.stderr(`backtest: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_USAGE;
-  }
+  const setup = loadPipelineSetup('backtest', args.values, io);
+  if (!setup) return EXIT_USAGE;
+  const backtest: Backtest = createBacktest({
+    rules: setup.rules,
+    config: setup.config,
+    ...(setup.alarmLookup ? { replayer: { alarmLookup: setup.alarmLookup } } : {}),
+  });
 
   const files: string[] = [];
   for (const path of paths) {

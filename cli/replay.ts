@@ -1,10 +1,5 @@
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { loadAlarmTagsFile } from '../shared/alarms/tags-file.ts';
-import { loadConfigFile } from '../shared/config/load.ts';
-import { configPath } from '../shared/config/runtime.ts';
-import { readServerlessRules } from '../shared/eventbridge/serverless.ts';
 import { envSecretName } from '../shared/notify/deliver.ts';
 import { createEmailSender } from '../shared/notify/email.ts';
 import { createPagerDutySender } from '../shared/notify/pagerduty.ts';
@@ -13,6 +8,7 @@ import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay
 import { createReplayer, type ReplayResult } from '../shared/replay/replay.ts';
 import { formatResult } from './format.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { loadPipelineSetup } from './setup.ts';
 
 export async function replayCommand(argv: string[], io: CliIo): Promise<number> {
   let args: ReturnType<typeof parse>;
@@ -27,36 +23,22 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     io.stderr('replay: give at least one file or folder, e.g. cloud-alerts replay events\n');
     return EXIT_USAGE;
   }
-  const stage = args.values.stage ?? io.env.STAGE ?? 'dev';
-  const serverlessFile = args.values.serverless ?? 'serverless.yml';
-  if (!existsSync(serverlessFile)) {
-    io.stderr(`replay: ${serverlessFile} not found (run from the project folder or pass --serverless)\n`);
-    return EXIT_USAGE;
-  }
-  let replay: ReturnType<typeof createReplayer>;
-  try {
-    const config = loadConfigFile(args.values.config ?? configPath(io.env), { stage });
-    const rules = readServerlessRules(serverlessFile, { stage });
-    const alarmTags = args.values['alarm-tags'];
-    const alarmLookup = alarmTags === undefined ? undefined : loadAlarmTagsFile(alarmTags);
-    const send = args.values.send
-      ? {
-          slack: createSlackSender(),
-          pagerduty: createPagerDutySender(),
-          email: createEmailSender({ sns: new SNSClient({}) }),
-        }
-      : undefined;
-    replay = createReplayer({
-      rules,
-      config,
-      ...(alarmLookup ? { alarmLookup } : {}),
-      ...(send ? { send, secret: (r) => io.env[envSecretName(r.name)] } : {}),
-      ...(io.env.ALERTS_TOPIC_ARN ? { stackTopicArn: () => io.env.ALERTS_TOPIC_ARN ?? '' } : {}),
-    });
-  } catch (err) {
-    io.stderr(`replay: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT_USAGE;
-  }
+  const setup = loadPipelineSetup('replay', args.values, io);
+  if (!setup) return EXIT_USAGE;
+  const send = args.values.send
+    ? {
+        slack: createSlackSender(),
+        pagerduty: createPagerDutySender(),
+        email: createEmailSender({ sns: new SNSClient({}) }),
+      }
+    : undefined;
+  const replay = createReplayer({
+    rules: setup.rules,
+    config: setup.config,
+    ...(setup.alarmLookup ? { alarmLookup: setup.alarmLookup } : {}),
+    ...(send ? { send, secret: (r) => io.env[envSecretName(r.name)] } : {}),
+    ...(io.env.ALERTS_TOPIC_ARN ? { stackTopicArn: () => io.env.ALERTS_TOPIC_ARN ?? '' } : {}),
+  });
 
   let exit = EXIT_OK;
   const counts = { events: 0, alerts: 0, notifications: 0, errors: 0 };

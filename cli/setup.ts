@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import type { AlarmLookup } from '../shared/alarms/lookup.ts';
+import { loadAlarmTagsFile } from '../shared/alarms/tags-file.ts';
+import { loadConfigFile } from '../shared/config/load.ts';
+import { configPath } from '../shared/config/runtime.ts';
+import type { Config } from '../shared/config/schema.ts';
+import { type DeclaredRule, readServerlessRules } from '../shared/eventbridge/serverless.ts';
+import type { CliIo } from './io.ts';
+
+/** What replay and backtest both run on: the deployed rules, the configuration, local alarm tags. */
+export interface PipelineSetup {
+  stage: string;
+  rules: DeclaredRule[];
+  config: Config;
+  alarmLookup?: AlarmLookup;
+}
+
+export interface SetupFlags {
+  stage?: string | undefined;
+  serverless?: string | undefined;
+  config?: string | undefined;
+  'alarm-tags'?: string | undefined;
+}
+
+/** Reads serverless.yml, the config and the alarm tags file; on a problem says why on stderr and returns undefined. */
+export function loadPipelineSetup(command: string, flags: SetupFlags, io: CliIo): PipelineSetup | undefined {
+  const stage = flags.stage ?? io.env.STAGE ?? 'dev';
+  const serverlessFile = flags.serverless ?? 'serverless.yml';
+  if (!existsSync(serverlessFile)) {
+    io.stderr(`${command}: ${serverlessFile} not found (run from the project folder or pass --serverless)\n`);
+    return undefined;
+  }
+  try {
+    const config = loadConfigFile(flags.config ?? configPath(io.env), { stage });
+    const rules = readServerlessRules(serverlessFile, { stage });
+    const tags = flags['alarm-tags'];
+    return { stage, rules, config, ...(tags === undefined ? {} : { alarmLookup: loadAlarmTagsFile(tags) }) };
+  } catch (err) {
+    io.stderr(`${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return undefined;
+  }
+}
