@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Alert } from '../events/alert.ts';
+import { type Alert, severityRank } from '../events/alert.ts';
 import type { StageContext } from '../pipeline/stages.ts';
+import type { Claim, StateStore } from '../state/store.ts';
 
 /**
  * A state key from a readable prefix and the identity's parts, hashed: actor ARNs and resource
@@ -25,7 +26,7 @@ export function alertTimeMs(alert: Alert, ctx: StageContext): number {
 }
 
 /** Epoch seconds for DynamoDB TTL: the window's end (or now, whichever is later) plus a margin. */
-export function expiresAtSeconds(windowEndMs: number, ctx: StageContext, retainMs: number): number {
+function expiresAtSeconds(windowEndMs: number, ctx: StageContext, retainMs: number): number {
   return Math.ceil((Math.max(windowEndMs, ctx.now.getTime()) + retainMs) / 1000);
 }
 
@@ -38,17 +39,48 @@ export function actorShort(alert: Alert): string {
   return actor.display;
 }
 
+export interface WindowRequest {
+  key: string;
+  windowMs: number;
+  /** How long the item outlives its window (for summaries that come later). */
+  retainMs: number;
+  /** Defaults to the alert's severity rank: a louder alert may break through a window. */
+  rank?: number;
+}
+
 /**
- * A state store that fails must not silence anything: the alert goes out, possibly twice. Better
- * a duplicate in Slack than a missed page.
+ * Claims the alert's place in a window. A state store that fails must not silence anything: the
+ * result is then undefined, logged, and the caller sends the alert, possibly twice. Better a
+ * duplicate in Slack than a missed page.
  */
-export function storeFailed(ctx: StageContext, stage: string, alert: Alert, err: unknown): void {
-  ctx.logger.warn('state store failed; sending the alert without noise control', {
-    stage,
-    alertId: alert.id,
-    rule: alert.ruleId,
-    error: err instanceof Error ? err.message : String(err),
-  });
+export async function claimWindow(
+  store: StateStore,
+  stage: string,
+  alert: Alert,
+  ctx: StageContext,
+  req: WindowRequest,
+): Promise<Claim | undefined> {
+  const at = alertTimeMs(alert, ctx);
+  try {
+    return await store.claim({
+      key: req.key,
+      owner: alert.id,
+      at,
+      windowMs: req.windowMs,
+      rank: req.rank ?? severityRank(alert.severity),
+      severity: alert.severity,
+      rule: alert.ruleId,
+      expiresAt: expiresAtSeconds(at + req.windowMs, ctx, req.retainMs),
+    });
+  } catch (err) {
+    ctx.logger.warn('state store failed; sending the alert without noise control', {
+      stage,
+      alertId: alert.id,
+      rule: alert.ruleId,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return undefined;
+  }
 }
 
 export function minutes(ms: number): string {

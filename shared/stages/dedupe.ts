@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { type Alert, severityRank } from '../events/alert.ts';
+import type { Alert } from '../events/alert.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
 import type { StateStore } from '../state/store.ts';
-import { alertTimeMs, expiresAtSeconds, minutes, stateKey, storeFailed } from './common.ts';
+import { claimWindow, minutes, stateKey } from './common.ts';
 
 const RETAIN_MS = 60 * 60 * 1000;
 
@@ -49,25 +49,12 @@ export function createDedupeStage(store: StateStore): AlertStage {
           kept.push(alert);
           continue;
         }
-        const at = alertTimeMs(alert, ctx);
-        let claim: Awaited<ReturnType<StateStore['claim']>>;
-        try {
-          claim = await store.claim({
-            key: dedupeKey(alert, call),
-            owner: alert.id,
-            at,
-            windowMs,
-            rank: severityRank(alert.severity),
-            severity: alert.severity,
-            rule: alert.ruleId,
-            expiresAt: expiresAtSeconds(at + windowMs, ctx, RETAIN_MS),
-          });
-        } catch (err) {
-          storeFailed(ctx, 'dedupe', alert, err);
-          kept.push(alert);
-          continue;
-        }
-        if (claim.outcome !== 'held') {
+        const claim = await claimWindow(store, 'dedupe', alert, ctx, {
+          key: dedupeKey(alert, call),
+          windowMs,
+          retainMs: RETAIN_MS,
+        });
+        if (claim?.outcome !== 'held') {
           kept.push(alert);
           continue;
         }

@@ -2,7 +2,7 @@ import { ALARM_RULE_ID } from '../enrich/alarm.ts';
 import type { Alert } from '../events/alert.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
 import type { StateStore } from '../state/store.ts';
-import { alertTimeMs, expiresAtSeconds, minutes, stateKey, storeFailed } from './common.ts';
+import { claimWindow, minutes, stateKey } from './common.ts';
 
 export const FLAPPING_RULE_ID = 'cloudwatch-alarm-flapping';
 
@@ -37,25 +37,14 @@ export function createFlappingStage(store: StateStore): AlertStage {
   async function one(alert: Alert, ctx: StageContext): Promise<{ out: Alert[]; suppressed?: Suppression }> {
     const { transitions: limit, windowMinutes } = ctx.config.flapping;
     const windowMs = windowMinutes * 60_000;
-    const at = alertTimeMs(alert, ctx);
-    let claim: Awaited<ReturnType<StateStore['claim']>>;
-    try {
-      claim = await store.claim({
-        key: stateKey('flap', [alert.dedupKey]),
-        owner: alert.id,
-        at,
-        windowMs,
-        // Every transition counts the same: a louder one is not a reason to page a flapping alarm again.
-        rank: 0,
-        severity: alert.severity,
-        rule: alert.ruleId,
-        expiresAt: expiresAtSeconds(at + windowMs, ctx, RETAIN_MS),
-      });
-    } catch (err) {
-      storeFailed(ctx, 'flapping', alert, err);
-      return { out: [alert] };
-    }
-    if (claim.outcome !== 'held') return { out: [alert] };
+    const claim = await claimWindow(store, 'flapping', alert, ctx, {
+      key: stateKey('flap', [alert.dedupKey]),
+      windowMs,
+      retainMs: RETAIN_MS,
+      // Every transition counts the same: a louder one is not a reason to page a flapping alarm again.
+      rank: 0,
+    });
+    if (claim?.outcome !== 'held') return { out: [alert] };
     const changes = claim.window.held + 1;
     if (changes <= limit) return { out: [alert] };
     const notice =

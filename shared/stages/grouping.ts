@@ -1,7 +1,7 @@
-import { type Alert, SEVERITIES, type Severity, severityRank } from '../events/alert.ts';
+import { type Alert, SEVERITIES, type Severity } from '../events/alert.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
 import type { StateStore, WindowTally } from '../state/store.ts';
-import { actorShort, alertTimeMs, expiresAtSeconds, minutes, stateKey, storeFailed } from './common.ts';
+import { actorShort, claimWindow, minutes, stateKey } from './common.ts';
 
 export const GROUP_SUMMARY_RULE_ID = 'alert-group-summary';
 
@@ -75,23 +75,12 @@ export function createGroupingStage(store: StateStore): AlertStage {
     ctx: StageContext,
   ): Promise<{ out: Alert[]; suppressed?: Suppression }> {
     const key = groupKey(alert);
-    const at = alertTimeMs(alert, ctx);
-    let claim: Awaited<ReturnType<StateStore['claim']>>;
-    try {
-      claim = await store.claim({
-        key,
-        owner: alert.id,
-        at,
-        windowMs,
-        rank: severityRank(alert.severity),
-        severity: alert.severity,
-        rule: alert.ruleId,
-        expiresAt: expiresAtSeconds(at + windowMs, ctx, SUMMARY_RETAIN_MS),
-      });
-    } catch (err) {
-      storeFailed(ctx, 'grouping', alert, err);
-      return { out: [alert] };
-    }
+    const claim = await claimWindow(store, 'grouping', alert, ctx, {
+      key,
+      windowMs,
+      retainMs: SUMMARY_RETAIN_MS,
+    });
+    if (!claim) return { out: [alert] };
     switch (claim.outcome) {
       case 'opened':
         return {
