@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { envSecretName } from '../shared/notify/deliver.ts';
-import { createEmailSender } from '../shared/notify/email.ts';
+import { createEmailSender } from '../shared/notify/email-sender.ts';
 import { createPagerDutySender } from '../shared/notify/pagerduty.ts';
 import { createSlackSender } from '../shared/notify/slack.ts';
 import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';

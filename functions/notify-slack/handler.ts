@@ -1,11 +1,12 @@
 import { notifierDeliveryFromEnv, notifierHandler } from '../../shared/aws/notifier.ts';
+import { secretsFromSsm } from '../../shared/aws/secrets.ts';
 import { loadRuntimeConfig } from '../../shared/config/runtime.ts';
 import { createSlackSender } from '../../shared/notify/slack.ts';
 
-export const handler = notifierHandler(
-  'slack',
-  loadRuntimeConfig(),
-  { slack: createSlackSender() },
-  undefined,
-  notifierDeliveryFromEnv(),
-);
+const config = loadRuntimeConfig();
+
+export const handler = notifierHandler('slack', config, {
+  senders: { slack: createSlackSender() },
+  delivery: notifierDeliveryFromEnv(),
+  secrets: secretsFromSsm(config, 'slack'),
+});

@@ -2,7 +2,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import ssm from '@middy/ssm';
 import type { Context } from 'aws-lambda';
 import { requireEnv } from '../config/runtime.ts';
 import type { Config } from '../config/schema.ts';
@@ -10,12 +9,10 @@ import { createSqsDeadLetter, type DeadLetterPort } from '../delivery/dead-lette
 import { createDynamoDbOnce, type OncePort } from '../delivery/idempotency.ts';
 import { DEFAULT_RETRY_POLICY, lambdaClock, type RetryClock, type RetryPolicy } from '../delivery/retry.ts';
 import type { Channel } from '../events/alert.ts';
-import { type Senders, secretKey, secretParameters } from '../notify/deliver.ts';
+import { type Senders, secretKey } from '../notify/deliver.ts';
 import { handleNotification } from '../pipeline/notify.ts';
 import { createLogger } from './logger.ts';
-
-/** Secrets are re-read from SSM after this long, so a rotated webhook or key is picked up. */
-export const SECRET_CACHE_MS = 5 * 60 * 1000;
+import type { secretsFromSsm } from './secrets.ts';
 
 /** How a notifier survives failures; every part has a production default built in functions/notify-*. */
 export interface NotifierDelivery {
@@ -46,35 +43,26 @@ export function notifierDeliveryFromEnv(env: NodeJS.ProcessEnv = process.env): N
   };
 }
 
-/**
- * The shared shape of the three notify functions: logger, the receivers' secrets fetched from SSM
- * Parameter Store (SecureString, decrypted) into the Lambda context by Middy, then one delivery.
- */
-export function notifierHandler(
-  channel: Channel,
-  config: Config,
-  senders: Partial<Senders>,
-  stackTopicArn?: string,
-  delivery: NotifierDelivery = {},
-) {
+export interface NotifierParts {
+  /** Each notifier bundles only its own channel's sender. */
+  senders: Partial<Senders>;
+  /** The stack's topic, for e-mail receivers configured with `topicArn: stack`. */
+  stackTopicArn?: string | undefined;
+  delivery?: NotifierDelivery | undefined;
+  /** Middleware that puts the receivers' secrets on the context (shared/aws/secrets.ts); none for e-mail. */
+  secrets?: ReturnType<typeof secretsFromSsm> | undefined;
+}
+
+/** The shared shape of the three notify functions: logger, the receivers' secrets, then one delivery. */
+export function notifierHandler(channel: Channel, config: Config, parts: NotifierParts) {
+  const { senders, stackTopicArn, delivery = {}, secrets } = parts;
   const logger = createLogger(`notify-${channel}`);
   const chain = middy().use(injectLambdaContext(logger));
-  if (channel !== 'email') {
-    chain.use(
-      ssm({
-        fetchData: secretParameters(config, channel),
-        setToContext: true,
-        cacheExpiry: SECRET_CACHE_MS,
-        // Middy's cache is process-wide and keyed by this name: one key per channel keeps
-        // notifiers that share a process (tests, replay) from reading each other's secrets.
-        cacheKey: `ssm-notify-${channel}`,
-      }),
-    );
-  }
+  if (secrets) chain.use(secrets);
   const policy = delivery.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const clockFor = delivery.clock ?? lambdaClock;
   return chain.handler((event: unknown, context: Context) => {
-    const secrets: Record<string, unknown> = { ...context };
+    const onContext: Record<string, unknown> = { ...context };
     delivery.once?.registerLambdaContext?.(context);
     return handleNotification(event, {
       channel,
@@ -86,7 +74,7 @@ export function notifierHandler(
       once: delivery.once,
       context: {
         secret: (receiver) => {
-          const v = secrets[secretKey(receiver.name)];
+          const v = onContext[secretKey(receiver.name)];
           return typeof v === 'string' ? v : undefined;
         },
         stackTopicArn,

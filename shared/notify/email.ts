@@ -1,11 +1,5 @@
-import {
-  type MessageAttributeValue,
-  PublishCommand,
-  type PublishCommandInput,
-  type SNSClient,
-} from '@aws-sdk/client-sns';
+import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
 import type { Alert } from '../events/alert.ts';
-import { DeliveryError, errorIdentity } from './errors.ts';
 import { SNS_MESSAGE_MAX_BYTES } from './limits.ts';
 import {
   asciiSubject,
@@ -93,81 +87,5 @@ export function renderEmail(alert: Alert, topicArn: string): PublishCommandInput
     Subject: subject(alert),
     Message: message,
     MessageAttributes: messageAttributes,
-  };
-}
-
-const THROTTLING_NAMES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'KMSThrottlingException',
-]);
-
-const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
-
-function httpStatusOf(e: unknown): number | undefined {
-  const metadata: unknown = typeof e === 'object' && e !== null ? Reflect.get(e, '$metadata') : undefined;
-  if (typeof metadata !== 'object' || metadata === null) return undefined;
-  const status: unknown = Reflect.get(metadata, 'httpStatusCode');
-  return typeof status === 'number' ? status : undefined;
-}
-
-function sdkSaysRetryable(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && Boolean(Reflect.get(e, '$retryable'));
-}
-
-/** Throttling, 5xx, the SDK's own `$retryable` and socket trouble retry; everything else is permanent. */
-export function classifySnsError(e: unknown): DeliveryError {
-  const { name, code } = errorIdentity(e);
-  const status = httpStatusOf(e);
-  const retryable =
-    sdkSaysRetryable(e) ||
-    (name !== undefined && (THROTTLING_NAMES.has(name) || TRANSIENT_NAMES.has(name))) ||
-    (code !== undefined && TRANSIENT_CODES.has(code)) ||
-    status === 429 ||
-    (status !== undefined && status >= 500);
-  const message = e instanceof Error ? truncate(oneLine(e.message), 200, '…') : '';
-  const what = [name ?? 'Error', status === undefined ? undefined : `HTTP ${status}`]
-    .filter(Boolean)
-    .join(', ');
-  return new DeliveryError({
-    channel: 'email',
-    retryable,
-    reason: message === '' || message === name ? `SNS ${what}` : `SNS ${what} (${message})`,
-    status,
-    cause: e,
-  });
-}
-
-export interface EmailSenderOptions {
-  sns: SNSClient;
-}
-
-export interface EmailSender {
-  send(input: PublishCommandInput): Promise<{ messageId?: string }>;
-}
-
-export function createEmailSender({ sns }: EmailSenderOptions): EmailSender {
-  return {
-    async send(input) {
-      try {
-        const output = await sns.send(new PublishCommand(input));
-        return output.MessageId === undefined ? {} : { messageId: output.MessageId };
-      } catch (e) {
-        throw classifySnsError(e);
-      }
-    },
   };
 }

@@ -1,4 +1,5 @@
 export * from './email.ts';
+export * from './email-sender.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './limits.ts';

@@ -11,7 +11,7 @@ import {
 } from '../../shared/delivery/idempotency.ts';
 import type { RetryClock, RetryPolicy } from '../../shared/delivery/retry.ts';
 import type { Channel, NotificationRequest } from '../../shared/events/alert.ts';
-import { createEmailSender } from '../../shared/notify/email.ts';
+import { createEmailSender } from '../../shared/notify/email-sender.ts';
 import { createPagerDutySender } from '../../shared/notify/pagerduty.ts';
 import { createSlackSender } from '../../shared/notify/slack.ts';
 import { silentLogger } from '../../shared/pipeline/logger.ts';

@@ -406,8 +406,11 @@ describe('notify-pagerduty chain', () => {
       const { notifierHandler } = await import('../../shared/aws/notifier.ts');
       const { loadRuntimeConfig } = await import('../../shared/config/runtime.ts');
       const { createPagerDutySender } = await import('../../shared/notify/pagerduty.ts');
-      const handler = notifierHandler('pagerduty', loadRuntimeConfig(), {
-        pagerduty: createPagerDutySender({ url: `${pd.url}/v2/enqueue` }),
+      const { secretsFromSsm } = await import('../../shared/aws/secrets.ts');
+      const config = loadRuntimeConfig();
+      const handler = notifierHandler('pagerduty', config, {
+        senders: { pagerduty: createPagerDutySender({ url: `${pd.url}/v2/enqueue` }) },
+        secrets: secretsFromSsm(config, 'pagerduty'),
       });
       await handler(trigger, lambdaContext('notify-pagerduty'));
       await handler(resolve, lambdaContext('notify-pagerduty'));

@@ -2,6 +2,7 @@ import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clearCache } from '@middy/util';
 import { mockClient } from 'aws-sdk-client-mock';
 import { notifierHandler } from '../../shared/aws/notifier.ts';
+import { secretsFromSsm } from '../../shared/aws/secrets.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import type { DeadLetterRecord } from '../../shared/delivery/dead-letter.ts';
 import { createSlackSender } from '../../shared/notify/slack.ts';
@@ -77,17 +78,15 @@ describe('notifier log output on failure', () => {
       ],
     });
     const deadLettered: DeadLetterRecord[] = [];
-    const handler = notifierHandler(
-      'slack',
-      config,
-      { slack: createSlackSender({ timeoutMs: 500 }) },
-      undefined,
-      {
+    const handler = notifierHandler('slack', config, {
+      senders: { slack: createSlackSender({ timeoutMs: 500 }) },
+      secrets: secretsFromSsm(config, 'slack'),
+      delivery: {
         deadLetter: async (record) => {
           deadLettered.push(record);
         },
       },
-    );
+    });
     const context = { ...lambdaContext('notify-slack'), getRemainingTimeInMillis: () => 1000 };
     const outcome = await handler(event(), context).catch((e: unknown) => e);
 

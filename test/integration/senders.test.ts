@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import type { RetryClock } from '../../shared/delivery/retry.ts';
 import type { NotificationRequest } from '../../shared/events/alert.ts';
-import { createEmailSender } from '../../shared/notify/email.ts';
+import { createEmailSender } from '../../shared/notify/email-sender.ts';
 import { DeliveryError } from '../../shared/notify/errors.ts';
 import { createPagerDutySender, renderPagerDuty } from '../../shared/notify/pagerduty.ts';
 import { createSlackSender, renderSlack } from '../../shared/notify/slack.ts';
