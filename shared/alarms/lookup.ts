@@ -1,8 +1,5 @@
-import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  ListTagsForResourceCommand,
-} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { onFirstUse } from '../aws/lazy.ts';
 import { type AlarmContext, alarmNameFromArn } from '../enrich/alarm.ts';
 
 /** Port: what the alarm says about itself, or undefined when it no longer exists. Throws on failure. */
@@ -20,13 +17,20 @@ export class AlarmLookupError extends Error {
   }
 }
 
+// Most of the alert function's events are CloudTrail records: the CloudWatch client is loaded by
+// the first alarm event, not at every cold start.
+const loadCloudWatch = onFirstUse(() => import('@aws-sdk/client-cloudwatch'));
+
 // One client per region for the life of the Lambda container: alarms live in the event's region.
 const clients = new Map<string, CloudWatchClient>();
 
-function defaultClientFor(region: string): CloudWatchClient {
+function defaultClientFor(
+  region: string,
+  sdk: typeof import('@aws-sdk/client-cloudwatch'),
+): CloudWatchClient {
   let client = clients.get(region);
   if (!client) {
-    client = new CloudWatchClient({ region });
+    client = new sdk.CloudWatchClient({ region });
     clients.set(region, client);
   }
   return client;
@@ -41,12 +45,13 @@ export interface CloudWatchLookupOptions {
  * ListTagsForResource the tags (IAM: cloudwatch:DescribeAlarms, cloudwatch:ListTagsForResource).
  */
 export function createCloudWatchAlarmLookup(options: CloudWatchLookupOptions = {}): AlarmLookup {
-  const clientFor = options.clientFor ?? defaultClientFor;
   return async (alarmArn, region) => {
     const name = alarmNameFromArn(alarmArn);
     if (!name) throw new AlarmLookupError(alarmArn, { cause: new Error('not an alarm ARN') });
-    const client = clientFor(region);
     try {
+      const sdk = await loadCloudWatch();
+      const { DescribeAlarmsCommand, ListTagsForResourceCommand } = sdk;
+      const client = options.clientFor ? options.clientFor(region) : defaultClientFor(region, sdk);
       const [described, tagged] = await Promise.all([
         client.send(
           new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { requireEnv } from '../config/runtime.ts';
@@ -32,10 +31,7 @@ export interface NotifierDelivery {
  */
 export function notifierDeliveryFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierDelivery {
   return {
-    deadLetter: createSqsDeadLetter({
-      sqs: new SQSClient({}),
-      queueUrl: requireEnv('DEAD_LETTER_QUEUE_URL', env),
-    }),
+    deadLetter: createSqsDeadLetter({ queueUrl: requireEnv('DEAD_LETTER_QUEUE_URL', env) }),
     once: createDynamoDbOnce({
       tableName: requireEnv('IDEMPOTENCY_TABLE_NAME', env),
       client: new DynamoDBClient({}),

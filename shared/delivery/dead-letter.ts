@@ -1,5 +1,6 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
+import { onFirstUse } from '../aws/lazy.ts';
 import { ChannelSchema, NotificationRequestSchema } from '../events/alert.ts';
 import { errorIdentity } from '../notify/errors.ts';
 
@@ -36,15 +37,22 @@ export function sqsSafeJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
+// Dead letters are rare: the SQS client is loaded when the first one is written, not at every cold start.
+const loadSqs = onFirstUse(() => import('@aws-sdk/client-sqs'));
+
 export interface SqsDeadLetterOptions {
-  sqs: Pick<SQSClient, 'send'>;
+  /** Defaults to an SQSClient for the function's region, created on the first dead letter. */
+  sqs?: Pick<SQSClient, 'send'> | undefined;
   queueUrl: string;
 }
 
 export function createSqsDeadLetter({ sqs, queueUrl }: SqsDeadLetterOptions): DeadLetterPort {
+  let client = sqs;
   return async (record) => {
     try {
-      await sqs.send(
+      const { SQSClient, SendMessageCommand } = await loadSqs();
+      client ??= new SQSClient({});
+      await client.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
           MessageBody: sqsSafeJson(record),

@@ -140,6 +140,19 @@ describe('createSqsDeadLetter', () => {
     });
   });
 
+  it('creates its SQS client on the first dead letter when none is given, and reuses it', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'x' });
+    const deadLetter = createSqsDeadLetter({ queueUrl: QUEUE });
+    await deadLetter(notifierRecord(1));
+    await deadLetter(notifierRecord(2));
+    const calls = sqs.commandCalls(SendMessageCommand);
+    expect(calls.map((c) => c.args[0].input.MessageBody)).toEqual([
+      JSON.stringify(notifierRecord(1)),
+      JSON.stringify(notifierRecord(2)),
+    ]);
+    expect(calls[0]?.thisValue).toBe(calls[1]?.thisValue);
+  });
+
   it('escapes the two characters SQS refuses in a body, keeping the JSON equal', () => {
     const value = { ua: 'x\uFFFEy\uFFFF' };
     const json = sqsSafeJson(value);
