@@ -1,3 +1,4 @@
+import '../../shared/aws/cold-start.ts';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { notifierDeliveryFromEnv, notifierHandler } from '../../shared/aws/notifier.ts';
 import { loadRuntimeConfig, requireEnv } from '../../shared/config/runtime.ts';

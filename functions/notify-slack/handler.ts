@@ -1,3 +1,4 @@
+import '../../shared/aws/cold-start.ts';
 import { notifierDeliveryFromEnv, notifierHandler } from '../../shared/aws/notifier.ts';
 import { secretsFromSsm } from '../../shared/aws/secrets.ts';
 import { loadRuntimeConfig } from '../../shared/config/runtime.ts';
