@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Config, ConfigSchema } from './schema.ts';
+import { readCompiledConfig } from './compiled.ts';
+import type { Config } from './schema.ts';
 
 /** The YAML people edit; replay and the CLI read it directly (shared/config/load.ts). */
 export const DEFAULT_CONFIG_PATH = 'config/cloud-alerts.yml';
@@ -24,9 +25,10 @@ export function runtimeConfigPath(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /**
- * Read once at cold start. The file was validated with line numbers at package time; it is
- * validated again here, and a bad one fails the cold start loudly: a half-understood routing table
- * would page the wrong people.
+ * Read once at cold start: the configuration `serverless package` validated and compiled for this
+ * stage (shared/config/compiled.ts). A missing file, one that was not compiled, or one compiled for
+ * another stage fails the cold start loudly: a half-understood routing table would page the wrong
+ * people.
  */
 export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const file = runtimeConfigPath(env);
@@ -35,14 +37,15 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Config 
       `cloud-alerts configuration not found at ${file}: it is built from ${DEFAULT_CONFIG_PATH} by 'serverless package'`,
     );
   }
-  const parsed = ConfigSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`,
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(
+      `cloud-alerts configuration at ${file} is not JSON: ${e instanceof Error ? e.message : e}`,
     );
-    throw new Error(`invalid cloud-alerts configuration in ${file}:\n  ${problems.join('\n  ')}`);
   }
-  return parsed.data;
+  return readCompiledConfig(data, file, env.STAGE);
 }
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
-import { type CHANNELS, SEVERITIES, SeveritySchema } from '../events/alert.ts';
+import { SEVERITIES, SeveritySchema } from '../events/alert.ts';
 import { ALARMS_CONFIG_DEFAULTS, AlarmsConfigSchema } from './alarms.ts';
 
 /** SSM parameter names start with "/" for hierarchies; we insist on it so a pasted URL is caught. */
@@ -57,11 +57,7 @@ export type SlackReceiver = z.infer<typeof SlackReceiverSchema>;
 export type PagerDutyReceiver = z.infer<typeof PagerDutyReceiverSchema>;
 export type EmailReceiver = z.infer<typeof EmailReceiverSchema>;
 
-export function receiverChannel(r: Receiver): (typeof CHANNELS)[number] {
-  if ('slack' in r) return 'slack';
-  if ('pagerduty' in r) return 'pagerduty';
-  return 'email';
-}
+export { receiverChannel } from './receivers.ts';
 
 /**
  * A matcher value: a string (glob with * for text fields), a list of alternatives, or for severity

@@ -1,6 +1,6 @@
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import { receiverChannel } from '../config/receivers.ts';
 import type { Config, EmailReceiver, Receiver } from '../config/schema.ts';
-import { receiverChannel } from '../config/schema.ts';
 import type { NotificationRequest } from '../events/alert.ts';
 import { renderEmail } from './email.ts';
 import { DeliveryError } from './errors.ts';

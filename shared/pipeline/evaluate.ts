@@ -1,5 +1,5 @@
+import { receiverChannel } from '../config/receivers.ts';
 import type { Config } from '../config/schema.ts';
-import { receiverChannel } from '../config/schema.ts';
 import { detectCloudTrail } from '../detect/catalog.ts';
 import { ALARM_TAGS, alarmAlert, alarmOptionsFrom } from '../enrich/alarm.ts';
 import { cloudTrailAlert, genericAlert } from '../enrich/cloudtrail.ts';

@@ -22,6 +22,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { clearCache } from '@middy/util';
 import type { Context } from 'aws-lambda';
+import { compileConfig } from '../../shared/config/compiled.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import { NotificationRequestSchema } from '../../shared/events/alert.ts';
 import { startRecorder } from '../helpers/http.ts';
@@ -73,7 +74,8 @@ const runtimeDir = mkdtempSync(join(tmpdir(), 'cloud-alerts-runtime-'));
 
 beforeAll(() => {
   const runtimeConfig = join(runtimeDir, 'cloud-alerts.json');
-  writeFileSync(runtimeConfig, JSON.stringify(loadConfigFile('config/cloud-alerts.yml', { stage: 'test' })));
+  const compiled = compileConfig(loadConfigFile('config/cloud-alerts.yml', { stage: 'test' }), 'test');
+  writeFileSync(runtimeConfig, JSON.stringify(compiled));
   process.env.CLOUD_ALERTS_RUNTIME_CONFIG = runtimeConfig;
   process.env.STATE_TABLE_NAME = 'cloud-alerts-test-state';
   process.env.AWS_REGION = 'eu-west-1';
