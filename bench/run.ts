@@ -12,7 +12,7 @@ import { renderNotification } from '../shared/notify/deliver.ts';
 import { evaluate } from '../shared/pipeline/evaluate.ts';
 import { listFiles } from '../shared/replay/load.ts';
 import { benchBacktest } from './backtest.ts';
-import { BUNDLE_LIMIT_BYTES, measureBundles } from './bundles.ts';
+import { BUNDLE_LIMIT_BYTES, measureBundles, STARTUP_TARGET_RATIO } from './bundles.ts';
 import { benchPatterns } from './pattern.ts';
 
 const events: unknown[] = listFiles('events').map((f) => JSON.parse(readFileSync(f, 'utf8')));
@@ -76,17 +76,32 @@ rows.push(
   [`Backtest peak RSS over ${mb(bt.uncompressedBytes)} of logs`, mb(bt.peakRssBytes), '≤ 256 MB'],
 );
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
-for (const b of await measureBundles()) {
+const bundles = await measureBundles();
+for (const b of bundles) {
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
   rows.push(
     [`Bundle size: ${b.fn} (minified, AWS SDK from the runtime)`, kb(b.bytes), `< ${kb(BUNDLE_LIMIT_BYTES)}`],
     [
-      `Module start-up: ${b.fn} (require time vs a bare node start of ${b.bareMs.toFixed(0)} ms)`,
-      `${b.startupMs.toFixed(0)} ms = ${b.ratio.toFixed(2)}× bare`,
-      '≤ 0.5× bare',
+      `Module start-up: ${b.fn}, added to a bare node start of ${ms(b.bareMs)}`,
+      `${ms(b.addedMs)} = ${b.ratio.toFixed(2)}× bare`,
+      `≤ ${STARTUP_TARGET_RATIO}× bare`,
+    ],
+    [
+      `… of which our code and libraries (zod, Middy, Powertools; AWS SDK stubbed out)`,
+      `${ms(b.ownAddedMs)} = ${(b.ownAddedMs / b.bareMs).toFixed(2)}× bare`,
+      '—',
+    ],
+    [
+      `… of which AWS SDK clients created at init: ${b.clientsAtInit.map((c) => c.replace('@aws-sdk/', '')).join(', ')}`,
+      ms(b.addedMs - b.ownAddedMs),
+      '—',
     ],
   );
 }
 const backtestNote = `Backtest figures: ${bt.files.toLocaleString('en-US')} generated CloudTrail files (shared/backtest/generate.ts, seeded), ${bt.records.toLocaleString('en-US')} records, ${mb(bt.uncompressedBytes)} of JSON (${mb(bt.compressedBytes)} gzipped, level 1); ${bt.matched.toLocaleString('en-US')} records matched a rule and raised ${bt.alerts.toLocaleString('en-US')} alerts. Each side ran ${bt.runs} times as a child process, alternating; throughput is the best run, RSS the highest (\`/usr/bin/time -v\`, tsx loader included). The files are deleted afterwards.`;
+
+const bundleNote =
+  'Start-up figures: whole-process wall time of `node -e "require(bundle)"` minus that of `node -e ""`, in the same clean environment (no NODE_OPTIONS or NODE_EXTRA_CA_CERTS), medians of 21 interleaved runs. "Our code and libraries" is the same with every @aws-sdk and @smithy module replaced by an inert stand-in (bench/preload/stub-aws-sdk.cjs); the SDK line is the difference. The clients listed are the ones each function creates at init; the others load on first use (docs/deploy.md, "Cold starts").';
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const table = [
@@ -103,6 +118,8 @@ Command: \`npm run bench\`${process.env.BENCH_BACKTEST_MB ? ` with BENCH_BACKTES
 ${table}
 
 ${backtestNote}
+
+${bundleNote}
 `;
 writeFileSync('BENCHMARKS.md', doc);
 console.log(doc);

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  awsSdkModulesAtInit,
+  buildFunctionBundle,
+  bundleEntry,
+  type FunctionName,
+  functionEnv,
+} from '../../bench/bundles.ts';
+
+// Each function is bundled as `serverless package` bundles it and loaded in a fresh node process;
+// the AWS SDK packages it requires while loading are what every cold start pays for. Clients that
+// only some invocations use (SQS for a dead letter, CloudWatch for an alarm's tags) must wait for
+// their first use, and no function may load another channel's client.
+const AT_INIT: Record<FunctionName, string[]> = {
+  alert: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge', '@aws-sdk/lib-dynamodb'],
+  'notify-slack': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ssm'],
+  'notify-pagerduty': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ssm'],
+  'notify-email': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sns'],
+};
+
+const out = mkdtempSync(join(tmpdir(), 'cloud-alerts-cold-start-'));
+const env = functionEnv(out);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('what a cold start loads', () => {
+  it.each(Object.entries(AT_INIT))(
+    '%s creates only the AWS SDK clients every invocation needs',
+    async (fn, expected) => {
+      const file = await buildFunctionBundle(fn as FunctionName, out);
+      const clients = awsSdkModulesAtInit(file, env).filter((m) => /^@aws-sdk\/(client|lib)-/.test(m));
+      expect(clients).toEqual(expected);
+    },
+  );
+});
+
+describe('clients loaded on first use', () => {
+  // Lambda's runtime SDK is reachable only through NODE_PATH, which require() honours and the ESM
+  // resolver behind a dynamic import() does not: serverless.yml compiles import() to require().
+  it('find the runtime SDK through NODE_PATH inside the bundle', async () => {
+    const file = await bundleEntry(resolve('test/fixtures/probes/lazy-clients.ts'), join(out, 'probe.cjs'));
+    const run = spawnSync(process.execPath, [file], {
+      env: { ...env, AWS_MAX_ATTEMPTS: '1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      sqs: expect.objectContaining({ code: 'ECONNREFUSED' }),
+      cloudwatch: expect.objectContaining({ code: 'ECONNREFUSED' }),
+    });
+  });
+});
