@@ -22,6 +22,7 @@ import { type BuildOptions, build } from 'esbuild';
 import { parse } from 'yaml';
 import { compileConfig } from '../shared/config/compiled.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
+import { isRecord } from '../shared/detect/values.ts';
 
 export const FUNCTIONS = ['alert', 'notify-slack', 'notify-pagerduty', 'notify-email'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -82,10 +83,6 @@ export async function bundleEntry(entry: string, outfile: string): Promise<strin
   mkdirSync(dirname(outfile), { recursive: true });
   await build({ ...lambdaBuildOptions(), entryPoints: [entry], outfile });
   return outfile;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

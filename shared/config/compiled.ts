@@ -1,3 +1,4 @@
+import { isRecord } from '../detect/values.ts';
 import type { Config } from './schema.ts';
 
 /**
@@ -27,10 +28,6 @@ export function compileConfig(config: Config, stage: string): CompiledConfig {
 
 export class CompiledConfigError extends Error {
   override readonly name = 'CompiledConfigError';
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const LISTS = ['receivers', 'allowList', 'silences'] as const;
