@@ -73,16 +73,22 @@ export function lambdaBuildOptions(file = 'serverless.yml'): BuildOptions {
   };
 }
 
-/** One function's bundle, built as serverless.yml says; returns the file. */
-export async function buildFunctionBundle(fn: FunctionName, outDir: string): Promise<string> {
+export interface Bundle {
+  file: string;
+  /** The source files esbuild put in it, relative to the repository (node_modules/… for packages). */
+  inputs: string[];
+}
+
+/** One function's bundle, built as serverless.yml says. */
+export async function buildFunctionBundle(fn: FunctionName, outDir: string): Promise<Bundle> {
   return bundleEntry(resolve('functions', fn, 'handler.ts'), join(outDir, fn, 'handler.cjs'));
 }
 
 /** Any entry point bundled with the functions' options (tests bundle small probes this way). */
-export async function bundleEntry(entry: string, outfile: string): Promise<string> {
+export async function bundleEntry(entry: string, outfile: string): Promise<Bundle> {
   mkdirSync(dirname(outfile), { recursive: true });
-  await build({ ...lambdaBuildOptions(), entryPoints: [entry], outfile });
-  return outfile;
+  const result = await build({ ...lambdaBuildOptions(), entryPoints: [entry], outfile, metafile: true });
+  return { file: outfile, inputs: Object.keys(result.metafile.inputs) };
 }
 
 /**
@@ -154,7 +160,7 @@ export async function measureBundles(runs = 21): Promise<BundleFigure[]> {
     const env = functionEnv(out);
     const figures: BundleFigure[] = [];
     for (const fn of FUNCTIONS) {
-      const file = await buildFunctionBundle(fn, out);
+      const { file } = await buildFunctionBundle(fn, out);
       const bare: number[] = [];
       const full: number[] = [];
       const own: number[] = [];

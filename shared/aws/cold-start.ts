@@ -7,6 +7,6 @@
  * pipeline see a handful. Without the compile step a cold start is about 8 ms shorter (`npm run bench`).
  * zod reads the setting when a schema is constructed, hence a module of its own, imported first.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 z.config({ jitless: true });

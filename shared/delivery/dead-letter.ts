@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { onFirstUse } from '../aws/lazy.ts';
 import { ChannelSchema, NotificationRequestSchema } from '../events/alert.ts';
 import { errorIdentity } from '../notify/errors.ts';

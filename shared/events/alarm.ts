@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * detail of "CloudWatch Alarm State Change"
@@ -12,76 +12,70 @@ import * as z from 'zod';
 export const AlarmStateValueSchema = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 export type AlarmStateValue = z.infer<typeof AlarmStateValueSchema>;
 
-const AlarmStateSchema = z
-  .object({
-    value: AlarmStateValueSchema,
-    reason: z.string().optional().catch(undefined),
-    reasonData: z.string().optional().catch(undefined),
-    timestamp: z.string().optional().catch(undefined),
-    actionsSuppressedBy: z.string().optional().catch(undefined),
-    actionsSuppressedReason: z.string().optional().catch(undefined),
-    /** Metrics Insights alarms: PARTIAL_DATA when the query hit its limits. */
-    evaluationState: z.string().optional().catch(undefined),
-  })
-  .loose();
+const AlarmStateSchema = z.looseObject({
+  value: AlarmStateValueSchema,
+  reason: z.catch(z.optional(z.string()), undefined),
+  reasonData: z.catch(z.optional(z.string()), undefined),
+  timestamp: z.catch(z.optional(z.string()), undefined),
+  actionsSuppressedBy: z.catch(z.optional(z.string()), undefined),
+  actionsSuppressedReason: z.catch(z.optional(z.string()), undefined),
+  /** Metrics Insights alarms: PARTIAL_DATA when the query hit its limits. */
+  evaluationState: z.catch(z.optional(z.string()), undefined),
+});
 
-const MetricStatSchema = z
-  .object({
-    metric: z
-      .object({
-        namespace: z.string().optional().catch(undefined),
-        name: z.string().optional().catch(undefined),
-        dimensions: z.record(z.string(), z.string()).optional().catch(undefined),
-      })
-      .loose()
-      .optional()
-      .catch(undefined),
-    period: z.number().optional().catch(undefined),
-    stat: z.string().optional().catch(undefined),
-    unit: z.string().optional().catch(undefined),
-  })
-  .loose();
+const MetricStatSchema = z.looseObject({
+  metric: z.catch(
+    z.optional(
+      z.looseObject({
+        namespace: z.catch(z.optional(z.string()), undefined),
+        name: z.catch(z.optional(z.string()), undefined),
+        dimensions: z.catch(z.optional(z.record(z.string(), z.string())), undefined),
+      }),
+    ),
+    undefined,
+  ),
+  period: z.catch(z.optional(z.number()), undefined),
+  stat: z.catch(z.optional(z.string()), undefined),
+  unit: z.catch(z.optional(z.string()), undefined),
+});
 
-export const AlarmMetricSchema = z
-  .object({
-    id: z.string().optional().catch(undefined),
-    metricStat: MetricStatSchema.optional().catch(undefined),
-    expression: z.string().optional().catch(undefined),
-    label: z.string().optional().catch(undefined),
-    returnData: z.boolean().optional().catch(undefined),
-    period: z.number().optional().catch(undefined),
-  })
-  .loose();
+export const AlarmMetricSchema = z.looseObject({
+  id: z.catch(z.optional(z.string()), undefined),
+  metricStat: z.catch(z.optional(MetricStatSchema), undefined),
+  expression: z.catch(z.optional(z.string()), undefined),
+  label: z.catch(z.optional(z.string()), undefined),
+  returnData: z.catch(z.optional(z.boolean()), undefined),
+  period: z.catch(z.optional(z.number()), undefined),
+});
 export type AlarmMetric = z.infer<typeof AlarmMetricSchema>;
 
-export const AlarmDetailSchema = z
-  .object({
-    alarmName: z.string().min(1),
-    state: AlarmStateSchema,
-    previousState: AlarmStateSchema.optional().catch(undefined),
-    operation: z.string().optional().catch(undefined),
-    /**
-     * With tag propagation on, CloudWatch puts the alarm's tags in the event. Tag values are the
-     * owner's free text: an odd shape costs us the tags, never the alert.
-     */
-    alarmTags: z.record(z.string(), z.unknown()).optional().catch(undefined),
-    configuration: z
-      .object({
-        description: z.string().optional().catch(undefined),
-        metrics: z.array(AlarmMetricSchema.catch({})).optional().catch(undefined),
-        alarmRule: z.string().optional().catch(undefined),
-        actionsSuppressor: z.string().optional().catch(undefined),
-        threshold: z.number().optional().catch(undefined),
-        evaluationPeriods: z.number().optional().catch(undefined),
-        datapointsToAlarm: z.number().optional().catch(undefined),
-        comparisonOperator: z.string().optional().catch(undefined),
+export const AlarmDetailSchema = z.looseObject({
+  alarmName: z.string().check(z.minLength(1)),
+  state: AlarmStateSchema,
+  previousState: z.catch(z.optional(AlarmStateSchema), undefined),
+  operation: z.catch(z.optional(z.string()), undefined),
+  /**
+   * With tag propagation on, CloudWatch puts the alarm's tags in the event. Tag values are the
+   * owner's free text: an odd shape costs us the tags, never the alert.
+   */
+  alarmTags: z.catch(z.optional(z.record(z.string(), z.unknown())), undefined),
+  configuration: z.catch(
+    z.optional(
+      z.looseObject({
+        description: z.catch(z.optional(z.string()), undefined),
+        metrics: z.catch(z.optional(z.array(z.catch(AlarmMetricSchema, {}))), undefined),
+        alarmRule: z.catch(z.optional(z.string()), undefined),
+        actionsSuppressor: z.catch(z.optional(z.string()), undefined),
+        threshold: z.catch(z.optional(z.number()), undefined),
+        evaluationPeriods: z.catch(z.optional(z.number()), undefined),
+        datapointsToAlarm: z.catch(z.optional(z.number()), undefined),
+        comparisonOperator: z.catch(z.optional(z.string()), undefined),
         /** Anomaly-detection alarms: the id of the ANOMALY_DETECTION_BAND expression. */
-        thresholdMetricId: z.string().optional().catch(undefined),
-        treatMissingData: z.string().optional().catch(undefined),
-      })
-      .loose()
-      .optional()
-      .catch(undefined),
-  })
-  .loose();
+        thresholdMetricId: z.catch(z.optional(z.string()), undefined),
+        treatMissingData: z.catch(z.optional(z.string()), undefined),
+      }),
+    ),
+    undefined,
+  ),
+});
 export type AlarmDetail = z.infer<typeof AlarmDetailSchema>;

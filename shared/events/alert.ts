@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** Ordered from loudest to quietest; the index is used for "≥ high" style comparisons. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -33,9 +33,9 @@ export const ActorSchema = z.object({
   /** Human words: "IAM user alice", "role deploy (session ci-42)", "SSO user jane@example.com (AdministratorAccess)". */
   display: z.string(),
   /** The principal's name for allow-lists: user name, role name, or service principal. */
-  name: z.string().optional(),
-  arn: z.string().optional(),
-  accountId: z.string().optional(),
+  name: z.optional(z.string()),
+  arn: z.optional(z.string()),
+  accountId: z.optional(z.string()),
   /** The caller's account is not the account the event happened in. */
   crossAccount: z.boolean(),
 });
@@ -51,7 +51,7 @@ export type Link = z.infer<typeof LinkSchema>;
 export const ResourceSchema = z.object({
   type: z.string(),
   name: z.string(),
-  arn: z.string().optional(),
+  arn: z.optional(z.string()),
 });
 export type Resource = z.infer<typeof ResourceSchema>;
 
@@ -71,12 +71,12 @@ export const AlertSchema = z.object({
   /** First line: who did what to which resource. */
   summary: z.string(),
   /** Second line: is it dangerous now. */
-  verdict: z.string().optional(),
-  account: z.object({ id: z.string(), alias: z.string().optional() }),
+  verdict: z.optional(z.string()),
+  account: z.object({ id: z.string(), alias: z.optional(z.string()) }),
   region: z.string(),
   time: z.string(),
-  actor: ActorSchema.optional(),
-  resource: ResourceSchema.optional(),
+  actor: z.optional(ActorSchema),
+  resource: z.optional(ResourceSchema),
   facts: z.array(FactSchema),
   links: z.array(LinkSchema),
   /** PagerDuty dedup_key and the grouping identity; a resolve reuses the trigger's key. */
@@ -84,10 +84,10 @@ export const AlertSchema = z.object({
   /** EventBridge event id of the event that raised it. */
   eventId: z.string(),
   /** CloudTrail eventID, when the alert comes from CloudTrail. */
-  cloudTrailEventId: z.string().optional(),
-  tags: z.record(z.string(), z.string()).optional(),
+  cloudTrailEventId: z.optional(z.string()),
+  tags: z.optional(z.record(z.string(), z.string())),
   /** The call was denied: nothing changed, but someone tried. */
-  attempted: z.boolean().optional(),
+  attempted: z.optional(z.boolean()),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 

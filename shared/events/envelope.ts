@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The EventBridge envelope as delivered to a Lambda target.
@@ -7,16 +7,16 @@ import * as z from 'zod';
  * never makes the envelope itself unreadable.
  */
 export const EnvelopeSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().min(1),
-  'detail-type': z.string().min(1),
-  source: z.string().min(1),
-  account: z.string().min(1),
-  time: z.string().min(1),
-  region: z.string().min(1),
-  resources: z.array(z.string()).optional().default([]),
+  version: z.optional(z.string()),
+  id: z.string().check(z.minLength(1)),
+  'detail-type': z.string().check(z.minLength(1)),
+  source: z.string().check(z.minLength(1)),
+  account: z.string().check(z.minLength(1)),
+  time: z.string().check(z.minLength(1)),
+  region: z.string().check(z.minLength(1)),
+  resources: z._default(z.optional(z.array(z.string())), []),
   // Optional so an envelope without a detail still reaches a person as a generic alert.
-  detail: z.unknown().optional(),
+  detail: z.optional(z.unknown()),
 });
 export type Envelope = z.infer<typeof EnvelopeSchema>;
 

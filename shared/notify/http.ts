@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Channel } from '../events/alert.ts';
 import { DeliveryError, errorIdentity, SanitizedError } from './errors.ts';
 import { oneLine, truncate } from './text.ts';
@@ -61,8 +61,8 @@ function redact(text: string, secrets: readonly string[]): string {
 
 // PagerDuty answers 400 with {"status":"invalid event","message":"Event object is invalid","errors":[…]}.
 const VendorErrorBody = z.object({
-  message: z.string().optional(),
-  errors: z.array(z.string()).optional(),
+  message: z.optional(z.string()),
+  errors: z.optional(z.array(z.string())),
 });
 
 function describeBody(text: string): string {

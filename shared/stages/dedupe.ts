@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Alert } from '../events/alert.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
 import type { StateStore } from '../state/store.ts';

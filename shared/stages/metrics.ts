@@ -1,5 +1,5 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ALERT_RAISED } from '../events/alert.ts';
 import type { PutEventsPort } from '../pipeline/publish.ts';
 import type { Suppression } from '../pipeline/stages.ts';

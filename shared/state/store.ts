@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { SEVERITIES, type Severity } from '../events/alert.ts';
 
 /**
@@ -66,14 +66,14 @@ export const WindowItemSchema = z.object({
   owner: z.string(),
   openedAt: z.number(),
   endsAt: z.number(),
-  rank: z.number().default(0),
-  held: z.number().default(0),
-  rules: z.union([z.set(z.string()), z.array(z.string())]).optional(),
-  held_critical: z.number().optional(),
-  held_high: z.number().optional(),
-  held_medium: z.number().optional(),
-  held_low: z.number().optional(),
-  held_info: z.number().optional(),
+  rank: z._default(z.number(), 0),
+  held: z._default(z.number(), 0),
+  rules: z.optional(z.union([z.set(z.string()), z.array(z.string())])),
+  held_critical: z.optional(z.number()),
+  held_high: z.optional(z.number()),
+  held_medium: z.optional(z.number()),
+  held_low: z.optional(z.number()),
+  held_info: z.optional(z.number()),
 });
 export type WindowItem = z.infer<typeof WindowItemSchema>;
 

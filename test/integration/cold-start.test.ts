@@ -29,18 +29,32 @@ describe('what a cold start loads', () => {
   it.each(Object.entries(AT_INIT))(
     '%s creates only the AWS SDK clients every invocation needs',
     async (fn, expected) => {
-      const file = await buildFunctionBundle(fn as FunctionName, out);
+      const { file } = await buildFunctionBundle(fn as FunctionName, out);
       const clients = awsSdkModulesAtInit(file, env).filter((m) => /^@aws-sdk\/(client|lib)-/.test(m));
       expect(clients).toEqual(expected);
     },
   );
 });
 
+describe('what a bundle holds', () => {
+  // The functions parse events with zod/mini. zod's classic API (config validation, the CLI) is about
+  // 70 KB more to compile and slower to build schemas with: one import of it from a runtime module
+  // would put it back in every cold start.
+  it.each(Object.keys(AT_INIT))('%s has no zod classic in it', async (fn) => {
+    const { inputs } = await buildFunctionBundle(fn as FunctionName, out);
+    expect(inputs.filter((i) => i.includes('node_modules/zod/v4/classic/'))).toEqual([]);
+    expect(inputs.some((i) => i.includes('node_modules/zod/v4/mini/'))).toBe(true);
+  });
+});
+
 describe('clients loaded on first use', () => {
   // Lambda's runtime SDK is reachable only through NODE_PATH, which require() honours and the ESM
   // resolver behind a dynamic import() does not: serverless.yml compiles import() to require().
   it('find the runtime SDK through NODE_PATH inside the bundle', async () => {
-    const file = await bundleEntry(resolve('test/fixtures/probes/lazy-clients.ts'), join(out, 'probe.cjs'));
+    const { file } = await bundleEntry(
+      resolve('test/fixtures/probes/lazy-clients.ts'),
+      join(out, 'probe.cjs'),
+    );
     const run = spawnSync(process.execPath, [file], {
       env: { ...env, AWS_MAX_ATTEMPTS: '1' },
       encoding: 'utf8',
