@@ -125,8 +125,8 @@ function requireCode(file: string): string {
   return `require(${JSON.stringify(file)});process.exit(0)`;
 }
 
-/** The @aws-sdk packages a bundle requires while it loads (its cold start), sorted. */
-export function awsSdkModulesAtInit(file: string, env: NodeJS.ProcessEnv): string[] {
+/** The AWS SDK clients (@aws-sdk/client-*, lib-*) a bundle requires while it loads (its cold start), sorted. */
+export function awsSdkClientsAtInit(file: string, env: NodeJS.ProcessEnv): string[] {
   const r = spawnSync(
     process.execPath,
     ['-r', join(PRELOAD, 'record-aws-sdk.cjs'), '-e', requireCode(file)],
@@ -138,7 +138,8 @@ export function awsSdkModulesAtInit(file: string, env: NodeJS.ProcessEnv): strin
   if (r.status !== 0) throw new Error(`loading ${file} failed: ${r.stderr.slice(0, 500)}`);
   const line = r.stderr.split('\n').find((l) => l.startsWith(SDK_MARKER));
   if (!line) throw new Error(`no module list from ${file}`);
-  return JSON.parse(line.slice(SDK_MARKER.length)) as string[];
+  const modules = JSON.parse(line.slice(SDK_MARKER.length)) as string[];
+  return modules.filter((m) => /^@aws-sdk\/(client|lib)-/.test(m));
 }
 
 function wallMs(args: string[], env: NodeJS.ProcessEnv): number {
@@ -181,7 +182,7 @@ export async function measureBundles(runs = 21): Promise<BundleFigure[]> {
         addedMs,
         ratio: addedMs / bareMs,
         ownAddedMs: median(own),
-        clientsAtInit: awsSdkModulesAtInit(file, env).filter((m) => /^@aws-sdk\/(client|lib)-/.test(m)),
+        clientsAtInit: awsSdkClientsAtInit(file, env),
       });
     }
     return figures;
