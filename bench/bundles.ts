@@ -150,6 +150,21 @@ function wallMs(args: string[], env: NodeJS.ProcessEnv): number {
   return ms;
 }
 
+/**
+ * A bare `node -e ""` in the environment the bench itself was started from. On this machine the
+ * shell sets NODE_EXTRA_CA_CERTS, which makes node read a CA bundle at start-up and roughly doubles
+ * a bare start (this is the issue's "≈ 60 ms here"). Lambda's Node.js 20+ runtimes no longer set it,
+ * so the ratios use the clean start; this figure is reported beside them so both are on the page.
+ */
+export function bareStartInShellEnv(runs = 21): { ms: number; extraCaCerts: boolean } {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS; // the bench's own loader flags are not part of a bare start
+  const times: number[] = [];
+  wallMs(['-e', ''], env);
+  for (let i = 0; i < runs; i++) times.push(wallMs(['-e', ''], env));
+  return { ms: median(times), extraCaCerts: Boolean(env.NODE_EXTRA_CA_CERTS) };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? 0;

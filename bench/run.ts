@@ -12,7 +12,7 @@ import { renderNotification } from '../shared/notify/deliver.ts';
 import { evaluate } from '../shared/pipeline/evaluate.ts';
 import { listFiles } from '../shared/replay/load.ts';
 import { benchBacktest } from './backtest.ts';
-import { BUNDLE_LIMIT_BYTES, measureBundles, STARTUP_TARGET_RATIO } from './bundles.ts';
+import { BUNDLE_LIMIT_BYTES, bareStartInShellEnv, measureBundles, STARTUP_TARGET_RATIO } from './bundles.ts';
 import { benchPatterns } from './pattern.ts';
 
 const events: unknown[] = listFiles('events').map((f) => JSON.parse(readFileSync(f, 'utf8')));
@@ -98,10 +98,16 @@ for (const b of bundles) {
     ],
   );
 }
+const shellBare = bareStartInShellEnv();
+rows.push([
+  `Bare node start in the shell environment the bench ran from${shellBare.extraCaCerts ? ' (NODE_EXTRA_CA_CERTS set)' : ''}, for comparison`,
+  `${shellBare.ms.toFixed(0)} ms`,
+  '—',
+]);
 const backtestNote = `Backtest figures: ${bt.files.toLocaleString('en-US')} generated CloudTrail files (shared/backtest/generate.ts, seeded), ${bt.records.toLocaleString('en-US')} records, ${mb(bt.uncompressedBytes)} of JSON (${mb(bt.compressedBytes)} gzipped, level 1); ${bt.matched.toLocaleString('en-US')} records matched a rule and raised ${bt.alerts.toLocaleString('en-US')} alerts. Each side ran ${bt.runs} times as a child process, alternating; throughput is the best run, RSS the highest (\`/usr/bin/time -v\`, tsx loader included). The files are deleted afterwards.`;
 
 const bundleNote =
-  'Start-up figures: whole-process wall time of `node -e "require(bundle)"` minus that of `node -e ""`, in the same clean environment (no NODE_OPTIONS or NODE_EXTRA_CA_CERTS), medians of 21 interleaved runs. "Our code and libraries" is the same with every @aws-sdk and @smithy module replaced by an inert stand-in (bench/preload/stub-aws-sdk.cjs); the SDK line is the difference. The clients listed are the ones each function creates at init; the others load on first use (docs/deploy.md, "Cold starts").';
+  'Start-up figures: whole-process wall time of `node -e "require(bundle)"` minus that of `node -e ""`, in the same clean environment (no NODE_OPTIONS or NODE_EXTRA_CA_CERTS), medians of 21 interleaved runs. "Our code and libraries" is the same with every @aws-sdk and @smithy module replaced by an inert stand-in (bench/preload/stub-aws-sdk.cjs); the SDK line is the difference. The clients listed are the ones each function creates at init; the others load on first use (docs/deploy.md, "Cold starts"). The ratios use the clean bare start because Lambda\'s Node.js 20 and later runtimes no longer set NODE_EXTRA_CA_CERTS; the last row is a bare start with this shell\'s own environment, where that variable makes node read a CA bundle at start-up.';
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const table = [
