@@ -62,6 +62,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
   }
   progress?.done();
 
+  await backtest.finish();
   const summary = backtest.summary();
   io.stdout(args.values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
   const html = args.values.html;

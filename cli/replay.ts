@@ -5,7 +5,7 @@ import { createEmailSender } from '../shared/notify/email-sender.ts';
 import { createPagerDutySender } from '../shared/notify/pagerduty.ts';
 import { createSlackSender } from '../shared/notify/slack.ts';
 import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
-import { createReplayer, type ReplayResult } from '../shared/replay/replay.ts';
+import { createReplayer, eventTimeMs, type ReplayResult } from '../shared/replay/replay.ts';
 import { formatResult } from './format.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
@@ -42,6 +42,11 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
 
   let exit = EXIT_OK;
   const counts = { events: 0, alerts: 0, notifications: 0, errors: 0 };
+  const show = (result: ReplayResult) => {
+    counts.alerts += result.alerts.length;
+    counts.notifications += result.notifications.length;
+    io.stdout(args.values.json ? `${JSON.stringify(result)}\n` : formatResult(result, { color: io.isTTY }));
+  };
   for (const path of paths) {
     let files: string[];
     try {
@@ -54,6 +59,9 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     }
     for (const file of files) {
       for (const input of inputsFromFile(file)) {
+        // Grouping windows that closed before this event send their summaries first, as in Lambda.
+        const at = input.error ? undefined : eventTimeMs(input.event);
+        if (at !== undefined) for (const summary of await replay.closeDue(at)) show(summary);
         const result: ReplayResult = input.error
           ? {
               source: input.source,
@@ -67,15 +75,12 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
             }
           : await replay(input.source, input.event);
         counts.events++;
-        counts.alerts += result.alerts.length;
-        counts.notifications += result.notifications.length;
         if (result.error) counts.errors++;
-        io.stdout(
-          args.values.json ? `${JSON.stringify(result)}\n` : formatResult(result, { color: io.isTTY }),
-        );
+        show(result);
       }
     }
   }
+  for (const summary of await replay.closeDue()) show(summary);
   if (!args.values.json) {
     const mode = args.values.send ? 'sent' : 'dry-run: nothing sent; --send delivers';
     io.stdout(

@@ -59,8 +59,21 @@ check(
   'an encrypted SNS topic for e-mail',
 );
 const queues = ofType('AWS::SQS::Queue');
-check(queues.length === 5, `five dead-letter queues (found ${queues.length})`);
+check(queues.length === 7, `six dead-letter queues and the group-close queue (found ${queues.length})`);
 for (const [id, q] of queues) check(props(q).SqsManagedSseEnabled === true, `queue ${id} is encrypted`);
+const deadLetterQueues = queues.filter(([id]) => id !== 'GroupCloseQueue');
+const groupClose = props(queues.find(([id]) => id === 'GroupCloseQueue')?.[1] ?? {});
+check(
+  JSON.stringify(groupClose.RedrivePolicy ?? {}).includes('GroupCloseDlq'),
+  'the group-close queue redrives to its dead-letter queue',
+);
+const groupCloseMapping = ofType('AWS::Lambda::EventSourceMapping')
+  .map(([, m]) => props(m))
+  .find((m) => JSON.stringify(m.EventSourceArn).includes('GroupCloseQueue'));
+check(
+  JSON.stringify(groupCloseMapping?.FunctionResponseTypes) === JSON.stringify(['ReportBatchItemFailures']),
+  'the alert function consumes the group-close queue, reporting failed messages one by one',
+);
 
 const functions = ofType('AWS::Lambda::Function');
 check(functions.length === 4, `four functions (found ${functions.length})`);
@@ -135,7 +148,8 @@ for (const fn of ['alert', 'notify-slack', 'notify-pagerduty', 'notify-email']) 
   check(alarmOn('Errors', `${prefix}-${fn}`), `an errors alarm on ${fn} notifying the topic directly`);
   check(alarmOn('Throttles', `${prefix}-${fn}`), `a throttles alarm on ${fn}`);
 }
-for (const [id] of queues) check(alarmOn('ApproximateNumberOfMessagesVisible', id), `a depth alarm on ${id}`);
+for (const [id] of deadLetterQueues)
+  check(alarmOn('ApproximateNumberOfMessagesVisible', id), `a depth alarm on ${id}`);
 
 if (failures.length > 0) {
   console.error(`template check failed (${file}):\n  - ${failures.join('\n  - ')}`);

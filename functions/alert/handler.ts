@@ -8,10 +8,12 @@ import middy from '@middy/core';
 import { createAlarmContextStage } from '../../shared/alarms/context-stage.ts';
 import { cachedAlarmLookup, createCloudWatchAlarmLookup } from '../../shared/alarms/lookup.ts';
 import { EventBridgeClient, putEventsWith } from '../../shared/aws/clients.ts';
+import { createSqsGroupCloseQueue } from '../../shared/aws/group-close-queue.ts';
 import { createLogger } from '../../shared/aws/logger.ts';
 import { loadRuntimeConfig, requireEnv } from '../../shared/config/runtime.ts';
-import { handleAlertEvent } from '../../shared/pipeline/alert.ts';
+import { handleAlertEvent, publishAlerts } from '../../shared/pipeline/alert.ts';
 import { defaultStages } from '../../shared/pipeline/default-stages.ts';
+import { handleGroupCloseBatch, isSqsEvent } from '../../shared/pipeline/group-close.ts';
 import {
   countingPutEvents,
   countSuppressions,
@@ -36,12 +38,32 @@ if (!tableName) logger.warn('STATE_TABLE_NAME is not set: flapping, dedupe and g
 const state = tableName
   ? createDynamoDbStateStore({ tableName, client: DynamoDBDocumentClient.from(new DynamoDBClient({})) })
   : undefined;
-const stages = defaultStages(config, { alarmContext, ...(state ? { state } : {}) });
+// Grouping summaries go out when their window closes: a message delayed on this queue, consumed below.
+const groupCloseQueueUrl = process.env.GROUP_CLOSE_QUEUE_URL;
+const groupClose = groupCloseQueueUrl
+  ? createSqsGroupCloseQueue({ queueUrl: groupCloseQueueUrl })
+  : undefined;
+const stages = defaultStages(config, {
+  alarmContext,
+  ...(state ? { state } : {}),
+  ...(groupClose ? { groupClose: groupClose.scheduler } : {}),
+});
 
 export const handler = middy()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (event: unknown) => {
+    if (isSqsEvent(event)) {
+      // Only the group-close queue triggers this function through SQS.
+      if (!state || !groupClose)
+        throw new Error('group-close messages need STATE_TABLE_NAME and GROUP_CLOSE_QUEUE_URL');
+      return handleGroupCloseBatch(event, {
+        store: state,
+        publish: (alerts) => publishAlerts(alerts, { config, busName, putEvents, logger }),
+        requeue: groupClose.requeue,
+        logger,
+      });
+    }
     const outcome = await handleAlertEvent(event, { config, busName, putEvents, logger, stages });
     countSuppressions(counter, outcome.suppressed);
     return outcome;

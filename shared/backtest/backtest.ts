@@ -3,7 +3,7 @@ import { isRecord } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { wrapCloudTrailRecord } from '../replay/load.ts';
-import { createReplayer, type ReplayerOptions } from '../replay/replay.ts';
+import { createReplayer, eventTimeMs, type ReplayerOptions } from '../replay/replay.ts';
 import { scanFile } from './files.ts';
 import { MalformedRecord } from './records.ts';
 import { type AlertPreview, type BacktestSummary, SummaryBuilder } from './summary.ts';
@@ -20,6 +20,8 @@ export interface Backtest {
   runFile(file: string, onBytes?: (bytes: number) => void, onRecords?: (n: number) => void): Promise<void>;
   /** A path that could not even be listed. */
   pathFailed(path: string, error: string): void;
+  /** Sends the grouping summaries still due when the records ran out (as their windows close). */
+  finish(): Promise<void>;
   summary(): BacktestSummary;
   previews(): AlertPreview[];
 }
@@ -87,14 +89,25 @@ export function createBacktest(opts: BacktestOptions): Backtest {
     const candidates =
       (typeof event.source === 'string' && prefilter.bySource.get(event.source)) || prefilter.anySource;
     if (!candidates.some((p) => matchPattern(p, event))) return;
-    return replay(source, event).then(
-      (result) => acc.result(event, result),
-      (err: unknown) =>
-        acc.recordFailed(`pipeline error: ${err instanceof Error ? err.message : String(err)}`, source),
-    );
+    return closeDueBy(eventTimeMs(event))
+      .then(() => replay(source, event))
+      .then(
+        (result) => acc.result(event, result),
+        (err: unknown) =>
+          acc.recordFailed(`pipeline error: ${err instanceof Error ? err.message : String(err)}`, source),
+      );
+  }
+
+  /** Summaries of grouping windows that closed before `t` (event time), counted like any alert. */
+  async function closeDueBy(t: number | undefined): Promise<void> {
+    if (t === undefined) return;
+    for (const s of await replay.closeDue(t)) acc.result({ time: s.time }, s);
   }
 
   return {
+    async finish() {
+      for (const s of await replay.closeDue()) acc.result({ time: s.time }, s);
+    },
     async runFile(file, onBytes, onRecords) {
       let index = 0;
       const outcome = await scanFile(

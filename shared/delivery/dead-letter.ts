@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
 import { onFirstUse } from '../aws/lazy.ts';
+import { sqsSafeJson } from '../aws/sqs-json.ts';
 import { ChannelSchema, NotificationRequestSchema } from '../events/alert.ts';
 import { errorIdentity } from '../notify/errors.ts';
 
@@ -26,16 +27,7 @@ export class DeadLetterError extends Error {
   override readonly name = 'DeadLetterError';
 }
 
-/**
- * SQS accepts only #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD | #x10000–#x10FFFF in a body.
- * JSON.stringify already escapes control characters and lone surrogates; U+FFFE and U+FFFF it leaves
- * alone, and an attacker can put them in a user agent. Inside JSON they can only occur in strings,
- * where a `\uXXXX` escape means the same thing.
- * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
- */
-export function sqsSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-}
+export { sqsSafeJson };
 
 // Dead letters are rare: the SQS client is loaded when the first one is written, not at every cold start.
 const loadSqs = onFirstUse(() => import('@aws-sdk/client-sqs'));

@@ -19,11 +19,12 @@ import {
 } from '../events/alert.ts';
 import { EnvelopeSchema } from '../events/envelope.ts';
 import { oneLine, truncate } from '../notify/text.ts';
+import { GroupCloseMessageSchema } from '../pipeline/group-close.ts';
 import { PUT_EVENTS_MAX_ENTRIES } from '../pipeline/publish.ts';
 import { DeadLetterRecordSchema } from './dead-letter.ts';
 
 /** Where a dead-lettered message came from, which decides how its reason is read. */
-export type DlqSource = 'notifier' | 'lambda-on-failure' | 'eventbridge-target' | 'unknown';
+export type DlqSource = 'notifier' | 'lambda-on-failure' | 'eventbridge-target' | 'unknown' | 'group-close';
 
 export interface DlqEntry {
   messageId: string;
@@ -118,6 +119,18 @@ export function parseDlqMessage(message: Message): DlqEntry {
       source: 'eventbridge-target',
       reason: clean(detail === undefined ? code : `${code}: ${detail}`),
       ...(request === undefined ? {} : { request }),
+    };
+  }
+  // The group-close queue's own dead-letter queue: a grouping summary that failed five times. Its
+  // redrive is SQS's (StartMessageMoveTask back to the group-close queue), not the alerts bus.
+  const summary = GroupCloseMessageSchema.safeParse(body);
+  if (summary.success) {
+    return {
+      ...base,
+      source: 'group-close',
+      reason: clean(
+        `grouping summary not sent after retries (window opened ${new Date(summary.data.openedAt).toISOString()}); move it back with aws sqs start-message-move-task`,
+      ),
     };
   }
   return { ...base, source: 'unknown', reason: 'not a dead-lettered notification' };

@@ -1,6 +1,6 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Config } from '../config/schema.ts';
-import { ALERT_RAISED, ALERTS_SOURCE, NOTIFICATION_REQUESTED } from '../events/alert.ts';
+import { ALERT_RAISED, ALERTS_SOURCE, type Alert, NOTIFICATION_REQUESTED } from '../events/alert.ts';
 import { boundAlert, boundRequest } from './bound.ts';
 import { evaluate, notificationsFor } from './evaluate.ts';
 import type { LogPort } from './logger.ts';
@@ -52,11 +52,28 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
       : { alerts: result.alerts, suppressed: [] };
   for (const s of staged.suppressed) deps.logger.info('alert suppressed', { ...s });
   const alerts = staged.alerts;
-  const notifications = alerts.flatMap((a) => notificationsFor(a, deps.config));
   if (alerts.length === 0) {
     deps.logger.info('no alert', { eventId: envelope?.id, detailType: envelope?.['detail-type'] });
     return { status: 'quiet', alerts: 0, notifications: 0, suppressed: staged.suppressed };
   }
+  const notifications = await publishAlerts(alerts, deps);
+  return {
+    status: 'published',
+    alerts: alerts.length,
+    notifications,
+    suppressed: staged.suppressed,
+  };
+}
+
+export type PublishDeps = Pick<AlertDeps, 'config' | 'busName' | 'putEvents' | 'logger' | 'publishOptions'>;
+
+/**
+ * Puts one "Alert Raised" per alert and one "Notification Requested" per receiver its routes
+ * choose on the alerts bus; returns how many notifications were requested. Throws what could not
+ * be put after retries (see publishEntries).
+ */
+export async function publishAlerts(alerts: Alert[], deps: PublishDeps): Promise<number> {
+  const notifications = alerts.flatMap((a) => notificationsFor(a, deps.config));
   const entries: PutEventsRequestEntry[] = [];
   for (const alert of alerts) {
     const receivers = notifications.filter((n) => n.alert.id === alert.id).map((n) => n.receiver);
@@ -84,10 +101,5 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
     });
   }
   await publishEntries(deps.putEvents, entries, deps.publishOptions);
-  return {
-    status: 'published',
-    alerts: alerts.length,
-    notifications: notifications.length,
-    suppressed: staged.suppressed,
-  };
+  return notifications.length;
 }

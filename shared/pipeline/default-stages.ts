@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { createAllowListStage } from '../stages/allow-list.ts';
 import { createDedupeStage } from '../stages/dedupe.ts';
 import { createFlappingStage } from '../stages/flapping.ts';
-import { createGroupingStage } from '../stages/grouping.ts';
+import { createGroupingStage, type GroupCloseScheduler } from '../stages/grouping.ts';
 import { createSilenceStage } from '../stages/silence.ts';
 import type { StateStore } from '../state/store.ts';
 import type { AlertStage } from './stages.ts';
@@ -19,6 +19,8 @@ export interface StagePorts {
    * one those three stages are left out (every alert goes on); allow-lists and silences need none.
    */
   state?: StateStore;
+  /** Sends a grouping window's summary when it closes; without one it rides on the actor's next alert. */
+  groupClose?: GroupCloseScheduler;
 }
 
 /**
@@ -33,7 +35,11 @@ export function defaultStages(_config: Config, ports: StagePorts): AlertStage[] 
     createAllowListStage(),
     createSilenceStage(),
     ...(ports.state
-      ? [createFlappingStage(ports.state), createDedupeStage(ports.state), createGroupingStage(ports.state)]
+      ? [
+          createFlappingStage(ports.state),
+          createDedupeStage(ports.state),
+          createGroupingStage(ports.state, ports.groupClose),
+        ]
       : []),
   ];
 }

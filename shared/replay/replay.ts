@@ -8,11 +8,14 @@ import { type CompiledPattern, compilePattern, matchPattern } from '../eventbrid
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
 import type { Rendered, Senders } from '../notify/deliver.ts';
-import { handleAlertEvent } from '../pipeline/alert.ts';
+import { handleAlertEvent, publishAlerts } from '../pipeline/alert.ts';
 import { defaultStages } from '../pipeline/default-stages.ts';
+import { closeGroupWindow } from '../pipeline/group-close.ts';
 import { type LogPort, silentLogger } from '../pipeline/logger.ts';
 import { handleNotification } from '../pipeline/notify.ts';
+import type { PutEventsPort } from '../pipeline/publish.ts';
 import type { AlertStage } from '../pipeline/stages.ts';
+import { type GroupCloseRequest, SUMMARY_GRACE_MS } from '../stages/grouping.ts';
 import { createMemoryStateStore } from '../state/memory.ts';
 
 export interface ReplayAlert {
@@ -48,6 +51,8 @@ export interface ReplayResult {
   /** Alerts the stages held back (allow-list, silence, dedupe…), with the reason. */
   suppressed: ReplaySuppression[];
   error: string | null;
+  /** For a grouping summary (no input event of its own): when its window's close sent it. */
+  time?: string;
 }
 
 interface CompiledRule extends DeclaredRule {
@@ -102,53 +107,75 @@ function deliveredEvent(
   };
 }
 
+/** A replay run: one call per event, in order. */
+export interface Replayer {
+  (source: string, event: unknown): Promise<ReplayResult>;
+  /**
+   * Grouping summaries due by `untilMs` (event time; every one still pending when left out), as
+   * Lambda sends them from the group-close queue when a window closes. Call it before replaying an
+   * event with that event's time, and once at the end.
+   */
+  closeDue(untilMs?: number): Promise<ReplayResult[]>;
+}
+
+/** When an EventBridge event happened (its `time`), epoch ms, if it says. */
+export function eventTimeMs(event: unknown): number | undefined {
+  const t = isRecord(event) ? Date.parse(str(event.time) ?? '') : Number.NaN;
+  return Number.isFinite(t) ? t : undefined;
+}
+
+function emptyResult(source: string): ReplayResult {
+  return {
+    source,
+    id: null,
+    detailType: null,
+    matchedRules: [],
+    alerts: [],
+    notifications: [],
+    suppressed: [],
+    error: null,
+  };
+}
+
 /**
  * Local replay with the real code paths: the patterns from serverless.yml decide whether the alert
  * function runs; its PutEvents entries go to an in-memory bus whose rules (also from serverless.yml)
- * decide which notifier runs; the notifiers render exactly what they would send.
+ * decide which notifier runs; the notifiers render exactly what they would send. Grouping windows
+ * close in event time: their summaries come from closeDue, as the group-close queue sends them.
  */
-export function createReplayer(opts: ReplayerOptions) {
+export function createReplayer(opts: ReplayerOptions): Replayer {
   const compiled: CompiledRule[] = opts.rules.map((r) => ({ ...r, compiled: compilePattern(r.pattern) }));
   const entryRules = compiled.filter((r) => r.bus === 'default' && r.handler.startsWith(ALERT_HANDLER));
   const busRules = compiled.filter((r) => r.bus !== 'default' && NOTIFIER.test(r.handler));
   const logger = opts.logger ?? silentLogger;
+  // One store per run: dedupe, grouping and flapping act across the run's events, by event time.
+  const state = createMemoryStateStore();
+  const pendingCloses: Array<GroupCloseRequest & { dueAt: number }> = [];
   const stages =
     opts.stages ??
     defaultStages(opts.config, {
       ...(opts.alarmLookup ? { alarmContext: createAlarmContextStage({ lookup: opts.alarmLookup }) } : {}),
-      // One store per run: dedupe, grouping and flapping act across the run's events, by event time.
-      state: createMemoryStateStore(),
-    });
-
-  return async function replay(source: string, event: unknown): Promise<ReplayResult> {
-    const base: ReplayResult = {
-      source,
-      id: isRecord(event) ? (str(event.id) ?? null) : null,
-      detailType: isRecord(event) ? (str(event['detail-type']) ?? null) : null,
-      matchedRules: [],
-      alerts: [],
-      notifications: [],
-      suppressed: [],
-      error: null,
-    };
-    if (!isRecord(event)) return { ...base, error: 'not a JSON object' };
-    base.matchedRules = entryRules.filter((r) => matchPattern(r.compiled, event)).map((r) => r.name);
-    if (base.matchedRules.length === 0) return base;
-
-    const entries: PutEventsRequestEntry[] = [];
-    const outcome = await handleAlertEvent(event, {
-      config: opts.config,
-      busName: 'replay',
-      putEvents: async (batch) => {
-        entries.push(...batch);
-        return { FailedEntryCount: 0, Entries: batch.map(() => ({ EventId: 'replay' })) };
+      state,
+      groupClose: {
+        schedule: async (request) => {
+          pendingCloses.push({ ...request, dueAt: request.at + request.dueInMs });
+        },
       },
-      logger,
-      stages,
     });
-    base.suppressed = outcome.suppressed.map((s) => ({ rule: s.ruleId, kind: s.kind, reason: s.reason }));
-    if (outcome.status === 'rejected') return { ...base, error: outcome.reason ?? 'rejected' };
 
+  function capture(entries: PutEventsRequestEntry[]): PutEventsPort {
+    return async (batch) => {
+      entries.push(...batch);
+      return { FailedEntryCount: 0, Entries: batch.map(() => ({ EventId: 'replay' })) };
+    };
+  }
+
+  /** The alerts bus and the notifiers, for what the alert function put: fills `base`. */
+  async function deliver(
+    entries: PutEventsRequestEntry[],
+    origin: Record<string, unknown>,
+    base: ReplayResult,
+  ) {
     for (const entry of entries) {
       if (entry.DetailType !== ALERT_RAISED) continue;
       const alert = AlertSchema.parse(JSON.parse(entry.Detail ?? 'null'));
@@ -162,12 +189,12 @@ export function createReplayer(opts: ReplayerOptions) {
       });
     }
 
-    const account = str(event.account) ?? '123456789012';
-    const region = str(event.region) ?? 'us-east-1';
+    const account = str(origin.account) ?? '123456789012';
+    const region = str(origin.region) ?? 'us-east-1';
     const stackTopicArn =
       opts.stackTopicArn?.(account, region) ?? `arn:aws:sns:${region}:${account}:cloud-alerts-dev-alerts`;
     for (const entry of entries) {
-      const delivered = deliveredEvent(entry, event);
+      const delivered = deliveredEvent(entry, origin);
       for (const rule of busRules.filter((r) => matchPattern(r.compiled, delivered))) {
         const channel = NOTIFIER.exec(rule.handler)?.[1];
         if (channel !== 'slack' && channel !== 'pagerduty' && channel !== 'email') continue;
@@ -198,8 +225,58 @@ export function createReplayer(opts: ReplayerOptions) {
         base.notifications.push(note);
       }
     }
+  }
+
+  async function replay(source: string, event: unknown): Promise<ReplayResult> {
+    const base: ReplayResult = {
+      ...emptyResult(source),
+      id: isRecord(event) ? (str(event.id) ?? null) : null,
+      detailType: isRecord(event) ? (str(event['detail-type']) ?? null) : null,
+    };
+    if (!isRecord(event)) return { ...base, error: 'not a JSON object' };
+    base.matchedRules = entryRules.filter((r) => matchPattern(r.compiled, event)).map((r) => r.name);
+    if (base.matchedRules.length === 0) return base;
+
+    const entries: PutEventsRequestEntry[] = [];
+    const outcome = await handleAlertEvent(event, {
+      config: opts.config,
+      busName: 'replay',
+      putEvents: capture(entries),
+      logger,
+      stages,
+    });
+    base.suppressed = outcome.suppressed.map((s) => ({ rule: s.ruleId, kind: s.kind, reason: s.reason }));
+    if (outcome.status === 'rejected') return { ...base, error: outcome.reason ?? 'rejected' };
+    await deliver(entries, event, base);
     return base;
-  };
+  }
+
+  async function closeDue(untilMs = Number.POSITIVE_INFINITY): Promise<ReplayResult[]> {
+    const results: ReplayResult[] = [];
+    for (;;) {
+      pendingCloses.sort((a, b) => a.dueAt - b.dueAt);
+      const next = pendingCloses[0];
+      if (!next || next.dueAt > untilMs) return results;
+      pendingCloses.shift();
+      const closed = await closeGroupWindow(next, state);
+      if (!closed.summary || !closed.release) continue;
+      const time = new Date(next.dueAt).toISOString();
+      const base = { ...emptyResult(`grouping summary (window closed, sent ${time})`), time };
+      const entries: PutEventsRequestEntry[] = [];
+      await publishAlerts([closed.summary], {
+        config: opts.config,
+        busName: 'replay',
+        putEvents: capture(entries),
+        logger,
+      });
+      await deliver(entries, { account: next.seed.account.id, region: next.seed.region, time }, base);
+      results.push(base);
+      if ((await closed.release()) > 0)
+        pendingCloses.push({ ...next, at: next.dueAt, dueAt: next.dueAt + SUMMARY_GRACE_MS });
+    }
+  }
+
+  return Object.assign(replay, { closeDue });
 }
 
 /** Record each body on its way to the sender, so replay shows what was (or would be) sent. */

@@ -31,7 +31,7 @@ function expiresAtSeconds(windowEndMs: number, ctx: StageContext, retainMs: numb
 }
 
 /** Who the actor is, in the fewest words: role/terraform-ci, user/alice, or the display text. */
-export function actorShort(alert: Alert): string {
+export function actorShort(alert: Pick<Alert, 'actor'>): string {
   const actor = alert.actor;
   if (!actor) return 'an unknown caller';
   if (actor.kind === 'assumed-role' && actor.name) return `role/${actor.name}`;

@@ -9,6 +9,7 @@ import {
   severityAttribute,
   tallyOf,
   WindowItemSchema,
+  type WindowTally,
 } from './store.ts';
 
 export interface DynamoDbStateStoreOptions {
@@ -40,7 +41,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: input.key },
-          UpdateExpression: `SET #owner = :owner, #openedAt = :at, #endsAt = :end, #rank = :rank, #held = :zero, #expiresAt = :exp REMOVE #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
+          UpdateExpression: `SET #owner = :owner, #openedAt = :at, #endsAt = :end, #rank = :rank, #held = :zero, #summarized = :zero, #expiresAt = :exp REMOVE #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
           ConditionExpression: 'attribute_not_exists(#pk) OR #endsAt <= :at',
           ExpressionAttributeNames: {
             '#pk': 'pk',
@@ -49,6 +50,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             '#endsAt': 'endsAt',
             '#rank': 'rank',
             '#held': 'held',
+            '#summarized': 'summarized',
             '#expiresAt': 'expiresAt',
             '#rules': 'rules',
             ...Object.fromEntries(SEVERITY_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
@@ -138,16 +140,61 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     }
   }
 
-  async function current(input: ClaimInput) {
+  async function current(key: string) {
     try {
       const out = await client.send(
-        new GetCommand({ TableName: tableName, Key: { pk: input.key }, ConsistentRead: true }),
+        new GetCommand({ TableName: tableName, Key: { pk: key }, ConsistentRead: true }),
       );
       if (!out.Item) return undefined;
       const item = WindowItemSchema.safeParse(out.Item);
       return item.success ? item.data : undefined;
     } catch (err) {
-      throw new StateStoreError(`cannot read window ${input.key}`, { cause: err });
+      throw new StateStoreError(`cannot read window ${key}`, { cause: err });
+    }
+  }
+
+  /**
+   * Takes a summary's counts off the window in one conditional write: the same window (openedAt),
+   * not released since we read it (summarized), still holding at least that many. The rule list is
+   * left as it is: it only ever names rules seen in the window.
+   */
+  async function release(key: string, reported: WindowTally): Promise<{ held: number } | undefined> {
+    const severities = Object.entries(reported.severities).filter(([, n]) => (n ?? 0) > 0);
+    try {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: key },
+          UpdateExpression: `ADD #held :minusHeld, #summarized :held${severities.map((_, i) => `, #s${i} :minus${i}`).join('')}`,
+          ConditionExpression: '#openedAt = :openedAt AND #summarized = :summarized AND #held >= :held',
+          ExpressionAttributeNames: {
+            '#held': 'held',
+            '#summarized': 'summarized',
+            '#openedAt': 'openedAt',
+            ...Object.fromEntries(
+              severities.map(([s], i) => [
+                `#s${i}`,
+                severityAttribute(s as keyof typeof reported.severities),
+              ]),
+            ),
+          },
+          ExpressionAttributeValues: {
+            ':held': reported.held,
+            ':minusHeld': -reported.held,
+            ':openedAt': reported.openedAt,
+            ':summarized': reported.summarized,
+            ...Object.fromEntries(severities.map(([, n], i) => [`:minus${i}`, -(n ?? 0)])),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const item = WindowItemSchema.safeParse(out.Attributes);
+      if (!item.success) throw new StateStoreError(`window ${key} has an unexpected shape`);
+      return { held: item.data.held };
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      if (err instanceof StateStoreError) throw err;
+      throw new StateStoreError(`cannot release window ${key}`, { cause: err });
     }
   }
 
@@ -159,7 +206,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         if (opened) return opened;
         const held = await hold(input);
         if (held) return held;
-        const item = await current(input);
+        const item = await current(input.key);
         if (!item || item.endsAt <= input.at) continue;
         if (item.owner === input.owner) return { outcome: 'owner', window: tallyOf(item) };
         if (input.at <= item.openedAt - input.windowMs) return { outcome: 'outside', window: tallyOf(item) };
@@ -170,5 +217,10 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       }
       throw new StateStoreError(`window ${input.key} kept changing under concurrent writers`);
     },
+    async window(key) {
+      const item = await current(key);
+      return item ? tallyOf(item) : undefined;
+    },
+    release,
   };
 }

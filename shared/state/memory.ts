@@ -1,4 +1,11 @@
-import { type Claim, type ClaimInput, type StateStore, tallyOf, type WindowItem } from './store.ts';
+import {
+  type Claim,
+  type ClaimInput,
+  type StateStore,
+  severityAttribute,
+  tallyOf,
+  type WindowItem,
+} from './store.ts';
 
 const SWEEP_EVERY = 1000;
 
@@ -28,6 +35,7 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
           endsAt: input.at + input.windowMs,
           rank: input.rank,
           held: 0,
+          summarized: 0,
           expiresAt: input.expiresAt,
         });
         return item && item.held > 0 ? { outcome: 'opened', previous: tallyOf(item) } : { outcome: 'opened' };
@@ -43,6 +51,27 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
       item[attr] = (item[attr] ?? 0) + 1;
       item.rules = new Set([...(item.rules ?? []), input.rule]);
       return { outcome: 'held', window: tallyOf(item) };
+    },
+    async window(key) {
+      const item = items.get(key);
+      return item ? tallyOf(item) : undefined;
+    },
+    async release(key, reported) {
+      const item = items.get(key);
+      if (
+        !item ||
+        item.openedAt !== reported.openedAt ||
+        item.summarized !== reported.summarized ||
+        item.held < reported.held
+      )
+        return undefined;
+      item.held -= reported.held;
+      item.summarized += reported.held;
+      for (const [severity, n] of Object.entries(reported.severities)) {
+        const attr = severityAttribute(severity as keyof typeof reported.severities);
+        item[attr] = (item[attr] ?? 0) - (n ?? 0);
+      }
+      return { held: item.held };
     },
   };
 }

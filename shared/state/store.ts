@@ -19,6 +19,11 @@ export interface WindowTally {
   severities: Partial<Record<Severity, number>>;
   /** Rule ids of the held alerts. */
   rules: string[];
+  /**
+   * How many of this window's held alerts earlier summaries already reported (see release): a
+   * summary covers `held` more, and numbers itself from here so each one has its own id.
+   */
+  summarized: number;
 }
 
 export type Claim =
@@ -53,6 +58,14 @@ export interface ClaimInput {
  */
 export interface StateStore {
   claim(input: ClaimInput): Promise<Claim>;
+  /** The window under `key` as it is now (a strongly consistent read), if there is one. */
+  window(key: string): Promise<WindowTally | undefined>;
+  /**
+   * After a summary of `reported` went out: take its counts off the window, so that what is held
+   * later (a late delivery) is summarised on its own. Returns how many are held now, or undefined
+   * when the window was replaced meanwhile or the counts were already taken (a repeated summary).
+   */
+  release(key: string, reported: WindowTally): Promise<{ held: number } | undefined>;
 }
 
 export class StateStoreError extends Error {
@@ -68,6 +81,7 @@ export const WindowItemSchema = z.object({
   endsAt: z.number(),
   rank: z._default(z.number(), 0),
   held: z._default(z.number(), 0),
+  summarized: z._default(z.number(), 0),
   rules: z.optional(z.union([z.set(z.string()), z.array(z.string())])),
   held_critical: z.optional(z.number()),
   held_high: z.optional(z.number()),
@@ -92,6 +106,7 @@ export function tallyOf(item: WindowItem): WindowTally {
     held: item.held,
     severities,
     rules: [...(item.rules ?? [])].sort(),
+    summarized: item.summarized,
   };
 }
 

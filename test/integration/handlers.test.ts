@@ -18,6 +18,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { clearCache } from '@middy/util';
@@ -34,12 +35,15 @@ const eventBridge = mockClient(EventBridgeClient);
 const sns = mockClient(SNSClient);
 const ssm = mockClient(SSMClient);
 const dynamo = mockClient(DynamoDBClient);
+// The state store speaks through the document client, whose commands never reach DynamoDBClient#send.
+const documents = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
 const cloudWatch = mockClient(CloudWatchClient);
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:cloud-alerts-test-alerts';
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/cloud-alerts-test-notify-dlq';
 const IDEMPOTENCY_TABLE = 'cloud-alerts-test-idempotency';
+const GROUP_CLOSE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/cloud-alerts-test-group-close';
 
 /** Too little time left for a backoff plus another attempt: the handler tries once, then throws. */
 function shortContext(name: string): Context {
@@ -85,6 +89,7 @@ beforeAll(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.DEAD_LETTER_QUEUE_URL = DLQ_URL;
   process.env.IDEMPOTENCY_TABLE_NAME = IDEMPOTENCY_TABLE;
+  process.env.GROUP_CLOSE_QUEUE_URL = GROUP_CLOSE_URL;
 });
 
 afterAll(() => {
@@ -98,6 +103,9 @@ beforeEach(() => {
   sns.reset();
   ssm.reset();
   dynamo.reset();
+  documents.reset();
+  // An empty state table: every window opens.
+  documents.on(UpdateCommand).resolves({});
   sqs.reset();
   cloudWatch.reset();
   cloudWatch.on(DescribeAlarmsCommand).resolves({});
@@ -204,6 +212,97 @@ function forChannel(events: Record<string, unknown>[], channel: string): Record<
   if (!found) throw new Error(`no ${channel} request`);
   return found;
 }
+
+describe('alert handler: group-close queue', () => {
+  let handler: Handler;
+  beforeAll(async () => {
+    ({ handler } = await import('../../functions/alert/handler.ts'));
+  });
+  const openedAt = Date.parse('2026-11-20T09:00:00Z');
+  const body = {
+    v: 1,
+    key: 'group#0123456789abcdef0123456789abcdef',
+    openedAt,
+    windowMs: 300_000,
+    dueAt: openedAt + 360_000,
+    seed: {
+      kind: 'cloudtrail',
+      account: { id: '123456789012' },
+      region: 'eu-west-1',
+      actor: { kind: 'iam-user', display: 'IAM user alice', name: 'alice', crossAccount: false },
+      eventId: 'ev-1',
+    },
+  };
+  const record = {
+    messageId: 'm-1',
+    receiptHandle: 'r-1',
+    body: JSON.stringify(body),
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:cloud-alerts-test-group-close',
+    awsRegion: 'eu-west-1',
+  };
+
+  it('sends a closed window’s summary through the alerts bus and releases its counts', async () => {
+    documents.on(GetCommand).resolves({
+      Item: {
+        pk: body.key,
+        owner: 'ct:1',
+        openedAt,
+        endsAt: openedAt + 300_000,
+        rank: 2,
+        held: 2,
+        held_medium: 2,
+        summarized: 0,
+        rules: new Set(['iam-user-created']),
+      },
+    });
+    documents.on(UpdateCommand).resolves({
+      Attributes: {
+        pk: body.key,
+        owner: 'ct:1',
+        openedAt,
+        endsAt: openedAt + 300_000,
+        held: 0,
+        summarized: 2,
+      },
+    });
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const out = await handler({ Records: [record] }, lambdaContext('alert'));
+    expect(out).toEqual({ batchItemFailures: [] });
+    const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries[0]?.DetailType).toBe('Alert Raised');
+    expect(JSON.parse(entries[0]?.Detail ?? '{}')).toMatchObject({
+      ruleId: 'alert-group-summary',
+      title: '2 more alerts by user/alice',
+    });
+    const release = documents.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(release?.ConditionExpression).toBe(
+      '#openedAt = :openedAt AND #summarized = :summarized AND #held >= :held',
+    );
+    expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
+  });
+
+  it('reports the message as failed when the bus refuses, so SQS retries it', async () => {
+    documents.on(GetCommand).resolves({
+      Item: {
+        pk: body.key,
+        owner: 'ct:1',
+        openedAt,
+        endsAt: openedAt + 300_000,
+        rank: 2,
+        held: 1,
+        held_low: 1,
+      },
+    });
+    eventBridge.on(PutEventsCommand).rejects(new Error('service unavailable'));
+    const out = await handler({ Records: [record] }, shortContext('alert'));
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    expect(documents).not.toHaveReceivedCommand(UpdateCommand);
+  });
+});
 
 describe('notify-slack handler', () => {
   it('fetches the webhook URL from SSM and posts the Block Kit message to it', async () => {

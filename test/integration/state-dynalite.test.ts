@@ -54,6 +54,7 @@ describe('createDynamoDbStateStore', () => {
       endsAt: claim.at + claim.windowMs,
       rank: 2,
       held: 0,
+      summarized: 0,
       expiresAt: 1_795_000_000,
     });
   });

@@ -117,6 +117,35 @@ describe('createBacktest', () => {
     expect(expected.alerts).toBeGreaterThan(10);
   });
 
+  it('counts a grouping summary when its window closes, and at the end of the run', async () => {
+    const grouping = ConfigSchema.parse({ ...config, grouping: { windowMinutes: 5 } });
+    const base = detailOf(loadEvent('iam/create-user.json'));
+    const t0 = Date.parse(String(base.eventTime));
+    const user = (name: string, seconds: number) => ({
+      ...base,
+      eventID: `grouping-${name}`,
+      eventTime: new Date(t0 + seconds * 1000).toISOString(),
+      requestParameters: { userName: name },
+    });
+    // Three in a burst, one long after (the first window's summary is due before it), then one more held.
+    const file = writeJson('burst.json', {
+      Records: [user('a', 0), user('b', 30), user('c', 60), user('d', 1200), user('e', 1230)],
+    });
+    const backtest = createBacktest({ rules, config: grouping });
+    await backtest.runFile(file);
+    const before = backtest.summary().alerts.byRule.find((r) => r.rule === 'alert-group-summary');
+    expect(before?.count).toBe(1);
+    await backtest.finish();
+    const s = backtest.summary();
+    expect(s.alerts.byRule.find((r) => r.rule === 'alert-group-summary')).toEqual({
+      rule: 'alert-group-summary',
+      severity: 'medium',
+      status: 'firing',
+      count: 2,
+    });
+    expect(s.suppressed.byKind).toEqual({ group: 3 });
+  });
+
   it('reports each allow-list entry that held alerts back', async () => {
     const allowing = ConfigSchema.parse({
       ...config,

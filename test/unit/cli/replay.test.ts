@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { listFiles } from '../../../shared/replay/load.ts';
@@ -320,6 +320,70 @@ describe('cloud-alerts replay errors', () => {
 });
 
 const CORPUS = resolve('../shared/corpus');
+
+describe('cloud-alerts replay: grouping windows close in event time', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cloud-alerts-grouping-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** events/iam/create-user.json by the same person, `seconds` after its own time, for another user. */
+  function createUser(name: string, seconds: number): string {
+    const e = JSON.parse(readFileSync('events/iam/create-user.json', 'utf8'));
+    const time = new Date(Date.parse(e.time) + seconds * 1000).toISOString().replace('.000Z', 'Z');
+    e.id = `grouping-${name}`;
+    e.time = time;
+    e.detail.eventTime = time;
+    e.detail.eventID = `grouping-${name}`;
+    e.detail.requestParameters.userName = name;
+    return JSON.stringify(e);
+  }
+
+  it('sends the summary of a burst when its window closes, before the next event, and at the end', async () => {
+    const config = join(dir, 'config.yml');
+    writeFileSync(
+      config,
+      `${readFileSync('config/cloud-alerts.yml', 'utf8')}\ngrouping: { windowMinutes: 5 }\n`,
+    );
+    const events = join(dir, 'events');
+    mkdirSync(events);
+    // A burst of four, a quiet stretch past the window, then a second burst of two.
+    const at = [0, 20, 40, 60, 900, 910];
+    for (const [i, s] of at.entries()) writeFileSync(join(events, `${i}.json`), createUser(`user-${i}`, s));
+    const { code, stdout } = await runCli(['replay', events, '--json', '--config', config]);
+    expect(code).toBe(0);
+    const out: Line[] = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const rows = out.map((l) => [
+      l.source.startsWith('grouping summary') ? 'summary' : l.source.slice(events.length + 1),
+      l.alerts.map((a) => `${a.rule}: ${a.title}`),
+    ]);
+    expect(rows).toEqual([
+      ['0.json', ['iam-user-created: IAM user created']],
+      ['1.json', []],
+      ['2.json', []],
+      ['3.json', []],
+      // Due 5 minutes after the first and a minute's grace: before 4.json, 15 minutes on.
+      [
+        'summary',
+        ['alert-group-summary: 3 more alerts by SSO user jane.doe@example.com (AdministratorAccess)'],
+      ],
+      ['4.json', ['iam-user-created: IAM user created']],
+      ['5.json', []],
+      [
+        'summary',
+        ['alert-group-summary: 1 more alert by SSO user jane.doe@example.com (AdministratorAccess)'],
+      ],
+    ]);
+    // The summary reaches the receivers its route names, like any alert.
+    const summary = out[4];
+    expect(summary?.notifications.length).toBeGreaterThan(0);
+    expect(summary?.source).toMatch(/^grouping summary \(window closed, sent 2026-11-19T10:37:07\.000Z\)$/);
+  });
+});
 
 describe('replay over ../shared/corpus', () => {
   const present = existsSync(CORPUS);

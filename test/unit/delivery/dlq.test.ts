@@ -122,6 +122,23 @@ describe('parseDlqMessage', () => {
     expect(entry.request).toBeUndefined();
   });
 
+  it('names a grouping summary from the group-close dead-letter queue, and leaves it to SQS to move back', () => {
+    const body = {
+      v: 1,
+      key: 'group#0123456789abcdef0123456789abcdef',
+      openedAt: Date.parse('2026-11-20T09:00:00Z'),
+      windowMs: 300_000,
+      dueAt: Date.parse('2026-11-20T09:06:00Z'),
+      seed: { kind: 'cloudtrail', account: { id: '123456789012' }, region: 'eu-west-1', eventId: 'e' },
+    };
+    const entry = parseDlqMessage(message('g1', body));
+    expect(entry).toMatchObject({ source: 'group-close' });
+    expect(entry.reason).toBe(
+      'grouping summary not sent after retries (window opened 2026-11-20T09:00:00.000Z); move it back with aws sqs start-message-move-task',
+    );
+    expect(entry.request).toBeUndefined();
+  });
+
   it('never throws on garbage, and strips control characters an attacker could use on a terminal', () => {
     expect(parseDlqMessage(message('m5', 'not json'))).toMatchObject({ source: 'unknown' });
     expect(parseDlqMessage(message('m6', [1, 2]))).toMatchObject({ source: 'unknown' });

@@ -6,7 +6,13 @@ import { type AlertStage, runStages, type StageContext } from '../../../shared/p
 import { createAllowListStage } from '../../../shared/stages/allow-list.ts';
 import { createDedupeStage } from '../../../shared/stages/dedupe.ts';
 import { createFlappingStage, FLAPPING_RULE_ID } from '../../../shared/stages/flapping.ts';
-import { createGroupingStage, GROUP_SUMMARY_RULE_ID } from '../../../shared/stages/grouping.ts';
+import {
+  createGroupingStage,
+  GROUP_SUMMARY_RULE_ID,
+  type GroupCloseRequest,
+  groupSummary,
+  SUMMARY_GRACE_MS,
+} from '../../../shared/stages/grouping.ts';
 import { createSilenceStage } from '../../../shared/stages/silence.ts';
 import { createMemoryStateStore } from '../../../shared/state/memory.ts';
 import { type StateStore, StateStoreError } from '../../../shared/state/store.ts';
@@ -247,7 +253,11 @@ describe('dedupe stage', () => {
   });
 
   it('sends the alert when the state store fails: a duplicate beats a missed page', async () => {
-    const failing: StateStore = { claim: async () => Promise.reject(new StateStoreError('throttled')) };
+    const failing: StateStore = {
+      claim: async () => Promise.reject(new StateStoreError('throttled')),
+      window: async () => Promise.reject(new StateStoreError('throttled')),
+      release: async () => Promise.reject(new StateStoreError('throttled')),
+    };
     const warned: string[] = [];
     const c = { ...ctx(cfg), logger: { ...silentLogger, warn: (m: string) => void warned.push(m) } };
     expect((await run(createDedupeStage(failing), [ctAlert()], c)).ids).toHaveLength(1);
@@ -310,6 +320,59 @@ describe('grouping stage', () => {
       actor: { kind: 'iam-user', display: 'IAM user alice', name: 'alice', crossAccount: false },
     });
     expect((await run(stage, [alice], c)).ids).toEqual(['ct:1']);
+  });
+
+  it('asks once per window, when it first holds an alert, for a summary due after the window and a grace', async () => {
+    const requests: GroupCloseRequest[] = [];
+    const stage = createGroupingStage(createMemoryStateStore(), {
+      schedule: async (r) => void requests.push(r),
+    });
+    const c = ctx(cfg);
+    await run(stage, [burst(0, 0)], c);
+    expect(requests).toEqual([]);
+    for (let i = 1; i <= 3; i++) await run(stage, [burst(i, i)], c);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({
+      openedAt: T0,
+      windowMs: 5 * MINUTE,
+      at: T0 + MINUTE,
+      // The rest of the window in event time, so a late-delivered burst is summarised as late.
+      dueInMs: 4 * MINUTE + SUMMARY_GRACE_MS,
+      seed: { kind: 'cloudtrail', actor: { name: 'terraform-ci' }, account: { id: '123456789012' } },
+    });
+    expect(requests[0]?.key).toMatch(/^group#[0-9a-f]{32}$/);
+  });
+
+  it('still holds the alert, and says so, when the summary cannot be scheduled', async () => {
+    const errors: string[] = [];
+    const stage = createGroupingStage(createMemoryStateStore(), {
+      schedule: async () => Promise.reject(new Error('SQS down')),
+    });
+    const c = { ...ctx(cfg), logger: { ...silentLogger, error: (m: string) => void errors.push(m) } };
+    await run(stage, [burst(0, 0)], c);
+    expect((await run(stage, [burst(1, 1)], c)).ids).toEqual([]);
+    expect(errors).toEqual(["group summary not scheduled: the actor's next alert will carry it"]);
+  });
+
+  it('gives a later summary of the same window its own id, so it is not taken for a repeat', () => {
+    const window = {
+      owner: 'ct:0',
+      openedAt: T0,
+      endsAt: T0 + 5 * MINUTE,
+      rank: 1,
+      held: 2,
+      severities: { low: 2 },
+      rules: ['iam-user-created'],
+      summarized: 0,
+    };
+    const first = groupSummary(burst(1, 1), 'group#k', window, 5 * MINUTE);
+    const later = groupSummary(burst(1, 1), 'group#k', { ...window, summarized: 2 }, 5 * MINUTE);
+    expect(first.id).toBe(`group#k:${T0}`);
+    expect(later.id).toBe(`group#k:${T0}:2`);
+    expect(later.dedupKey).not.toBe(first.dedupKey);
+    expect(later.summary).toBe(
+      'and 2 more by role/terraform-ci in the 5 minutes from 2026-11-21T09:14:27.000Z, delivered after its first summary',
+    );
   });
 
   it('is off by default', async () => {

@@ -48,6 +48,7 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
           held: 2,
           severities: { medium: 1, low: 1 },
           rules: ['iam-group-changed', 'iam-user-created'],
+          summarized: 0,
         },
       });
     });
@@ -84,6 +85,7 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
           held: 1,
           severities: { medium: 1 },
           rules: ['iam-user-created'],
+          summarized: 0,
         },
       });
       const next = await store.claim(input({ key: key(), owner: 'alert-4', at: T0 + 6 * MINUTE }));
@@ -101,6 +103,59 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
       await store.claim(input({ key: key() }));
       const late = await store.claim(input({ key: key(), owner: 'old', at: T0 - 5 * MINUTE }));
       expect(late).toMatchObject({ outcome: 'outside', window: { held: 0 } });
+    });
+
+    it('reads a window as it is, and nothing for an unknown key', async () => {
+      await store.claim(input({ key: key() }));
+      await store.claim(input({ key: key(), owner: 'alert-2', at: T0 + MINUTE, severity: 'high', rank: 2 }));
+      await expect(store.window(key())).resolves.toMatchObject({
+        owner: 'alert-1',
+        openedAt: T0,
+        held: 1,
+        severities: { high: 1 },
+        summarized: 0,
+      });
+      await expect(store.window(`${key()}-none`)).resolves.toBeUndefined();
+    });
+
+    it('releases what a summary reported, once, keeping what was held since', async () => {
+      await store.claim(input({ key: key() }));
+      await store.claim(input({ key: key(), owner: 'alert-2', at: T0 + MINUTE }));
+      await store.claim(input({ key: key(), owner: 'alert-3', at: T0 + MINUTE, severity: 'low', rank: 1 }));
+      const reported = await store.window(key());
+      if (!reported) throw new Error('no window');
+      // Held after the summary was built, before it was released: must survive the release.
+      await store.claim(input({ key: key(), owner: 'alert-4', at: T0 + 2 * MINUTE }));
+      await expect(store.release(key(), reported)).resolves.toEqual({ held: 1 });
+      await expect(store.window(key())).resolves.toMatchObject({
+        held: 1,
+        severities: { medium: 1 },
+        summarized: 2,
+      });
+      // The same summary again (a redelivered message) takes nothing more.
+      await expect(store.release(key(), reported)).resolves.toBeUndefined();
+      await expect(store.window(key())).resolves.toMatchObject({ held: 1, summarized: 2 });
+    });
+
+    it('does not release into a window that replaced the reported one', async () => {
+      await store.claim(input({ key: key() }));
+      await store.claim(input({ key: key(), owner: 'alert-2', at: T0 + MINUTE }));
+      const reported = await store.window(key());
+      if (!reported) throw new Error('no window');
+      const reopened = await store.claim(input({ key: key(), owner: 'alert-3', at: T0 + 6 * MINUTE }));
+      expect(reopened).toMatchObject({ outcome: 'opened', previous: { held: 1 } });
+      await expect(store.release(key(), reported)).resolves.toBeUndefined();
+      await expect(store.window(key())).resolves.toMatchObject({ owner: 'alert-3', held: 0, summarized: 0 });
+    });
+
+    it('starts a released window over: the next held alert is the first again', async () => {
+      await store.claim(input({ key: key() }));
+      await store.claim(input({ key: key(), owner: 'alert-2', at: T0 + MINUTE }));
+      const reported = await store.window(key());
+      if (!reported) throw new Error('no window');
+      await expect(store.release(key(), reported)).resolves.toEqual({ held: 0 });
+      const late = await store.claim(input({ key: key(), owner: 'alert-3', at: T0 + 3 * MINUTE }));
+      expect(late).toMatchObject({ outcome: 'held', window: { held: 1, summarized: 1 } });
     });
 
     it('keeps keys apart', async () => {

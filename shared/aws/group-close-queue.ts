@@ -1,0 +1,64 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { errorIdentity } from '../notify/errors.ts';
+import { delaySecondsUntil, type GroupCloseMessage, groupCloseMessage } from '../pipeline/group-close.ts';
+import type { GroupCloseScheduler } from '../stages/grouping.ts';
+import { onFirstUse } from './lazy.ts';
+import { sqsSafeJson } from './sqs-json.ts';
+
+// Only a window that holds something asks for a summary: most invocations never send one, so the
+// SQS client loads on the first, not at every cold start.
+const loadSqs = onFirstUse(() => import('@aws-sdk/client-sqs'));
+
+export interface GroupCloseQueueOptions {
+  queueUrl: string;
+  /** Defaults to an SQSClient for the function's region, created on first use. */
+  sqs?: Pick<SQSClient, 'send'> | undefined;
+  now?: () => number;
+}
+
+export class GroupCloseQueueError extends Error {
+  override readonly name = 'GroupCloseQueueError';
+}
+
+/**
+ * The group-close queue (serverless.yml GroupCloseQueue): a window's summary request becomes a
+ * message SQS holds back until the window closes, up to 15 minutes a hop; the alert function
+ * consumes it (shared/pipeline/group-close.ts).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+ */
+export function createSqsGroupCloseQueue(options: GroupCloseQueueOptions): {
+  scheduler: GroupCloseScheduler;
+  requeue: (message: GroupCloseMessage, delaySeconds: number) => Promise<void>;
+} {
+  const now = options.now ?? Date.now;
+  let client = options.sqs;
+  async function send(message: GroupCloseMessage, delaySeconds: number): Promise<void> {
+    try {
+      const { SQSClient, SendMessageCommand } = await loadSqs();
+      client ??= new SQSClient({});
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: options.queueUrl,
+          MessageBody: sqsSafeJson(message),
+          DelaySeconds: delaySeconds,
+        }),
+      );
+    } catch (e) {
+      const { name, code } = errorIdentity(e);
+      const what = [name, code].filter((part) => part !== undefined).join(' ') || 'unknown error';
+      throw new GroupCloseQueueError(`SQS SendMessage to the group-close queue failed (${what})`, {
+        cause: e,
+      });
+    }
+  }
+  return {
+    scheduler: {
+      async schedule(request) {
+        const t = now();
+        const message = groupCloseMessage(request, t);
+        await send(message, delaySecondsUntil(message.dueAt, t));
+      },
+    },
+    requeue: send,
+  };
+}
