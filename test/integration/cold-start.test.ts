@@ -63,6 +63,7 @@ describe('clients loaded on first use', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       sqs: expect.objectContaining({ code: 'ECONNREFUSED' }),
       cloudwatch: expect.objectContaining({ code: 'ECONNREFUSED' }),
+      groupClose: expect.objectContaining({ code: 'ECONNREFUSED' }),
     });
   });
 });
