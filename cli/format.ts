@@ -83,11 +83,13 @@ export function formatResult(r: ReplayResult, style: Style): string {
     out.push(`  ${paint('error', SEVERITY_COLOUR.critical, style)} ${r.error}`);
     return `${out.join('\n')}\n\n`;
   }
-  if (r.matchedRules.length === 0) {
+  // A grouping summary has no input event: the group-close queue, not a rule, ran the alert function.
+  const summary = r.time !== undefined;
+  if (r.matchedRules.length === 0 && !summary) {
     out.push(paint('  no serverless.yml rule matches: the alert function would not run', DIM, style));
     return `${out.join('\n')}\n\n`;
   }
-  out.push(`  rules: ${r.matchedRules.join(', ')}`);
+  if (!summary) out.push(`  rules: ${r.matchedRules.join(', ')}`);
   if (r.alerts.length === 0) out.push(paint('  no alert: the rules judged this event harmless', DIM, style));
   for (const a of r.alerts) {
     const label = a.status === 'resolved' ? 'RESOLVED' : a.severity.toUpperCase();

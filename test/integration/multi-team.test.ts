@@ -2,7 +2,7 @@ import { loadAlarmTagsFile } from '../../shared/alarms/tags-file.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import { readServerlessRules } from '../../shared/eventbridge/serverless.ts';
 import { inputsFromFile, listFiles } from '../../shared/replay/load.ts';
-import { createReplayer, type ReplayResult } from '../../shared/replay/replay.ts';
+import { createReplayer, eventTimeMs, type ReplayResult } from '../../shared/replay/replay.ts';
 
 /**
  * Replay of every sample in events/ (in file order, one run, so dedupe, grouping and flapping act
@@ -155,6 +155,8 @@ const EXPECTED: Record<string, string> = {
 
 describe('replay of events/ with config/examples/multi-team.yml', () => {
   let results: ReplayResult[];
+  /** Grouping summaries sent when their window closed (between events or at the end), as the CLI prints them. */
+  let closed: ReplayResult[];
   beforeAll(async () => {
     const replay = createReplayer({
       rules: readServerlessRules('serverless.yml', { stage: 'dev' }),
@@ -162,8 +164,30 @@ describe('replay of events/ with config/examples/multi-team.yml', () => {
       alarmLookup: loadAlarmTagsFile('events/alarm-tags.yml'),
     });
     results = [];
+    closed = [];
     for (const file of listFiles('events'))
-      for (const input of inputsFromFile(file)) results.push(await replay(input.source, input.event));
+      for (const input of inputsFromFile(file)) {
+        const at = eventTimeMs(input.event);
+        if (at !== undefined) closed.push(...(await replay.closeDue(at)));
+        results.push(await replay(input.source, input.event));
+      }
+    closed.push(...(await replay.closeDue()));
+  });
+
+  it('reports every alert grouping held back in exactly one summary', () => {
+    const held = results.flatMap((r) => r.suppressed).filter((s) => s.kind === 'group').length;
+    const summaries = [...results, ...closed]
+      .flatMap((r) => r.alerts)
+      .filter((a) => a.rule === 'alert-group-summary');
+    const reported = summaries.reduce(
+      (n, a) => n + Number(/^(\d+) more alerts? by /.exec(a.title)?.[1] ?? 0),
+      0,
+    );
+    expect(held).toBeGreaterThan(0);
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(reported).toBe(held);
+    // The ones sent at a window's close reach receivers like any alert.
+    expect(closed.every((r) => r.notifications.length > 0)).toBe(true);
   });
 
   it('covers every sample', () => {

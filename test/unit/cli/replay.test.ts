@@ -382,6 +382,14 @@ describe('cloud-alerts replay: grouping windows close in event time', () => {
     const summary = out[4];
     expect(summary?.notifications.length).toBeGreaterThan(0);
     expect(summary?.source).toMatch(/^grouping summary \(window closed, sent 2026-11-19T10:37:07\.000Z\)$/);
+
+    // Printed for people: the summary block shows the alert, not "no rule matches".
+    const human = await runCli(['replay', events, '--config', config]);
+    const block = human.stdout.split('\n\n').find((b) => b.startsWith('grouping summary'));
+    expect(block?.split('\n')[1]).toBe(
+      '  ● MEDIUM 3 more alerts by SSO user jane.doe@example.com (AdministratorAccess) [alert-group-summary]',
+    );
+    expect(block).not.toContain('no serverless.yml rule matches');
   });
 });
 
