@@ -166,7 +166,11 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
           TableName: tableName,
           Key: { pk: key },
           UpdateExpression: `ADD #held :minusHeld, #summarized :held${severities.map((_, i) => `, #s${i} :minus${i}`).join('')}`,
-          ConditionExpression: '#openedAt = :openedAt AND #summarized = :summarized AND #held >= :held',
+          // A window written before summaries were counted has no `summarized`: that reads as 0.
+          ConditionExpression:
+            reported.summarized === 0
+              ? '#openedAt = :openedAt AND (attribute_not_exists(#summarized) OR #summarized = :summarized) AND #held >= :held'
+              : '#openedAt = :openedAt AND #summarized = :summarized AND #held >= :held',
           ExpressionAttributeNames: {
             '#held': 'held',
             '#summarized': 'summarized',

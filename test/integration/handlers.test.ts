@@ -280,8 +280,13 @@ describe('alert handler: group-close queue', () => {
     });
     const release = documents.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(release?.ConditionExpression).toBe(
-      '#openedAt = :openedAt AND #summarized = :summarized AND #held >= :held',
+      '#openedAt = :openedAt AND (attribute_not_exists(#summarized) OR #summarized = :summarized) AND #held >= :held',
     );
+    expect(release?.ExpressionAttributeValues).toMatchObject({
+      ':held': 2,
+      ':minusHeld': -2,
+      ':summarized': 0,
+    });
     expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
   });
 

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbStateStore } from '../../shared/state/dynamodb.ts';
 import { StateStoreError } from '../../shared/state/store.ts';
 import { input, stateStoreContract } from '../unit/state/contract.ts';
@@ -57,6 +57,32 @@ describe('createDynamoDbStateStore', () => {
       summarized: 0,
       expiresAt: 1_795_000_000,
     });
+  });
+
+  it('releases a window written before summaries were counted (no summarized attribute)', async () => {
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const openedAt = Date.parse('2026-11-21T09:00:00Z');
+    await doc.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          pk: 'group#before-upgrade',
+          owner: 'ct:1',
+          openedAt,
+          endsAt: openedAt + 300_000,
+          rank: 1,
+          held: 2,
+          held_low: 2,
+          rules: new Set(['iam-user-created']),
+          expiresAt: 1_795_000_000,
+        },
+      }),
+    );
+    const reported = await store.window('group#before-upgrade');
+    expect(reported).toMatchObject({ held: 2, summarized: 0, severities: { low: 2 } });
+    if (!reported) throw new Error('no window');
+    await expect(store.release('group#before-upgrade', reported)).resolves.toEqual({ held: 0 });
+    await expect(store.window('group#before-upgrade')).resolves.toMatchObject({ held: 0, summarized: 2 });
   });
 
   it('wraps a failing table in a StateStoreError with the cause', async () => {
