@@ -31,6 +31,7 @@ const busName = requireEnv('ALERTS_BUS_NAME');
 const putEvents = countingPutEvents(putEventsWith(new EventBridgeClient({})), counter);
 const alarmContext = createAlarmContextStage({
   lookup: cachedAlarmLookup(createCloudWatchAlarmLookup(), { ttlSeconds: config.alarms.cacheSeconds }),
+  ownAccount: process.env.ACCOUNT_ID,
 });
 const tableName = process.env.STATE_TABLE_NAME;
 // serverless.yml always sets it; without it (a bare test harness) flapping, dedupe and grouping are off.

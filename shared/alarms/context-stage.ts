@@ -12,11 +12,23 @@ import type { AlarmLookup } from './lookup.ts';
 
 export interface AlarmContextStageOptions {
   lookup: AlarmLookup;
+  /**
+   * The account the function runs in. An alarm forwarded from another account (an organisation's
+   * member) cannot be looked up with this account's credentials, and DescribeAlarms by name would
+   * find this account's alarm of the same name: such alarms are not looked up at all.
+   */
+  ownAccount?: string | undefined;
 }
 
 /** The event already says all a lookup would add: tags (tag propagation) and the description. */
 function eventIsComplete(detail: AlarmDetail): boolean {
   return detail.alarmTags !== undefined && detail.configuration?.description !== undefined;
+}
+
+/** arn:aws:cloudwatch:<region>:<account>:alarm:<name> → <account>, if it is one. */
+function accountOf(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 /** arn:aws:cloudwatch:<region>:<account>:alarm:<name>; the envelope's region when the ARN is odd. */
@@ -36,6 +48,15 @@ export function createAlarmContextStage(options: AlarmContextStageOptions): Aler
     const parsed = AlarmDetailSchema.safeParse(ctx.envelope.detail);
     if (!parsed.success || eventIsComplete(parsed.data)) return alert;
     const arn = alarmArnOf(ctx.envelope, parsed.data);
+    const account = accountOf(arn);
+    if (options.ownAccount && account && account !== options.ownAccount) {
+      ctx.logger.info('alarm in another account: tags and description from the event only', {
+        alarmArn: arn,
+        alertId: alert.id,
+        hint: 'turn on tag propagation for the alarm so its tags travel in the event',
+      });
+      return alert;
+    }
     let context: AlarmContext | undefined;
     try {
       context = await options.lookup(arn, regionOf(arn, ctx.envelope.region));

@@ -64,12 +64,17 @@ function contextFor(event: Record<string, unknown>, logger: LogPort): StageConte
   return { config, envelope: envelopeOf(event), now: new Date('2026-11-21T02:15:00Z'), logger };
 }
 
-async function runStage(relPath: string, lookup: AlarmLookup, edit?: (d: Record<string, unknown>) => void) {
+async function runStage(
+  relPath: string,
+  lookup: AlarmLookup,
+  edit?: (d: Record<string, unknown>) => void,
+  ownAccount?: string,
+) {
   const event = loadEvent(`cloudwatch/${relPath}`);
   if (edit) edit(detailOf(event));
   const logger = recordingLogger();
   const alerts = evaluate(event, config).alerts;
-  const result = await createAlarmContextStage({ lookup }).run(alerts, contextFor(event, logger));
+  const result = await createAlarmContextStage({ lookup, ownAccount }).run(alerts, contextFor(event, logger));
   return { before: alerts, result, logger };
 }
 
@@ -97,6 +102,31 @@ describe('createAlarmContextStage', () => {
         { text: 'Runbook (runbooks.example.com)', url: 'https://runbooks.example.com/5xx' },
       ],
     });
+  });
+
+  it('does not look up an alarm forwarded from another account, and says why', async () => {
+    const asked: string[] = [];
+    const lookup: AlarmLookup = async (arn) => {
+      asked.push(arn);
+      return { tags: { team: 'wrong-account' } };
+    };
+    const { before, result, logger } = await runStage(
+      'metric-math-alarm.json',
+      lookup,
+      undefined,
+      '999999999999',
+    );
+    expect(asked).toEqual([]);
+    expect(result.alerts).toEqual(before);
+    expect(logger.lines).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        message: 'alarm in another account: tags and description from the event only',
+      }),
+    ]);
+    // In its own account it still looks up.
+    await runStage('metric-math-alarm.json', lookup, undefined, '123456789012');
+    expect(asked).toEqual(['arn:aws:cloudwatch:eu-west-1:123456789012:alarm:example-checkout-5xx-rate']);
   });
 
   it('keeps the alert as the event described it when the lookup fails, and logs a warning', async () => {
