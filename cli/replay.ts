@@ -5,7 +5,7 @@ import { createEmailSender } from '../shared/notify/email-sender.ts';
 import { createPagerDutySender } from '../shared/notify/pagerduty.ts';
 import { createSlackSender } from '../shared/notify/slack.ts';
 import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
-import { createReplayer, eventTimeMs, type ReplayResult } from '../shared/replay/replay.ts';
+import { createReplayer, emptyResult, eventTimeMs, type ReplayResult } from '../shared/replay/replay.ts';
 import { formatResult } from './format.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
@@ -63,16 +63,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
         const at = input.error ? undefined : eventTimeMs(input.event);
         if (at !== undefined) for (const summary of await replay.closeDue(at)) show(summary);
         const result: ReplayResult = input.error
-          ? {
-              source: input.source,
-              id: null,
-              detailType: null,
-              matchedRules: [],
-              alerts: [],
-              notifications: [],
-              suppressed: [],
-              error: input.error,
-            }
+          ? { ...emptyResult(input.source), error: input.error }
           : await replay(input.source, input.event);
         counts.events++;
         if (result.error) counts.errors++;

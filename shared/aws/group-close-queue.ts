@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { errorIdentity } from '../notify/errors.ts';
+import { errorLabel } from '../notify/errors.ts';
 import { delaySecondsUntil, type GroupCloseMessage, groupCloseMessage } from '../pipeline/group-close.ts';
 import type { GroupCloseScheduler } from '../stages/grouping.ts';
 import { onFirstUse } from './lazy.ts';
@@ -44,9 +44,7 @@ export function createSqsGroupCloseQueue(options: GroupCloseQueueOptions): {
         }),
       );
     } catch (e) {
-      const { name, code } = errorIdentity(e);
-      const what = [name, code].filter((part) => part !== undefined).join(' ') || 'unknown error';
-      throw new GroupCloseQueueError(`SQS SendMessage to the group-close queue failed (${what})`, {
+      throw new GroupCloseQueueError(`SQS SendMessage to the group-close queue failed (${errorLabel(e)})`, {
         cause: e,
       });
     }

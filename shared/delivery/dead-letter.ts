@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { onFirstUse } from '../aws/lazy.ts';
 import { sqsSafeJson } from '../aws/sqs-json.ts';
 import { ChannelSchema, NotificationRequestSchema } from '../events/alert.ts';
-import { errorIdentity } from '../notify/errors.ts';
+import { errorLabel } from '../notify/errors.ts';
 
 /**
  * What a notifier writes to its own dead-letter queue when a delivery failed permanently: enough to
@@ -56,11 +56,12 @@ export function createSqsDeadLetter({ sqs, queueUrl }: SqsDeadLetterOptions): De
       );
     } catch (e) {
       // Only the SDK error's name and code: its message may quote the request, secrets included.
-      const { name, code } = errorIdentity(e);
-      const what = [name, code].filter((part) => part !== undefined).join(' ') || 'unknown error';
-      throw new DeadLetterError(`could not dead-letter ${record.key}: SQS SendMessage failed (${what})`, {
-        cause: e,
-      });
+      throw new DeadLetterError(
+        `could not dead-letter ${record.key}: SQS SendMessage failed (${errorLabel(e)})`,
+        {
+          cause: e,
+        },
+      );
     }
   };
 }

@@ -59,6 +59,12 @@ export function errorIdentity(e: unknown): { name?: string; code?: string } {
   return identity;
 }
 
+/** "QueueDoesNotExist", "TimeoutError ETIMEDOUT": what errorIdentity keeps, for a message of our own. */
+export function errorLabel(e: unknown): string {
+  const { name, code } = errorIdentity(e);
+  return [name, code].filter((part) => part !== undefined).join(' ') || 'unknown error';
+}
+
 /**
  * Stands in for a transport error whose message or cause chain could embed the request URL. It keeps
  * the name and code for diagnosis and nothing else.

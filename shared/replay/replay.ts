@@ -124,7 +124,8 @@ export function eventTimeMs(event: unknown): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-function emptyResult(source: string): ReplayResult {
+/** A result with nothing in it yet (or, with `error` set, a line for an input that could not be read). */
+export function emptyResult(source: string): ReplayResult {
   return {
     source,
     id: null,

@@ -244,31 +244,21 @@ describe('alert handler: group-close queue', () => {
     eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:cloud-alerts-test-group-close',
     awsRegion: 'eu-west-1',
   };
+  /** The state table's item for the window in `body`. */
+  const windowItem = (counts: Record<string, unknown>) => ({
+    pk: body.key,
+    owner: 'ct:1',
+    openedAt,
+    endsAt: openedAt + 300_000,
+    rank: 2,
+    ...counts,
+  });
 
   it('sends a closed window’s summary through the alerts bus and releases its counts', async () => {
     documents.on(GetCommand).resolves({
-      Item: {
-        pk: body.key,
-        owner: 'ct:1',
-        openedAt,
-        endsAt: openedAt + 300_000,
-        rank: 2,
-        held: 2,
-        held_medium: 2,
-        summarized: 0,
-        rules: new Set(['iam-user-created']),
-      },
+      Item: windowItem({ held: 2, held_medium: 2, summarized: 0, rules: new Set(['iam-user-created']) }),
     });
-    documents.on(UpdateCommand).resolves({
-      Attributes: {
-        pk: body.key,
-        owner: 'ct:1',
-        openedAt,
-        endsAt: openedAt + 300_000,
-        held: 0,
-        summarized: 2,
-      },
-    });
+    documents.on(UpdateCommand).resolves({ Attributes: windowItem({ held: 0, summarized: 2 }) });
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     const out = await handler({ Records: [record] }, lambdaContext('alert'));
     expect(out).toEqual({ batchItemFailures: [] });
@@ -291,17 +281,7 @@ describe('alert handler: group-close queue', () => {
   });
 
   it('reports the message as failed when the bus refuses, so SQS retries it', async () => {
-    documents.on(GetCommand).resolves({
-      Item: {
-        pk: body.key,
-        owner: 'ct:1',
-        openedAt,
-        endsAt: openedAt + 300_000,
-        rank: 2,
-        held: 1,
-        held_low: 1,
-      },
-    });
+    documents.on(GetCommand).resolves({ Item: windowItem({ held: 1, held_low: 1 }) });
     eventBridge.on(PutEventsCommand).rejects(new Error('service unavailable'));
     const out = await handler({ Records: [record] }, shortContext('alert'));
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
