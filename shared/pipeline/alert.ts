@@ -5,7 +5,7 @@ import { boundAlert, boundRequest } from './bound.ts';
 import { evaluate, notificationsFor } from './evaluate.ts';
 import type { LogPort } from './logger.ts';
 import { type PublishOptions, type PutEventsPort, publishEntries } from './publish.ts';
-import { type AlertStage, runStages, type Suppression } from './stages.ts';
+import { type AlertStage, runStages, type StageResult, type Suppression } from './stages.ts';
 
 export interface AlertDeps {
   config: Config;
@@ -41,7 +41,7 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
   for (const warning of result.warnings)
     deps.logger.warn('event partly understood', { warning, eventId: result.envelope?.id });
   const envelope = result.envelope;
-  const staged =
+  const staged: StageResult =
     envelope && deps.stages && result.alerts.length > 0
       ? await runStages(deps.stages, result.alerts, {
           config: deps.config,
@@ -57,6 +57,16 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
     return { status: 'quiet', alerts: 0, notifications: 0, suppressed: staged.suppressed };
   }
   const notifications = await publishAlerts(alerts, deps);
+  for (const after of staged.afterPublish ?? []) {
+    try {
+      await after();
+    } catch (err) {
+      deps.logger.warn('clean-up after publishing failed; a summary may be sent again (same id)', {
+        eventId: envelope?.id,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
   return {
     status: 'published',
     alerts: alerts.length,

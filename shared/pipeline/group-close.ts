@@ -1,14 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { type Alert, AlertSchema } from '../events/alert.ts';
-import {
-  type GroupCloseRequest,
-  type GroupCloseScheduler,
-  groupSummary,
-  SUMMARY_GRACE_MS,
-  type SummarySeed,
-} from '../stages/grouping.ts';
-import type { StateStore } from '../state/store.ts';
+import type { Alert } from '../events/alert.ts';
+import { type GroupCloseRequest, type GroupCloseScheduler, summaryAlert } from '../stages/grouping.ts';
+import { type StateStore, type SummarySeed, SummarySeedSchema } from '../state/store.ts';
 import type { LogPort } from './logger.ts';
 
 /** SQS holds a message back for at most 15 minutes; a longer wait is done in hops. */
@@ -24,7 +18,7 @@ export const GroupCloseMessageSchema = z.object({
   openedAt: z.number(),
   windowMs: z.number(),
   dueAt: z.number(),
-  seed: z.pick(AlertSchema, { kind: true, account: true, region: true, actor: true, eventId: true }),
+  seed: SummarySeedSchema,
 });
 export type GroupCloseMessage = z.infer<typeof GroupCloseMessageSchema>;
 
@@ -34,26 +28,27 @@ export function delaySecondsUntil(dueAt: number, nowMs: number): number {
 }
 
 export interface CloseResult {
-  /** The summary to send, when the window still held anything of its own. */
-  summary?: Alert;
-  /** Call after the summary went out: takes its counts off the window; says how many are held now. */
-  release?: () => Promise<number>;
+  /** The summaries to send: this window's, and any taken earlier and not yet cleared. */
+  summaries: Alert[];
+  /** Call once they are on the bus: forgets them. */
+  clear: () => Promise<void>;
 }
 
 /**
- * What a closing window has to say. Nothing when the window was replaced (the actor's next alert
- * opened a new one and carried the summary) or nothing is held any more (a repeated message).
- * The summary is built from the window as it is now, so stragglers held since the request count.
+ * What a closing window has to say. What it holds is first taken off it into a pending summary
+ * (alerts held from then on start the next one), so the summary cannot change between sends.
+ * Every summary pending under the key comes back: also one taken by an earlier attempt that died
+ * before clearing it, or carried by the actor's next alert. Nothing when nothing is held or pending.
  */
 export async function closeGroupWindow(
-  request: { key: string; openedAt: number; windowMs: number; seed: SummarySeed },
+  request: { key: string; openedAt: number; seed: SummarySeed },
   store: StateStore,
+  nowMs: number,
 ): Promise<CloseResult> {
-  const window = await store.window(request.key);
-  if (!window || window.openedAt !== request.openedAt || window.held === 0) return {};
+  const pending = await store.takeSummary(request.key, request.openedAt, request.seed, nowMs);
   return {
-    summary: groupSummary(request.seed, request.key, window, request.windowMs),
-    release: async () => (await store.release(request.key, window))?.held ?? 0,
+    summaries: pending.map((p) => summaryAlert(request.key, p)),
+    clear: () => store.clearPending(request.key, pending),
   };
 }
 
@@ -69,14 +64,14 @@ export interface GroupCloseBatchDeps {
 
 /**
  * The alert function's handler for the group-close queue. Per message: not due yet (a window
- * longer than SQS's 15-minute delay) → sent again for the rest; due → the summary goes out, then
- * its counts are taken off the window, and anything held meanwhile gets a message of its own.
+ * longer than SQS's 15-minute delay) → sent again for the rest; due → the window's summary is
+ * taken, sent, then cleared. Alerts held after it was taken ask for a close of their own.
  *
- * Sending comes before releasing: if the function dies in between, the message comes back and the
- * same summary (same id, so the notifiers' idempotency drops it) is sent again rather than lost. A
- * message that fails is reported alone (ReportBatchItemFailures) and retried by SQS, then moved to
- * the queue's dead-letter queue; an unreadable message is logged and dropped, as retrying cannot
- * fix it.
+ * Taking comes before sending and clearing after: if the function dies anywhere in between, the
+ * message comes back and sends the very same summary again (same id and counts, so the notifiers'
+ * idempotency drops the repeat) rather than losing or recounting it. A message that fails is
+ * reported alone (ReportBatchItemFailures) and retried by SQS, then moved to the queue's dead-letter
+ * queue; an unreadable message is logged and dropped, as retrying cannot fix it.
  */
 export async function handleGroupCloseBatch(
   event: SQSEvent,
@@ -106,20 +101,16 @@ export async function handleGroupCloseBatch(
         await deps.requeue(message, delaySecondsUntil(message.dueAt, now()));
         continue;
       }
-      const closed = await closeGroupWindow(message, deps.store);
-      if (!closed.summary || !closed.release) {
+      const closed = await closeGroupWindow(message, deps.store, now());
+      if (closed.summaries.length === 0) {
         deps.logger.info('group window already summarised', {
           key: message.key,
           messageId: record.messageId,
         });
         continue;
       }
-      await deps.publish([closed.summary]);
-      const stillHeld = await closed.release();
-      if (stillHeld > 0) {
-        const dueAt = now() + SUMMARY_GRACE_MS;
-        await deps.requeue({ ...message, dueAt }, delaySecondsUntil(dueAt, now()));
-      }
+      await deps.publish(closed.summaries);
+      await closed.clear();
     } catch (err) {
       deps.logger.error('group summary failed: SQS will retry it', {
         key: message.key,

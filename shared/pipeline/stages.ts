@@ -23,6 +23,12 @@ export interface StageResult {
   /** What goes on: the input alerts, changed (severity, tags, facts), minus suppressed, plus any new ones. */
   alerts: Alert[];
   suppressed: Suppression[];
+  /**
+   * Run once the alerts are on the bus, never before: state that must outlive a failed publish
+   * (a summary waiting to be sent) is forgotten only here. A failure is logged, not raised: what
+   * it leaves behind is sent again under the same id and dropped by the notifiers.
+   */
+  afterPublish?: Array<() => Promise<void>>;
 }
 
 /**
@@ -42,11 +48,13 @@ export async function runStages(
 ): Promise<StageResult> {
   let current = alerts;
   const suppressed: Suppression[] = [];
+  const afterPublish: Array<() => Promise<void>> = [];
   for (const stage of stages) {
     if (current.length === 0) break;
     const result = await stage.run(current, ctx);
     current = result.alerts;
     suppressed.push(...result.suppressed);
+    afterPublish.push(...(result.afterPublish ?? []));
   }
-  return { alerts: current, suppressed };
+  return { alerts: current, suppressed, ...(afterPublish.length > 0 ? { afterPublish } : {}) };
 }

@@ -15,7 +15,7 @@ import { type LogPort, silentLogger } from '../pipeline/logger.ts';
 import { handleNotification } from '../pipeline/notify.ts';
 import type { PutEventsPort } from '../pipeline/publish.ts';
 import type { AlertStage } from '../pipeline/stages.ts';
-import { type GroupCloseRequest, SUMMARY_GRACE_MS } from '../stages/grouping.ts';
+import type { GroupCloseRequest } from '../stages/grouping.ts';
 import { createMemoryStateStore } from '../state/memory.ts';
 
 export interface ReplayAlert {
@@ -259,12 +259,12 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
       const next = pendingCloses[0];
       if (!next || next.dueAt > untilMs) return results;
       pendingCloses.shift();
-      const closed = await closeGroupWindow(next, state);
-      if (!closed.summary || !closed.release) continue;
+      const closed = await closeGroupWindow(next, state, next.dueAt);
+      if (closed.summaries.length === 0) continue;
       const time = new Date(next.dueAt).toISOString();
       const base = { ...emptyResult(`grouping summary (window closed, sent ${time})`), time };
       const entries: PutEventsRequestEntry[] = [];
-      await publishAlerts([closed.summary], {
+      await publishAlerts(closed.summaries, {
         config: opts.config,
         busName: 'replay',
         putEvents: capture(entries),
@@ -272,8 +272,7 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
       });
       await deliver(entries, { account: next.seed.account.id, region: next.seed.region, time }, base);
       results.push(base);
-      if ((await closed.release()) > 0)
-        pendingCloses.push({ ...next, at: next.dueAt, dueAt: next.dueAt + SUMMARY_GRACE_MS });
+      await closed.clear();
     }
   }
 

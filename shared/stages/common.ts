@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Alert, severityRank } from '../events/alert.ts';
 import type { StageContext } from '../pipeline/stages.ts';
-import type { Claim, StateStore } from '../state/store.ts';
+import type { Claim, StateStore, SummarySeed } from '../state/store.ts';
 
 /**
  * A state key from a readable prefix and the identity's parts, hashed: actor ARNs and resource
@@ -46,6 +46,8 @@ export interface WindowRequest {
   retainMs: number;
   /** Defaults to the alert's severity rank: a louder alert may break through a window. */
   rank?: number;
+  /** Grouping: what a summary of the window this alert replaces says about its actor (see ClaimInput). */
+  summarize?: SummarySeed;
 }
 
 /**
@@ -71,6 +73,8 @@ export async function claimWindow(
       severity: alert.severity,
       rule: alert.ruleId,
       expiresAt: expiresAtSeconds(at + req.windowMs, ctx, req.retainMs),
+      now: ctx.now.getTime(),
+      ...(req.summarize ? { summarize: req.summarize } : {}),
     });
   } catch (err) {
     ctx.logger.warn('state store failed; sending the alert without noise control', {

@@ -1,6 +1,6 @@
 import { type Alert, SEVERITIES, type Severity } from '../events/alert.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
-import type { StateStore, WindowTally } from '../state/store.ts';
+import type { PendingSummary, StateStore, SummarySeed, WindowTally } from '../state/store.ts';
 import { actorShort, alertTimeMs, claimWindow, minutes, stateKey } from './common.ts';
 
 export const GROUP_SUMMARY_RULE_ID = 'alert-group-summary';
@@ -19,8 +19,7 @@ export const SUMMARY_RETAIN_MS = 24 * 60 * 60 * 1000;
  */
 export const SUMMARY_GRACE_MS = 60_000;
 
-/** What a summary says about its actor, taken from one of the held alerts. */
-export type SummarySeed = Pick<Alert, 'kind' | 'account' | 'region' | 'actor' | 'eventId'>;
+export type { SummarySeed };
 
 /** A window that holds something, to be summarised when it closes. */
 export interface GroupCloseRequest {
@@ -36,8 +35,8 @@ export interface GroupCloseRequest {
 
 /**
  * Sends the summary when the window closes: an SQS message delayed until then in Lambda
- * (shared/pipeline/group-close.ts), an event-time queue in replay. Asked once per window, by the
- * alert that is held first (and again by whatever releases a window that still holds more).
+ * (shared/pipeline/group-close.ts), an event-time queue in replay. Asked once per window and
+ * summary (see StateStore.markScheduled), by the first held alert that wins the mark.
  */
 export interface GroupCloseScheduler {
   schedule(request: GroupCloseRequest): Promise<void>;
@@ -72,45 +71,42 @@ function breakdown(severities: Partial<Record<Severity, number>>): string {
 }
 
 /**
- * The follow-up for a closed window: "and 14 more by role/terraform-ci in 5 minutes". Its id and
- * dedup key derive from the window and from how many earlier summaries of it reported, so a retry
- * repeats the same one and a later summary of late arrivals is a new one.
+ * The follow-up for a closed window: "14 more alerts by role/terraform-ci". Its id and dedup key
+ * derive from the window and from how many earlier summaries of it took, and its content only from
+ * the pending summary, which never changes once taken: every send of it is the same alert.
  */
-export function groupSummary(
-  alert: SummarySeed,
-  key: string,
-  previous: WindowTally,
-  windowMs: number,
-): Alert {
-  const who = actorShort(alert);
-  const from = new Date(previous.openedAt).toISOString();
-  const severity = loudest(previous.severities);
-  const n = previous.held;
-  const part = previous.summarized > 0 ? `:${previous.summarized}` : '';
+export function summaryAlert(key: string, p: PendingSummary): Alert {
+  const seed = p.seed;
+  const who = actorShort(seed);
+  const from = new Date(p.openedAt).toISOString();
+  const windowMs = p.endsAt - p.openedAt;
+  const severity = loudest(p.severities);
+  const n = p.held;
+  const part = p.from > 0 ? `:${p.from}` : '';
   return {
-    id: `${key}:${previous.openedAt}${part}`,
+    id: `${key}:${p.openedAt}${part}`,
     ruleId: GROUP_SUMMARY_RULE_ID,
     title: `${n} more alert${n === 1 ? '' : 's'} by ${who}`,
     severity,
     status: 'firing',
-    kind: alert.kind,
+    kind: seed.kind,
     summary:
-      previous.summarized > 0
+      p.from > 0
         ? `and ${n} more by ${who} in the ${minutes(windowMs)} from ${from}, delivered after its first summary`
         : `and ${n} more by ${who} in ${minutes(windowMs)} (held back after the first, from ${from})`,
     verdict: 'Grouped: only the first alert of the burst was sent. Search the logs for the ones held back.',
-    account: alert.account,
-    region: alert.region,
-    time: new Date(previous.endsAt).toISOString(),
-    ...(alert.actor ? { actor: alert.actor } : {}),
+    account: seed.account,
+    region: seed.region,
+    time: new Date(p.endsAt).toISOString(),
+    ...(seed.actor ? { actor: seed.actor } : {}),
     facts: [
-      { label: 'Held back', value: breakdown(previous.severities) },
-      { label: 'Rules', value: previous.rules.join(', ') },
-      { label: 'First alert sent', value: previous.owner },
+      { label: 'Held back', value: breakdown(p.severities) },
+      { label: 'Rules', value: p.rules.join(', ') },
+      { label: 'First alert sent', value: p.owner },
     ],
     links: [],
-    dedupKey: `cloud-alerts/${GROUP_SUMMARY_RULE_ID}/${key}/${previous.openedAt}${part}`,
-    eventId: alert.eventId,
+    dedupKey: `cloud-alerts/${GROUP_SUMMARY_RULE_ID}/${key}/${p.openedAt}${part}`,
+    eventId: seed.eventId,
   };
 }
 
@@ -118,10 +114,16 @@ export function groupSummary(
  * A burst from one actor: the first alert goes out at once, the rest of the window is held and
  * counted, and one summary of them goes out when the window closes (the scheduler). If the
  * schedule could not be made, the actor's first alert after the window carries the summary
- * instead. Anything louder than what the window sent is never held.
+ * instead. Either way the summary is taken off the window before it is sent and cleared only once
+ * it is on the bus, so a failure in between repeats it unchanged rather than losing or recounting
+ * it. Anything louder than what the window sent is never held.
  */
 export function createGroupingStage(store: StateStore, scheduler?: GroupCloseScheduler): AlertStage {
-  /** Only the alert that makes a window hold its first one asks; a failure leaves the fallback. */
+  /**
+   * The held alert that first finds no close scheduled for the window's current summary asks for
+   * one. If asking fails, the mark is taken back so the next held alert asks again; if every ask
+   * fails, the actor's next alert after the window still carries the summary.
+   */
   async function scheduleClose(
     alert: Alert,
     key: string,
@@ -129,8 +131,17 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
     windowMs: number,
     ctx: StageContext,
   ) {
-    if (!scheduler || window.held !== 1) return;
+    if (!scheduler || window.scheduled === window.summarized) return;
     const at = alertTimeMs(alert, ctx);
+    try {
+      if (!(await store.markScheduled(key, window.openedAt, window.summarized))) return;
+    } catch (err) {
+      ctx.logger.warn('group summary schedule not recorded; the next held alert tries again', {
+        alertId: alert.id,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return;
+    }
     try {
       await scheduler.schedule({
         key,
@@ -141,31 +152,47 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
         seed: seedOf(alert),
       });
     } catch (err) {
-      ctx.logger.error("group summary not scheduled: the actor's next alert will carry it", {
+      ctx.logger.error('group summary not scheduled; the next held alert tries again', {
         alertId: alert.id,
         error: err instanceof Error ? err.message : String(err),
       });
+      await store.unmarkScheduled(key, window.openedAt, window.summarized).catch((e: unknown) =>
+        ctx.logger.warn("group summary mark not taken back; the actor's next alert carries the summary", {
+          alertId: alert.id,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
     }
+  }
+
+  /** Pending summaries go out with this alert, and are forgotten once they are on the bus. */
+  function withPending(alert: Alert, key: string, pending: PendingSummary[] | undefined) {
+    if (!pending || pending.length === 0) return { out: [alert] };
+    return {
+      out: [alert, ...pending.map((p) => summaryAlert(key, p))],
+      afterPublish: () => store.clearPending(key, pending),
+    };
   }
 
   async function one(
     alert: Alert,
     windowMs: number,
     ctx: StageContext,
-  ): Promise<{ out: Alert[]; suppressed?: Suppression }> {
+  ): Promise<{ out: Alert[]; suppressed?: Suppression; afterPublish?: () => Promise<void> }> {
     const key = groupKey(alert);
     const claim = await claimWindow(store, 'grouping', alert, ctx, {
       key,
       windowMs,
       retainMs: SUMMARY_RETAIN_MS,
+      summarize: seedOf(alert),
     });
     if (!claim) return { out: [alert] };
     switch (claim.outcome) {
       case 'opened':
-        return {
-          out: claim.previous ? [alert, groupSummary(alert, key, claim.previous, windowMs)] : [alert],
-        };
+        return withPending(alert, key, claim.pending);
       case 'owner':
+        // A retry of the opener: the summaries it carried may not have gone out either.
+        return withPending(alert, key, claim.window.pending);
       case 'louder':
       case 'outside':
         return { out: [alert] };
@@ -190,6 +217,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
       if (windowMs === 0) return { alerts, suppressed: [] };
       const kept: Alert[] = [];
       const suppressed: Suppression[] = [];
+      const afterPublish: Array<() => Promise<void>> = [];
       for (const alert of alerts) {
         if (!applies(alert)) {
           kept.push(alert);
@@ -198,8 +226,9 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
         const result = await one(alert, windowMs, ctx);
         kept.push(...result.out);
         if (result.suppressed) suppressed.push(result.suppressed);
+        if (result.afterPublish) afterPublish.push(result.afterPublish);
       }
-      return { alerts: kept, suppressed };
+      return { alerts: kept, suppressed, ...(afterPublish.length > 0 ? { afterPublish } : {}) };
     },
   };
 }

@@ -3,13 +3,20 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import {
   type Claim,
   type ClaimInput,
+  expired,
+  PENDING_RETAIN_SECONDS,
+  type PendingSummary,
+  pendingOf,
+  pendingSlot,
   SEVERITY_ATTRIBUTES,
   type StateStore,
   StateStoreError,
+  type SummarySeed,
   severityAttribute,
+  summaryOfWindow,
   tallyOf,
+  type WindowItem,
   WindowItemSchema,
-  type WindowTally,
 } from './store.ts';
 
 export interface DynamoDbStateStoreOptions {
@@ -34,46 +41,103 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     );
   }
 
-  /** Replace a missing or closed window with a new one; the old one comes back for its summary. */
+  const FRESH_NAMES = {
+    '#owner': 'owner',
+    '#openedAt': 'openedAt',
+    '#endsAt': 'endsAt',
+    '#rank': 'rank',
+    '#held': 'held',
+    '#summarized': 'summarized',
+    '#scheduled': 'scheduled',
+    '#expiresAt': 'expiresAt',
+    '#rules': 'rules',
+    ...Object.fromEntries(SEVERITY_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
+  };
+  /** A new window's fields; `pending` is left alone, so summaries waiting to be sent survive it. */
+  const FRESH = `SET #owner = :owner, #openedAt = :at, #endsAt = :end, #rank = :rank, #held = :zero, #summarized = :zero, #expiresAt = :exp REMOVE #scheduled, #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`;
+  const freshValues = (input: ClaimInput) => ({
+    ':owner': input.owner,
+    ':at': input.at,
+    ':end': input.at + input.windowMs,
+    ':rank': input.rank,
+    ':zero': 0,
+    ':exp': input.expiresAt,
+  });
+
+  /**
+   * Replace a missing, closed or expired window with a new one. For grouping, only one that holds
+   * nothing: held alerts must first become a pending summary (carryOpen).
+   */
   async function open(input: ClaimInput): Promise<Claim | undefined> {
+    const closed = '(#endsAt <= :at OR #expiresAt <= :nowSec)';
     try {
       const out = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: input.key },
-          UpdateExpression: `SET #owner = :owner, #openedAt = :at, #endsAt = :end, #rank = :rank, #held = :zero, #summarized = :zero, #expiresAt = :exp REMOVE #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
-          ConditionExpression: 'attribute_not_exists(#pk) OR #endsAt <= :at',
-          ExpressionAttributeNames: {
-            '#pk': 'pk',
-            '#owner': 'owner',
-            '#openedAt': 'openedAt',
-            '#endsAt': 'endsAt',
-            '#rank': 'rank',
-            '#held': 'held',
-            '#summarized': 'summarized',
-            '#expiresAt': 'expiresAt',
-            '#rules': 'rules',
-            ...Object.fromEntries(SEVERITY_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
-          },
-          ExpressionAttributeValues: {
-            ':owner': input.owner,
-            ':at': input.at,
-            ':end': input.at + input.windowMs,
-            ':rank': input.rank,
-            ':zero': 0,
-            ':exp': input.expiresAt,
-          },
-          ReturnValues: 'ALL_OLD',
+          UpdateExpression: FRESH,
+          ConditionExpression: input.summarize
+            ? `attribute_not_exists(#pk) OR (${closed} AND #held = :zero)`
+            : `attribute_not_exists(#pk) OR ${closed}`,
+          ExpressionAttributeNames: { '#pk': 'pk', ...FRESH_NAMES },
+          ExpressionAttributeValues: { ...freshValues(input), ':nowSec': Math.floor(input.now / 1000) },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      const old = out.Attributes ? WindowItemSchema.safeParse(out.Attributes) : undefined;
-      return old?.success && old.data.held > 0
-        ? { outcome: 'opened', previous: tallyOf(old.data) }
-        : { outcome: 'opened' };
+      return opened(out.Attributes);
     } catch (err) {
       if (isConditionFailure(err)) return undefined;
       throw new StateStoreError(`cannot open window ${input.key}`, { cause: err });
     }
+  }
+
+  /**
+   * Replace a closed window that still holds alerts, taking them into a pending summary in the
+   * same write; the condition makes sure nothing was counted into it since it was read.
+   */
+  async function carryOpen(
+    input: ClaimInput,
+    old: WindowItem,
+    seed: SummarySeed,
+  ): Promise<Claim | undefined> {
+    const p = summaryOfWindow(tallyOf(old), seed);
+    const hasPending = old.pending !== undefined;
+    try {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: input.key },
+          UpdateExpression: FRESH.replace(
+            'SET ',
+            hasPending ? 'SET #pending.#slot = :summary, ' : 'SET #pending = :pendingMap, ',
+          ),
+          ConditionExpression: `#openedAt = :oldOpenedAt AND #held = :oldHeld AND #summarized = :oldSummarized AND ${hasPending ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}`,
+          ExpressionAttributeNames: {
+            ...FRESH_NAMES,
+            '#pending': 'pending',
+            ...(hasPending ? { '#slot': pendingSlot(p) } : {}),
+          },
+          ExpressionAttributeValues: {
+            ...freshValues(input),
+            ':oldOpenedAt': old.openedAt,
+            ':oldHeld': old.held,
+            ':oldSummarized': old.summarized,
+            ...(hasPending ? { ':summary': p } : { ':pendingMap': { [pendingSlot(p)]: p } }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return opened(out.Attributes);
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw new StateStoreError(`cannot open window ${input.key}`, { cause: err });
+    }
+  }
+
+  function opened(attributes: Record<string, unknown> | undefined): Claim {
+    const item = attributes ? WindowItemSchema.safeParse(attributes) : undefined;
+    const pending = item?.success ? pendingOf(item.data) : [];
+    return pending.length > 0 ? { outcome: 'opened', pending } : { outcome: 'opened' };
   }
 
   /** Count into the open window, unless this is its opener or louder than anything sent in it. */
@@ -85,7 +149,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
           Key: { pk: input.key },
           UpdateExpression: 'ADD #held :one, #sev :one, #rules :rule',
           ConditionExpression:
-            '#endsAt > :at AND #openedAt < :atPlusWindow AND #owner <> :owner AND #rank >= :rank',
+            '#endsAt > :at AND #openedAt < :atPlusWindow AND #owner <> :owner AND #rank >= :rank AND #expiresAt > :nowSec',
           ExpressionAttributeNames: {
             '#openedAt': 'openedAt',
             '#held': 'held',
@@ -94,8 +158,10 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             '#endsAt': 'endsAt',
             '#owner': 'owner',
             '#rank': 'rank',
+            '#expiresAt': 'expiresAt',
           },
           ExpressionAttributeValues: {
+            ':nowSec': Math.floor(input.now / 1000),
             ':one': 1,
             ':rule': new Set([input.rule]),
             ':at': input.at,
@@ -154,51 +220,125 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
   }
 
   /**
-   * Takes a summary's counts off the window in one conditional write: the same window (openedAt),
-   * not released since we read it (summarized), still holding at least that many. The rule list is
-   * left as it is: it only ever names rules seen in the window.
+   * Moves what the window holds into a pending summary in one conditional write: the same window,
+   * nothing counted or taken since it was read. Retried on a lost race; then returns every summary
+   * pending under the key.
    */
-  async function release(key: string, reported: WindowTally): Promise<{ held: number } | undefined> {
-    const severities = Object.entries(reported.severities).filter(([, n]) => (n ?? 0) > 0);
+  async function takeSummary(
+    key: string,
+    openedAt: number,
+    seed: SummarySeed,
+    now: number,
+  ): Promise<PendingSummary[]> {
+    for (let round = 0; round < 4; round++) {
+      const item = await current(key);
+      if (!item) return [];
+      if (item.openedAt !== openedAt || item.held === 0) return pendingOf(item);
+      const p = summaryOfWindow(tallyOf(item), seed);
+      const hasPending = item.pending !== undefined;
+      try {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: key },
+            UpdateExpression: `SET ${hasPending ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #held = :zero, #summarized = :summarized, #expiresAt = :exp REMOVE #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
+            // An item written before summaries were counted has no `summarized`: that reads as 0.
+            ConditionExpression: `#openedAt = :openedAt AND #held = :held AND ${
+              item.summarized === 0
+                ? '(attribute_not_exists(#summarized) OR #summarized = :zero)'
+                : '#summarized = :was'
+            } AND ${hasPending ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}`,
+            ExpressionAttributeNames: {
+              '#pending': 'pending',
+              '#held': 'held',
+              '#summarized': 'summarized',
+              '#openedAt': 'openedAt',
+              '#expiresAt': 'expiresAt',
+              '#rules': 'rules',
+              ...(hasPending ? { '#slot': pendingSlot(p) } : {}),
+              ...Object.fromEntries(SEVERITY_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
+            },
+            ExpressionAttributeValues: {
+              ':openedAt': openedAt,
+              ':held': item.held,
+              ':zero': 0,
+              ':summarized': item.summarized + item.held,
+              ...(item.summarized === 0 ? {} : { ':was': item.summarized }),
+              ':exp': Math.max(item.expiresAt ?? 0, Math.ceil(now / 1000) + PENDING_RETAIN_SECONDS),
+              ...(hasPending ? { ':summary': p } : { ':pendingMap': { [pendingSlot(p)]: p } }),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const after = WindowItemSchema.safeParse(out.Attributes);
+        if (!after.success) throw new StateStoreError(`window ${key} has an unexpected shape`);
+        return pendingOf(after.data);
+      } catch (err) {
+        if (isConditionFailure(err)) continue;
+        if (err instanceof StateStoreError) throw err;
+        throw new StateStoreError(`cannot take the summary of window ${key}`, { cause: err });
+      }
+    }
+    throw new StateStoreError(`window ${key} kept changing under concurrent writers`);
+  }
+
+  async function clearPending(key: string, sent: ReadonlyArray<Pick<PendingSummary, 'openedAt' | 'from'>>) {
+    if (sent.length === 0) return;
     try {
-      const out = await client.send(
+      // Removing a map key that is not there is a no-op; the map itself must exist.
+      await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: key },
-          UpdateExpression: `ADD #held :minusHeld, #summarized :held${severities.map((_, i) => `, #s${i} :minus${i}`).join('')}`,
-          // A window written before summaries were counted has no `summarized`: that reads as 0.
-          ConditionExpression:
-            reported.summarized === 0
-              ? '#openedAt = :openedAt AND (attribute_not_exists(#summarized) OR #summarized = :summarized) AND #held >= :held'
-              : '#openedAt = :openedAt AND #summarized = :summarized AND #held >= :held',
+          UpdateExpression: `REMOVE ${sent.map((_, i) => `#pending.#p${i}`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(#pending)',
           ExpressionAttributeNames: {
-            '#held': 'held',
-            '#summarized': 'summarized',
-            '#openedAt': 'openedAt',
-            ...Object.fromEntries(
-              severities.map(([s], i) => [
-                `#s${i}`,
-                severityAttribute(s as keyof typeof reported.severities),
-              ]),
-            ),
+            '#pending': 'pending',
+            ...Object.fromEntries(sent.map((p, i) => [`#p${i}`, pendingSlot(p)])),
           },
-          ExpressionAttributeValues: {
-            ':held': reported.held,
-            ':minusHeld': -reported.held,
-            ':openedAt': reported.openedAt,
-            ':summarized': reported.summarized,
-            ...Object.fromEntries(severities.map(([, n], i) => [`:minus${i}`, -(n ?? 0)])),
-          },
-          ReturnValues: 'ALL_NEW',
         }),
       );
-      const item = WindowItemSchema.safeParse(out.Attributes);
-      if (!item.success) throw new StateStoreError(`window ${key} has an unexpected shape`);
-      return { held: item.data.held };
     } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      if (err instanceof StateStoreError) throw err;
-      throw new StateStoreError(`cannot release window ${key}`, { cause: err });
+      if (isConditionFailure(err)) return;
+      throw new StateStoreError(`cannot clear the summaries of window ${key}`, { cause: err });
+    }
+  }
+
+  async function markScheduled(key: string, openedAt: number, summarized: number): Promise<boolean> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: key },
+          UpdateExpression: 'SET #scheduled = :summarized',
+          ConditionExpression:
+            '#openedAt = :openedAt AND (attribute_not_exists(#scheduled) OR #scheduled <> :summarized)',
+          ExpressionAttributeNames: { '#scheduled': 'scheduled', '#openedAt': 'openedAt' },
+          ExpressionAttributeValues: { ':summarized': summarized, ':openedAt': openedAt },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw new StateStoreError(`cannot mark window ${key} scheduled`, { cause: err });
+    }
+  }
+
+  async function unmarkScheduled(key: string, openedAt: number, summarized: number): Promise<void> {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: key },
+          UpdateExpression: 'REMOVE #scheduled',
+          ConditionExpression: '#openedAt = :openedAt AND #scheduled = :summarized',
+          ExpressionAttributeNames: { '#scheduled': 'scheduled', '#openedAt': 'openedAt' },
+          ExpressionAttributeValues: { ':summarized': summarized, ':openedAt': openedAt },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) return;
+      throw new StateStoreError(`cannot unmark window ${key}`, { cause: err });
     }
   }
 
@@ -211,7 +351,15 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         const held = await hold(input);
         if (held) return held;
         const item = await current(input.key);
-        if (!item || item.endsAt <= input.at) continue;
+        if (!item) continue;
+        if (item.endsAt <= input.at || expired(item, input.now)) {
+          // Closed, but still holding alerts that must go into a summary first.
+          if (input.summarize && item.held > 0) {
+            const carried = await carryOpen(input, item, input.summarize);
+            if (carried) return carried;
+          }
+          continue;
+        }
         if (item.owner === input.owner) return { outcome: 'owner', window: tallyOf(item) };
         if (input.at <= item.openedAt - input.windowMs) return { outcome: 'outside', window: tallyOf(item) };
         if (item.rank < input.rank) {
@@ -225,6 +373,9 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       const item = await current(key);
       return item ? tallyOf(item) : undefined;
     },
-    release,
+    takeSummary,
+    clearPending,
+    markScheduled,
+    unmarkScheduled,
   };
 }

@@ -1,5 +1,44 @@
 import * as z from 'zod/mini';
-import { SEVERITIES, type Severity } from '../events/alert.ts';
+import { AlertSchema, SEVERITIES, type Severity, SeveritySchema } from '../events/alert.ts';
+
+/** What a grouping summary says about its actor, taken from one of the window's alerts. */
+export const SummarySeedSchema = z.pick(AlertSchema, {
+  kind: true,
+  account: true,
+  region: true,
+  actor: true,
+  eventId: true,
+});
+export type SummarySeed = z.infer<typeof SummarySeedSchema>;
+
+/**
+ * A grouping summary taken off its window and waiting to be sent. Once taken it never changes, so
+ * every send of it (a retry, the close message and the actor's next alert racing) says the same
+ * thing under the same id, and the notifiers' idempotency keeps exactly one.
+ */
+export const PendingSummarySchema = z.object({
+  openedAt: z.number(),
+  endsAt: z.number(),
+  /** The alert that opened the window and was sent. */
+  owner: z.string(),
+  /** How many of the window's held alerts earlier summaries reported: 0 for the first summary. */
+  from: z.number(),
+  held: z.number(),
+  severities: z.partialRecord(SeveritySchema, z.number()),
+  rules: z.array(z.string()),
+  seed: SummarySeedSchema,
+});
+export type PendingSummary = z.infer<typeof PendingSummarySchema>;
+
+/** Where a pending summary lives in its window's item: one per window and starting count. */
+export function pendingSlot(p: Pick<PendingSummary, 'openedAt' | 'from'>): string {
+  return `${p.openedAt}_${p.from}`;
+}
+
+/** Pending summaries in the order they were taken. */
+export function sortPending(list: PendingSummary[]): PendingSummary[] {
+  return list.sort((a, b) => a.openedAt - b.openedAt || a.from - b.from);
+}
 
 /**
  * What one window remembers: who opened it (and was sent), until when it runs, and what it held
@@ -20,16 +59,26 @@ export interface WindowTally {
   /** Rule ids of the held alerts. */
   rules: string[];
   /**
-   * How many of this window's held alerts earlier summaries already reported (see release): a
+   * How many of this window's held alerts earlier summaries took (see takeSummary): the next
    * summary covers `held` more, and numbers itself from here so each one has its own id.
    */
   summarized: number;
+  /** The `summarized` count a close was last scheduled for: a close is due again once it moves. */
+  scheduled?: number;
+  /** Summaries taken and not yet known to be sent, this window's or the one it replaced. */
+  pending: PendingSummary[];
 }
 
 export type Claim =
-  /** No open window: this alert opened one and goes out. `previous` is the closed window it replaced, if it held anything. */
-  | { outcome: 'opened'; previous?: WindowTally }
-  /** The window's opener again (a retry or redelivery): send it again; the first send may not have finished. */
+  /**
+   * No open window: this alert opened one and goes out. With `summarize`, what the closed window
+   * still held was taken into a pending summary, and `pending` lists every summary waiting.
+   */
+  | { outcome: 'opened'; pending?: PendingSummary[] }
+  /**
+   * The window's opener again (a retry or redelivery): send it again, the first send may not have
+   * finished; so may the summaries in `window.pending`.
+   */
   | { outcome: 'owner'; window: WindowTally }
   /** Louder than anything sent in the window: goes out, and the window now holds only what is not louder still. */
   | { outcome: 'louder'; window: WindowTally }
@@ -50,6 +99,16 @@ export interface ClaimInput {
   rule: string;
   /** Epoch seconds after which the store may forget the window (DynamoDB TTL). */
   expiresAt: number;
+  /**
+   * The clock (epoch ms): a window past its expiry is treated as gone, since TTL may delete it at
+   * any moment and take anything counted into it along.
+   */
+  now: number;
+  /**
+   * Grouping: when this alert replaces a closed window that still holds alerts, take them into a
+   * pending summary about this actor instead of dropping them. Dedupe and flapping leave it out.
+   */
+  summarize?: SummarySeed;
 }
 
 /**
@@ -61,11 +120,20 @@ export interface StateStore {
   /** The window under `key` as it is now (a strongly consistent read), if there is one. */
   window(key: string): Promise<WindowTally | undefined>;
   /**
-   * After a summary of `reported` went out: take its counts off the window, so that what is held
-   * later (a late delivery) is summarised on its own. Returns how many are held now, or undefined
-   * when the window was replaced meanwhile or the counts were already taken (a repeated summary).
+   * When the window opened at `openedAt` closes: moves what it holds into a pending summary in one
+   * write (alerts held later start the next one), and returns every summary pending under `key`,
+   * including ones taken before and not yet cleared. Empty when there is nothing to send.
    */
-  release(key: string, reported: WindowTally): Promise<{ held: number } | undefined>;
+  takeSummary(key: string, openedAt: number, seed: SummarySeed, now: number): Promise<PendingSummary[]>;
+  /** After the summaries went out: forget them. Clearing one that is already gone is not an error. */
+  clearPending(key: string, sent: ReadonlyArray<Pick<PendingSummary, 'openedAt' | 'from'>>): Promise<void>;
+  /**
+   * Records that a close was scheduled for the window at its current `summarized` count. True for
+   * exactly one caller; false when another already did or the window was replaced.
+   */
+  markScheduled(key: string, openedAt: number, summarized: number): Promise<boolean>;
+  /** Takes the mark back when the schedule could not be made, so the next held alert tries again. */
+  unmarkScheduled(key: string, openedAt: number, summarized: number): Promise<void>;
 }
 
 export class StateStoreError extends Error {
@@ -88,6 +156,10 @@ export const WindowItemSchema = z.object({
   held_medium: z.optional(z.number()),
   held_low: z.optional(z.number()),
   held_info: z.optional(z.number()),
+  scheduled: z.optional(z.number()),
+  /** Pending summaries by pendingSlot; each entry is parsed on its own (see pendingOf). */
+  pending: z.optional(z.record(z.string(), z.unknown())),
+  expiresAt: z.optional(z.number()),
 });
 export type WindowItem = z.infer<typeof WindowItemSchema>;
 
@@ -107,7 +179,42 @@ export function tallyOf(item: WindowItem): WindowTally {
     severities,
     rules: [...(item.rules ?? [])].sort(),
     summarized: item.summarized,
+    ...(item.scheduled !== undefined ? { scheduled: item.scheduled } : {}),
+    pending: pendingOf(item),
   };
+}
+
+/** The item's pending summaries; one that does not parse (it never should) is left out, not fatal. */
+export function pendingOf(item: Pick<WindowItem, 'pending'>): PendingSummary[] {
+  const list: PendingSummary[] = [];
+  for (const value of Object.values(item.pending ?? {})) {
+    const p = PendingSummarySchema.safeParse(value);
+    if (p.success) list.push(p.data);
+  }
+  return sortPending(list);
+}
+
+/**
+ * A summary of what the window holds now, about to be taken off it. Plain data (no undefined, no
+ * Set), so the DynamoDB marshaller and the memory store keep it exactly as built.
+ */
+export function summaryOfWindow(window: WindowTally, seed: SummarySeed): PendingSummary {
+  const p: PendingSummary = {
+    openedAt: window.openedAt,
+    endsAt: window.endsAt,
+    owner: window.owner,
+    from: window.summarized,
+    held: window.held,
+    severities: window.severities,
+    rules: window.rules,
+    seed,
+  };
+  return JSON.parse(JSON.stringify(p));
+}
+
+/** True when TTL may already have removed the item: it is treated as gone. */
+export function expired(item: { expiresAt?: number | undefined }, now: number): boolean {
+  return item.expiresAt !== undefined && item.expiresAt * 1000 <= now;
 }
 
 export function severityAttribute(s: Severity): `held_${Severity}` {
@@ -115,3 +222,6 @@ export function severityAttribute(s: Severity): `held_${Severity}` {
 }
 
 export { SEVERITY_ATTRIBUTES };
+
+/** How long a window with a summary taken off it is kept at least, so the summary's retries find it. */
+export const PENDING_RETAIN_SECONDS = 24 * 60 * 60;

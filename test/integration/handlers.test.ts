@@ -254,11 +254,25 @@ describe('alert handler: group-close queue', () => {
     ...counts,
   });
 
-  it('sends a closed window’s summary through the alerts bus and releases its counts', async () => {
+  /** What takeSummary writes into the item for a window holding two medium alerts. */
+  const taken = {
+    openedAt,
+    endsAt: openedAt + 300_000,
+    owner: 'ct:1',
+    from: 0,
+    held: 2,
+    severities: { medium: 2 },
+    rules: ['iam-user-created'],
+    seed: body.seed,
+  };
+
+  it('takes a closed window’s summary, sends it through the alerts bus, then clears it', async () => {
     documents.on(GetCommand).resolves({
       Item: windowItem({ held: 2, held_medium: 2, summarized: 0, rules: new Set(['iam-user-created']) }),
     });
-    documents.on(UpdateCommand).resolves({ Attributes: windowItem({ held: 0, summarized: 2 }) });
+    documents.on(UpdateCommand).resolves({
+      Attributes: windowItem({ held: 0, summarized: 2, pending: { [`${openedAt}_0`]: taken } }),
+    });
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
     const out = await handler({ Records: [record] }, lambdaContext('alert'));
     expect(out).toEqual({ batchItemFailures: [] });
@@ -268,24 +282,37 @@ describe('alert handler: group-close queue', () => {
       ruleId: 'alert-group-summary',
       title: '2 more alerts by user/alice',
     });
-    const release = documents.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(release?.ConditionExpression).toBe(
-      '#openedAt = :openedAt AND (attribute_not_exists(#summarized) OR #summarized = :summarized) AND #held >= :held',
+    const [take, clear] = documents.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(take?.ConditionExpression).toBe(
+      '#openedAt = :openedAt AND #held = :held AND (attribute_not_exists(#summarized) OR #summarized = :zero) AND attribute_not_exists(#pending)',
     );
-    expect(release?.ExpressionAttributeValues).toMatchObject({
+    expect(take?.ExpressionAttributeValues).toMatchObject({
       ':held': 2,
-      ':minusHeld': -2,
-      ':summarized': 0,
+      ':summarized': 2,
+      ':pendingMap': { [`${openedAt}_0`]: taken },
     });
+    expect(clear?.UpdateExpression).toBe('REMOVE #pending.#p0');
+    expect(clear?.ExpressionAttributeNames).toMatchObject({ '#p0': `${openedAt}_0` });
     expect(sqs).not.toHaveReceivedCommand(SendMessageCommand);
   });
 
-  it('reports the message as failed when the bus refuses, so SQS retries it', async () => {
+  it('reports the message as failed when the bus refuses, and keeps the summary for the retry', async () => {
     documents.on(GetCommand).resolves({ Item: windowItem({ held: 1, held_low: 1 }) });
+    documents.on(UpdateCommand).resolves({
+      Attributes: windowItem({
+        held: 0,
+        summarized: 1,
+        pending: { [`${openedAt}_0`]: { ...taken, held: 1, severities: { low: 1 } } },
+      }),
+    });
     eventBridge.on(PutEventsCommand).rejects(new Error('service unavailable'));
     const out = await handler({ Records: [record] }, shortContext('alert'));
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
-    expect(documents).not.toHaveReceivedCommand(UpdateCommand);
+    // The summary was taken, and not cleared: the retry sends the same one.
+    expect(documents).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(documents.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).toMatch(
+      /^SET #pending = /,
+    );
   });
 });
 

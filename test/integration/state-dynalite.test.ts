@@ -5,7 +5,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbStateStore } from '../../shared/state/dynamodb.ts';
 import { StateStoreError } from '../../shared/state/store.ts';
-import { input, stateStoreContract } from '../unit/state/contract.ts';
+import { input, SEED, stateStoreContract } from '../unit/state/contract.ts';
 
 // dynalite ships CommonJS without types: the factory returns a plain http.Server.
 const require = createRequire(import.meta.url);
@@ -59,7 +59,7 @@ describe('createDynamoDbStateStore', () => {
     });
   });
 
-  it('releases a window written before summaries were counted (no summarized attribute)', async () => {
+  it('takes the summary of a window written before summaries were counted (no summarized, no pending)', async () => {
     const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
     const openedAt = Date.parse('2026-11-21T09:00:00Z');
     await doc.send(
@@ -78,10 +78,15 @@ describe('createDynamoDbStateStore', () => {
         },
       }),
     );
-    const reported = await store.window('group#before-upgrade');
-    expect(reported).toMatchObject({ held: 2, summarized: 0, severities: { low: 2 } });
-    if (!reported) throw new Error('no window');
-    await expect(store.release('group#before-upgrade', reported)).resolves.toEqual({ held: 0 });
+    await expect(store.window('group#before-upgrade')).resolves.toMatchObject({
+      held: 2,
+      summarized: 0,
+      severities: { low: 2 },
+      pending: [],
+    });
+    const [summary, ...more] = await store.takeSummary('group#before-upgrade', openedAt, SEED, openedAt);
+    expect(more).toEqual([]);
+    expect(summary).toMatchObject({ from: 0, held: 2, severities: { low: 2 }, rules: ['iam-user-created'] });
     await expect(store.window('group#before-upgrade')).resolves.toMatchObject({ held: 0, summarized: 2 });
   });
 

@@ -11,9 +11,9 @@ import {
   SQS_MAX_DELAY_SECONDS,
 } from '../../../shared/pipeline/group-close.ts';
 import { silentLogger } from '../../../shared/pipeline/logger.ts';
-import { GROUP_SUMMARY_RULE_ID, SUMMARY_GRACE_MS, seedOf } from '../../../shared/stages/grouping.ts';
+import { GROUP_SUMMARY_RULE_ID, seedOf, summaryAlert } from '../../../shared/stages/grouping.ts';
 import { createMemoryStateStore } from '../../../shared/state/memory.ts';
-import type { ClaimInput, StateStore } from '../../../shared/state/store.ts';
+import type { ClaimInput, PendingSummary, StateStore } from '../../../shared/state/store.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-21T09:14:27Z');
@@ -52,6 +52,8 @@ function claim(owner: string, at: number, severity: ClaimInput['severity'] = 'me
     severity,
     rule: 'iam-user-created',
     expiresAt: Math.ceil(T0 / 1000) + 86_400,
+    now: at,
+    summarize: seed,
   };
 }
 
@@ -101,8 +103,23 @@ function harness(store: StateStore, nowMs: number) {
   return { deps, published, requeued, errors };
 }
 
+/** The notifiers' idempotency, in short: the first alert under an id is the one delivered. */
+function deliveredOnce(published: Alert[]): Alert[] {
+  const byId = new Map<string, Alert>();
+  for (const a of published) if (!byId.has(a.id)) byId.set(a.id, a);
+  return [...byId.values()];
+}
+
+/** How many held alerts the summaries count, from their "Held back" fact ("2 medium, 1 low"). */
+function counted(summaries: Alert[]): number {
+  return summaries
+    .flatMap((a) => a.facts.filter((f) => f.label === 'Held back'))
+    .flatMap((f) => f.value.split(', '))
+    .reduce((n, part) => n + Number.parseInt(part, 10), 0);
+}
+
 describe('handleGroupCloseBatch', () => {
-  it('sends the summary of a closed window, then takes its counts off the window', async () => {
+  it('sends the summary of a closed window, then forgets it', async () => {
     const store = createMemoryStateStore();
     await windowHolding(store, 3);
     const h = harness(store, T0 + 6 * MINUTE);
@@ -116,23 +133,35 @@ describe('handleGroupCloseBatch', () => {
       region: 'us-east-1',
       eventId: 'ev-0',
     });
-    await expect(store.window(KEY)).resolves.toMatchObject({ held: 0, summarized: 3 });
+    await expect(store.window(KEY)).resolves.toMatchObject({ held: 0, summarized: 3, pending: [] });
     expect(h.requeued).toEqual([]);
   });
 
-  it('sends nothing again for a repeated message, and nothing for a window the next alert replaced', async () => {
+  it('sends nothing again for a repeated message once the summary went out', async () => {
     const store = createMemoryStateStore();
     await windowHolding(store, 2);
     const h = harness(store, T0 + 6 * MINUTE);
     await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), h.deps);
     await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), h.deps);
     expect(h.published).toHaveLength(1);
+  });
 
-    const replaced = createMemoryStateStore();
-    await windowHolding(replaced, 2);
-    const opened = await replaced.claim(claim('ct:9', T0 + 6 * MINUTE));
-    expect(opened).toMatchObject({ outcome: 'opened', previous: { held: 2 } }); // carried by ct:9
-    const h2 = harness(replaced, T0 + 6 * MINUTE);
+  it('sends the summary the next alert carried, the same one, unless that alert already cleared it', async () => {
+    const store = createMemoryStateStore();
+    await windowHolding(store, 2);
+    const opened = await store.claim(claim('ct:9', T0 + 5 * MINUTE + 10_000));
+    if (opened.outcome !== 'opened' || !opened.pending) throw new Error('nothing carried');
+    const carried = summaryAlert(KEY, opened.pending[0] as PendingSummary);
+    const h = harness(store, T0 + 6 * MINUTE);
+    await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), h.deps);
+    expect(h.published).toEqual([carried]);
+
+    const cleared = createMemoryStateStore();
+    await windowHolding(cleared, 2);
+    const again = await cleared.claim(claim('ct:9', T0 + 5 * MINUTE + 10_000));
+    if (again.outcome !== 'opened' || !again.pending) throw new Error('nothing carried');
+    await cleared.clearPending(KEY, again.pending);
+    const h2 = harness(cleared, T0 + 6 * MINUTE);
     await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), h2.deps);
     expect(h2.published).toEqual([]);
   });
@@ -151,39 +180,83 @@ describe('handleGroupCloseBatch', () => {
     expect(near.requeued[0]?.delaySeconds).toBe(91);
   });
 
-  it('gives alerts held while the summary was on its way a message of their own', async () => {
+  it('leaves a straggler held while the summary was on its way to the next summary', async () => {
     const store = createMemoryStateStore();
     await windowHolding(store, 2);
-    const now = T0 + 6 * MINUTE;
-    const h = harness(store, now);
-    // A straggler is held between the summary being built and the window being released.
+    const h = harness(store, T0 + 6 * MINUTE);
     h.deps.publish = async (alerts: Alert[]) => {
       h.published.push(...alerts);
       await store.claim(claim('ct:late', T0 + 4 * MINUTE));
     };
     await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), h.deps);
     expect(h.published.map((a) => a.title)).toEqual(['2 more alerts by role/terraform-ci']);
-    expect(h.requeued).toEqual([
-      {
-        message: message({ dueAt: now + SUMMARY_GRACE_MS }),
-        delaySeconds: SUMMARY_GRACE_MS / 1000,
-      },
-    ]);
-    await expect(store.window(KEY)).resolves.toMatchObject({ held: 1, summarized: 2 });
+    await expect(store.window(KEY)).resolves.toMatchObject({ held: 1, summarized: 2, pending: [] });
   });
 
-  it('reports only the failed message, and keeps its window so the retry still has the summary', async () => {
+  it('reports only the failed message, and its retry sends the very same summary', async () => {
     const store = createMemoryStateStore();
     await windowHolding(store, 2);
     const h = harness(store, T0 + 6 * MINUTE);
-    h.deps.publish = async () => {
-      throw new Error('PutEvents throttled');
+    const attempts: Alert[][] = [];
+    h.deps.publish = async (alerts: Alert[]) => {
+      attempts.push(alerts);
+      if (attempts.length === 1) throw new Error('PutEvents throttled');
     };
     const other = JSON.stringify(message({ key: 'group#other' }));
     const out = await handleGroupCloseBatch(sqsEvent(JSON.stringify(message()), other), h.deps);
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }] });
     expect(h.errors).toEqual(['group summary failed: SQS will retry it']);
-    await expect(store.window(KEY)).resolves.toMatchObject({ held: 2, summarized: 0 });
+    await expect(store.window(KEY)).resolves.toMatchObject({ held: 0, pending: [{ held: 2 }] });
+    await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), h.deps);
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]).toEqual(attempts[0]);
+  });
+
+  it('loses no held alert and counts none twice when the retry meets a straggler', async () => {
+    const base = createMemoryStateStore();
+    await windowHolding(base, 5);
+    let failClear = true;
+    const store: StateStore = {
+      ...base,
+      clearPending: async (key, sent) => {
+        if (failClear) {
+          failClear = false;
+          throw new Error('ProvisionedThroughputExceededException');
+        }
+        return base.clearPending(key, sent);
+      },
+    };
+    const h = harness(store, T0 + 6 * MINUTE);
+    const first = await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), h.deps);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'm-0' }]);
+    // Held during the visibility timeout: it happened inside the window, CloudTrail was late.
+    expect((await base.claim(claim('ct:6', T0 + 4 * MINUTE))).outcome).toBe('held');
+    await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), h.deps);
+    const delivered = deliveredOnce(h.published);
+    expect(delivered.map((a) => a.title)).toEqual([
+      '5 more alerts by role/terraform-ci',
+      '1 more alert by role/terraform-ci',
+    ]);
+    expect(counted(delivered)).toBe(6);
+    await expect(base.window(KEY)).resolves.toMatchObject({ held: 0, summarized: 6, pending: [] });
+  });
+
+  it('loses no held alert and counts none twice when SQS delivers the message twice at once', async () => {
+    const store = createMemoryStateStore();
+    await windowHolding(store, 5);
+    const published: Alert[] = [];
+    const a = harness(store, T0 + 6 * MINUTE);
+    const b = harness(store, T0 + 6 * MINUTE);
+    // A takes and sends; a straggler is held; B takes the straggler and sends both; then A clears.
+    a.deps.publish = async (alerts: Alert[]) => {
+      published.push(...alerts);
+      await store.claim(claim('ct:6', T0 + 4 * MINUTE));
+      b.deps.publish = async (more: Alert[]) => void published.push(...more);
+      await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), b.deps);
+    };
+    await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), a.deps);
+    expect(counted(deliveredOnce(published))).toBe(6);
+    await expect(store.window(KEY)).resolves.toMatchObject({ held: 0, summarized: 6, pending: [] });
   });
 
   it('logs and drops a message it cannot read: retrying would never succeed', async () => {

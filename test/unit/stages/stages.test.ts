@@ -10,12 +10,13 @@ import {
   createGroupingStage,
   GROUP_SUMMARY_RULE_ID,
   type GroupCloseRequest,
-  groupSummary,
   SUMMARY_GRACE_MS,
+  seedOf,
+  summaryAlert,
 } from '../../../shared/stages/grouping.ts';
 import { createSilenceStage } from '../../../shared/stages/silence.ts';
 import { createMemoryStateStore } from '../../../shared/state/memory.ts';
-import { type StateStore, StateStoreError } from '../../../shared/state/store.ts';
+import { type PendingSummary, type StateStore, StateStoreError } from '../../../shared/state/store.ts';
 import { detailOf, envelopeOf, loadEvent } from '../../helpers/events.ts';
 
 const MINUTE = 60_000;
@@ -256,7 +257,10 @@ describe('dedupe stage', () => {
     const failing: StateStore = {
       claim: async () => Promise.reject(new StateStoreError('throttled')),
       window: async () => Promise.reject(new StateStoreError('throttled')),
-      release: async () => Promise.reject(new StateStoreError('throttled')),
+      takeSummary: async () => Promise.reject(new StateStoreError('throttled')),
+      clearPending: async () => Promise.reject(new StateStoreError('throttled')),
+      markScheduled: async () => Promise.reject(new StateStoreError('throttled')),
+      unmarkScheduled: async () => Promise.reject(new StateStoreError('throttled')),
     };
     const warned: string[] = [];
     const c = { ...ctx(cfg), logger: { ...silentLogger, warn: (m: string) => void warned.push(m) } };
@@ -304,6 +308,24 @@ describe('grouping stage', () => {
     expect(summary?.dedupKey).toMatch(/^cloud-alerts\/alert-group-summary\/group#[0-9a-f]{32}\/\d+$/);
   });
 
+  it('repeats the carried summary, unchanged, when the alert that carried it is retried before it went out', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    await run(stage, [burst(0, 0)], c);
+    for (let i = 1; i <= 3; i++) await run(stage, [burst(i, i)], c);
+    const first = await stage.run([burst(4, 6)], c);
+    expect(first.alerts.map((a) => a.title)).toEqual([
+      expect.any(String),
+      '3 more alerts by role/terraform-ci',
+    ]);
+    // PutEvents failed, Lambda retries the same event: the summary must come again, the same one.
+    const retry = await stage.run([burst(4, 6)], c);
+    expect(retry.alerts).toEqual(first.alerts);
+    // Once on the bus it is forgotten: a further retry sends only the alert.
+    for (const after of retry.afterPublish ?? []) await after();
+    expect((await stage.run([burst(4, 6)], c)).alerts.map((a) => a.id)).toEqual(['ct:4']);
+  });
+
   it('never holds an alert louder than what the window sent', async () => {
     const stage = createGroupingStage(createMemoryStateStore());
     const c = ctx(cfg);
@@ -343,30 +365,53 @@ describe('grouping stage', () => {
     expect(requests[0]?.key).toMatch(/^group#[0-9a-f]{32}$/);
   });
 
-  it('still holds the alert, and says so, when the summary cannot be scheduled', async () => {
+  it('still holds the alert when the summary cannot be scheduled, says so, and lets the next held alert ask again', async () => {
     const errors: string[] = [];
+    let calls = 0;
     const stage = createGroupingStage(createMemoryStateStore(), {
-      schedule: async () => Promise.reject(new Error('SQS down')),
+      schedule: async () => {
+        calls++;
+        if (calls === 1) throw new Error('SQS down');
+      },
     });
     const c = { ...ctx(cfg), logger: { ...silentLogger, error: (m: string) => void errors.push(m) } };
     await run(stage, [burst(0, 0)], c);
     expect((await run(stage, [burst(1, 1)], c)).ids).toEqual([]);
-    expect(errors).toEqual(["group summary not scheduled: the actor's next alert will carry it"]);
+    expect(errors).toEqual(['group summary not scheduled; the next held alert tries again']);
+    for (let i = 2; i <= 4; i++) await run(stage, [burst(i, i)], c);
+    expect(calls).toBe(2);
+  });
+
+  it('asks again for alerts held after the summary was taken, and not before', async () => {
+    const store = createMemoryStateStore();
+    const requests: GroupCloseRequest[] = [];
+    const stage = createGroupingStage(store, { schedule: async (r) => void requests.push(r) });
+    const c = ctx(cfg);
+    await run(stage, [burst(0, 0)], c);
+    await run(stage, [burst(1, 1)], c);
+    await run(stage, [burst(2, 2)], c);
+    expect(requests).toHaveLength(1);
+    const key = requests[0]?.key ?? '';
+    await store.takeSummary(key, T0, requests[0]?.seed ?? seedOf(burst(1, 1)), T0 + 6 * MINUTE);
+    // A straggler: it happened inside the window but arrived after the summary was taken.
+    await run(stage, [burst(3, 4)], c);
+    expect(requests).toHaveLength(2);
+    expect(requests[1]).toMatchObject({ key, openedAt: T0, at: T0 + 4 * MINUTE });
   });
 
   it('gives a later summary of the same window its own id, so it is not taken for a repeat', () => {
-    const window = {
+    const pending: PendingSummary = {
       owner: 'ct:0',
       openedAt: T0,
       endsAt: T0 + 5 * MINUTE,
-      rank: 1,
+      from: 0,
       held: 2,
       severities: { low: 2 },
       rules: ['iam-user-created'],
-      summarized: 0,
+      seed: seedOf(burst(1, 1)),
     };
-    const first = groupSummary(burst(1, 1), 'group#k', window, 5 * MINUTE);
-    const later = groupSummary(burst(1, 1), 'group#k', { ...window, summarized: 2 }, 5 * MINUTE);
+    const first = summaryAlert('group#k', pending);
+    const later = summaryAlert('group#k', { ...pending, from: 2 });
     expect(first.id).toBe(`group#k:${T0}`);
     expect(later.id).toBe(`group#k:${T0}:2`);
     expect(later.dedupKey).not.toBe(first.dedupKey);

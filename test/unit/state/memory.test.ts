@@ -18,6 +18,7 @@ describe('createMemoryStateStore expiry', () => {
         severity: 'low',
         rule: 'r',
         expiresAt: Math.floor((at + hour) / 1000),
+        now: at,
       });
     }
     // The sweep at claim 1000 dropped every window that had expired by then (all but the newest).
