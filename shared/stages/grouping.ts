@@ -120,9 +120,11 @@ export function summaryAlert(key: string, p: PendingSummary): Alert {
  */
 export function createGroupingStage(store: StateStore, scheduler?: GroupCloseScheduler): AlertStage {
   /**
-   * The held alert that first finds no close scheduled for the window's current summary asks for
-   * one. If asking fails, the mark is taken back so the next held alert asks again; if every ask
-   * fails, the actor's next alert after the window still carries the summary.
+   * A held alert that finds no close recorded for the window's current summary asks for one, and
+   * records it once the message is written. Recording after writing (not before) means no alert
+   * skips asking because of an ask that then failed; concurrent alerts may each write a message,
+   * and the extra ones find nothing left to send. If every ask fails, the actor's next alert after
+   * the window carries the summary.
    */
   async function scheduleClose(
     alert: Alert,
@@ -133,15 +135,6 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
   ) {
     if (!scheduler || window.scheduled === window.summarized) return;
     const at = alertTimeMs(alert, ctx);
-    try {
-      if (!(await store.markScheduled(key, window.openedAt, window.summarized))) return;
-    } catch (err) {
-      ctx.logger.warn('group summary schedule not recorded; the next held alert tries again', {
-        alertId: alert.id,
-        error: err instanceof Error ? err.message : String(err),
-      });
-      return;
-    }
     try {
       await scheduler.schedule({
         key,
@@ -156,12 +149,15 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
         alertId: alert.id,
         error: err instanceof Error ? err.message : String(err),
       });
-      await store.unmarkScheduled(key, window.openedAt, window.summarized).catch((e: unknown) =>
-        ctx.logger.warn("group summary mark not taken back; the actor's next alert carries the summary", {
-          alertId: alert.id,
-          error: e instanceof Error ? e.message : String(e),
-        }),
-      );
+      return;
+    }
+    try {
+      await store.markScheduled(key, window.openedAt, window.summarized);
+    } catch (err) {
+      ctx.logger.warn('group summary scheduled but not recorded; the next held alert asks again', {
+        alertId: alert.id,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 

@@ -111,7 +111,12 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             'SET ',
             hasPending ? 'SET #pending.#slot = :summary, ' : 'SET #pending = :pendingMap, ',
           ),
-          ConditionExpression: `#openedAt = :oldOpenedAt AND #held = :oldHeld AND #summarized = :oldSummarized AND ${hasPending ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}`,
+          // An item written before summaries were counted has no `summarized`: that reads as 0.
+          ConditionExpression: `#openedAt = :oldOpenedAt AND #held = :oldHeld AND ${
+            old.summarized === 0
+              ? '(attribute_not_exists(#summarized) OR #summarized = :zero)'
+              : '#summarized = :oldSummarized'
+          } AND ${hasPending ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}`,
           ExpressionAttributeNames: {
             ...FRESH_NAMES,
             '#pending': 'pending',
@@ -121,7 +126,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             ...freshValues(input),
             ':oldOpenedAt': old.openedAt,
             ':oldHeld': old.held,
-            ':oldSummarized': old.summarized,
+            ...(old.summarized === 0 ? {} : { ':oldSummarized': old.summarized }),
             ...(hasPending ? { ':summary': p } : { ':pendingMap': { [pendingSlot(p)]: p } }),
           },
           ReturnValues: 'ALL_NEW',
@@ -324,24 +329,6 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     }
   }
 
-  async function unmarkScheduled(key: string, openedAt: number, summarized: number): Promise<void> {
-    try {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: key },
-          UpdateExpression: 'REMOVE #scheduled',
-          ConditionExpression: '#openedAt = :openedAt AND #scheduled = :summarized',
-          ExpressionAttributeNames: { '#scheduled': 'scheduled', '#openedAt': 'openedAt' },
-          ExpressionAttributeValues: { ':summarized': summarized, ':openedAt': openedAt },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) return;
-      throw new StateStoreError(`cannot unmark window ${key}`, { cause: err });
-    }
-  }
-
   return {
     async claim(input) {
       // Each failed condition means another writer got there first; a few rounds always settle it.
@@ -376,6 +363,5 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     takeSummary,
     clearPending,
     markScheduled,
-    unmarkScheduled,
   };
 }

@@ -104,9 +104,5 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
       item.scheduled = summarized;
       return true;
     },
-    async unmarkScheduled(key, openedAt, summarized) {
-      const item = current(key, openedAt);
-      if (item?.scheduled === summarized) delete item.scheduled;
-    },
   };
 }

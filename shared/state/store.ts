@@ -128,12 +128,10 @@ export interface StateStore {
   /** After the summaries went out: forget them. Clearing one that is already gone is not an error. */
   clearPending(key: string, sent: ReadonlyArray<Pick<PendingSummary, 'openedAt' | 'from'>>): Promise<void>;
   /**
-   * Records that a close was scheduled for the window at its current `summarized` count. True for
-   * exactly one caller; false when another already did or the window was replaced.
+   * Records that a close was scheduled for the window at its current `summarized` count, so later
+   * held alerts need not ask again. False when it was already recorded or the window was replaced.
    */
   markScheduled(key: string, openedAt: number, summarized: number): Promise<boolean>;
-  /** Takes the mark back when the schedule could not be made, so the next held alert tries again. */
-  unmarkScheduled(key: string, openedAt: number, summarized: number): Promise<void>;
 }
 
 export class StateStoreError extends Error {

@@ -90,6 +90,34 @@ describe('createDynamoDbStateStore', () => {
     await expect(store.window('group#before-upgrade')).resolves.toMatchObject({ held: 0, summarized: 2 });
   });
 
+  it('carries what a window written before summaries were counted still holds into the next one', async () => {
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const openedAt = Date.parse('2026-11-21T09:00:00Z');
+    await doc.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          pk: 'group#legacy-carry',
+          owner: 'ct:1',
+          openedAt,
+          endsAt: openedAt + 300_000,
+          rank: 1,
+          held: 2,
+          held_low: 2,
+          rules: new Set(['iam-user-created']),
+          expiresAt: 1_795_000_000,
+        },
+      }),
+    );
+    const next = await store.claim(
+      input({ key: 'group#legacy-carry', owner: 'ct:9', at: openedAt + 20 * 60_000, summarize: SEED }),
+    );
+    expect(next).toMatchObject({
+      outcome: 'opened',
+      pending: [{ openedAt, from: 0, held: 2, severities: { low: 2 }, rules: ['iam-user-created'] }],
+    });
+  });
+
   it('wraps a failing table in a StateStoreError with the cause', async () => {
     const store = createDynamoDbStateStore({ tableName: 'no-such-table', client: doc });
     const err = await store.claim(input()).catch((e: unknown) => e);

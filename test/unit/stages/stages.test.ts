@@ -260,7 +260,6 @@ describe('dedupe stage', () => {
       takeSummary: async () => Promise.reject(new StateStoreError('throttled')),
       clearPending: async () => Promise.reject(new StateStoreError('throttled')),
       markScheduled: async () => Promise.reject(new StateStoreError('throttled')),
-      unmarkScheduled: async () => Promise.reject(new StateStoreError('throttled')),
     };
     const warned: string[] = [];
     const c = { ...ctx(cfg), logger: { ...silentLogger, warn: (m: string) => void warned.push(m) } };
@@ -379,6 +378,33 @@ describe('grouping stage', () => {
     expect((await run(stage, [burst(1, 1)], c)).ids).toEqual([]);
     expect(errors).toEqual(['group summary not scheduled; the next held alert tries again']);
     for (let i = 2; i <= 4; i++) await run(stage, [burst(i, i)], c);
+    expect(calls).toBe(2);
+  });
+
+  it('does not let a held alert skip asking because of an ask still in flight that then fails', async () => {
+    let failFirst!: () => void;
+    const firstAsk = new Promise<void>((_, reject) => {
+      failFirst = () => reject(new Error('SQS down'));
+    });
+    const requests: GroupCloseRequest[] = [];
+    let calls = 0;
+    const stage = createGroupingStage(createMemoryStateStore(), {
+      schedule: async (r) => {
+        if (++calls === 1) return firstAsk;
+        requests.push(r);
+      },
+    });
+    const c = ctx(cfg);
+    await run(stage, [burst(0, 0)], c);
+    const slow = run(stage, [burst(1, 1)], c);
+    // Held while the first ask is still on its way: it asks too.
+    await run(stage, [burst(2, 2)], c);
+    failFirst();
+    await slow;
+    expect(calls).toBe(2);
+    expect(requests).toHaveLength(1);
+    // Recorded now: further held alerts need not ask.
+    await run(stage, [burst(3, 3)], c);
     expect(calls).toBe(2);
   });
 

@@ -213,14 +213,13 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
       await expect(store.clearPending(key(), [taken({})])).resolves.toBeUndefined();
     });
 
-    it('marks a close scheduled once per summary, and takes the mark back on request', async () => {
+    it('records a scheduled close once per summary, and forgets it when the next summary starts', async () => {
       await store.claim(input({ key: key() }));
       await store.claim(input({ key: key(), owner: 'alert-2', at: T0 + MINUTE }));
+      await expect(store.window(key())).resolves.not.toHaveProperty('scheduled');
       await expect(store.markScheduled(key(), T0, 0)).resolves.toBe(true);
       await expect(store.markScheduled(key(), T0, 0)).resolves.toBe(false);
-      await expect(store.window(key())).resolves.toMatchObject({ scheduled: 0 });
-      await store.unmarkScheduled(key(), T0, 0);
-      await expect(store.markScheduled(key(), T0, 0)).resolves.toBe(true);
+      await expect(store.window(key())).resolves.toMatchObject({ scheduled: 0, summarized: 0 });
       await store.takeSummary(key(), T0, SEED, T0);
       await expect(store.markScheduled(key(), T0, 1)).resolves.toBe(true);
       await expect(store.markScheduled(key(), T0 - 1, 1)).resolves.toBe(false);
