@@ -65,6 +65,31 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
   });
 
   /**
+   * The parts of an update that add summary `p` to the item's pending map: into the map when the
+   * item read has one, as a new map when it has none (a nested path needs its parent to exist),
+   * with a condition that the item still is as read.
+   */
+  function addPending(
+    item: Pick<WindowItem, 'pending'>,
+    p: PendingSummary,
+  ): { set: string; condition: string; names: Record<string, string>; values: Record<string, unknown> } {
+    const slot = pendingSlot(p);
+    return item.pending !== undefined
+      ? {
+          set: '#pending.#slot = :summary',
+          condition: 'attribute_exists(#pending)',
+          names: { '#pending': 'pending', '#slot': slot },
+          values: { ':summary': p },
+        }
+      : {
+          set: '#pending = :pendingMap',
+          condition: 'attribute_not_exists(#pending)',
+          names: { '#pending': 'pending' },
+          values: { ':pendingMap': { [slot]: p } },
+        };
+  }
+
+  /**
    * Replace a missing, closed or expired window with a new one. For grouping, only one that holds
    * nothing: held alerts must first become a pending summary (carryOpen).
    */
@@ -100,34 +125,26 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     old: WindowItem,
     seed: SummarySeed,
   ): Promise<Claim | undefined> {
-    const p = summaryOfWindow(tallyOf(old), seed);
-    const hasPending = old.pending !== undefined;
+    const add = addPending(old, summaryOfWindow(tallyOf(old), seed));
     try {
       const out = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: input.key },
-          UpdateExpression: FRESH.replace(
-            'SET ',
-            hasPending ? 'SET #pending.#slot = :summary, ' : 'SET #pending = :pendingMap, ',
-          ),
+          UpdateExpression: FRESH.replace('SET ', `SET ${add.set}, `),
           // An item written before summaries were counted has no `summarized`: that reads as 0.
           ConditionExpression: `#openedAt = :oldOpenedAt AND #held = :oldHeld AND ${
             old.summarized === 0
               ? '(attribute_not_exists(#summarized) OR #summarized = :zero)'
               : '#summarized = :oldSummarized'
-          } AND ${hasPending ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}`,
-          ExpressionAttributeNames: {
-            ...FRESH_NAMES,
-            '#pending': 'pending',
-            ...(hasPending ? { '#slot': pendingSlot(p) } : {}),
-          },
+          } AND ${add.condition}`,
+          ExpressionAttributeNames: { ...FRESH_NAMES, ...add.names },
           ExpressionAttributeValues: {
             ...freshValues(input),
             ':oldOpenedAt': old.openedAt,
             ':oldHeld': old.held,
             ...(old.summarized === 0 ? {} : { ':oldSummarized': old.summarized }),
-            ...(hasPending ? { ':summary': p } : { ':pendingMap': { [pendingSlot(p)]: p } }),
+            ...add.values,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -239,28 +256,26 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       const item = await current(key);
       if (!item) return [];
       if (item.openedAt !== openedAt || item.held === 0) return pendingOf(item);
-      const p = summaryOfWindow(tallyOf(item), seed);
-      const hasPending = item.pending !== undefined;
+      const add = addPending(item, summaryOfWindow(tallyOf(item), seed));
       try {
         const out = await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: key },
-            UpdateExpression: `SET ${hasPending ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #held = :zero, #summarized = :summarized, #expiresAt = :exp REMOVE #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
+            UpdateExpression: `SET ${add.set}, #held = :zero, #summarized = :summarized, #expiresAt = :exp REMOVE #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
             // An item written before summaries were counted has no `summarized`: that reads as 0.
             ConditionExpression: `#openedAt = :openedAt AND #held = :held AND ${
               item.summarized === 0
                 ? '(attribute_not_exists(#summarized) OR #summarized = :zero)'
                 : '#summarized = :was'
-            } AND ${hasPending ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}`,
+            } AND ${add.condition}`,
             ExpressionAttributeNames: {
-              '#pending': 'pending',
+              ...add.names,
               '#held': 'held',
               '#summarized': 'summarized',
               '#openedAt': 'openedAt',
               '#expiresAt': 'expiresAt',
               '#rules': 'rules',
-              ...(hasPending ? { '#slot': pendingSlot(p) } : {}),
               ...Object.fromEntries(SEVERITY_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
             },
             ExpressionAttributeValues: {
@@ -270,7 +285,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
               ':summarized': item.summarized + item.held,
               ...(item.summarized === 0 ? {} : { ':was': item.summarized }),
               ':exp': Math.max(item.expiresAt ?? 0, Math.ceil(now / 1000) + PENDING_RETAIN_SECONDS),
-              ...(hasPending ? { ':summary': p } : { ':pendingMap': { [pendingSlot(p)]: p } }),
+              ...add.values,
             },
             ReturnValues: 'ALL_NEW',
           }),

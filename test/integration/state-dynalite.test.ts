@@ -59,14 +59,14 @@ describe('createDynamoDbStateStore', () => {
     });
   });
 
-  it('takes the summary of a window written before summaries were counted (no summarized, no pending)', async () => {
-    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+  /** A closed window holding two alerts, as the first version wrote it: no summarized, no pending. */
+  async function putLegacyWindow(pk: string): Promise<number> {
     const openedAt = Date.parse('2026-11-21T09:00:00Z');
     await doc.send(
       new PutCommand({
         TableName: TABLE,
         Item: {
-          pk: 'group#before-upgrade',
+          pk,
           owner: 'ct:1',
           openedAt,
           endsAt: openedAt + 300_000,
@@ -78,6 +78,12 @@ describe('createDynamoDbStateStore', () => {
         },
       }),
     );
+    return openedAt;
+  }
+
+  it('takes the summary of a window written before summaries were counted (no summarized, no pending)', async () => {
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const openedAt = await putLegacyWindow('group#before-upgrade');
     await expect(store.window('group#before-upgrade')).resolves.toMatchObject({
       held: 2,
       summarized: 0,
@@ -92,23 +98,7 @@ describe('createDynamoDbStateStore', () => {
 
   it('carries what a window written before summaries were counted still holds into the next one', async () => {
     const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
-    const openedAt = Date.parse('2026-11-21T09:00:00Z');
-    await doc.send(
-      new PutCommand({
-        TableName: TABLE,
-        Item: {
-          pk: 'group#legacy-carry',
-          owner: 'ct:1',
-          openedAt,
-          endsAt: openedAt + 300_000,
-          rank: 1,
-          held: 2,
-          held_low: 2,
-          rules: new Set(['iam-user-created']),
-          expiresAt: 1_795_000_000,
-        },
-      }),
-    );
+    const openedAt = await putLegacyWindow('group#legacy-carry');
     const next = await store.claim(
       input({ key: 'group#legacy-carry', owner: 'ct:9', at: openedAt + 20 * 60_000, summarize: SEED }),
     );
