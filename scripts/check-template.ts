@@ -116,6 +116,50 @@ check(
   'only notify-email may publish to the topic',
 );
 
+// Member accounts' alarms: the alert role may assume only their reader role, only inside the
+// organisation, and only when the stack receives from one; no other role assumes anything.
+const alertStatements = (() => {
+  const policies = props(roles.get('AlertRole') ?? {}).Policies;
+  return Array.isArray(policies)
+    ? policies.flatMap((p: unknown) =>
+        isObj(p) && isObj(p.PolicyDocument) && Array.isArray(p.PolicyDocument.Statement)
+          ? (p.PolicyDocument.Statement as unknown[])
+          : [],
+      )
+    : [];
+})();
+const readerRole = `${prefix}-alarm-reader`;
+const assumeStatements = alertStatements.filter((st) => JSON.stringify(st).includes('sts:AssumeRole'));
+const guarded = assumeStatements[0];
+const ifArgs = isObj(guarded) && Array.isArray(guarded['Fn::If']) ? guarded['Fn::If'] : [];
+const granted = isObj(ifArgs[1]) ? ifArgs[1] : {};
+check(
+  assumeStatements.length === 1 &&
+    ifArgs[0] === 'ReceivesFromOrganization' &&
+    JSON.stringify(ifArgs[2]) === JSON.stringify({ Ref: 'AWS::NoValue' }) &&
+    granted.Action === 'sts:AssumeRole' &&
+    JSON.stringify(granted.Resource).endsWith(`:role/${readerRole}"}`) &&
+    JSON.stringify(granted.Condition).includes('"aws:ResourceOrgID"'),
+  `the alert role assumes only ${readerRole}, in the organisation, when it receives from one`,
+);
+for (const [id] of roles)
+  if (id !== 'AlertRole') check(!policyText(id).includes('sts:AssumeRole'), `${id} assumes no role`);
+const alertFunction = functions.find(([, f]) => JSON.stringify(props(f).Role).includes('"AlertRole"'));
+const alertEnv = isObj(props(alertFunction?.[1] ?? {}).Environment)
+  ? (props(alertFunction?.[1] ?? {}).Environment as Json).Variables
+  : undefined;
+check(
+  isObj(alertEnv) &&
+    JSON.stringify(alertEnv.ALARM_READER_ROLE_NAME) ===
+      JSON.stringify({ 'Fn::If': ['ReceivesFromOrganization', readerRole, { Ref: 'AWS::NoValue' }] }),
+  'the alert function is told the reader role only in an organisation',
+);
+const outputs = isObj(template.Outputs) ? template.Outputs : {};
+check(
+  JSON.stringify(outputs.AlertRoleArn) === JSON.stringify({ Value: { 'Fn::GetAtt': ['AlertRole', 'Arn'] } }),
+  'the alert role ARN is a stack output (member readers trust it)',
+);
+
 // Resource policies: the alerts bus and the topic accept writes from their one writer.
 const busPolicy = ofType('AWS::Events::EventBusPolicy').find(([id]) => id === 'AlertsBusPolicy');
 check(

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import { createAlarmContextStage } from '../../shared/alarms/context-stage.ts';
 import { cachedAlarmLookup, createCloudWatchAlarmLookup } from '../../shared/alarms/lookup.ts';
+import { memberReaderFromEnv } from '../../shared/alarms/member-access.ts';
 import { EventBridgeClient, putEventsWith } from '../../shared/aws/clients.ts';
 import { createSqsGroupCloseQueue } from '../../shared/aws/group-close-queue.ts';
 import { createLogger } from '../../shared/aws/logger.ts';
@@ -29,9 +30,14 @@ const counter = powertoolsCounter(metrics);
 const config = loadRuntimeConfig();
 const busName = requireEnv('ALERTS_BUS_NAME');
 const putEvents = countingPutEvents(putEventsWith(new EventBridgeClient({})), counter);
+// An organisation's member accounts: their alarms are read through the reader role they deploy.
+const members = memberReaderFromEnv(process.env);
 const alarmContext = createAlarmContextStage({
-  lookup: cachedAlarmLookup(createCloudWatchAlarmLookup(), { ttlSeconds: config.alarms.cacheSeconds }),
+  lookup: cachedAlarmLookup(createCloudWatchAlarmLookup(members ? { members } : {}), {
+    ttlSeconds: config.alarms.cacheSeconds,
+  }),
   ownAccount: process.env.ACCOUNT_ID,
+  readsMemberAccounts: members !== undefined,
 });
 const tableName = process.env.STATE_TABLE_NAME;
 // serverless.yml always sets it; without it (a bare test harness) flapping, dedupe and grouping are off.

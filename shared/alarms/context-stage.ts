@@ -8,27 +8,24 @@ import {
 import { type AlarmDetail, AlarmDetailSchema } from '../events/alarm.ts';
 import type { Alert } from '../events/alert.ts';
 import type { AlertStage, StageContext } from '../pipeline/stages.ts';
-import type { AlarmLookup } from './lookup.ts';
+import { type AlarmLookup, alarmArnAccount } from './lookup.ts';
 
 export interface AlarmContextStageOptions {
   lookup: AlarmLookup;
   /**
    * The account the function runs in. An alarm forwarded from another account (an organisation's
    * member) cannot be looked up with this account's credentials, and DescribeAlarms by name would
-   * find this account's alarm of the same name: such alarms are not looked up at all.
+   * find this account's alarm of the same name: such alarms are looked up only when the lookup
+   * reads other accounts through their reader role (`readsMemberAccounts`).
    */
   ownAccount?: string | undefined;
+  /** The lookup assumes each member account's reader role (see CloudWatchLookupOptions.members). */
+  readsMemberAccounts?: boolean;
 }
 
 /** The event already says all a lookup would add: tags (tag propagation) and the description. */
 function eventIsComplete(detail: AlarmDetail): boolean {
   return detail.alarmTags !== undefined && detail.configuration?.description !== undefined;
-}
-
-/** arn:aws:cloudwatch:<region>:<account>:alarm:<name> → <account>, if it is one. */
-function accountOf(arn: string): string | undefined {
-  const account = arn.split(':')[4];
-  return account && /^\d{12}$/.test(account) ? account : undefined;
 }
 
 /** arn:aws:cloudwatch:<region>:<account>:alarm:<name>; the envelope's region when the ARN is odd. */
@@ -48,12 +45,12 @@ export function createAlarmContextStage(options: AlarmContextStageOptions): Aler
     const parsed = AlarmDetailSchema.safeParse(ctx.envelope.detail);
     if (!parsed.success || eventIsComplete(parsed.data)) return alert;
     const arn = alarmArnOf(ctx.envelope, parsed.data);
-    const account = accountOf(arn);
-    if (options.ownAccount && account && account !== options.ownAccount) {
+    const account = alarmArnAccount(arn)?.account;
+    if (options.ownAccount && account && account !== options.ownAccount && !options.readsMemberAccounts) {
       ctx.logger.info('alarm in another account: tags and description from the event only', {
         alarmArn: arn,
         alertId: alert.id,
-        hint: 'turn on tag propagation for the alarm so its tags travel in the event',
+        hint: 'turn on tag propagation for the alarm so its tags travel in the event, or deploy the alarm reader (docs/deploy.md)',
       });
       return alert;
     }

@@ -1,6 +1,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { onFirstUse } from '../aws/lazy.ts';
 import { type AlarmContext, alarmNameFromArn } from '../enrich/alarm.ts';
+import { createMemberCredentials, type MemberCredentials, readerRoleArn } from './member-access.ts';
 
 /** Port: what the alarm says about itself, or undefined when it no longer exists. Throws on failure. */
 export type AlarmLookup = (alarmArn: string, region: string) => Promise<AlarmContext | undefined>;
@@ -20,38 +21,84 @@ export class AlarmLookupError extends Error {
 // Most of the alert function's events are CloudTrail records: the CloudWatch client is loaded by
 // the first alarm event, not at every cold start.
 const loadCloudWatch = onFirstUse(() => import('@aws-sdk/client-cloudwatch'));
+type CloudWatchSdk = typeof import('@aws-sdk/client-cloudwatch');
 
-// One client per region for the life of the Lambda container: alarms live in the event's region.
-const clients = new Map<string, CloudWatchClient>();
+/** Member-account clients kept at once: an organisation may have thousands of accounts. */
+const MEMBER_CLIENTS_MAX = 200;
 
-function defaultClientFor(
-  region: string,
-  sdk: typeof import('@aws-sdk/client-cloudwatch'),
-): CloudWatchClient {
-  let client = clients.get(region);
-  if (!client) {
-    client = new sdk.CloudWatchClient({ region });
-    clients.set(region, client);
-  }
-  return client;
+export interface MemberReader {
+  /** The account the function runs in: its alarms are read with the function's own credentials. */
+  ownAccount: string;
+  /** Name of the reader role each member account deploys (`cloud-alerts forwarder --alarm-reader`). */
+  roleName: string;
+  credentials?: MemberCredentials;
 }
 
 export interface CloudWatchLookupOptions {
-  clientFor?: (region: string) => CloudWatchClient;
+  /** For tests: the client for a region (and a member account's role, when the alarm is there). */
+  clientFor?: (region: string, roleArn?: string) => CloudWatchClient;
+  /** Alarms of other accounts are read through their reader role; without this they are not read. */
+  members?: MemberReader;
+}
+
+/** arn:<partition>:cloudwatch:<region>:<account>:alarm:<name> → partition and account, if it is one. */
+export function alarmArnAccount(arn: string): { partition: string; account: string } | undefined {
+  const [prefix, partition, , , account] = arn.split(':');
+  return prefix === 'arn' && partition && account && /^\d{12}$/.test(account)
+    ? { partition, account }
+    : undefined;
 }
 
 /**
  * DescribeAlarms gives the description and, for metric alarms, threshold and evaluation window;
  * ListTagsForResource the tags (IAM: cloudwatch:DescribeAlarms, cloudwatch:ListTagsForResource).
+ * An alarm in another account is read through that account's reader role when `members` is given.
  */
 export function createCloudWatchAlarmLookup(options: CloudWatchLookupOptions = {}): AlarmLookup {
+  const members = options.members;
+  const memberCredentials = members ? (members.credentials ?? createMemberCredentials()) : undefined;
+  // One client per region, and per region and member account, for the life of the Lambda
+  // container: alarms live in the event's region and account.
+  const own = new Map<string, CloudWatchClient>();
+  const member = new Map<string, CloudWatchClient>();
+
+  /** The reader role to use for this alarm, or undefined for the function's own account. */
+  function roleFor(alarmArn: string): string | undefined {
+    const where = alarmArnAccount(alarmArn);
+    if (!where || !members || where.account === members.ownAccount) return undefined;
+    return readerRoleArn(where.partition, where.account, members.roleName);
+  }
+
+  function clientFor(region: string, roleArn: string | undefined, sdk: CloudWatchSdk): CloudWatchClient {
+    if (options.clientFor) return options.clientFor(region, roleArn);
+    if (!roleArn || !memberCredentials) {
+      let client = own.get(region);
+      if (!client) {
+        client = new sdk.CloudWatchClient({ region });
+        own.set(region, client);
+      }
+      return client;
+    }
+    const key = `${region} ${roleArn}`;
+    let client = member.get(key);
+    if (!client) {
+      if (member.size >= MEMBER_CLIENTS_MAX) {
+        const oldest = member.keys().next().value;
+        if (oldest !== undefined) member.delete(oldest);
+      }
+      client = new sdk.CloudWatchClient({ region, credentials: memberCredentials(roleArn) });
+      member.set(key, client);
+    }
+    return client;
+  }
+
   return async (alarmArn, region) => {
     const name = alarmNameFromArn(alarmArn);
     if (!name) throw new AlarmLookupError(alarmArn, { cause: new Error('not an alarm ARN') });
     try {
       const sdk = await loadCloudWatch();
       const { DescribeAlarmsCommand, ListTagsForResourceCommand } = sdk;
-      const client = options.clientFor ? options.clientFor(region) : defaultClientFor(region, sdk);
+      const client = clientFor(region, roleFor(alarmArn), sdk);
       const [described, tagged] = await Promise.all([
         client.send(
           new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),

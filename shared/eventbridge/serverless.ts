@@ -75,13 +75,15 @@ function load(text: string, options: ReadOptions) {
 export function parseCloudAlertsSettings(
   text: string,
   options: ReadOptions = {},
-): { allManagementEventsRules: string[] } {
+): { allManagementEventsRules: string[]; alarmReaderRole?: string } {
   const { doc, resolve } = load(text, options);
   const custom = isRecord(doc.custom) ? doc.custom : {};
   const settings = isRecord(custom.cloudAlerts) ? custom.cloudAlerts : {};
   const names = Array.isArray(settings.allManagementEventsRules) ? settings.allManagementEventsRules : [];
+  const reader = settings.alarmReaderRole;
   return {
     allManagementEventsRules: names.filter((n): n is string => typeof n === 'string').map((n) => resolve(n)),
+    ...(typeof reader === 'string' ? { alarmReaderRole: resolve(reader) } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import {
 
 // Each function is bundled as `serverless package` bundles it and loaded in a fresh node process;
 // the AWS SDK packages it requires while loading are what every cold start pays for. Clients that
-// only some invocations use (SQS for a dead letter, CloudWatch for an alarm's tags) must wait for
+// only some invocations use (SQS for a dead letter, CloudWatch for an alarm's tags, STS for a member account's alarm) must wait for
 // their first use, and no function may load another channel's client.
 const AT_INIT: Record<FunctionName, string[]> = {
   alert: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge', '@aws-sdk/lib-dynamodb'],
@@ -63,6 +63,7 @@ describe('clients loaded on first use', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       sqs: expect.objectContaining({ code: 'ECONNREFUSED' }),
       cloudwatch: expect.objectContaining({ code: 'ECONNREFUSED' }),
+      sts: expect.objectContaining({ code: 'ECONNREFUSED' }),
       groupClose: expect.objectContaining({ code: 'ECONNREFUSED' }),
     });
   });

@@ -69,12 +69,16 @@ async function runStage(
   lookup: AlarmLookup,
   edit?: (d: Record<string, unknown>) => void,
   ownAccount?: string,
+  readsMemberAccounts?: boolean,
 ) {
   const event = loadEvent(`cloudwatch/${relPath}`);
   if (edit) edit(detailOf(event));
   const logger = recordingLogger();
   const alerts = evaluate(event, config).alerts;
-  const result = await createAlarmContextStage({ lookup, ownAccount }).run(alerts, contextFor(event, logger));
+  const result = await createAlarmContextStage({ lookup, ownAccount, readsMemberAccounts }).run(
+    alerts,
+    contextFor(event, logger),
+  );
   return { before: alerts, result, logger };
 }
 
@@ -127,6 +131,24 @@ describe('createAlarmContextStage', () => {
     // In its own account it still looks up.
     await runStage('metric-math-alarm.json', lookup, undefined, '123456789012');
     expect(asked).toEqual(['arn:aws:cloudwatch:eu-west-1:123456789012:alarm:example-checkout-5xx-rate']);
+  });
+
+  it('looks up an alarm of another account when the lookup reads member accounts', async () => {
+    const asked: string[] = [];
+    const lookup: AlarmLookup = async (arn) => {
+      asked.push(arn);
+      return { tags: { team: 'payments', severity: 'critical' }, threshold: 5 };
+    };
+    const { result, logger } = await runStage(
+      'metric-math-alarm.json',
+      lookup,
+      undefined,
+      '999999999999',
+      true,
+    );
+    expect(asked).toEqual(['arn:aws:cloudwatch:eu-west-1:123456789012:alarm:example-checkout-5xx-rate']);
+    expect(result.alerts[0]).toMatchObject({ severity: 'critical', tags: { team: 'payments' } });
+    expect(logger.lines).toEqual([]);
   });
 
   it('keeps the alert as the event described it when the lookup fails, and logs a warning', async () => {
