@@ -5,13 +5,20 @@ import { parseCloudAlertsSettings, parseServerlessRules } from '../shared/eventb
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 
 export async function forwarderCommand(argv: string[], io: CliIo): Promise<number> {
-  let values: { 'target-bus'?: string; 'global-only'?: boolean; stage?: string; serverless?: string };
+  let values: {
+    'target-bus'?: string;
+    'global-only'?: boolean;
+    'alarm-reader'?: string;
+    stage?: string;
+    serverless?: string;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         'target-bus': { type: 'string' },
         'global-only': { type: 'boolean', default: false },
+        'alarm-reader': { type: 'string' },
         stage: { type: 'string' },
         serverless: { type: 'string' },
       },
@@ -28,10 +35,17 @@ export async function forwarderCommand(argv: string[], io: CliIo): Promise<numbe
   const file = values.serverless ?? 'serverless.yml';
   try {
     const text = readFileSync(file, 'utf8');
+    const settings = parseCloudAlertsSettings(text, { stage });
+    const principalArn = values['alarm-reader'];
+    if (principalArn !== undefined && !settings.alarmReaderRole)
+      throw new Error(`--alarm-reader needs custom.cloudAlerts.alarmReaderRole in ${file}`);
     const template = forwarderTemplate(parseServerlessRules(text, { stage }), {
       targetBusArn: values['target-bus'],
       globalOnly: values['global-only'] ?? false,
-      allManagementEventsRules: parseCloudAlertsSettings(text, { stage }).allManagementEventsRules,
+      allManagementEventsRules: settings.allManagementEventsRules,
+      ...(principalArn !== undefined && settings.alarmReaderRole
+        ? { alarmReader: { principalArn, roleName: settings.alarmReaderRole } }
+        : {}),
     });
     io.stdout(`${JSON.stringify(template, null, 2)}\n`);
     return EXIT_OK;

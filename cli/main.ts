@@ -19,10 +19,12 @@ Usage:
   cloud-alerts test-pattern --pattern <file|json> --event <file|json>
   cloud-alerts test-pattern --jsonl < cases.jsonl
       Evaluate an EventBridge event pattern like 'aws events test-event-pattern'.
-  cloud-alerts forwarder --target-bus <event bus ARN> [--global-only] [--stage STAGE]
+  cloud-alerts forwarder --target-bus <event bus ARN> [--global-only] [--alarm-reader <role ARN>]
+                        [--stage STAGE]
       Print a CloudFormation template (StackSet-ready) forwarding what the alert rules match to
       the target bus: us-east-1 global events to the home region, or a member account to the
-      central account.
+      central account. --alarm-reader (members) adds a role that only the central alert function
+      (its role ARN, stack output AlertRoleArn) may assume, to read the member's alarms.
   cloud-alerts dlq list --queue <url> [--json]
   cloud-alerts dlq redrive --queue <url> [--dry-run] [--bus NAME]
       Show dead-lettered notifications with their reasons; put them back on the alerts bus,
