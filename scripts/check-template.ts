@@ -133,13 +133,20 @@ const assumeStatements = alertStatements.filter((st) => JSON.stringify(st).inclu
 const guarded = assumeStatements[0];
 const ifArgs = isObj(guarded) && Array.isArray(guarded['Fn::If']) ? guarded['Fn::If'] : [];
 const granted = isObj(ifArgs[1]) ? ifArgs[1] : {};
+// The organisation id the stack was packaged with, as the ReceivesFromOrganization condition tests it.
+const conditions = isObj(template.Conditions) ? template.Conditions : {};
+const receives = JSON.stringify(conditions.ReceivesFromOrganization ?? null);
+const orgId = /^\{"Fn::Not":\[\{"Fn::Equals":\["([^"]*)",""\]\}\]\}$/.exec(receives)?.[1];
+check(orgId !== undefined, 'the ReceivesFromOrganization condition tests the organisation id');
 check(
   assumeStatements.length === 1 &&
     ifArgs[0] === 'ReceivesFromOrganization' &&
     JSON.stringify(ifArgs[2]) === JSON.stringify({ Ref: 'AWS::NoValue' }) &&
+    granted.Effect === 'Allow' &&
     granted.Action === 'sts:AssumeRole' &&
-    JSON.stringify(granted.Resource).endsWith(`:role/${readerRole}"}`) &&
-    JSON.stringify(granted.Condition).includes('"aws:ResourceOrgID"'),
+    JSON.stringify(granted.Resource) ===
+      JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${readerRole}` }) &&
+    JSON.stringify(granted.Condition) === JSON.stringify({ StringEquals: { 'aws:ResourceOrgID': orgId } }),
   `the alert role assumes only ${readerRole}, in the organisation, when it receives from one`,
 );
 for (const [id] of roles)

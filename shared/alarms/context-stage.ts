@@ -9,6 +9,7 @@ import { type AlarmDetail, AlarmDetailSchema } from '../events/alarm.ts';
 import type { Alert } from '../events/alert.ts';
 import type { AlertStage, StageContext } from '../pipeline/stages.ts';
 import { type AlarmLookup, alarmArnAccount } from './lookup.ts';
+import { isRepeatedMemberFailure } from './member-access.ts';
 
 export interface AlarmContextStageOptions {
   lookup: AlarmLookup;
@@ -58,7 +59,9 @@ export function createAlarmContextStage(options: AlarmContextStageOptions): Aler
     try {
       context = await options.lookup(arn, regionOf(arn, ctx.envelope.region));
     } catch (err) {
-      ctx.logger.warn('alarm lookup failed; alerting from the event alone', {
+      // A member account whose reader role failed is warned about once per back-off, not per event.
+      const log = isRepeatedMemberFailure(err) ? ctx.logger.info : ctx.logger.warn;
+      log.call(ctx.logger, 'alarm lookup failed; alerting from the event alone', {
         alarmArn: arn,
         alertId: alert.id,
         error: err instanceof Error ? err.message : String(err),

@@ -1,7 +1,12 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { onFirstUse } from '../aws/lazy.ts';
 import { type AlarmContext, alarmNameFromArn } from '../enrich/alarm.ts';
-import { createMemberCredentials, type MemberCredentials, readerRoleArn } from './member-access.ts';
+import {
+  createMemberCredentials,
+  LOOKUP_CLIENT_CONFIG,
+  type MemberCredentials,
+  readerRoleArn,
+} from './member-access.ts';
 
 /** Port: what the alarm says about itself, or undefined when it no longer exists. Throws on failure. */
 export type AlarmLookup = (alarmArn: string, region: string) => Promise<AlarmContext | undefined>;
@@ -74,21 +79,29 @@ export function createCloudWatchAlarmLookup(options: CloudWatchLookupOptions = {
     if (!roleArn || !memberCredentials) {
       let client = own.get(region);
       if (!client) {
-        client = new sdk.CloudWatchClient({ region });
+        client = new sdk.CloudWatchClient({ ...LOOKUP_CLIENT_CONFIG, region });
         own.set(region, client);
       }
       return client;
     }
+    // Least recently used goes first: a used client moves to the end of the map.
     const key = `${region} ${roleArn}`;
     let client = member.get(key);
-    if (!client) {
+    if (client) {
+      member.delete(key);
+    } else {
       if (member.size >= MEMBER_CLIENTS_MAX) {
-        const oldest = member.keys().next().value;
-        if (oldest !== undefined) member.delete(oldest);
+        const [oldestKey, oldest] = member.entries().next().value ?? [];
+        if (oldestKey !== undefined) member.delete(oldestKey);
+        oldest?.destroy();
       }
-      client = new sdk.CloudWatchClient({ region, credentials: memberCredentials(roleArn) });
-      member.set(key, client);
+      client = new sdk.CloudWatchClient({
+        ...LOOKUP_CLIENT_CONFIG,
+        region,
+        credentials: memberCredentials(roleArn),
+      });
     }
+    member.set(key, client);
     return client;
   }
 

@@ -27,22 +27,49 @@ export const READER_SESSION_NAME = 'cloud-alerts-alarm-context';
 export const READER_SESSION_SECONDS = 3600;
 /** A session this close to its end is renewed before use, so no call is signed with a dying one. */
 export const RENEW_BEFORE_MS = 5 * 60_000;
-/** After a failed AssumeRole, the account's alarms are not tried again for this long. */
+/** After AssumeRole was denied (no reader role there, or it does not trust us), wait this long. */
 export const FAILURE_BACKOFF_MS = 5 * 60_000;
+/** After any other failure (throttling, a network blip), wait only this long. */
+export const TRANSIENT_BACKOFF_MS = 30_000;
+/** A session with at least this long to live still signs a lookup when renewing it failed. */
+const STILL_VALID_MS = 60_000;
+/**
+ * For the clients that only enrich an alert (STS and CloudWatch here): they are called in the alert
+ * path, so a hung connection must fail the lookup in seconds, not hold the invocation to its timeout.
+ */
+export const LOOKUP_CLIENT_CONFIG = {
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
+} as const;
+
+/** What STS answers when the role is missing or does not trust the caller. */
+function denied(err: unknown): boolean {
+  const name = err instanceof Error ? err.name : '';
+  return name === 'AccessDenied' || name === 'AccessDeniedException';
+}
 
 export class MemberAccessError extends Error {
   override readonly name = 'MemberAccessError';
   readonly roleArn: string;
+  /** True for the repeats while the account is backed off: the first failure was already reported. */
+  readonly repeat: boolean;
 
-  constructor(roleArn: string, options: { cause: unknown }) {
+  constructor(roleArn: string, options: { cause: unknown; repeat?: boolean }) {
     const cause = options.cause;
     const what = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
     super(
       `cannot assume ${roleArn} (${what}); deploy the member forwarder with --alarm-reader in that account, or turn on tag propagation for its alarms`,
-      options,
+      { cause },
     );
     this.roleArn = roleArn;
+    this.repeat = options.repeat ?? false;
   }
+}
+
+/** Whether an error (or what caused it) is a repeat of a reported MemberAccessError. */
+export function isRepeatedMemberFailure(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++)
+    if (e instanceof MemberAccessError) return e.repeat;
+  return false;
 }
 
 /**
@@ -70,7 +97,7 @@ let sts: STSClient | undefined;
 /** AssumeRole through the function's own credentials, with the regional STS endpoint of its region. */
 export const stsAssumeRole: AssumeRole = async (roleArn) => {
   const sdk = await loadSts();
-  sts ??= new sdk.STSClient({});
+  sts ??= new sdk.STSClient(LOOKUP_CLIENT_CONFIG);
   const out = await sts.send(
     new sdk.AssumeRoleCommand({
       RoleArn: roleArn,
@@ -92,8 +119,11 @@ export const stsAssumeRole: AssumeRole = async (roleArn) => {
 interface Session {
   credentials?: SessionCredentials;
   pending?: Promise<SessionCredentials>;
-  failedUntil?: number;
+  /** No AssumeRole before this time (epoch ms), after a failure. */
+  retryAt?: number;
   failure?: MemberAccessError;
+  /** The failure has reached a caller once: later ones are repeats. */
+  reported?: boolean;
 }
 
 export interface MemberCredentialsOptions {
@@ -107,45 +137,54 @@ export type MemberCredentials = (roleArn: string) => () => Promise<SessionCreden
 
 /**
  * Sessions per role, shared by every client that uses the role: one AssumeRole at a time per role
- * (concurrent lookups wait for the same call), reused until RENEW_BEFORE_MS before expiry.
+ * (concurrent lookups wait for the same call), reused until RENEW_BEFORE_MS before expiry. After a
+ * failure the role is not asked again for a while (long when denied, short otherwise); meanwhile a
+ * session that is still valid goes on being used, and without one each lookup fails at once with
+ * the failure marked as a repeat.
  */
 export function createMemberCredentials(options: MemberCredentialsOptions = {}): MemberCredentials {
   const assumeRole = options.assumeRole ?? stsAssumeRole;
   const now = options.now ?? Date.now;
   const sessions = new Map<string, Session>();
 
-  function fresh(s: Session): SessionCredentials | undefined {
-    const c = s.credentials;
-    return c && c.expiration.getTime() - now() > RENEW_BEFORE_MS ? c : undefined;
-  }
+  const lifeLeft = (c: SessionCredentials | undefined) => (c ? c.expiration.getTime() - now() : 0);
 
   return (roleArn) => async () => {
-    let s = sessions.get(roleArn);
-    if (!s) {
-      s = {};
-      sessions.set(roleArn, s);
+    let session = sessions.get(roleArn);
+    if (!session) {
+      session = {};
+      sessions.set(roleArn, session);
     }
-    const session = s;
-    const ready = fresh(session);
-    if (ready) return ready;
-    if (session.failure && session.failedUntil !== undefined && now() < session.failedUntil)
-      throw session.failure;
-    session.pending ??= assumeRole(roleArn)
+    const s = session;
+    const failed = (failure: MemberAccessError): never => {
+      const repeat = s.reported === true;
+      s.reported = true;
+      throw repeat ? new MemberAccessError(roleArn, { cause: failure.cause, repeat: true }) : failure;
+    };
+    if (lifeLeft(s.credentials) > RENEW_BEFORE_MS) return s.credentials as SessionCredentials;
+    if (s.retryAt !== undefined && now() < s.retryAt) {
+      if (s.credentials && lifeLeft(s.credentials) > STILL_VALID_MS) return s.credentials;
+      if (s.failure) failed(s.failure);
+    }
+    s.pending ??= assumeRole(roleArn)
       .then((credentials) => {
-        session.credentials = credentials;
-        delete session.failure;
-        delete session.failedUntil;
+        s.credentials = credentials;
+        delete s.failure;
+        delete s.retryAt;
+        delete s.reported;
         return credentials;
       })
       .catch((err: unknown) => {
         const failure = new MemberAccessError(roleArn, { cause: err });
-        session.failure = failure;
-        session.failedUntil = now() + FAILURE_BACKOFF_MS;
-        throw failure;
+        s.failure = failure;
+        s.retryAt = now() + (denied(err) ? FAILURE_BACKOFF_MS : TRANSIENT_BACKOFF_MS);
+        delete s.reported;
+        if (s.credentials && lifeLeft(s.credentials) > STILL_VALID_MS) return s.credentials;
+        return failed(failure);
       })
       .finally(() => {
-        delete session.pending;
+        delete s.pending;
       });
-    return session.pending;
+    return s.pending;
   };
 }

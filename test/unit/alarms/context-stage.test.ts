@@ -9,10 +9,12 @@ import 'aws-sdk-client-mock-jest';
 import { createAlarmContextStage } from '../../../shared/alarms/context-stage.ts';
 import {
   type AlarmLookup,
+  AlarmLookupError,
   cachedAlarmLookup,
   clearAlarmContextCache,
   createCloudWatchAlarmLookup,
 } from '../../../shared/alarms/lookup.ts';
+import { MemberAccessError } from '../../../shared/alarms/member-access.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { type Config, ConfigSchema } from '../../../shared/config/schema.ts';
 import {
@@ -170,6 +172,30 @@ describe('createAlarmContextStage', () => {
         ],
       },
     ]);
+  });
+
+  it('warns once about a member account whose reader role failed, and notes the repeats at info', async () => {
+    const role = 'arn:aws:iam::123456789012:role/cloud-alerts-dev-alarm-reader';
+    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDenied' });
+    for (const [repeat, level] of [
+      [false, 'warn'],
+      [true, 'info'],
+    ] as const) {
+      const lookup: AlarmLookup = async (arn) => {
+        throw new AlarmLookupError(arn, { cause: new MemberAccessError(role, { cause: denied, repeat }) });
+      };
+      const { before, result, logger } = await runStage(
+        'metric-math-alarm.json',
+        lookup,
+        undefined,
+        '999999999999',
+        true,
+      );
+      expect(result.alerts).toEqual(before);
+      expect(logger.lines.map((l) => [l.level, l.message])).toEqual([
+        [level, 'alarm lookup failed; alerting from the event alone'],
+      ]);
+    }
   });
 
   it('keeps the alert when the alarm is unknown (deleted meanwhile)', async () => {

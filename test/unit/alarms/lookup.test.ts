@@ -127,6 +127,59 @@ describe('createCloudWatchAlarmLookup', () => {
   });
 });
 
+describe('createCloudWatchAlarmLookup across member accounts', () => {
+  const cloudwatch = mockClient(CloudWatchClient);
+  const saved = { ...process.env };
+  beforeAll(() => {
+    process.env.AWS_REGION = 'eu-west-1';
+  });
+  afterAll(() => {
+    process.env = saved;
+  });
+  beforeEach(() => {
+    cloudwatch.reset();
+    cloudwatch.on(DescribeAlarmsCommand).resolves({});
+    cloudwatch.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: 'team', Value: 'x' }] });
+  });
+
+  it('keeps at most 200 member clients, dropping and closing the least recently used', async () => {
+    const destroyed: CloudWatchClient[] = [];
+    const realDestroy = CloudWatchClient.prototype.destroy;
+    CloudWatchClient.prototype.destroy = function (this: CloudWatchClient) {
+      destroyed.push(this);
+    };
+    try {
+      const lookup = createCloudWatchAlarmLookup({
+        members: {
+          ownAccount: '123456789012',
+          roleName: 'cloud-alerts-dev-alarm-reader',
+          credentials: () => async () => {
+            throw new Error('not signed: the client is mocked');
+          },
+        },
+      });
+      const account = (i: number) => String(200000000000 + i);
+      const clientOf = async (i: number) => {
+        cloudwatch.send.resetHistory();
+        await lookup(`arn:aws:cloudwatch:eu-west-1:${account(i)}:alarm:a`, 'eu-west-1');
+        return cloudwatch.send.getCall(0).thisValue as CloudWatchClient;
+      };
+      const clients = new Map<number, CloudWatchClient>();
+      for (let i = 1; i <= 200; i++) clients.set(i, await clientOf(i));
+      expect(new Set(clients.values()).size).toBe(200);
+      expect(destroyed).toEqual([]);
+      // Account 1 is used again (it becomes the most recent); the 201st account evicts account 2.
+      expect(await clientOf(1)).toBe(clients.get(1));
+      await clientOf(201);
+      expect(destroyed).toEqual([clients.get(2)]);
+      // The evicted account gets a new client when it comes back.
+      expect(await clientOf(2)).not.toBe(clients.get(2));
+    } finally {
+      CloudWatchClient.prototype.destroy = realDestroy;
+    }
+  });
+});
+
 describe('cachedAlarmLookup', () => {
   let calls: number;
   let clock: number;

@@ -5,6 +5,7 @@ import {
   type AssumeRole,
   createMemberCredentials,
   FAILURE_BACKOFF_MS,
+  isRepeatedMemberFailure,
   MemberAccessError,
   memberReaderFromEnv,
   READER_SESSION_NAME,
@@ -13,6 +14,7 @@ import {
   readerRoleArn,
   type SessionCredentials,
   stsAssumeRole,
+  TRANSIENT_BACKOFF_MS,
 } from '../../../shared/alarms/member-access.ts';
 
 const ROLE = 'arn:aws:iam::210987654321:role/cloud-alerts-prod-alarm-reader';
@@ -115,7 +117,7 @@ describe('createMemberCredentials', () => {
     expect(calls).toEqual([ROLE]);
   });
 
-  it('backs off from a role it could not assume, then tries again', async () => {
+  it('backs off from a role it was denied, reporting the failure once, then tries again', async () => {
     const clock = { now: T0 };
     const sts = fakeSts(clock);
     const credentials = createMemberCredentials({ assumeRole: sts.assumeRole, now: () => clock.now });
@@ -125,14 +127,16 @@ describe('createMemberCredentials', () => {
     sts.failWith(denied);
     const first = await credentials(ROLE)().catch((e: unknown) => e);
     expect(first).toBeInstanceOf(MemberAccessError);
-    expect((first as MemberAccessError).roleArn).toBe(ROLE);
+    expect(first).toMatchObject({ roleArn: ROLE, repeat: false, cause: denied });
     expect((first as Error).message).toBe(
       `cannot assume ${ROLE} (AccessDenied: User is not authorized to perform: sts:AssumeRole); deploy the member forwarder with --alarm-reader in that account, or turn on tag propagation for its alarms`,
     );
-    expect((first as Error).cause).toBe(denied);
-    // Within the back-off the same failure comes back without another STS call.
+    expect(isRepeatedMemberFailure(first)).toBe(false);
+    // Within the back-off the failure comes back at once, marked as a repeat, without asking STS.
     clock.now += FAILURE_BACKOFF_MS - 1;
-    await expect(credentials(ROLE)()).rejects.toBe(first);
+    const again = await credentials(ROLE)().catch((e: unknown) => e);
+    expect(again).toMatchObject({ roleArn: ROLE, repeat: true, message: (first as Error).message });
+    expect(isRepeatedMemberFailure(new Error('lookup failed', { cause: again }))).toBe(true);
     expect(sts.calls).toEqual([ROLE]);
     // Another account is not held back by this one.
     sts.failWith(undefined);
@@ -140,6 +144,36 @@ describe('createMemberCredentials', () => {
     clock.now += 1;
     await expect(credentials(ROLE)()).resolves.toMatchObject({ accessKeyId: 'ASIA3' });
     expect(sts.calls).toEqual([ROLE, OTHER_ROLE, ROLE]);
+  });
+
+  it('waits only briefly after a failure that is not a denial', async () => {
+    const clock = { now: T0 };
+    const sts = fakeSts(clock);
+    const credentials = createMemberCredentials({ assumeRole: sts.assumeRole, now: () => clock.now });
+    sts.failWith(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    await expect(credentials(ROLE)()).rejects.toMatchObject({ repeat: false });
+    clock.now += TRANSIENT_BACKOFF_MS - 1;
+    await expect(credentials(ROLE)()).rejects.toMatchObject({ repeat: true });
+    sts.failWith(undefined);
+    clock.now += 1;
+    await expect(credentials(ROLE)()).resolves.toMatchObject({ accessKeyId: 'ASIA2' });
+  });
+
+  it('goes on with a session that is still valid when renewing it fails', async () => {
+    const clock = { now: T0 };
+    const sts = fakeSts(clock);
+    const credentials = createMemberCredentials({ assumeRole: sts.assumeRole, now: () => clock.now });
+    const first = await credentials(ROLE)();
+    // Time to renew, but STS fails: the old session has minutes left and still signs.
+    clock.now += READER_SESSION_SECONDS * 1000 - RENEW_BEFORE_MS;
+    sts.failWith(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    await expect(credentials(ROLE)()).resolves.toBe(first);
+    await expect(credentials(ROLE)()).resolves.toBe(first);
+    expect(sts.calls).toEqual([ROLE, ROLE]);
+    // Once it is about to expire it is no longer handed out: the failure is reported, once.
+    clock.now += RENEW_BEFORE_MS - 30_000;
+    await expect(credentials(ROLE)()).rejects.toMatchObject({ repeat: false });
+    await expect(credentials(ROLE)()).rejects.toMatchObject({ repeat: true });
   });
 });
 
