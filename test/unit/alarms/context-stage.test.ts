@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
+import { useFakeAwsEnv } from '../../helpers/aws-env.ts';
 import 'aws-sdk-client-mock-jest';
 import { createAlarmContextStage } from '../../../shared/alarms/context-stage.ts';
 import {
@@ -237,16 +238,7 @@ describe('createAlarmContextStage', () => {
 
 describe('alarm context in the alert pipeline (CloudWatch mocked)', () => {
   const cloudwatch = mockClient(CloudWatchClient);
-  const saved = { ...process.env };
-
-  beforeAll(() => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEFAKEFAKE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'fake';
-    process.env.AWS_REGION = 'eu-west-1';
-  });
-  afterAll(() => {
-    process.env = saved;
-  });
+  useFakeAwsEnv();
   beforeEach(() => {
     cloudwatch.reset();
     clearAlarmContextCache();

@@ -5,6 +5,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
+import { useFakeAwsEnv } from '../../helpers/aws-env.ts';
 import 'aws-sdk-client-mock-jest';
 import {
   type AlarmLookup,
@@ -19,17 +20,7 @@ const COMPOSITE_ARN = 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:example-c
 
 describe('createCloudWatchAlarmLookup', () => {
   const cloudwatch = mockClient(CloudWatchClient);
-
-  const saved = { ...process.env };
-  beforeAll(() => {
-    // The mock answers every call, but the SDK still resolves credentials and a region first.
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEFAKEFAKE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'fake';
-    process.env.AWS_REGION = 'eu-west-1';
-  });
-  afterAll(() => {
-    process.env = saved;
-  });
+  useFakeAwsEnv();
 
   beforeEach(() => {
     cloudwatch.reset();
@@ -129,13 +120,7 @@ describe('createCloudWatchAlarmLookup', () => {
 
 describe('createCloudWatchAlarmLookup across member accounts', () => {
   const cloudwatch = mockClient(CloudWatchClient);
-  const saved = { ...process.env };
-  beforeAll(() => {
-    process.env.AWS_REGION = 'eu-west-1';
-  });
-  afterAll(() => {
-    process.env = saved;
-  });
+  useFakeAwsEnv();
   beforeEach(() => {
     cloudwatch.reset();
     cloudwatch.on(DescribeAlarmsCommand).resolves({});

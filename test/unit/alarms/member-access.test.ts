@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { useFakeAwsEnv } from '../../helpers/aws-env.ts';
 import 'aws-sdk-client-mock-jest';
 import {
   type AssumeRole,
@@ -179,15 +180,7 @@ describe('createMemberCredentials', () => {
 
 describe('stsAssumeRole', () => {
   const sts = mockClient(STSClient);
-  const saved = { ...process.env };
-  beforeAll(() => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEFAKEFAKE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'fake';
-    process.env.AWS_REGION = 'eu-west-1';
-  });
-  afterAll(() => {
-    process.env = saved;
-  });
+  useFakeAwsEnv();
   beforeEach(() => sts.reset());
 
   it('asks for an hour-long session named after cloud-alerts, and returns its credentials', async () => {
