@@ -147,7 +147,7 @@ export function createMemberCredentials(options: MemberCredentialsOptions = {}):
   const now = options.now ?? Date.now;
   const sessions = new Map<string, Session>();
 
-  const lifeLeft = (c: SessionCredentials | undefined) => (c ? c.expiration.getTime() - now() : 0);
+  const lifeLeft = (c: SessionCredentials) => c.expiration.getTime() - now();
 
   return (roleArn) => async () => {
     let session = sessions.get(roleArn);
@@ -161,9 +161,10 @@ export function createMemberCredentials(options: MemberCredentialsOptions = {}):
       s.reported = true;
       throw repeat ? new MemberAccessError(roleArn, { cause: failure.cause, repeat: true }) : failure;
     };
-    if (lifeLeft(s.credentials) > RENEW_BEFORE_MS) return s.credentials as SessionCredentials;
+    const held = s.credentials;
+    if (held && lifeLeft(held) > RENEW_BEFORE_MS) return held;
     if (s.retryAt !== undefined && now() < s.retryAt) {
-      if (s.credentials && lifeLeft(s.credentials) > STILL_VALID_MS) return s.credentials;
+      if (held && lifeLeft(held) > STILL_VALID_MS) return held;
       if (s.failure) failed(s.failure);
     }
     s.pending ??= assumeRole(roleArn)
