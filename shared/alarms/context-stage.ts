@@ -60,8 +60,8 @@ export function createAlarmContextStage(options: AlarmContextStageOptions): Aler
       context = await options.lookup(arn, regionOf(arn, ctx.envelope.region));
     } catch (err) {
       // A member account whose reader role failed is warned about once per back-off, not per event.
-      const log = isRepeatedMemberFailure(err) ? ctx.logger.info : ctx.logger.warn;
-      log.call(ctx.logger, 'alarm lookup failed; alerting from the event alone', {
+      const level = isRepeatedMemberFailure(err) ? 'info' : 'warn';
+      ctx.logger[level]('alarm lookup failed; alerting from the event alone', {
         alarmArn: arn,
         alertId: alert.id,
         error: err instanceof Error ? err.message : String(err),
