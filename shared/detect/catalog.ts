@@ -30,6 +30,20 @@ export const ALARM_RULE = {
   feed: 'alarm-state-change',
 } as const;
 
+/**
+ * Raised for an event that claims to be AWS's (CloudTrail or alarm detail-type) with a source AWS
+ * did not set (shared/events/trust.ts). Medium: the claim is attacker text and must not page, but
+ * someone writing fake AWS events onto the bus is worth a look the same day.
+ */
+export const FORGED_RULE = {
+  id: 'forged-aws-event',
+  title: 'Fake AWS event on the event bus',
+  severity: 'medium',
+  description:
+    'An event with a CloudTrail or CloudWatch alarm detail-type whose source is not aws.* (or is a SaaS partner): someone who may put events on the bus wrote it. Its content is shown as a claim and never judged.',
+  feed: 'forged-aws-events',
+} as const;
+
 /** Raised when an event reached the alert function but no rule knows its shape. */
 export const GENERIC_RULE = {
   id: 'generic-event',

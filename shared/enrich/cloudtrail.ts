@@ -1,3 +1,4 @@
+import { FORGED_RULE } from '../detect/catalog.ts';
 import type { Finding } from '../detect/types.ts';
 import { field, isRecord, str } from '../detect/values.ts';
 import { type Alert, type Fact, lowerSeverity } from '../events/alert.ts';
@@ -42,13 +43,36 @@ function contextFacts(record: CloudTrailRecord): Fact[] {
   return facts;
 }
 
+/**
+ * Facts about the record itself rather than the call: fields an exporter left unreadable, and a
+ * record that names another account than the one EventBridge delivered it from.
+ */
+function recordFacts(envelope: Envelope, record: CloudTrailRecord, unreadable: readonly string[]): Fact[] {
+  const facts: Fact[] = [];
+  if (record.recipientAccountId && record.recipientAccountId !== envelope.account)
+    facts.push({
+      label: 'Record names account',
+      value: `${record.recipientAccountId} (unverified: the alert uses ${envelope.account}, which EventBridge set)`,
+    });
+  if (unreadable.length > 0) facts.push({ label: 'Unreadable fields', value: unreadable.join(', ') });
+  return facts;
+}
+
+export interface RecordNotes {
+  /** Fields of the record that could not be read (see readCloudTrailRecord). */
+  unreadable?: readonly string[];
+}
+
 export function cloudTrailAlert(
   envelope: Envelope,
   record: CloudTrailRecord,
   finding: Finding,
   accounts: AccountNames,
+  notes: RecordNotes = {},
 ): Alert {
-  const eventAccount = record.recipientAccountId ?? envelope.account;
+  // The account is EventBridge's (`envelope.account`, for cross-account delivery the sender's),
+  // never the record's own `recipientAccountId`, which is only as true as whoever wrote the detail.
+  const eventAccount = envelope.account;
   const actor = describeActor(record.userIdentity, eventAccount);
   const region = record.awsRegion ?? envelope.region;
   const ctEventId = record.eventID ?? envelope.id;
@@ -62,7 +86,7 @@ export function cloudTrailAlert(
       value: `${record.errorCode}${record.errorMessage ? `: ${record.errorMessage}` : ''}`,
     });
   }
-  facts.push(...(finding.facts ?? []));
+  facts.push(...(finding.facts ?? []), ...recordFacts(envelope, record, notes.unreadable ?? []));
   const target = finding.resource ? ` on ${finding.resource.type} ${finding.resource.name}` : '';
   return {
     id: `ct:${ctEventId}:${finding.ruleId}`,
@@ -120,6 +144,7 @@ export function genericAlert(
   reason: string,
   accounts: AccountNames,
   record?: CloudTrailRecord,
+  notes: RecordNotes = {},
 ): Alert {
   const facts: Fact[] = [{ label: 'Why generic', value: reason }];
   let summary = `${envelope['detail-type']} from ${envelope.source}`;
@@ -128,7 +153,7 @@ export function genericAlert(
   if (record) {
     actor = describeActor(record.userIdentity, envelope.account);
     summary = `${actor.display} called ${record.eventSource.replace(/\.amazonaws\.com$/, '')}:${record.eventName}`;
-    facts.push(...contextFacts(record));
+    facts.push(...contextFacts(record), ...recordFacts(envelope, record, notes.unreadable ?? []));
     if (record.errorCode) facts.unshift({ label: 'Error', value: record.errorCode });
     links.push(cloudTrailEventLink(record.awsRegion ?? envelope.region, record.eventID ?? envelope.id));
   } else {
@@ -153,6 +178,61 @@ export function genericAlert(
     facts,
     links,
     dedupKey: `cloud-alerts/generic-event/${envelope.id}`,
+    eventId: envelope.id,
+  };
+}
+
+/** A claimed field of a forged event, as text, for the facts; never trusted for anything else. */
+function claimed(detail: unknown, ...path: string[]): string | undefined {
+  let v: unknown = detail;
+  for (const key of path) v = field(v, key);
+  return str(v);
+}
+
+/**
+ * An event that claims to be AWS's (a CloudTrail or alarm detail-type) but was put by someone else:
+ * see shared/events/trust.ts. Nothing in its detail is believed; what is known for certain is the
+ * account EventBridge says sent it and the source it used, and that is what the alert is about.
+ * It is one rule, `forged-aws-event`, routed like any other, at medium: the content is attacker
+ * text, so it must never page with the claimed verdict, but the forgery itself is a finding.
+ */
+export function forgedAlert(envelope: Envelope, accounts: AccountNames): Alert {
+  const detail = envelope.detail;
+  const call = [claimed(detail, 'eventSource'), claimed(detail, 'eventName')].filter(Boolean).join(' ');
+  const facts: Fact[] = [
+    { label: 'Sent by account', value: `${envelope.account} (set by EventBridge)` },
+    { label: 'Source', value: `${envelope.source} (not aws.*: AWS did not send this)` },
+    { label: 'Claimed detail-type', value: envelope['detail-type'] },
+  ];
+  const claims: [string, string | undefined][] = [
+    ['Claimed call', call || undefined],
+    ['Claimed caller', claimed(detail, 'userIdentity', 'arn') ?? claimed(detail, 'userIdentity', 'type')],
+    ['Claimed account', claimed(detail, 'recipientAccountId')],
+    ['Claimed source IP', claimed(detail, 'sourceIPAddress')],
+    ['Claimed alarm', claimed(detail, 'alarmName')],
+  ];
+  for (const [label, value] of claims) if (value) facts.push({ label, value });
+  facts.push({
+    label: 'Detail',
+    value: previewJson(isRecord(detail) ? detail : { detail }, 600),
+  });
+  return {
+    id: `forged:${envelope.id}`,
+    ruleId: FORGED_RULE.id,
+    title: FORGED_RULE.title,
+    severity: FORGED_RULE.severity,
+    status: 'firing',
+    kind: 'generic',
+    summary: `Account ${envelope.account} put an event posing as "${envelope['detail-type']}" with source ${envelope.source}`,
+    verdict: `Not from AWS: only AWS can use an aws.* source. Nothing this event claims is known to have happened; someone in account ${envelope.account} with events:PutEvents on this bus wrote it. Find who, and check the bus policy.`,
+    account: account(envelope.account, accounts),
+    region: envelope.region,
+    time: envelope.time,
+    // The resource is the sender: repeats from one account fold, and no real event shares the rule.
+    resource: { type: 'AWS account', name: envelope.account },
+    facts,
+    links: [],
+    dedupKey: `cloud-alerts/${FORGED_RULE.id}/${envelope.id}`,
     eventId: envelope.id,
   };
 }

@@ -27,3 +27,11 @@ export const CONSOLE_SIGNIN_DETAIL_TYPES = [
   'AWS Console Signin via CloudTrail',
 ] as const;
 export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
+export const CLOUDTRAIL_SERVICE_EVENT = 'AWS Service Event via CloudTrail';
+
+/** Detail-types that carry a CloudTrail record. */
+export const CLOUDTRAIL_DETAIL_TYPES: ReadonlySet<string> = new Set([
+  CLOUDTRAIL_API_CALL,
+  ...CONSOLE_SIGNIN_DETAIL_TYPES,
+  CLOUDTRAIL_SERVICE_EVENT,
+]);

@@ -2,7 +2,7 @@ import { receiverChannel } from '../config/receivers.ts';
 import type { Config } from '../config/schema.ts';
 import { detectCloudTrail } from '../detect/catalog.ts';
 import { ALARM_TAGS, alarmAlert, alarmOptionsFrom } from '../enrich/alarm.ts';
-import { cloudTrailAlert, genericAlert } from '../enrich/cloudtrail.ts';
+import { cloudTrailAlert, forgedAlert, genericAlert } from '../enrich/cloudtrail.ts';
 import { AlarmDetailSchema } from '../events/alarm.ts';
 import {
   type Alert,
@@ -11,14 +11,14 @@ import {
   type NotificationRequest,
   notificationKey,
 } from '../events/alert.ts';
-import { CloudTrailRecordSchema } from '../events/cloudtrail.ts';
+import { readCloudTrailRecord } from '../events/cloudtrail.ts';
 import {
   ALARM_STATE_CHANGE,
-  CLOUDTRAIL_API_CALL,
-  CONSOLE_SIGNIN_DETAIL_TYPES,
+  CLOUDTRAIL_DETAIL_TYPES,
   type Envelope,
   EnvelopeSchema,
 } from '../events/envelope.ts';
+import { isForgedAwsEvent } from '../events/trust.ts';
 import { routeAlert } from '../route/route.ts';
 
 export interface Evaluation {
@@ -30,12 +30,6 @@ export interface Evaluation {
   /** Non-fatal problems: a rule that failed on an odd shape, a detail that did not parse. */
   warnings: string[];
 }
-
-const CLOUDTRAIL_DETAIL_TYPES = new Set<string>([
-  CLOUDTRAIL_API_CALL,
-  ...CONSOLE_SIGNIN_DETAIL_TYPES,
-  'AWS Service Event via CloudTrail',
-]);
 
 function issueText(error: {
   issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>;
@@ -49,20 +43,27 @@ function issueText(error: {
 function alertsFor(envelope: Envelope, config: Config, warnings: string[]): Alert[] {
   const accounts = config.accounts;
   const detailType = envelope['detail-type'];
+  // Trust comes from the envelope, before anything in the detail is read (shared/events/trust.ts).
+  if (isForgedAwsEvent(envelope)) {
+    warnings.push(`forged: detail-type "${detailType}" from source "${envelope.source}", which is not AWS's`);
+    return [forgedAlert(envelope, accounts)];
+  }
   if (CLOUDTRAIL_DETAIL_TYPES.has(detailType)) {
-    const parsed = CloudTrailRecordSchema.safeParse(envelope.detail);
-    if (!parsed.success) {
-      const reason = `CloudTrail detail did not parse: ${issueText(parsed.error)}`;
+    const read = readCloudTrailRecord(envelope.detail);
+    if (!read.ok) {
+      const reason = `CloudTrail detail not readable: ${read.reason}`;
       warnings.push(reason);
       return [genericAlert(envelope, reason, accounts)];
     }
-    const record = parsed.data;
+    const { record, unreadable } = read;
+    if (unreadable.length > 0) warnings.push(`CloudTrail fields not readable: ${unreadable.join(', ')}`);
     const { findings, known, errors } = detectCloudTrail(record, {
       account: envelope.account,
       region: envelope.region,
     });
     warnings.push(...errors);
-    if (findings.length > 0) return findings.map((f) => cloudTrailAlert(envelope, record, f, accounts));
+    if (findings.length > 0)
+      return findings.map((f) => cloudTrailAlert(envelope, record, f, accounts, { unreadable }));
     // A call the catalog knows but judged harmless (e.g. Block Public Access turned fully on) is quiet;
     // one it has never heard of, or one its rules failed on, still reaches a person.
     if (known && errors.length === 0) return [];
@@ -70,7 +71,7 @@ function alertsFor(envelope: Envelope, config: Config, warnings: string[]): Aler
       errors.length > 0
         ? `rules failed: ${errors.join('; ')}`
         : `no rule for ${record.eventSource} ${record.eventName}`;
-    return [genericAlert(envelope, reason, accounts, record)];
+    return [genericAlert(envelope, reason, accounts, record, { unreadable })];
   }
   if (detailType === ALARM_STATE_CHANGE) {
     const parsed = AlarmDetailSchema.safeParse(envelope.detail);

@@ -140,12 +140,16 @@ describe('cloudTrailAlert', () => {
     expect(cloudTrailAlert(envelope, record, finding, {}).account).toEqual({ id: '123456789012' });
   });
 
-  it('uses recipientAccountId as the event account', () => {
+  it('takes the account from the envelope EventBridge set, not from recipientAccountId', () => {
     const alert = alertFor('s3/put-bucket-acl-public-read.json', (d) => {
       d.recipientAccountId = '999999999999';
     });
-    expect(alert.account).toEqual({ id: '999999999999' });
-    expect(alert.actor?.crossAccount).toBe(true);
+    expect(alert.account).toEqual({ id: '123456789012', alias: 'example-production' });
+    // The caller is alice of 123456789012, the envelope's account: not "cross-account".
+    expect(alert.actor?.crossAccount).toBe(false);
+    expect(factValue(alert, 'Record names account')).toBe(
+      '999999999999 (unverified: the alert uses 123456789012, which EventBridge set)',
+    );
   });
 
   it.each([

@@ -26,6 +26,7 @@ describe('serverless.yml patterns', () => {
       ['cloud-alerts-dev-root-usage', 'alert', 'default'],
       ['cloud-alerts-dev-organizations', 'alert', 'default'],
       ['cloud-alerts-dev-unauthorized-calls', 'alert', 'default'],
+      ['cloud-alerts-dev-forged-aws-events', 'alert', 'default'],
       ['cloud-alerts-dev-resource-changes', 'alert', 'default'],
       ['cloud-alerts-dev-notify-slack', 'notifySlack', 'AlertsBus'],
       ['cloud-alerts-dev-notify-pagerduty', 'notifyPagerDuty', 'AlertsBus'],
