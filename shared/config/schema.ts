@@ -195,7 +195,7 @@ const WindowMinutes = z
 
 export const DedupeConfigSchema = z
   .object({
-    /** The same rule, actor and resource within this many minutes is sent once; 0 turns it off. */
+    /** The same rule, actor, resource and verdict within this many minutes is sent once; 0 turns it off. */
     windowMinutes: WindowMinutes.default(10),
   })
   .strict();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { FORGED_RULE } from '../detect/catalog.ts';
 import type { Finding } from '../detect/types.ts';
 import { field, isRecord, str } from '../detect/values.ts';
@@ -56,6 +57,24 @@ function recordFacts(envelope: Envelope, record: CloudTrailRecord, unreadable: r
     });
   if (unreadable.length > 0) facts.push({ label: 'Unreadable fields', value: unreadable.join(', ') });
   return facts;
+}
+
+/**
+ * What makes two alerts of one rule about one resource the same news (see Alert.change): the
+ * effective change the rule saw, not who or when. For critical alerts a different source IP,
+ * session or client is news too: the same root sign-in from a second address is a second alert.
+ */
+function changeOf(record: CloudTrailRecord, finding: Finding, severity: Alert['severity']): string {
+  const parts = [
+    finding.action,
+    finding.verdict ?? '',
+    ...(finding.facts ?? []).map((f) => `${f.label}\u0000${f.value}`),
+  ];
+  if (severity === 'critical') {
+    const id = record.userIdentity;
+    parts.push(record.sourceIPAddress ?? '', id.accessKeyId || id.principalId || '', record.userAgent ?? '');
+  }
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 24);
 }
 
 export interface RecordNotes {
@@ -122,6 +141,7 @@ export function cloudTrailAlert(
     eventId: envelope.id,
     cloudTrailEventId: ctEventId,
     ...(denied ? { attempted: true } : {}),
+    change: changeOf(record, finding, severity),
   };
 }
 

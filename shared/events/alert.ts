@@ -88,6 +88,12 @@ export const AlertSchema = z.object({
   tags: z.optional(z.record(z.string(), z.string())),
   /** The call was denied: nothing changed, but someone tried. */
   attempted: z.optional(z.boolean()),
+  /**
+   * A digest of what the alert says changed (action, verdict and the rule's own facts; for a
+   * critical alert also the source IP, session and client): two alerts fold as repeats only when
+   * it is equal (shared/stages/dedupe.ts).
+   */
+  change: z.optional(z.string()),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 

@@ -17,6 +17,10 @@ function callOf(ctx: StageContext): string | undefined {
  * What makes two alerts "the same": rule, account, actor, resource and API call, and also severity
  * and whether the call was denied, so a louder repeat or a success after a denied try is news. The
  * call keeps apart two different actions that one rule covers (root: ListBuckets, then a sign-in).
+ * The alert's `change` keeps apart two verdicts about one resource: trust opened to another account,
+ * then to anyone, or a public-read ACL, then WRITE for AuthenticatedUsers, are escalations, never
+ * repeats; and for critical alerts it keeps apart a second source IP, session or client.
+ * Only the same verdict about the same effective change folds (Terraform re-applying a policy).
  */
 export function dedupeKey(alert: Alert, call?: string): string {
   return stateKey(`dedupe#${alert.ruleId}`, [
@@ -26,6 +30,7 @@ export function dedupeKey(alert: Alert, call?: string): string {
     alert.resource?.arn ?? (alert.resource ? `${alert.resource.type}:${alert.resource.name}` : undefined),
     alert.severity,
     alert.attempted ? 'attempted' : 'done',
+    alert.change,
   ]);
 }
 
@@ -62,7 +67,7 @@ export function createDedupeStage(store: StateStore): AlertStage {
           alertId: alert.id,
           ruleId: alert.ruleId,
           kind: 'dedupe',
-          reason: `same rule, actor and resource as ${claim.window.owner}, sent at ${new Date(claim.window.openedAt).toISOString()}; repeat ${claim.window.held} within ${minutes(windowMs)}`,
+          reason: `same rule, actor, resource and verdict as ${claim.window.owner}, sent at ${new Date(claim.window.openedAt).toISOString()}; repeat ${claim.window.held} within ${minutes(windowMs)}`,
         });
       }
       return { alerts: kept, suppressed };

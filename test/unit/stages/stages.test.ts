@@ -218,7 +218,7 @@ describe('dedupe stage', () => {
     expect(again.ids).toEqual([]);
     expect(again.suppressed[0]?.kind).toBe('dedupe');
     expect(again.suppressed[0]?.reason).toBe(
-      'same rule, actor and resource as ct:1:s3-bucket-policy-changed, sent at 2026-11-21T09:14:27.000Z; repeat 1 within 10 minutes',
+      'same rule, actor, resource and verdict as ct:1:s3-bucket-policy-changed, sent at 2026-11-21T09:14:27.000Z; repeat 1 within 10 minutes',
     );
     expect((await run(stage, [ctAlert({ id: 'ct:3', time: at(10 * MINUTE) })], c)).ids).toEqual(['ct:3']);
   });
