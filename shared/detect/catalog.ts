@@ -1,3 +1,4 @@
+import { severityRank } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
 import { CIS_RULES, FALLBACK_RULES } from './cis.ts';
 import { IAM_RULES } from './iam.ts';
@@ -6,7 +7,8 @@ import { ORG_RULES } from './org.ts';
 import { RESOURCE_RULES } from './resources.ts';
 import { S3_RULES } from './s3.ts';
 import { TAMPER_RULES } from './tamper.ts';
-import type { CloudTrailRule, DetectContext, Finding } from './types.ts';
+import type { CloudTrailRule, DetectContext, Finding, RecordPart } from './types.ts';
+import { isRecord } from './values.ts';
 
 /** Every CloudTrail rule, in the order alerts are raised when several fire on one event. */
 export const CLOUDTRAIL_RULES: readonly CloudTrailRule[] = [
@@ -77,15 +79,56 @@ export function rulesFor(eventSource: string, eventName: string): readonly Cloud
   return rules;
 }
 
+/** Missing, null, empty, or not an object (an unparsed or truncated string): nothing to judge by. */
+function absent(part: unknown): boolean {
+  return !isRecord(part) || Object.keys(part).length === 0;
+}
+
+/** What a rule says when the record lacks what its verdict needs: its worst case, not ruled out. */
+function couldNotTell(rule: CloudTrailRule, record: CloudTrailRecord, missing: RecordPart[]): Finding {
+  const service = record.eventSource.replace(/\.amazonaws\.com$/, '');
+  return {
+    ruleId: rule.id,
+    title: `Could not rule out: ${rule.title}`,
+    severity: rule.severity,
+    action: `called ${service}:${record.eventName}, and the record does not say what it changed`,
+    verdict: `The record has no ${missing.join(' or ')} (an export trimmed it, or it was too large for CloudTrail), so "${rule.title}" cannot be ruled out: open the event in CloudTrail and check.`,
+    facts: [{ label: 'Missing from the record', value: missing.join(', ') }],
+    keepSeverityWhenDenied: false,
+    incomplete: missing,
+  };
+}
+
+/**
+ * Of the "could not rule out" findings for one call, keep only the loudest, and only when it is
+ * louder than everything the other rules could tell: paired rules (ACL public / ACL changed) would
+ * otherwise say the same thing twice, and a root sign-in already critical needs no "maybe" beside it.
+ */
+function keepLoudestUnknown(known: Finding[], unknown: Finding[]): Finding[] {
+  const loudest = unknown.reduce<Finding | undefined>(
+    (best, f) => (!best || severityRank(f.severity) > severityRank(best.severity) ? f : best),
+    undefined,
+  );
+  if (!loudest) return known;
+  const knownRank = Math.max(-1, ...known.map((f) => severityRank(f.severity)));
+  return severityRank(loudest.severity) > knownRank ? [...known, loudest] : known;
+}
+
 /** Run every rule that looks at this call; a rule that throws on an odd shape is reported, not fatal. */
 export function detectCloudTrail(
   record: CloudTrailRecord,
   ctx: DetectContext,
 ): { findings: Finding[]; known: boolean; errors: string[] } {
   const rules = rulesFor(record.eventSource, record.eventName);
-  const findings: Finding[] = [];
+  let findings: Finding[] = [];
+  const unknown: Finding[] = [];
   const errors: string[] = [];
   const run = (rule: CloudTrailRule) => {
+    const missing = (rule.needs ?? []).filter((part) => absent(record[part]));
+    if (missing.length > 0) {
+      unknown.push(couldNotTell(rule, record, missing));
+      return;
+    }
     try {
       const draft = rule.check(record, ctx);
       if (draft)
@@ -100,6 +143,7 @@ export function detectCloudTrail(
     }
   };
   for (const rule of rules) if (!rule.fallback) run(rule);
+  findings = keepLoudestUnknown(findings, unknown);
   if (findings.length === 0) for (const rule of rules) if (rule.fallback) run(rule);
   return { findings, known: rules.some(specific), errors };
 }

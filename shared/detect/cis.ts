@@ -64,6 +64,7 @@ export const consoleLoginWithoutMfa: CloudTrailRule = {
   feed: 'console-sign-in',
   eventSource: SIGNIN,
   eventNames: ['ConsoleLogin'],
+  needs: ['responseElements'],
   check(record) {
     if (record.userIdentity.type !== 'IAMUser' || signInOutcome(record) !== 'Success') return null;
     if (str(field(record.additionalEventData, 'MFAUsed')) === 'Yes') return null;
@@ -86,6 +87,7 @@ export const consoleLoginFailed: CloudTrailRule = {
   feed: 'console-sign-in',
   eventSource: SIGNIN,
   eventNames: ['ConsoleLogin'],
+  needs: ['responseElements'],
   check(record) {
     const outcome = signInOutcome(record);
     if (outcome === 'Success') return null;

@@ -87,6 +87,7 @@ export const iamManagedPolicyAttached: CloudTrailRule = {
   feed: FEED,
   eventSource: IAM,
   eventNames: ['AttachUserPolicy', 'AttachGroupPolicy', 'AttachRolePolicy'],
+  needs: ['requestParameters'],
   check(record) {
     const arn = param(record, 'policyArn') ?? 'unknown policy';
     const policyName = arn.split('/').pop() ?? arn;
@@ -137,6 +138,7 @@ export const iamInlinePolicyPut: CloudTrailRule = {
   feed: FEED,
   eventSource: IAM,
   eventNames: ['PutUserPolicy', 'PutGroupPolicy', 'PutRolePolicy'],
+  needs: ['requestParameters'],
   check(record) {
     const policyName = param(record, 'policyName') ?? 'unnamed';
     const target = principalResource(record);
@@ -188,6 +190,7 @@ export const iamAccessKeyChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: IAM,
   eventNames: ['UpdateAccessKey', 'DeleteAccessKey'],
+  needs: ['requestParameters'],
   check(record) {
     const user = param(record, 'userName') ?? record.userIdentity.userName ?? 'the caller';
     const keyId = param(record, 'accessKeyId') ?? 'unknown key';
@@ -223,6 +226,7 @@ export const iamLoginProfileChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: IAM,
   eventNames: ['CreateLoginProfile', 'UpdateLoginProfile', 'DeleteLoginProfile'],
+  needs: ['requestParameters'],
   check(record) {
     const caller = record.userIdentity.userName;
     const named = param(record, 'userName');
@@ -267,6 +271,7 @@ export const iamGroupChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: IAM,
   eventNames: ['CreateGroup', 'DeleteGroup', 'AddUserToGroup', 'RemoveUserFromGroup'],
+  needs: ['requestParameters'],
   check(record) {
     const group = param(record, 'groupName') ?? 'unknown group';
     const user = param(record, 'userName');
@@ -361,6 +366,7 @@ export const iamManagedPolicyChanged: CloudTrailRule = {
     'DeletePolicyVersion',
     'SetDefaultPolicyVersion',
   ],
+  needs: ['requestParameters'],
   check(record) {
     const arn = param(record, 'policyArn') ?? str(field(field(record.responseElements, 'policy'), 'arn'));
     const name = param(record, 'policyName') ?? arn?.split('/').pop() ?? 'unknown policy';
@@ -475,6 +481,7 @@ export const iamRoleTrustChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: IAM,
   eventNames: ['CreateRole', 'UpdateAssumeRolePolicy'],
+  needs: ['requestParameters'],
   check(record, ctx: DetectContext) {
     const role = param(record, 'roleName') ?? 'unknown';
     const resource = { type: 'IAM role', name: role };

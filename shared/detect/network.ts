@@ -113,6 +113,7 @@ export const securityGroupOpenIngress: CloudTrailRule = {
   feed: FEED,
   eventSource: EC2,
   eventNames: ['AuthorizeSecurityGroupIngress'],
+  needs: ['requestParameters'],
   check(record, ctx) {
     const { openings } = openIngress(record.requestParameters);
     if (openings.length === 0) return null;
@@ -145,6 +146,7 @@ export const securityGroupChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: EC2,
   eventNames: Object.keys(SG_ACTIONS),
+  needs: ['requestParameters'],
   check(record, ctx) {
     if (
       record.eventName === 'AuthorizeSecurityGroupIngress' &&
@@ -274,6 +276,7 @@ export const networkAclChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: EC2,
   eventNames: Object.keys(NACL_CALLS),
+  needs: ['requestParameters'],
   check(record, ctx) {
     const draft = networkDraft(record, ctx, NACL_CALLS[record.eventName], 'Check which subnets it guards.');
     const rp = record.requestParameters;

@@ -16,6 +16,7 @@ export const lambdaConcurrencyChanged: CloudTrailRule = {
   // Recorded as PutFunctionConcurrency20171031 / DeleteFunctionConcurrency20171031.
   // https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html
   eventNames: ['PutFunctionConcurrency*', 'DeleteFunctionConcurrency*'],
+  needs: ['requestParameters'],
   check(record, ctx) {
     const fn = str(field(record.requestParameters, 'functionName')) ?? 'unknown function';
     const name = fn.startsWith('arn:') ? (fn.split(':')[6] ?? fn) : fn;
@@ -55,6 +56,7 @@ export const rdsStoppedOrDeleted: CloudTrailRule = {
   feed: FEED,
   eventSource: 'rds.amazonaws.com',
   eventNames: ['StopDBInstance', 'DeleteDBInstance', 'StopDBCluster', 'DeleteDBCluster'],
+  needs: ['requestParameters'],
   check(record, ctx) {
     const rp = record.requestParameters;
     const cluster = record.eventName.endsWith('Cluster');

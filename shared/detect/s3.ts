@@ -37,6 +37,7 @@ export const s3AclPublic: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: PUT_ACL,
+  needs: ['requestParameters'],
   check(record, ctx) {
     const acl = analyzeBucketAcl(record.requestParameters);
     if (acl.publicGrants.length === 0) return null;
@@ -62,6 +63,7 @@ export const s3AclChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: PUT_ACL,
+  needs: ['requestParameters'],
   check(record, ctx) {
     const acl = analyzeBucketAcl(record.requestParameters);
     if (acl.publicGrants.length > 0) return null;
@@ -95,6 +97,7 @@ export const s3PolicyPublic: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: ['PutBucketPolicy'],
+  needs: ['requestParameters'],
   check(record, ctx) {
     const a = policyAnalysis(record, ctx);
     if (!a || a.publicStatements.length === 0) return null;
@@ -122,6 +125,7 @@ export const s3PolicyChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: POLICY_CALLS,
+  needs: ['requestParameters'],
   check(record, ctx) {
     const { resource, links } = bucket(record, ctx);
     if (record.eventName === 'DeleteBucketPolicy') {
@@ -170,6 +174,7 @@ export const s3BlockPublicAccessWeakened: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: BPA_CALLS,
+  needs: ['requestParameters'],
   check(record, ctx) {
     const { resource, links } = bucket(record, ctx);
     if (record.eventName === 'DeleteBucketPublicAccessBlock') {
@@ -203,6 +208,7 @@ export const s3AccountBlockPublicAccessWeakened: CloudTrailRule = {
   // The S3 Control API is recorded under s3.amazonaws.com (EventBridge source aws.s3).
   eventSource: S3,
   eventNames: ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock'],
+  needs: ['requestParameters'],
   check(record, ctx) {
     const acct = record.recipientAccountId ?? ctx.account;
     const region = record.awsRegion ?? ctx.region;
@@ -239,6 +245,7 @@ export const s3OwnershipControlsAclsEnabled: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: ['PutBucketOwnershipControls'],
+  needs: ['requestParameters'],
   check(record, ctx) {
     const rules = field(field(record.requestParameters, 'OwnershipControls'), 'Rule');
     const setting = [rules, ...(Array.isArray(rules) ? rules : [])]
@@ -264,6 +271,7 @@ export const s3BucketCreated: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: ['CreateBucket'],
+  needs: ['requestParameters'],
   check(record, ctx) {
     const { resource, links } = bucket(record, ctx);
     const acl = analyzeBucketAcl(record.requestParameters);

@@ -175,6 +175,7 @@ export const guardDutyTampering: CloudTrailRule = {
   feed: FEED,
   eventSource: 'guardduty.amazonaws.com',
   eventNames: Object.keys(GUARDDUTY_ACTIONS),
+  needs: ['requestParameters'],
   check(record, ctx) {
     if (record.eventName === 'UpdateDetector') {
       const enable = field(record.requestParameters, 'enable');

@@ -17,7 +17,15 @@ export interface Finding {
   keepSeverityWhenDenied?: boolean;
   /** For rules about denials themselves: the verdict to show instead of the generic "Denied: …" line. */
   deniedVerdict?: string;
+  /**
+   * The record lacked a part the rule's verdict depends on (see CloudTrailRule.needs): the rule could
+   * not rule out its worst case, so it is raised at the rule's own severity, saying so.
+   */
+  incomplete?: readonly RecordPart[];
 }
+
+/** The parts of a record a verdict can depend on, which exporters and size limits sometimes drop. */
+export type RecordPart = 'requestParameters' | 'responseElements' | 'additionalEventData';
 
 export interface DetectContext {
   /** Account the event happened in (EventBridge `account`). */
@@ -57,5 +65,13 @@ export interface CloudTrailRule {
    * explains" (CIS 4.1 unauthorized calls).
    */
   fallback?: boolean;
+  /**
+   * Parts every genuine record of the watched calls carries and the verdict depends on. When one is
+   * missing (an export trimmed it, or it was too large for CloudTrail to keep) the rule does not
+   * guess from the rest: it raises "could not rule out" at its own severity instead, so a missing
+   * field can never turn a public bucket into a quiet "ACL changed". Leave a part out where AWS
+   * itself records null for a legitimate call (CreateAccessKey for oneself has no requestParameters).
+   */
+  needs?: readonly RecordPart[];
   check(record: CloudTrailRecord, ctx: DetectContext): FindingDraft | null;
 }

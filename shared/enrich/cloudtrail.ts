@@ -70,6 +70,8 @@ function changeOf(record: CloudTrailRecord, finding: Finding, severity: Alert['s
     finding.verdict ?? '',
     ...(finding.facts ?? []).map((f) => `${f.label}\u0000${f.value}`),
   ];
+  // Without the part the rule needed, nobody can tell two such events apart: never fold them.
+  if (finding.incomplete) parts.push(record.eventID ?? '');
   if (severity === 'critical') {
     const id = record.userIdentity;
     parts.push(record.sourceIPAddress ?? '', id.accessKeyId || id.principalId || '', record.userAgent ?? '');

@@ -53,6 +53,7 @@ const EXPECTED: Record<string, string> = {
   'events/ec2/revoke-security-group-ingress.json': '(allow-list)',
   'events/ec2/run-instances-insufficient-capacity.json': '',
   'events/ec2/run-instances-unauthorized.json': 'slack-security email-security',
+  'events/forged/root-console-login-custom-source.json': 'slack-security email-security',
   'events/guardduty/delete-detector.json': '(group)',
   'events/guardduty/disassociate-from-administrator.json': '(group)',
   'events/guardduty/update-detector-disable.json': '(group)',

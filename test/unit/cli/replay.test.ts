@@ -97,6 +97,7 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/ec2/revoke-security-group-ingress.json': [['security-group-changed', 'low', 'firing']],
   'events/ec2/run-instances-insufficient-capacity.json': [],
   'events/ec2/run-instances-unauthorized.json': [['unauthorized-call', 'medium', 'firing']],
+  'events/forged/root-console-login-custom-source.json': [['forged-aws-event', 'medium', 'firing']],
   'events/guardduty/delete-detector.json': [['guardduty-tampering', 'critical', 'firing']],
   'events/guardduty/disassociate-from-administrator.json': [['guardduty-tampering', 'critical', 'firing']],
   'events/guardduty/update-detector-disable.json': [['guardduty-tampering', 'critical', 'firing']],

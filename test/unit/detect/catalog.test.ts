@@ -545,18 +545,24 @@ describe('detectCloudTrail', () => {
       ['a number', 42],
       ['an array', [{ bucketName: 'example-data' }]],
       ['a string', 'bucketName=example-data'],
-    ])('reads requestParameters that are %s as empty, without errors', (_label, value) => {
-      const { findings, errors } = detect('s3/put-bucket-acl-public-read.json', (d) => {
-        d.requestParameters = value;
-      });
-      expect(errors).toEqual([]);
-      expect(findings).toEqual([
-        expect.objectContaining({
-          ruleId: 's3-bucket-acl-changed',
-          action: 'changed the ACL of bucket unknown bucket',
-        }),
-      ]);
-    });
+    ])(
+      'reads requestParameters that are %s as missing: the public-ACL rule cannot rule itself out',
+      (_label, value) => {
+        const { findings, errors } = detect('s3/put-bucket-acl-public-read.json', (d) => {
+          d.requestParameters = value;
+        });
+        expect(errors).toEqual([]);
+        // Not "ACL changed, not public" at low: the record cannot say, so the loudest rule speaks.
+        expect(findings).toEqual([
+          expect.objectContaining({
+            ruleId: 's3-bucket-acl-public',
+            severity: 'critical',
+            title: 'Could not rule out: S3 bucket made public by ACL',
+            incomplete: ['requestParameters'],
+          }),
+        ]);
+      },
+    );
 
     it('treats requestParameters that are an array on an IAM call as missing', () => {
       const { findings, errors } = detect('iam/create-user.json', (d) => {

@@ -1,0 +1,63 @@
+import { loadConfigFile } from '../../../shared/config/load.ts';
+import { severityRank } from '../../../shared/events/alert.ts';
+import { evaluate } from '../../../shared/pipeline/evaluate.ts';
+import { listFiles } from '../../../shared/replay/load.ts';
+import { detailOf, loadEvent } from '../../helpers/events.ts';
+
+/**
+ * A record that lost a part (an export trimmed it, CloudTrail left out an oversized body) must never
+ * read as safer than the whole record: every CloudTrail sample, with each part it has removed in
+ * turn, raises an alert at least as loud as before.
+ */
+const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
+const PARTS = ['requestParameters', 'responseElements', 'additionalEventData'] as const;
+
+/**
+ * AWS itself records `requestParameters: null` for CreateAccessKey with no user name (a key for the
+ * caller), so a missing body there is read as exactly that, not as "could not tell".
+ */
+const LEGITIMATELY_NULL = new Set(['iam/create-access-key.json requestParameters']);
+
+const loudest = (event: unknown) =>
+  Math.max(-1, ...evaluate(event, config).alerts.map((a) => severityRank(a.severity)));
+
+const cases = listFiles('events')
+  .filter(
+    (f) => f.endsWith('.json') && !f.startsWith('events/cloudwatch/') && !f.startsWith('events/forged/'),
+  )
+  .map((f) => f.slice('events/'.length))
+  .flatMap((rel) => {
+    const detail = detailOf(loadEvent(rel));
+    return PARTS.filter((p) => detail[p] !== undefined && detail[p] !== null).map((p) => [rel, p] as const);
+  })
+  .filter(([rel, part]) => !LEGITIMATELY_NULL.has(`${rel} ${part}`));
+
+describe('a record missing a part is never judged safer', () => {
+  it('has cases for every part', () => {
+    for (const part of PARTS) expect(cases.filter(([, p]) => p === part).length).toBeGreaterThan(3);
+  });
+
+  it.each(cases)('%s without %s', (rel, part) => {
+    const whole = loudest(loadEvent(rel));
+    for (const missing of [null, undefined, 'null', {}, 'truncated {"Statement":']) {
+      const event = loadEvent(rel);
+      const detail = detailOf(event);
+      if (missing === undefined) delete detail[part];
+      else detail[part] = missing;
+      expect(loudest(event)).toBeGreaterThanOrEqual(whole);
+    }
+  });
+
+  it('says what it could not tell', () => {
+    const event = loadEvent('s3/put-bucket-acl-public-read.json');
+    detailOf(event).requestParameters = null;
+    const [alert] = evaluate(event, config).alerts;
+    expect(alert).toMatchObject({
+      ruleId: 's3-bucket-acl-public',
+      severity: 'critical',
+      title: 'Could not rule out: S3 bucket made public by ACL',
+    });
+    expect(alert?.facts).toContainEqual({ label: 'Missing from the record', value: 'requestParameters' });
+    expect(alert?.verdict).toMatch(/^The record has no requestParameters .* open the event in CloudTrail/);
+  });
+});
