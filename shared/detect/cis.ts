@@ -28,7 +28,7 @@ export const rootUsage: CloudTrailRule = {
   feed: 'root-usage',
   eventSource: '*',
   eventNames: ['*'],
-  check(record) {
+  check(record, ctx) {
     const id = record.userIdentity;
     if (id.type !== 'Root' || id.invokedBy !== undefined || record.eventType === 'AwsServiceEvent')
       return null;
@@ -43,7 +43,8 @@ export const rootUsage: CloudTrailRule = {
         : `called ${service(record)}:${record.eventName}`,
       verdict:
         'Root credentials bypass every IAM policy and guardrail: confirm who holds them and why they were used.',
-      resource: { type: 'AWS account', name: record.recipientAccountId ?? id.accountId ?? 'unknown' },
+      // The envelope's account (ctx), which EventBridge set: the record's own fields are only claims.
+      resource: { type: 'AWS account', name: ctx.account },
       links: [rootCredentialsLink()],
       keepSeverityWhenDenied: true,
     };

@@ -118,11 +118,11 @@ export const organizationsChanged: CloudTrailRule = {
       resource: policyId
         ? { type: 'organization policy', name: policyId }
         : record.eventName === 'LeaveOrganization'
-          ? { type: 'AWS account', name: record.recipientAccountId ?? ctx.account }
+          ? { type: 'AWS account', name: ctx.account }
           : str(field(record.requestParameters, 'accountId')) ||
               str(field(record.requestParameters, 'accountName'))
             ? { type: 'AWS account', name: what ?? 'unknown' }
-            : { type: 'AWS organization', name: what ?? record.recipientAccountId ?? ctx.account },
+            : { type: 'AWS organization', name: what ?? ctx.account },
       links: [serviceLink('us-east-1', 'organizations')],
       facts,
       ...(record.eventName === 'LeaveOrganization' ? { keepSeverityWhenDenied: true } : {}),
