@@ -129,7 +129,8 @@ const EXPECTED: Record<string, string> = {
   'events/s3/put-bucket-acl-private.json': 'slack-security',
   'events/s3/put-bucket-acl-public-denied.json': 'slack-security pagerduty-security',
   'events/s3/put-bucket-acl-public-read.json': 'slack-security pagerduty-security email-security',
-  'events/s3/put-bucket-acl-request-parameters-dropped.json': 'slack-security pagerduty-security email-security',
+  'events/s3/put-bucket-acl-request-parameters-dropped.json':
+    'slack-security pagerduty-security email-security',
   'events/s3/put-bucket-cors.json': '(group)',
   'events/s3/put-bucket-lifecycle-configuration.json': '(allow-list)',
   'events/s3/put-bucket-ownership-controls-enforced.json': '',

@@ -100,7 +100,9 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/forged/root-console-login-custom-source.json': [['forged-aws-event', 'medium', 'firing']],
   'events/guardduty/delete-detector.json': [['guardduty-tampering', 'critical', 'firing']],
   'events/cloudtrail/stop-logging-siem-export.json': [['cloudtrail-tampering', 'critical', 'firing']],
-  'events/s3/put-bucket-acl-request-parameters-dropped.json': [['s3-bucket-acl-public', 'critical', 'firing']],
+  'events/s3/put-bucket-acl-request-parameters-dropped.json': [
+    ['s3-bucket-acl-public', 'critical', 'firing'],
+  ],
   'events/guardduty/disassociate-from-administrator.json': [['guardduty-tampering', 'critical', 'firing']],
   'events/guardduty/update-detector-disable.json': [['guardduty-tampering', 'critical', 'firing']],
   'events/guardduty/update-detector-frequency.json': [],
