@@ -1,7 +1,7 @@
 import { s3AccountSettingsLink, s3BucketLink } from '../enrich/links.ts';
 import type { Resource } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
-import { analyzeBucketAcl, analyzeBucketPolicy } from './s3-policy.ts';
+import { analyzeBucketAcl, analyzeBucketPolicy, type PolicyStatementSummary } from './s3-policy.ts';
 import type { CloudTrailRule, DetectContext, FindingDraft } from './types.ts';
 import { field, parsePolicyDocument, str, strings } from './values.ts';
 
@@ -81,8 +81,20 @@ function policyAnalysis(record: CloudTrailRecord, ctx: DetectContext) {
   return doc ? analyzeBucketPolicy(doc, record.recipientAccountId ?? ctx.account) : undefined;
 }
 
-function describeStatements(list: { sid?: string; actions: string[] }[]): string {
-  return list.map((s) => `${s.sid ? `${s.sid}: ` : ''}${s.actions.join(', ') || 'all actions'}`).join('\n');
+/** One line per public statement; who it opens to and why its conditions do not pin, when there is more to say than "*". */
+function describeStatements(list: PolicyStatementSummary[]): string {
+  return list
+    .map((s) => {
+      const line = `${s.sid ? `${s.sid}: ` : ''}${s.actions.join(', ') || 'all actions'}`;
+      const notes = [
+        ...(s.opensTo.length === 1 && s.opensTo[0] === 'Principal "*"'
+          ? []
+          : [`opens to ${s.opensTo.join(', ')}`]),
+        ...(s.notPinning.length > 0 ? [`not pinned: ${s.notPinning.join('; ')}`] : []),
+      ];
+      return notes.length > 0 ? `${line} (${notes.join('; ')})` : line;
+    })
+    .join('\n');
 }
 
 export const s3PolicyPublic: CloudTrailRule = {
