@@ -512,7 +512,8 @@ export const iamRoleTrustChanged: CloudTrailRule = {
         links,
       };
     }
-    const t = analyzeTrust(doc, record.recipientAccountId ?? ctx.account);
+    // The owner is the envelope's account, which EventBridge sets; recipientAccountId is whatever the record says.
+    const t = analyzeTrust(doc, ctx.account);
     const facts =
       t.principals.length > 0 ? [{ label: 'Trusted principals', value: t.principals.join('\n') }] : [];
     if (t.notPinning.length > 0)

@@ -78,7 +78,8 @@ export const s3AclChanged: CloudTrailRule = {
 
 function policyAnalysis(record: CloudTrailRecord, ctx: DetectContext) {
   const doc = parsePolicyDocument(field(record.requestParameters, 'bucketPolicy'));
-  return doc ? analyzeBucketPolicy(doc, record.recipientAccountId ?? ctx.account) : undefined;
+  // The owner is the envelope's account, which EventBridge sets; recipientAccountId is whatever the record says.
+  return doc ? analyzeBucketPolicy(doc, ctx.account) : undefined;
 }
 
 /** One line per public statement; who it opens to and why its conditions do not pin, when there is more to say than "*". */
@@ -216,7 +217,7 @@ export const s3AccountBlockPublicAccessWeakened: CloudTrailRule = {
   eventSource: S3,
   eventNames: ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock'],
   check(record, ctx) {
-    const acct = record.recipientAccountId ?? ctx.account;
+    const acct = ctx.account;
     const region = record.awsRegion ?? ctx.region;
     const resource: Resource = { type: 'AWS account', name: acct };
     const links = [s3AccountSettingsLink(region)];

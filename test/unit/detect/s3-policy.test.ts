@@ -549,6 +549,16 @@ describe('the S3 definition of a public policy', () => {
   });
 });
 
+describe('account-level Block Public Access, end to end', () => {
+  // The envelope account is set by EventBridge; recipientAccountId is part of the record and can be forged.
+  it('names the envelope account, not the recipientAccountId the record claims', () => {
+    const alert = alertFor('s3/delete-account-public-access-block.json', (d) => {
+      d.recipientAccountId = '999999999999';
+    });
+    expect(alert.resource).toEqual({ type: 'AWS account', name: '123456789012' });
+  });
+});
+
 describe('s3-bucket-policy-public, end to end', () => {
   type Statement = Record<string, unknown>;
   /** The first statement of the sample's bucket policy, for an edit. */

@@ -131,3 +131,16 @@ describe('iam-role-trust-changed: who counts as anyone', () => {
     expect(alert.severity).toBe('critical');
   });
 });
+
+describe('iam-role-trust-changed: whose account', () => {
+  // The envelope account is set by EventBridge; recipientAccountId is part of the record and can be forged.
+  it('judges "another account" against the envelope account, not recipientAccountId', () => {
+    const alert = alertFor('iam/create-role-cross-account-trust.json', (d) => {
+      d.recipientAccountId = '210987654321';
+    });
+    expect([alert.severity, alert.verdict]).toEqual([
+      'critical',
+      'Assumable from outside this account now: account 210987654321.',
+    ]);
+  });
+});
