@@ -103,7 +103,7 @@ export const s3PolicyPublic: CloudTrailRule = {
   title: 'S3 bucket made public by policy',
   severity: 'critical',
   description:
-    'A bucket policy allows `*` without a condition that pins callers (aws:SourceIp, aws:SourceVpce, aws:PrincipalOrgID, …).',
+    "A bucket policy grants to anyone (`*` in any spelling, NotPrincipal, a federated provider) without a condition pinning callers to fixed values (aws:PrincipalOrgID, aws:SourceVpce, aws:SourceIp no broader than /8, …): S3's own definition of public.",
   cis: '4.8',
   feed: FEED,
   eventSource: S3,
