@@ -1,9 +1,18 @@
 import { iamLink, iamPolicyLink } from '../enrich/links.ts';
 import type { Resource } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
-import { conditionPins, principalAccount } from './s3-policy.ts';
+import {
+  conditionOf,
+  describePin,
+  hasNotPrincipal,
+  isAllow,
+  policyStatements,
+  principalAccount,
+  readCondition,
+  statementPrincipals,
+} from './policy.ts';
 import type { CloudTrailRule, DetectContext, FindingDraft } from './types.ts';
-import { field, isRecord, parsePolicyDocument, statements, str, strings } from './values.ts';
+import { field, parsePolicyDocument, short, statements, str, strings } from './values.ts';
 
 const IAM = 'iam.amazonaws.com';
 const FEED = 'iam-changes';
@@ -441,35 +450,46 @@ export const iamManagedPolicyChanged: CloudTrailRule = {
 interface TrustAnalysis {
   /** Principals as written, for the facts. */
   principals: string[];
-  /** Why the trust is dangerous: `*` or other accounts. */
+  /** Why the trust is dangerous: anyone, or other accounts. */
   open: string[];
-  pinnedStar: boolean;
+  /** Conditions that pin a `*` principal to fixed callers: `aws:PrincipalOrgID o-a1b2c3d4e5`. */
+  pinnedBy: string[];
+  /** Conditions on a `*` principal that looked like pins but are not: `aws:PrincipalOrgID "o-*" has a wildcard`. */
+  notPinning: string[];
 }
 
-/** Who may assume the role. Federated and Service principals are identity providers and AWS services, not other accounts. */
+/**
+ * Who may assume the role, read as the S3 guide reads a bucket policy (policy.ts): a wildcard principal in
+ * any spelling (`"*"`, `{"AWS": ["*"]}`, `arn:aws:iam::*:root`), or `NotPrincipal`, is anyone unless a
+ * condition pins it with fixed values. Federated and Service principals are identity providers and AWS
+ * services, not other accounts.
+ */
 function analyzeTrust(doc: Record<string, unknown>, account: string): TrustAnalysis {
   const principals: string[] = [];
   const open = new Set<string>();
-  let pinnedStar = false;
-  for (const st of statements(doc)) {
-    if (st.Effect !== 'Allow') continue;
-    const p = st.Principal;
-    if (p === '*' || (isRecord(p) && strings(p.AWS).includes('*'))) {
-      principals.push('AWS: *');
-      if (conditionPins(st.Condition)) pinnedStar = true;
-      else open.add('anyone (Principal "*")');
+  const pinnedBy = new Set<string>();
+  const notPinning = new Set<string>();
+  for (const st of policyStatements(doc)) {
+    if (!isAllow(st)) continue;
+    const who = statementPrincipals(st);
+    const anyone = who.anyone.map((p) =>
+      p.value === '*' ? 'Principal "*"' : `Principal ${p.kind} "${short(p.value, 60)}"`,
+    );
+    if (hasNotPrincipal(st)) anyone.push('NotPrincipal');
+    for (const p of who.anyone) principals.push(`${p.kind}: ${p.value}`);
+    if (anyone.length > 0) {
+      const { pin, notPinning: why } = readCondition(conditionOf(st));
+      if (pin) pinnedBy.add(describePin(pin));
+      else for (const a of anyone) open.add(`anyone (${a})`);
+      for (const w of why) notPinning.add(w);
     }
-    if (!isRecord(p)) continue;
-    for (const [kind, value] of Object.entries(p)) {
-      for (const v of strings(value)) {
-        if (v === '*') continue;
-        principals.push(`${kind}: ${v}`);
-        const acct = kind === 'AWS' ? principalAccount(v) : undefined;
-        if (acct && acct !== account) open.add(`account ${acct}`);
-      }
+    for (const p of [...who.federated, ...who.named]) {
+      principals.push(`${p.kind}: ${p.value}`);
+      const acct = p.kind === 'AWS' ? principalAccount(p.value) : undefined;
+      if (acct && acct !== account) open.add(`account ${acct}`);
     }
   }
-  return { principals, open: [...open], pinnedStar };
+  return { principals, open: [...open], pinnedBy: [...pinnedBy], notPinning: [...notPinning] };
 }
 
 export const iamRoleTrustChanged: CloudTrailRule = {
@@ -499,9 +519,13 @@ export const iamRoleTrustChanged: CloudTrailRule = {
         links,
       };
     }
-    const t = analyzeTrust(doc, record.recipientAccountId ?? ctx.account);
+    // The owner is the envelope's account, which EventBridge sets; recipientAccountId is whatever the record says.
+    const t = analyzeTrust(doc, ctx.account);
     const facts =
       t.principals.length > 0 ? [{ label: 'Trusted principals', value: t.principals.join('\n') }] : [];
+    if (t.notPinning.length > 0)
+      facts.push({ label: 'Conditions that do not pin', value: t.notPinning.join('\n') });
+    if (t.pinnedBy.length > 0) facts.push({ label: 'Pinned by', value: t.pinnedBy.join('\n') });
     if (t.open.length > 0) {
       return {
         action: `${action}, trusting ${t.open.join(' and ')}`,
@@ -513,10 +537,11 @@ export const iamRoleTrustChanged: CloudTrailRule = {
     }
     return {
       action,
-      severity: t.pinnedStar ? 'high' : created ? 'low' : 'medium',
-      verdict: t.pinnedStar
-        ? 'Trusts "*" narrowed only by a condition: check the condition holds.'
-        : 'Trust stays inside this account, AWS services or identity providers.',
+      severity: t.pinnedBy.length > 0 ? 'high' : created ? 'low' : 'medium',
+      verdict:
+        t.pinnedBy.length > 0
+          ? `Not open to everyone: "*" is pinned by ${t.pinnedBy.join('; ')}. Check that this names only callers you trust.`
+          : 'Trust stays inside this account, AWS services or identity providers.',
       resource,
       links,
       facts,

@@ -1,95 +1,22 @@
-import { asList, field, isRecord, statements, str, strings } from './values.ts';
-
-/**
- * Condition keys that pin an Allow to a known network, caller or organisation, so that a `*`
- * principal is no longer "anyone on the internet".
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status
- */
-const PINNING_KEYS = new Set(
-  [
-    'aws:SourceIp',
-    'aws:SourceVpc',
-    'aws:SourceVpce',
-    'aws:SourceArn',
-    'aws:SourceAccount',
-    'aws:SourceOrgID',
-    'aws:SourceOrgPaths',
-    'aws:SourceOwner',
-    'aws:PrincipalOrgID',
-    'aws:PrincipalOrgPaths',
-    'aws:PrincipalAccount',
-    'aws:PrincipalArn',
-    'aws:userid',
-    'aws:username',
-    's3:DataAccessPointAccount',
-    's3:DataAccessPointArn',
-  ].map((k) => k.toLowerCase()),
-);
-
-/**
- * Negated operators ("anyone except …") do not narrow who may call, and neither do `…IfExists` or
- * `ForAllValues:` forms: both count as satisfied when the key is absent, and an anonymous caller
- * carries no org id, VPC endpoint or principal account.
- */
-const NARROWING_OPERATOR =
-  /^(ForAnyValue:)?(StringEquals|StringEqualsIgnoreCase|StringLike|ArnEquals|ArnLike|IpAddress)$/;
-
-const OPEN_CIDRS = new Set(['0.0.0.0/0', '::/0', '::0/0']);
-
-function valueNarrows(key: string, values: string[]): boolean {
-  if (values.length === 0) return false;
-  return values.every((v) => {
-    if (v === '*' || v === '') return false;
-    if (key === 'aws:sourceip' && OPEN_CIDRS.has(v.trim())) return false;
-    return true;
-  });
-}
-
-/** True when some condition pins the statement down to a known set of callers or networks. */
-export function conditionPins(condition: unknown): boolean {
-  if (!isRecord(condition)) return false;
-  for (const [operator, block] of Object.entries(condition)) {
-    if (!NARROWING_OPERATOR.test(operator) || !isRecord(block)) continue;
-    for (const [key, value] of Object.entries(block)) {
-      const k = key.toLowerCase();
-      if (PINNING_KEYS.has(k) && valueNarrows(k, strings(value))) return true;
-    }
-  }
-  return false;
-}
-
-export interface PolicyPrincipals {
-  everyone: boolean;
-  /** Account ids, ARNs and service names named as principals. */
-  named: string[];
-}
-
-export function principalsOf(principal: unknown): PolicyPrincipals {
-  if (principal === '*') return { everyone: true, named: [] };
-  const named: string[] = [];
-  let everyone = false;
-  if (isRecord(principal)) {
-    for (const [kind, value] of Object.entries(principal)) {
-      for (const p of strings(value)) {
-        if (p === '*' && (kind === 'AWS' || kind === 'CanonicalUser')) everyone = true;
-        else named.push(p);
-      }
-    }
-  }
-  return { everyone, named };
-}
-
-/** Account id of a principal given as an id or an ARN; undefined for services and canonical ids. */
-export function principalAccount(p: string): string | undefined {
-  if (/^\d{12}$/.test(p)) return p;
-  const m = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(p);
-  return m?.[1];
-}
+import {
+  conditionOf,
+  hasNotPrincipal,
+  isAllow,
+  policyStatements,
+  principalAccount,
+  readCondition,
+  statementPrincipals,
+} from './policy.ts';
+import { asList, field, short, str, strings } from './values.ts';
 
 export interface PolicyStatementSummary {
   sid?: string;
   actions: string[];
   resources: string[];
+  /** Who the statement opens to: `Principal "*"`, `NotPrincipal`, `federated graph.facebook.com`. */
+  opensTo: string[];
+  /** Conditions on pinning keys that did not pin, and why: `aws:PrincipalOrgID "o-*" has a wildcard`. */
+  notPinning: string[];
 }
 
 export interface BucketPolicyAnalysis {
@@ -100,18 +27,26 @@ export interface BucketPolicyAnalysis {
   statementCount: number;
 }
 
-function summarise(st: Record<string, unknown>): PolicyStatementSummary {
+function summarise(
+  st: Record<string, unknown>,
+  opensTo: string[],
+  notPinning: string[],
+): PolicyStatementSummary {
   const sid = str(st.Sid);
   return {
     ...(sid ? { sid } : {}),
     actions: strings(st.Action ?? st.NotAction),
     resources: strings(st.Resource ?? st.NotResource),
+    opensTo,
+    notPinning,
   };
 }
 
 /**
- * Deny statements never widen access, so only Allow statements are read. `NotPrincipal` with
- * Allow grants everyone but the named principals: treated as public.
+ * S3's definition of a public bucket policy (see policy.ts for the source): an Allow is public when it
+ * grants to anyone (`*`, a wildcard or variable principal, `NotPrincipal`) or to a federated identity
+ * provider, unless a condition pins it with fixed values. Deny statements never widen access, and are not
+ * credited with narrowing it either: S3 itself judges a policy by what its grants name.
  */
 export function analyzeBucketPolicy(
   policy: Record<string, unknown>,
@@ -119,18 +54,23 @@ export function analyzeBucketPolicy(
 ): BucketPolicyAnalysis {
   const publicStatements: PolicyStatementSummary[] = [];
   const otherAccounts = new Set<string>();
-  const all = statements(policy);
+  const all = policyStatements(policy);
   for (const st of all) {
-    if (st.Effect !== 'Allow') continue;
-    const pinned = conditionPins(st.Condition);
-    if (st.NotPrincipal !== undefined) {
-      if (!pinned) publicStatements.push(summarise(st));
-      continue;
+    if (!isAllow(st)) continue;
+    const who = statementPrincipals(st);
+    const opensTo = [
+      ...who.anyone.map((p) =>
+        p.value === '*' ? 'Principal "*"' : `Principal ${p.kind} "${short(p.value, 60)}"`,
+      ),
+      ...who.federated.map((p) => `federated ${short(p.value, 60)}`),
+      ...(hasNotPrincipal(st) ? ['NotPrincipal (everyone but the named)'] : []),
+    ];
+    if (opensTo.length > 0) {
+      const { pin, notPinning } = readCondition(conditionOf(st));
+      if (!pin) publicStatements.push(summarise(st, [...new Set(opensTo)], notPinning));
     }
-    const { everyone, named } = principalsOf(st.Principal);
-    if (everyone && !pinned) publicStatements.push(summarise(st));
-    for (const p of named) {
-      const acct = principalAccount(p);
+    for (const { value } of who.named) {
+      const acct = principalAccount(value);
       if (acct && acct !== ownerAccount) otherAccounts.add(acct);
     }
   }

@@ -1,7 +1,7 @@
 import { s3AccountSettingsLink, s3BucketLink } from '../enrich/links.ts';
 import type { Resource } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
-import { analyzeBucketAcl, analyzeBucketPolicy } from './s3-policy.ts';
+import { analyzeBucketAcl, analyzeBucketPolicy, type PolicyStatementSummary } from './s3-policy.ts';
 import type { CloudTrailRule, DetectContext, FindingDraft } from './types.ts';
 import { field, parsePolicyDocument, str, strings } from './values.ts';
 
@@ -80,11 +80,24 @@ export const s3AclChanged: CloudTrailRule = {
 
 function policyAnalysis(record: CloudTrailRecord, ctx: DetectContext) {
   const doc = parsePolicyDocument(field(record.requestParameters, 'bucketPolicy'));
-  return doc ? analyzeBucketPolicy(doc, record.recipientAccountId ?? ctx.account) : undefined;
+  // The owner is the envelope's account, which EventBridge sets; recipientAccountId is whatever the record says.
+  return doc ? analyzeBucketPolicy(doc, ctx.account) : undefined;
 }
 
-function describeStatements(list: { sid?: string; actions: string[] }[]): string {
-  return list.map((s) => `${s.sid ? `${s.sid}: ` : ''}${s.actions.join(', ') || 'all actions'}`).join('\n');
+/** One line per public statement; who it opens to and why its conditions do not pin, when there is more to say than "*". */
+function describeStatements(list: PolicyStatementSummary[]): string {
+  return list
+    .map((s) => {
+      const line = `${s.sid ? `${s.sid}: ` : ''}${s.actions.join(', ') || 'all actions'}`;
+      const notes = [
+        ...(s.opensTo.length === 1 && s.opensTo[0] === 'Principal "*"'
+          ? []
+          : [`opens to ${s.opensTo.join(', ')}`]),
+        ...(s.notPinning.length > 0 ? [`not pinned: ${s.notPinning.join('; ')}`] : []),
+      ];
+      return notes.length > 0 ? `${line} (${notes.join('; ')})` : line;
+    })
+    .join('\n');
 }
 
 export const s3PolicyPublic: CloudTrailRule = {
@@ -92,7 +105,7 @@ export const s3PolicyPublic: CloudTrailRule = {
   title: 'S3 bucket made public by policy',
   severity: 'critical',
   description:
-    'A bucket policy allows `*` without a condition that pins callers (aws:SourceIp, aws:SourceVpce, aws:PrincipalOrgID, …).',
+    "A bucket policy grants to anyone (`*` in any spelling, NotPrincipal, a federated provider) without a condition pinning callers to fixed values (aws:PrincipalOrgID, aws:SourceVpce, aws:SourceIp no broader than /8, …): S3's own definition of public.",
   cis: '4.8',
   feed: FEED,
   eventSource: S3,
@@ -210,7 +223,7 @@ export const s3AccountBlockPublicAccessWeakened: CloudTrailRule = {
   eventNames: ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock'],
   needs: ['requestParameters'],
   check(record, ctx) {
-    const acct = record.recipientAccountId ?? ctx.account;
+    const acct = ctx.account;
     const region = record.awsRegion ?? ctx.region;
     const resource: Resource = { type: 'AWS account', name: acct };
     const links = [s3AccountSettingsLink(region)];

@@ -274,11 +274,20 @@ describe('detectCloudTrail', () => {
       });
     });
 
-    it('does not count the bucket owner account as another account', () => {
+    it('does not count the bucket owner account (the envelope account) as another account', () => {
+      const record = cloudTrailDetail(loadEvent('s3/put-bucket-policy-cross-account.json'));
+      const { findings } = detectCloudTrail(record, { ...CTX, account: '210987654321' });
+      expect(findings).toMatchObject([{ severity: 'low', facts: [] }]);
+    });
+
+    it('takes the owner from the envelope, not from a recipientAccountId the record claims', () => {
       const f = only('s3/put-bucket-policy-cross-account.json', (d) => {
         d.recipientAccountId = '210987654321';
       });
-      expect(f).toMatchObject({ severity: 'low', facts: [] });
+      expect(f).toMatchObject({
+        severity: 'medium',
+        facts: [{ label: 'Other accounts granted', value: '210987654321' }],
+      });
     });
 
     it('reports DeleteBucketPolicy as low', () => {

@@ -1,9 +1,6 @@
-import {
-  analyzeBucketAcl,
-  analyzeBucketPolicy,
-  conditionPins,
-  principalAccount,
-} from '../../../shared/detect/s3-policy.ts';
+import fc from 'fast-check';
+import { analyzeBucketAcl, analyzeBucketPolicy } from '../../../shared/detect/s3-policy.ts';
+import { alertFor, fact } from './alerts.ts';
 
 const OWNER = '123456789012';
 const OTHER = '210987654321';
@@ -117,7 +114,13 @@ describe('analyzeBucketPolicy', () => {
     const result = analyzeBucketPolicy(policy(allowAll({ Principal: principal })), OWNER);
     expect(result).toEqual({
       publicStatements: [
-        { sid: 'Open', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::example-data/*'] },
+        {
+          sid: 'Open',
+          actions: ['s3:GetObject'],
+          resources: ['arn:aws:s3:::example-data/*'],
+          opensTo: ['Principal "*"'],
+          notPinning: [],
+        },
       ],
       otherAccounts: [],
       statementCount: 1,
@@ -155,7 +158,12 @@ describe('analyzeBucketPolicy', () => {
       NotResource: 'arn:aws:s3:::example-data/private/*',
     };
     expect(analyzeBucketPolicy(policy(st), OWNER).publicStatements).toEqual([
-      { actions: ['s3:DeleteObject'], resources: ['arn:aws:s3:::example-data/private/*'] },
+      {
+        actions: ['s3:DeleteObject'],
+        resources: ['arn:aws:s3:::example-data/private/*'],
+        opensTo: ['Principal "*"'],
+        notPinning: [],
+      },
     ]);
   });
 
@@ -223,74 +231,384 @@ describe('analyzeBucketPolicy', () => {
   });
 });
 
-describe('conditionPins', () => {
-  it.each([
-    ['aws:SourceIp', 'IpAddress', '10.0.0.0/8'],
-    ['aws:SourceVpce', 'StringEquals', 'vpce-1a2b3c4d'],
-    ['aws:SourceArn', 'ArnEquals', 'arn:aws:sns:eu-west-1:123456789012:topic'],
-    ['aws:SourceAccount', 'StringEquals', '123456789012'],
-    ['aws:PrincipalOrgID', 'StringEquals', 'o-a1b2c3d4e5'],
-    ['aws:PrincipalAccount', 'StringEquals', '123456789012'],
-  ])('pins on %s', (key, operator, value) => {
-    expect(conditionPins({ [operator]: { [key]: value } })).toBe(true);
+/**
+ * The S3 user guide's definition ("The meaning of public", Block Public Access chapter): a statement is
+ * non-public only when it grants to fixed values; an aws:SourceIp range broader than /8 (IPv4) or /32
+ * (IPv6) is not fixed. Every shape in the first table was reported "not public" before this definition.
+ */
+describe('the S3 definition of a public policy', () => {
+  function isPublic(...statements: Record<string, unknown>[]): boolean {
+    return analyzeBucketPolicy(policy(...statements), OWNER).publicStatements.length > 0;
+  }
+  const when = (condition: Record<string, unknown>) => allowAll({ Condition: condition });
+  const EVERY_SLASH_8 = Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`);
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a wildcard org id under StringLike', when({ StringLike: { 'aws:PrincipalOrgID': 'o-*' } })],
+    ['a "?" wildcard in an account id', when({ StringLike: { 'aws:SourceAccount': '12345678901?' } })],
+    ['a wildcard VPC endpoint', when({ StringLike: { 'aws:SourceVpce': 'vpce-*' } })],
+    // The guide's own example of a public policy.
+    ['a wildcard VPC id (the S3 guide example)', when({ StringLike: { 'aws:SourceVpc': 'vpc-*' } })],
+    [
+      'a policy variable as the value',
+      when({ StringEquals: { 'aws:PrincipalAccount': `\${aws:PrincipalAccount}` } }),
+    ],
+    [
+      'a policy variable inside an ARN',
+      when({ ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::\${aws:PrincipalAccount}:role/reader` } }),
+    ],
+    [
+      'a list with one wildcard value',
+      when({ StringEquals: { 'aws:PrincipalOrgID': ['o-a1b2c3d4e5', 'o-*'] } }),
+    ],
+    ['a wildcard under a key spelled in capitals', when({ StringLike: { 'AWS:SOURCEVPCE': 'vpce-*' } })],
+    [
+      'the same key twice in different case, one of them a wildcard',
+      when({ StringLike: { 'aws:PrincipalOrgID': 'o-*', 'AWS:PRINCIPALORGID': 'o-a1b2c3d4e5' } }),
+    ],
+    ['aws:username, which any account can have', when({ StringEquals: { 'aws:username': 'alice' } })],
+    [
+      'aws:SourceIp 0.0.0.0/1 + 128.0.0.0/1',
+      when({ IpAddress: { 'aws:SourceIp': ['0.0.0.0/1', '128.0.0.0/1'] } }),
+    ],
+    ['aws:SourceIp /7', when({ IpAddress: { 'aws:SourceIp': '10.0.0.0/7' } })],
+    ['aws:SourceIp IPv6 ::/1', when({ IpAddress: { 'aws:SourceIp': '::/1' } })],
+    ['aws:SourceIp IPv6 /31', when({ IpAddress: { 'aws:SourceIp': '2001:db8::/31' } })],
+    ['aws:SourceIp all IPv4-mapped IPv6', when({ IpAddress: { 'aws:SourceIp': '::ffff:0:0/96' } })],
+    ['aws:SourceIp as 256 /8 blocks', when({ IpAddress: { 'aws:SourceIp': EVERY_SLASH_8 } })],
+    [
+      'aws:SourceIp two public /8 blocks',
+      when({ IpAddress: { 'aws:SourceIp': ['52.0.0.0/8', '54.0.0.0/8'] } }),
+    ],
+    ['aws:SourceIp that is not a range', when({ IpAddress: { 'aws:SourceIp': 'anywhere' } })],
+    [
+      'an access point ARN with a wildcard account',
+      when({ StringLike: { 's3:DataAccessPointArn': 'arn:aws:s3:eu-west-1:*:accesspoint/*' } }),
+    ],
+    [
+      'NotPrincipal pinned only by a wildcard',
+      allowAll({
+        Principal: undefined,
+        NotPrincipal: { AWS: `arn:aws:iam::${OTHER}:root` },
+        Condition: { StringLike: { 'aws:PrincipalOrgID': 'o-*' } },
+      }),
+    ],
+    ['Principal {"AWS": "arn:aws:iam::*:root"}', allowAll({ Principal: { AWS: 'arn:aws:iam::*:root' } })],
+    ['Principal {"aws": "*"} (kind in lower case)', allowAll({ Principal: { aws: '*' } })],
+    ['Principal ["*"]', allowAll({ Principal: ['*'] })],
+    ['Principal {"Service": "*"}', allowAll({ Principal: { Service: '*' } })],
+    ['a policy variable as the principal', allowAll({ Principal: { AWS: `\${aws:username}` } })],
+    // The S3 guide's first public example: anyone who can sign in with the provider.
+    ['a federated principal', allowAll({ Principal: { Federated: 'graph.facebook.com' } })],
+    ['Effect "allow" in lower case', allowAll({ Effect: 'allow' })],
+  ])('%s is public', (_label, st) => {
+    expect(isPublic(st)).toBe(true);
   });
 
-  it('matches condition keys case-insensitively', () => {
-    expect(conditionPins({ StringEquals: { 'AWS:PRINCIPALORGID': 'o-a1b2c3d4e5' } })).toBe(true);
+  it('reads a lower-case "statement" element', () => {
+    expect(analyzeBucketPolicy({ statement: [allowAll()] }, OWNER).publicStatements).toHaveLength(1);
   });
 
-  it.each([
-    ['0.0.0.0/0', ['0.0.0.0/0']],
-    ['::/0', ['::/0']],
-    ['a list that includes 0.0.0.0/0', ['10.0.0.0/8', '0.0.0.0/0']],
-  ])('does not pin on aws:SourceIp %s', (_label, value) => {
-    expect(conditionPins({ IpAddress: { 'aws:SourceIp': value } })).toBe(false);
+  it.each<[string, Record<string, unknown>]>([
+    ['Principal {"CanonicalUser": "*"}', allowAll({ Principal: { CanonicalUser: '*' } })],
+    ['…IfExists', when({ StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } })],
+    ['ForAllValues:', when({ 'ForAllValues:StringEquals': { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } })],
+    ['a negated operator', when({ StringNotEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } })],
+    ['the Null operator', when({ Null: { 'aws:PrincipalOrgID': 'false' } })],
+    // A spelling AWS may not read as StringEquals must not vouch for the statement.
+    ['an operator in the wrong case', when({ stringequals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } })],
+    [
+      'a condition element in the wrong case',
+      allowAll({ condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1' } } }),
+    ],
+    ['an object as the value', when({ StringEquals: { 'aws:PrincipalOrgID': { id: 'o-a1b2c3d4e5' } } })],
+    ['an empty value', when({ StringEquals: { 'aws:PrincipalOrgID': '' } })],
+    ['aws:SourceIp under StringEquals', when({ StringEquals: { 'aws:SourceIp': '203.0.113.0/24' } })],
+  ])('%s stays public', (_label, st) => {
+    expect(isPublic(st)).toBe(true);
   });
 
-  it.each([
-    ['StringNotEquals', { StringNotEquals: { 'aws:SourceAccount': '123456789012' } }],
-    ['NotIpAddress', { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } }],
-    ['Bool', { Bool: { 'aws:SecureTransport': 'true' } }],
-    ['a key that does not identify the caller', { StringEquals: { 's3:prefix': 'home/' } }],
-    ['the value "*"', { StringLike: { 'aws:SourceArn': '*' } }],
-    ['an empty value list', { StringEquals: { 'aws:SourceAccount': [] } }],
-  ])('does not pin on %s', (_label, condition) => {
-    expect(conditionPins(condition)).toBe(false);
+  it.each<[string, Record<string, unknown>]>([
+    ['a fixed org id', when({ StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } })],
+    [
+      'a fixed org id under a key spelled in capitals',
+      when({ StringEquals: { 'AWS:PRINCIPALORGID': 'o-a1b2c3d4e5' } }),
+    ],
+    ['a fixed org id under StringLike', when({ StringLike: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } })],
+    ['a fixed /24 source range', when({ IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } })],
+    ['a single source address', when({ IpAddress: { 'aws:SourceIp': '203.0.113.7' } })],
+    ['exactly a /8', when({ IpAddress: { 'aws:SourceIp': '52.0.0.0/8' } })],
+    [
+      'a public /8 plus the private 10/8',
+      when({ IpAddress: { 'aws:SourceIp': ['52.0.0.0/8', '10.0.0.0/8'] } }),
+    ],
+    [
+      'the three RFC 1918 blocks',
+      when({ IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] } }),
+    ],
+    ['an IPv6 /32', when({ IpAddress: { 'aws:SourceIp': '2001:db8::/32' } })],
+    ['fixed VPC endpoints', when({ StringEquals: { 'aws:SourceVpce': ['vpce-1a2b3c4d', 'vpce-5e6f7a8b'] } })],
+    [
+      'a fixed source ARN',
+      when({
+        ArnEquals: { 'aws:SourceArn': 'arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE' },
+      }),
+    ],
+    [
+      'a fixed source account written as a number',
+      when({ StringEquals: { 'aws:SourceAccount': 123456789012 } }),
+    ],
+    [
+      'fixed org paths under ForAnyValue:',
+      when({
+        'ForAnyValue:StringEquals': { 'aws:PrincipalOrgPaths': ['o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/'] },
+      }),
+    ],
+    [
+      'an access point ARN with a fixed account and a wildcard name (the S3 guide exception)',
+      when({ StringLike: { 's3:DataAccessPointArn': 'arn:aws:s3:us-west-2:123456789012:accesspoint/*' } }),
+    ],
+    ['a fixed aws:userid', when({ StringEquals: { 'aws:userid': 'AIDAJQABLZS4A3QDU576Q' } })],
+    [
+      'one broad and one fixed condition (conditions are ANDed)',
+      when({
+        IpAddress: { 'aws:SourceIp': '0.0.0.0/0' },
+        StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' },
+      }),
+    ],
+    [
+      'a fixed service principal with its source account',
+      allowAll({
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': OWNER } },
+      }),
+    ],
+    ['a fixed account principal', allowAll({ Principal: { AWS: `arn:aws:iam::${OTHER}:root` } })],
+    [
+      'a fixed canonical user',
+      allowAll({ Principal: { CanonicalUser: '79a59df900b949e55d96a1e698fbacedfd6e09d98e' } }),
+    ],
+  ])('%s is not public', (_label, st) => {
+    expect(isPublic(st)).toBe(false);
   });
 
-  // With IfExists a missing key satisfies the condition, and anonymous callers carry no
-  // aws:PrincipalOrgID or aws:SourceVpce at all, so the statement stays open to them.
-  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists
-  it('does not pin on StringEqualsIfExists, which a caller without the key satisfies', () => {
-    expect(conditionPins({ StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } })).toBe(false);
+  it('says why a condition did not pin', () => {
+    const st = when({
+      StringLike: { 'aws:PrincipalOrgID': 'o-*' },
+      IpAddress: { 'aws:SourceIp': ['0.0.0.0/1', '128.0.0.0/1'] },
+    });
+    expect(analyzeBucketPolicy(policy(st), OWNER).publicStatements).toEqual([
+      {
+        sid: 'Open',
+        actions: ['s3:GetObject'],
+        resources: ['arn:aws:s3:::example-data/*'],
+        opensTo: ['Principal "*"'],
+        notPinning: [
+          'aws:PrincipalOrgID "o-*" has a wildcard',
+          'aws:SourceIp "0.0.0.0/1" is broader than an IPv4 /8',
+        ],
+      },
+    ]);
   });
 
-  // ForAllValues is true when the key is absent from the request.
-  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
-  it('does not pin on ForAllValues:StringEquals, which a caller without the key satisfies', () => {
-    expect(conditionPins({ 'ForAllValues:StringEquals': { 'aws:SourceVpce': ['vpce-1a2b3c4d'] } })).toBe(
-      false,
+  it('names who a statement opens to', () => {
+    const st = allowAll({
+      Principal: { AWS: ['arn:aws:iam::*:root', '*'], Federated: 'accounts.google.com' },
+    });
+    expect(analyzeBucketPolicy(policy(st), OWNER).publicStatements[0]?.opensTo).toEqual([
+      'Principal AWS "arn:aws:iam::*:root"',
+      'Principal "*"',
+      'federated accounts.google.com',
+    ]);
+  });
+
+  describe('properties', () => {
+    const VALUES = [
+      'o-a1b2c3d4e5',
+      'o-*',
+      '203.0.113.0/24',
+      '0.0.0.0/1',
+      '128.0.0.0/1',
+      '10.0.0.0/8',
+      '52.0.0.0/8',
+      '2001:db8::/32',
+      '::/1',
+      'vpce-1a2b3c4d',
+      'arn:aws:sns:eu-west-1:123456789012:topic',
+      `\${aws:username}`,
+      '',
+    ];
+    const value = fc.oneof(fc.constantFrom(...VALUES), fc.constant(123456789012));
+    const values = fc.oneof(value, fc.array(value, { maxLength: 3 }));
+    const block = fc.dictionary(
+      fc.constantFrom(
+        'aws:PrincipalOrgID',
+        'aws:SourceIp',
+        'AWS:SOURCEVPCE',
+        'aws:SourceArn',
+        'aws:username',
+        's3:prefix',
+      ),
+      values,
+      { maxKeys: 3 },
     );
-  });
+    const condition = fc.dictionary(
+      fc.constantFrom(
+        'StringEquals',
+        'StringLike',
+        'ArnLike',
+        'IpAddress',
+        'StringNotEquals',
+        'StringEqualsIfExists',
+        'ForAnyValue:StringEquals',
+        'ForAllValues:StringEquals',
+        'Null',
+      ),
+      block,
+      { maxKeys: 3 },
+    );
+    const principal = fc.constantFrom<unknown>(
+      '*',
+      { AWS: '*' },
+      { AWS: ['*'] },
+      { AWS: 'arn:aws:iam::*:root' },
+      { AWS: `arn:aws:iam::${OTHER}:root` },
+      { Service: 'cloudfront.amazonaws.com' },
+      { Federated: 'graph.facebook.com' },
+      { CanonicalUser: '*' },
+    );
+    const statement = fc.record({
+      Effect: fc.constantFrom('Allow', 'allow', 'Deny'),
+      Principal: principal,
+      Action: fc.constant('s3:GetObject'),
+      Resource: fc.constant('*'),
+      Condition: condition,
+    });
+    const statements = fc.array(statement, { maxLength: 4 });
+    const publicCount = (list: Record<string, unknown>[]) =>
+      analyzeBucketPolicy(policy(...list), OWNER).publicStatements.length;
 
-  it.each([[undefined], [null], ['text'], [[{ StringEquals: {} }]]])('is false for %p', (condition) => {
-    expect(conditionPins(condition)).toBe(false);
+    /** Each condition entry rewritten by `edit`, which sees the entry's value as written. */
+    function editValues(list: Record<string, unknown>[], edit: (v: unknown) => unknown) {
+      return list.map((st) => ({
+        ...st,
+        Condition: Object.fromEntries(
+          Object.entries(st.Condition as Record<string, Record<string, unknown>>).map(([op, b]) => [
+            op,
+            Object.fromEntries(Object.entries(b).map(([k, v]) => [k, edit(v)])),
+          ]),
+        ),
+      }));
+    }
+    const has = (v: unknown, x: unknown) => (Array.isArray(v) ? v.includes(x) : v === x);
+
+    it('adding a Deny never makes a policy more or less public', () => {
+      fc.assert(
+        fc.property(statements, statement, (list, extra) => {
+          expect(publicCount([...list, { ...extra, Effect: 'Deny' }])).toBe(publicCount(list));
+        }),
+      );
+    });
+
+    it('replacing a fixed value with a wildcard or a policy variable never makes a policy less public', () => {
+      fc.assert(
+        fc.property(
+          statements,
+          fc.constantFrom(...VALUES),
+          fc.constantFrom('*', 'o-*', `\${aws:SourceAccount}`),
+          (list, from, to) => {
+            const swap = (v: unknown) =>
+              Array.isArray(v) ? v.map((x) => (x === from ? to : x)) : v === from ? to : v;
+            expect(publicCount(editValues(list, swap))).toBeGreaterThanOrEqual(publicCount(list));
+          },
+        ),
+      );
+    });
+
+    it('an Allow to "*" whose condition values are all wildcards or variables is public', () => {
+      fc.assert(
+        fc.property(condition, fc.constantFrom('*', 'o-*', '10.0.0.?', `\${aws:SourceIp}`), (cond, wild) => {
+          const [st] = editValues([allowAll({ Condition: cond })], (v) =>
+            Array.isArray(v) ? v.map(() => wild) : wild,
+          );
+          expect(st && analyzeBucketPolicy(policy(st), OWNER).publicStatements).toHaveLength(1);
+        }),
+      );
+    });
+
+    it('adding an alternative value to a condition key never makes a policy less public', () => {
+      fc.assert(
+        fc.property(statements, fc.constantFrom(...VALUES), value, (list, at, extra) => {
+          const widened = editValues(list, (v) =>
+            has(v, at) ? [...(Array.isArray(v) ? v : [v]), extra] : v,
+          );
+          expect(publicCount(widened)).toBeGreaterThanOrEqual(publicCount(list));
+        }),
+      );
+    });
   });
 });
 
-describe('principalAccount', () => {
-  it.each([
-    ['210987654321', '210987654321'],
-    ['arn:aws:iam::210987654321:root', '210987654321'],
-    ['arn:aws:iam::210987654321:role/reader', '210987654321'],
-    ['arn:aws:sts::210987654321:assumed-role/reader/session', '210987654321'],
-    ['arn:aws-us-gov:iam::210987654321:user/alice', '210987654321'],
-    ['arn:aws-cn:iam::210987654321:root', '210987654321'],
-    ['cloudfront.amazonaws.com', undefined],
-    ['79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be', undefined],
-    ['21098765432', undefined],
-    ['arn:aws:s3:::example-data', undefined],
-  ])('reads %s as %p', (principal, expected) => {
-    expect(principalAccount(principal)).toBe(expected);
+describe('account-level Block Public Access, end to end', () => {
+  // The envelope account is set by EventBridge; recipientAccountId is part of the record and can be forged.
+  it('names the envelope account, not the recipientAccountId the record claims', () => {
+    const alert = alertFor('s3/delete-account-public-access-block.json', (d) => {
+      d.recipientAccountId = '999999999999';
+    });
+    expect(alert.resource).toEqual({ type: 'AWS account', name: '123456789012' });
+  });
+});
+
+describe('s3-bucket-policy-public, end to end', () => {
+  type Statement = Record<string, unknown>;
+  /** The first statement of the sample's bucket policy, for an edit. */
+  const firstStatement = (d: Record<string, unknown>): Statement => {
+    const rp = d.requestParameters as { bucketPolicy: { Statement: Statement[] } };
+    const [st] = rp.bucketPolicy.Statement;
+    if (!st) throw new Error('sample has no statement');
+    return st;
+  };
+
+  it('fires critical for an org id that is a wildcard, and says why it is not pinned', () => {
+    const alert = alertFor('s3/put-bucket-policy-org-pinned.json', (d) => {
+      firstStatement(d).Condition = { StringLike: { 'aws:PrincipalOrgID': 'o-*' } };
+    });
+    expect([alert.ruleId, alert.severity, fact(alert, 'Public statements')]).toEqual([
+      's3-bucket-policy-public',
+      'critical',
+      'AllowOrganizationRead: s3:GetObject, s3:ListBucket (not pinned: aws:PrincipalOrgID "o-*" has a wildcard)',
+    ]);
+  });
+
+  it('fires critical for source ranges that together cover the internet', () => {
+    const alert = alertFor('s3/put-bucket-policy-source-ip-pinned.json', (d) => {
+      firstStatement(d).Condition = { IpAddress: { 'aws:SourceIp': ['0.0.0.0/1', '128.0.0.0/1'] } };
+    });
+    expect([alert.ruleId, alert.severity]).toEqual(['s3-bucket-policy-public', 'critical']);
+  });
+
+  it('fires critical when the policy arrives as JSON text', () => {
+    const alert = alertFor('s3/put-bucket-policy-org-pinned.json', (d) => {
+      const rp = d.requestParameters as Record<string, unknown>;
+      const st = firstStatement(d);
+      st.Condition = { StringEquals: { 'aws:PrincipalOrgID': `\${aws:PrincipalOrgID}` } };
+      rp.bucketPolicy = JSON.stringify({ Statement: st });
+    });
+    expect([alert.ruleId, alert.severity]).toEqual(['s3-bucket-policy-public', 'critical']);
+  });
+
+  it('says who a statement opens to when it is more than "*"', () => {
+    const alert = alertFor('s3/put-bucket-policy-public.json', (d) => {
+      firstStatement(d).Principal = { Federated: 'graph.facebook.com' };
+    });
+    expect([alert.severity, fact(alert, 'Public statements')]).toEqual([
+      'critical',
+      'PublicReadGetObject: s3:GetObject (opens to federated graph.facebook.com)',
+    ]);
+  });
+
+  it('stays a low policy change for a fixed /24', () => {
+    const alert = alertFor('s3/put-bucket-policy-source-ip-pinned.json');
+    expect([alert.ruleId, alert.severity]).toEqual(['s3-bucket-policy-changed', 'low']);
   });
 });
