@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
+import { CLOUDTRAIL_RULES } from '../detect/catalog.ts';
 import { allowEntryExpired } from '../route/allow-list.ts';
+import { anyGlob } from '../route/route.ts';
 import { silenceExpired } from '../route/silence.ts';
 import { type Config, ConfigSchema, type Route } from './schema.ts';
 
@@ -223,6 +225,26 @@ export interface ConfigCheck {
   warnings: string[];
 }
 
+/** Rules that can page critical: a catalog rule's severity is the loudest it raises. */
+const CRITICAL_RULES = CLOUDTRAIL_RULES.filter((r) => r.severity === 'critical').map((r) => r.id);
+
+/**
+ * An actor glob that starts with `*` matches any name or ARN ending that way: `*terraform-ci*` is also
+ * `evil-terraform-ci`, and `*:role/terraform-ci` is a role of that name in any account. On an entry
+ * that holds back critical rules (or every rule, when it names none) that is worth a second look.
+ */
+function wildcardActorWarning(entry: Config['allowList'][number]): string | undefined {
+  const actors = entry.actor === undefined ? [] : Array.isArray(entry.actor) ? entry.actor : [entry.actor];
+  const wild = actors.find((a) => a.startsWith('*'));
+  if (wild === undefined) return undefined;
+  const { rule } = entry;
+  const held = rule === undefined ? [] : CRITICAL_RULES.filter((id) => anyGlob(rule, id));
+  if (rule !== undefined && held.length === 0) return undefined;
+  const what =
+    rule === undefined ? 'every rule, critical ones included' : `critical rule(s) ${held.join(', ')}`;
+  return `"${wild}" starts with a wildcard, so it also matches roles and users you did not mean (any name ending that way; an ARN in any account), and the entry holds back ${what}; name the role, or its full ARN`;
+}
+
 /** What `cloud-alerts config check` reports: errors (the Lambda would refuse the file) and warnings. */
 export function checkConfig(text: string, opts: LoadOptions & { now: Date }): ConfigCheck {
   let parsed: ReturnType<typeof parseLocated>;
@@ -246,6 +268,10 @@ export function checkConfig(text: string, opts: LoadOptions & { now: Date }): Co
       warnings.push(
         `${at(['allowList', i, 'userAgent'])}: the caller writes its own user agent; also name an actor, account or sourceIp`,
       );
+  }
+  for (const [i, entry] of config.allowList.entries()) {
+    const warning = wildcardActorWarning(entry);
+    if (warning) warnings.push(`${at(['allowList', i, 'actor'])}: ${warning}`);
   }
   for (const [i, silence] of config.silences.entries()) {
     if (silenceExpired(silence, opts.now))

@@ -36,3 +36,27 @@ describe('cloud-alerts config check: a YAML alias bomb', () => {
     expect(stdout).not.toMatch(/\bat .*\.(ts|js):\d+/);
   });
 });
+
+describe('cloud-alerts config check: allow-list actors', () => {
+  it('warns, exit 0, about a leading-wildcard actor on an entry that holds back a critical rule', async () => {
+    const file = join(dir, 'wild.yml');
+    writeFileSync(
+      file,
+      `receivers:
+  - name: slack
+    slack: { webhookUrlParameter: /x/slack }
+route: { receivers: [slack] }
+allowList:
+  - reason: Terraform CI
+    actor: "*terraform-ci*"
+    rule: s3-bucket-policy-public
+`,
+    );
+    const { code, stdout } = await runCli(['config', 'check', '--config', file]);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toBe(
+      `warning: ${file}:7:12: allowList[0].actor: "*terraform-ci*" starts with a wildcard, so it also matches roles and users you did not mean (any name ending that way; an ARN in any account), and the entry holds back critical rule(s) s3-bucket-policy-public; name the role, or its full ARN`,
+    );
+    expect(stdout).toMatch(/1 allow-list entry, 0 silence\(s\); 1 warning\(s\)\n$/);
+  });
+});
