@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
+import { CLOUDTRAIL_RULES } from '../detect/catalog.ts';
 import { allowEntryExpired } from '../route/allow-list.ts';
+import { anyGlob } from '../route/route.ts';
 import { silenceExpired } from '../route/silence.ts';
 import { type Config, ConfigSchema, type Route } from './schema.ts';
 
@@ -44,6 +46,81 @@ function locate(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path:
     }
   }
   return '1:1';
+}
+
+/**
+ * The most nodes aliases may add to the config when expanded. An anchor reused in a few routes adds
+ * tens or hundreds; nested aliases ("billion laughs": nine aliases to a list of nine aliases to …)
+ * multiply, and nine levels of nine would expand a 1 KB file to hundreds of millions of nodes.
+ */
+export const MAX_ALIAS_EXPANSION = 10_000;
+
+/**
+ * yaml's own guard while building the JavaScript value, kept as a second line behind
+ * MAX_ALIAS_EXPANSION: it throws "Excessive alias count indicates a resource exhaustion attack"
+ * when an anchor's uses times the aliases nested in it pass this. Its default, 100, would also refuse
+ * an anchor used 101 times, which expands to no more than that; our own bound measures what
+ * expansion adds and names the alias. https://eemeli.org/yaml/#tojs-options
+ */
+const YAML_MAX_ALIAS_COUNT = MAX_ALIAS_EXPANSION;
+
+type YamlNode = unknown;
+
+/** Where a node was written, as line:col, when yaml recorded its range. */
+function nodePos(node: YamlNode, lines: LineCounter): string | undefined {
+  if (typeof node !== 'object' || node === null || !('range' in node) || !Array.isArray(node.range)) return;
+  const start = node.range[0];
+  if (typeof start !== 'number') return;
+  const { line, col } = lines.linePos(start);
+  return `${line}:${col}`;
+}
+
+interface AliasProblem {
+  alias: YamlNode;
+  anchor: string;
+  /** The alias sits inside the node it names: its expansion never ends. */
+  cycle: boolean;
+}
+
+/**
+ * The first alias, in document order, at which the nodes added by expanding aliases pass `limit`, or
+ * one inside the node it names. Expanding an alias adds a copy of its anchor's node, aliases inside
+ * it expanded too; an anchor is always written before its aliases, so one pass in document order
+ * knows each anchored node's expanded size by the time an alias names it (an alias to a node still
+ * being read is inside it). Sizes are capped just past the limit: a bomb's exact size is not needed.
+ */
+function aliasExpansionPast(root: YamlNode, limit: number): AliasProblem | undefined {
+  const anchors = new Map<string, YamlNode>();
+  const sizes = new Map<YamlNode, number>();
+  let added = 0;
+  let problem: AliasProblem | undefined;
+  const walk = (node: YamlNode): number => {
+    if (problem) return 0;
+    if (isAlias(node)) {
+      const anchored = anchors.get(node.source);
+      // An unknown anchor is already one of yaml's document errors.
+      if (anchored === undefined) return 1;
+      const n = sizes.get(anchored);
+      if (n === undefined) {
+        problem = { alias: node, anchor: node.source, cycle: true };
+        return 0;
+      }
+      added += n;
+      if (added > limit) problem = { alias: node, anchor: node.source, cycle: false };
+      return n;
+    }
+    if (isPair(node)) return walk(node.key) + walk(node.value);
+    if (!isScalar(node) && !isMap(node) && !isSeq(node)) return 0;
+    // yaml resolves an alias to the last node written with that anchor before it.
+    if (node.anchor) anchors.set(node.anchor, node);
+    let n = 1;
+    if (isMap(node) || isSeq(node)) for (const item of node.items) n += walk(item);
+    n = Math.min(n, limit + 1);
+    sizes.set(node, n);
+    return n;
+  };
+  walk(root);
+  return problem;
 }
 
 function formatPath(path: Path): string {
@@ -89,7 +166,23 @@ function parseLocated(text: string, opts: LoadOptions): { config: Config; at: (p
       `${source}:1:1: not a mapping`,
     ]);
   }
-  const result = ConfigSchema.safeParse(doc.toJS());
+  const bomb = aliasExpansionPast(doc.contents, MAX_ALIAS_EXPANSION);
+  if (bomb) {
+    const at = `${source}:${nodePos(bomb.alias, lines) ?? '1:1'}`;
+    const problem = bomb.cycle
+      ? `${at}: alias *${bomb.anchor} is inside the node it names; write the value out`
+      : `${at}: alias *${bomb.anchor}: aliases expand the file past ${MAX_ALIAS_EXPANSION} nodes (nested anchors multiply); write the values out`;
+    throw new ConfigError(`invalid YAML in ${source}:\n  ${problem}`, [problem]);
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml throws (no position) for what the composer let through, e.g. its own alias guard above.
+    const problem = `${source}:1:1: ${err instanceof Error ? err.message : String(err)}`;
+    throw new ConfigError(`invalid YAML in ${source}:\n  ${problem}`, [problem]);
+  }
+  const result = ConfigSchema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map(
       (issue: z.core.$ZodIssue) =>
@@ -132,6 +225,26 @@ export interface ConfigCheck {
   warnings: string[];
 }
 
+/** Rules that can page critical: a catalog rule's severity is the loudest it raises. */
+const CRITICAL_RULES = CLOUDTRAIL_RULES.filter((r) => r.severity === 'critical').map((r) => r.id);
+
+/**
+ * An actor glob that starts with `*` matches any name or ARN ending that way: `*terraform-ci*` is also
+ * `evil-terraform-ci`, and `*:role/terraform-ci` is a role of that name in any account. On an entry
+ * that holds back critical rules (or every rule, when it names none) that is worth a second look.
+ */
+function wildcardActorWarning(entry: Config['allowList'][number]): string | undefined {
+  const actors = entry.actor === undefined ? [] : Array.isArray(entry.actor) ? entry.actor : [entry.actor];
+  const wild = actors.find((a) => a.startsWith('*'));
+  if (wild === undefined) return undefined;
+  const { rule } = entry;
+  const held = rule === undefined ? [] : CRITICAL_RULES.filter((id) => anyGlob(rule, id));
+  if (rule !== undefined && held.length === 0) return undefined;
+  const what =
+    rule === undefined ? 'every rule, critical ones included' : `critical rule(s) ${held.join(', ')}`;
+  return `"${wild}" starts with a wildcard, so it also matches roles and users you did not mean (any name ending that way; an ARN in any account), and the entry holds back ${what}; name the role, or its full ARN`;
+}
+
 /** What `cloud-alerts config check` reports: errors (the Lambda would refuse the file) and warnings. */
 export function checkConfig(text: string, opts: LoadOptions & { now: Date }): ConfigCheck {
   let parsed: ReturnType<typeof parseLocated>;
@@ -155,6 +268,10 @@ export function checkConfig(text: string, opts: LoadOptions & { now: Date }): Co
       warnings.push(
         `${at(['allowList', i, 'userAgent'])}: the caller writes its own user agent; also name an actor, account or sourceIp`,
       );
+  }
+  for (const [i, entry] of config.allowList.entries()) {
+    const warning = wildcardActorWarning(entry);
+    if (warning) warnings.push(`${at(['allowList', i, 'actor'])}: ${warning}`);
   }
   for (const [i, silence] of config.silences.entries()) {
     if (silenceExpired(silence, opts.now))

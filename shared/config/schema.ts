@@ -144,8 +144,13 @@ export const AllowListEntrySchema = z
   .object({
     /** Why this is expected; logged with every alert it holds back. */
     reason: z.string().trim().min(1, 'say why this is expected'),
-    /** Role or user name, principal ARN, or the role ARN behind an assumed-role session (globs). */
+    /**
+     * Who the caller is (globs): IAM user name or ARN, role name or ARN; for an assumed-role session,
+     * its role. Never the session's own ARN, whose last segment the caller chooses.
+     */
     actor: MatchValue.optional(),
+    /** Session name (globs), only together with `actor`: which sessions of that role. The caller chooses it. */
+    session: MatchValue.optional(),
     /** Glob on the CloudTrail user agent. The caller writes it: never allow-list on it alone. */
     userAgent: MatchValue.optional(),
     account: MatchValue.optional(),
@@ -165,7 +170,11 @@ export const AllowListEntrySchema = z
       e.region !== undefined ||
       e.sourceIp !== undefined,
     { message: 'name at least one of actor, userAgent, account, rule, region, sourceIp' },
-  );
+  )
+  .refine((e) => e.session === undefined || e.actor !== undefined, {
+    message: 'session only narrows an actor: name the role in actor too',
+    path: ['session'],
+  });
 export type AllowListEntry = z.infer<typeof AllowListEntrySchema>;
 
 /** Planned work: alerts matching `match` are held back between startsAt and endsAt. */

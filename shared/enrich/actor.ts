@@ -39,10 +39,15 @@ export function describeActor(identity: UserIdentity, eventAccount: string): Act
       const role = issuer?.userName ?? lastSegment(issuer?.arn, ':role/') ?? 'unknown-role';
       const session = lastSegment(identity.arn, ':assumed-role/') ?? identity.principalId?.split(':')[1];
       const sso = SSO_ROLE.exec(role);
+      const sessionFields = {
+        ...(session ? { session } : {}),
+        ...(issuer?.arn ? { issuerArn: issuer.arn } : {}),
+      };
       if (sso) {
         const person = session ?? 'unknown';
         return {
           ...base,
+          ...sessionFields,
           kind: 'sso-user',
           name: role,
           display: `SSO user ${person} (${sso[1]})${fromAccount}`,
@@ -51,14 +56,25 @@ export function describeActor(identity: UserIdentity, eventAccount: string): Act
       const sessionPart = session ? ` (session ${session})` : '';
       return {
         ...base,
+        ...sessionFields,
         kind: 'assumed-role',
         name: role,
         display: `role ${role}${sessionPart}${fromAccount}`,
       };
     }
     case 'FederatedUser': {
-      const name = lastSegment(identity.arn, ':federated-user/') ?? identity.principalId ?? 'unknown';
-      return { ...base, kind: 'federated', name, display: `federated user ${name}${fromAccount}` };
+      // GetFederationToken's caller names the federated user: a session name, issued by that caller.
+      const session = lastSegment(identity.arn, ':federated-user/');
+      const name = session ?? identity.principalId ?? 'unknown';
+      const issuerArn = identity.sessionContext?.sessionIssuer?.arn;
+      return {
+        ...base,
+        ...(session ? { session } : {}),
+        ...(issuerArn ? { issuerArn } : {}),
+        kind: 'federated',
+        name,
+        display: `federated user ${name}${fromAccount}`,
+      };
     }
     case 'WebIdentityUser':
     case 'SAMLUser': {

@@ -73,10 +73,12 @@ function walk(node: unknown, s: number, c: Constraint, branch: Branch, i: number
   if (!isRecord(node)) return false;
   const keys = c.keys[s] ?? [];
   const inherited = c.inherited[s] ?? [];
+  const readable = c.readable[s] ?? [];
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k] ?? '';
     const v = node[key];
-    if (v === undefined || (inherited[k] === true && !Object.hasOwn(node, key))) continue;
+    if (v === undefined || readable[k] !== true || (inherited[k] === true && !Object.hasOwn(node, key)))
+      continue;
     const next = s + k + 1;
     if (next === c.depth ? walkLeaf(v, c, branch, i, root) : walk(v, next, c, branch, i, root)) return true;
   }
@@ -111,10 +113,12 @@ function present(node: unknown, s: number, c: Constraint): boolean {
   if (!isRecord(node)) return false;
   const keys = c.keys[s] ?? [];
   const inherited = c.inherited[s] ?? [];
+  const readable = c.readable[s] ?? [];
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k] ?? '';
     const v = node[key];
-    if (v === undefined || (inherited[k] === true && !Object.hasOwn(node, key))) continue;
+    if (v === undefined || readable[k] !== true || (inherited[k] === true && !Object.hasOwn(node, key)))
+      continue;
     const next = s + k + 1;
     if (next === c.depth ? leafPresent(v) : present(v, next, c)) return true;
   }

@@ -111,14 +111,21 @@ export function parseCidr(cidr: string): CidrRange | string {
   if (bytes === undefined) return `invalid IP address in CIDR "${cidr}"`;
   if (bytes.length === 4 && mask > 31) return `invalid CIDR "${cidr}": IPv4 mask bits must be < 32`;
   if (bytes.length === 16 && mask > 127) return `invalid CIDR "${cidr}": IPv6 mask bits must be < 128`;
-  // Event-ruler keeps the given address as the lower bound (it does not clear the host bits) and sets
-  // the host bits for the upper bound; "10.0.0.5/24" therefore spans 10.0.0.5-10.0.0.255.
+  // The block is the network the prefix names, whatever host bits were written: "10.0.0.77/24" spans
+  // 10.0.0.0-10.0.0.255, as 10.0.0.0/24 does. Event-ruler clears the host bits for the lower bound and
+  // sets them for the upper one (CIDR.computeBottomBytes/computeTopBytes, since aws/event-ruler#89; before
+  // that it kept the written address as the lower bound).
+  // https://github.com/aws/event-ruler/pull/89
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
   let hostBits = bytes.length * 8 - mask;
+  const bottom = [...bytes];
   const top = [...bytes];
   for (let i = top.length - 1; i >= 0 && hostBits > 0; i--, hostBits -= 8) {
-    top[i] = (top[i] ?? 0) | (hostBits >= 8 ? 0xff : (1 << hostBits) - 1);
+    const low = hostBits >= 8 ? 0xff : (1 << hostBits) - 1;
+    bottom[i] = (bottom[i] ?? 0) & ~low & 0xff;
+    top[i] = (top[i] ?? 0) | low;
   }
-  return { bottom: ipKey(bytes), top: ipKey(top) };
+  return { bottom: ipKey(bottom), top: ipKey(top) };
 }
 
 // ---------------------------------------------------------------------------------------- wildcard

@@ -28,6 +28,10 @@
  *    raising; EventBridge rejects such payloads before matching.
  * 7. The numeric limits are event-ruler's documented ones (−5.0e9..5.0e9, six decimals). Older EventBridge
  *    documentation states ±1.0e9; newer EventBridge releases may accept a wider range.
+ * 8. Event-ruler reads an event only through object keys that are steps of some field name in its machine
+ *    (GenericMachine.isFieldStepUsed), which is why an empty name nested last (`{"detail": {"": {"": …}}}`)
+ *    never matches the event of the same shape (pattern-compile.ts). Here the steps are the pattern's own,
+ *    as when one pattern is tested alone (TestEventPattern); a machine holding several rules may read more.
  */
 import { type Branch, compileBranches } from './pattern-compile.ts';
 import { fail, isPlainObject, PatternError } from './pattern-leaf.ts';

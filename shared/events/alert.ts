@@ -35,6 +35,13 @@ export const ActorSchema = z.object({
   /** The principal's name for allow-lists: user name, role name, or service principal. */
   name: z.optional(z.string()),
   arn: z.optional(z.string()),
+  /**
+   * For a session (assumed role, federated user): the name its caller chose, the last segment of
+   * `arn`. Never an identity: allow-lists match it only through an explicit `session` field.
+   */
+  session: z.optional(z.string()),
+  /** For a session: the role (or user) that issued it, `sessionContext.sessionIssuer.arn`. */
+  issuerArn: z.optional(z.string()),
   accountId: z.optional(z.string()),
   /** The caller's account is not the account the event happened in. */
   crossAccount: z.boolean(),

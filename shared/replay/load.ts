@@ -92,12 +92,58 @@ export function inputsFromText(text: string, source: string): ReplayInput[] {
   return [itemFrom(value, source)];
 }
 
-export function inputsFromFile(file: string): ReplayInput[] {
+/**
+ * The most JSON text replay reads from one file, after decompression: 100 MB.
+ *
+ * Replay holds a file's text and its parsed events in memory at once, so without a bound a 600 KB
+ * `.json.gz` that inflates to 600 MB (a gzip bomb, or a month of logs concatenated) exhausts the
+ * process and loses the whole run. Measured: 100 MB of CloudTrail records (about 200,000) parse in under
+ * a second and keep the process under 400 MB, far from Node's default heap and V8's ~512 MB string cap.
+ * A CloudTrail log file holds one account and region's records up to the minute it was delivered
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html), so a real
+ * one sits far below this; months of archives belong to `cloud-alerts backtest`, which streams.
+ */
+export const MAX_REPLAY_FILE_BYTES = 100 * 1024 * 1024;
+
+export interface ReadOptions {
+  /** Overrides MAX_REPLAY_FILE_BYTES (tests use a small bound). */
+  maxBytes?: number;
+}
+
+const mb = (bytes: number): string => `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+
+function tooLarge(limit: number): string {
+  return `replay reads at most ${mb(limit)} of JSON per file; split it, or run \`cloud-alerts backtest\`, which streams`;
+}
+
+/**
+ * Node's ERR_BUFFER_TOO_LARGE, raised when `maxOutputLength` is reached. Duck-typed on `code`:
+ * errors from another realm (a vm context, as under Jest) fail `instanceof`.
+ */
+function isOutputLimit(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+/**
+ * The events one file holds. A file that cannot be read, is not gzip, or is (or inflates) past the
+ * bound becomes one input with `error` set, so the run goes on with the next file.
+ */
+export function inputsFromFile(file: string, opts: ReadOptions = {}): ReplayInput[] {
+  const limit = opts.maxBytes ?? MAX_REPLAY_FILE_BYTES;
+  const gzipped = file.endsWith('.gz');
   let buf: Buffer;
   try {
+    // Checked before reading: a compressed file this large inflates to more, and a plain one is its own size.
+    const size = statSync(file).size;
+    if (size > limit) return [{ source: file, error: `file is ${mb(size)}; ${tooLarge(limit)}` }];
     buf = readFileSync(file);
-    if (file.endsWith('.gz')) buf = gunzipSync(buf);
+    // maxOutputLength stops inflating at the bound instead of allocating whatever the file asks for.
+    // https://nodejs.org/api/zlib.html#class-options
+    if (gzipped) buf = gunzipSync(buf, { maxOutputLength: limit });
   } catch (err) {
+    if (gzipped && isOutputLimit(err)) {
+      return [{ source: file, error: `inflates past ${mb(limit)}; ${tooLarge(limit)}` }];
+    }
     return [{ source: file, error: `cannot read: ${err instanceof Error ? err.message : String(err)}` }];
   }
   return inputsFromText(buf.toString('utf8'), file);

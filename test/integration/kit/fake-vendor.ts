@@ -6,6 +6,11 @@ export type Behaviour =
   | { kind: 'reply'; status: number; body: string; headers?: Record<string, string> }
   /** Never answers: the client's timeout fires first. The request is not processed. */
   | { kind: 'hang' }
+  /**
+   * Processes the request (it counts as accepted), then never answers: the vendor took the message and
+   * the client's timeout fires anyway, the at-least-once edge of docs/failure-handling.md.
+   */
+  | { kind: 'accept-then-hang' }
   /** Drops the connection before answering. The request is not processed. */
   | { kind: 'drop' };
 
@@ -48,7 +53,8 @@ export async function startFakeVendor(
           req.socket.destroy();
           return;
         }
-        if (behaviour.kind === 'hang') {
+        if (behaviour.kind === 'hang' || behaviour.kind === 'accept-then-hang') {
+          if (behaviour.kind === 'accept-then-hang') accepted.push({ path, body });
           hanging.add(res);
           res.on('close', () => hanging.delete(res));
           return;

@@ -1,7 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { listFiles } from '../../../shared/replay/load.ts';
+import { gzipSync } from 'node:zlib';
+import { listFiles, MAX_REPLAY_FILE_BYTES } from '../../../shared/replay/load.ts';
 import { runCli } from '../../helpers/cli.ts';
 
 interface Line {
@@ -300,6 +309,38 @@ describe('cloud-alerts replay errors', () => {
       ['c-text.json', false],
     ]);
     expect(out[0]?.error).toMatch(/^invalid JSON/);
+  });
+
+  it('reports a gzip bomb and a huge plain file by name and still replays the good file beside them', async () => {
+    // A bomb past the 100 MB bound: 1 MB of zeros gzips to about 1 KB, and gzip members concatenate,
+    // so ~110 KB on disk inflates to 101 MB without the test spending time compressing it.
+    const member = gzipSync(Buffer.alloc(1024 * 1024));
+    const members = Math.floor(MAX_REPLAY_FILE_BYTES / (1024 * 1024)) + 1;
+    writeFileSync(join(dir, 'a-bomb.json.gz'), Buffer.concat(Array.from({ length: members }, () => member)));
+    // A sparse plain file past the bound: its size is set, its content never written.
+    writeFileSync(join(dir, 'b-huge.json'), '');
+    truncateSync(join(dir, 'b-huge.json'), MAX_REPLAY_FILE_BYTES + 1024 * 1024);
+    writeFileSync(join(dir, 'c-good.json'), readFileSync('events/s3/put-bucket-acl-public-read.json'));
+
+    const json = await runCli(['replay', dir, '--json']);
+    const out: Line[] = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(json.code).toBe(0);
+    expect(out.map((l) => [l.source.slice(dir.length + 1), l.error])).toEqual([
+      [
+        'a-bomb.json.gz',
+        expect.stringMatching(/^inflates past 100 MB; replay reads at most 100 MB of JSON per file/),
+      ],
+      ['b-huge.json', expect.stringMatching(/^file is 101 MB; replay reads at most 100 MB/)],
+      ['c-good.json', null],
+    ]);
+    expect(out[2]?.alerts.map((a) => a.rule)).toEqual(['s3-bucket-acl-public']);
+
+    const human = await runCli(['replay', dir]);
+    expect(human.stdout).toContain(`${join(dir, 'a-bomb.json.gz')}\n  error inflates past 100 MB`);
+    expect(human.stdout).toMatch(/3 event\(s\), 1 alert\(s\), 3 notification\(s\), 2 error\(s\)/);
   });
 
   it('exits 2 for an unreadable path and names it', async () => {

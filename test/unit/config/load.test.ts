@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfigFile, parseConfig } from '../../../shared/config/load.ts';
+import {
+  ConfigError,
+  loadConfigFile,
+  MAX_ALIAS_EXPANSION,
+  parseConfig,
+} from '../../../shared/config/load.ts';
 import type { SlackReceiver } from '../../../shared/config/schema.ts';
 
 const SOURCE = 'cloud-alerts.yml';
@@ -182,6 +187,45 @@ route:
     const problems = problemsOf(text);
     expect(problems.length).toBeGreaterThan(0);
     expect(problems[0]).toMatch(/^cloud-alerts\.yml:6:3: /);
+  });
+
+  it('refuses a billion-laughs alias bomb with one problem at the alias that passes the bound', () => {
+    // Nine aliases to nine aliases to …: 1 KB of text that would expand to 9^9 strings.
+    const levels = 'abcdefghi'.split('');
+    const bomb = levels
+      .map((name, i) => {
+        const prev = levels[i - 1];
+        const items = prev ? Array(9).fill(`*${prev}`) : Array(9).fill('"lol"');
+        return `${name}: &${name} [${items.join(', ')}]`;
+      })
+      .join('\n');
+    const text = `${bomb}\nreceivers: *i\nroute: { receivers: [x] }\n`;
+    // a..d add 10 + 9*10 + 9*91 + 9*820 = 8289 nodes; the first *d on line 5 adds 7381 more.
+    expect(problemsOf(text)).toEqual([
+      `${SOURCE}:5:8: alias *d: aliases expand the file past ${MAX_ALIAS_EXPANSION} nodes (nested anchors multiply); write the values out`,
+    ]);
+  });
+
+  it('refuses an alias inside the node it names', () => {
+    expect(problemsOf('receivers: &r\n  - name: x\n    slack: *r\nroute: { receivers: [x] }\n')).toEqual([
+      `${SOURCE}:3:12: alias *r is inside the node it names; write the value out`,
+    ]);
+  });
+
+  it('accepts an anchor reused in many routes, which expands to no more than it says', () => {
+    const routes = Array.from(
+      { length: 150 },
+      (_, i) => `    - { match: { rule: r${i} }, receivers: *team }`,
+    );
+    const text = `receivers:
+  - name: slack
+    slack: { webhookUrlParameter: /x/slack }
+route:
+  receivers: &team [slack]
+  routes:
+${routes.join('\n')}
+`;
+    expect(parseConfig(text, { stage: 'dev', source: SOURCE }).route.routes).toHaveLength(150);
   });
 
   it('reports an empty file as not a mapping', () => {

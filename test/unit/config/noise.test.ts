@@ -57,7 +57,32 @@ silences:
     ]);
   });
 
+  it('warns about a leading-wildcard actor on an entry that holds back critical rules or every rule', () => {
+    const result = check(`allowList:
+  - reason: terraform
+    actor: "*terraform-ci*"
+    rule: [s3-bucket-policy-*, security-group-changed]
+  - reason: any CI role
+    actor: [ci-runner, "*:role/deployer"]
+  - reason: narrow
+    actor: "*terraform-ci*"
+    rule: s3-bucket-policy-changed
+  - reason: exact
+    actor: arn:aws:iam::123456789012:role/terraform-ci
+`);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([
+      `${SOURCE}:9:12: allowList[0].actor: "*terraform-ci*" starts with a wildcard, so it also matches roles and users you did not mean (any name ending that way; an ARN in any account), and the entry holds back critical rule(s) s3-bucket-policy-public; name the role, or its full ARN`,
+      `${SOURCE}:12:12: allowList[1].actor: "*:role/deployer" starts with a wildcard, so it also matches roles and users you did not mean (any name ending that way; an ARN in any account), and the entry holds back every rule, critical ones included; name the role, or its full ARN`,
+    ]);
+  });
+
   it.each([
+    [
+      'a session without an actor',
+      'allowList:\n  - reason: ci\n    rule: s3-bucket-policy-changed\n    session: GitHubActions\n',
+      `${SOURCE}:10:14: allowList[0].session: session only narrows an actor: name the role in actor too`,
+    ],
     [
       'an allow-list entry without a reason',
       'allowList:\n  - actor: terraform-ci\n',

@@ -48,8 +48,32 @@ describe('describeActor', () => {
       name: 'terraform-ci',
       display: 'role terraform-ci (session GitHubActions)',
       arn: 'arn:aws:sts::123456789012:assumed-role/terraform-ci/GitHubActions',
+      session: 'GitHubActions',
+      issuerArn: 'arn:aws:iam::123456789012:role/terraform-ci',
       accountId: ACCOUNT,
       crossAccount: false,
+    });
+  });
+
+  it('keeps a federated user name as the session and the IAM user that issued it', () => {
+    const identity: UserIdentity = {
+      type: 'FederatedUser',
+      principalId: '123456789012:terraform-ci',
+      arn: 'arn:aws:sts::123456789012:federated-user/terraform-ci',
+      accountId: ACCOUNT,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'IAMUser',
+          arn: 'arn:aws:iam::123456789012:user/mallory',
+          userName: 'mallory',
+        },
+      },
+    };
+    expect(describeActor(identity, ACCOUNT)).toMatchObject({
+      kind: 'federated',
+      name: 'terraform-ci',
+      session: 'terraform-ci',
+      issuerArn: 'arn:aws:iam::123456789012:user/mallory',
     });
   });
 

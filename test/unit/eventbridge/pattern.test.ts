@@ -273,14 +273,66 @@ const cidr: Case[] = [
     ['outside', '2001:db9::1', false],
     ['IPv4 value', '10.0.0.1', false],
   ]),
-  ...cases(
-    'cidr base address with host bits (event-ruler keeps it as lower bound)',
-    { cidr: '10.0.0.5/24' },
-    [
-      ['below the given address', '10.0.0.1', false],
-      ['above it', '10.0.0.200', true],
-    ],
-  ),
+  // Host bits written in the pattern are masked off, as event-ruler does since aws/event-ruler#89:
+  // 10.0.0.77/24 is 10.0.0.0/24.
+  ...cases('cidr IPv4 written with host bits', { cidr: '10.0.0.77/24' }, [
+    ['network address', '10.0.0.0', true],
+    ['below the written address', '10.0.0.1', true],
+    ['the written address', '10.0.0.77', true],
+    ['top of the block', '10.0.0.255', true],
+    ['next block', '10.0.1.0', false],
+    ['block below', '9.255.255.255', false],
+  ]),
+  ...cases('cidr IPv4 host bits across bytes', { cidr: '172.16.201.9/12' }, [
+    ['bottom', '172.16.0.0', true],
+    ['top', '172.31.255.255', true],
+    ['outside', '172.32.0.0', false],
+  ]),
+  ...cases('cidr IPv4 /31 on the last address', { cidr: '255.255.255.255/31' }, [
+    ['lower of the pair', '255.255.255.254', true],
+    ['upper', '255.255.255.255', true],
+    ['below', '255.255.255.253', false],
+  ]),
+  ...cases('cidr IPv6 written with host bits', { cidr: '2001:db8:abcd:12::7/48' }, [
+    ['network address', '2001:db8:abcd::', true],
+    ['top', '2001:db8:abcd:ffff:ffff:ffff:ffff:ffff', true],
+    ['next block', '2001:db8:abce::', false],
+  ]),
+];
+
+// Field names are event-ruler's: dotted paths, where an empty name is an empty step. Event-ruler reads an
+// event only through keys that are steps of the pattern's field names, splitting those names as Java does
+// (trailing empty steps dropped), so an empty name nested last is never read.
+const emptyNames: Case[] = [
+  [
+    'nested empty names: same shape is not read',
+    { detail: { '': { '': ['x'] } } },
+    { detail: { '': { '': 'x' } } },
+    false,
+  ],
+  ['nested empty names: dotted key', { detail: { '': { '': ['x'] } } }, { 'detail..': 'x' }, true],
+  ['nested empty names: key "."', { detail: { '': { '': ['x'] } } }, { detail: { '.': 'x' } }, true],
+  ['nested empty names: other value', { detail: { '': { '': ['x'] } } }, { 'detail..': 'y' }, false],
+  [
+    'nested empty names: exists false holds',
+    { detail: { '': { '': [{ exists: false }] } } },
+    { detail: { '': { '': 'x' } } },
+    true,
+  ],
+  ['empty name nested last', { detail: { '': ['x'] } }, { detail: { '': 'x' } }, false],
+  ['empty name in the middle is a step', { a: { '': { b: ['x'] } } }, { a: { '': { b: 'x' } } }, true],
+  ['empty name in the middle: wrong value', { a: { '': { b: ['x'] } } }, { a: { '': { b: 'y' } } }, false],
+  ['top-level empty name', { '': ['x'] }, { '': 'x' }, true],
+  ['one empty name on top vanishes from the field name', { '': { a: ['x'] } }, { a: 'x' }, true],
+  ['one empty name on top: same shape is not read', { '': { a: ['x'] } }, { '': { a: 'x' } }, false],
+  ['two empty names on top are ..a', { '': { '': { a: ['x'] } } }, { '..a': 'x' }, true],
+  ['two empty names on top: a alone', { '': { '': { a: ['x'] } } }, { a: 'x' }, false],
+  [
+    'empty names inside $or',
+    { $or: [{ d: { '': { b: ['1'] } } }, { c: ['2'] }] },
+    { d: { '': { b: '1' } } },
+    true,
+  ],
 ];
 
 const structure: Case[] = [
@@ -370,6 +422,7 @@ describe('matchPattern semantics', () => {
     ...exists,
     ...cidr,
     ...structure,
+    ...emptyNames,
   ])('%s', (_name, pattern, event, expected) => {
     expect(matchPattern(compilePattern(pattern), event)).toBe(expected);
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -104,6 +104,35 @@ describe('files', () => {
     const file = join(dir, 'bad.json.gz');
     writeFileSync(file, 'not gzip');
     expect(inputsFromFile(file)[0]?.error).toMatch(/^cannot read/);
+  });
+
+  it('stops inflating a gzip bomb at the bound and says so, instead of exhausting memory', () => {
+    const file = join(dir, 'bomb.json.gz');
+    // 3 MB of zeros compress to about 3 KB; the bound here is 1 MB.
+    writeFileSync(file, gzipSync(Buffer.alloc(3 * 1024 * 1024)));
+    expect(inputsFromFile(file, { maxBytes: 1024 * 1024 })).toEqual([
+      {
+        source: file,
+        error: expect.stringMatching(/^inflates past 1 MB; replay reads at most 1 MB of JSON per file/),
+      },
+    ]);
+  });
+
+  it('reads a .json.gz that inflates to exactly the bound', () => {
+    const text = JSON.stringify({ Records: [record] });
+    const file = join(dir, 'exact.json.gz');
+    writeFileSync(file, gzipSync(text));
+    expect(inputsFromFile(file, { maxBytes: Buffer.byteLength(text) })[0]?.error).toBeUndefined();
+  });
+
+  it('refuses a plain .json file past the bound without reading it', () => {
+    const file = join(dir, 'huge.json');
+    // A sparse file: its size is on disk in an instant, its content never written.
+    writeFileSync(file, '');
+    truncateSync(file, 2.5 * 1024 * 1024);
+    expect(inputsFromFile(file, { maxBytes: 1024 * 1024 })[0]?.error).toMatch(
+      /^file is 2\.5 MB; replay reads at most 1 MB of JSON per file; split it, or run `cloud-alerts backtest`/,
+    );
   });
 
   it('throws UnreadablePathError for a missing path', () => {

@@ -1,4 +1,5 @@
 import { type Config, ConfigSchema } from '../../../shared/config/schema.ts';
+import { describeActor } from '../../../shared/enrich/actor.ts';
 import type { Alert } from '../../../shared/events/alert.ts';
 import { defaultStages } from '../../../shared/pipeline/default-stages.ts';
 import { silentLogger } from '../../../shared/pipeline/logger.ts';
@@ -17,7 +18,7 @@ import {
 import { createSilenceStage } from '../../../shared/stages/silence.ts';
 import { createMemoryStateStore } from '../../../shared/state/memory.ts';
 import { type PendingSummary, type StateStore, StateStoreError } from '../../../shared/state/store.ts';
-import { detailOf, envelopeOf, loadEvent } from '../../helpers/events.ts';
+import { cloudTrailDetail, detailOf, envelopeOf, loadEvent } from '../../helpers/events.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-21T09:14:27Z');
@@ -128,6 +129,101 @@ describe('allow-list stage', () => {
       ctx(config({ allowList: [byRoleArn] }), event),
     );
     expect(out.ids).toEqual([]);
+  });
+
+  describe('actor is who called, never the session name the caller chose', () => {
+    // s3-bucket-policy-public by a role the attacker controls, in a session it named terraform-ci:
+    // `aws sts assume-role --role-arn …:role/attacker --role-session-name terraform-ci`.
+    const publicPolicy = (identity: Record<string, unknown>) => {
+      const event = loadEvent('s3/put-bucket-policy-public.json');
+      detailOf(event).userIdentity = identity;
+      const actor = describeActor(cloudTrailDetail(event).userIdentity, '123456789012');
+      const alert = ctAlert({ id: 'pub', ruleId: 's3-bucket-policy-public', severity: 'critical', actor });
+      return { event, alert };
+    };
+    const assumed = (role: string, session: string, account = '123456789012') => ({
+      type: 'AssumedRole',
+      principalId: `AROAEXAMPLE:${session}`,
+      arn: `arn:aws:sts::${account}:assumed-role/${role}/${session}`,
+      accountId: account,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          arn: `arn:aws:iam::${account}:role/${role}`,
+          accountId: account,
+          userName: role,
+        },
+      },
+    });
+    const decide = async (allow: Record<string, unknown>, identity: Record<string, unknown>) => {
+      const { event, alert } = publicPolicy(identity);
+      const out = await run(createAllowListStage(), [alert], ctx(config({ allowList: [allow] }), event));
+      return out.ids.length === 0 ? 'held back' : 'sent';
+    };
+    const glob = { reason: 'CI', actor: '*terraform-ci*', rule: 's3-bucket-policy-public' };
+
+    it('sends a critical alert from another role whose session is named terraform-ci', async () => {
+      expect(await decide(glob, assumed('attacker', 'terraform-ci'))).toBe('sent');
+      expect(await decide({ ...glob, actor: '*/terraform-ci' }, assumed('attacker', 'terraform-ci'))).toBe(
+        'sent',
+      );
+    });
+
+    it('holds back the real terraform-ci role, by name, glob or role ARN, whatever its session', async () => {
+      expect(await decide(glob, assumed('terraform-ci', 'GitHubActions'))).toBe('held back');
+      expect(await decide({ ...glob, actor: 'terraform-ci' }, assumed('terraform-ci', 'x'))).toBe(
+        'held back',
+      );
+      const byArn = { ...glob, actor: 'arn:aws:iam::123456789012:role/terraform-ci' };
+      expect(await decide(byArn, assumed('terraform-ci', 'x'))).toBe('held back');
+    });
+
+    it('never matches the session ARN itself', async () => {
+      const sessionArn = { ...glob, actor: 'arn:aws:sts::123456789012:assumed-role/*/terraform-ci' };
+      expect(await decide(sessionArn, assumed('attacker', 'terraform-ci'))).toBe('sent');
+    });
+
+    it('matches a session name only through the explicit session field, beside the role', async () => {
+      const entry = { ...glob, actor: 'terraform-ci', session: 'GitHubActions' };
+      expect(await decide(entry, assumed('terraform-ci', 'GitHubActions'))).toBe('held back');
+      expect(await decide(entry, assumed('terraform-ci', 'laptop-jane'))).toBe('sent');
+      expect(await decide({ ...entry, session: 'Git*' }, assumed('terraform-ci', 'GitHubActions'))).toBe(
+        'held back',
+      );
+      // The session name is the attacker's to choose; the role is not.
+      expect(await decide(entry, assumed('attacker', 'GitHubActions'))).toBe('sent');
+    });
+
+    it('does not take a federated user name, chosen by whoever called GetFederationToken', async () => {
+      const federated = {
+        type: 'FederatedUser',
+        principalId: '123456789012:terraform-ci',
+        arn: 'arn:aws:sts::123456789012:federated-user/terraform-ci',
+        accountId: '123456789012',
+        sessionContext: {
+          sessionIssuer: {
+            type: 'IAMUser',
+            arn: 'arn:aws:iam::123456789012:user/mallory',
+            userName: 'mallory',
+          },
+        },
+      };
+      expect(await decide(glob, federated)).toBe('sent');
+      expect(await decide({ ...glob, actor: 'mallory', session: 'terraform-ci' }, federated)).toBe(
+        'held back',
+      );
+    });
+
+    it('still matches an IAM user by name and ARN', async () => {
+      const user = {
+        type: 'IAMUser',
+        arn: 'arn:aws:iam::123456789012:user/terraform-ci',
+        accountId: '123456789012',
+        userName: 'terraform-ci',
+      };
+      expect(await decide(glob, user)).toBe('held back');
+      expect(await decide({ ...glob, actor: 'arn:aws:iam::123456789012:user/*' }, user)).toBe('held back');
+    });
   });
 
   it('matches on user agent and source CIDR from the record', async () => {
