@@ -146,10 +146,47 @@ export function parseConfig(text: string, opts: LoadOptions): Config {
   return parseLocated(text, opts).config;
 }
 
+/**
+ * Deeper `[`/`{` nesting than any configuration needs. The yaml parser recurses per level and runs
+ * the process out of memory somewhere near 20,000 levels (a crash, not an error), so a file nested
+ * past this is refused, with its position, before it is parsed.
+ */
+const MAX_FLOW_DEPTH = 256;
+
+/** The offset at which flow collections nest past `limit`, outside quotes and comments, if any. */
+function flowDepthPast(text: string, limit: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      // Skip the quoted scalar: "…" with backslash escapes, '…' with '' for a quote.
+      for (i++; i < text.length; i++) {
+        if (c === '"' && text[i] === '\\') i++;
+        else if (text[i] === c) {
+          if (c === "'" && text[i + 1] === "'") i++;
+          else break;
+        }
+      }
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '[' || c === '{') {
+      depth += 1;
+      if (depth > limit) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth -= 1;
+  }
+  return undefined;
+}
+
 /** The config and a way to name where a field of it was written, for warnings after validation. */
 function parseLocated(text: string, opts: LoadOptions): { config: Config; at: (path: Path) => string } {
   const source = opts.source ?? 'config';
   const lines = new LineCounter();
+  const deep = flowDepthPast(text, MAX_FLOW_DEPTH);
+  if (deep !== undefined) {
+    const before = text.slice(0, deep).split('\n');
+    const problem = `${source}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}: lists and maps nest deeper than ${MAX_FLOW_DEPTH} levels; no configuration needs that`;
+    throw new ConfigError(`invalid YAML in ${source}:\n  ${problem}`, [problem]);
+  }
   const doc = parseDocument(text.replaceAll(STAGE_PLACEHOLDER, opts.stage), {
     lineCounter: lines,
     prettyErrors: false,

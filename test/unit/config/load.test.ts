@@ -206,6 +206,19 @@ route:
     ]);
   });
 
+  it('refuses lists nested 20,000 deep (which ran the yaml parser out of memory) with one problem at the level past the bound', () => {
+    const text = `receivers: []\nroute:\n  receivers: ${'['.repeat(20000)}${']'.repeat(20000)}\n`;
+    expect(problemsOf(text)).toEqual([
+      `${SOURCE}:3:${14 + 256}: lists and maps nest deeper than 256 levels; no configuration needs that`,
+    ]);
+  });
+
+  it('counts no brackets inside quotes or comments', () => {
+    const brackets = '['.repeat(300);
+    const text = `# ${brackets}\nreceivers:\n  - name: x\n    slack: { webhookUrlParameter: "/x/${brackets}" }\nroute: { receivers: [x] }\n`;
+    expect(problemsOf(text).join(' ')).not.toContain('nest deeper');
+  });
+
   it('refuses an alias inside the node it names', () => {
     expect(problemsOf('receivers: &r\n  - name: x\n    slack: *r\nroute: { receivers: [x] }\n')).toEqual([
       `${SOURCE}:3:12: alias *r is inside the node it names; write the value out`,
