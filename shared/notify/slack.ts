@@ -152,7 +152,8 @@ function mentionOf(options: RenderSlackOptions): string {
 
 function header(alert: Alert): SlackHeaderBlock {
   const emoji = alert.status === 'resolved' ? `${RESOLVED_EMOJI} Resolved:` : SEVERITY_EMOJI[alert.severity];
-  const title = slackInline(alert.title, SLACK_HEADER_TEXT_MAX - emoji.length - 1) || alert.ruleId;
+  const room = SLACK_HEADER_TEXT_MAX - emoji.length - 1;
+  const title = slackInline(alert.title, room) || slackInline(alert.ruleId, room) || EMPTY;
   return { type: 'header', text: plain(`${emoji} ${title}`) };
 }
 

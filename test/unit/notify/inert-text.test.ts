@@ -231,6 +231,8 @@ describe('attacker text in the rendered notifications', () => {
     renderAll(hostileAlert(PAYLOAD));
     renderAll(hostileAlert(PAYLOAD, { attempted: true }));
     renderAll(hostileAlert(PAYLOAD, { status: 'resolved' }));
+    // A title of invisible characters alone: the header falls back to the (hostile) rule id, inert too.
+    renderAll(hostileAlert(PAYLOAD, { title: '\u200B\n\u202E' }));
   });
 
   it('renders a multi-item fact one marked line per item, in Slack and e-mail alike', () => {
