@@ -6,16 +6,15 @@ import {
   factItems,
   inlineText,
   oneLine,
+  SUMMARY_LABEL,
   TRUNCATION_MARKER,
   truncate,
   truncateBytes,
   utf8ByteLength,
+  VERDICT_LABEL,
 } from './text.ts';
 
 const BODY_TRUNCATION_MARKER = `\n${TRUNCATION_MARKER}`;
-/** Our labels for the two lines of prose: no line of the body starts with an attacker's words. */
-const SUMMARY_LABEL = 'What happened:';
-const VERDICT_LABEL = 'Verdict:';
 /** Indents each item of a multi-item fact under its label. */
 const ITEM_MARK = '  • ';
 const EMPTY = '—';

@@ -13,7 +13,15 @@ import {
   SLACK_SECTION_TEXT_MAX,
   SLACK_TEXT_FALLBACK_MAX,
 } from './limits.ts';
-import { escapeSlack, factItems, inlineText, TRUNCATION_MARKER, truncate } from './text.ts';
+import {
+  escapeSlack,
+  factItems,
+  inlineText,
+  SUMMARY_LABEL,
+  TRUNCATION_MARKER,
+  truncate,
+  VERDICT_LABEL,
+} from './text.ts';
 
 /** The Block Kit subset we send. */
 export interface SlackPlainText {
@@ -81,9 +89,6 @@ const FACT_LABEL_MAX = 200;
 const EMPTY = '—';
 /** Starts every line of a multi-item fact, so no item an attacker wrote can start a line. */
 const ITEM_MARK = '• ';
-/** Our labels for the two lines of prose, so neither line can start with an attacker's words. */
-export const SUMMARY_LABEL = 'What happened:';
-export const VERDICT_LABEL = 'Verdict:';
 
 /**
  * Slack has no escape for its formatting characters (jsx-slack documents the same and swaps in
@@ -131,8 +136,8 @@ function cutEscaped(escaped: string, max: number): string {
 
 /**
  * The one way an alert string reaches a Slack message: one inert line ({@link inlineText}), mrkdwn
- * formatting characters replaced, "@here" spelled with a full-width ＠, `&`, `<`, `>` escaped, then cut to `max` (escaping first keeps the
- * limit honest: `&` grows to five characters).
+ * formatting characters replaced, "@here" spelled with a full-width ＠, `&`, `<`, `>` escaped, then
+ * cut to `max` (escaping first keeps the limit honest: `&` grows to five characters).
  */
 export function slackInline(s: string, max: number): string {
   return cutEscaped(escapeSlack(neutraliseMrkdwn(inlineText(s)).replace(BROADCAST, '\uff20$1')), max);

@@ -102,6 +102,13 @@ export function oneLine(s: string): string {
 }
 
 /**
+ * Our labels for the two lines of prose (Slack bolds them), the same in every channel: neither line
+ * can start with an attacker's words, such as an alarm's state reason.
+ */
+export const SUMMARY_LABEL = 'What happened:';
+export const VERDICT_LABEL = 'Verdict:';
+
+/**
  * The items of a fact value. Rules join list items ("Trusted principals", "Public grants") with
  * `\n`; each item is one line of its own, and a renderer puts every item behind a marker of ours, so a
  * line break an attacker wrote inside an item can add an item but never start a line of the message.
