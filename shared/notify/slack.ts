@@ -121,8 +121,9 @@ function neutraliseMrkdwn(s: string): string {
   return out.join('');
 }
 
-// Written out, "@here" is not a mention in verbatim text or in webhook text (link_names is off); the
-// fallback `text` is not verbatim, so the words are made unmistakably inert there and everywhere.
+// Written out, "@here" is not parsed in verbatim text, and elsewhere only when a message asks for it
+// with `link_names`, which we never send. The fallback `text` is not verbatim, so rather than lean on a
+// default the words are spelled with a full-width ＠ there and everywhere: no reading makes them a ping.
 const BROADCAST = /@(here|channel|everyone)\b/gi;
 
 /** Cuts escaped text to `max` with a marker, never leaving half an entity such as `&am`. */
