@@ -6,6 +6,7 @@ import { renderHtmlReport } from '../shared/backtest/html.ts';
 import { Progress } from '../shared/backtest/progress.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
+import { terminalJson } from '../shared/util/terminal.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
 
@@ -64,7 +65,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
 
   await backtest.finish();
   const summary = backtest.summary();
-  io.stdout(args.values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+  io.stdout(args.values.json ? `${terminalJson(summary)}\n` : formatSummary(summary));
   const html = args.values.html;
   if (html !== undefined) {
     try {

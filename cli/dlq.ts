@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type DlqEntry, type RedriveResult, receiveAll, redrive } from '../shared/delivery/dlq.ts';
+import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 
 const EXIT_FAILED = 1;
@@ -24,18 +25,22 @@ export function regionOfQueueUrl(url: string): string | undefined {
   )?.[1];
 }
 
+// Messages in a dead-letter queue quote alerts, that is attackers: every value is shown through
+// terminalLine, and --json through terminalJson, so none can steer the terminal.
+const t = terminalLine;
+
 function describeEntry(e: DlqEntry): string {
   const what = e.request
-    ? `${e.request.channel} ${e.request.receiver}  ${e.request.key}`
+    ? `${t(e.request.channel)} ${t(e.request.receiver)}  ${t(e.request.key)}`
     : '(no notification request)';
-  const lines = [`${e.messageId}  ${what}`, `    reason: ${e.reason}`, `    source: ${e.source}`];
-  if (e.failedAt !== undefined) lines.push(`    failed at: ${e.failedAt}`);
-  if (e.request) lines.push(`    alert: [${e.request.alert.severity}] ${e.request.alert.ruleId}`);
+  const lines = [`${t(e.messageId)}  ${what}`, `    reason: ${t(e.reason)}`, `    source: ${e.source}`];
+  if (e.failedAt !== undefined) lines.push(`    failed at: ${t(e.failedAt)}`);
+  if (e.request) lines.push(`    alert: [${t(e.request.alert.severity)}] ${t(e.request.alert.ruleId)}`);
   return lines.join('\n');
 }
 
 function jsonLine(e: DlqEntry): string {
-  return JSON.stringify({
+  return terminalJson({
     messageId: e.messageId,
     source: e.source,
     reason: e.reason,
@@ -47,10 +52,11 @@ function jsonLine(e: DlqEntry): string {
 }
 
 function describeResult(r: RedriveResult): string {
-  const key = r.entry.request?.key ?? '(no notification request)';
-  if (r.outcome === 'moved') return `moved    ${r.entry.messageId}  ${key}`;
-  if (r.outcome === 'skipped') return `skipped  ${r.entry.messageId}  ${r.entry.reason}`;
-  return `failed   ${r.entry.messageId}  ${key}: ${r.error}`;
+  const key = r.entry.request ? t(r.entry.request.key) : '(no notification request)';
+  const id = t(r.entry.messageId);
+  if (r.outcome === 'moved') return `moved    ${id}  ${key}`;
+  if (r.outcome === 'skipped') return `skipped  ${id}  ${t(r.entry.reason)}`;
+  return `failed   ${id}  ${key}: ${t(r.error)}`;
 }
 
 export interface DlqClients {
@@ -132,7 +138,7 @@ export async function dlqCommand(argv: string[], io: CliIo, clients?: DlqClients
     );
     return count('failed') > 0 ? EXIT_FAILED : EXIT_OK;
   } catch (err) {
-    io.stderr(`dlq ${sub}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}\n`);
+    io.stderr(`dlq ${sub}: ${t(err instanceof Error ? `${err.name}: ${err.message}` : String(err))}\n`);
     return EXIT_FAILED;
   }
 }

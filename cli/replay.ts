@@ -6,6 +6,7 @@ import { createPagerDutySender } from '../shared/notify/pagerduty.ts';
 import { createSlackSender } from '../shared/notify/slack.ts';
 import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import { createReplayer, emptyResult, eventTimeMs, type ReplayResult } from '../shared/replay/replay.ts';
+import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { formatResult } from './format.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
@@ -45,7 +46,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
   const show = (result: ReplayResult) => {
     counts.alerts += result.alerts.length;
     counts.notifications += result.notifications.length;
-    io.stdout(args.values.json ? `${JSON.stringify(result)}\n` : formatResult(result, { color: io.isTTY }));
+    io.stdout(args.values.json ? `${terminalJson(result)}\n` : formatResult(result, { color: io.isTTY }));
   };
   for (const path of paths) {
     let files: string[];
@@ -53,7 +54,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
       files = listFiles(path);
     } catch (err) {
       if (!(err instanceof UnreadablePathError)) throw err;
-      io.stderr(`replay: ${err.message}\n`);
+      io.stderr(`replay: ${terminalLine(err.message)}\n`);
       exit = EXIT_USAGE;
       continue;
     }

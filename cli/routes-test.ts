@@ -10,16 +10,11 @@ import { silentLogger } from '../shared/pipeline/logger.ts';
 import { runStages } from '../shared/pipeline/stages.ts';
 import { routeAlert } from '../shared/route/route.ts';
 import { createMemoryStateStore } from '../shared/state/memory.ts';
+import { terminalLine } from '../shared/util/terminal.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 
 const USAGE =
   'usage: cloud-alerts routes test --event FILE [--config FILE] [--stage STAGE] [--at TIMESTAMP] [--alarm-tags FILE]\n';
-
-/** Alert text comes from the event: keep control characters off the terminal. */
-function printable(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
 
 /**
  * `cloud-alerts routes test`, like `amtool config routes test`: run the event through the real
@@ -73,13 +68,13 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
       state: createMemoryStateStore(),
     });
   } catch (err) {
-    io.stderr(`routes test: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`routes test: ${terminalLine(err instanceof Error ? err.message : String(err))}\n`);
     return EXIT_USAGE;
   }
 
   const result = evaluate(event, config);
   if (result.rejected || !result.envelope) {
-    io.stderr(`routes test: ${result.rejected ?? 'not an event'}\n`);
+    io.stderr(`routes test: ${terminalLine(result.rejected ?? 'not an event')}\n`);
     return EXIT_USAGE;
   }
   const staged = await runStages(stages, result.alerts, {
@@ -88,20 +83,22 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
     now,
     logger: silentLogger,
   });
-  const lines: string[] = [`${values.event}`];
+  // Alert text comes from the event: every value is shown through terminalLine, off the terminal's controls.
+  const t = terminalLine;
+  const lines: string[] = [t(values.event)];
   if (result.alerts.length === 0) lines.push('  no alert: the rules judge this event harmless');
   for (const s of staged.suppressed)
-    lines.push(`  ${s.ruleId}: suppressed by ${s.kind}: ${printable(s.reason)}`);
+    lines.push(`  ${t(s.ruleId)}: suppressed by ${t(s.kind)}: ${t(s.reason)}`);
   const all = new Set<string>();
   for (const alert of staged.alerts) {
     const { matched } = routeAlert(config.route, alert);
     const receivers = notificationsFor(alert, config).map((n) => n.receiver);
     for (const r of receivers) all.add(r);
-    lines.push(`  ${alert.ruleId} ${alert.severity} ${alert.status}: ${printable(alert.title)}`);
-    lines.push(`    matched: ${matched.join(', ')}`);
-    lines.push(`    receivers: ${receivers.length > 0 ? receivers.join(', ') : '(none)'}`);
+    lines.push(`  ${t(alert.ruleId)} ${t(alert.severity)} ${t(alert.status)}: ${t(alert.title)}`);
+    lines.push(`    matched: ${matched.map(t).join(', ')}`);
+    lines.push(`    receivers: ${receivers.length > 0 ? receivers.map(t).join(', ') : '(none)'}`);
   }
-  lines.push(`receivers: ${all.size > 0 ? [...all].join(', ') : '(none)'}`);
+  lines.push(`receivers: ${all.size > 0 ? [...all].map(t).join(', ') : '(none)'}`);
   io.stdout(`${lines.join('\n')}\n`);
   return EXIT_OK;
 }

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { compilePattern, matchPattern, PatternError } from '../shared/eventbridge/pattern.ts';
+import { terminalLine } from '../shared/util/terminal.ts';
 
 export interface TestPatternIo {
   stdin: NodeJS.ReadableStream;
@@ -53,8 +54,9 @@ function parseArgs(args: readonly string[]): Options {
   return opts;
 }
 
+/** JSON.parse quotes the input it choked on, an event's bytes included: keep them off the terminal's controls. */
 function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return terminalLine(err instanceof Error ? err.message : String(err));
 }
 
 /** An argument starting with `{` is inline JSON; anything else names a file. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import * as z from 'zod';
 import { alarmNameFromArn } from '../enrich/alarm.ts';
+import { ownValue } from '../util/own.ts';
 import type { AlarmLookup } from './lookup.ts';
 
 /** YAML turns `severity: 5` or `page: yes` into numbers and booleans; tags are strings in AWS. */
@@ -26,7 +27,8 @@ export class AlarmTagsFileError extends Error {
 export function fileAlarmLookup(entries: AlarmTagsFile): AlarmLookup {
   return async (alarmArn) => {
     const name = alarmNameFromArn(alarmArn);
-    const entry = entries[alarmArn] ?? (name === undefined ? undefined : entries[name]);
+    // The ARN and name come from the event: an alarm named "constructor" must not find Object's.
+    const entry = ownValue(entries, alarmArn) ?? (name === undefined ? undefined : ownValue(entries, name));
     if (!entry) return undefined;
     return { tags: entry.tags, description: entry.description };
   };

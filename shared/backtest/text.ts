@@ -1,17 +1,17 @@
+import { terminalLine } from '../util/terminal.ts';
 import type { BacktestSummary } from './summary.ts';
 
 /**
- * Strings from the logs go to a terminal: an escape sequence in a user agent or session name
- * could rewrite the screen, so control characters are shown as `?`.
+ * Strings from the logs go to a terminal: an escape sequence in a user agent or session name could
+ * rewrite the screen, so every control or invisible character is shown escaped (`\x1b`, `\u202e`).
  */
-export function printable(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
+export const printable = terminalLine;
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-function table(rows: string[][], indent = '  '): string[] {
+/** Every cell is shown through {@link printable}: rule, receiver and kind names included. */
+function table(cells: string[][], indent = '  '): string[] {
+  const rows = cells.map((r) => r.map(printable));
   const widths: number[] = [];
   for (const r of rows) {
     for (const [i, c] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);

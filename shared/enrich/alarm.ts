@@ -3,6 +3,7 @@ import { isRecord } from '../detect/values.ts';
 import type { AlarmDetail, AlarmMetric } from '../events/alarm.ts';
 import { type Alert, type Fact, type Link, type Severity, SeveritySchema } from '../events/alert.ts';
 import type { Envelope } from '../events/envelope.ts';
+import { ownValue } from '../util/own.ts';
 import type { AccountNames } from './cloudtrail.ts';
 import { alarmLink } from './links.ts';
 
@@ -140,7 +141,7 @@ function bandComparison(reason: string, operator: string | undefined): string {
   if (lower && !upper) return 'below the band';
   if (upper && !lower) return 'above the band';
   if (lower && upper) return 'outside the band';
-  return (operator && OPERATORS[operator]) ?? 'outside the band';
+  return (operator && ownValue(OPERATORS, operator)) ?? 'outside the band';
 }
 
 /**
@@ -182,7 +183,7 @@ export function conditionInWords(
         : (context?.threshold ?? detail.configuration?.threshold);
     const op =
       REASON_COMPARISONS.find(([words]) => reason.includes(`${words} the threshold`))?.[1] ??
-      (operator ? OPERATORS[operator] : undefined);
+      (operator ? ownValue(OPERATORS, operator) : undefined);
     if (threshold === undefined || !op) return undefined;
     condition = `${name}${stat ? ` ${stat}` : ''} ${op} ${num(threshold)}`;
   }
@@ -328,7 +329,7 @@ export function alarmAlert(
   const composite = detail.configuration?.alarmRule !== undefined;
   // Tags in the event (tag propagation) are the freshest; the looked-up ones fill in otherwise.
   const tags = stringTags(detail.alarmTags) ?? context?.tags;
-  const taggedSeverity = SeveritySchema.safeParse(tags?.[ALARM_TAGS.severity]?.trim().toLowerCase());
+  const taggedSeverity = SeveritySchema.safeParse(ownValue(tags, ALARM_TAGS.severity)?.trim().toLowerCase());
   // A brand-new alarm's first OK resolves nothing: info, which the default routes send nowhere.
   const firstOk = resolved && INITIAL_CREATION.test(detail.previousState?.reason ?? '');
   const severity: Severity =
@@ -366,9 +367,9 @@ export function alarmAlert(
       value: `${detail.state.actionsSuppressedBy}${detail.state.actionsSuppressedReason ? `: ${detail.state.actionsSuppressedReason}` : ''}`,
     });
   }
-  const team = tags?.[ALARM_TAGS.team];
+  const team = ownValue(tags, ALARM_TAGS.team);
   if (team) facts.push({ label: 'Team', value: team });
-  const runbookTag = tags?.[ALARM_TAGS.runbook];
+  const runbookTag = ownValue(tags, ALARM_TAGS.runbook);
   const runbook = runbookTag ? runbookLink(runbookTag) : undefined;
   if (runbookTag && !runbook) facts.push({ label: 'Runbook (not an http(s) link)', value: runbookTag });
 
@@ -395,7 +396,7 @@ export function alarmAlert(
       : previous === 'ALARM'
         ? 'The metric stopped reporting while in ALARM: any incident stays open until the alarm is back to OK.'
         : 'The metric is not reporting: the thing it watches may be down, or the alarm misconfigured.';
-  const alias = opts.accounts[envelope.account];
+  const alias = ownValue(opts.accounts, envelope.account);
   return {
     id: `alarm:${shortHash(arn)}:${detail.state.timestamp ?? envelope.time}:${value}`,
     ruleId: ALARM_RULE_ID,

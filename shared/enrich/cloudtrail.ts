@@ -5,6 +5,7 @@ import { field, isRecord, str } from '../detect/values.ts';
 import { type Alert, type Fact, lowerSeverity } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
 import type { Envelope } from '../events/envelope.ts';
+import { ownValue } from '../util/own.ts';
 import { describeActor } from './actor.ts';
 import { describeClient } from './client.ts';
 import { cloudTrailEventLink } from './links.ts';
@@ -25,7 +26,8 @@ function mfa(record: CloudTrailRecord): string | undefined {
 }
 
 function account(id: string, names: AccountNames): Alert['account'] {
-  const alias = names[id];
+  // The id comes from the event: "__proto__" or "constructor" must not read Object's own members.
+  const alias = ownValue(names, id);
   return alias ? { id, alias } : { id };
 }
 

@@ -1,60 +1,81 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
-import type { Alert } from '../events/alert.ts';
+import type { Alert, Fact } from '../events/alert.ts';
 import { SNS_MESSAGE_MAX_BYTES } from './limits.ts';
 import {
   asciiSubject,
+  factItems,
+  inlineText,
   oneLine,
-  plainText,
+  SUMMARY_LABEL,
   TRUNCATION_MARKER,
   truncate,
   truncateBytes,
   utf8ByteLength,
+  VERDICT_LABEL,
 } from './text.ts';
 
 const BODY_TRUNCATION_MARKER = `\n${TRUNCATION_MARKER}`;
+/** Indents each item of a multi-item fact under its label. */
+const ITEM_MARK = '  • ';
+const EMPTY = '—';
 
 function accountLabel(alert: Alert): string {
-  const alias = alert.account.alias === undefined ? '' : oneLine(alert.account.alias);
-  return alias === '' ? alert.account.id : `${alias} (${alert.account.id})`;
+  const id = inlineText(alert.account.id);
+  const alias = alert.account.alias === undefined ? '' : inlineText(alert.account.alias);
+  return alias === '' ? id : `${alias} (${id})`;
 }
 
 /** `[CRITICAL] S3 bucket made public in production (123456789012)`; the account survives any cut. */
 function subject(alert: Alert): string {
   const label = alert.status === 'resolved' ? 'RESOLVED' : alert.severity.toUpperCase();
-  return asciiSubject(`[${label}] ${alert.title}`, `in ${accountLabel(alert)}`);
+  return asciiSubject(`[${label}] ${inlineText(alert.title)}`, `in ${accountLabel(alert)}`);
 }
 
-// Facts and links are one line each so a value holding "\nOpen console: https://evil" cannot forge a line.
+/** `Label: value`, or the label on its own line with one marked line per item. */
+function factLines(fact: Fact): string[] {
+  const label = inlineText(fact.label) || 'Fact';
+  const items = factItems(fact.value);
+  if (items.length <= 1) return [`${label}: ${items[0] ?? EMPTY}`];
+  return [`${label}:`, ...items.map((item) => `${ITEM_MARK}${item}`)];
+}
+
+/**
+ * Every line starts with a label or marker of ours and every event-derived value in it went through
+ * {@link inlineText}, so a value holding "\nOpen console: https://evil" or "--- Approved by
+ * security ---" stays inside its own line, after our label, without a clickable link.
+ */
 function lines(alert: Alert): { body: string[]; tail: string[] } {
-  const body = [oneLine(alert.summary)];
-  if (alert.verdict !== undefined && alert.verdict.trim() !== '') body.push(plainText(alert.verdict).trim());
+  const body = [`${SUMMARY_LABEL} ${inlineText(alert.summary) || EMPTY}`];
+  const verdict = alert.verdict === undefined ? '' : inlineText(alert.verdict);
+  if (verdict !== '') body.push(`${VERDICT_LABEL} ${verdict}`);
   if (alert.status === 'firing' && alert.attempted === true) {
     body.push('Attempted: the call was denied, nothing changed.');
   }
   if (alert.status === 'firing' && alert.facts.length > 0) {
-    body.push('', ...alert.facts.map((fact) => `${oneLine(fact.label)}: ${oneLine(fact.value)}`));
+    body.push('', ...alert.facts.flatMap(factLines));
   }
   const tail: string[] = [];
   if (alert.links.length > 0) {
-    tail.push('', ...alert.links.map((link) => `${oneLine(link.text)}: ${oneLine(link.url)}`));
+    // Our links, built from AWS identifiers: the one place a URL is left clickable.
+    tail.push('', ...alert.links.map((link) => `${inlineText(link.text) || 'Link'}: ${oneLine(link.url)}`));
   }
   tail.push(
     '',
     `Account: ${accountLabel(alert)}`,
-    `Region: ${oneLine(alert.region)}`,
-    `Time: ${oneLine(alert.time)}`,
-    `Rule: ${oneLine(alert.ruleId)}`,
-    `Event ID: ${oneLine(alert.eventId)}`,
+    `Region: ${inlineText(alert.region)}`,
+    `Time: ${inlineText(alert.time)}`,
+    `Rule: ${inlineText(alert.ruleId)}`,
+    `Event ID: ${inlineText(alert.eventId)}`,
   );
   if (alert.cloudTrailEventId !== undefined)
-    tail.push(`CloudTrail event ID: ${oneLine(alert.cloudTrailEventId)}`);
+    tail.push(`CloudTrail event ID: ${inlineText(alert.cloudTrailEventId)}`);
   return { body, tail };
 }
 
 function attributes(alert: Alert): Record<string, MessageAttributeValue> {
   return {
     severity: { DataType: 'String', StringValue: alert.severity },
-    rule: { DataType: 'String', StringValue: truncate(oneLine(alert.ruleId) || 'unknown', 256) },
+    rule: { DataType: 'String', StringValue: truncate(inlineText(alert.ruleId) || 'unknown', 256) },
   };
 }
 

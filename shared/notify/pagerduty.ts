@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Alert, Severity } from '../events/alert.ts';
 import { type FetchLike, postJson } from './http.ts';
 import { PAGERDUTY_DEDUP_KEY_MAX, PAGERDUTY_EVENT_MAX_BYTES, PAGERDUTY_SUMMARY_MAX } from './limits.ts';
-import { oneLine, TRUNCATION_MARKER, truncate, truncateBytes, utf8ByteLength, wellFormed } from './text.ts';
+import { factItems, inlineText, TRUNCATION_MARKER, truncate, truncateBytes, utf8ByteLength } from './text.ts';
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
@@ -59,48 +59,58 @@ const HASH_MARK = ':sha256:';
  * the whole key, so the trigger and its resolve still agree and distinct keys stay distinct.
  */
 export function pagerDutyDedupKey(key: string): string {
-  const wellFormedKey = wellFormed(key);
-  if (wellFormedKey.length <= PAGERDUTY_DEDUP_KEY_MAX) return wellFormedKey;
-  const digest = createHash('sha256').update(wellFormedKey, 'utf8').digest('hex');
-  const prefix = truncate(wellFormedKey, PAGERDUTY_DEDUP_KEY_MAX - HASH_MARK.length - digest.length, '');
+  // The key can hold a CloudTrail eventID, which a record can set to anything: one inert line.
+  const inertKey = inlineText(key);
+  if (inertKey.length <= PAGERDUTY_DEDUP_KEY_MAX) return inertKey;
+  const digest = createHash('sha256').update(inertKey, 'utf8').digest('hex');
+  const prefix = truncate(inertKey, PAGERDUTY_DEDUP_KEY_MAX - HASH_MARK.length - digest.length, '');
   return `${prefix}${HASH_MARK}${digest}`;
 }
+
+/** Plain assignment of a key spelled "__proto__" would set the object's prototype and lose the value. */
+function setOwn(record: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A multi-item fact on one line, its items apart. */
+const ITEM_SEPARATOR = ' • ';
 
 function factsObject(alert: Alert): Record<string, string> {
   const facts: Record<string, string> = {};
   for (const fact of alert.facts) {
-    const label = oneLine(fact.label) || 'fact';
+    const label = inlineText(fact.label) || 'fact';
     let key = label;
     for (let n = 2; Object.hasOwn(facts, key); n++) key = `${label} (${n})`;
-    facts[key] = wellFormed(fact.value);
+    setOwn(facts, key, factItems(fact.value).join(ITEM_SEPARATOR));
   }
   return facts;
 }
 
+/** Every string PagerDuty shows went through {@link inlineText}: one line, no control characters, no live URL. */
 function customDetails(alert: Alert): PagerDutyDetails {
   const details: PagerDutyDetails = {};
   if (alert.facts.length > 0) details.facts = factsObject(alert);
-  if (alert.verdict !== undefined) details.verdict = wellFormed(alert.verdict);
+  if (alert.verdict !== undefined) details.verdict = inlineText(alert.verdict);
   if (alert.actor !== undefined) {
-    details.actor = wellFormed(
+    details.actor = inlineText(
       alert.actor.arn === undefined ? alert.actor.display : `${alert.actor.display} (${alert.actor.arn})`,
     );
   }
   if (alert.resource !== undefined) {
-    details.resource = wellFormed(
+    details.resource = inlineText(
       alert.resource.arn === undefined
         ? alert.resource.name
         : `${alert.resource.name} (${alert.resource.arn})`,
     );
   }
-  details.account =
-    alert.account.alias === undefined
-      ? alert.account.id
-      : `${wellFormed(alert.account.alias)} (${alert.account.id})`;
-  details.region = alert.region;
-  details.rule = alert.ruleId;
-  details.event_id = alert.eventId;
-  if (alert.cloudTrailEventId !== undefined) details.cloudtrail_event_id = alert.cloudTrailEventId;
+  details.account = inlineText(
+    alert.account.alias === undefined ? alert.account.id : `${alert.account.alias} (${alert.account.id})`,
+  );
+  details.region = inlineText(alert.region);
+  details.rule = inlineText(alert.ruleId);
+  details.event_id = inlineText(alert.eventId);
+  if (alert.cloudTrailEventId !== undefined)
+    details.cloudtrail_event_id = inlineText(alert.cloudTrailEventId);
   if (alert.attempted === true) details.attempted = true;
   return details;
 }
@@ -124,7 +134,7 @@ function longestValue(details: PagerDutyDetails): LongestValue | undefined {
     if (typeof value === 'string') consider(value, (v) => (details[key] = v));
     else if (typeof value === 'object') {
       for (const [inner, innerValue] of Object.entries(value))
-        consider(innerValue, (v) => (value[inner] = v));
+        consider(innerValue, (v) => setOwn(value, inner, v));
     }
   }
   return longest;
@@ -164,22 +174,25 @@ export function renderPagerDuty(alert: Alert, routingKey: string): PagerDutyEven
     return { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey };
   }
   const payload: PagerDutyPayload = {
-    summary: truncate(`${oneLine(alert.title)}: ${oneLine(alert.summary)}`, PAGERDUTY_SUMMARY_MAX),
-    source: `aws:${alert.account.id}:${alert.region}`,
+    // One line, and it starts with our title.
+    summary: truncate(`${inlineText(alert.title)}: ${inlineText(alert.summary)}`, PAGERDUTY_SUMMARY_MAX),
+    source: `aws:${inlineText(alert.account.id)}:${inlineText(alert.region)}`,
     severity: SEVERITY_MAP[alert.severity],
     group: alert.kind,
-    class: alert.ruleId,
+    class: inlineText(alert.ruleId),
     custom_details: customDetails(alert),
   };
-  if (!Number.isNaN(Date.parse(alert.time))) payload.timestamp = alert.time;
+  // Rebuilt from the parsed instant, so none of the event's own text rides along in the field.
+  const time = Date.parse(alert.time);
+  if (!Number.isNaN(time)) payload.timestamp = new Date(time).toISOString();
   if (alert.resource !== undefined)
-    payload.component = oneLine(`${alert.resource.type} ${alert.resource.name}`);
+    payload.component = inlineText(`${alert.resource.type} ${alert.resource.name}`);
   return fitEvent({
     routing_key: routingKey,
     event_action: 'trigger',
     dedup_key: dedupKey,
     payload,
-    links: alert.links.map((link) => ({ href: link.url, text: oneLine(link.text) })),
+    links: alert.links.map((link) => ({ href: link.url, text: inlineText(link.text) })),
     client: PAGERDUTY_CLIENT,
   });
 }

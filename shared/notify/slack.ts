@@ -13,7 +13,15 @@ import {
   SLACK_SECTION_TEXT_MAX,
   SLACK_TEXT_FALLBACK_MAX,
 } from './limits.ts';
-import { escapeSlack, oneLine, TRUNCATION_MARKER, truncate, wellFormed } from './text.ts';
+import {
+  escapeSlack,
+  factItems,
+  inlineText,
+  SUMMARY_LABEL,
+  TRUNCATION_MARKER,
+  truncate,
+  VERDICT_LABEL,
+} from './text.ts';
 
 /** The Block Kit subset we send. */
 export interface SlackPlainText {
@@ -24,6 +32,13 @@ export interface SlackPlainText {
 export interface SlackMrkdwn {
   type: 'mrkdwn';
   text: string;
+  /**
+   * Always true: Slack then neither links URLs nor parses mentions or channel names in the text by
+   * itself; only the `<!here>` we write on purpose is parsed. Bold, italics and strike still apply,
+   * so attacker text has its formatting characters replaced as well (see {@link slackInline}).
+   * https://docs.slack.dev/reference/block-kit/composition-objects/text-object
+   */
+  verbatim: true;
 }
 export interface SlackHeaderBlock {
   type: 'header';
@@ -72,13 +87,47 @@ const RESOLVED_EMOJI = ':large_green_circle:';
 const SUMMARY_MAX = 1000;
 const FACT_LABEL_MAX = 200;
 const EMPTY = '—';
+/** Starts every line of a multi-item fact, so no item an attacker wrote can start a line. */
+const ITEM_MARK = '• ';
 
 /**
- * Escapes, then cuts to `max`. Escaping first keeps the limit honest (`&` grows to five characters);
- * a cut that lands inside an entity drops the partial entity so no stray `&am` is shown.
+ * Slack has no escape for its formatting characters (jsx-slack documents the same and swaps in
+ * look-alikes: https://github.com/yhatt/jsx-slack/blob/main/docs/about-escape-and-exact-mode.md).
+ * `*`, `_` and `~` only format at a word's edge ("Super_cali_fragilistic" stays literal), so one
+ * between two letters or digits is kept and `AWSReservedSSO_Admin_1a2b` can still be copied as it is;
+ * at an edge it becomes its look-alike. A backtick is always replaced.
  */
-function slackText(s: string, max: number): string {
-  const escaped = escapeSlack(wellFormed(s));
+const MRKDWN_LOOKALIKES: Readonly<Record<string, string>> = {
+  '*': '\u2217', // ∗ ASTERISK OPERATOR
+  _: '\u02cd', // ˍ MODIFIER LETTER LOW MACRON
+  '~': '\u223c', // ∼ TILDE OPERATOR
+  '`': '\u02cb', // ˋ MODIFIER LETTER GRAVE ACCENT
+};
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+// A line starting with `>` (escaped or not) is a block quote; our text never starts a line, but a
+// fact value does, under its label.
+const QUOTE_MARK = '\u203a'; // ›
+
+function neutraliseMrkdwn(s: string): string {
+  const chars = Array.from(s);
+  const out = chars.map((ch, i) => {
+    const lookalike = MRKDWN_LOOKALIKES[ch];
+    if (lookalike === undefined) return ch;
+    if (ch === '`') return lookalike;
+    const inWord = WORD_CHAR.test(chars[i - 1] ?? '') && WORD_CHAR.test(chars[i + 1] ?? '');
+    return inWord ? ch : lookalike;
+  });
+  if (out[0] === '>') out[0] = QUOTE_MARK;
+  return out.join('');
+}
+
+// Written out, "@here" is not parsed in verbatim text, and elsewhere only when a message asks for it
+// with `link_names`, which we never send. The fallback `text` is not verbatim, so rather than lean on a
+// default the words are spelled with a full-width ＠ there and everywhere: no reading makes them a ping.
+const BROADCAST = /@(here|channel|everyone)\b/gi;
+
+/** Cuts escaped text to `max` with a marker, never leaving half an entity such as `&am`. */
+function cutEscaped(escaped: string, max: number): string {
   if (escaped.length <= max) return escaped;
   let cut = truncate(escaped, max - TRUNCATION_MARKER.length, '');
   const amp = cut.lastIndexOf('&');
@@ -86,12 +135,21 @@ function slackText(s: string, max: number): string {
   return cut + TRUNCATION_MARKER;
 }
 
+/**
+ * The one way an alert string reaches a Slack message: one inert line ({@link inlineText}), mrkdwn
+ * formatting characters replaced, "@here" spelled with a full-width ＠, `&`, `<`, `>` escaped, then
+ * cut to `max` (escaping first keeps the limit honest: `&` grows to five characters).
+ */
+export function slackInline(s: string, max: number): string {
+  return cutEscaped(escapeSlack(neutraliseMrkdwn(inlineText(s)).replace(BROADCAST, '\uff20$1')), max);
+}
+
 function plain(text: string): SlackPlainText {
   return { type: 'plain_text', text, emoji: true };
 }
 
 function mrkdwn(text: string): SlackMrkdwn {
-  return { type: 'mrkdwn', text };
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 function mentionOf(options: RenderSlackOptions): string {
@@ -99,30 +157,30 @@ function mentionOf(options: RenderSlackOptions): string {
 }
 
 function header(alert: Alert): SlackHeaderBlock {
-  const title = oneLine(alert.title) || alert.ruleId;
-  const text =
-    alert.status === 'resolved'
-      ? `${RESOLVED_EMOJI} Resolved: ${title}`
-      : `${SEVERITY_EMOJI[alert.severity]} ${title}`;
-  return { type: 'header', text: plain(slackText(text, SLACK_HEADER_TEXT_MAX)) };
+  const emoji = alert.status === 'resolved' ? `${RESOLVED_EMOJI} Resolved:` : SEVERITY_EMOJI[alert.severity];
+  const room = SLACK_HEADER_TEXT_MAX - emoji.length - 1;
+  const title = slackInline(alert.title, room) || slackInline(alert.ruleId, room) || EMPTY;
+  return { type: 'header', text: plain(`${emoji} ${title}`) };
 }
 
 function summarySection(alert: Alert, mention: string): SlackSectionBlock {
-  const summary = slackText(oneLine(alert.summary) || EMPTY, SUMMARY_MAX);
-  const first = `${mention}*${summary}*`;
-  const verdict = alert.verdict === undefined ? '' : wellFormed(alert.verdict).trim();
+  const summary = slackInline(alert.summary, SUMMARY_MAX) || EMPTY;
+  const first = `${mention}*${SUMMARY_LABEL}* ${summary}`;
+  const verdict = alert.verdict === undefined ? '' : inlineText(alert.verdict);
   if (verdict === '') return { type: 'section', text: mrkdwn(first) };
-  const room = SLACK_SECTION_TEXT_MAX - first.length - 1;
-  return { type: 'section', text: mrkdwn(`${first}\n${slackText(verdict, room)}`) };
+  const second = `*${VERDICT_LABEL}* `;
+  const room = SLACK_SECTION_TEXT_MAX - first.length - 1 - second.length;
+  return { type: 'section', text: mrkdwn(`${first}\n${second}${slackInline(verdict, room)}`) };
 }
 
+/** `*Label:* value`, or the label alone on its line with one `•` line per item. */
 function factField(fact: Fact): SlackMrkdwn {
-  const label = `*${slackText(oneLine(fact.label) || EMPTY, FACT_LABEL_MAX)}*`;
-  const value = slackText(
-    fact.value.trim() === '' ? EMPTY : fact.value,
-    SLACK_FIELD_TEXT_MAX - label.length - 1,
-  );
-  return mrkdwn(`${label}\n${value}`);
+  const label = `*${slackInline(fact.label, FACT_LABEL_MAX) || EMPTY}:*`;
+  const room = SLACK_FIELD_TEXT_MAX - label.length - 1;
+  const items = factItems(fact.value);
+  if (items.length <= 1) return mrkdwn(`${label} ${slackInline(items[0] ?? EMPTY, room) || EMPTY}`);
+  const lines = items.map((item) => `${ITEM_MARK}${slackInline(item, room)}`);
+  return mrkdwn(`${label}\n${cutEscaped(lines.join('\n'), room)}`);
 }
 
 /** Facts in sections of ten fields; past the block budget the last field says how many were left out. */
@@ -133,7 +191,7 @@ function factSections(facts: readonly Fact[], maxSections: number): SlackSection
     facts.length <= capacity ? facts.map(factField) : facts.slice(0, capacity - 1).map(factField);
   if (facts.length > capacity) {
     const left = facts.length - (capacity - 1);
-    fields.push(mrkdwn(`*More facts*\n${left} more not shown ${TRUNCATION_MARKER}`));
+    fields.push(mrkdwn(`*More facts:* ${left} more not shown ${TRUNCATION_MARKER}`));
   }
   const sections: SlackSectionBlock[] = [];
   for (let i = 0; i < fields.length; i += SLACK_SECTION_FIELDS_MAX) {
@@ -155,7 +213,7 @@ function actions(links: readonly Link[]): { block?: SlackActionsBlock; omitted: 
   const elements = shown.map(
     (link, i): SlackButton => ({
       type: 'button',
-      text: plain(slackText(oneLine(link.text) || 'Open', SLACK_BUTTON_TEXT_MAX)),
+      text: plain(slackInline(link.text, SLACK_BUTTON_TEXT_MAX) || 'Open'),
       url: link.url,
       action_id: `link-${i}`,
     }),
@@ -164,17 +222,19 @@ function actions(links: readonly Link[]): { block?: SlackActionsBlock; omitted: 
 }
 
 function accountLabel(alert: Alert): string {
-  const alias = alert.account.alias === undefined ? '' : oneLine(alert.account.alias);
-  return alias === '' ? alert.account.id : `${alias} (${alert.account.id})`;
+  const id = slackInline(alert.account.id, SLACK_CONTEXT_TEXT_MAX);
+  const alias =
+    alert.account.alias === undefined ? '' : slackInline(alert.account.alias, SLACK_CONTEXT_TEXT_MAX);
+  return alias === '' ? id : `${alias} (${id})`;
 }
 
 function context(alert: Alert, omittedLinks: number): SlackContextBlock {
   const items = [
     `Account: ${accountLabel(alert)}`,
-    `Region: ${alert.region}`,
-    `Time: ${alert.time}`,
-    `Rule: ${alert.ruleId}`,
-  ].map((item) => slackText(oneLine(item), SLACK_CONTEXT_TEXT_MAX));
+    `Region: ${slackInline(alert.region, SLACK_CONTEXT_TEXT_MAX)}`,
+    `Time: ${slackInline(alert.time, SLACK_CONTEXT_TEXT_MAX)}`,
+    `Rule: ${slackInline(alert.ruleId, SLACK_CONTEXT_TEXT_MAX)}`,
+  ].map((item) => cutEscaped(item, SLACK_CONTEXT_TEXT_MAX));
   if (alert.status === 'resolved') items.push(':white_check_mark: Resolved');
   else if (alert.attempted === true) items.push(':no_entry: Attempted: the call was denied, nothing changed');
   if (omittedLinks > 0) items.push(`${omittedLinks} link(s) not shown ${TRUNCATION_MARKER}`);
@@ -183,13 +243,16 @@ function context(alert: Alert, omittedLinks: number): SlackContextBlock {
 
 function fallbackText(alert: Alert, mention: string): string {
   const label = alert.status === 'resolved' ? 'RESOLVED' : alert.severity.toUpperCase();
-  const line = `[${label}] ${oneLine(alert.title)}: ${oneLine(alert.summary)}`;
-  return mention + slackText(line, SLACK_TEXT_FALLBACK_MAX - mention.length);
+  const room = SLACK_TEXT_FALLBACK_MAX - mention.length;
+  const text = `[${label}] ${slackInline(alert.title, room)}: ${slackInline(alert.summary, room)}`;
+  return mention + cutEscaped(text, room);
 }
 
 /**
  * Renders an alert as an incoming-webhook message. Every alert string is untrusted (it may come from a
- * CloudTrail user agent or a bucket name) and is escaped; link URLs we built go into button `url`s only.
+ * CloudTrail user agent, a bucket name or an alarm's state reason) and goes through
+ * {@link slackInline}; every line starts with a label or marker of ours; link URLs we built go into
+ * button `url`s only.
  */
 export function renderSlack(alert: Alert, options: RenderSlackOptions = {}): SlackMessage {
   const mention = mentionOf(options);

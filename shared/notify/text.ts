@@ -80,32 +80,61 @@ export function truncateBytes(s: string, maxBytes: number, marker: string = TRUN
   return cutBytes(text, maxBytes - markerBytes) + marker;
 }
 
-function isBidiControl(code: number): boolean {
-  return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+/** Every way a line can end: CRLF, CR, LF, VT, FF, NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR. */
+const LINE_BREAK = /\r\n?|[\n\v\f\u0085\u2028\u2029]/g;
+
+// Cc: C0 controls but tab and newline, DEL, C1. Cf: bidi overrides and isolates (they can make
+// `evil.exe` read as `exe.live`), zero-width spaces and joiners, soft hyphen, BOM, tag characters;
+// none of them is visible, so an attacker's text holding them reads differently from what it is.
+const HIDDEN = /[^\P{Cc}\t\n]|\p{Cf}/gu;
+
+/**
+ * Text for e-mail bodies: well formed, every line break normalised to `\n`, and no control or
+ * invisible formatting characters except `\n` and `\t`.
+ */
+export function plainText(s: string): string {
+  return wellFormed(s).replace(LINE_BREAK, '\n').replace(HIDDEN, '');
 }
 
-function isStrippedControl(code: number): boolean {
-  const c0 = code < 0x20 && code !== 0x09 && code !== 0x0a;
-  const delOrC1 = code >= 0x7f && code <= 0x9f;
-  return c0 || delOrC1 || isBidiControl(code);
+/** One line: control and invisible characters removed and every run of whitespace (line breaks too) made one space. */
+export function oneLine(s: string): string {
+  return plainText(s).replace(/\s+/g, ' ').trim();
 }
 
 /**
- * Text for e-mail bodies: well formed, line breaks normalised to `\n`, and no control characters
- * except `\n` and `\t`. Bidi overrides go too: they can make `evil.exe` read as `exe.live` in a client.
+ * Our labels for the two lines of prose (Slack bolds them), the same in every channel: neither line
+ * can start with an attacker's words, such as an alarm's state reason.
  */
-export function plainText(s: string): string {
-  const normalised = wellFormed(s).replace(/\r\n?/g, '\n');
-  let out = '';
-  for (const ch of normalised) {
-    if (!isStrippedControl(ch.charCodeAt(0))) out += ch;
-  }
-  return out;
+export const SUMMARY_LABEL = 'What happened:';
+export const VERDICT_LABEL = 'Verdict:';
+
+/**
+ * The items of a fact value. Rules join list items ("Trusted principals", "Public grants") with
+ * `\n`; each item is one line of its own, and a renderer puts every item behind a marker of ours, so a
+ * line break an attacker wrote inside an item can add an item but never start a line of the message.
+ */
+export function factItems(value: string): string[] {
+  return value
+    .split(LINE_BREAK)
+    .map(inlineText)
+    .filter((item) => item !== '');
 }
 
-/** One line: control characters removed and every run of whitespace (line breaks too) made one space. */
-export function oneLine(s: string): string {
-  return plainText(s).replace(/\s+/g, ' ').trim();
+// `scheme://` and `www.` are what mail clients, PagerDuty and Slack's own notification text turn into
+// links by themselves; an attacker's URL must stay text, so its shape is broken the way analysts
+// write indicators ("[:]//", "[.]"): still readable, no longer clickable. Every occurrence, even
+// inside a word ("1.2.3.4https://…"), since linkifiers do not wait for a word boundary.
+const URL_SCHEME_MARK = /:\/\//g;
+const WWW = /www\./gi;
+
+/**
+ * An untrusted value as one inert line of plain text: {@link oneLine}, and no link a client would
+ * make clickable. E-mail and PagerDuty send every event-derived string through it; Slack builds on it.
+ */
+export function inlineText(s: string): string {
+  return oneLine(s)
+    .replace(URL_SCHEME_MARK, '[:]//')
+    .replace(WWW, (www) => `${www.slice(0, 3)}[.]`);
 }
 
 const ASCII_LOOKALIKES: ReadonlyArray<readonly [RegExp, string]> = [

@@ -8,6 +8,7 @@ import { type CompiledPattern, compilePattern, matchPattern } from '../eventbrid
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
 import type { Rendered, Senders } from '../notify/deliver.ts';
+import type { PagerDutyEvent } from '../notify/pagerduty.ts';
 import { handleAlertEvent, publishAlerts } from '../pipeline/alert.ts';
 import { defaultStages } from '../pipeline/default-stages.ts';
 import { closeGroupWindow } from '../pipeline/group-close.ts';
@@ -81,6 +82,16 @@ function placeholderSecret(receiver: Receiver): string | undefined {
   if ('pagerduty' in receiver) return `<routing key from SSM ${receiver.pagerduty.routingKeyParameter}>`;
   if ('slack' in receiver) return `<webhook URL from SSM ${receiver.slack.webhookUrlParameter}>`;
   return undefined;
+}
+
+/**
+ * The PagerDuty event as replay shows it: the routing key is the one secret a rendered body holds, so
+ * it is replaced by the name of its SSM parameter before the body is kept, in every mode (a dry run
+ * already renders with that placeholder; `--send` renders with the real key and must not print it).
+ */
+function shownPagerDutyEvent(event: PagerDutyEvent, receiver: Receiver | undefined): PagerDutyEvent {
+  const shown = (receiver && placeholderSecret(receiver)) ?? '<routing key>';
+  return { ...event, routing_key: shown };
 }
 
 /** EventBridge gives every event put on a bus an id; replay derives one from the content, so runs repeat. */
@@ -216,7 +227,13 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
             config: opts.config,
             logger,
             context: { secret: opts.secret ?? placeholderSecret, stackTopicArn },
-            senders: wrapCapture(senders, captured, channel, receiver),
+            senders: wrapCapture(
+              senders,
+              captured,
+              channel,
+              receiver,
+              opts.config.receivers.find((r) => r.name === receiver),
+            ),
           });
           if (send) note.delivery = 'delivered';
         } catch (err) {
@@ -285,6 +302,7 @@ function wrapCapture(
   captured: Rendered[],
   channel: Channel,
   receiver: string,
+  receiverConfig: Receiver | undefined,
 ): Partial<Senders> {
   return {
     slack: {
@@ -296,7 +314,7 @@ function wrapCapture(
     },
     pagerduty: {
       send: async (ev) => {
-        captured.push({ channel: 'pagerduty', receiver, body: ev });
+        captured.push({ channel: 'pagerduty', receiver, body: shownPagerDutyEvent(ev, receiverConfig) });
         if (!senders.pagerduty) throw new Error(`no ${channel} sender`);
         await senders.pagerduty.send(ev);
       },

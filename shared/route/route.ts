@@ -1,5 +1,6 @@
 import type { Match, Route } from '../config/schema.ts';
 import { type Alert, SEVERITIES, type Severity, severityRank } from '../events/alert.ts';
+import { ownValue } from '../util/own.ts';
 
 /** `*` matches any run of characters; everything else is literal. Case-sensitive, like ARNs. */
 export function globMatch(pattern: string, value: string): boolean {
@@ -73,7 +74,7 @@ export function matchAlert(match: Match | undefined, alert: Alert): boolean {
     return false;
   }
   for (const [tag, expected] of Object.entries(match.tags ?? {})) {
-    if (!anyGlob(expected, alert.tags?.[tag])) return false;
+    if (!anyGlob(expected, ownValue(alert.tags, tag))) return false;
   }
   return true;
 }

@@ -87,8 +87,8 @@ describe('renderHtmlReport', () => {
     expect(html).not.toContain('<img');
     expect(html).not.toContain('evil.example/phish"');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    // Slack got the agent escaped, so the preview shows it as text, not as a link or a mention.
-    expect(html).toContain('&lt;!channel&gt; &lt;https://evil.example/phish|Click here&gt;');
+    // Slack got the agent escaped and its URL broken, so the preview shows text, not a link or a mention.
+    expect(html).toContain('&lt;!channel&gt; &lt;https[:]//evil.example/phish|Click here&gt;');
     const data = /<script type="application\/json" id="chart-data">([^<]*)<\/script>/.exec(html)?.[1] ?? '';
     expect(JSON.parse(data).series.map((s: { rule: string }) => s.rule)).toEqual([
       'iam-user-created',

@@ -20,6 +20,7 @@ import {
   CLOUDTRAIL_EVENT_ID,
   EVENTBRIDGE_EVENT_ID,
   HOSTILE_USER_AGENT,
+  HOSTILE_USER_AGENT_INERT,
   hugeString,
   LONE_SURROGATES,
 } from './fixtures.ts';
@@ -27,8 +28,8 @@ import {
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:cloud-alerts-email';
 
 const EXPECTED_MESSAGE = [
-  'IAM user alice made bucket example-data public with ACL public-read',
-  'Public now: anyone on the internet can list the bucket and read its objects.',
+  'What happened: IAM user alice made bucket example-data public with ACL public-read',
+  'Verdict: Public now: anyone on the internet can list the bucket and read its objects.',
   '',
   'Source IP: 203.0.113.10',
   'Client: AWS CLI 2.15.0',
@@ -72,8 +73,8 @@ describe('renderEmail', () => {
     );
     expect(input.Subject).toBe('[RESOLVED] S3 bucket made public in production (123456789012)');
     expect(messageOf(input).split('\n').slice(0, 3)).toEqual([
-      'IAM user alice made bucket example-data public with ACL public-read',
-      'was in ALARM for 12 min',
+      'What happened: IAM user alice made bucket example-data public with ACL public-read',
+      'Verdict: was in ALARM for 12 min',
       '',
     ]);
     expect(messageOf(input)).not.toContain('Source IP:');
@@ -110,8 +111,9 @@ describe('renderEmail', () => {
       }),
       TOPIC_ARN,
     );
+    // The break splits the value into two items, each behind our marker, neither a link.
     expect(messageOf(input)).toContain(
-      '\nUser agent: <!channel> <https://evil.example|Click here> Open console: https://evil.example\n',
+      `\nUser agent:\n  • ${HOSTILE_USER_AGENT_INERT}\n  • Open console: https[:]//evil.example\n`,
     );
   });
 
@@ -122,7 +124,10 @@ describe('renderEmail', () => {
         TOPIC_ARN,
       ),
     );
-    expect(message.split('\n').slice(0, 2)).toEqual(['ab[31mreda\uFFFDb\uFFFDc', 'xy']);
+    expect(message.split('\n').slice(0, 2)).toEqual([
+      'What happened: ab[31mreda\uFFFDb\uFFFDc',
+      'Verdict: xy',
+    ]);
   });
 
   it('keeps the message within 256 KB with a marker, links and footer intact', () => {

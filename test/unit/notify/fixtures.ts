@@ -51,7 +51,9 @@ export function buildAlert(overrides: Partial<Alert> = {}): Alert {
 
 /** What an attacker controls: a user agent recorded by CloudTrail. */
 export const HOSTILE_USER_AGENT = '<!channel> <https://evil.example|Click here>';
-export const HOSTILE_USER_AGENT_ESCAPED = '&lt;!channel&gt; &lt;https://evil.example|Click here&gt;';
+/** As every channel shows it: one line, its URL no longer a link; Slack also escapes `<`, `>`. */
+export const HOSTILE_USER_AGENT_INERT = '<!channel> <https[:]//evil.example|Click here>';
+export const HOSTILE_USER_AGENT_ESCAPED = '&lt;!channel&gt; &lt;https[:]//evil.example|Click here&gt;';
 
 /** A high surrogate with no partner, then a low one with no partner. */
 export const LONE_SURROGATES = 'a\uD83Db\uDE00c';

@@ -14,6 +14,7 @@ import {
   CLOUDTRAIL_EVENT_ID,
   EVENTBRIDGE_EVENT_ID,
   HOSTILE_USER_AGENT,
+  HOSTILE_USER_AGENT_INERT,
   hugeString,
   LONE_SURROGATES,
 } from './fixtures.ts';
@@ -35,7 +36,7 @@ describe('renderPagerDuty', () => {
         summary: 'S3 bucket made public: IAM user alice made bucket example-data public with ACL public-read',
         source: 'aws:123456789012:eu-west-1',
         severity: 'critical',
-        timestamp: '2026-11-20T09:15:02Z',
+        timestamp: '2026-11-20T09:15:02.000Z',
         component: 'S3 bucket example-data',
         group: 'cloudtrail',
         class: 's3-bucket-acl-public',
@@ -125,10 +126,10 @@ describe('renderPagerDuty', () => {
     expect(payload.summary.endsWith(TRUNCATION_MARKER)).toBe(true);
   });
 
-  it('passes hostile text through as data (PagerDuty renders it as text)', () => {
-    const alert = buildAlert({ facts: [{ label: 'User agent', value: HOSTILE_USER_AGENT }] });
+  it('passes hostile text as one inert line: its URL can no longer be clicked', () => {
+    const alert = buildAlert({ facts: [{ label: 'User agent', value: `${HOSTILE_USER_AGENT}\r\nx` }] });
     expect(trigger(renderPagerDuty(alert, ROUTING_KEY)).payload.custom_details.facts).toEqual({
-      'User agent': HOSTILE_USER_AGENT,
+      'User agent': `${HOSTILE_USER_AGENT_INERT} • x`,
     });
   });
 

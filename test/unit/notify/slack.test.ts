@@ -57,16 +57,17 @@ describe('renderSlack', () => {
           type: 'section',
           text: {
             type: 'mrkdwn',
-            text: '*IAM user alice made bucket example-data public with ACL public-read*\nPublic now: anyone on the internet can list the bucket and read its objects.',
+            text: '*What happened:* IAM user alice made bucket example-data public with ACL public-read\n*Verdict:* Public now: anyone on the internet can list the bucket and read its objects.',
+            verbatim: true,
           },
         },
         {
           type: 'section',
           fields: [
-            { type: 'mrkdwn', text: '*Source IP*\n203.0.113.10' },
-            { type: 'mrkdwn', text: '*Client*\nAWS CLI 2.15.0' },
-            { type: 'mrkdwn', text: '*MFA*\nno' },
-            { type: 'mrkdwn', text: '*Event*\ns3:PutBucketAcl' },
+            { type: 'mrkdwn', text: '*Source IP:* 203.0.113.10', verbatim: true },
+            { type: 'mrkdwn', text: '*Client:* AWS CLI 2.15.0', verbatim: true },
+            { type: 'mrkdwn', text: '*MFA:* no', verbatim: true },
+            { type: 'mrkdwn', text: '*Event:* s3:PutBucketAcl', verbatim: true },
           ],
         },
         {
@@ -89,10 +90,10 @@ describe('renderSlack', () => {
         {
           type: 'context',
           elements: [
-            { type: 'mrkdwn', text: 'Account: production (123456789012)' },
-            { type: 'mrkdwn', text: 'Region: eu-west-1' },
-            { type: 'mrkdwn', text: 'Time: 2026-11-20T09:15:02Z' },
-            { type: 'mrkdwn', text: 'Rule: s3-bucket-acl-public' },
+            { type: 'mrkdwn', text: 'Account: production (123456789012)', verbatim: true },
+            { type: 'mrkdwn', text: 'Region: eu-west-1', verbatim: true },
+            { type: 'mrkdwn', text: 'Time: 2026-11-20T09:15:02Z', verbatim: true },
+            { type: 'mrkdwn', text: 'Rule: s3-bucket-acl-public', verbatim: true },
           ],
         },
       ],
@@ -117,7 +118,7 @@ describe('renderSlack', () => {
       text: { type: 'plain_text', text: ':large_green_circle: Resolved: High 5xx on api', emoji: true },
     });
     expect(texts(message)).toContain(
-      '*IAM user alice made bucket example-data public with ACL public-read*\nwas in ALARM for 12 min',
+      '*What happened:* IAM user alice made bucket example-data public with ACL public-read\n*Verdict:* was in ALARM for 12 min',
     );
     expect(texts(message)).toContain(':white_check_mark: Resolved');
   });
@@ -134,7 +135,7 @@ describe('renderSlack', () => {
   it('escapes a user agent carrying <!channel> in a fact', () => {
     const message = renderSlack(buildAlert({ facts: [{ label: 'User agent', value: HOSTILE_USER_AGENT }] }));
     expect(fieldSections(message.blocks)[0]?.fields).toEqual([
-      { type: 'mrkdwn', text: `*User agent*\n${HOSTILE_USER_AGENT_ESCAPED}` },
+      { type: 'mrkdwn', text: `*User agent:* ${HOSTILE_USER_AGENT_ESCAPED}`, verbatim: true },
     ]);
   });
 
@@ -160,7 +161,7 @@ describe('renderSlack', () => {
     const message = renderSlack(buildAlert(), { mention: 'here' });
     expect(message.text.startsWith('<!here> [CRITICAL]')).toBe(true);
     const summary = message.blocks[1];
-    expect(summary?.type === 'section' && summary.text?.text.startsWith('<!here> *IAM user alice')).toBe(
+    expect(summary?.type === 'section' && summary.text?.text.startsWith('<!here> *What happened:* IAM')).toBe(
       true,
     );
     expect(JSON.stringify(renderSlack(buildAlert()))).not.toContain('<!');
@@ -202,7 +203,7 @@ describe('renderSlack', () => {
     const sections = fieldSections(renderSlack(buildAlert({ facts })).blocks);
     expect(sections.map((s) => s.fields?.length)).toEqual([10, 10, 3]);
     expect(sections.flatMap((s) => s.fields ?? []).map((f) => f.text)).toEqual(
-      facts.map((f) => `*${f.label}*\n${f.value}`),
+      facts.map((f) => `*${f.label}:* ${f.value}`),
     );
   });
 
@@ -213,7 +214,7 @@ describe('renderSlack', () => {
     const fields = fieldSections(message.blocks).flatMap((s) => s.fields ?? []);
     const shown = (SLACK_MAX_BLOCKS - 4) * SLACK_SECTION_FIELDS_MAX - 1;
     expect(fields).toHaveLength(shown + 1);
-    expect(fields.at(-1)?.text).toBe(`*More facts*\n${1000 - shown} more not shown ${TRUNCATION_MARKER}`);
+    expect(fields.at(-1)?.text).toBe(`*More facts:* ${1000 - shown} more not shown ${TRUNCATION_MARKER}`);
     expect(message.blocks.at(-1)?.type).toBe('context');
   });
 
@@ -256,7 +257,7 @@ describe('renderSlack', () => {
     );
     for (const text of texts(message)) expect(LONE_SURROGATE.test(text)).toBe(false);
     expect(JSON.stringify(message)).not.toMatch(/\\ud[89a-f]/i);
-    expect(texts(message)).toContain('*Session*\na\uFFFDb\uFFFDc');
+    expect(texts(message)).toContain('*Session:* a\uFFFDb\uFFFDc');
   });
 
   it('never sends an empty text object, which Slack rejects', () => {

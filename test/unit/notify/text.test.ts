@@ -10,13 +10,13 @@ import {
   utf8ByteLength,
   wellFormed,
 } from '../../../shared/notify/text.ts';
-import { HOSTILE_USER_AGENT, HOSTILE_USER_AGENT_ESCAPED, hugeString, LONE_SURROGATES } from './fixtures.ts';
+import { HOSTILE_USER_AGENT, hugeString, LONE_SURROGATES } from './fixtures.ts';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 describe('escapeSlack', () => {
   it('escapes a user agent carrying <!channel> and a relabelled link', () => {
-    expect(escapeSlack(HOSTILE_USER_AGENT)).toBe(HOSTILE_USER_AGENT_ESCAPED);
+    expect(escapeSlack(HOSTILE_USER_AGENT)).toBe('&lt;!channel&gt; &lt;https://evil.example|Click here&gt;');
   });
 
   it('escapes & first-class, so an existing entity is shown literally', () => {
@@ -86,7 +86,15 @@ describe('truncateBytes', () => {
 
 describe('plainText', () => {
   it('strips control characters but keeps newlines and tabs', () => {
-    expect(plainText('a\u0000b\u0007c\td\ne\u001bf\u007fg\u0085h')).toBe('abc\td\nefgh');
+    expect(plainText('a\u0000b\u0007c\td\ne\u001bf\u007fg\u009bh')).toBe('abc\td\nefgh');
+  });
+
+  it('makes every line break a newline: VT, FF, NEL and the Unicode separators too', () => {
+    expect(plainText('a\u000bb\u000cc\u0085d\u2028e\u2029f')).toBe('a\nb\nc\nd\ne\nf');
+  });
+
+  it('drops zero-width, soft-hyphen, BOM and tag characters, which hide text from a reader', () => {
+    expect(plainText('ad\u200bmin\u200c\u200d\u2060\u00ad\ufeff\u{E0041}\u061c')).toBe('admin');
   });
 
   it('normalises CRLF and CR to LF', () => {
