@@ -1,3 +1,4 @@
+import { ownValue } from '../util/own.ts';
 import {
   conditionOf,
   hasNotPrincipal,
@@ -99,11 +100,13 @@ export interface AclAnalysis {
 export function analyzeBucketAcl(requestParameters: unknown): AclAnalysis {
   const canned = strings(field(requestParameters, 'x-amz-acl'))[0];
   const publicGrants: string[] = [];
-  if (canned && PUBLIC_CANNED[canned]) publicGrants.push(`canned ACL ${canned}: ${PUBLIC_CANNED[canned]}`);
+  // The canned ACL and grantee URI are the caller's text: only our own keys may answer.
+  const cannedMeaning = canned ? ownValue(PUBLIC_CANNED, canned) : undefined;
+  if (canned && cannedMeaning) publicGrants.push(`canned ACL ${canned}: ${cannedMeaning}`);
   const acl = field(field(requestParameters, 'AccessControlPolicy'), 'AccessControlList');
   for (const grant of asList(field(acl, 'Grant'))) {
     const uri = str(field(field(grant, 'Grantee'), 'URI'));
-    const who = uri ? PUBLIC_GROUPS[uri] : undefined;
+    const who = uri ? ownValue(PUBLIC_GROUPS, uri) : undefined;
     if (who) publicGrants.push(`${str(field(grant, 'Permission')) ?? 'access'} to ${who}`);
   }
   // Grant headers (x-amz-grant-read: uri="http://acs.amazonaws.com/groups/global/AllUsers").

@@ -50,6 +50,19 @@ describe('analyzeBucketAcl', () => {
     });
   });
 
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'reads a canned ACL or grantee URI named %s as nothing public, not as a property of Object',
+    (name) => {
+      const grantee = { Grant: { Grantee: { URI: name }, Permission: 'READ' } };
+      expect(
+        analyzeBucketAcl({
+          'x-amz-acl': [name],
+          AccessControlPolicy: { AccessControlList: grantee },
+        }),
+      ).toEqual({ canned: name, publicGrants: [] });
+    },
+  );
+
   it('accepts x-amz-acl recorded as a plain string', () => {
     expect(analyzeBucketAcl({ 'x-amz-acl': 'public-read' }).publicGrants).toEqual([
       'canned ACL public-read: everyone can read',
