@@ -1,4 +1,5 @@
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
+import { ALERTING_RULES } from './alerting.ts';
 import { CIS_RULES, FALLBACK_RULES } from './cis.ts';
 import { IAM_RULES } from './iam.ts';
 import { NETWORK_RULES } from './network.ts';
@@ -17,6 +18,7 @@ export const CLOUDTRAIL_RULES: readonly CloudTrailRule[] = [
   ...NETWORK_RULES,
   ...ORG_RULES,
   ...RESOURCE_RULES,
+  ...ALERTING_RULES,
   ...FALLBACK_RULES,
 ];
 

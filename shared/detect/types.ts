@@ -19,10 +19,28 @@ export interface Finding {
   deniedVerdict?: string;
 }
 
+/**
+ * How a rule tells cloud-alerts' resources from the account's others. serverless.yml names every
+ * resource `<service>-<stage>-…` (custom.prefix); the secrets are whatever SSM parameters the
+ * configuration names; e-mail receivers may publish to topics the configuration names.
+ */
+export interface OwnResources {
+  /** Name prefixes of rules, bus, archive, functions, queues, topic and alarms, each ending in `-`. */
+  namePrefixes: readonly string[];
+  /** SSM paths under which parameters are ours, each ending in `/`. */
+  parameterPrefixes: readonly string[];
+  /** The SSM parameters the configuration reads, with the receiver each belongs to. */
+  secrets: readonly { parameter: string; receiver: string }[];
+  /** Topic ARNs of e-mail receivers that publish to a topic of their own instead of the stack's. */
+  topicArns: readonly string[];
+}
+
 export interface DetectContext {
   /** Account the event happened in (EventBridge `account`). */
   account: string;
   region: string;
+  /** cloud-alerts' own resources, for the rules about switching it off; DEFAULT_OWN in alerting.ts when absent. */
+  own?: OwnResources;
 }
 
 export type FindingDraft = Omit<Finding, 'ruleId' | 'title' | 'severity'> & {
