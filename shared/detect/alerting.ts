@@ -107,6 +107,13 @@ function throughCloudFormation(record: CloudTrailRecord): boolean {
 
 const SWITCHING_OFF = 'Someone is switching off your alerting';
 
+/** A refused or failed attempt changed nothing but is the same signal: kept critical, and said so. */
+const ATTEMPT = {
+  keepSeverityWhenDenied: true,
+  deniedVerdict:
+    'Nothing changed (the call was refused or failed), but someone tried to switch off your alerting: kept critical. Find out who holds these credentials and why they tried.',
+} as const;
+
 /** The verdict, with a word on CloudFormation when it made the call: a planned removal looks the same. */
 function verdict(record: CloudTrailRecord, what: string): string {
   const cfn = throughCloudFormation(record)
@@ -180,7 +187,7 @@ export const alertingEventBridgeTampered: CloudTrailRule = {
         links: bus
           ? link(region, 'Open event buses', `events/home?region=${region}#/eventbuses`)
           : link(region, 'Open archives', `events/home?region=${region}#/archives`),
-        keepSeverityWhenDenied: true,
+        ...ATTEMPT,
       };
     }
     const name = param(record, record.eventName === 'RemoveTargets' ? 'rule' : 'name');
@@ -226,7 +233,7 @@ export const alertingEventBridgeTampered: CloudTrailRule = {
         name,
       ),
       facts,
-      keepSeverityWhenDenied: true,
+      ...ATTEMPT,
     };
   },
 };
@@ -279,7 +286,7 @@ function mappingCheck(record: CloudTrailRecord, ctx: DetectContext): FindingDraf
     resource: fn ? lambdaResource(fn) : { type: 'Lambda function', name: fnName },
     links: fn ? [lambdaLink(region, fn)] : [],
     facts,
-    keepSeverityWhenDenied: true,
+    ...ATTEMPT,
   };
 }
 
@@ -313,7 +320,7 @@ export const alertingFunctionDisabled: CloudTrailRule = {
     const base = {
       resource: lambdaResource(given),
       links: [lambdaLink(region, given)],
-      keepSeverityWhenDenied: true,
+      ...ATTEMPT,
     };
     if (name.startsWith(LAMBDA_CALLS.concurrency)) {
       // Any other limit is lambda-concurrency-changed's to report; zero, or a value the event does
@@ -433,7 +440,7 @@ export const alertingSecretDeleted: CloudTrailRule = {
       resource: { type: 'SSM parameter', name: first.name },
       links: link(region, 'Open Parameter Store', `systems-manager/parameters?region=${region}`),
       facts,
-      keepSeverityWhenDenied: true,
+      ...ATTEMPT,
     };
   },
 };
@@ -493,7 +500,7 @@ export const alertingTopicTampered: CloudTrailRule = {
       resource: { type: 'SNS topic', name: topic.name, arn: topic.arn },
       links: link(region, 'Open topic', `sns/v3/home?region=${region}#/topic/${topic.arn}`, topic.arn),
       facts,
-      keepSeverityWhenDenied: true,
+      ...ATTEMPT,
     };
   },
 };
@@ -539,7 +546,7 @@ export const alertingLogGroupDeleted: CloudTrailRule = {
           ),
       resource: { type: 'Log group', name },
       links: link(region, 'Open log groups', `cloudwatch/home?region=${region}#logsV2:log-groups`),
-      keepSeverityWhenDenied: true,
+      ...ATTEMPT,
     };
   },
 };
@@ -576,7 +583,7 @@ export const alertingAlarmDisabled: CloudTrailRule = {
       resource: { type: 'CloudWatch alarm', name: first },
       links: deleted ? [] : [alarmLink(region, first)],
       ...(names.length > 1 ? { facts: [{ label: 'Alarms', value: short(names.join(', '), 500) }] } : {}),
-      keepSeverityWhenDenied: true,
+      ...ATTEMPT,
     };
   },
 };
@@ -613,7 +620,7 @@ export const alertingQueueDeleted: CloudTrailRule = {
       verdict: verdict(record, what),
       resource: { type: 'SQS queue', name },
       links: link(region, 'Open queues', `sqs/v3/home?region=${region}#/queues`),
-      keepSeverityWhenDenied: true,
+      ...ATTEMPT,
     };
   },
 };

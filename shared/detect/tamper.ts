@@ -286,6 +286,8 @@ export const vpcFlowLogsDeleted: CloudTrailRule = {
       resource: { type: 'VPC flow log', name: deleted[0] ?? ids[0] ?? 'unknown flow log' },
       facts,
       keepSeverityWhenDenied: true,
+      deniedVerdict:
+        'Nothing changed (the call was refused or failed), but someone tried to switch off network logging: kept high. Find out who holds these credentials and why they tried.',
     };
   },
 };

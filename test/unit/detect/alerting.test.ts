@@ -108,10 +108,11 @@ describe('alerting-* rules', () => {
       expect(alert.ruleId).toBe('unauthorized-call');
       return;
     }
-    expect([alert.severity, alert.attempted, alert.title]).toEqual([
+    expect([alert.severity, alert.attempted, alert.title, alert.verdict]).toEqual([
       'critical',
       true,
       expect.stringMatching(/^Attempted: Alerting switched off/),
+      'Nothing changed (the call was refused or failed), but someone tried to switch off your alerting: kept critical. Find out who holds these credentials and why they tried.',
     ]);
   });
 
@@ -565,9 +566,16 @@ describe('vpc-flow-logs-deleted', () => {
     ]);
   });
 
-  it('stays high when denied', () => {
+  it('stays high when denied, and says someone tried to switch off network logging', () => {
     const alert = alertFor('ec2/delete-flow-logs-denied.json');
-    expect([alert.ruleId, alert.severity, alert.attempted]).toEqual(['vpc-flow-logs-deleted', 'high', true]);
+    expect([alert.ruleId, alert.severity, alert.attempted, alert.verdict]).toEqual([
+      'vpc-flow-logs-deleted',
+      'high',
+      true,
+      expect.stringMatching(
+        /^Nothing changed \(the call was refused or failed\), but someone tried to switch off network logging: kept high\./,
+      ),
+    ]);
   });
 
   it.each([
