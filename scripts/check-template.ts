@@ -33,6 +33,8 @@ for (const name of [
   'organizations',
   'unauthorized-calls',
   'resource-changes',
+  'alerting-tampering',
+  'alerting-outputs',
 ]) {
   const rule = ruleNamed(`${prefix}-${name}`);
   check(rule !== undefined && rule.EventBusName === undefined, `rule ${prefix}-${name} on the default bus`);
@@ -160,6 +162,11 @@ check(
     JSON.stringify(alertEnv.ALARM_READER_ROLE_NAME) ===
       JSON.stringify({ 'Fn::If': ['ReceivesFromOrganization', readerRole, { Ref: 'AWS::NoValue' }] }),
   'the alert function is told the reader role only in an organisation',
+);
+// The rules about switching off alerting recognise this stack's names by it (shared/detect/alerting.ts).
+check(
+  isObj(alertEnv) && alertEnv.CLOUD_ALERTS_PREFIX === prefix,
+  `the alert function is told its prefix ${prefix}`,
 );
 const outputs = isObj(template.Outputs) ? template.Outputs : {};
 check(

@@ -1,5 +1,6 @@
 import { severityRank } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
+import { ALERTING_RULES } from './alerting.ts';
 import { CIS_RULES, FALLBACK_RULES } from './cis.ts';
 import { IAM_RULES } from './iam.ts';
 import { NETWORK_RULES } from './network.ts';
@@ -19,6 +20,7 @@ export const CLOUDTRAIL_RULES: readonly CloudTrailRule[] = [
   ...NETWORK_RULES,
   ...ORG_RULES,
   ...RESOURCE_RULES,
+  ...ALERTING_RULES,
   ...FALLBACK_RULES,
 ];
 
@@ -55,12 +57,35 @@ export const GENERIC_RULE = {
     'An event matched a deployed EventBridge rule but no catalog rule understands it; shown as is.',
 } as const;
 
+/** A catalog call name against a recorded one: exact, `Prefix*`, or every call (`*`). */
+function namesCall(name: string, eventName: string): boolean {
+  return name === '*'
+    ? true
+    : name.endsWith('*')
+      ? eventName.startsWith(name.slice(0, -1))
+      : name === eventName;
+}
+
 /** True when the rule looks at this call: exact name, `Prefix*`, or every call (`*`). */
 export function watches(rule: CloudTrailRule, eventSource: string, eventName: string): boolean {
   if (rule.eventSource !== '*' && rule.eventSource !== eventSource) return false;
-  return rule.eventNames.some((n) =>
-    n === '*' ? true : n.endsWith('*') ? eventName.startsWith(n.slice(0, -1)) : n === eventName,
-  );
+  return rule.eventNames.some((n) => namesCall(n, eventName));
+}
+
+/**
+ * The record parts this rule needs for this call (see CloudTrailRule.needs). A refused or failed call
+ * has no response (AWS records `responseElements: null` with the errorCode), so it is never needed then.
+ */
+function partsNeeded(rule: CloudTrailRule, record: CloudTrailRecord): RecordPart[] {
+  return (rule.needs ?? [])
+    .flatMap((need) =>
+      typeof need === 'string'
+        ? [need]
+        : need.calls.some((c) => namesCall(c, record.eventName))
+          ? [need.part]
+          : [],
+    )
+    .filter((part) => part !== 'responseElements' || record.errorCode === undefined);
 }
 
 /** Rules that name this call specifically: what makes a call "known" to the catalog. */
@@ -94,7 +119,7 @@ function couldNotTell(rule: CloudTrailRule, record: CloudTrailRecord, missing: R
     action: `called ${service}:${record.eventName}, and the record does not say what it changed`,
     verdict: `The record has no ${missing.join(' or ')} (an export trimmed it, or it was too large for CloudTrail), so "${rule.title}" cannot be ruled out: open the event in CloudTrail and check.`,
     facts: [{ label: 'Missing from the record', value: missing.join(', ') }],
-    keepSeverityWhenDenied: false,
+    keepSeverityWhenDenied: rule.attemptKeepsSeverity === true,
     incomplete: missing,
   };
 }
@@ -124,7 +149,7 @@ export function detectCloudTrail(
   const unknown: Finding[] = [];
   const errors: string[] = [];
   const run = (rule: CloudTrailRule) => {
-    const missing = (rule.needs ?? []).filter((part) => absent(record[part]));
+    const missing = partsNeeded(rule, record).filter((part) => absent(record[part]));
     if (missing.length > 0) {
       unknown.push(couldNotTell(rule, record, missing));
       return;

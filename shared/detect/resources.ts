@@ -1,4 +1,5 @@
 import { lambdaLink, rdsLink } from '../enrich/links.ts';
+import { isOwnFunction, reservedConcurrency } from './alerting.ts';
 import type { CloudTrailRule } from './types.ts';
 import { field, str } from './values.ts';
 
@@ -31,8 +32,10 @@ export const lambdaConcurrencyChanged: CloudTrailRule = {
         links,
       };
     }
-    const raw = field(record.requestParameters, 'reservedConcurrentExecutions');
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : Number.NaN;
+    const n = reservedConcurrency(record);
+    // cloud-alerts' own functions throttled to zero (or to a value the event does not show) are
+    // someone switching off alerting: alerting-function-disabled raises that one alert, critical.
+    if (isOwnFunction(fn, ctx) && (n === 0 || Number.isNaN(n))) return null;
     const zero = n === 0;
     return {
       action: `set the reserved concurrency of function ${name} to ${Number.isNaN(n) ? 'an unknown value' : n}`,

@@ -2,7 +2,7 @@ import { serviceLink, trailLink } from '../enrich/links.ts';
 import type { Resource } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
 import type { CloudTrailRule, FindingDraft } from './types.ts';
-import { field, str } from './values.ts';
+import { asList, field, isRecord, short, str } from './values.ts';
 
 /**
  * Turning off the tools that would record or detect an attack: CloudTrail, AWS Config, GuardDuty,
@@ -175,6 +175,7 @@ export const guardDutyTampering: CloudTrailRule = {
   feed: FEED,
   eventSource: 'guardduty.amazonaws.com',
   eventNames: Object.keys(GUARDDUTY_ACTIONS),
+  attemptKeepsSeverity: true,
   needs: ['requestParameters'],
   check(record, ctx) {
     if (record.eventName === 'UpdateDetector') {
@@ -219,6 +220,80 @@ export const securityHubDisabled: CloudTrailRule = {
   },
 };
 
+/**
+ * EC2 records DeleteFlowLogs in its XML-derived shape: `DeleteFlowLogsRequest.FlowLogId` is one
+ * `{content, tag}` item or a list of them. Older or exported records may carry plain strings.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteFlowLogs.html
+ */
+function flowLogIds(record: CloudTrailRecord): string[] {
+  const rp = record.requestParameters;
+  const request = field(rp, 'DeleteFlowLogsRequest') ?? rp;
+  const raw = field(request, 'FlowLogId') ?? field(request, 'FlowLogIds') ?? field(request, 'flowLogIds');
+  return asList(raw).flatMap((item) => {
+    const id = typeof item === 'string' ? item : str(field(item, 'content'));
+    return id ? [id] : [];
+  });
+}
+
+/** `unsuccessful` is "" when every flow log was deleted, else items naming each one that was not. */
+function flowLogsNotDeleted(record: CloudTrailRecord): Map<string, string> {
+  const responseBody = field(record.responseElements, 'DeleteFlowLogsResponse') ?? record.responseElements;
+  const unsuccessful = field(responseBody, 'unsuccessful');
+  const items = isRecord(unsuccessful) && 'item' in unsuccessful ? unsuccessful.item : unsuccessful;
+  const out = new Map<string, string>();
+  for (const item of asList(items)) {
+    const id = str(field(item, 'resourceId'));
+    const code = str(field(field(item, 'error'), 'code'));
+    if (id) out.set(id, code ?? 'not deleted');
+  }
+  return out;
+}
+
+export const vpcFlowLogsDeleted: CloudTrailRule = {
+  id: 'vpc-flow-logs-deleted',
+  title: 'VPC flow logs deleted',
+  severity: 'high',
+  description:
+    'DeleteFlowLogs: network traffic of a VPC, subnet or interface stops being recorded (defence evasion); the flow logs are named; high even when denied.',
+  feed: 'network-changes',
+  eventSource: 'ec2.amazonaws.com',
+  eventNames: ['DeleteFlowLogs'],
+  check(record) {
+    const ids = flowLogIds(record);
+    const failed = flowLogsNotDeleted(record);
+    const deleted = ids.filter((id) => !failed.has(id));
+    const facts = [];
+    if (ids.length > 1) facts.push({ label: 'Flow logs', value: short(ids.join(', '), 500) });
+    if (failed.size > 0)
+      facts.push({
+        label: 'Not deleted',
+        value: short([...failed].map(([id, code]) => `${id} (${code})`).join(', '), 500),
+      });
+    const noneDeleted = ids.length > 0 && deleted.length === 0;
+    const noun = (n: number) => (n === 1 ? 'flow log' : 'flow logs');
+    // One call can name many: the summary names three, the facts hold the rest.
+    const some = (list: string[]) =>
+      list.length <= 3 ? list.join(', ') : `${list.slice(0, 3).join(', ')} and ${list.length - 3} more`;
+    const action =
+      ids.length === 0
+        ? 'deleted flow logs the event does not name'
+        : noneDeleted
+          ? `tried to delete ${noun(ids.length)} ${some(ids)}; none was deleted`
+          : `deleted ${noun(deleted.length)} ${some(deleted)}`;
+    return {
+      action,
+      verdict: noneDeleted
+        ? 'Nothing stopped recording, but someone tried to switch off network logging: find out why.'
+        : 'Traffic of the VPC, subnet or interface they covered is no longer recorded: a common step before exfiltration or lateral movement.',
+      resource: { type: 'VPC flow log', name: deleted[0] ?? ids[0] ?? 'unknown flow log' },
+      facts,
+      keepSeverityWhenDenied: true,
+      deniedVerdict:
+        'Nothing changed (the call was refused or failed), but someone tried to switch off network logging: kept high. Find out who holds these credentials and why they tried.',
+    };
+  },
+};
+
 export const TAMPER_RULES: readonly CloudTrailRule[] = [
   cloudTrailTampering,
   cloudTrailChanged,
@@ -226,4 +301,5 @@ export const TAMPER_RULES: readonly CloudTrailRule[] = [
   configChanged,
   guardDutyTampering,
   securityHubDisabled,
+  vpcFlowLogsDeleted,
 ];

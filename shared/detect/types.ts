@@ -27,10 +27,34 @@ export interface Finding {
 /** The parts of a record a verdict can depend on, which exporters and size limits sometimes drop. */
 export type RecordPart = 'requestParameters' | 'responseElements' | 'additionalEventData';
 
+/** A part needed only for some of a rule's calls (names as in `eventNames`: exact, or `Prefix*`). */
+export interface PartForCalls {
+  part: RecordPart;
+  calls: readonly string[];
+}
+
+/**
+ * How a rule tells cloud-alerts' resources from the account's others. serverless.yml names every
+ * resource `<service>-<stage>-…` (custom.prefix); the secrets are whatever SSM parameters the
+ * configuration names; e-mail receivers may publish to topics the configuration names.
+ */
+export interface OwnResources {
+  /** Name prefixes of rules, bus, archive, functions, queues, topic and alarms, each ending in `-`. */
+  namePrefixes: readonly string[];
+  /** SSM paths under which parameters are ours, each ending in `/`. */
+  parameterPrefixes: readonly string[];
+  /** The SSM parameters the configuration reads, with the receiver each belongs to. */
+  secrets: readonly { parameter: string; receiver: string }[];
+  /** Topic ARNs of e-mail receivers that publish to a topic of their own instead of the stack's. */
+  topicArns: readonly string[];
+}
+
 export interface DetectContext {
   /** Account the event happened in (EventBridge `account`). */
   account: string;
   region: string;
+  /** cloud-alerts' own resources, for the rules about switching it off; DEFAULT_OWN in alerting.ts when absent. */
+  own?: OwnResources;
 }
 
 export type FindingDraft = Omit<Finding, 'ruleId' | 'title' | 'severity'> & {
@@ -72,6 +96,11 @@ export interface CloudTrailRule {
    * field can never turn a public bucket into a quiet "ACL changed". Leave a part out where AWS
    * itself records null for a legitimate call (CreateAccessKey for oneself has no requestParameters).
    */
-  needs?: readonly RecordPart[];
+  needs?: readonly (RecordPart | PartForCalls)[];
+  /**
+   * Every finding of this rule keeps its severity when the call was denied (tampering: the attempt is
+   * the signal). Used where the rule cannot run its check, for a "could not rule out" finding.
+   */
+  attemptKeepsSeverity?: boolean;
   check(record: CloudTrailRecord, ctx: DetectContext): FindingDraft | null;
 }

@@ -23,9 +23,9 @@ export interface ReadOptions {
 const VARIABLE_G = /\$\{([^${}]+)\}/g;
 
 /**
- * Resolves the variables this project uses in names (`self:`, `sls:stage`, `opt:stage|region`
- * with defaults). Anything else (param:, aws:, ssm:) is left in place: names that need it are not
- * ours to guess, and the patterns never use variables.
+ * Resolves the variables this project uses in names and pattern values (`self:`, `sls:stage`,
+ * `opt:stage|region` with defaults). Anything else (param:, aws:, ssm:) is left in place: names that
+ * need it are not ours to guess.
  */
 function resolver(doc: Record<string, unknown>, opts: Required<ReadOptions>) {
   const lookup = (path: string): unknown =>
@@ -87,6 +87,18 @@ export function parseCloudAlertsSettings(
   };
 }
 
+/**
+ * Variables in a pattern's values (`prefix: ${self:custom.prefix}-`) resolved as the framework resolves
+ * them at deploy; field names are never variables.
+ */
+function resolveValues(value: unknown, resolve: (s: string) => string): unknown {
+  if (typeof value === 'string') return resolve(value);
+  if (Array.isArray(value)) return value.map((v) => resolveValues(v, resolve));
+  if (isRecord(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValues(v, resolve)]));
+  return value;
+}
+
 export function parseServerlessRules(text: string, options: ReadOptions = {}): DeclaredRule[] {
   const { doc, resolve } = load(text, options);
   const rules: DeclaredRule[] = [];
@@ -98,7 +110,8 @@ export function parseServerlessRules(text: string, options: ReadOptions = {}): D
       const eb = isRecord(ev) ? ev.eventBridge : undefined;
       if (!isRecord(eb) || eb.pattern === undefined) continue;
       const name = typeof eb.name === 'string' ? resolve(eb.name) : `${functionKey}-rule-${i + 1}`;
-      rules.push({ name, functionKey, handler, bus: busOf(eb.eventBus), pattern: eb.pattern });
+      const pattern = resolveValues(eb.pattern, resolve);
+      rules.push({ name, functionKey, handler, bus: busOf(eb.eventBus), pattern });
     }
   }
   return rules;

@@ -1,5 +1,6 @@
 import { receiverChannel } from '../config/receivers.ts';
 import type { Config } from '../config/schema.ts';
+import { ownResources } from '../detect/alerting.ts';
 import { detectCloudTrail } from '../detect/catalog.ts';
 import { ALARM_TAGS, alarmAlert, alarmOptionsFrom } from '../enrich/alarm.ts';
 import { cloudTrailAlert, forgedAlert, genericAlert } from '../enrich/cloudtrail.ts';
@@ -60,6 +61,7 @@ function alertsFor(envelope: Envelope, config: Config, warnings: string[]): Aler
     const { findings, known, errors } = detectCloudTrail(record, {
       account: envelope.account,
       region: envelope.region,
+      own: ownResources(config.receivers, process.env),
     });
     warnings.push(...errors);
     if (findings.length > 0)

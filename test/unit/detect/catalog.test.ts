@@ -60,6 +60,7 @@ describe('CLOUDTRAIL_RULES', () => {
       'config-changed',
       'guardduty-tampering',
       'securityhub-disabled',
+      'vpc-flow-logs-deleted',
       'security-group-open-ingress',
       'security-group-changed',
       'network-acl-changed',
@@ -69,6 +70,13 @@ describe('CLOUDTRAIL_RULES', () => {
       'organizations-changed',
       'lambda-concurrency-changed',
       'rds-stopped-or-deleted',
+      'alerting-eventbridge-tampered',
+      'alerting-function-disabled',
+      'alerting-secret-deleted',
+      'alerting-topic-tampered',
+      'alerting-log-group-deleted',
+      'alerting-alarm-disabled',
+      'alerting-queue-deleted',
       'unauthorized-call',
     ]);
   });
@@ -113,8 +121,16 @@ describe('rulesFor', () => {
     ['iam.amazonaws.com', 'AttachGroupPolicy', ['iam-policy-attached']],
     ['s3.amazonaws.com', 'PutAccountPublicAccessBlock', ['s3-account-block-public-access-weakened']],
     ['signin.amazonaws.com', 'ConsoleLogin', ['console-login-without-mfa', 'console-login-failed']],
-    ['lambda.amazonaws.com', 'PutFunctionConcurrency20171031', ['lambda-concurrency-changed']],
+    [
+      'lambda.amazonaws.com',
+      'PutFunctionConcurrency20171031',
+      ['lambda-concurrency-changed', 'alerting-function-disabled'],
+    ],
     ['lambda.amazonaws.com', 'DeleteFunctionConcurrency20171031', ['lambda-concurrency-changed']],
+    // DeleteFunction20* must not swallow the other DeleteFunction… calls.
+    ['lambda.amazonaws.com', 'DeleteFunction20150331', ['alerting-function-disabled']],
+    ['lambda.amazonaws.com', 'DeleteFunctionEventInvokeConfig', []],
+    ['ec2.amazonaws.com', 'DeleteFlowLogs', ['vpc-flow-logs-deleted']],
     [
       'ec2.amazonaws.com',
       'AuthorizeSecurityGroupIngress',
