@@ -25,7 +25,7 @@ export interface Finding {
 }
 
 /** The parts of a record a verdict can depend on, which exporters and size limits sometimes drop. */
-export type RecordPart = 'requestParameters' | 'responseElements' | 'additionalEventData';
+export type RecordPart = 'requestParameters' | 'responseElements' | 'additionalEventData' | 'userIdentity';
 
 /** A part needed only for some of a rule's calls (names as in `eventNames`: exact, or `Prefix*`). */
 export interface PartForCalls {
