@@ -117,6 +117,7 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/ec2/delete-flow-logs.json': [['vpc-flow-logs-deleted', 'high', 'firing']],
   'events/ec2/delete-network-acl.json': [['network-acl-changed', 'low', 'firing']],
   'events/ec2/delete-vpc.json': [['vpc-changed', 'low', 'firing']],
+  'events/ec2/modify-security-group-rules-rdp-open.json': [['security-group-open-ingress', 'high', 'firing']],
   'events/ec2/modify-vpc-attribute.json': [['vpc-changed', 'low', 'firing']],
   'events/ec2/replace-network-acl-entry-private.json': [['network-acl-changed', 'low', 'firing']],
   'events/ec2/replace-route-table-association.json': [['route-table-changed', 'low', 'firing']],

@@ -245,6 +245,36 @@ describe('tampering', () => {
   });
 });
 
+function sshFrom(cidrs: string[]): Record<string, unknown> {
+  return {
+    groupId: 'sg-1',
+    ipPermissions: {
+      items: [
+        {
+          ipProtocol: 'tcp',
+          fromPort: 22,
+          toPort: 22,
+          ipRanges: { items: cidrs.map((c) => ({ cidrIp: c })) },
+        },
+      ],
+    },
+  };
+}
+
+/** ModifySecurityGroupRules as CloudTrail records it (PascalCase, the rule under SecurityGroupRule twice). */
+function modifyTo(source: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ModifySecurityGroupRulesRequest: {
+      GroupId: 'sg-0a1b2c3d4e5f67890',
+      SecurityGroupRule: {
+        tag: 1,
+        SecurityGroupRuleId: 'sgr-0123456789abcdef0',
+        SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, ...source },
+      },
+    },
+  };
+}
+
 /**
  * Administrator-equivalent identity policies (docs/rules.md, "Administrator access"): every action, all but a
  * NotAction list, or every IAM action, on every resource. The NotAction and lower-case shapes read
@@ -426,8 +456,81 @@ describe('network', () => {
       ['tcp/443 from 0.0.0.0/0'],
     ],
     ['a private range', { cidrIp: '10.0.0.0/8', ipProtocol: 'tcp', fromPort: 22, toPort: 22 }, []],
+    // The whole internet in two halves, or in /8 blocks: the /8 rule the S3 guide applies to aws:SourceIp.
+    [
+      'two halves of the internet',
+      sshFrom(['0.0.0.0/1', '128.0.0.0/1']),
+      ['tcp/22 from 0.0.0.0/1, 128.0.0.0/1 ("0.0.0.0/1" is broader than an IPv4 /8)'],
+    ],
+    [
+      'two public /8 blocks',
+      sshFrom(['52.0.0.0/8', '54.0.0.0/8']),
+      ['tcp/22 from 52.0.0.0/8, 54.0.0.0/8 (ranges together cover more public IPv4 addresses than a /8)'],
+    ],
+    [
+      'the same port in two permissions, a /8 each',
+      {
+        ipPermissions: {
+          items: ['52.0.0.0/8', '54.0.0.0/8'].map((c) => ({
+            ipProtocol: 'tcp',
+            fromPort: 22,
+            toPort: 22,
+            ipRanges: { items: [{ cidrIp: c }] },
+          })),
+        },
+      },
+      ['tcp/22 from 52.0.0.0/8, 54.0.0.0/8 (ranges together cover more public IPv4 addresses than a /8)'],
+    ],
+    [
+      'an IPv6 range broader than a /32',
+      { ipPermissions: { items: [{ ipProtocol: '-1', ipv6Ranges: { items: [{ cidrIpv6: '2000::/3' }] } }] } },
+      ['all traffic from 2000::/3 ("2000::/3" is broader than an IPv6 /32)'],
+    ],
+    ['one public /8', sshFrom(['52.0.0.0/8']), []],
+    ['the three private blocks', sshFrom(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']), []],
+    [
+      'a /8 on each of two ports',
+      {
+        ipPermissions: {
+          items: [22, 443].map((p) => ({
+            ipProtocol: 'tcp',
+            fromPort: p,
+            toPort: p,
+            ipRanges: { items: [{ cidrIp: p === 22 ? '52.0.0.0/8' : '54.0.0.0/8' }] },
+          })),
+        },
+      },
+      [],
+    ],
+    ['text that is not a CIDR block', sshFrom(['anywhere']), []],
+    [
+      'ModifySecurityGroupRules rewriting a rule to 0.0.0.0/0',
+      modifyTo({ CidrIpv4: '0.0.0.0/0' }),
+      ['tcp/22 from 0.0.0.0/0 in rule sgr-0123456789abcdef0'],
+    ],
+    [
+      'ModifySecurityGroupRules rewriting a rule to ::/0',
+      modifyTo({ CidrIpv6: '::/0' }),
+      ['tcp/22 from ::/0 in rule sgr-0123456789abcdef0'],
+    ],
+    ['ModifySecurityGroupRules to a /32', modifyTo({ CidrIpv4: '203.0.113.7/32' }), []],
+    ['ModifySecurityGroupRules to a prefix list', modifyTo({ PrefixListId: 'pl-0123456789abcdef0' }), []],
   ])('openIngress reads %s', (_what, requestParameters, openings) => {
     expect(openIngress(requestParameters).openings).toEqual(openings);
+  });
+
+  it('reads several rules rewritten in one ModifySecurityGroupRules call, as a list', () => {
+    const rule = (id: string, cidr: string, port: number) => ({
+      SecurityGroupRuleId: id,
+      SecurityGroupRule: { IpProtocol: 'tcp', FromPort: port, ToPort: port, CidrIpv4: cidr },
+    });
+    const rp = {
+      ModifySecurityGroupRulesRequest: {
+        GroupId: 'sg-1',
+        SecurityGroupRule: [rule('sgr-1', '10.0.0.0/16', 5432), rule('sgr-2', '0.0.0.0/0', 3389)],
+      },
+    };
+    expect(openIngress(rp).openings).toEqual(['tcp/3389 from 0.0.0.0/0 in rule sgr-2']);
   });
 
   it('keeps an outbound NACL allow from 0.0.0.0/0 at low', () => {
