@@ -230,7 +230,7 @@ function reachOf(doc: Record<string, unknown>): PolicyReach {
       admin.push(`${label}: ${actionText} on ${resourceText}`);
     else if (everyResource && iamAll.length > 0)
       admin.push(
-        `${label}: ${iamAll.join(', ')} on ${resourceText} (every IAM action: it can grant itself the rest)`,
+        `${label}: ${short(iamAll.join(', '), 160)} on ${resourceText} (every IAM action: it can grant itself the rest)`,
       );
     else if (everyAction || exceptActions || everyResource)
       wildcard.push(`${label}: ${actionText} on ${resourceText}`);
