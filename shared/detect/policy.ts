@@ -227,7 +227,7 @@ const FIXED_PATTERNS: Record<string, RegExp> = {
   'aws:userid': /^AROA[0-9A-Z]+:\*$/,
   'aws:principalorgpaths': /^o-[a-z0-9]+\/(?:r-[a-z0-9]+\/(?:ou-[a-z0-9-]+\/)*)?\*$/,
   'aws:sourceorgpaths': /^o-[a-z0-9]+\/(?:r-[a-z0-9]+\/(?:ou-[a-z0-9-]+\/)*)?\*$/,
-  [ACCESS_POINT_ARN]: /^arn:[a-z-]+:s3:[^:*?]*:[0-9]{12}:accesspoint\/[^:]*$/,
+  [ACCESS_POINT_ARN]: /^arn:[a-z-]+:s3:[^:]*:[0-9]{12}:accesspoint\/[^:]*$/,
 };
 
 function fixedValueProblem(key: string, v: unknown, operator: string): string | undefined {

@@ -401,6 +401,10 @@ describe('the S3 definition of a public policy', () => {
       }),
     ],
     [
+      'an access point ARN with a fixed account and wildcard region and name',
+      when({ StringLike: { 's3:DataAccessPointArn': 'arn:aws:s3:*:123456789012:accesspoint/*' } }),
+    ],
+    [
       'an access point ARN with a fixed account and a wildcard name (the S3 guide exception)',
       when({ StringLike: { 's3:DataAccessPointArn': 'arn:aws:s3:us-west-2:123456789012:accesspoint/*' } }),
     ],
