@@ -4,15 +4,19 @@ import type { CloudTrailRecord } from '../events/cloudtrail.ts';
 import {
   conditionOf,
   describePin,
+  elementStrings,
+  hasElement,
   hasNotPrincipal,
   isAllow,
   policyStatements,
   principalAccount,
+  principalScope,
   readCondition,
+  readFederated,
   statementPrincipals,
 } from './policy.ts';
 import type { CloudTrailRule, DetectContext, FindingDraft } from './types.ts';
-import { field, parsePolicyDocument, short, statements, str, strings } from './values.ts';
+import { field, parsePolicyDocument, short, str } from './values.ts';
 
 const IAM = 'iam.amazonaws.com';
 const FEED = 'iam-changes';
@@ -91,7 +95,7 @@ export const iamManagedPolicyAttached: CloudTrailRule = {
   title: 'IAM policy attached',
   severity: 'critical',
   description:
-    'A managed policy attached to a user, group or role; AdministratorAccess is critical, IAMFullAccess/PowerUserAccess high.',
+    'A managed policy attached to a user, group or role; AdministratorAccess is critical, IAMFullAccess/PowerUserAccess high, others medium (a customer managed policy’s document is not in the event: the verdict says to check it).',
   cis: '4.4',
   feed: FEED,
   eventSource: IAM,
@@ -114,7 +118,9 @@ export const iamManagedPolicyAttached: CloudTrailRule = {
           ? `Broad privileges granted: ${policyName}.`
           : awsManaged
             ? 'Permissions changed: review what the policy allows.'
-            : 'Permissions changed: a customer managed policy, whose document is not in the event; open it to see what it allows.',
+            : // Only the ARN is recorded: an administrator document raised its own alert when it was
+              // created or made the default (iam-managed-policy-changed), if that happened while we watched.
+              `Permissions changed: a customer managed policy, whose document is not in the event; open it and check what it allows: if it grants administrator access, ${target?.resource.name ?? 'the principal'} is now an administrator.`,
       ...(target
         ? { resource: target.resource, links: [...(target.links ?? []), iamPolicyLink(arn)] }
         : { links: [iamPolicyLink(arn)] }),
@@ -123,26 +129,131 @@ export const iamManagedPolicyAttached: CloudTrailRule = {
   },
 };
 
-/** Allow statements with `*` as the action or the resource: what the catalog treats as escalation. */
-function wildcardStatements(doc: Record<string, unknown>): string[] {
-  const found: string[] = [];
-  for (const st of statements(doc)) {
-    if (st.Effect !== 'Allow') continue;
-    const actions = strings(st.Action);
-    const resources = strings(st.Resource);
-    if (actions.includes('*')) found.push(`${str(st.Sid) ?? 'statement'}: Action "*"`);
-    else if (resources.includes('*'))
-      found.push(`${str(st.Sid) ?? 'statement'}: ${actions.join(', ') || 'actions'} on Resource "*"`);
-  }
-  return found;
+/**
+ * What an identity policy's Allow statements hand out, read for two questions.
+ *
+ * **Administrator-equivalent** (`admin`): a statement that, on every resource (`Resource "*"`, or any
+ * `NotResource`), allows
+ * - every action (`"*"`, `"*:*"`), or
+ * - every action but the few a `NotAction` lists: everything except those, which is how an administrator
+ *   policy is written to look narrow (`NotAction: "iam:DeleteUser"`), or
+ * - every IAM action (`iam:*`, or a pattern covering it such as `ia*`): whoever holds it can attach any
+ *   other policy to themselves, so it is administrator access one call away.
+ * **Wildcard** (`wildcard`): any other statement allowing every action (`"*"` or `NotAction`) on some
+ * resources, or some actions on every resource (`Resource "*"` or `NotResource`).
+ * Action and resource names are matched without regard to case, as IAM matches action names.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
+ */
+interface PolicyReach {
+  /** `statement: every action except iam:DeleteUser (NotAction) on Resource "*"`, one per statement. */
+  admin: string[];
+  wildcard: string[];
 }
+
+/** A pattern that matches every action: `*`, `**`, `*:*`. */
+function coversAllActions(pattern: string): boolean {
+  return /^\*+(?::\*+)?$/.test(pattern.trim());
+}
+
+/** Glob match, `*` any run and `?` one character, without regard to case. */
+function globMatches(pattern: string, text: string): boolean {
+  const p = pattern.toLowerCase();
+  const t = text.toLowerCase();
+  // Dynamic programming over prefixes: no regular expression built from attacker text.
+  let row = new Array<boolean>(t.length + 1).fill(false);
+  row[0] = true;
+  for (const c of p) {
+    const next = new Array<boolean>(t.length + 1).fill(false);
+    if (c === '*') {
+      let any = false;
+      for (let j = 0; j <= t.length; j++) {
+        any = any || (row[j] ?? false);
+        next[j] = any;
+      }
+    } else {
+      for (let j = 1; j <= t.length; j++) next[j] = (row[j - 1] ?? false) && (c === '?' || c === t[j - 1]);
+    }
+    row = next;
+  }
+  return row[t.length] ?? false;
+}
+
+/**
+ * A pattern that matches every IAM action: it ends in `*` and what comes before matches a beginning of
+ * `iam:` (`iam:*`, `iam*`, `i*`, `*`), so any action name after `iam:` fits.
+ */
+function coversAllIam(pattern: string): boolean {
+  const p = pattern.trim();
+  if (!p.endsWith('*')) return false;
+  const before = p.slice(0, -1);
+  return ['', 'i', 'ia', 'iam', 'iam:'].some((prefix) => globMatches(before, prefix));
+}
+
+function coversAllResources(pattern: string): boolean {
+  return /^(?:\*+|arn(?::\*+)+)$/.test(pattern.trim());
+}
+
+function quoted(list: readonly string[]): string {
+  return short(list.map((x) => JSON.stringify(x)).join(', '), 160);
+}
+
+function reachOf(doc: Record<string, unknown>): PolicyReach {
+  const admin: string[] = [];
+  const wildcard: string[] = [];
+  const all = policyStatements(doc);
+  for (const [i, st] of all.entries()) {
+    if (!isAllow(st)) continue;
+    const label = short(str(st.Sid) ?? (all.length > 1 ? `statement ${i + 1}` : 'statement'), 60);
+    const actions = elementStrings(st, 'Action');
+    const notActions = elementStrings(st, 'NotAction');
+    const resources = elementStrings(st, 'Resource');
+    const notResources = elementStrings(st, 'NotResource');
+    // NotAction / NotResource allow everything but what they list; listing "*" leaves nothing.
+    const exceptActions = hasElement(st, 'NotAction') && !notActions.some(coversAllActions);
+    const exceptResources = hasElement(st, 'NotResource') && !notResources.some(coversAllResources);
+    // Nothing allowed: no Action, or a NotAction that lists every action.
+    if (actions.length === 0 && !exceptActions) continue;
+    const everyAction = actions.some(coversAllActions);
+    const everyResource = resources.some(coversAllResources) || exceptResources;
+    const iamAll = actions.filter(coversAllIam);
+    const actionText = everyAction
+      ? 'Action "*"'
+      : exceptActions
+        ? `every action except ${quoted(notActions)} (NotAction)`
+        : short(actions.join(', '), 160) || 'actions';
+    const resourceText = exceptResources
+      ? `every resource except ${quoted(notResources)} (NotResource)`
+      : resources.some(coversAllResources)
+        ? 'Resource "*"'
+        : short(resources.join(', '), 160) || 'no resource';
+    if (everyResource && (everyAction || exceptActions))
+      admin.push(`${label}: ${actionText} on ${resourceText}`);
+    else if (everyResource && iamAll.length > 0)
+      admin.push(
+        `${label}: ${short(iamAll.join(', '), 160)} on ${resourceText} (every IAM action: it can grant itself the rest)`,
+      );
+    else if (everyAction || exceptActions || everyResource)
+      wildcard.push(`${label}: ${actionText} on ${resourceText}`);
+  }
+  return { admin, wildcard };
+}
+
+/** The facts that list what a policy hands out. */
+function reachFacts(r: PolicyReach): { label: string; value: string }[] {
+  return [
+    ...(r.admin.length > 0 ? [{ label: 'Administrator statements', value: r.admin.join('\n') }] : []),
+    ...(r.wildcard.length > 0 ? [{ label: 'Wildcard statements', value: r.wildcard.join('\n') }] : []),
+  ];
+}
+
+const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 export const iamInlinePolicyPut: CloudTrailRule = {
   id: 'iam-inline-policy-changed',
   title: 'IAM inline policy changed',
   severity: 'critical',
   description:
-    'An inline policy put on a user, group or role; a statement allowing Action "*" or Resource "*" is critical.',
+    'An inline policy put on a user, group or role; an administrator-equivalent statement (every action, all but a NotAction list, or every IAM action, on every resource) or another wildcard (Action "*", NotAction, Resource "*", NotResource) is critical.',
   cis: '4.4',
   feed: FEED,
   eventSource: IAM,
@@ -152,19 +263,22 @@ export const iamInlinePolicyPut: CloudTrailRule = {
     const policyName = param(record, 'policyName') ?? 'unnamed';
     const target = principalResource(record);
     const doc = parsePolicyDocument(field(record.requestParameters, 'policyDocument'));
-    const wild = doc ? wildcardStatements(doc) : [];
+    const reach = doc ? reachOf(doc) : { admin: [], wildcard: [] };
     const on = target ? `${target.resource.type.replace('IAM ', '')} ${target.resource.name}` : 'a principal';
+    const who = target?.resource.name ?? 'the principal';
     return {
       action: `put inline policy ${policyName} on ${on}`,
-      severity: wild.length > 0 ? 'critical' : 'high',
+      severity: reach.admin.length + reach.wildcard.length > 0 ? 'critical' : 'high',
       verdict:
-        wild.length > 0
-          ? `Privilege escalation: the policy allows ${wild.length === 1 ? 'a wildcard' : 'wildcards'} (${wild.join('; ')}).`
-          : doc
-            ? 'Permissions changed: no wildcard action or resource.'
-            : 'Policy document not readable in the event: review it in the console.',
+        reach.admin.length > 0
+          ? `Privilege escalation: ${who} now has administrator access (${reach.admin.join('; ')}).`
+          : reach.wildcard.length > 0
+            ? `Privilege escalation: the policy allows ${plural(reach.wildcard.length, 'a wildcard', 'wildcards')} (${reach.wildcard.join('; ')}).`
+            : doc
+              ? 'Permissions changed: no wildcard action or resource.'
+              : 'Policy document not readable in the event: review it in the console.',
       ...(target ? { resource: target.resource, links: target.links } : {}),
-      facts: wild.length > 0 ? [{ label: 'Wildcard statements', value: wild.join('\n') }] : [],
+      facts: reachFacts(reach),
     };
   },
 };
@@ -364,7 +478,7 @@ export const iamManagedPolicyChanged: CloudTrailRule = {
   title: 'IAM managed policy changed',
   severity: 'critical',
   description:
-    'Customer managed policies and their versions. A new default version allowing Action "*" or Resource "*" is critical; SetDefaultPolicyVersion is high (the document is not in the event).',
+    'Customer managed policies and their versions. A new default version with a wildcard or administrator-equivalent statement is critical, and so is a new policy that is administrator-equivalent (attaching it will not show the document); SetDefaultPolicyVersion is high (the document is not in the event).',
   cis: '4.4',
   feed: FEED,
   eventSource: IAM,
@@ -386,17 +500,19 @@ export const iamManagedPolicyChanged: CloudTrailRule = {
     const links = arn ? [iamPolicyLink(arn)] : [];
     const version = param(record, 'versionId');
     const doc = parsePolicyDocument(field(record.requestParameters, 'policyDocument'));
-    const wild = doc ? wildcardStatements(doc) : [];
-    const wildFacts = wild.length > 0 ? [{ label: 'Wildcard statements', value: wild.join('\n') }] : [];
+    const reach = doc ? reachOf(doc) : { admin: [], wildcard: [] };
+    const admin = reach.admin.length > 0;
+    const broad = admin || reach.wildcard.length > 0;
+    const wildcards = `${plural(reach.wildcard.length, 'a wildcard', 'wildcards')} (${reach.wildcard.join('; ')})`;
     switch (record.eventName) {
       case 'CreatePolicyVersion': {
         const setDefault = field(record.requestParameters, 'setAsDefault');
         const isDefault = setDefault === true || setDefault === 'true';
         const severity = !isDefault
-          ? wild.length > 0
+          ? broad
             ? 'medium'
             : 'low'
-          : wild.length > 0
+          : broad
             ? 'critical'
             : doc
               ? 'medium'
@@ -405,15 +521,19 @@ export const iamManagedPolicyChanged: CloudTrailRule = {
           action: `created a new ${isDefault ? 'default ' : ''}version of policy ${name}`,
           severity,
           verdict: !isDefault
-            ? 'Not in effect: the new version is not the default.'
-            : wild.length > 0
-              ? `Privilege escalation: the policy now allows ${wild.length === 1 ? 'a wildcard' : 'wildcards'} (${wild.join('; ')}) to everyone it is attached to.`
-              : doc
-                ? 'In effect now for everyone the policy is attached to: no wildcard action or resource.'
-                : 'In effect now; the document is not readable in the event: open the policy.',
+            ? admin
+              ? `Not in effect: the new version is not the default, but it grants administrator access (${reach.admin.join('; ')}): making it the default would hand that to everyone the policy is attached to.`
+              : 'Not in effect: the new version is not the default.'
+            : admin
+              ? `Privilege escalation: everyone the policy is attached to now has administrator access (${reach.admin.join('; ')}).`
+              : broad
+                ? `Privilege escalation: the policy now allows ${wildcards} to everyone it is attached to.`
+                : doc
+                  ? 'In effect now for everyone the policy is attached to: no wildcard action or resource.'
+                  : 'In effect now; the document is not readable in the event: open the policy.',
           resource,
           links,
-          facts: wildFacts,
+          facts: reachFacts(reach),
         };
       }
       case 'SetDefaultPolicyVersion':
@@ -426,17 +546,20 @@ export const iamManagedPolicyChanged: CloudTrailRule = {
           links,
           ...(version ? { facts: [{ label: 'Default version', value: version }] } : {}),
         };
+      // CreatePolicy makes this document version 1 and the default. The attach calls that follow record only
+      // the policy's ARN, so this is the one event that can say an administrator policy now exists.
       case 'CreatePolicy':
         return {
           action: `created managed policy ${name}`,
-          severity: wild.length > 0 ? 'medium' : 'low',
-          verdict:
-            wild.length > 0
-              ? `Not attached yet, but allows ${wild.length === 1 ? 'a wildcard' : 'wildcards'}: watch where it is attached.`
+          severity: admin ? 'critical' : broad ? 'medium' : 'low',
+          verdict: admin
+            ? `An administrator policy now exists (${reach.admin.join('; ')}): whoever it is attached to becomes an administrator, and the attach call will not show this document.`
+            : broad
+              ? `Not attached yet, but allows ${plural(reach.wildcard.length, 'a wildcard', 'wildcards')}: watch where it is attached.`
               : 'Not attached to anyone yet.',
           resource,
           links,
-          facts: wildFacts,
+          facts: reachFacts(reach),
         };
       default:
         return {
@@ -453,46 +576,86 @@ export const iamManagedPolicyChanged: CloudTrailRule = {
 interface TrustAnalysis {
   /** Principals as written, for the facts. */
   principals: string[];
-  /** Why the trust is dangerous: anyone, or other accounts. */
-  open: string[];
+  /**
+   * Who outside this account can assume it (anyone, other accounts, identity providers anyone can sign in
+   * to), each as a short name for the summary and the reason for the verdict.
+   */
+  open: { who: string; why: string }[];
   /** Conditions that pin a `*` principal to fixed callers: `aws:PrincipalOrgID o-a1b2c3d4e5`. */
   pinnedBy: string[];
-  /** Conditions on a `*` principal that looked like pins but are not: `aws:PrincipalOrgID "o-*" has a wildcard`. */
+  /** Conditions that pin a web identity provider's subject: `token.actions.githubusercontent.com:sub repo:…`. */
+  subjectPins: string[];
+  /** Conditions that looked like pins but are not: `aws:PrincipalOrgID "o-*" has a wildcard`. */
   notPinning: string[];
 }
 
 /**
- * Who may assume the role, read as the S3 guide reads a bucket policy (policy.ts): a wildcard principal in
- * any spelling (`"*"`, `{"AWS": ["*"]}`, `arn:aws:iam::*:root`), or `NotPrincipal`, is anyone unless a
- * condition pins it with fixed values. Federated and Service principals are identity providers and AWS
- * services, not other accounts.
+ * Who may assume the role, read as the S3 guide reads a bucket policy (policy.ts), and further:
+ * - a wildcard principal in any spelling (`"*"`, `{"AWS": ["*"]}`, `arn:aws:iam::*:root`), or
+ *   `NotPrincipal`, is anyone unless a condition pins it with fixed values;
+ * - a `*` pinned by aws:PrincipalAccount / aws:PrincipalArn to another account is trusted by that account,
+ *   exactly as `{"AWS": "<account>"}` is; pinned by aws:PrincipalOrgID / aws:PrincipalOrgPaths it is
+ *   trusted by every account of that organization, which cloud-alerts cannot tell is yours;
+ * - a web identity provider (GitHub Actions, Cognito, any OIDC provider) is open to whoever can get a
+ *   token from it unless its subject is pinned; an identity provider of another account is that
+ *   account's; a SAML provider of this account is your own identity provider.
  */
 function analyzeTrust(doc: Record<string, unknown>, account: string): TrustAnalysis {
   const principals: string[] = [];
-  const open = new Set<string>();
+  const open = new Map<string, string>();
   const pinnedBy = new Set<string>();
+  const subjectPins = new Set<string>();
   const notPinning = new Set<string>();
+  const add = (who: string, why = who) => {
+    if (!open.has(who)) open.set(who, why);
+  };
   for (const st of policyStatements(doc)) {
     if (!isAllow(st)) continue;
     const who = statementPrincipals(st);
+    const condition = conditionOf(st);
     const anyone = who.anyone.map((p) =>
       p.value === '*' ? 'Principal "*"' : `Principal ${p.kind} "${short(p.value, 60)}"`,
     );
     if (hasNotPrincipal(st)) anyone.push('NotPrincipal');
     for (const p of who.anyone) principals.push(`${p.kind}: ${p.value}`);
     if (anyone.length > 0) {
-      const { pin, notPinning: why } = readCondition(conditionOf(st));
-      if (pin) pinnedBy.add(describePin(pin));
-      else for (const a of anyone) open.add(`anyone (${a})`);
+      const { pin, notPinning: why } = readCondition(condition);
       for (const w of why) notPinning.add(w);
+      const scope = pin ? principalScope(condition, account) : undefined;
+      if (!pin) for (const a of anyone) add(`anyone (${a})`);
+      else {
+        pinnedBy.add(describePin(pin));
+        for (const a of scope?.otherAccounts ?? []) add(`account ${short(a, 40)}`);
+        for (const o of scope?.organizations ?? [])
+          add(
+            `organization ${short(o, 40)}`,
+            `every account of organization ${short(o, 40)} (cloud-alerts cannot tell whether it is yours)`,
+          );
+      }
     }
-    for (const p of [...who.federated, ...who.named]) {
+    for (const p of who.named) {
       principals.push(`${p.kind}: ${p.value}`);
       const acct = p.kind === 'AWS' ? principalAccount(p.value) : undefined;
-      if (acct && acct !== account) open.add(`account ${acct}`);
+      if (acct && acct !== account) add(`account ${acct}`);
+    }
+    for (const p of who.federated) {
+      principals.push(`${p.kind}: ${p.value}`);
+      const f = readFederated(p.value, condition, account);
+      if (f.kind === 'other-account')
+        add(`account ${f.account}`, `account ${f.account}, through its identity provider`);
+      else if (f.kind === 'open') {
+        add(`anyone with a token from ${f.provider}`, `anyone with a token from ${f.provider} (${f.why})`);
+        notPinning.add(f.why);
+      } else if (f.kind === 'pinned') for (const pin of f.pins) subjectPins.add(pin);
     }
   }
-  return { principals, open: [...open], pinnedBy: [...pinnedBy], notPinning: [...notPinning] };
+  return {
+    principals,
+    open: [...open].map(([who, why]) => ({ who, why })),
+    pinnedBy: [...pinnedBy],
+    subjectPins: [...subjectPins],
+    notPinning: [...notPinning],
+  };
 }
 
 export const iamRoleTrustChanged: CloudTrailRule = {
@@ -500,7 +663,7 @@ export const iamRoleTrustChanged: CloudTrailRule = {
   title: 'IAM role trust policy changed',
   severity: 'critical',
   description:
-    'A role created or its trust policy updated; trust opened to "*" or to another account is critical.',
+    'A role created or its trust policy updated; trust opened to "*", to another account or organization (also as "*" pinned to it by aws:PrincipalAccount, aws:PrincipalArn or aws:PrincipalOrgID), or to a web identity provider whose subject is not pinned (any GitHub repository, Cognito guests) is critical.',
   feed: FEED,
   eventSource: IAM,
   eventNames: ['CreateRole', 'UpdateAssumeRolePolicy'],
@@ -532,11 +695,12 @@ export const iamRoleTrustChanged: CloudTrailRule = {
       t.principals.length > 0 ? [{ label: 'Trusted principals', value: t.principals.join('\n') }] : [];
     if (t.notPinning.length > 0)
       facts.push({ label: 'Conditions that do not pin', value: t.notPinning.join('\n') });
-    if (t.pinnedBy.length > 0) facts.push({ label: 'Pinned by', value: t.pinnedBy.join('\n') });
+    const pins = [...t.pinnedBy, ...t.subjectPins];
+    if (pins.length > 0) facts.push({ label: 'Pinned by', value: pins.join('\n') });
     if (t.open.length > 0) {
       return {
-        action: `${action}, trusting ${t.open.join(' and ')}`,
-        verdict: `Assumable from outside this account now: ${t.open.join(', ')}.`,
+        action: `${action}, trusting ${t.open.map((o) => o.who).join(' and ')}`,
+        verdict: `Assumable from outside this account now: ${t.open.map((o) => o.why).join(', ')}.`,
         resource,
         links,
         facts,

@@ -5,6 +5,8 @@
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IPAddress
  */
 
+import { short } from './values.ts';
+
 export interface IpRange {
   family: 4 | 6;
   /** First and last address, host bits of the written address ignored. */
@@ -115,4 +117,63 @@ export function unionSizeExcluding(intervals: readonly Interval[], excluded: rea
     }
   }
   return total;
+}
+
+// ------------------------------------------------------------------------------------ breadth
+
+/**
+ * How broad a set of ranges may be and still name a fixed network rather than "the internet". The rule is
+ * the S3 guide's, from "The meaning of public": "Bucket policies that grant access conditioned on the
+ * aws:SourceIp condition key with very broad IP ranges (for example, 0.0.0.0/1) are evaluated as public.
+ * This includes values broader than /8 for IPv4 and /32 for IPv6 (excluding RFC1918 private ranges)."
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status
+ * Stricter in one respect: the ranges of one set together must also stay within that breadth, so that
+ * 0.0.0.0/1 + 128.0.0.0/1, or 256 separate /8 blocks, cannot add up to the whole internet. Bucket policies
+ * (aws:SourceIp) and security group rules (ingress CIDRs) are both judged by it.
+ */
+export const MAX_IPV4_ADDRESSES = 1n << 24n; // one /8
+export const MAX_IPV6_ADDRESSES = 1n << 96n; // one /32
+/** RFC 1918 private blocks: 10/8, 172.16/12, 192.168/16. https://www.rfc-editor.org/rfc/rfc1918 */
+export const RFC1918: readonly Interval[] = [
+  [0x0a000000n, 0x0affffffn],
+  [0xac100000n, 0xac1fffffn],
+  [0xc0a80000n, 0xc0a8ffffn],
+];
+/** IPv4-mapped IPv6 (::ffff:0:0/96, RFC 4291 §2.5.5.2): counted as the IPv4 range it stands for. */
+const IPV4_MAPPED: Interval = [0xffffn << 32n, (0xffffn << 32n) | 0xffffffffn];
+
+/** A range as written, for messages: JSON-quoted and shortened, since it is attacker text. */
+function quoteRange(text: string): string {
+  return short(JSON.stringify(text), 60);
+}
+
+/**
+ * Why these ranges, taken together, are broader than a fixed network (a phrase such as
+ * `"0.0.0.0/1" is broader than an IPv4 /8`), or undefined when they are not. A value that is not an IP
+ * range is a reason too: it cannot be shown to be narrow.
+ */
+export function breadthProblem(texts: readonly string[]): string | undefined {
+  const v4: Interval[] = [];
+  const v6: Interval[] = [];
+  for (const text of texts) {
+    const range = parseIpRange(text);
+    if (!range) return `${quoteRange(text)} is not an IP range`;
+    const whole: Interval = [range.first, range.last];
+    let asIpv4: Interval | undefined = whole;
+    if (range.family === 6) {
+      if (size(whole) > MAX_IPV6_ADDRESSES) return `${quoteRange(text)} is broader than an IPv6 /32`;
+      v6.push(whole);
+      const mapped = intersect(whole, IPV4_MAPPED);
+      asIpv4 = mapped && [mapped[0] - IPV4_MAPPED[0], mapped[1] - IPV4_MAPPED[0]];
+    }
+    if (asIpv4) {
+      if (size(asIpv4) > MAX_IPV4_ADDRESSES) return `${quoteRange(text)} is broader than an IPv4 /8`;
+      v4.push(asIpv4);
+    }
+  }
+  if (unionSizeExcluding(v4, RFC1918) > MAX_IPV4_ADDRESSES)
+    return 'ranges together cover more public IPv4 addresses than a /8';
+  if (unionSizeExcluding(v6, []) > MAX_IPV6_ADDRESSES)
+    return 'ranges together cover more IPv6 addresses than a /32';
+  return undefined;
 }

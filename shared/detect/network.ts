@@ -1,8 +1,9 @@
 import { vpcLink } from '../enrich/links.ts';
 import type { Severity } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
+import { breadthProblem, parseIpRange } from './ip-range.ts';
 import type { CloudTrailRule, DetectContext, FindingDraft } from './types.ts';
-import { asList, field, isRecord, str } from './values.ts';
+import { asList, field, isRecord, short, str } from './values.ts';
 
 /** VPC network changes, CIS 4.10–4.14: security groups, NACLs, gateways, route tables, VPCs and peering. */
 const EC2 = 'ec2.amazonaws.com';
@@ -62,37 +63,113 @@ function portText(protocol: unknown, from: unknown, to: unknown): string {
 }
 
 export interface OpenIngress {
-  /** "tcp/22 from 0.0.0.0/0" */
+  /** "tcp/22 from 0.0.0.0/0", "tcp/22 from 0.0.0.0/1, 128.0.0.0/1 (ranges together cover …)" */
   openings: string[];
 }
 
-/** Ingress permissions open to the internet, from either request shape EC2 records. */
-export function openIngress(requestParameters: unknown): OpenIngress {
-  const openings: string[] = [];
-  const perms = items(field(requestParameters, 'ipPermissions')).filter(isRecord);
-  for (const perm of perms) {
-    const ports = portText(perm.ipProtocol, perm.fromPort, perm.toPort);
-    for (const r of items(perm.ipRanges)) {
-      const c = str(field(r, 'cidrIp'));
-      if (c && isOpenCidr(c)) openings.push(`${ports} from ${c}`);
-    }
-    for (const r of items(perm.ipv6Ranges)) {
-      const c = str(field(r, 'cidrIpv6'));
-      if (c && isOpenCidr(c)) openings.push(`${ports} from ${c}`);
-    }
+/** Ports and source ranges of one rule as the request states them. */
+interface IngressRule {
+  ports: string;
+  cidrs: string[];
+  /** The security group rule a ModifySecurityGroupRules call rewrites. */
+  ruleId?: string;
+}
+
+/** AuthorizeSecurityGroupIngress: `ipPermissions` (the usual shape), or one rule at the top level. */
+function authorizedRules(requestParameters: unknown): IngressRule[] {
+  const rules: IngressRule[] = [];
+  for (const perm of items(field(requestParameters, 'ipPermissions')).filter(isRecord)) {
+    const cidrs = [
+      ...items(perm.ipRanges).map((r) => str(field(r, 'cidrIp'))),
+      ...items(perm.ipv6Ranges).map((r) => str(field(r, 'cidrIpv6'))),
+    ].filter((c): c is string => c !== undefined);
+    rules.push({ ports: portText(perm.ipProtocol, perm.fromPort, perm.toPort), cidrs });
   }
-  // The single-rule form: cidrIp, ipProtocol, fromPort, toPort at the top level.
   const cidr = str(field(requestParameters, 'cidrIp'));
-  if (cidr && isOpenCidr(cidr)) {
-    openings.push(
-      `${portText(field(requestParameters, 'ipProtocol'), field(requestParameters, 'fromPort'), field(requestParameters, 'toPort'))} from ${cidr}`,
-    );
+  if (cidr) {
+    const rp = requestParameters;
+    rules.push({
+      ports: portText(field(rp, 'ipProtocol'), field(rp, 'fromPort'), field(rp, 'toPort')),
+      cidrs: [cidr],
+    });
+  }
+  return rules;
+}
+
+/** The first of `keys` the object holds: EC2's newer calls are recorded in PascalCase, older in camelCase. */
+function pick(v: unknown, ...keys: string[]): unknown {
+  for (const k of keys) {
+    const x = field(v, k);
+    if (x !== undefined && x !== null) return x;
+  }
+  return undefined;
+}
+
+const MODIFY_RULES = 'ModifySecurityGroupRules';
+
+/**
+ * ModifySecurityGroupRules rewrites existing rules by id: `ModifySecurityGroupRulesRequest.SecurityGroupRule`
+ * (one or a list), each `{SecurityGroupRuleId, SecurityGroupRule: {IpProtocol, FromPort, ToPort, CidrIpv4 |
+ * CidrIpv6 | …}}`. The request does not say whether a rule is inbound or outbound.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifySecurityGroupRules.html
+ */
+function modifiedRules(requestParameters: unknown): IngressRule[] {
+  const request = pick(
+    requestParameters,
+    'ModifySecurityGroupRulesRequest',
+    'modifySecurityGroupRulesRequest',
+  );
+  const rules: IngressRule[] = [];
+  for (const entry of items(pick(request, 'SecurityGroupRule', 'securityGroupRule')).filter(isRecord)) {
+    const rule = pick(entry, 'SecurityGroupRule', 'securityGroupRule');
+    const ruleId = str(pick(entry, 'SecurityGroupRuleId', 'securityGroupRuleId'));
+    const cidrs = [pick(rule, 'CidrIpv4', 'cidrIpv4'), pick(rule, 'CidrIpv6', 'cidrIpv6')]
+      .map(str)
+      .filter((c): c is string => c !== undefined);
+    rules.push({
+      ports: portText(
+        pick(rule, 'IpProtocol', 'ipProtocol'),
+        pick(rule, 'FromPort', 'fromPort'),
+        pick(rule, 'ToPort', 'toPort'),
+      ),
+      cidrs,
+      ...(ruleId ? { ruleId: short(ruleId, 40) } : {}),
+    });
+  }
+  return rules;
+}
+
+/**
+ * Rules open to the internet: a source of 0.0.0.0/0 or ::/0 (any /0), or sources on the same ports that
+ * together are broader than a fixed network by the rule the S3 guide applies to aws:SourceIp (ip-range.ts):
+ * more than a /8 of public IPv4 addresses or a /32 of IPv6, so 0.0.0.0/1 + 128.0.0.0/1 is the internet.
+ * Sources that are not CIDR blocks (prefix lists, other security groups) are not judged here.
+ */
+export function openIngress(requestParameters: unknown): OpenIngress {
+  const byPorts = new Map<string, { cidrs: string[]; ruleIds: Set<string> }>();
+  for (const rule of [...authorizedRules(requestParameters), ...modifiedRules(requestParameters)]) {
+    const group = byPorts.get(rule.ports) ?? { cidrs: [], ruleIds: new Set<string>() };
+    group.cidrs.push(...rule.cidrs);
+    if (rule.ruleId) group.ruleIds.add(rule.ruleId);
+    byPorts.set(rule.ports, group);
+  }
+  const openings: string[] = [];
+  for (const [ports, { cidrs, ruleIds }] of byPorts) {
+    const rules = ruleIds.size > 0 ? ` in rule ${[...ruleIds].join(', ')}` : '';
+    const world = cidrs.filter(isOpenCidr);
+    for (const c of world) openings.push(`${ports} from ${c}${rules}`);
+    if (world.length > 0) continue;
+    // EC2 accepts only CIDR blocks here; text that is not one is not evidence of an opening.
+    const ranges = [...new Set(cidrs.filter((c) => parseIpRange(c) !== undefined))];
+    const problem = ranges.length > 0 ? breadthProblem(ranges) : undefined;
+    if (problem) openings.push(`${ports} from ${short(ranges.join(', '), 120)}${rules} (${problem})`);
   }
   return { openings: [...new Set(openings)] };
 }
 
 function sg(record: CloudTrailRecord, ctx: DetectContext): Pick<FindingDraft, 'resource' | 'links'> {
-  const id = findId(record, ['groupId']);
+  const modify = pick(record.requestParameters, 'ModifySecurityGroupRulesRequest');
+  const id = findId(record, ['groupId']) ?? str(pick(modify, 'GroupId', 'groupId'));
   const name = id ?? param(record, 'groupName') ?? 'unknown security group';
   return {
     resource: { type: 'security group', name },
@@ -108,11 +185,12 @@ export const securityGroupOpenIngress: CloudTrailRule = {
   id: 'security-group-open-ingress',
   title: 'Security group opened to the internet',
   severity: 'high',
-  description: 'AuthorizeSecurityGroupIngress from 0.0.0.0/0 or ::/0; the opened ports are named (CIS 4.10).',
+  description:
+    'Inbound rules added (AuthorizeSecurityGroupIngress) or rewritten (ModifySecurityGroupRules) with a source of 0.0.0.0/0, ::/0, or ranges that together are broader than a /8 (IPv4) or /32 (IPv6); the opened ports are named (CIS 4.10).',
   cis: '4.10',
   feed: FEED,
   eventSource: EC2,
-  eventNames: ['AuthorizeSecurityGroupIngress'],
+  eventNames: ['AuthorizeSecurityGroupIngress', MODIFY_RULES],
   needs: [
     'requestParameters',
     {
@@ -125,9 +203,12 @@ export const securityGroupOpenIngress: CloudTrailRule = {
     const { openings } = openIngress(record.requestParameters);
     if (openings.length === 0) return null;
     const target = sg(record, ctx);
+    const modified = record.eventName === MODIFY_RULES;
     return {
-      action: `opened security group ${target.resource?.name} to the internet (${openings.join(', ')})`,
-      verdict: `Reachable from anywhere now on ${openings.join(', ')}, for every instance or interface in this group.`,
+      action: `${modified ? 'changed rules of' : 'opened'} security group ${target.resource?.name} to the internet (${openings.join(', ')})`,
+      verdict: modified
+        ? `Reachable from anywhere now on ${openings.join(', ')}, for every instance or interface in this group, if the rule is inbound: ModifySecurityGroupRules does not record a rule's direction.`
+        : `Reachable from anywhere now on ${openings.join(', ')}, for every instance or interface in this group.`,
       ...target,
       facts: [{ label: 'Opened', value: openings.join('\n') }],
     };
@@ -139,6 +220,7 @@ const SG_ACTIONS: Record<string, string> = {
   AuthorizeSecurityGroupEgress: 'added outbound rules to security group',
   RevokeSecurityGroupIngress: 'removed inbound rules from security group',
   RevokeSecurityGroupEgress: 'removed outbound rules from security group',
+  [MODIFY_RULES]: 'changed rules of security group',
   CreateSecurityGroup: 'created security group',
   DeleteSecurityGroup: 'deleted security group',
 };
@@ -163,7 +245,7 @@ export const securityGroupChanged: CloudTrailRule = {
   ],
   check(record, ctx) {
     if (
-      record.eventName === 'AuthorizeSecurityGroupIngress' &&
+      securityGroupOpenIngress.eventNames.includes(record.eventName) &&
       openIngress(record.requestParameters).openings.length > 0
     )
       return null;

@@ -1,5 +1,6 @@
-import { type Interval, intersect, parseIpRange, size, unionSizeExcluding } from './ip-range.ts';
-import { asList, isRecord, short } from './values.ts';
+import { ownValue } from '../util/own.ts';
+import { breadthProblem } from './ip-range.ts';
+import { asList, isRecord, short, strings } from './values.ts';
 
 /**
  * Reading IAM policy documents (bucket policies, role trust policies) for one question: can anyone at
@@ -8,7 +9,12 @@ import { asList, isRecord, short } from './values.ts';
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status
  * A statement is public unless it grants access only to *fixed* values (no wildcard, no policy variable)
  * of a principal or of one of the listed condition keys; an aws:SourceIp range broader than /8 (IPv4) or
- * /32 (IPv6) does not count as fixed.
+ * /32 (IPv6) does not count as fixed. A `*` is a wildcard only under an operator that matches patterns
+ * (StringLike, ArnLike, ArnEquals): under StringEquals it is the character `*`, which no caller has.
+ *
+ * Role trust policies (iam.ts) are read the same way, and further: a `*` pinned by the principal keys to
+ * another account or an organization is trusted by that account (principalScope), and a web identity
+ * provider is open unless its subject claim is pinned (readFederated).
  *
  * Where a policy is ambiguous, what widens access is read leniently and what narrows it strictly, so that a
  * shape we misread errs towards an alert: `Effect`, `Statement` and `Principal` are found whatever their
@@ -33,6 +39,16 @@ function elementValues(obj: Record<string, unknown>, name: string): unknown[] {
   return keys.map((k) => obj[k]);
 }
 
+/** The strings of an element (`Action`, `NotResource`…) written in any letter case. */
+export function elementStrings(st: Record<string, unknown>, name: string): string[] {
+  return elementValues(st, name).flatMap(strings);
+}
+
+/** Whether an element is written at all (in any letter case), with any value but null. */
+export function hasElement(st: Record<string, unknown>, name: string): boolean {
+  return elementValues(st, name).some((v) => v !== undefined && v !== null);
+}
+
 /** Statements of a policy, one object or a list, under `Statement` in any letter case. */
 export function policyStatements(policy: Record<string, unknown>): Record<string, unknown>[] {
   return elementValues(policy, 'Statement').flatMap(asList).filter(isRecord);
@@ -44,7 +60,7 @@ export function isAllow(st: Record<string, unknown>): boolean {
 }
 
 export function hasNotPrincipal(st: Record<string, unknown>): boolean {
-  return elementValues(st, 'NotPrincipal').some((v) => v !== undefined && v !== null);
+  return hasElement(st, 'NotPrincipal');
 }
 
 /**
@@ -167,95 +183,93 @@ const VALUE_OPERATORS = new Set([
   'ArnEquals',
   'ArnLike',
 ]);
+/**
+ * Operators under which `*` and `?` are wildcards. StringEquals and StringEqualsIgnoreCase compare exactly
+ * ("Exact matching"), so there `*` is the character `*` and matches only itself: a fixed value. The ARN
+ * operators take wildcards in every ARN component, ArnEquals included, as the operator reference says.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String
+ */
+const WILDCARD_OPERATORS = new Set(['StringLike', 'ArnEquals', 'ArnLike']);
 const IP_OPERATORS = new Set(['IpAddress']);
 
 function baseOperator(op: string): string {
   return op.startsWith('ForAnyValue:') ? op.slice('ForAnyValue:'.length) : op;
 }
 
-/**
- * "Bucket policies that grant access conditioned on the aws:SourceIp condition key with very broad IP ranges
- * (for example, 0.0.0.0/1) are evaluated as public. This includes values broader than /8 for IPv4 and /32
- * for IPv6 (excluding RFC1918 private ranges)" (the S3 guide, as above). Stricter than a per-value check in
- * one respect: the values of one condition together must also stay within that breadth, so that
- * 0.0.0.0/1 + 128.0.0.0/1, or 256 /8 blocks, cannot add up to the whole internet.
- */
-const MAX_IPV4_ADDRESSES = 1n << 24n; // one /8
-const MAX_IPV6_ADDRESSES = 1n << 96n; // one /32
-/** RFC 1918 private blocks: 10/8, 172.16/12, 192.168/16. https://www.rfc-editor.org/rfc/rfc1918 */
-const RFC1918: readonly Interval[] = [
-  [0x0a000000n, 0x0affffffn],
-  [0xac100000n, 0xac1fffffn],
-  [0xc0a80000n, 0xc0a8ffffn],
-];
-/** IPv4-mapped IPv6 (::ffff:0:0/96, RFC 4291 §2.5.5.2): counted as the IPv4 range it stands for. */
-const IPV4_MAPPED: Interval = [0xffffn << 32n, (0xffffn << 32n) | 0xffffffffn];
-
 function sourceIpProblem(key: string, values: readonly unknown[]): string | undefined {
-  const v4: Interval[] = [];
-  const v6: Interval[] = [];
+  const texts: string[] = [];
   for (const v of values) {
-    const range = typeof v === 'string' ? parseIpRange(v) : undefined;
-    if (!range) return `${key} ${quote(v)} is not an IP range`;
-    const whole: Interval = [range.first, range.last];
-    let asIpv4: Interval | undefined = whole;
-    if (range.family === 6) {
-      if (size(whole) > MAX_IPV6_ADDRESSES) return `${key} ${quote(v)} is broader than an IPv6 /32`;
-      v6.push(whole);
-      const mapped = intersect(whole, IPV4_MAPPED);
-      asIpv4 = mapped && [mapped[0] - IPV4_MAPPED[0], mapped[1] - IPV4_MAPPED[0]];
-    }
-    if (asIpv4) {
-      if (size(asIpv4) > MAX_IPV4_ADDRESSES) return `${key} ${quote(v)} is broader than an IPv4 /8`;
-      v4.push(asIpv4);
-    }
+    if (typeof v !== 'string') return `${key} ${quote(v)} is not an IP range`;
+    texts.push(v);
   }
-  if (unionSizeExcluding(v4, RFC1918) > MAX_IPV4_ADDRESSES)
-    return `${key} ranges together cover more public IPv4 addresses than a /8`;
-  if (unionSizeExcluding(v6, []) > MAX_IPV6_ADDRESSES)
-    return `${key} ranges together cover more IPv6 addresses than a /32`;
-  return undefined;
+  const problem = breadthProblem(texts);
+  return problem === undefined ? undefined : `${key} ${problem}`;
 }
 
-function fixedValueProblem(key: string, v: unknown): string | undefined {
+/**
+ * `${*}`, `${?}` and `${$}` are how a policy writes a literal `*`, `?` or `$`: not variables, not wildcards.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
+ */
+const LITERAL_ESCAPES = /\$\{[*?$]\}/g;
+
+/**
+ * Wildcard forms the S3 guide (or the key's own reference) still counts as fixed, because the part that
+ * names who may call is fixed and only what lies inside it is open:
+ * - aws:userid "AROLEID:*": every session of one role ("a fixed value of aws:userid outside the pattern
+ *   AROLEID:*" is the guide's wording; a role's unique id starts AROA).
+ * - aws:PrincipalOrgPaths / aws:SourceOrgPaths "o-…/r-…/ou-…/*": a fixed organization path and everything
+ *   under it, the form the key's reference documents
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths).
+ * - s3:DataAccessPointArn with a wildcard access point name and a fixed account, in the guide's words
+ *   "as long as the account id is fixed".
+ */
+const FIXED_PATTERNS: Record<string, RegExp> = {
+  'aws:userid': /^AROA[0-9A-Z]+:\*$/,
+  'aws:principalorgpaths': /^o-[a-z0-9]+\/(?:r-[a-z0-9]+\/(?:ou-[a-z0-9-]+\/)*)?\*$/,
+  'aws:sourceorgpaths': /^o-[a-z0-9]+\/(?:r-[a-z0-9]+\/(?:ou-[a-z0-9-]+\/)*)?\*$/,
+  [ACCESS_POINT_ARN]: /^arn:[a-z-]+:s3:[^:]*:[0-9]{12}:accesspoint\/[^:]*$/,
+};
+
+function fixedValueProblem(key: string, v: unknown, operator: string): string | undefined {
   if (typeof v === 'number' || typeof v === 'boolean') return undefined;
   if (typeof v !== 'string') return `${key} ${quote(v)} is not a single value`;
-  if (v.trim() === '') return `${key} is empty`;
-  if (v.includes('${')) return `${key} ${quote(v)} is a policy variable`;
-  if (/[*?]/.test(v)) return `${key} ${quote(v)} has a wildcard`;
+  const text = v.replace(LITERAL_ESCAPES, '_');
+  if (text.trim() === '') return `${key} is empty`;
+  if (text.includes('${')) return `${key} ${quote(v)} is a policy variable`;
+  if (WILDCARD_OPERATORS.has(operator) && /[*?]/.test(text)) {
+    const allowed = ownValue(FIXED_PATTERNS, key.toLowerCase());
+    return allowed?.test(text) ? undefined : `${key} ${quote(v)} has a wildcard`;
+  }
   return undefined;
 }
 
-/**
- * "When used in a bucket policy, this value can contain a wildcard for the access point name without
- * rendering the policy public, as long as the account id is fixed" (the S3 guide, as above).
- */
-const ACCESS_POINT_WITH_FIXED_ACCOUNT = /^arn:[a-z-]+:s3:[^:]*:[0-9]{12}:accesspoint\/[^:]*$/;
-
-function accessPointProblem(key: string, v: unknown): string | undefined {
-  const problem = fixedValueProblem(key, v);
-  if (problem === undefined || typeof v !== 'string') return problem;
-  return ACCESS_POINT_WITH_FIXED_ACCOUNT.test(v) ? undefined : problem;
-}
-
-/** Why one `operator: {key: values}` entry does not pin, or undefined when it does. */
-function entryProblem(operator: string, key: string, value: unknown): string | undefined {
-  const k = key.toLowerCase();
+/** Why one `operator: {key: values}` entry does not narrow to fixed values, or undefined when it does. */
+function valuesProblem(
+  operator: string,
+  key: string,
+  value: unknown,
+  check: (key: string, v: unknown, operator: string) => string | undefined = fixedValueProblem,
+): string | undefined {
   const values = asList(value);
   if (values.length === 0) return `${key} has no values`;
   const base = baseOperator(operator);
-  if (k === SOURCE_IP) {
-    if (!IP_OPERATORS.has(base)) return `${key} under ${operator} does not narrow who may call`;
-    return sourceIpProblem(key, values);
-  }
   if (!VALUE_OPERATORS.has(base)) return `${key} under ${operator} does not narrow who may call`;
-  const check = k === ACCESS_POINT_ARN ? accessPointProblem : fixedValueProblem;
   // Values of one key are alternatives: a single open one opens the statement.
   for (const v of values) {
-    const problem = check(key, v);
+    const problem = check(key, v, base);
     if (problem) return problem;
   }
   return undefined;
+}
+
+/** Why one `operator: {key: values}` entry on a pinning key does not pin, or undefined when it does. */
+function entryProblem(operator: string, key: string, value: unknown): string | undefined {
+  if (key.toLowerCase() !== SOURCE_IP) return valuesProblem(operator, key, value);
+  const values = asList(value);
+  if (values.length === 0) return `${key} has no values`;
+  if (!IP_OPERATORS.has(baseOperator(operator)))
+    return `${key} under ${operator} does not narrow who may call`;
+  return sourceIpProblem(key, values);
 }
 
 function isPinningKey(key: string): boolean {
@@ -283,25 +297,45 @@ function ambiguousNames(obj: Record<string, unknown>): Set<string> {
   return new Set([...seen].filter(([, n]) => n > 1).map(([k]) => k));
 }
 
-export function readCondition(condition: unknown): ConditionReading {
-  const notPinning: string[] = [];
-  if (!isRecord(condition)) return { notPinning };
+interface Entry {
+  operator: string;
+  key: string;
+  value: unknown;
+  /** Written twice in different letter case (operator or key): never credited with narrowing. */
+  ambiguous: boolean;
+}
+
+/** Every `operator: {key: value}` entry of a Condition block, in order. */
+function conditionEntries(condition: unknown): Entry[] {
+  const out: Entry[] = [];
+  if (!isRecord(condition)) return out;
   const ambiguousOperators = ambiguousNames(condition);
   for (const [operator, block] of Object.entries(condition)) {
     if (!isRecord(block)) continue;
     const ambiguousKeys = ambiguousNames(block);
     for (const [key, value] of Object.entries(block)) {
-      if (!isPinningKey(key)) continue;
-      const problem =
-        ambiguousOperators.has(operator.toLowerCase()) || ambiguousKeys.has(key.toLowerCase())
-          ? `${key} under ${operator} is written more than once in different letter case`
-          : entryProblem(operator, key, value);
-      if (problem) {
-        notPinning.push(problem);
-        continue;
-      }
-      return { pin: { key, values: asList(value).map((v) => String(v)) }, notPinning: [] };
+      const ambiguous =
+        ambiguousOperators.has(operator.toLowerCase()) || ambiguousKeys.has(key.toLowerCase());
+      out.push({ operator, key, value, ambiguous });
     }
+  }
+  return out;
+}
+
+function ambiguity(e: Entry): string {
+  return `${e.key} under ${e.operator} is written more than once in different letter case`;
+}
+
+export function readCondition(condition: unknown): ConditionReading {
+  const notPinning: string[] = [];
+  for (const e of conditionEntries(condition)) {
+    if (!isPinningKey(e.key)) continue;
+    const problem = e.ambiguous ? ambiguity(e) : entryProblem(e.operator, e.key, e.value);
+    if (problem) {
+      notPinning.push(problem);
+      continue;
+    }
+    return { pin: { key: e.key, values: asList(e.value).map((v) => String(v)) }, notPinning: [] };
   }
   return { notPinning };
 }
@@ -314,4 +348,175 @@ export function conditionPins(condition: unknown): boolean {
 /** `aws:PrincipalOrgID o-a1b2c3d4e5`: one line for a verdict; values are attacker text and shortened. */
 export function describePin(pin: Pin): string {
   return short(`${pin.key} ${pin.values.join(', ')}`, 120);
+}
+
+// -------------------------------------------------------------------------- whose accounts a pin names
+
+export interface PrincipalScope {
+  /** Accounts other than the owner that the principal keys let in (ids as written, attacker text). */
+  otherAccounts: string[];
+  /**
+   * Organizations the principal keys let in, when no account key narrows further. cloud-alerts does not
+   * know your organization's id, so an organization is never assumed to be yours.
+   */
+  organizations: string[];
+}
+
+const ACCOUNT_KEYS = new Set(['aws:principalaccount', 'aws:principalarn']);
+const ORG_KEYS = new Set(['aws:principalorgid', 'aws:principalorgpaths']);
+
+function intersectAll(sets: readonly Set<string>[]): Set<string> {
+  const [first, ...rest] = sets;
+  return new Set([...(first ?? [])].filter((x) => rest.every((s) => s.has(x))));
+}
+
+/**
+ * Whose principals a `*` is narrowed to by the principal keys that pin (aws:PrincipalAccount,
+ * aws:PrincipalArn, aws:PrincipalOrgID, aws:PrincipalOrgPaths), or undefined when none of them pins and the
+ * statement is narrowed by other keys (a network, a source ARN) or not at all. Entries are ANDed, so the
+ * accounts are those every account entry allows; an account entry decides over an organization entry.
+ * A `*` narrowed to another account is that account's to use, exactly like `{"AWS": "<account>"}`.
+ */
+export function principalScope(condition: unknown, ownerAccount: string): PrincipalScope | undefined {
+  const accountSets: Set<string>[] = [];
+  const orgSets: Set<string>[] = [];
+  for (const e of conditionEntries(condition)) {
+    const k = e.key.toLowerCase();
+    if (!ACCOUNT_KEYS.has(k) && !ORG_KEYS.has(k)) continue;
+    if (e.ambiguous || entryProblem(e.operator, e.key, e.value) !== undefined) continue;
+    const values = asList(e.value).map((v) => String(v));
+    if (k === 'aws:principalaccount') accountSets.push(new Set(values.filter((v) => /^\d{12}$/.test(v))));
+    else if (k === 'aws:principalarn')
+      accountSets.push(new Set(values.flatMap((v) => principalAccount(v) ?? [])));
+    else orgSets.push(new Set(values.map((v) => v.split('/')[0] ?? v)));
+  }
+  if (accountSets.length > 0) {
+    const accounts = [...intersectAll(accountSets)].filter((a) => a !== ownerAccount).sort();
+    return { otherAccounts: accounts, organizations: [] };
+  }
+  if (orgSets.length > 0) return { otherAccounts: [], organizations: [...intersectAll(orgSets)].sort() };
+  return undefined;
+}
+
+// --------------------------------------------------------------------------- federated principals
+
+export type FederatedReading =
+  /** An identity provider defined in another account: that account decides who signs in. */
+  | { kind: 'other-account'; account: string }
+  /** A SAML provider of this account: your identity provider decides who gets an assertion for the role. */
+  | { kind: 'saml' }
+  /** A web identity provider whose subject the conditions pin to fixed values. */
+  | { kind: 'pinned'; provider: string; pins: string[] }
+  /** A web identity provider anyone with a token from it can use: why it is not pinned. */
+  | { kind: 'open'; provider: string; why: string };
+
+const PROVIDER_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):(oidc-provider|saml-provider)\/(.+)$/;
+const GITHUB_ACTIONS = 'token.actions.githubusercontent.com';
+const COGNITO = 'cognito-identity.amazonaws.com';
+
+/**
+ * The claim that names the user of each web identity provider, as IAM's keys for web identity federation
+ * name them; `<provider>:sub` for any other OIDC provider.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif
+ */
+const SUBJECT_CLAIM: Record<string, string> = {
+  'graph.facebook.com': 'id',
+  'www.amazon.com': 'user_id',
+};
+
+/**
+ * GitHub Actions' subject is `repo:<owner>/<repo>:<context>`; a wildcard after the repository (any branch,
+ * environment or pull request of one repository) still names one repository, whose writers you chose.
+ * A wildcard in the owner or repository lets any repository on GitHub in.
+ * https://docs.github.com/en/actions/how-tos/secure-your-work/security-harden-deployments/oidc-in-aws
+ */
+const GITHUB_FIXED_REPOSITORY = /^repo:[^:*?]+\/[^:*?]+(?::|$)/;
+
+function githubSubjectProblem(key: string, v: unknown, operator: string): string | undefined {
+  const problem = fixedValueProblem(key, v, operator);
+  if (problem === undefined || typeof v !== 'string') return problem;
+  if (v.includes('${')) return problem;
+  return GITHUB_FIXED_REPOSITORY.test(v)
+    ? undefined
+    : `${key} ${quote(v)} has a wildcard in the owner or repository`;
+}
+
+/** Values of `key` (any letter case) under operators that narrow, and why each entry on it does not pin. */
+function claimEntries(
+  condition: unknown,
+  key: string,
+  check?: (key: string, v: unknown, operator: string) => string | undefined,
+): { pins: string[]; problems: string[] } {
+  const pins: string[] = [];
+  const problems: string[] = [];
+  for (const e of conditionEntries(condition)) {
+    if (e.key.toLowerCase() !== key) continue;
+    const problem = e.ambiguous ? ambiguity(e) : valuesProblem(e.operator, e.key, e.value, check);
+    if (problem) problems.push(problem);
+    else pins.push(describePin({ key: e.key, values: asList(e.value).map((v) => String(v)) }));
+  }
+  return { pins, problems };
+}
+
+function cognitoAmrProblem(key: string, v: unknown, operator: string): string | undefined {
+  const problem = fixedValueProblem(key, v, operator);
+  if (problem) return problem;
+  return String(v).toLowerCase() === 'unauthenticated'
+    ? `${key} allows unauthenticated (guest) identities`
+    : undefined;
+}
+
+/**
+ * A Cognito identity pool hands tokens to whoever opens your app, signed in or not. The role is pinned
+ * when `aud` names your identity pool and `amr` requires a signed-in identity ("authenticated", or the
+ * provider it signed in with), as Cognito's role trust example shows; `amr` "unauthenticated", or no `amr`
+ * at all, lets guests in.
+ * https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html
+ */
+function readCognito(condition: unknown): FederatedReading {
+  const aud = claimEntries(condition, `${COGNITO}:aud`);
+  const amr = claimEntries(condition, `${COGNITO}:amr`, cognitoAmrProblem);
+  if (aud.pins.length === 0)
+    return {
+      kind: 'open',
+      provider: COGNITO,
+      why: aud.problems[0] ?? `no condition pins ${COGNITO}:aud to your identity pool`,
+    };
+  if (amr.pins.length === 0)
+    return {
+      kind: 'open',
+      provider: COGNITO,
+      why: amr.problems[0] ?? `no condition on ${COGNITO}:amr, so unauthenticated (guest) identities get in`,
+    };
+  return { kind: 'pinned', provider: COGNITO, pins: [...aud.pins, ...amr.pins] };
+}
+
+/**
+ * Who can use a federated principal (`Principal.Federated`). A web identity provider (an OIDC provider,
+ * Cognito, Google, Facebook, Login with Amazon) gives a token to anyone who signs in there, and for GitHub
+ * Actions to any workflow in any repository: the role is open to all of them unless a condition pins the
+ * provider's subject claim to fixed values. A SAML provider in this account is your own identity provider:
+ * the trust policy's usual `SAML:aud` condition only checks the assertion was meant for AWS, and who gets
+ * one is your IdP's decision.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_saml.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html
+ */
+export function readFederated(provider: string, condition: unknown, ownerAccount: string): FederatedReading {
+  const arn = PROVIDER_ARN.exec(provider);
+  if (arn?.[1] && arn[1] !== ownerAccount) return { kind: 'other-account', account: arn[1] };
+  if (arn?.[2] === 'saml-provider') return { kind: 'saml' };
+  // Condition keys are case-insensitive; the provider is shown as written.
+  const written = arn?.[3] ?? provider;
+  const name = written.toLowerCase();
+  if (name === COGNITO) return readCognito(condition);
+  const github = name === GITHUB_ACTIONS || name.startsWith(`${GITHUB_ACTIONS}/`);
+  const claim = ownValue(SUBJECT_CLAIM, name) ?? 'sub';
+  const subject = claimEntries(condition, `${name}:${claim}`, github ? githubSubjectProblem : undefined);
+  const shown = short(written, 80);
+  if (subject.pins.length > 0) return { kind: 'pinned', provider: shown, pins: subject.pins };
+  return {
+    kind: 'open',
+    provider: shown,
+    why: subject.problems[0] ?? `no condition pins ${short(`${written}:${claim}`, 100)}`,
+  };
 }

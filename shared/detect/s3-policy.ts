@@ -5,6 +5,7 @@ import {
   isAllow,
   policyStatements,
   principalAccount,
+  principalScope,
   readCondition,
   statementPrincipals,
 } from './policy.ts';
@@ -23,8 +24,16 @@ export interface PolicyStatementSummary {
 export interface BucketPolicyAnalysis {
   /** Allow statements that open the bucket to anyone. */
   publicStatements: PolicyStatementSummary[];
-  /** Other AWS accounts granted access by Allow statements. */
+  /**
+   * Other AWS accounts granted access by Allow statements: named as principals, or a `*` pinned to them by
+   * aws:PrincipalAccount / aws:PrincipalArn (the same grant, written another way).
+   */
   otherAccounts: string[];
+  /**
+   * Organizations a `*` is pinned to by aws:PrincipalOrgID / aws:PrincipalOrgPaths. cloud-alerts does not
+   * know your organization's id, so it names them rather than assume they are yours.
+   */
+  otherOrganizations: string[];
   statementCount: number;
 }
 
@@ -55,6 +64,7 @@ export function analyzeBucketPolicy(
 ): BucketPolicyAnalysis {
   const publicStatements: PolicyStatementSummary[] = [];
   const otherAccounts = new Set<string>();
+  const otherOrganizations = new Set<string>();
   const all = policyStatements(policy);
   for (const st of all) {
     if (!isAllow(st)) continue;
@@ -67,15 +77,26 @@ export function analyzeBucketPolicy(
       ...(hasNotPrincipal(st) ? ['NotPrincipal (everyone but the named)'] : []),
     ];
     if (opensTo.length > 0) {
-      const { pin, notPinning } = readCondition(conditionOf(st));
+      const condition = conditionOf(st);
+      const { pin, notPinning } = readCondition(condition);
       if (!pin) publicStatements.push(summarise(st, [...new Set(opensTo)], notPinning));
+      else {
+        const scope = principalScope(condition, ownerAccount);
+        for (const a of scope?.otherAccounts ?? []) otherAccounts.add(a);
+        for (const o of scope?.organizations ?? []) otherOrganizations.add(o);
+      }
     }
     for (const { value } of who.named) {
       const acct = principalAccount(value);
       if (acct && acct !== ownerAccount) otherAccounts.add(acct);
     }
   }
-  return { publicStatements, otherAccounts: [...otherAccounts].sort(), statementCount: all.length };
+  return {
+    publicStatements,
+    otherAccounts: [...otherAccounts].sort(),
+    otherOrganizations: [...otherOrganizations].sort(),
+    statementCount: all.length,
+  };
 }
 
 const PUBLIC_GROUPS: Record<string, string> = {

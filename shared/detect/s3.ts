@@ -1,7 +1,12 @@
 import { s3AccountSettingsLink, s3BucketLink } from '../enrich/links.ts';
 import type { Resource } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
-import { analyzeBucketAcl, analyzeBucketPolicy, type PolicyStatementSummary } from './s3-policy.ts';
+import {
+  analyzeBucketAcl,
+  analyzeBucketPolicy,
+  type BucketPolicyAnalysis,
+  type PolicyStatementSummary,
+} from './s3-policy.ts';
 import type { CloudTrailRule, DetectContext, FindingDraft } from './types.ts';
 import { field, parsePolicyDocument, str, strings } from './values.ts';
 
@@ -107,6 +112,14 @@ function policyAnalysis(record: CloudTrailRecord, ctx: DetectContext) {
   return doc ? analyzeBucketPolicy(doc, ctx.account) : undefined;
 }
 
+/**
+ * Accounts and organizations other than the owner that the policy grants to, whichever way it names them
+ * (`{"AWS": "<account>"}`, or `*` pinned by aws:PrincipalAccount / aws:PrincipalOrgID).
+ */
+function outsiders(a: BucketPolicyAnalysis): string[] {
+  return [...a.otherAccounts, ...a.otherOrganizations.map((o) => `organization ${o}`)];
+}
+
 /** One line per public statement; who it opens to and why its conditions do not pin, when there is more to say than "*". */
 function describeStatements(list: PolicyStatementSummary[]): string {
   return list
@@ -142,8 +155,8 @@ export const s3PolicyPublic: CloudTrailRule = {
     if (!a || a.publicStatements.length === 0) return null;
     const { resource, links } = bucket(record, ctx);
     const facts = [{ label: 'Public statements', value: describeStatements(a.publicStatements) }];
-    if (a.otherAccounts.length > 0)
-      facts.push({ label: 'Other accounts granted', value: a.otherAccounts.join(', ') });
+    const others = outsiders(a);
+    if (others.length > 0) facts.push({ label: 'Other accounts granted', value: others.join(', ') });
     return {
       action: `made bucket ${resource.name} public with a bucket policy`,
       verdict: `Public now: ${a.publicStatements.length} statement(s) allow anyone without a pinning condition.`,
@@ -159,7 +172,7 @@ export const s3PolicyChanged: CloudTrailRule = {
   title: 'S3 bucket policy changed',
   severity: 'low',
   description:
-    'A bucket policy was set without public access, or deleted; other accounts granted access are named.',
+    'A bucket policy was set without public access, or deleted; other accounts or organizations granted access (as principals, or "*" pinned to them) are named, at medium.',
   cis: '4.8',
   feed: FEED,
   eventSource: S3,
@@ -181,18 +194,20 @@ export const s3PolicyChanged: CloudTrailRule = {
     }
     const a = policyAnalysis(record, ctx);
     if (a && a.publicStatements.length > 0) return null;
-    const facts =
-      a && a.otherAccounts.length > 0
-        ? [{ label: 'Other accounts granted', value: a.otherAccounts.join(', ') }]
-        : [];
+    const others = a ? outsiders(a) : [];
+    const facts = others.length > 0 ? [{ label: 'Other accounts granted', value: others.join(', ') }] : [];
     const verdict = !a
       ? 'Policy not readable in the event: check it in the console.'
-      : a.otherAccounts.length > 0
-        ? `Not public, but grants access to other account(s): ${a.otherAccounts.join(', ')}.`
+      : others.length > 0
+        ? `Not public, but grants access to other account(s): ${others.join(', ')}.${
+            a.otherOrganizations.length > 0
+              ? ' cloud-alerts cannot tell whether an organization is yours: check its id.'
+              : ''
+          }`
         : 'Not public: no statement allows anyone without a pinning condition.';
     return {
       action: `changed the bucket policy of ${resource.name}`,
-      ...(a && a.otherAccounts.length > 0 ? { severity: 'medium' as const } : {}),
+      ...(others.length > 0 ? { severity: 'medium' as const } : {}),
       verdict,
       resource,
       links,

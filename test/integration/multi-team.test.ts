@@ -51,6 +51,7 @@ const EXPECTED: Record<string, string> = {
   'events/ec2/delete-flow-logs.json': '(group)',
   'events/ec2/delete-network-acl.json': '(allow-list)',
   'events/ec2/delete-vpc.json': '(group)',
+  'events/ec2/modify-security-group-rules-rdp-open.json': 'slack-security pagerduty-security',
   'events/ec2/modify-vpc-attribute.json': '(group)',
   'events/ec2/replace-network-acl-entry-private.json': '(allow-list)',
   'events/ec2/replace-route-table-association.json': '(group)',

@@ -266,7 +266,6 @@ describe('detectCloudTrail', () => {
     });
 
     it.each([
-      ['s3/put-bucket-policy-org-pinned.json', 'example-shared'],
       ['s3/put-bucket-policy-source-ip-pinned.json', 'example-reports'],
       ['s3/put-bucket-policy-deny-only.json', 'example-backups'],
     ])('reports %s as a low policy change, not public', (file, bucket) => {
@@ -277,6 +276,15 @@ describe('detectCloudTrail', () => {
         action: `changed the bucket policy of ${bucket}`,
         verdict: 'Not public: no statement allows anyone without a pinning condition.',
         facts: [],
+      });
+    });
+
+    it('raises a "*" pinned to an organization to medium and names it: its id is not known to be yours', () => {
+      expect(only('s3/put-bucket-policy-org-pinned.json')).toMatchObject({
+        ruleId: 's3-bucket-policy-changed',
+        severity: 'medium',
+        action: 'changed the bucket policy of example-shared',
+        facts: [{ label: 'Other accounts granted', value: 'organization o-a1b2c3d4e5' }],
       });
     });
 
@@ -498,8 +506,9 @@ describe('detectCloudTrail', () => {
         ruleId: 'iam-inline-policy-changed',
         severity: 'critical',
         action: 'put inline policy ci-full-access on user example-ci-bot',
-        verdict: 'Privilege escalation: the policy allows a wildcard (statement: Action "*").',
-        facts: [{ label: 'Wildcard statements', value: 'statement: Action "*"' }],
+        verdict:
+          'Privilege escalation: example-ci-bot now has administrator access (statement: Action "*" on Resource "*").',
+        facts: [{ label: 'Administrator statements', value: 'statement: Action "*" on Resource "*"' }],
       });
     });
 
@@ -535,7 +544,7 @@ describe('detectCloudTrail', () => {
       });
       expect(f).toMatchObject({
         severity: 'critical',
-        facts: [{ label: 'Wildcard statements', value: 'statement: Action "*"' }],
+        facts: [{ label: 'Administrator statements', value: 'statement: Action "*" on Resource "*"' }],
       });
     });
 

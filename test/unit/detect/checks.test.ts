@@ -55,7 +55,7 @@ describe('IAM', () => {
       params(d).policyArn = 'arn:aws:iam::123456789012:policy/example-deploy';
     });
     expect(alert.verdict).toBe(
-      'Permissions changed: a customer managed policy, whose document is not in the event; open it to see what it allows.',
+      'Permissions changed: a customer managed policy, whose document is not in the event; open it and check what it allows: if it grants administrator access, example-auditor-role is now an administrator.',
     );
     expect(alert.links.map((l) => l.text)).toEqual(['Open role', 'Open policy', 'CloudTrail event']);
   });
@@ -80,13 +80,13 @@ describe('IAM', () => {
       'true',
       JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'iam:*', Resource: '*' }] }),
       'critical',
-      'Privilege escalation: the policy now allows a wildcard (statement: iam:* on Resource "*") to everyone it is attached to.',
+      'Privilege escalation: everyone the policy is attached to now has administrator access (statement: iam:* on Resource "*" (every IAM action: it can grant itself the rest)).',
     ],
     [
       false,
       JSON.stringify({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
       'medium',
-      'Not in effect: the new version is not the default.',
+      'Not in effect: the new version is not the default, but it grants administrator access (statement: Action "*" on Resource "*"): making it the default would hand that to everyone the policy is attached to.',
     ],
   ])('CreatePolicyVersion setAsDefault %p with %s is %s', (setAsDefault, doc, severity, verdict) => {
     const alert = alertFor('iam/create-policy-version-default-star.json', (d) => {
@@ -98,8 +98,14 @@ describe('IAM', () => {
 
   it.each([
     [
+      // Every account of the organization may assume it, and cloud-alerts cannot tell the org is yours.
       'Principal "*" pinned by aws:PrincipalOrgID',
       { Principal: { AWS: '*' }, Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } } },
+      'critical',
+    ],
+    [
+      'Principal "*" pinned by aws:PrincipalAccount to the own account',
+      { Principal: { AWS: '*' }, Condition: { StringEquals: { 'aws:PrincipalAccount': '123456789012' } } },
       'high',
     ],
     ['a bare account id of another account', { Principal: { AWS: '210987654321' } }, 'critical'],
@@ -245,6 +251,175 @@ describe('tampering', () => {
   });
 });
 
+function sshFrom(cidrs: string[]): Record<string, unknown> {
+  return {
+    groupId: 'sg-1',
+    ipPermissions: {
+      items: [
+        {
+          ipProtocol: 'tcp',
+          fromPort: 22,
+          toPort: 22,
+          ipRanges: { items: cidrs.map((c) => ({ cidrIp: c })) },
+        },
+      ],
+    },
+  };
+}
+
+/** ModifySecurityGroupRules as CloudTrail records it (PascalCase, the rule under SecurityGroupRule twice). */
+function modifyTo(source: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ModifySecurityGroupRulesRequest: {
+      GroupId: 'sg-0a1b2c3d4e5f67890',
+      SecurityGroupRule: {
+        tag: 1,
+        SecurityGroupRuleId: 'sgr-0123456789abcdef0',
+        SecurityGroupRule: { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, ...source },
+      },
+    },
+  };
+}
+
+/**
+ * Administrator-equivalent identity policies (docs/rules.md, "Administrator access"): every action, all but a
+ * NotAction list, or every IAM action, on every resource. The NotAction and lower-case shapes read
+ * "no wildcard action or resource" before, high inline and low as a new managed policy.
+ */
+describe('administrator-equivalent policies', () => {
+  const OWN = 'arn:aws:iam::123456789012:user/nobody';
+  const doc = (...statements: Record<string, unknown>[]) =>
+    JSON.stringify({ Version: '2012-10-17', Statement: statements });
+  const allow = (x: Record<string, unknown>) => ({ Effect: 'Allow', ...x });
+  const inline = (policy: string) =>
+    alertFor('iam/put-role-policy-scoped.json', (d) => {
+      params(d).policyDocument = policy;
+    });
+
+  it.each<[string, string, string]>([
+    [
+      'NotAction and NotResource',
+      doc(allow({ NotAction: 'iam:CreateUser', NotResource: OWN })),
+      `statement: every action except "iam:CreateUser" (NotAction) on every resource except "${OWN}" (NotResource)`,
+    ],
+    [
+      'everything but IAM (NotAction iam:*)',
+      doc(allow({ NotAction: ['iam:*', 'organizations:*'], Resource: '*' })),
+      'statement: every action except "iam:*", "organizations:*" (NotAction) on Resource "*"',
+    ],
+    ['Action "*:*"', doc(allow({ Action: '*:*', Resource: '*' })), 'statement: Action "*" on Resource "*"'],
+    [
+      'every IAM action, in capitals',
+      doc(allow({ Action: ['s3:GetObject', 'IAM:*'], Resource: '*' })),
+      'statement: IAM:* on Resource "*" (every IAM action: it can grant itself the rest)',
+    ],
+    [
+      'a pattern that covers every IAM action',
+      doc(allow({ Action: 'ia*', Resource: 'arn:*' })),
+      'statement: ia* on Resource "*" (every IAM action: it can grant itself the rest)',
+    ],
+    [
+      'element names in lower case',
+      doc({ effect: 'allow', action: '*', resource: '*' }),
+      'statement: Action "*" on Resource "*"',
+    ],
+    [
+      'a Sid, among other statements',
+      doc(
+        allow({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::x/*' }),
+        allow({ Sid: 'Ops', NotAction: 's3:DeleteBucket', Resource: ['*'] }),
+      ),
+      'Ops: every action except "s3:DeleteBucket" (NotAction) on Resource "*"',
+    ],
+  ])('an inline policy with %s is administrator access (critical)', (_l, policy, statement) => {
+    const alert = inline(policy);
+    expect([alert.severity, alert.verdict, fact(alert, 'Administrator statements')]).toEqual([
+      'critical',
+      `Privilege escalation: example-orders-api-role now has administrator access (${statement}).`,
+      statement,
+    ]);
+  });
+
+  it.each<[string, string, string]>([
+    [
+      'NotAction on some resources',
+      doc(allow({ NotAction: 'iam:*', Resource: 'arn:aws:s3:::example-data/*' })),
+      'statement: every action except "iam:*" (NotAction) on arn:aws:s3:::example-data/*',
+    ],
+    [
+      'NotResource with some actions',
+      doc(allow({ Action: 's3:GetObject', NotResource: 'arn:aws:s3:::secret/*' })),
+      'statement: s3:GetObject on every resource except "arn:aws:s3:::secret/*" (NotResource)',
+    ],
+  ])(
+    'an inline policy with %s is a wildcard (critical), not administrator access',
+    (_l, policy, statement) => {
+      const alert = inline(policy);
+      expect([
+        alert.severity,
+        fact(alert, 'Wildcard statements'),
+        fact(alert, 'Administrator statements'),
+      ]).toEqual(['critical', statement, undefined]);
+    },
+  );
+
+  it.each([
+    ['NotAction "*", which allows nothing', doc(allow({ NotAction: '*', Resource: '*' }))],
+    [
+      'every IAM action on some users only',
+      doc(allow({ Action: 'iam:*', Resource: 'arn:aws:iam::123456789012:user/app-*' })),
+    ],
+    [
+      'a Deny of everything but one action',
+      doc({ Effect: 'Deny', NotAction: 's3:GetObject', Resource: '*' }),
+    ],
+  ])('keeps %s at high', (_l, policy) => {
+    expect(inline(policy).severity).toBe('high');
+  });
+
+  const created = (policy: string) =>
+    alertFor('iam/create-policy.json', (d) => {
+      params(d).policyDocument = policy;
+    });
+
+  it.each<[string, string, string]>([
+    [
+      'NotAction and NotResource',
+      doc(allow({ NotAction: 'iam:DeleteAccountPasswordPolicy', NotResource: OWN })),
+      `statement: every action except "iam:DeleteAccountPasswordPolicy" (NotAction) on every resource except "${OWN}" (NotResource)`,
+    ],
+    [
+      'Action "*" on Resource "*"',
+      doc(allow({ Action: '*', Resource: '*' })),
+      'statement: Action "*" on Resource "*"',
+    ],
+  ])('CreatePolicy with %s is critical: an administrator policy now exists', (_l, policy, statement) => {
+    const alert = created(policy);
+    expect([alert.severity, alert.verdict]).toEqual([
+      'critical',
+      `An administrator policy now exists (${statement}): whoever it is attached to becomes an administrator, and the attach call will not show this document.`,
+    ]);
+  });
+
+  it('keeps CreatePolicy with a wildcard that is not administrator access at medium', () => {
+    const alert = created(doc(allow({ Action: '*', Resource: 'arn:aws:s3:::example-data/*' })));
+    expect([alert.severity, alert.verdict]).toEqual([
+      'medium',
+      'Not attached yet, but allows a wildcard: watch where it is attached.',
+    ]);
+  });
+
+  it('raises a new default version that is administrator-equivalent through NotAction to critical', () => {
+    const alert = alertFor('iam/create-policy-version-default-star.json', (d) => {
+      params(d).policyDocument = doc(allow({ NotAction: 'iam:CreateUser', Resource: '*' }));
+    });
+    expect([alert.severity, alert.verdict]).toEqual([
+      'critical',
+      'Privilege escalation: everyone the policy is attached to now has administrator access (statement: every action except "iam:CreateUser" (NotAction) on Resource "*").',
+    ]);
+  });
+});
+
 describe('network', () => {
   it.each([
     ['0.0.0.0/0', true],
@@ -287,8 +462,81 @@ describe('network', () => {
       ['tcp/443 from 0.0.0.0/0'],
     ],
     ['a private range', { cidrIp: '10.0.0.0/8', ipProtocol: 'tcp', fromPort: 22, toPort: 22 }, []],
+    // The whole internet in two halves, or in /8 blocks: the /8 rule the S3 guide applies to aws:SourceIp.
+    [
+      'two halves of the internet',
+      sshFrom(['0.0.0.0/1', '128.0.0.0/1']),
+      ['tcp/22 from 0.0.0.0/1, 128.0.0.0/1 ("0.0.0.0/1" is broader than an IPv4 /8)'],
+    ],
+    [
+      'two public /8 blocks',
+      sshFrom(['52.0.0.0/8', '54.0.0.0/8']),
+      ['tcp/22 from 52.0.0.0/8, 54.0.0.0/8 (ranges together cover more public IPv4 addresses than a /8)'],
+    ],
+    [
+      'the same port in two permissions, a /8 each',
+      {
+        ipPermissions: {
+          items: ['52.0.0.0/8', '54.0.0.0/8'].map((c) => ({
+            ipProtocol: 'tcp',
+            fromPort: 22,
+            toPort: 22,
+            ipRanges: { items: [{ cidrIp: c }] },
+          })),
+        },
+      },
+      ['tcp/22 from 52.0.0.0/8, 54.0.0.0/8 (ranges together cover more public IPv4 addresses than a /8)'],
+    ],
+    [
+      'an IPv6 range broader than a /32',
+      { ipPermissions: { items: [{ ipProtocol: '-1', ipv6Ranges: { items: [{ cidrIpv6: '2000::/3' }] } }] } },
+      ['all traffic from 2000::/3 ("2000::/3" is broader than an IPv6 /32)'],
+    ],
+    ['one public /8', sshFrom(['52.0.0.0/8']), []],
+    ['the three private blocks', sshFrom(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']), []],
+    [
+      'a /8 on each of two ports',
+      {
+        ipPermissions: {
+          items: [22, 443].map((p) => ({
+            ipProtocol: 'tcp',
+            fromPort: p,
+            toPort: p,
+            ipRanges: { items: [{ cidrIp: p === 22 ? '52.0.0.0/8' : '54.0.0.0/8' }] },
+          })),
+        },
+      },
+      [],
+    ],
+    ['text that is not a CIDR block', sshFrom(['anywhere']), []],
+    [
+      'ModifySecurityGroupRules rewriting a rule to 0.0.0.0/0',
+      modifyTo({ CidrIpv4: '0.0.0.0/0' }),
+      ['tcp/22 from 0.0.0.0/0 in rule sgr-0123456789abcdef0'],
+    ],
+    [
+      'ModifySecurityGroupRules rewriting a rule to ::/0',
+      modifyTo({ CidrIpv6: '::/0' }),
+      ['tcp/22 from ::/0 in rule sgr-0123456789abcdef0'],
+    ],
+    ['ModifySecurityGroupRules to a /32', modifyTo({ CidrIpv4: '203.0.113.7/32' }), []],
+    ['ModifySecurityGroupRules to a prefix list', modifyTo({ PrefixListId: 'pl-0123456789abcdef0' }), []],
   ])('openIngress reads %s', (_what, requestParameters, openings) => {
     expect(openIngress(requestParameters).openings).toEqual(openings);
+  });
+
+  it('reads several rules rewritten in one ModifySecurityGroupRules call, as a list', () => {
+    const rule = (id: string, cidr: string, port: number) => ({
+      SecurityGroupRuleId: id,
+      SecurityGroupRule: { IpProtocol: 'tcp', FromPort: port, ToPort: port, CidrIpv4: cidr },
+    });
+    const rp = {
+      ModifySecurityGroupRulesRequest: {
+        GroupId: 'sg-1',
+        SecurityGroupRule: [rule('sgr-1', '10.0.0.0/16', 5432), rule('sgr-2', '0.0.0.0/0', 3389)],
+      },
+    };
+    expect(openIngress(rp).openings).toEqual(['tcp/3389 from 0.0.0.0/0 in rule sgr-2']);
   });
 
   it('keeps an outbound NACL allow from 0.0.0.0/0 at low', () => {

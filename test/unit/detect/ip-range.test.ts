@@ -1,4 +1,9 @@
-import { mergeIntervals, parseIpRange, unionSizeExcluding } from '../../../shared/detect/ip-range.ts';
+import {
+  breadthProblem,
+  mergeIntervals,
+  parseIpRange,
+  unionSizeExcluding,
+} from '../../../shared/detect/ip-range.ts';
 
 describe('parseIpRange', () => {
   it.each([
@@ -63,5 +68,32 @@ describe('unionSizeExcluding', () => {
     const otherHalf: [bigint, bigint] = [0x80000000n, 0xffffffffn];
     expect(unionSizeExcluding([half, half, otherHalf], [])).toBe(1n << 32n);
     expect(unionSizeExcluding([half], [[0x0a000000n, 0x0affffffn]])).toBe((1n << 31n) - (1n << 24n));
+  });
+});
+
+/** The S3 guide's breadth rule ("broader than /8 for IPv4 and /32 for IPv6 (excluding RFC1918)"), taken over a set. */
+describe('breadthProblem', () => {
+  it.each([
+    [['0.0.0.0/0'], '"0.0.0.0/0" is broader than an IPv4 /8'],
+    [['10.0.0.0/7'], '"10.0.0.0/7" is broader than an IPv4 /8'],
+    [['::/0'], '"::/0" is broader than an IPv6 /32'],
+    [['::ffff:0:0/96'], '"::ffff:0:0/96" is broader than an IPv4 /8'],
+    [['0.0.0.0/1', '128.0.0.0/1'], '"0.0.0.0/1" is broader than an IPv4 /8'],
+    [['52.0.0.0/8', '53.0.0.0/8'], 'ranges together cover more public IPv4 addresses than a /8'],
+    [['2001:db8::/32', '2001:db9::/32'], 'ranges together cover more IPv6 addresses than a /32'],
+    [['anywhere'], '"anywhere" is not an IP range'],
+  ])('finds %j too broad: %s', (texts, why) => {
+    expect(breadthProblem(texts)).toBe(why);
+  });
+
+  it.each([
+    [['52.0.0.0/8']],
+    [['52.0.0.0/8', '52.0.0.0/9']],
+    [['52.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']],
+    [['2001:db8::/32']],
+    [['203.0.113.7', '2001:db8::1']],
+    [[]],
+  ])('accepts %j as a fixed network', (texts) => {
+    expect(breadthProblem(texts)).toBeUndefined();
   });
 });

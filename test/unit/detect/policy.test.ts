@@ -2,7 +2,9 @@ import {
   conditionPins,
   describePin,
   principalAccount,
+  principalScope,
   readCondition,
+  readFederated,
   readPrincipals,
 } from '../../../shared/detect/policy.ts';
 
@@ -58,6 +60,163 @@ describe('conditionPins', () => {
 
   it.each([[undefined], [null], ['text'], [[{ StringEquals: {} }]]])('is false for %p', (condition) => {
     expect(conditionPins(condition)).toBe(false);
+  });
+});
+
+/**
+ * Where a "*" in a value is a wildcard: under the pattern operators (StringLike, ArnLike, ArnEquals), not
+ * under StringEquals, which compares exactly. And the wildcard forms the S3 guide still counts as fixed.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status
+ */
+describe("conditionPins: fixed values by AWS's definition", () => {
+  it.each([
+    [
+      '"*" under StringEquals (only the string "*" matches)',
+      { StringEquals: { 'aws:PrincipalAccount': '*' } },
+    ],
+    ['"?" under StringEqualsIgnoreCase', { StringEqualsIgnoreCase: { 'aws:SourceVpce': 'vpce-?' } }],
+    [
+      '"*" under ForAnyValue:StringEquals',
+      { 'ForAnyValue:StringEquals': { 'aws:SourceVpce': ['vpce-1', '*'] } },
+    ],
+    [
+      'aws:userid "AROLEID:*" (every session of one role)',
+      { StringLike: { 'aws:userid': 'AROAEXAMPLEID:*' } },
+    ],
+    [
+      'aws:PrincipalOrgPaths with a trailing "/*"',
+      { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-abc/r-ab12/ou-ab12-1111/*' } },
+    ],
+    ['aws:SourceOrgPaths with a trailing "/*"', { StringLike: { 'aws:SourceOrgPaths': 'o-abc/*' } }],
+    ['a literal "*" written as an escape', { StringLike: { 'aws:PrincipalOrgID': `o-\${*}` } }],
+    ['a literal "$" written as an escape', { StringEquals: { 'aws:SourceVpce': `vpce-\${$}1` } }],
+  ])('pins on %s', (_label, condition) => {
+    expect(conditionPins(condition)).toBe(true);
+  });
+
+  it.each([
+    [
+      '"*" under StringLike',
+      { StringLike: { 'aws:PrincipalAccount': '*' } },
+      'aws:PrincipalAccount "*" has a wildcard',
+    ],
+    [
+      '"*" under ArnEquals, which matches patterns',
+      { ArnEquals: { 'aws:SourceArn': 'arn:aws:sns:*:*:*' } },
+      'aws:SourceArn "arn:aws:sns:*:*:*" has a wildcard',
+    ],
+    [
+      'aws:userid with a wildcard role id',
+      { StringLike: { 'aws:userid': 'AROA*:*' } },
+      'aws:userid "AROA*:*" has a wildcard',
+    ],
+    [
+      'aws:userid of any user of a name',
+      { StringLike: { 'aws:userid': '*:alice' } },
+      'aws:userid "*:alice" has a wildcard',
+    ],
+    [
+      'aws:userid with the role id open at the end',
+      { StringLike: { 'aws:userid': 'AROAEXAMPLE*' } },
+      'aws:userid "AROAEXAMPLE*" has a wildcard',
+    ],
+    [
+      'an org path with a wildcard inside an id',
+      { StringLike: { 'aws:PrincipalOrgPaths': 'o-abc/r-ab*/*' } },
+      'aws:PrincipalOrgPaths "o-abc/r-ab*/*" has a wildcard',
+    ],
+    [
+      'an org path that is only "*"',
+      { StringLike: { 'aws:PrincipalOrgPaths': '*' } },
+      'aws:PrincipalOrgPaths "*" has a wildcard',
+    ],
+    [
+      'a policy variable under StringEquals',
+      { StringEquals: { 'aws:PrincipalAccount': `\${aws:PrincipalAccount}` } },
+      `aws:PrincipalAccount "\${aws:PrincipalAccount}" is a policy variable`,
+    ],
+  ])('does not pin on %s', (_label, condition, why) => {
+    expect(readCondition(condition)).toEqual({ notPinning: [why] });
+  });
+});
+
+describe('principalScope', () => {
+  const OWN = '123456789012';
+  it.each<[string, Record<string, unknown>, ReturnType<typeof principalScope>]>([
+    [
+      'another account',
+      { StringEquals: { 'aws:PrincipalAccount': '999988887777' } },
+      { otherAccounts: ['999988887777'], organizations: [] },
+    ],
+    [
+      'this account',
+      { StringEquals: { 'aws:PrincipalAccount': OWN } },
+      { otherAccounts: [], organizations: [] },
+    ],
+    [
+      'an ARN in another account',
+      {
+        ArnEquals: { 'aws:PrincipalArn': ['arn:aws:iam::999988887777:role/x', `arn:aws:iam::${OWN}:role/y`] },
+      },
+      { otherAccounts: ['999988887777'], organizations: [] },
+    ],
+    [
+      'an organization',
+      { StringEquals: { 'aws:PrincipalOrgID': 'o-attacker123' } },
+      { otherAccounts: [], organizations: ['o-attacker123'] },
+    ],
+    [
+      'accounts in two entries (ANDed: only those both allow)',
+      {
+        StringEquals: { 'aws:PrincipalAccount': ['999988887777', '111122223333'] },
+        ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/ci' },
+      },
+      { otherAccounts: ['111122223333'], organizations: [] },
+    ],
+    [
+      'an account within an organization (the account decides)',
+      { StringEquals: { 'aws:PrincipalAccount': OWN, 'aws:PrincipalOrgID': 'o-a1' } },
+      { otherAccounts: [], organizations: [] },
+    ],
+    ['a network only', { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } }, undefined],
+    ['an account key that does not pin', { StringLike: { 'aws:PrincipalAccount': '*' } }, undefined],
+    ['an account key that does not narrow', { StringNotEquals: { 'aws:PrincipalAccount': OWN } }, undefined],
+  ])('reads %s', (_label, condition, scope) => {
+    expect(principalScope(condition, OWN)).toEqual(scope);
+  });
+});
+
+describe('readFederated', () => {
+  const OWN = '123456789012';
+  it('does not trust a provider name that looks up a prototype property', () => {
+    expect(readFederated('__proto__', undefined, OWN)).toEqual({
+      kind: 'open',
+      provider: '__proto__',
+      why: 'no condition pins __proto__:sub',
+    });
+    expect(readFederated('constructor', { StringEquals: { 'constructor:sub': 'x' } }, OWN)).toEqual({
+      kind: 'pinned',
+      provider: 'constructor',
+      pins: ['constructor:sub x'],
+    });
+  });
+
+  it('reads a SAML provider of this account as yours and one of another account as theirs', () => {
+    expect(readFederated(`arn:aws:iam::${OWN}:saml-provider/okta`, undefined, OWN)).toEqual({ kind: 'saml' });
+    expect(readFederated('arn:aws-us-gov:iam::999988887777:saml-provider/x', undefined, OWN)).toEqual({
+      kind: 'other-account',
+      account: '999988887777',
+    });
+  });
+
+  it('does not let a condition key written twice in different case pin the subject', () => {
+    const condition = {
+      StringEquals: {
+        'token.actions.githubusercontent.com:sub': 'repo:a/b:ref:refs/heads/main',
+        'TOKEN.actions.githubusercontent.com:SUB': 'repo:a/b:ref:refs/heads/main',
+      },
+    };
+    expect(readFederated('token.actions.githubusercontent.com', condition, OWN).kind).toBe('open');
   });
 });
 

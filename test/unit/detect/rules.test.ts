@@ -300,7 +300,7 @@ const SAMPLES: Record<string, Row[]> = {
       'iam/create-policy-version-default-star.json',
       'critical',
       'IAM user bob created a new default version of policy example-ci-deploy',
-      'Privilege escalation: the policy now allows a wildcard (Everything: Action "*") to everyone it is attached to.',
+      'Privilege escalation: everyone the policy is attached to now has administrator access (Everything: Action "*" on Resource "*").',
       ['Open policy', 'CloudTrail event'],
     ],
     [

@@ -136,6 +136,7 @@ describe('analyzeBucketPolicy', () => {
         },
       ],
       otherAccounts: [],
+      otherOrganizations: [],
       statementCount: 1,
     });
   });
@@ -159,6 +160,7 @@ describe('analyzeBucketPolicy', () => {
     expect(analyzeBucketPolicy(policy(deny), OWNER)).toEqual({
       publicStatements: [],
       otherAccounts: [],
+      otherOrganizations: [],
       statementCount: 1,
     });
   });
@@ -227,6 +229,7 @@ describe('analyzeBucketPolicy', () => {
     expect(analyzeBucketPolicy(policy(st), OWNER)).toEqual({
       publicStatements: [],
       otherAccounts: ['210987654321', '333333333333'],
+      otherOrganizations: [],
       statementCount: 1,
     });
   });
@@ -272,7 +275,27 @@ describe('the S3 definition of a public policy', () => {
     ],
     [
       'a list with one wildcard value',
-      when({ StringEquals: { 'aws:PrincipalOrgID': ['o-a1b2c3d4e5', 'o-*'] } }),
+      when({ StringLike: { 'aws:PrincipalOrgID': ['o-a1b2c3d4e5', 'o-*'] } }),
+    ],
+    [
+      'a "*" under StringLike in an account list',
+      when({ StringLike: { 'aws:PrincipalAccount': [OWNER, '*'] } }),
+    ],
+    // The guide's aws:userid exception is for one role's sessions: the role id must be fixed.
+    ['aws:userid with a wildcard role id', when({ StringLike: { 'aws:userid': 'AROA*:*' } })],
+    ['aws:userid of a user name in any account', when({ StringLike: { 'aws:userid': '*:alice' } })],
+    ['aws:userid of a role prefix', when({ StringLike: { 'aws:userid': 'AROAEXAMPLEROLE*' } })],
+    [
+      'an org path with a wildcard inside the org id',
+      when({ 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1*/*' } }),
+    ],
+    [
+      'an org path with a wildcard before a fixed OU',
+      when({ 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1b2c3d4e5/*/ou-ab12-11111111/*' } }),
+    ],
+    [
+      'an org path under ForAllValues:, which a caller with no org satisfies',
+      when({ 'ForAllValues:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1b2c3d4e5/r-ab12/*' } }),
     ],
     ['a wildcard under a key spelled in capitals', when({ StringLike: { 'AWS:SOURCEVPCE': 'vpce-*' } })],
     [
@@ -378,10 +401,37 @@ describe('the S3 definition of a public policy', () => {
       }),
     ],
     [
+      'an access point ARN with a fixed account and wildcard region and name',
+      when({ StringLike: { 's3:DataAccessPointArn': 'arn:aws:s3:*:123456789012:accesspoint/*' } }),
+    ],
+    [
       'an access point ARN with a fixed account and a wildcard name (the S3 guide exception)',
       when({ StringLike: { 's3:DataAccessPointArn': 'arn:aws:s3:us-west-2:123456789012:accesspoint/*' } }),
     ],
     ['a fixed aws:userid', when({ StringEquals: { 'aws:userid': 'AIDAJQABLZS4A3QDU576Q' } })],
+    // "A fixed value of aws:userid outside the pattern AROLEID:*" (the guide): every session of one role.
+    [
+      'aws:userid "AROLEID:*", every session of one role',
+      when({ StringLike: { 'aws:userid': 'AROAEXAMPLEROLEID1234:*' } }),
+    ],
+    [
+      'an org path with everything under it (the documented form)',
+      when({
+        'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*' },
+      }),
+    ],
+    [
+      'a whole organization written as a path',
+      when({ 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1b2c3d4e5/*' } }),
+    ],
+    // StringEquals compares exactly: "*" there is the character "*", which no account id or org id is.
+    ['"*" under StringEquals', when({ StringEquals: { 'aws:PrincipalAccount': [OWNER, '*'] } })],
+    ['"o-*" under StringEqualsIgnoreCase', when({ StringEqualsIgnoreCase: { 'aws:PrincipalOrgID': 'o-*' } })],
+    // ${*} is how a policy writes a literal "*": not a variable, not a wildcard.
+    [
+      'a literal "*" written as an escape under StringLike',
+      when({ StringLike: { 'aws:PrincipalOrgID': `o-\${*}` } }),
+    ],
     [
       'one broad and one fixed condition (conditions are ANDed)',
       when({
@@ -527,7 +577,8 @@ describe('the S3 definition of a public policy', () => {
       fc.assert(
         fc.property(
           statements,
-          fc.constantFrom(...VALUES),
+          // Only fixed values: a policy variable or an empty value pins nothing to begin with.
+          fc.constantFrom(...VALUES.filter((v) => v !== '' && !/[*?]|\$\{/.test(v))),
           fc.constantFrom('*', 'o-*', `\${aws:SourceAccount}`),
           (list, from, to) => {
             const swap = (v: unknown) =>
@@ -538,9 +589,38 @@ describe('the S3 definition of a public policy', () => {
       );
     });
 
-    it('an Allow to "*" whose condition values are all wildcards or variables is public', () => {
+    it('an Allow to "*" whose condition values are all policy variables is public', () => {
       fc.assert(
-        fc.property(condition, fc.constantFrom('*', 'o-*', '10.0.0.?', `\${aws:SourceIp}`), (cond, wild) => {
+        fc.property(
+          condition,
+          fc.constantFrom(`\${aws:SourceIp}`, `o-\${aws:PrincipalOrgID}`),
+          (cond, variable) => {
+            const [st] = editValues([allowAll({ Condition: cond })], (v) =>
+              Array.isArray(v) ? v.map(() => variable) : variable,
+            );
+            expect(st && analyzeBucketPolicy(policy(st), OWNER).publicStatements).toHaveLength(1);
+          },
+        ),
+      );
+    });
+
+    // Under StringEquals a "*" is a character, not a wildcard (see the table above), so this holds for
+    // conditions whose operators match patterns or do not narrow at all.
+    const patternCondition = fc.dictionary(
+      fc.constantFrom(
+        'StringLike',
+        'ArnLike',
+        'ForAnyValue:StringLike',
+        'IpAddress',
+        'StringNotEquals',
+        'Null',
+      ),
+      block,
+      { maxKeys: 3 },
+    );
+    it('an Allow to "*" whose pattern-matching condition values are all wildcards is public', () => {
+      fc.assert(
+        fc.property(patternCondition, fc.constantFrom('*', 'o-*', '10.0.0.?'), (cond, wild) => {
           const [st] = editValues([allowAll({ Condition: cond })], (v) =>
             Array.isArray(v) ? v.map(() => wild) : wild,
           );
@@ -559,6 +639,102 @@ describe('the S3 definition of a public policy', () => {
         }),
       );
     });
+  });
+});
+
+/**
+ * A `*` that the principal keys pin to another account is that account's grant, written another way:
+ * `{"AWS": "<account>"}` and `"*"` + aws:PrincipalAccount "<account>" open the bucket to the same callers,
+ * so both name the account. Before, the pinned form read "not public" and named no one.
+ */
+describe('a "*" pinned to other accounts or organizations', () => {
+  const when = (condition: Record<string, unknown>) => allowAll({ Condition: condition });
+  const outside = (st: Record<string, unknown>) => {
+    const a = analyzeBucketPolicy(policy(st), OWNER);
+    return { public: a.publicStatements.length, accounts: a.otherAccounts, orgs: a.otherOrganizations };
+  };
+
+  it.each<[string, Record<string, unknown>, string[], string[]]>([
+    ['aws:PrincipalAccount', { StringEquals: { 'aws:PrincipalAccount': OTHER } }, [OTHER], []],
+    [
+      'aws:PrincipalArn',
+      { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${OTHER}:role/reader` } },
+      [OTHER],
+      [],
+    ],
+    [
+      'the owner and another account',
+      { StringEquals: { 'aws:PrincipalAccount': [OWNER, OTHER] } },
+      [OTHER],
+      [],
+    ],
+    [
+      'aws:PrincipalOrgID',
+      { StringEquals: { 'aws:PrincipalOrgID': 'o-attacker123' } },
+      [],
+      ['o-attacker123'],
+    ],
+    [
+      'aws:PrincipalOrgPaths',
+      { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-attacker123/r-ab12/*' } },
+      [],
+      ['o-attacker123'],
+    ],
+    // Entries are ANDed: an account key narrows an organization key further.
+    [
+      'the owner account within an organization',
+      { StringEquals: { 'aws:PrincipalAccount': OWNER, 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+      [],
+      [],
+    ],
+    ['the owner account', { StringEquals: { 'aws:PrincipalAccount': OWNER } }, [], []],
+    ['a network, which names no account', { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } }, [], []],
+  ])('pinned by %s: not public, and names who is let in', (_label, condition, accounts, orgs) => {
+    expect(outside(when(condition))).toEqual({ public: 0, accounts, orgs });
+  });
+
+  it('names nobody for a pin that does not hold (a wildcard account is public instead)', () => {
+    expect(outside(when({ StringLike: { 'aws:PrincipalAccount': '2109876543*' } }))).toEqual({
+      public: 1,
+      accounts: [],
+      orgs: [],
+    });
+  });
+
+  it('raises the pinned-to-another-account form exactly like the plain one (medium, naming it)', () => {
+    const plain = alertFor('s3/put-bucket-policy-org-pinned.json', (d) => {
+      const rp = d.requestParameters as { bucketPolicy: { Statement: Record<string, unknown>[] } };
+      rp.bucketPolicy.Statement = [
+        { Effect: 'Allow', Principal: { AWS: OTHER }, Action: 's3:GetObject', Resource: '*' },
+      ];
+    });
+    const pinned = alertFor('s3/put-bucket-policy-org-pinned.json', (d) => {
+      const rp = d.requestParameters as { bucketPolicy: { Statement: Record<string, unknown>[] } };
+      rp.bucketPolicy.Statement = [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalAccount': OTHER } },
+        },
+      ];
+    });
+    for (const alert of [plain, pinned])
+      expect([alert.ruleId, alert.severity, alert.verdict, fact(alert, 'Other accounts granted')]).toEqual([
+        's3-bucket-policy-changed',
+        'medium',
+        `Not public, but grants access to other account(s): ${OTHER}.`,
+        OTHER,
+      ]);
+  });
+
+  it('names an organization it cannot tell is yours (medium)', () => {
+    const alert = alertFor('s3/put-bucket-policy-org-pinned.json');
+    expect([alert.severity, alert.verdict]).toEqual([
+      'medium',
+      'Not public, but grants access to other account(s): organization o-a1b2c3d4e5. cloud-alerts cannot tell whether an organization is yours: check its id.',
+    ]);
   });
 });
 
