@@ -47,6 +47,16 @@ function sourcesOf(pattern: Record<string, unknown>): string[] | undefined {
   return Array.isArray(src) && src.every((s): s is string => typeof s === 'string') ? src : undefined;
 }
 
+/** No source filter, or `[{prefix: "aws."}]` (root-usage, unauthorized-calls): every AWS service. */
+function anyAwsSource(source: unknown): boolean {
+  if (source === undefined) return true;
+  return (
+    Array.isArray(source) &&
+    source.length > 0 &&
+    source.every((s) => isRecord(s) && Object.keys(s).length === 1 && s.prefix === 'aws.')
+  );
+}
+
 const EVENTBRIDGE_SOURCE = 'aws.events';
 const EVENTBRIDGE_CALLS = 'events.amazonaws.com';
 
@@ -78,8 +88,10 @@ function eventBridgeBranches(pattern: Record<string, unknown>): Record<string, u
  */
 function globalPattern(pattern: unknown): Record<string, unknown> | undefined {
   if (!isRecord(pattern)) return undefined;
+  if (anyAwsSource(pattern.source)) return { ...pattern, source: GLOBAL_SOURCES };
   const sources = sourcesOf(pattern);
-  if (!sources) return { ...pattern, source: GLOBAL_SOURCES };
+  // Other source matchers (forged-aws-events' anything-but aws.) match no global service.
+  if (!sources) return undefined;
   const kept = sources.filter((s) => GLOBAL_SOURCES.includes(s));
   if (kept.length > 0 && !sources.includes(EVENTBRIDGE_SOURCE)) return { ...pattern, source: kept };
   if (kept.length > 0)

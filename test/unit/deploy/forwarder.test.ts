@@ -65,6 +65,17 @@ describe('forwarderTemplate', () => {
     for (const p of own) expect(JSON.stringify(p.detail)).not.toMatch(/lambda|sqs|ssm|sns|dynamodb/);
   });
 
+  it('widens only any-AWS-source patterns to the global services, not the forged-event detector', () => {
+    const t = forwarderTemplate(rules, { targetBusArn: TARGET, globalOnly: true });
+    const names = resourcesOf(t)
+      .filter((r) => r.Type === 'AWS::Events::Rule')
+      .map((r) => r.Properties.Name);
+    expect(names).toContain('cloud-alerts-prod-root-usage-forward');
+    expect(names).toContain('cloud-alerts-prod-unauthorized-calls-forward');
+    // Its pattern is "source is not aws.*": read as "any source" it would forward every global event.
+    expect(names).not.toContain('cloud-alerts-prod-forged-aws-events-forward');
+  });
+
   it('names each forwarder rule after the rule it copies, keeping the stack prefix', () => {
     const t = forwarderTemplate(rules, { targetBusArn: TARGET, globalOnly: false });
     const names = resourcesOf(t)
