@@ -52,6 +52,7 @@ for (const name of [
   'resource-changes',
   'alerting-tampering',
   'alerting-outputs',
+  'alerting-monitoring',
 ]) {
   const rule = ruleNamed(`${prefix}-${name}`);
   check(rule !== undefined && rule.EventBusName === undefined, `rule ${prefix}-${name} on the default bus`);

@@ -1,3 +1,4 @@
+import { FORWARDER_SUFFIX } from '../detect/alerting-common.ts';
 import { isRecord } from '../detect/values.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 
@@ -22,8 +23,6 @@ export interface ForwarderOptions {
   globalOnly: boolean;
   /** Rule names (as declared) that must also receive read-only management events. */
   allManagementEventsRules?: string[];
-  /** Prefix for the rules' names, so several forwarders can coexist. */
-  namePrefix?: string;
   /**
    * Adds a role the central alert function may assume to read this account's alarms (description,
    * threshold, evaluation window, tags), so alerts on member alarms carry the same context as alerts
@@ -48,24 +47,84 @@ function sourcesOf(pattern: Record<string, unknown>): string[] | undefined {
   return Array.isArray(src) && src.every((s): s is string => typeof s === 'string') ? src : undefined;
 }
 
-/** The pattern narrowed to global services, or undefined when it cannot match any of them. */
+/** No source filter, or `[{prefix: "aws."}]` (root-usage, unauthorized-calls): every AWS service. */
+function anyAwsSource(source: unknown): boolean {
+  if (source === undefined) return true;
+  return (
+    Array.isArray(source) &&
+    source.length > 0 &&
+    source.every((s) => isRecord(s) && Object.keys(s).length === 1 && s.prefix === 'aws.')
+  );
+}
+
+const EVENTBRIDGE_SOURCE = 'aws.events';
+const EVENTBRIDGE_CALLS = 'events.amazonaws.com';
+
+/**
+ * The branches of a pattern that watch EventBridge's own calls (the alerting-* feeds: DisableRule,
+ * PutTargets… on rules named with the stack's prefix). They are recorded in the region of the rule
+ * they change, so a us-east-1 forwarder keeps them: otherwise switching off a forwarder rule there,
+ * which carries every IAM and sign-in event, would be seen by nobody.
+ */
+function eventBridgeBranches(pattern: Record<string, unknown>): Record<string, unknown> | undefined {
+  const detail = pattern.detail;
+  if (!sourcesOf(pattern)?.includes(EVENTBRIDGE_SOURCE) || !isRecord(detail)) return undefined;
+  const { $or: alternatives, ...rest } = detail;
+  const branches = (Array.isArray(alternatives) ? alternatives : [detail]).filter(
+    (b) => isRecord(b) && Array.isArray(b.eventSource) && b.eventSource.includes(EVENTBRIDGE_CALLS),
+  );
+  const [only] = branches;
+  if (!only) return undefined;
+  return {
+    ...pattern,
+    source: [EVENTBRIDGE_SOURCE],
+    detail: branches.length === 1 ? { ...rest, ...only } : { ...rest, $or: branches },
+  };
+}
+
+/**
+ * The pattern narrowed to global services, or for a pattern about EventBridge's own calls its
+ * EventBridge branches; undefined when it can match neither.
+ */
 function globalPattern(pattern: unknown): Record<string, unknown> | undefined {
   if (!isRecord(pattern)) return undefined;
+  if (anyAwsSource(pattern.source)) return { ...pattern, source: GLOBAL_SOURCES };
   const sources = sourcesOf(pattern);
-  if (!sources) return { ...pattern, source: GLOBAL_SOURCES };
+  // Other source matchers (forged-aws-events' anything-but aws.) match no global service.
+  if (!sources) return undefined;
   const kept = sources.filter((s) => GLOBAL_SOURCES.includes(s));
-  return kept.length > 0 ? { ...pattern, source: kept } : undefined;
+  if (kept.length > 0 && !sources.includes(EVENTBRIDGE_SOURCE)) return { ...pattern, source: kept };
+  if (kept.length > 0)
+    throw new Error(
+      'a pattern that watches both global services and EventBridge calls cannot be narrowed for a --global-only forwarder: split it in serverless.yml',
+    );
+  return eventBridgeBranches(pattern);
+}
+
+/**
+ * EventBridge rule names are at most 64 characters of [.-_A-Za-z0-9].
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
+ */
+const RULE_NAME_MAX = 64;
+
+/**
+ * The forwarder rule's name: the rule of serverless.yml it copies, plus FORWARDER_SUFFIX, so it
+ * keeps the stack's prefix and the alerting-* feeds (and the detection) recognise it as ours. Never
+ * cut short: two cut names could collide, and a cut one would lose the suffix that says what it is.
+ */
+function forwarderRuleName(declared: string): string {
+  const name = `${declared}${FORWARDER_SUFFIX}`;
+  if (name.length > RULE_NAME_MAX)
+    throw new Error(
+      `forwarder rule ${name} is ${name.length} characters, over EventBridge's ${RULE_NAME_MAX}: use a shorter stage name`,
+    );
+  return name;
 }
 
 function logicalId(name: string): string {
   return `Forward${name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`;
 }
 
-/**
- * A plain CloudFormation template (deployable as a StackSet) with one rule per alert-function
- * pattern of serverless.yml, each forwarding matching events to the target bus with a role that
- * may only PutEvents there. Built from the same patterns, so forwarders never drift from the rules.
- */
 /**
  * The reader role, created by the stack instance of one region only (IAM roles are global, and a
  * stack set deploys the template to several regions of each account). It trusts the central
@@ -137,6 +196,14 @@ function alarmReaderResources(reader: AlarmReaderOptions, bus: RegExpExecArray) 
   };
 }
 
+/**
+ * A plain CloudFormation template (deployable as a StackSet) with one rule per alert-function
+ * pattern of serverless.yml, each forwarding matching events to the target bus with a role that
+ * may only PutEvents there. Built from the same patterns, so forwarders never drift from the rules.
+ * Those include the alerting-* feeds, whose EventBridge branches match the forwarder's own rule
+ * names: disabling, deleting or re-targeting one forwarder rule is forwarded by another, in a
+ * member account and in a us-east-1 forwarder alike.
+ */
 export function forwarderTemplate(rules: DeclaredRule[], opts: ForwarderOptions): Record<string, unknown> {
   const bus = BUS_ARN.exec(opts.targetBusArn);
   if (!bus) throw new Error(`not an event bus ARN: ${opts.targetBusArn}`);
@@ -146,7 +213,6 @@ export function forwarderTemplate(rules: DeclaredRule[], opts: ForwarderOptions)
     );
   const reader = opts.alarmReader ? alarmReaderResources(opts.alarmReader, bus) : undefined;
   const readOnly = new Set(opts.allManagementEventsRules ?? []);
-  const prefix = opts.namePrefix ?? 'cloud-alerts-forward';
   const resources: Record<string, unknown> = {
     ForwarderRole: {
       Type: 'AWS::IAM::Role',
@@ -176,7 +242,7 @@ export function forwarderTemplate(rules: DeclaredRule[], opts: ForwarderOptions)
     resources[logicalId(rule.name)] = {
       Type: 'AWS::Events::Rule',
       Properties: {
-        Name: `${prefix}-${rule.name}`.slice(0, 64),
+        Name: forwarderRuleName(rule.name),
         Description: `Forwards what ${rule.name} matches to the cloud-alerts bus`,
         EventPattern: pattern,
         State: readOnly.has(rule.name) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',

@@ -1,160 +1,64 @@
-import { alarmLink, consoleUrl, lambdaLink } from '../enrich/links.ts';
-import type { Fact, Link, Resource } from '../events/alert.ts';
+import { lambdaLink } from '../enrich/links.ts';
+import type { Fact, Resource } from '../events/alert.ts';
 import type { CloudTrailRecord } from '../events/cloudtrail.ts';
-import type { CloudTrailRule, DetectContext, FindingDraft, OwnResources } from './types.ts';
-import { field, short, str, strings } from './values.ts';
+import {
+  ATTEMPT,
+  isFalse,
+  isForwarderRule,
+  isOwnFunction,
+  isOwnName,
+  isTrue,
+  lambdaFunctionName,
+  link,
+  listed,
+  OUTSIDE_A_DEPLOY,
+  param,
+  response,
+  scalar,
+  throughCloudFormation,
+  verdict,
+} from './alerting-common.ts';
+import { OUTPUT_RULES } from './alerting-outputs.ts';
+import type { CloudTrailRule, DetectContext, FindingDraft } from './types.ts';
+import { field, isRecord, short, strings } from './values.ts';
+
+export {
+  DEFAULT_OWN,
+  DEFAULT_SERVICE,
+  FORWARDER_SUFFIX,
+  isForwarderRule,
+  isOwnFunction,
+  isOwnName,
+  lambdaFunctionName,
+  ownResources,
+  PREFIX_ENV,
+} from './alerting-common.ts';
 
 /**
- * Someone switching off the alerting itself: cloud-alerts' EventBridge rules, bus and archive, its
- * functions and their triggers, its queues, its e-mail topic, the SSM parameters holding its
- * receivers' secrets, its own alarms, and the log groups it and CloudTrail write to. Every rule here
- * is critical, and stays critical when denied: someone tried.
+ * Someone switching off the alerting itself: cloud-alerts' EventBridge rules (and the forwarder
+ * rules `cloud-alerts forwarder` deploys), bus and archive, its functions and their triggers, its
+ * queues and tables, its e-mail topic, the SSM parameters holding its receivers' secrets, its own
+ * alarms, and the log groups it and CloudTrail write to. Every rule here is critical but one
+ * (`alerting-secret-changed`: a rotation looks the same), and keeps its severity when denied:
+ * someone tried.
  *
- * Two EventBridge rules feed them, filtered on our names so the function is not invoked for every
+ * A deploy of cloud-alerts goes through CloudFormation, so calls that every deploy makes (PutRule,
+ * PutTargets, new function code, a queue's attributes) are judged only when something else made
+ * them; calls that remove something are raised either way, saying when CloudFormation made them.
+ *
+ * Three EventBridge rules feed them, filtered on our names so the function is not invoked for every
  * DeleteRule or DeleteParameter in the account: `alerting-tampering` (the path events take to the
- * function: EventBridge, Lambda, SQS) and `alerting-outputs` (topic, secrets, alarms, log groups).
- * Both also carry the EventBridge calls, so disabling or deleting one of them is seen by the other.
- * Denied attempts on our names also arrive through `unauthorized-calls`, and root's through
- * `root-usage`.
+ * notifiers: EventBridge, Lambda, SQS, DynamoDB, this file), `alerting-outputs` (secrets and topic)
+ * and `alerting-monitoring` (alarms and log groups), both in alerting-outputs.ts. The first two also
+ * carry the EventBridge calls, so disabling, deleting or re-targeting any of the three is seen by
+ * another. Denied attempts on our names also arrive through `unauthorized-calls`, and root's
+ * through `root-usage`.
  */
 const FEED = 'alerting-tampering';
-const OUTPUTS_FEED = 'alerting-outputs';
-
-/** The service name in serverless.yml; the documented parameter path is `/cloud-alerts/<stage>/…`. */
-export const DEFAULT_SERVICE = 'cloud-alerts';
-
-/**
- * Without a context every stage of the default service name is ours: a rule that reaches a denied
- * attempt on another stage's function (through `unauthorized-calls`) is still looking at someone
- * switching off alerting. Replay, which has no deployment around it, sees the same.
- */
-export const DEFAULT_OWN: OwnResources = {
-  namePrefixes: [`${DEFAULT_SERVICE}-`],
-  parameterPrefixes: [`/${DEFAULT_SERVICE}/`],
-  secrets: [],
-  topicArns: [],
-};
-
-/**
- * Set on the alert function from custom.prefix (`<service>-<stage>`), so a deployment under another
- * service name recognises its own resources: the feed patterns in serverless.yml use the same prefix.
- */
-export const PREFIX_ENV = 'CLOUD_ALERTS_PREFIX';
-
-/** What custom.prefix can be: a service name and a stage joined by `-`. */
-const PREFIX_VALUE = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
-
-/**
- * Our resources as this deployment knows them: the defaults, the prefix its environment names, and
- * the parameters and topics its receivers use. `receivers` is the configuration's list, read
- * structurally so detection does not depend on the configuration module.
- */
-export function ownResources(
-  receivers: readonly unknown[],
-  env: Readonly<Record<string, string | undefined>> = {},
-): OwnResources {
-  const namePrefixes = [...DEFAULT_OWN.namePrefixes];
-  const prefix = env[PREFIX_ENV];
-  if (prefix && PREFIX_VALUE.test(prefix) && !namePrefixes.some((p) => `${prefix}-`.startsWith(p)))
-    namePrefixes.push(`${prefix}-`);
-  const secrets: { parameter: string; receiver: string }[] = [];
-  const topicArns: string[] = [];
-  for (const r of receivers) {
-    const receiver = str(field(r, 'name')) ?? 'unnamed receiver';
-    const parameter =
-      str(field(field(r, 'slack'), 'webhookUrlParameter')) ??
-      str(field(field(r, 'pagerduty'), 'routingKeyParameter'));
-    if (parameter) secrets.push({ parameter, receiver });
-    const topic = str(field(field(r, 'email'), 'topicArn'));
-    if (topic?.startsWith('arn:')) topicArns.push(topic);
-  }
-  return { namePrefixes, parameterPrefixes: DEFAULT_OWN.parameterPrefixes, secrets, topicArns };
-}
-
-function own(ctx: DetectContext): OwnResources {
-  return ctx.own ?? DEFAULT_OWN;
-}
-
-export function isOwnName(name: string | undefined, ctx: DetectContext): name is string {
-  return name !== undefined && own(ctx).namePrefixes.some((p) => name.startsWith(p));
-}
-
-/**
- * A Lambda function is named by name, name:qualifier, ARN or partial ARN (`123…:function:name`).
- * https://docs.aws.amazon.com/lambda/latest/api/API_DeleteFunction.html
- */
-export function lambdaFunctionName(given: string): { name: string; qualifier?: string } {
-  const parts = given.split(':');
-  const at = parts.indexOf('function');
-  const name = (at >= 0 ? parts[at + 1] : parts[0]) ?? given;
-  const qualifier = at >= 0 ? parts[at + 2] : parts[1];
-  return qualifier ? { name, qualifier } : { name };
-}
-
-/** True for one of cloud-alerts' functions, however the call names it. */
-export function isOwnFunction(given: string | undefined, ctx: DetectContext): boolean {
-  return given !== undefined && isOwnName(lambdaFunctionName(given).name, ctx);
-}
-
-/**
- * Changes CloudFormation makes (a stack update or `serverless remove`) carry its service name where
- * AWS writes it, not in the user agent, which the caller chooses.
- */
-function throughCloudFormation(record: CloudTrailRecord): boolean {
-  const cfn = 'cloudformation.amazonaws.com';
-  return record.userIdentity?.invokedBy === cfn || record.sourceIPAddress === cfn;
-}
-
-const SWITCHING_OFF = 'Someone is switching off your alerting';
-
-/** A refused or failed attempt changed nothing but is the same signal: kept critical, and said so. */
-const ATTEMPT = {
-  keepSeverityWhenDenied: true,
-  deniedVerdict:
-    'Nothing changed (the call was refused or failed), but someone tried to switch off your alerting: kept critical. Find out who holds these credentials and why they tried.',
-} as const;
-
-/** The verdict, with a word on CloudFormation when it made the call: a planned removal looks the same. */
-function verdict(record: CloudTrailRecord, what: string): string {
-  const cfn = throughCloudFormation(record)
-    ? ' Made through CloudFormation: confirm a stack update or removal was planned.'
-    : '';
-  return `${SWITCHING_OFF}: ${what}${cfn}`;
-}
-
-/** Only names AWS could have issued go into a console URL. */
-const LINKABLE = /^[A-Za-z0-9._\-/:]+$/;
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
-/**
- * A console link whose path is built from a region that is a region name (a record's awsRegion is the
- * writer's text) and from names AWS could have issued; otherwise no link at all.
- */
-function link(region: string, text: string, path: (region: string) => string, ...names: string[]): Link[] {
-  if (!REGION_NAME.test(region) || !names.every((n) => LINKABLE.test(n))) return [];
-  return [{ text, url: consoleUrl(region, path(region)) }];
-}
-
-function param(record: CloudTrailRecord, key: string): string | undefined {
-  return str(field(record.requestParameters, key));
-}
-
-function response(record: CloudTrailRecord, key: string): string | undefined {
-  return str(field(record.responseElements, key));
-}
-
-function isFalse(v: unknown): boolean {
-  return v === false || (typeof v === 'string' && v.trim().toLowerCase() === 'false');
-}
-
-function listed(names: readonly string[]): string {
-  return names.length <= 3
-    ? names.join(', ')
-    : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
-}
 
 // ---------------------------------------------------------------------------------------------
-// EventBridge: the rules that feed the alert function and the notifiers, the alerts bus, its archive.
+// EventBridge: the rules that feed the alert function and the notifiers, the forwarder rules in
+// member accounts and us-east-1, the alerts bus and its policy, the archive.
 
 /** `eventBusName` may be a name or an ARN (`…:event-bus/<name>`). */
 function busName(given: string | undefined): string {
@@ -162,22 +66,148 @@ function busName(given: string | undefined): string {
   return given.includes(':event-bus/') ? (given.split(':event-bus/')[1] ?? given) : given;
 }
 
+/**
+ * Read-only calls reach only a rule in this state, which root-usage and unauthorized-calls are
+ * deployed with (custom.cloudAlerts.allManagementEventsRules); a PutRule that omits the state leaves
+ * the rule ENABLED. https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
+ */
+const ALL_MANAGEMENT_EVENTS = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+
+/** What stops when a rule stops: for a forwarder rule, everything it carried from its account and region. */
+function ruleEffect(name: string, ctx: DetectContext, region: string, how: string, central: string): string {
+  if (!isForwarderRule(name)) return central;
+  const global =
+    region === 'us-east-1'
+      ? ' In us-east-1 that includes IAM, STS, Organizations and console sign-in events, which are recorded nowhere else.'
+      : '';
+  return `forwarder rule ${name} ${how}: what it matches in account ${ctx.account} (${region}) no longer reaches cloud-alerts.${global}`;
+}
+
+const given = (v: unknown) => v !== undefined && v !== null;
+
+/** A target as PutTargets records it, and whether it rewrites what it delivers. */
+function targetsOf(request: unknown): { id?: string; arn?: string; rewrites: boolean }[] {
+  const raw = field(request, 'targets');
+  return (Array.isArray(raw) ? raw : []).filter(isRecord).map((t) => {
+    const id = scalar(t.id);
+    const arn = scalar(t.arn);
+    const rewrites = given(t.input) || given(t.inputPath) || given(t.inputTransformer);
+    return { ...(id ? { id } : {}), ...(arn ? { arn } : {}), rewrites };
+  });
+}
+
+function retargeted(record: CloudTrailRecord, name: string): { what: string; facts: Fact[] } {
+  const targets = targetsOf(record.requestParameters);
+  const arns = targets.flatMap((t) => (t.arn ? [t.arn] : []));
+  const rewriting = targets.filter((t) => t.rewrites).map((t) => t.id ?? t.arn ?? '?');
+  const facts: Fact[] = [
+    {
+      label: 'Targets',
+      value:
+        targets.length > 0
+          ? short(targets.map((t) => `${t.id ?? '?'} → ${t.arn ?? '?'}`).join('; '), 500)
+          : 'the event does not name them',
+    },
+  ];
+  if (rewriting.length > 0)
+    facts.push({ label: 'Input rewritten for', value: short(rewriting.join(', '), 300) });
+  const to = arns.length > 0 ? listed(arns) : 'targets the event does not name';
+  const input =
+    rewriting.length > 0
+      ? ' Its input is rewritten too (Input, InputPath or InputTransformer), so even cloud-alerts would receive something other than the event.'
+      : '';
+  return {
+    what: `rule ${name} was re-targeted ${OUTSIDE_A_DEPLOY}: it now delivers to ${to} (a target given the id of ours replaces ours), so what the rule matches may go to whoever owns that target instead of cloud-alerts.${input}`,
+    facts,
+  };
+}
+
+function rewritten(record: CloudTrailRecord, name: string): { what: string; facts: Fact[] } {
+  const asked = param(record, 'state')?.trim().toUpperCase();
+  const pattern = param(record, 'eventPattern');
+  const facts: Fact[] = [{ label: 'State', value: asked ?? '(none given: ENABLED)' }];
+  if (pattern) facts.push({ label: 'Event pattern', value: short(pattern, 500) });
+  const state =
+    asked === ALL_MANAGEMENT_EVENTS
+      ? ''
+      : ` Its state is now ${asked ?? 'ENABLED (none was given)'}, which leaves out read-only calls: a rule deployed to see them (root-usage and unauthorized-calls, by default) no longer does.`;
+  return {
+    what: `rule ${name} was rewritten ${OUTSIDE_A_DEPLOY}, and PutRule replaces the whole rule: the events it should match may no longer reach cloud-alerts.${state}`,
+    facts,
+  };
+}
+
+/**
+ * EventBridge's PutPermission / RemovePermission on a bus policy: the alerts bus (whose policy lets
+ * only the alert function put events, so nobody else can send notifications as cloud-alerts) or our
+ * statement on the default bus (which lets the organisation's member accounts forward their events).
+ * RemovePermission takes a statement id or RemoveAllPermissions; a bus omitted is the default bus.
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RemovePermission.html
+ */
+function busPolicyCheck(record: CloudTrailRecord, ctx: DetectContext, region: string): FindingDraft | null {
+  const put = record.eventName === 'PutPermission';
+  if (put && throughCloudFormation(record)) return null;
+  const bus = busName(param(record, 'eventBusName'));
+  const statement = param(record, 'statementId');
+  const all = !put && isTrue(field(record.requestParameters, 'removeAllPermissions'));
+  const ourBus = isOwnName(bus, ctx);
+  if (!ourBus && !isOwnName(statement, ctx)) return null;
+  const which = all ? 'every statement' : statement ? `statement ${statement}` : 'a statement';
+  const facts: Fact[] = [
+    { label: 'Event bus', value: bus },
+    { label: 'Statement', value: all ? 'all (RemoveAllPermissions)' : (statement ?? '(none given)') },
+  ];
+  let what: string;
+  if (ourBus)
+    what = put
+      ? `the policy of event bus ${bus} was changed ${OUTSIDE_A_DEPLOY}: a policy given whole replaces the statement that lets only the alert function put events there, and a statement for another principal lets it send notifications that go out to every receiver as cloud-alerts’ alerts.`
+      : `${which} is gone from the policy of event bus ${bus}: without the statement that lets only the alert function put events there, any principal of this account allowed events:PutEvents can send notifications that go out to every receiver as cloud-alerts’ alerts.`;
+  else
+    what = put
+      ? `statement ${statement}, which lets the organisation’s member accounts put events on bus ${bus}, was rewritten ${OUTSIDE_A_DEPLOY}: an account it no longer allows can no longer forward its events.`
+      : `statement ${statement}, which lets the organisation’s member accounts put events on bus ${bus}, is gone: the events every member account forwards are refused, so nothing that happens there is alerted on.`;
+  return {
+    action: put
+      ? `changed the policy of event bus ${bus}`
+      : `removed ${which} from the policy of event bus ${bus}`,
+    verdict: verdict(record, what),
+    resource: { type: 'EventBridge event bus', name: bus },
+    links: link(region, 'Open event buses', (r) => `events/home?region=${r}#/eventbuses`),
+    facts,
+    ...ATTEMPT,
+  };
+}
+
+const RULE_BY_RULE_PARAMETER = new Set(['RemoveTargets', 'PutTargets']);
+
 export const alertingEventBridgeTampered: CloudTrailRule = {
   id: 'alerting-eventbridge-tampered',
   title: 'Alerting switched off: EventBridge rule, bus or archive',
   severity: 'critical',
   description:
-    'One of cloud-alerts’ EventBridge rules disabled (DisableRule, PutRule with state DISABLED) or deleted, its targets removed, or its alerts bus or archive deleted; critical even when denied.',
+    'One of cloud-alerts’ EventBridge rules, or of the forwarder rules in member accounts and us-east-1, disabled or deleted, its targets removed, or rewritten or re-targeted outside a deploy (PutRule, PutTargets not by CloudFormation); a statement removed from the alerts bus policy or the organisation statement, or either changed outside a deploy; the alerts bus or archive deleted; critical even when denied.',
   feed: FEED,
   eventSource: 'events.amazonaws.com',
   // https://docs.aws.amazon.com/eventbridge/latest/userguide/logging-using-cloudtrail.html (CloudTrail
-  // records these with the API's parameter names: name, rule, ids, state, eventBusName, archiveName).
-  eventNames: ['DisableRule', 'DeleteRule', 'RemoveTargets', 'PutRule', 'DeleteEventBus', 'DeleteArchive'],
+  // records these with the API's parameter names: name, rule, targets, ids, state, eventPattern,
+  // eventBusName, archiveName, statementId, removeAllPermissions).
+  eventNames: [
+    'DisableRule',
+    'DeleteRule',
+    'RemoveTargets',
+    'PutRule',
+    'PutTargets',
+    'DeleteEventBus',
+    'DeleteArchive',
+    'PutPermission',
+    'RemovePermission',
+  ],
   attemptKeepsSeverity: true,
   needs: ['requestParameters'],
   check(record, ctx) {
     const region = record.awsRegion ?? ctx.region;
-    const facts: Fact[] = [];
+    if (record.eventName === 'PutPermission' || record.eventName === 'RemovePermission')
+      return busPolicyCheck(record, ctx, region);
     if (record.eventName === 'DeleteEventBus' || record.eventName === 'DeleteArchive') {
       const bus = record.eventName === 'DeleteEventBus';
       const name = param(record, bus ? 'name' : 'archiveName');
@@ -197,33 +227,64 @@ export const alertingEventBridgeTampered: CloudTrailRule = {
         ...ATTEMPT,
       };
     }
-    const name = param(record, record.eventName === 'RemoveTargets' ? 'rule' : 'name');
+    const name = param(record, RULE_BY_RULE_PARAMETER.has(record.eventName) ? 'rule' : 'name');
     if (!isOwnName(name, ctx)) return null;
+    const facts: Fact[] = [];
     let action: string;
     let what: string;
+    const disabled = () =>
+      ruleEffect(name, ctx, region, 'is disabled', `rule ${name} matches nothing until it is enabled again.`);
     switch (record.eventName) {
       case 'DisableRule':
         action = `disabled EventBridge rule ${name}`;
-        what = `rule ${name} matches nothing until it is enabled again.`;
+        what = disabled();
         break;
       case 'DeleteRule':
         action = `deleted EventBridge rule ${name}`;
-        what = `the events rule ${name} matched no longer reach cloud-alerts; deploy the stack again to restore it.`;
+        what = ruleEffect(
+          name,
+          ctx,
+          region,
+          'is deleted (deploy the forwarder stack again to restore it)',
+          `the events rule ${name} matched no longer reach cloud-alerts; deploy the stack again to restore it.`,
+        );
         break;
       case 'RemoveTargets': {
         const ids = strings(field(record.requestParameters, 'ids'));
         if (ids.length > 0) facts.push({ label: 'Targets removed', value: short(ids.join(', '), 300) });
         action = `removed ${ids.length === 1 ? 'a target' : 'targets'} from EventBridge rule ${name}`;
-        what = `rule ${name} still matches but delivers to nothing.`;
+        what = ruleEffect(
+          name,
+          ctx,
+          region,
+          'still matches but forwards nothing',
+          `rule ${name} still matches but delivers to nothing.`,
+        );
+        break;
+      }
+      case 'PutTargets': {
+        // Every deploy sets the targets again through CloudFormation.
+        if (throughCloudFormation(record)) return null;
+        const r = retargeted(record, name);
+        facts.push(...r.facts);
+        action = `set the targets of EventBridge rule ${name}`;
+        what = r.what;
         break;
       }
       default: {
-        // PutRule rewrites the whole rule; only a DISABLED state turns it off. A changed pattern is
-        // what every deploy does, so it is not judged here.
+        // PutRule rewrites the whole rule. DISABLED turns it off whoever calls it; anything else is
+        // what every deploy does through CloudFormation, and a rewrite when anyone else does it.
         const state = param(record, 'state');
-        if (state?.trim().toUpperCase() !== 'DISABLED') return null;
-        action = `disabled EventBridge rule ${name} (PutRule with state DISABLED)`;
-        what = `rule ${name} matches nothing until it is enabled again.`;
+        if (state?.trim().toUpperCase() === 'DISABLED') {
+          action = `disabled EventBridge rule ${name} (PutRule with state DISABLED)`;
+          what = disabled();
+          break;
+        }
+        if (throughCloudFormation(record)) return null;
+        const r = rewritten(record, name);
+        facts.push(...r.facts);
+        action = `rewrote EventBridge rule ${name} (PutRule)`;
+        what = r.what;
       }
     }
     const bus = busName(param(record, 'eventBusName'));
@@ -255,6 +316,7 @@ const LAMBDA_CALLS = {
   deleteMapping: 'DeleteEventSourceMapping',
   updateMapping: 'UpdateEventSourceMapping',
   permission: 'RemovePermission',
+  deleteInvokeConfig: 'DeleteFunctionEventInvokeConfig',
 } as const;
 
 /** Reserved concurrency as the event gives it: a number, a numeric string, or unreadable (NaN). */
@@ -302,7 +364,7 @@ export const alertingFunctionDisabled: CloudTrailRule = {
   title: 'Alerting switched off: cloud-alerts function',
   severity: 'critical',
   description:
-    'One of cloud-alerts’ functions deleted, throttled to zero reserved concurrency, stripped of an invoke permission, or its queue trigger deleted or disabled; critical even when denied.',
+    'One of cloud-alerts’ functions deleted, throttled to zero reserved concurrency, stripped of an invoke permission or of its on-failure destination, or its queue trigger deleted or disabled; critical even when denied.',
   feed: FEED,
   eventSource: 'lambda.amazonaws.com',
   // Recorded with version suffixes (DeleteFunction20150331, PutFunctionConcurrency20171031,
@@ -315,6 +377,7 @@ export const alertingFunctionDisabled: CloudTrailRule = {
     'DeleteEventSourceMapping*',
     'UpdateEventSourceMapping*',
     'RemovePermission*',
+    'DeleteFunctionEventInvokeConfig*',
   ],
   attemptKeepsSeverity: true,
   needs: [
@@ -371,10 +434,20 @@ export const alertingFunctionDisabled: CloudTrailRule = {
         ...(statement ? { facts: [{ label: 'Statement removed', value: statement }] } : {}),
       };
     }
-    // DeleteFunction. A qualifier deletes one published version; the rules invoke the unqualified
-    // function, so that changes nothing they depend on.
+    // A qualifier names one published version or alias; the rules invoke the unqualified function,
+    // so that changes nothing they depend on.
     const qualifier = param(record, 'qualifier') ?? fn.qualifier;
     if (qualifier && qualifier !== '$LATEST') return null;
+    if (name.startsWith(LAMBDA_CALLS.deleteInvokeConfig))
+      return {
+        ...base,
+        action: `deleted the asynchronous invocation settings of function ${fn.name}`,
+        verdict: verdict(
+          record,
+          `${fn.name} no longer sends the events it fails on to its dead-letter queue: after Lambda’s retries they are dropped, and the queue’s depth alarm never hears of them.`,
+        ),
+      };
+    // DeleteFunction.
     return {
       ...base,
       action: `deleted function ${fn.name}`,
@@ -386,225 +459,94 @@ export const alertingFunctionDisabled: CloudTrailRule = {
   },
 };
 
-// ---------------------------------------------------------------------------------------------
-// SSM: the parameters holding Slack webhook URLs and PagerDuty routing keys.
-
-/** Parameters are named by name or ARN (`…:parameter/cloud-alerts/prod/slack`, leading slash dropped). */
-function parameterName(given: string): string {
-  const at = given.indexOf(':parameter/');
-  if (!given.startsWith('arn:') || at < 0) return given;
-  const rest = given.slice(at + ':parameter/'.length);
-  return `/${rest}`;
-}
-
-function ownParameter(given: string, ctx: DetectContext): { name: string; receiver?: string } | undefined {
-  const o = own(ctx);
-  const name = parameterName(given);
-  // A non-hierarchical name's ARN has no slash to drop: compare both spellings.
-  const bare = given.startsWith('arn:') ? name.slice(1) : name;
-  const secret = o.secrets.find((s) => s.parameter === name || s.parameter === bare);
-  if (secret) return { name: secret.parameter, receiver: secret.receiver };
-  if (o.parameterPrefixes.some((p) => name.startsWith(p))) return { name };
-  return undefined;
-}
-
-export const alertingSecretDeleted: CloudTrailRule = {
-  id: 'alerting-secret-deleted',
-  title: 'Alerting switched off: receiver secret deleted',
-  severity: 'critical',
-  description:
-    'An SSM parameter holding a receiver’s secret (a Slack webhook URL, a PagerDuty routing key) deleted: one the configuration names, or any under /cloud-alerts/; critical even when denied.',
-  feed: OUTPUTS_FEED,
-  eventSource: 'ssm.amazonaws.com',
-  // DeleteParameter takes `name`, DeleteParameters `names` and answers with `deletedParameters`.
-  // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DeleteParameters.html
-  eventNames: ['DeleteParameter', 'DeleteParameters'],
-  attemptKeepsSeverity: true,
-  needs: ['requestParameters'],
-  check(record, ctx) {
-    const asked =
-      record.eventName === 'DeleteParameters'
-        ? strings(field(record.requestParameters, 'names'))
-        : strings(field(record.requestParameters, 'name'));
-    // A successful DeleteParameters says which it deleted; the others did not exist.
-    const deleted = field(record.responseElements, 'deletedParameters');
-    const names = Array.isArray(deleted) ? strings(deleted) : asked;
-    const ours = names.flatMap((n) => {
-      const o = ownParameter(n, ctx);
-      return o ? [o] : [];
-    });
-    const [first] = ours;
-    if (!first) return null;
-    const receivers = [...new Set(ours.flatMap((o) => (o.receiver ? [o.receiver] : [])))];
-    const facts: Fact[] = [];
-    if (ours.length > 1)
-      facts.push({ label: 'Parameters', value: short(ours.map((o) => o.name).join(', '), 500) });
-    if (receivers.length > 0) facts.push({ label: 'Receivers', value: receivers.join(', ') });
-    const region = record.awsRegion ?? ctx.region;
-    return {
-      action:
-        ours.length === 1
-          ? `deleted SSM parameter ${first.name}`
-          : `deleted SSM parameters ${listed(ours.map((o) => o.name))}`,
-      verdict: verdict(
-        record,
-        receivers.length > 0
-          ? `${receivers.join(', ')} can no longer be sent to once the notifier’s five-minute secret cache expires.`
-          : 'the receiver whose secret this was can no longer be sent to once the notifier’s five-minute secret cache expires.',
-      ),
-      resource: { type: 'SSM parameter', name: first.name },
-      links: link(region, 'Open Parameter Store', (r) => `systems-manager/parameters?region=${r}`),
-      facts,
-      ...ATTEMPT,
-    };
-  },
-};
-
-// ---------------------------------------------------------------------------------------------
-// SNS: the e-mail topic, which also carries the pipeline's own alarms.
-
-/** `arn:aws:sns:<region>:<account>:<topic>[:<subscription id>]` → the topic's ARN and name. */
-function topicOf(arn: string | undefined): { arn: string; name: string } | undefined {
-  if (!arn?.startsWith('arn:')) return undefined;
-  const parts = arn.split(':');
-  const name = parts[5];
-  if (parts[2] !== 'sns' || !name) return undefined;
-  return { arn: parts.slice(0, 6).join(':'), name };
-}
-
-const FILTER_ATTRIBUTES = new Set(['FilterPolicy', 'FilterPolicyScope']);
-
-export const alertingTopicTampered: CloudTrailRule = {
-  id: 'alerting-topic-tampered',
-  title: 'Alerting switched off: e-mail topic',
-  severity: 'critical',
-  description:
-    'cloud-alerts’ SNS topic deleted, a subscription removed (Unsubscribe names only the subscription ARN, which holds the topic name), or a filter policy set on one; critical even when denied.',
-  feed: OUTPUTS_FEED,
-  eventSource: 'sns.amazonaws.com',
-  // https://docs.aws.amazon.com/sns/latest/api/API_Unsubscribe.html, API_SetSubscriptionAttributes.html
-  eventNames: ['Unsubscribe', 'DeleteTopic', 'SetSubscriptionAttributes'],
-  attemptKeepsSeverity: true,
-  needs: ['requestParameters'],
-  check(record, ctx) {
-    const deleteTopic = record.eventName === 'DeleteTopic';
-    const topic = topicOf(param(record, deleteTopic ? 'topicArn' : 'subscriptionArn'));
-    if (!topic) return null;
-    if (!isOwnName(topic.name, ctx) && !own(ctx).topicArns.includes(topic.arn)) return null;
-    const facts: Fact[] = [];
-    let action: string;
-    let what: string;
-    if (deleteTopic) {
-      action = `deleted SNS topic ${topic.name}`;
-      what = 'e-mail alerts and the pipeline’s own alarms (errors, throttles, dead letters) go nowhere.';
-    } else if (record.eventName === 'Unsubscribe') {
-      action = `removed a subscription from SNS topic ${topic.name}`;
-      what = `one subscriber of ${topic.name} (an e-mail address, normally) no longer receives alerts or the pipeline’s own alarms.`;
-    } else {
-      const attribute = param(record, 'attributeName');
-      if (!attribute || !FILTER_ATTRIBUTES.has(attribute)) return null;
-      const value = param(record, 'attributeValue');
-      if (value) facts.push({ label: attribute, value: short(value, 500) });
-      action = `set ${attribute} on a subscription of SNS topic ${topic.name}`;
-      what = 'that subscriber now receives only the messages the filter lets through.';
-    }
-    const subscription = param(record, 'subscriptionArn');
-    if (subscription) facts.push({ label: 'Subscription', value: subscription });
-    const region = record.awsRegion ?? ctx.region;
-    return {
-      action,
-      verdict: verdict(record, what),
-      resource: { type: 'SNS topic', name: topic.name, arn: topic.arn },
-      links: link(region, 'Open topic', (r) => `sns/v3/home?region=${r}#/topic/${topic.arn}`, topic.arn),
-      facts,
-      ...ATTEMPT,
-    };
-  },
-};
-
-// ---------------------------------------------------------------------------------------------
-// CloudWatch Logs: CloudTrail's log group, and the log groups of cloud-alerts' functions.
-
-const LAMBDA_LOG_GROUP = '/aws/lambda/';
-
 /**
- * CloudTrail's log group has whatever name its owner gave it; the consoles' defaults
- * (`aws-cloudtrail-logs-…`, `CloudTrail/DefaultLogGroup`) and Control Tower's
- * (`aws-controltower/CloudTrailLogs`) all say so, in some case.
+ * Calls every deploy makes through CloudFormation (new code, new settings, the on-failure
+ * destination): made any other way, whoever made them decides what the function does.
+ * https://docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html (recorded with version
+ * suffixes: UpdateFunctionCode20150331v2, UpdateFunctionConfiguration20150331v2…)
  */
-function looksLikeCloudTrail(name: string): boolean {
-  return name.toLowerCase().includes('cloudtrail');
-}
+const CHANGE_CALLS = {
+  code: 'UpdateFunctionCode',
+  configuration: 'UpdateFunctionConfiguration',
+} as const;
 
-export const alertingLogGroupDeleted: CloudTrailRule = {
-  id: 'alerting-log-group-deleted',
-  title: 'Alerting switched off: CloudTrail or cloud-alerts log group deleted',
+/** Request keys that name the call rather than a setting it changes. */
+const NOT_SETTINGS = new Set(['functionName', 'fullyQualifiedArn', 'dryRun', 'revisionId', 'qualifier']);
+
+export const alertingFunctionChanged: CloudTrailRule = {
+  id: 'alerting-function-changed',
+  title: 'Alerting switched off: cloud-alerts function changed outside a deploy',
   severity: 'critical',
   description:
-    'DeleteLogGroup on a log group whose name says CloudTrail (its metric filters and alarms go with it) or on the log group of a cloud-alerts function; critical even when denied.',
-  feed: OUTPUTS_FEED,
-  eventSource: 'logs.amazonaws.com',
-  // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DeleteLogGroup.html
-  eventNames: ['DeleteLogGroup'],
+    'New code, new settings (environment, role, handler, layers…) or new asynchronous invocation settings (on-failure destination, retries) for one of cloud-alerts’ functions, not made by CloudFormation; critical even when denied.',
+  feed: FEED,
+  eventSource: 'lambda.amazonaws.com',
+  // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html,
+  // API_UpdateFunctionConfiguration.html, API_PutFunctionEventInvokeConfig.html
+  eventNames: [
+    'UpdateFunctionCode*',
+    'UpdateFunctionConfiguration*',
+    'PutFunctionEventInvokeConfig*',
+    'UpdateFunctionEventInvokeConfig*',
+  ],
   attemptKeepsSeverity: true,
   needs: ['requestParameters'],
   check(record, ctx) {
-    const name = param(record, 'logGroupName');
-    if (!name) return null;
-    const fn = name.startsWith(LAMBDA_LOG_GROUP) ? name.slice(LAMBDA_LOG_GROUP.length) : undefined;
-    const ours = isOwnName(fn, ctx);
-    if (!ours && !looksLikeCloudTrail(name)) return null;
+    if (throughCloudFormation(record)) return null;
+    const request = record.requestParameters;
+    // A dry run validates the request and changes nothing.
+    if (isTrue(field(request, 'dryRun'))) return null;
+    const given = param(record, 'functionName');
+    if (!given || !isOwnFunction(given, ctx)) return null;
+    const fn = lambdaFunctionName(given);
+    const qualifier = param(record, 'qualifier') ?? fn.qualifier;
+    if (qualifier && qualifier !== '$LATEST') return null;
     const region = record.awsRegion ?? ctx.region;
+    const base = { resource: lambdaResource(given), links: [lambdaLink(region, given)], ...ATTEMPT };
+    const name = record.eventName;
+    if (name.startsWith(CHANGE_CALLS.code)) {
+      const sha = response(record, 'codeSha256');
+      return {
+        ...base,
+        action: `replaced the code of function ${fn.name}`,
+        verdict: verdict(
+          record,
+          `the code of ${fn.name} was replaced ${OUTSIDE_A_DEPLOY}: it now runs whatever that code does, which may be nothing, or sending alerts elsewhere. If this was \`serverless deploy function\`, confirm it; otherwise deploy the stack again.`,
+        ),
+        ...(sha ? { facts: [{ label: 'Code SHA-256', value: sha }] } : {}),
+      };
+    }
+    if (name.startsWith(CHANGE_CALLS.configuration)) {
+      const settings = isRecord(request) ? Object.keys(request).filter((k) => !NOT_SETTINGS.has(k)) : [];
+      return {
+        ...base,
+        action: `changed the configuration of function ${fn.name}`,
+        verdict: verdict(
+          record,
+          `the configuration of ${fn.name} was changed ${OUTSIDE_A_DEPLOY}: its environment (the receivers’ parameters, the names it recognises as ours), role, handler, layers or timeout can each stop it from alerting.`,
+        ),
+        facts: [
+          {
+            label: 'Settings changed',
+            value: settings.length > 0 ? short(settings.join(', '), 300) : 'the event does not say',
+          },
+        ],
+      };
+    }
+    const onFailure = scalar(field(field(field(request, 'destinationConfig'), 'onFailure'), 'destination'));
+    const retries = scalar(field(request, 'maximumRetryAttempts'));
+    const age = scalar(field(request, 'maximumEventAgeInSeconds'));
+    const facts: Fact[] = [{ label: 'On-failure destination', value: onFailure ?? '(none)' }];
+    if (retries) facts.push({ label: 'Retry attempts', value: retries });
+    if (age) facts.push({ label: 'Maximum event age (s)', value: age });
     return {
-      action: `deleted log group ${name}`,
-      verdict: ours
-        ? `Someone is erasing cloud-alerts’ own record: what ${fn} received, rejected and sent is gone from CloudWatch Logs.`
-        : verdict(
-            record,
-            'CloudTrail’s copy in CloudWatch Logs is gone, and with it every metric filter and alarm built on it. The trail’s S3 copy is not affected.',
-          ),
-      resource: { type: 'Log group', name },
-      links: link(region, 'Open log groups', (r) => `cloudwatch/home?region=${r}#logsV2:log-groups`),
-      ...ATTEMPT,
-    };
-  },
-};
-
-// ---------------------------------------------------------------------------------------------
-// CloudWatch alarms: the pipeline's own (function errors and throttles, dead-letter depth), which
-// mail the topic directly because the pipeline may be what is broken.
-
-export const alertingAlarmDisabled: CloudTrailRule = {
-  id: 'alerting-alarm-disabled',
-  title: 'Alerting switched off: cloud-alerts’ own alarms',
-  severity: 'critical',
-  description:
-    'DeleteAlarms or DisableAlarmActions on cloud-alerts’ own alarms (function errors and throttles, dead-letter queue depth): a broken pipeline would go unnoticed; critical even when denied.',
-  feed: OUTPUTS_FEED,
-  eventSource: 'monitoring.amazonaws.com',
-  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DeleteAlarms.html
-  eventNames: ['DeleteAlarms', 'DisableAlarmActions'],
-  attemptKeepsSeverity: true,
-  needs: ['requestParameters'],
-  check(record, ctx) {
-    const names = strings(field(record.requestParameters, 'alarmNames')).filter((n) => isOwnName(n, ctx));
-    const [first] = names;
-    if (!first) return null;
-    const region = record.awsRegion ?? ctx.region;
-    const deleted = record.eventName === 'DeleteAlarms';
-    const noun = names.length === 1 ? 'alarm' : 'alarms';
-    return {
-      action: deleted
-        ? `deleted ${noun} ${listed(names)}`
-        : `disabled the actions of ${noun} ${listed(names)}`,
+      ...base,
+      action: `changed the asynchronous invocation settings of function ${fn.name}`,
       verdict: verdict(
         record,
-        'the pipeline’s own alarms no longer mail the topic, so a broken or throttled pipeline would go unnoticed.',
+        `the asynchronous invocation settings of ${fn.name} were changed ${OUTSIDE_A_DEPLOY}: if the on-failure destination is no longer its dead-letter queue, or the retries and event age are cut, what fails is dropped instead of kept.`,
       ),
-      resource: { type: 'CloudWatch alarm', name: first },
-      links: deleted ? [] : [alarmLink(region, first)],
-      ...(names.length > 1 ? { facts: [{ label: 'Alarms', value: short(names.join(', '), 500) }] } : {}),
-      ...ATTEMPT,
+      facts,
     };
   },
 };
@@ -648,12 +590,126 @@ export const alertingQueueDeleted: CloudTrailRule = {
   },
 };
 
+/**
+ * What each queue attribute decides, for the ones that can stop a queue from keeping what it should.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+ */
+function attributeEffect(key: string, value: string | undefined, dlq: boolean): string {
+  switch (key) {
+    case 'MessageRetentionPeriod':
+      return dlq
+        ? `what it keeps is now deleted after ${value ?? 'a period the event does not show'} seconds, maybe before anyone redrives it (deployed: 14 days)`
+        : `messages are now deleted after ${value ?? 'a period the event does not show'} seconds`;
+    case 'Policy':
+      return 'its access policy was replaced: whoever it no longer allows (EventBridge, the functions) can no longer send to it';
+    case 'RedrivePolicy':
+      return 'what fails on it is no longer moved to its dead-letter queue as deployed';
+    case 'KmsMasterKeyId':
+    case 'SqsManagedSseEnabled':
+      return 'its encryption changed: a sender not allowed to use the new key can no longer send to it';
+    case 'MaximumMessageSize':
+      return `messages over ${value ?? 'a size the event does not show'} bytes are now refused`;
+    default:
+      return `${key} changed`;
+  }
+}
+
+export const alertingQueueChanged: CloudTrailRule = {
+  id: 'alerting-queue-changed',
+  title: 'Alerting switched off: cloud-alerts queue reconfigured',
+  severity: 'critical',
+  description:
+    'SetQueueAttributes on one of cloud-alerts’ queues, not made by CloudFormation: a retention cut to seconds empties a dead-letter queue before anyone redrives it, and its policy, redrive policy or encryption decide whether anything reaches it; critical even when denied.',
+  feed: FEED,
+  eventSource: 'sqs.amazonaws.com',
+  eventNames: ['SetQueueAttributes'],
+  attemptKeepsSeverity: true,
+  needs: ['requestParameters'],
+  check(record, ctx) {
+    if (throughCloudFormation(record)) return null;
+    const name = param(record, 'queueUrl')?.split('/').at(-1);
+    if (!isOwnName(name, ctx)) return null;
+    const dlq = name.endsWith('-dlq');
+    const attributes = field(record.requestParameters, 'attributes');
+    const entries = isRecord(attributes)
+      ? Object.entries(attributes).map(([k, v]) => [k, scalar(v)] as const)
+      : [];
+    const effects = entries.map(([k, v]) => attributeEffect(k, v, dlq));
+    const region = record.awsRegion ?? ctx.region;
+    const kind = dlq ? 'dead-letter queue' : 'queue';
+    return {
+      action: `changed the attributes of ${kind} ${name}`,
+      verdict: verdict(
+        record,
+        `${kind} ${name} was reconfigured ${OUTSIDE_A_DEPLOY}: ${effects.length > 0 ? effects.join('; ') : 'the event does not say which attributes changed'}.`,
+      ),
+      resource: { type: 'SQS queue', name },
+      links: link(region, 'Open queues', (r) => `sqs/v3/home?region=${r}#/queues`),
+      facts: [
+        {
+          label: 'Attributes',
+          value:
+            entries.length > 0
+              ? short(entries.map(([k, v]) => `${k}=${v ?? '?'}`).join(', '), 500)
+              : 'the event does not say',
+        },
+      ],
+      ...ATTEMPT,
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// DynamoDB: the idempotency table the notifiers cannot deliver without, and the state table that
+// holds dedupe, grouping and flapping windows.
+
+/** A table is named by name or ARN (`arn:aws:dynamodb:<region>:<account>:table/<name>`). */
+function tableName(given: string | undefined): string | undefined {
+  if (!given?.startsWith('arn:')) return given;
+  const at = given.indexOf(':table/');
+  return at < 0 ? given : given.slice(at + ':table/'.length).split('/')[0];
+}
+
+export const alertingTableDeleted: CloudTrailRule = {
+  id: 'alerting-table-deleted',
+  title: 'Alerting switched off: cloud-alerts table deleted',
+  severity: 'critical',
+  description:
+    'One of cloud-alerts’ DynamoDB tables deleted: without the idempotency table every notification fails until the stack is deployed again; without the state table alerts held in a group are never summarised; critical even when denied.',
+  feed: FEED,
+  eventSource: 'dynamodb.amazonaws.com',
+  // TableName takes a name or an ARN. https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DeleteTable.html
+  eventNames: ['DeleteTable'],
+  attemptKeepsSeverity: true,
+  needs: ['requestParameters'],
+  check(record, ctx) {
+    const name = tableName(param(record, 'tableName'));
+    if (!isOwnName(name, ctx)) return null;
+    const region = record.awsRegion ?? ctx.region;
+    // shared/delivery/idempotency.ts: a notifier that cannot record a delivery throws, so Lambda
+    // retries it and then dead-letters it; shared/stages/common.ts: without the state table the
+    // alert function sends everything and group-close messages fail into their dead-letter queue.
+    const what = name.endsWith('-idempotency')
+      ? 'every notifier now fails before it sends: nothing reaches Slack, PagerDuty or e-mail until the stack is deployed again (the failures pile up in the dead-letter queues, whose alarms mail the topic).'
+      : name.endsWith('-state')
+        ? 'alerts held back in an open group are never summarised, and dedupe, grouping and flapping stop until the stack is deployed again.'
+        : 'what cloud-alerts kept there is gone.';
+    return {
+      action: `deleted DynamoDB table ${name}`,
+      verdict: verdict(record, what),
+      resource: { type: 'DynamoDB table', name },
+      links: link(region, 'Open tables', (r) => `dynamodbv2/home?region=${r}#tables`),
+      ...ATTEMPT,
+    };
+  },
+};
+
 export const ALERTING_RULES: readonly CloudTrailRule[] = [
   alertingEventBridgeTampered,
   alertingFunctionDisabled,
-  alertingSecretDeleted,
-  alertingTopicTampered,
-  alertingLogGroupDeleted,
-  alertingAlarmDisabled,
+  alertingFunctionChanged,
+  ...OUTPUT_RULES,
   alertingQueueDeleted,
+  alertingQueueChanged,
+  alertingTableDeleted,
 ];

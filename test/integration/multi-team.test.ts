@@ -39,6 +39,9 @@ const EXPECTED: Record<string, string> = {
   'events/config/stop-configuration-recorder.json': 'slack-security pagerduty-security',
   'events/ec2/attach-internet-gateway.json': 'slack-security email-security',
   'events/ec2/authorize-security-group-ingress-ipv6-all.json': 'slack-security pagerduty-security',
+  'events/dynamodb/delete-table-idempotency.json': 'slack-security pagerduty-security email-security',
+  'events/dynamodb/delete-table-other.json': '',
+  'events/dynamodb/delete-table-state.json': 'slack-security pagerduty-security email-security',
   'events/ec2/authorize-security-group-ingress-private.json': '(allow-list)',
   'events/ec2/authorize-security-group-ingress-ssh-open.json': 'slack-security pagerduty-security',
   'events/ec2/create-customer-gateway.json': 'slack-security email-security',
@@ -58,6 +61,16 @@ const EXPECTED: Record<string, string> = {
   'events/ec2/revoke-security-group-ingress.json': '(allow-list)',
   'events/ec2/run-instances-insufficient-capacity.json': '',
   'events/ec2/run-instances-unauthorized.json': 'slack-security email-security',
+  'events/eventbridge/disable-rule-member-forwarder.json': 'slack-security pagerduty-security email-security',
+  'events/eventbridge/put-permission-alerts-bus.json': 'slack-security pagerduty-security email-security',
+  'events/eventbridge/put-rule-pattern-rewritten.json': 'slack-security pagerduty-security email-security',
+  'events/eventbridge/put-targets-by-cloudformation.json': '',
+  'events/eventbridge/put-targets-redirect.json': 'slack-security pagerduty-security email-security',
+  'events/eventbridge/remove-permission-alerts-bus.json': 'slack-security pagerduty-security email-security',
+  'events/eventbridge/remove-permission-organization.json':
+    'slack-security pagerduty-security email-security',
+  'events/eventbridge/remove-targets-global-forwarder.json':
+    'slack-security pagerduty-security email-security',
   'events/forged/root-console-login-custom-source.json': 'slack-security email-security',
   'events/eventbridge/delete-archive.json': 'slack-security pagerduty-security email-security',
   'events/eventbridge/delete-event-bus.json': 'slack-security pagerduty-security email-security',
@@ -118,13 +131,21 @@ const EXPECTED: Record<string, string> = {
   'events/lambda/delete-function-alert.json': 'slack-security pagerduty-security email-security',
   'events/lambda/delete-function-by-arn.json': 'slack-security pagerduty-security email-security',
   'events/lambda/delete-function-concurrency.json': '(group)',
+  'events/lambda/delete-function-event-invoke-config.json':
+    'slack-security pagerduty-security email-security',
   'events/lambda/delete-function-version.json': '',
   'events/lambda/put-function-concurrency-zero-alert.json':
     'slack-security pagerduty-security email-security',
   'events/lambda/put-function-concurrency-zero.json': '(group)',
   'events/lambda/put-function-concurrency.json': '(group)',
   'events/lambda/remove-permission.json': 'slack-security pagerduty-security email-security',
+  'events/lambda/put-function-event-invoke-config-alert.json':
+    'slack-security pagerduty-security email-security',
   'events/lambda/update-event-source-mapping-disabled.json':
+    'slack-security pagerduty-security email-security',
+  'events/lambda/update-function-code-alert.json': 'slack-security pagerduty-security email-security',
+  'events/lambda/update-function-code-by-cloudformation.json': '',
+  'events/lambda/update-function-configuration-alert.json':
     'slack-security pagerduty-security email-security',
   'events/lambda/update-function-configuration.json': '',
   'events/logs/delete-log-group-alert-function.json': 'slack-security pagerduty-security email-security',
@@ -133,6 +154,11 @@ const EXPECTED: Record<string, string> = {
   'events/monitoring/delete-alarms-other.json': '',
   'events/monitoring/delete-alarms.json': 'slack-security pagerduty-security email-security',
   'events/monitoring/disable-alarm-actions.json': 'slack-security pagerduty-security email-security',
+  'events/lambda/update-function-event-invoke-config-alert.json':
+    'slack-security pagerduty-security email-security',
+  'events/monitoring/put-metric-alarm-actions-disabled.json':
+    'slack-security pagerduty-security email-security',
+  'events/monitoring/set-alarm-state-ok.json': '',
   'events/organizations/create-account.json': 'slack-security email-security',
   'events/organizations/describe-organization.json': '',
   'events/organizations/detach-policy.json': '(group)',
@@ -199,6 +225,15 @@ const EXPECTED: Record<string, string> = {
   'events/ssm/delete-parameter-other.json': '',
   'events/ssm/delete-parameter.json': 'slack-security pagerduty-security email-security',
   'events/ssm/delete-parameters.json': 'slack-security pagerduty-security email-security',
+  'events/sns/remove-permission-topic.json': 'slack-security pagerduty-security email-security',
+  'events/sns/set-topic-attributes-display-name.json': '',
+  'events/sns/set-topic-attributes-policy.json': 'slack-security pagerduty-security email-security',
+  'events/sqs/set-queue-attributes-by-cloudformation.json': '',
+  'events/sqs/set-queue-attributes-dlq-policy.json': 'slack-security pagerduty-security email-security',
+  'events/sqs/set-queue-attributes-dlq-retention.json': 'slack-security pagerduty-security email-security',
+  'events/ssm/put-parameter-create.json': '',
+  'events/ssm/put-parameter-overwrite-denied.json': 'slack-security email-security',
+  'events/ssm/put-parameter-overwrite.json': 'slack-security email-security',
 };
 
 describe('replay of events/ with config/examples/multi-team.yml', () => {

@@ -51,6 +51,26 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/eventbridge/put-rule-disabled.json': [['alerting-eventbridge-tampered', 'critical', 'firing']],
   'events/eventbridge/put-rule-enabled-by-cloudformation.json': [],
   'events/eventbridge/remove-targets.json': [['alerting-eventbridge-tampered', 'critical', 'firing']],
+  'events/eventbridge/disable-rule-member-forwarder.json': [
+    ['alerting-eventbridge-tampered', 'critical', 'firing'],
+  ],
+  'events/eventbridge/put-permission-alerts-bus.json': [
+    ['alerting-eventbridge-tampered', 'critical', 'firing'],
+  ],
+  'events/eventbridge/put-rule-pattern-rewritten.json': [
+    ['alerting-eventbridge-tampered', 'critical', 'firing'],
+  ],
+  'events/eventbridge/put-targets-by-cloudformation.json': [],
+  'events/eventbridge/put-targets-redirect.json': [['alerting-eventbridge-tampered', 'critical', 'firing']],
+  'events/eventbridge/remove-permission-alerts-bus.json': [
+    ['alerting-eventbridge-tampered', 'critical', 'firing'],
+  ],
+  'events/eventbridge/remove-permission-organization.json': [
+    ['alerting-eventbridge-tampered', 'critical', 'firing'],
+  ],
+  'events/eventbridge/remove-targets-global-forwarder.json': [
+    ['alerting-eventbridge-tampered', 'critical', 'firing'],
+  ],
   'events/iam/attach-role-policy-admin-denied.json': [['iam-policy-attached', 'high', 'firing']],
   'events/iam/attach-role-policy-readonly.json': [['iam-policy-attached', 'medium', 'firing']],
   'events/iam/attach-user-policy-admin.json': [['iam-policy-attached', 'critical', 'firing']],
@@ -70,6 +90,10 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/monitoring/delete-alarms-other.json': [],
   'events/monitoring/delete-alarms.json': [['alerting-alarm-disabled', 'critical', 'firing']],
   'events/monitoring/disable-alarm-actions.json': [['alerting-alarm-disabled', 'critical', 'firing']],
+  'events/monitoring/put-metric-alarm-actions-disabled.json': [
+    ['alerting-alarm-disabled', 'critical', 'firing'],
+  ],
+  'events/monitoring/set-alarm-state-ok.json': [],
   'events/s3/delete-bucket-policy.json': [['s3-bucket-policy-changed', 'low', 'firing']],
   'events/s3/delete-bucket-public-access-block.json': [['s3-block-public-access-weakened', 'high', 'firing']],
   'events/s3/get-bucket-acl.json': [],
@@ -179,6 +203,20 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
     ['alerting-function-disabled', 'critical', 'firing'],
   ],
   'events/lambda/update-function-configuration.json': [],
+  'events/lambda/delete-function-event-invoke-config.json': [
+    ['alerting-function-disabled', 'critical', 'firing'],
+  ],
+  'events/lambda/put-function-event-invoke-config-alert.json': [
+    ['alerting-function-changed', 'critical', 'firing'],
+  ],
+  'events/lambda/update-function-code-alert.json': [['alerting-function-changed', 'critical', 'firing']],
+  'events/lambda/update-function-code-by-cloudformation.json': [],
+  'events/lambda/update-function-configuration-alert.json': [
+    ['alerting-function-changed', 'critical', 'firing'],
+  ],
+  'events/lambda/update-function-event-invoke-config-alert.json': [
+    ['alerting-function-changed', 'critical', 'firing'],
+  ],
   'events/organizations/create-account.json': [['organizations-changed', 'medium', 'firing']],
   'events/organizations/detach-policy.json': [['organizations-changed', 'high', 'firing']],
   'events/organizations/describe-organization.json': [],
@@ -229,13 +267,25 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/sns/set-subscription-filter-policy.json': [['alerting-topic-tampered', 'critical', 'firing']],
   'events/sns/set-subscription-raw-delivery.json': [],
   'events/sns/unsubscribe.json': [['alerting-topic-tampered', 'critical', 'firing']],
+  'events/sns/remove-permission-topic.json': [['alerting-topic-tampered', 'critical', 'firing']],
+  'events/sns/set-topic-attributes-display-name.json': [],
+  'events/sns/set-topic-attributes-policy.json': [['alerting-topic-tampered', 'critical', 'firing']],
   'events/sqs/delete-queue-dlq.json': [['alerting-queue-deleted', 'critical', 'firing']],
   'events/sqs/delete-queue-other.json': [],
   'events/sqs/purge-queue-dlq.json': [['alerting-queue-deleted', 'critical', 'firing']],
+  'events/sqs/set-queue-attributes-by-cloudformation.json': [],
+  'events/sqs/set-queue-attributes-dlq-policy.json': [['alerting-queue-changed', 'critical', 'firing']],
+  'events/sqs/set-queue-attributes-dlq-retention.json': [['alerting-queue-changed', 'critical', 'firing']],
   'events/ssm/delete-parameter-denied.json': [['alerting-secret-deleted', 'critical', 'firing']],
   'events/ssm/delete-parameter-other.json': [],
   'events/ssm/delete-parameter.json': [['alerting-secret-deleted', 'critical', 'firing']],
   'events/ssm/delete-parameters.json': [['alerting-secret-deleted', 'critical', 'firing']],
+  'events/ssm/put-parameter-create.json': [],
+  'events/ssm/put-parameter-overwrite-denied.json': [['alerting-secret-changed', 'medium', 'firing']],
+  'events/ssm/put-parameter-overwrite.json': [['alerting-secret-changed', 'medium', 'firing']],
+  'events/dynamodb/delete-table-idempotency.json': [['alerting-table-deleted', 'critical', 'firing']],
+  'events/dynamodb/delete-table-other.json': [],
+  'events/dynamodb/delete-table-state.json': [['alerting-table-deleted', 'critical', 'firing']],
 };
 
 /** The default config's severity routing. */

@@ -1,5 +1,9 @@
 import { forwarderTemplate, GLOBAL_SOURCES } from '../../../shared/deploy/forwarder.ts';
-import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
+import { ownResources, PREFIX_ENV } from '../../../shared/detect/alerting.ts';
+import { detectCloudTrail } from '../../../shared/detect/catalog.ts';
+import { compilePattern, matchPattern } from '../../../shared/eventbridge/pattern.ts';
+import { type DeclaredRule, readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
+import { CloudTrailRecordSchema } from '../../../shared/events/cloudtrail.ts';
 import { runCli } from '../../helpers/cli.ts';
 
 const rules = readServerlessRules('serverless.yml', { stage: 'prod' });
@@ -46,17 +50,59 @@ describe('forwarderTemplate', () => {
     );
   });
 
-  it('keeps only global-service sources for a us-east-1 forwarder', () => {
+  it('keeps only global-service sources for a us-east-1 forwarder, and the calls on its own rules', () => {
     const t = forwarderTemplate(rules, { targetBusArn: TARGET, globalOnly: true });
     const patterns = resourcesOf(t)
       .filter((r) => r.Type === 'AWS::Events::Rule')
-      .map((r) => r.Properties.EventPattern as { source?: string[] });
-    expect(patterns.length).toBeGreaterThan(0);
-    for (const p of patterns) {
-      expect(p.source?.every((s) => GLOBAL_SOURCES.includes(s))).toBe(true);
-    }
-    expect(patterns.some((p) => p.source?.includes('aws.iam'))).toBe(true);
+      .map((r) => r.Properties.EventPattern as { source?: string[]; detail?: Record<string, unknown> });
+    const global = patterns.filter((p) => p.source?.every((s) => GLOBAL_SOURCES.includes(s)));
+    const own = patterns.filter((p) => JSON.stringify(p.source) === '["aws.events"]');
+    expect(global.length + own.length).toBe(patterns.length);
+    expect(global.some((p) => p.source?.includes('aws.iam'))).toBe(true);
     expect(patterns.some((p) => p.source?.includes('aws.s3'))).toBe(false);
+    // The alerting feeds' EventBridge branches, and nothing else of them (no Lambda, SQS, SSM…).
+    expect(own).toHaveLength(2);
+    for (const p of own) expect(JSON.stringify(p.detail)).not.toMatch(/lambda|sqs|ssm|sns|dynamodb/);
+  });
+
+  it('widens only any-AWS-source patterns to the global services, not the forged-event detector', () => {
+    const t = forwarderTemplate(rules, { targetBusArn: TARGET, globalOnly: true });
+    const names = resourcesOf(t)
+      .filter((r) => r.Type === 'AWS::Events::Rule')
+      .map((r) => r.Properties.Name);
+    expect(names).toContain('cloud-alerts-prod-root-usage-forward');
+    expect(names).toContain('cloud-alerts-prod-unauthorized-calls-forward');
+    // Its pattern is "source is not aws.*": read as "any source" it would forward every global event.
+    expect(names).not.toContain('cloud-alerts-prod-forged-aws-events-forward');
+  });
+
+  it('names each forwarder rule after the rule it copies, keeping the stack prefix', () => {
+    const t = forwarderTemplate(rules, { targetBusArn: TARGET, globalOnly: false });
+    const names = resourcesOf(t)
+      .filter((r) => r.Type === 'AWS::Events::Rule')
+      .map((r) => r.Properties.Name);
+    expect(names).toEqual(alertRules.map((r) => `${r.name}-forward`));
+    expect(names.every((n) => String(n).startsWith('cloud-alerts-prod-'))).toBe(true);
+  });
+
+  it('refuses a stage that makes a rule name longer than EventBridge allows, instead of cutting it', () => {
+    const long = readServerlessRules('serverless.yml', { stage: 'a-stage-name-thirty-chars-long' });
+    expect(() => forwarderTemplate(long, { targetBusArn: TARGET, globalOnly: false })).toThrow(
+      /^forwarder rule cloud-alerts-a-stage-name-thirty-chars-long-s3-bucket-visibility-forward is 72 characters, over EventBridge's 64: use a shorter stage name$/,
+    );
+  });
+
+  it('refuses to narrow a pattern that watches both global services and EventBridge calls', () => {
+    const mixed: DeclaredRule = {
+      name: 'cloud-alerts-prod-mixed',
+      functionKey: 'alert',
+      handler: 'functions/alert/handler.handler',
+      bus: 'default',
+      pattern: { source: ['aws.iam', 'aws.events'] },
+    };
+    expect(() => forwarderTemplate([mixed], { targetBusArn: TARGET, globalOnly: true })).toThrow(
+      /cannot be narrowed for a --global-only forwarder: split it in serverless.yml/,
+    );
   });
 
   it('sets the all-management-events state on the rules that need read-only calls', () => {
@@ -68,7 +114,7 @@ describe('forwarderTemplate', () => {
     });
     const states = resourcesOf(t)
       .filter((r) => r.Type === 'AWS::Events::Rule')
-      .map((r) => [String(r.Properties.Name).endsWith(name), r.Properties.State]);
+      .map((r) => [r.Properties.Name === `${name}-forward`, r.Properties.State]);
     expect(states).toContainEqual([true, 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS']);
     expect(states.filter(([own]) => !own).every(([, state]) => state === 'ENABLED')).toBe(true);
   });
@@ -108,6 +154,89 @@ describe('forwarderTemplate descriptions', () => {
     expect(found.length).toBeGreaterThan(1);
     expect(found.filter((d) => !/^[\x20-\x7e]*$/.test(d))).toEqual([]);
   });
+});
+
+/** A CloudTrail record of an EventBridge call on one rule, as the forwarder's account records it. */
+function eventBridgeCall(account: string, region: string, eventName: string, requestParameters: unknown) {
+  return {
+    version: '0',
+    id: '7f3e2d1c-0b9a-4876-8543-210fedcba987',
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.events',
+    account,
+    time: '2026-11-21T09:14:27Z',
+    region,
+    resources: [],
+    detail: {
+      eventVersion: '1.10',
+      userIdentity: {
+        type: 'IAMUser',
+        principalId: 'AIDAX7PMEMBERADMIN001',
+        arn: `arn:aws:iam::${account}:user/example-sandbox-admin`,
+        accountId: account,
+        userName: 'example-sandbox-admin',
+      },
+      eventTime: '2026-11-21T09:14:27Z',
+      eventSource: 'events.amazonaws.com',
+      eventName,
+      awsRegion: region,
+      sourceIPAddress: '203.0.113.96',
+      userAgent: 'aws-cli/2.22.4',
+      requestParameters,
+      responseElements: null,
+      eventID: '0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a',
+      eventType: 'AwsApiCall',
+      recipientAccountId: account,
+    },
+  };
+}
+
+/** Every call that switches a forwarder rule off, or points it elsewhere. */
+const SWITCH_OFF: Array<[string, (name: string) => Record<string, unknown>]> = [
+  ['DisableRule', (name) => ({ name })],
+  ['DeleteRule', (name) => ({ name, force: false })],
+  ['PutRule', (name) => ({ name, state: 'ENABLED', eventPattern: '{"source":["aws.nothing"]}' })],
+  [
+    'PutTargets',
+    (rule) => ({
+      rule,
+      targets: [{ id: 'cloud-alerts', arn: 'arn:aws:events:eu-west-1:444455556666:event-bus/collector' }],
+    }),
+  ],
+  ['RemoveTargets', (rule) => ({ rule, ids: ['cloud-alerts'] })],
+];
+
+describe.each([
+  ['a member account', false, '210987654321', 'eu-west-1'],
+  ['the us-east-1 forwarder of global services', true, '123456789012', 'us-east-1'],
+])('switching off a forwarder rule in %s', (_where, globalOnly, account, region) => {
+  const forwarders = resourcesOf(forwarderTemplate(rules, { targetBusArn: TARGET, globalOnly }))
+    .filter((r) => r.Type === 'AWS::Events::Rule')
+    .map((r) => ({ name: String(r.Properties.Name), pattern: compilePattern(r.Properties.EventPattern) }));
+  const central = alertRules.map((r) => ({ name: r.name, pattern: compilePattern(r.pattern) }));
+  const own = ownResources([], { [PREFIX_ENV]: 'cloud-alerts-prod' });
+  const cases = forwarders.flatMap((f) =>
+    SWITCH_OFF.map(([call, request]) => [call, f.name, request] as const),
+  );
+
+  it.each(cases)(
+    '%s on %s is forwarded by another of its rules, fed to the alert function and raised critical',
+    (call, name, request) => {
+      const event = eventBridgeCall(account, region, call, request(name));
+      const forwardedBy = forwarders.filter((f) => f.name !== name && matchPattern(f.pattern, event));
+      expect(forwardedBy.length).toBeGreaterThan(0);
+      const fed = central.filter((r) => matchPattern(r.pattern, event)).map((r) => r.name);
+      expect(fed).toContain('cloud-alerts-prod-alerting-tampering');
+      const { findings } = detectCloudTrail(CloudTrailRecordSchema.parse(event.detail), {
+        account,
+        region,
+        own,
+      });
+      expect(findings.map((f) => [f.ruleId, f.severity])).toEqual([
+        ['alerting-eventbridge-tampered', 'critical'],
+      ]);
+    },
+  );
 });
 
 describe('forwarderTemplate with an alarm reader', () => {
@@ -212,6 +341,20 @@ describe('cloud-alerts forwarder', () => {
     const { code, stdout } = await runCli(['forwarder', '--target-bus', TARGET, '--global-only']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout).AWSTemplateFormatVersion).toBe('2010-09-09');
+  });
+
+  it('exits 2 with the reason when the stage makes rule names too long', async () => {
+    const { code, stderr } = await runCli([
+      'forwarder',
+      '--target-bus',
+      TARGET,
+      '--stage',
+      'a-stage-name-thirty-chars-long',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /^forwarder: forwarder rule .* over EventBridge's 64: use a shorter stage name\n$/,
+    );
   });
 
   it('exits 2 without a target bus', async () => {

@@ -72,11 +72,15 @@ describe('CLOUDTRAIL_RULES', () => {
       'rds-stopped-or-deleted',
       'alerting-eventbridge-tampered',
       'alerting-function-disabled',
+      'alerting-function-changed',
       'alerting-secret-deleted',
+      'alerting-secret-changed',
       'alerting-topic-tampered',
       'alerting-log-group-deleted',
       'alerting-alarm-disabled',
       'alerting-queue-deleted',
+      'alerting-queue-changed',
+      'alerting-table-deleted',
       'unauthorized-call',
     ]);
   });
@@ -129,7 +133,12 @@ describe('rulesFor', () => {
     ['lambda.amazonaws.com', 'DeleteFunctionConcurrency20171031', ['lambda-concurrency-changed']],
     // DeleteFunction20* must not swallow the other DeleteFunction… calls.
     ['lambda.amazonaws.com', 'DeleteFunction20150331', ['alerting-function-disabled']],
-    ['lambda.amazonaws.com', 'DeleteFunctionEventInvokeConfig', []],
+    ['lambda.amazonaws.com', 'DeleteFunctionEventInvokeConfig', ['alerting-function-disabled']],
+    ['lambda.amazonaws.com', 'DeleteFunctionUrlConfig', []],
+    ['lambda.amazonaws.com', 'UpdateFunctionConfiguration20150331v2', ['alerting-function-changed']],
+    // EventBridge's RemovePermission (a bus policy) and SNS's (a topic policy) are not Lambda's.
+    ['events.amazonaws.com', 'RemovePermission', ['alerting-eventbridge-tampered']],
+    ['sns.amazonaws.com', 'RemovePermission', ['alerting-topic-tampered']],
     ['ec2.amazonaws.com', 'DeleteFlowLogs', ['vpc-flow-logs-deleted']],
     [
       'ec2.amazonaws.com',
@@ -157,7 +166,7 @@ describe('rulesFor', () => {
     ['s3.amazonaws.com', 'GetBucketAcl'],
     ['iam.amazonaws.com', 'PutBucketAcl'],
     ['s3.amazonaws.com', 'putbucketacl'],
-    ['lambda.amazonaws.com', 'UpdateFunctionConfiguration20150331v2'],
+    ['lambda.amazonaws.com', 'UpdateFunctionUrlConfig20211031'],
     ['lambda.amazonaws.com', 'XPutFunctionConcurrency20171031'],
   ])('has no rule for %s %s', (source, name) => {
     expect(specificIds(source, name)).toEqual([]);
