@@ -4,12 +4,14 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AlarmLookup } from '../alarms/lookup.ts';
 import { type AlertApp, createAlertApp, noAlarmLookup } from '../app/alert.ts';
 import { placeholderSecret } from '../app/local.ts';
+import { receiverChannel } from '../config/receivers.ts';
 import type { Config, Receiver } from '../config/schema.ts';
 import { isRecord, str } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
-import type { Rendered, Senders } from '../notify/deliver.ts';
+import { envSecretName, type Rendered, type Senders } from '../notify/deliver.ts';
+import { DeliveryError } from '../notify/errors.ts';
 import type { PagerDutyEvent } from '../notify/pagerduty.ts';
 import { type GroupCloseMessage, groupCloseMessage } from '../pipeline/group-close.ts';
 import { type LogPort, silentLogger } from '../pipeline/logger.ts';
@@ -65,12 +67,43 @@ export interface ReplayerOptions {
   config: Config;
   /** Deliver for real with these senders; otherwise dry-run. */
   send?: Partial<Senders>;
-  /** Secrets for --send; dry-run shows a placeholder naming the SSM parameter instead. */
+  /** Secrets for --send (secretsFromEnv); dry-run shows a placeholder naming the SSM parameter instead. */
   secret?: (receiver: Receiver) => string | undefined;
-  stackTopicArn?: (account: string, region: string) => string;
+  /**
+   * The stack's topic, for e-mail receivers with `topicArn: stack`. A dry run shows one named after the
+   * event's account and region when this is left out; `--send` passes ALERTS_TOPIC_ARN, or nothing.
+   */
+  stackTopicArn?: (account: string, region: string) => string | undefined;
   logger?: LogPort;
   /** Stands in for CloudWatch's DescribeAlarms/ListTagsForResource (--alarm-tags FILE). */
   alarmLookup?: AlarmLookup;
+}
+
+/**
+ * `replay --send` reads each receiver's secret from CLOUD_ALERTS_SECRET_<RECEIVER>, the value Lambda
+ * reads from the receiver's SSM parameter. A missing one fails that delivery alone, permanently, and
+ * says which variable to set and which parameter's value belongs in it; the value is never shown.
+ */
+export function secretsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): (receiver: Receiver) => string | undefined {
+  return (receiver) => {
+    const variable = envSecretName(receiver.name);
+    const value = env[variable];
+    if (value) return value;
+    const needed =
+      'slack' in receiver
+        ? { what: 'webhook URL', parameter: receiver.slack.webhookUrlParameter }
+        : 'pagerduty' in receiver
+          ? { what: 'routing key', parameter: receiver.pagerduty.routingKeyParameter }
+          : undefined;
+    if (!needed) return undefined;
+    throw new DeliveryError({
+      channel: receiverChannel(receiver),
+      retryable: false,
+      reason: `receiver ${receiver.name}: no ${needed.what}: ${variable} is not set (set it to the value of SSM parameter ${needed.parameter})`,
+    });
+  };
 }
 
 /**
@@ -244,8 +277,9 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
 
     const account = str(origin.account) ?? '123456789012';
     const region = str(origin.region) ?? 'us-east-1';
-    const stackTopicArn =
-      opts.stackTopicArn?.(account, region) ?? `arn:aws:sns:${region}:${account}:cloud-alerts-dev-alerts`;
+    const stackTopicArn = opts.stackTopicArn
+      ? opts.stackTopicArn(account, region)
+      : `arn:aws:sns:${region}:${account}:cloud-alerts-dev-alerts`;
     for (const entry of entries) {
       const delivered = deliveredEvent(entry, origin);
       for (const rule of busRules.filter((r) => matchPattern(r.compiled, delivered))) {
