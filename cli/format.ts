@@ -102,7 +102,16 @@ export function formatResult(r: ReplayResult, style: Style): string {
     return `${out.join('\n')}\n\n`;
   }
   if (!summary) out.push(`  rules: ${r.matchedRules.map(t).join(', ')}`);
-  if (r.alerts.length === 0) out.push(paint('  no alert: the rules judged this event harmless', DIM, style));
+  if (r.alerts.length === 0)
+    out.push(
+      paint(
+        r.suppressed.length > 0
+          ? '  no alert sent: raised, then held back (below)'
+          : '  no alert: the rules judged this event harmless',
+        DIM,
+        style,
+      ),
+    );
   for (const a of r.alerts) {
     const label = a.status === 'resolved' ? 'RESOLVED' : t(a.severity).toUpperCase();
     out.push(

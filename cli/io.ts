@@ -7,7 +7,19 @@ export interface CliIo {
   isTTY: boolean;
 }
 
+/**
+ * `cloud-alerts replay events | head` closes the pipe early: the reader has what it wanted, so stop
+ * quietly, as Unix tools do, instead of dying with an EPIPE stack trace.
+ */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export function processIo(): CliIo {
+  exitQuietlyOnClosedPipe(process.stdout);
   return {
     stdin: process.stdin,
     stdout: (s) => process.stdout.write(s),

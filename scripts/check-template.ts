@@ -1,13 +1,30 @@
 /**
  * Assertions on the CloudFormation template `serverless package` wrote: what must be deployed for
- * alerts to flow and never be dropped. Run by .ci/run after packaging; exits 1 listing each failure.
+ * alerts to flow and never be dropped, and nothing broader than the configuration needs. Run by
+ * .ci/run after packaging; exits 1 listing each failure.
+ * Usage: check-template.ts <template.json> <stage> [--organization-id o-…]. The configuration is the
+ * one packaged: $CLOUD_ALERTS_CONFIG or config/cloud-alerts.yml.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  NOTIFIER_CHANNELS,
+  NOTIFIER_ROLES,
+  receiverAccess,
+  receiverPolicy,
+} from '../shared/config/access.ts';
+import { loadConfigFile } from '../shared/config/load.ts';
+import { configPath } from '../shared/config/runtime.ts';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const [file = '.serverless/cloudformation-template-update-stack.json', stage = 'dev'] = process.argv.slice(2);
+const { values: flags, positionals } = parseArgs({
+  options: { 'organization-id': { type: 'string', default: '' } },
+  allowPositionals: true,
+});
+const [file = '.serverless/cloudformation-template-update-stack.json', stage = 'dev'] = positionals;
+const orgId = flags['organization-id'] ?? '';
 const template: unknown = JSON.parse(readFileSync(file, 'utf8'));
 if (!isObj(template) || !isObj(template.Resources)) throw new Error(`${file}: no Resources`);
 const resources = Object.entries(template.Resources).filter((e): e is [string, Json] => isObj(e[1]));
@@ -119,9 +136,10 @@ check(
 );
 
 // Member accounts' alarms: the alert role may assume only their reader role, only inside the
-// organisation, and only when the stack receives from one; no other role assumes anything.
-const alertStatements = (() => {
-  const policies = props(roles.get('AlertRole') ?? {}).Policies;
+// organisation, and only when the stack receives from one; no other role assumes anything. The
+// organisation is known at package time, so the template says it plainly: no condition is left.
+const statementsOf = (logical: string): unknown[] => {
+  const policies = props(roles.get(logical) ?? {}).Policies;
   return Array.isArray(policies)
     ? policies.flatMap((p: unknown) =>
         isObj(p) && isObj(p.PolicyDocument) && Array.isArray(p.PolicyDocument.Statement)
@@ -129,40 +147,87 @@ const alertStatements = (() => {
           : [],
       )
     : [];
-})();
+};
+check(template.Conditions === undefined, 'no condition left: those known at package time are decided');
 const readerRole = `${prefix}-alarm-reader`;
-const assumeStatements = alertStatements.filter((st) => JSON.stringify(st).includes('sts:AssumeRole'));
-const guarded = assumeStatements[0];
-const ifArgs = isObj(guarded) && Array.isArray(guarded['Fn::If']) ? guarded['Fn::If'] : [];
-const granted = isObj(ifArgs[1]) ? ifArgs[1] : {};
-// The organisation id the stack was packaged with, as the ReceivesFromOrganization condition tests it.
-const conditions = isObj(template.Conditions) ? template.Conditions : {};
-const receives = JSON.stringify(conditions.ReceivesFromOrganization ?? null);
-const orgId = /^\{"Fn::Not":\[\{"Fn::Equals":\["([^"]*)",""\]\}\]\}$/.exec(receives)?.[1];
-check(orgId !== undefined, 'the ReceivesFromOrganization condition tests the organisation id');
-check(
-  assumeStatements.length === 1 &&
-    ifArgs[0] === 'ReceivesFromOrganization' &&
-    JSON.stringify(ifArgs[2]) === JSON.stringify({ Ref: 'AWS::NoValue' }) &&
-    granted.Effect === 'Allow' &&
-    granted.Action === 'sts:AssumeRole' &&
-    JSON.stringify(granted.Resource) ===
-      JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${readerRole}` }) &&
-    JSON.stringify(granted.Condition) === JSON.stringify({ StringEquals: { 'aws:ResourceOrgID': orgId } }),
-  `the alert role assumes only ${readerRole}, in the organisation, when it receives from one`,
+const assumeStatements = statementsOf('AlertRole').filter((st) =>
+  JSON.stringify(st).includes('sts:AssumeRole'),
 );
-for (const [id] of roles)
-  if (id !== 'AlertRole') check(!policyText(id).includes('sts:AssumeRole'), `${id} assumes no role`);
+const orgPolicy = ofType('AWS::Events::EventBusPolicy').find(([id]) => id === 'OrganizationEventsPolicy');
 const alertFunction = functions.find(([, f]) => JSON.stringify(props(f).Role).includes('"AlertRole"'));
 const alertEnv = isObj(props(alertFunction?.[1] ?? {}).Environment)
   ? (props(alertFunction?.[1] ?? {}).Environment as Json).Variables
   : undefined;
-check(
-  isObj(alertEnv) &&
-    JSON.stringify(alertEnv.ALARM_READER_ROLE_NAME) ===
-      JSON.stringify({ 'Fn::If': ['ReceivesFromOrganization', readerRole, { Ref: 'AWS::NoValue' }] }),
-  'the alert function is told the reader role only in an organisation',
-);
+if (orgId === '') {
+  check(assumeStatements.length === 0, 'outside an organisation the alert role assumes no role');
+  check(orgPolicy === undefined, 'outside an organisation the default bus accepts no other account');
+  check(
+    isObj(alertEnv) && alertEnv.ALARM_READER_ROLE_NAME === undefined,
+    'outside an organisation the alert function is told no reader role',
+  );
+} else {
+  const granted = assumeStatements[0];
+  check(
+    assumeStatements.length === 1 &&
+      JSON.stringify(granted) ===
+        JSON.stringify({
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::*:role/${readerRole}` },
+          Condition: { StringEquals: { 'aws:ResourceOrgID': orgId } },
+        }),
+    `the alert role assumes only ${readerRole}, in organisation ${orgId}`,
+  );
+  const orgStatement = isObj(props(orgPolicy?.[1] ?? {}).Statement)
+    ? props(orgPolicy?.[1] ?? {}).Statement
+    : {};
+  check(
+    isObj(orgStatement) &&
+      orgStatement.Action === 'events:PutEvents' &&
+      JSON.stringify(orgStatement.Condition) ===
+        JSON.stringify({ StringEquals: { 'aws:PrincipalOrgID': orgId } }),
+    `the default bus accepts PutEvents from organisation ${orgId} only`,
+  );
+  check(
+    isObj(alertEnv) && alertEnv.ALARM_READER_ROLE_NAME === readerRole,
+    'the alert function is told the reader role in an organisation',
+  );
+}
+for (const [id] of roles)
+  if (id !== 'AlertRole') check(!policyText(id).includes('sts:AssumeRole'), `${id} assumes no role`);
+
+// The notifier roles: exactly what the configuration's receivers name, in a policy of their own, and
+// no SSM, SNS or KMS permission anywhere else in them (shared/config/access.ts).
+const config = loadConfigFile(configPath(), { stage });
+const access = receiverAccess(config);
+for (const channel of NOTIFIER_CHANNELS) {
+  const role = NOTIFIER_ROLES[channel];
+  const policies = props(roles.get(role) ?? {}).Policies;
+  const list = Array.isArray(policies) ? policies : [];
+  const expected = receiverPolicy(access, channel);
+  const derived = list.filter((p) => isObj(p) && p.PolicyName === `notify-${channel}-receivers`);
+  check(
+    JSON.stringify(derived) === JSON.stringify(expected === undefined ? [] : [expected]),
+    `${role} is granted exactly the parameters, topics and keys its receivers name`,
+  );
+  const others = JSON.stringify(list.filter((p) => !derived.includes(p)));
+  check(!/"(ssm|sns|kms):/.test(others), `${role} reads no parameter and publishes nowhere else`);
+}
+for (const [id] of roles)
+  if (!id.startsWith('Notify'))
+    check(!/"ssm:Get|"sns:Publish/.test(policyText(id)), `${id} reads no secret and publishes to no topic`);
+
+// IAM refuses a role description outside tab, newline, carriage return and U+0020-U+00FF
+// (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+for (const [id, role] of roles) {
+  const description = props(role).Description;
+  check(
+    description === undefined ||
+      (typeof description === 'string' && /^[\t\n\r\x20-\x7E\xA1-\xFF]*$/.test(description)),
+    `${id} has a description IAM accepts`,
+  );
+}
+
 // The rules about switching off alerting recognise this stack's names by it (shared/detect/alerting.ts).
 check(
   isObj(alertEnv) && alertEnv.CLOUD_ALERTS_PREFIX === prefix,

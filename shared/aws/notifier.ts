@@ -8,7 +8,7 @@ import { createSqsDeadLetter, type DeadLetterPort } from '../delivery/dead-lette
 import { createDynamoDbOnce, type OncePort } from '../delivery/idempotency.ts';
 import { DEFAULT_RETRY_POLICY, lambdaClock, type RetryClock, type RetryPolicy } from '../delivery/retry.ts';
 import type { Channel } from '../events/alert.ts';
-import { type Senders, secretKey } from '../notify/deliver.ts';
+import { type Senders, secretKey, secretProblemKey } from '../notify/deliver.ts';
 import { handleNotification } from '../pipeline/notify.ts';
 import { createLogger } from './logger.ts';
 import type { secretsFromSsm } from './secrets.ts';
@@ -71,6 +71,10 @@ export function notifierHandler(channel: Channel, config: Config, parts: Notifie
       context: {
         secret: (receiver) => {
           const v = onContext[secretKey(receiver.name)];
+          return typeof v === 'string' ? v : undefined;
+        },
+        secretProblem: (receiver) => {
+          const v = onContext[secretProblemKey(receiver.name)];
           return typeof v === 'string' ? v : undefined;
         },
         stackTopicArn,

@@ -5,6 +5,7 @@ import { CLOUDTRAIL_RULES } from '../detect/catalog.ts';
 import { allowEntryExpired } from '../route/allow-list.ts';
 import { anyGlob } from '../route/route.ts';
 import { silenceExpired } from '../route/silence.ts';
+import { accessProblems, receiverAccess } from './access.ts';
 import { type Config, ConfigSchema, type Route } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -22,6 +23,11 @@ export interface LoadOptions {
   stage: string;
   /** Shown in error messages. */
   source?: string;
+  /**
+   * The region the stack is deployed to. When given, receivers naming a topic or key that no grant
+   * could make work there are errors (shared/config/access.ts); `serverless package` always gives it.
+   */
+  region?: string | undefined;
 }
 
 type Path = ReadonlyArray<PropertyKey>;
@@ -245,6 +251,10 @@ function parseLocated(text: string, opts: LoadOptions): { config: Config; at: (p
         `${source}:${locate(doc, lines, ref.path)}: ${formatPath(ref.path)}: unknown receiver "${ref.name}"`,
       );
     }
+  }
+  if (opts.region !== undefined) {
+    for (const p of accessProblems(receiverAccess(config), opts.region))
+      problems.push(`${source}:${locate(doc, lines, p.path)}: ${formatPath(p.path)}: ${p.message}`);
   }
   if (problems.length > 0)
     throw new ConfigError(`invalid configuration in ${source}:\n  ${problems.join('\n  ')}`, problems);

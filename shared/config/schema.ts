@@ -3,10 +3,39 @@ import * as z from 'zod';
 import { SEVERITIES, SeveritySchema } from '../events/alert.ts';
 import { ALARMS_CONFIG_DEFAULTS, AlarmsConfigSchema } from './alarms.ts';
 
-/** SSM parameter names start with "/" for hierarchies; we insist on it so a pasted URL is caught. */
-const ParameterName = z
+/**
+ * A parameter of the stack's own account and region, by name. Names start with "/" for hierarchies;
+ * we insist on it so a pasted URL is caught. An ARN (another account's shared parameter, another
+ * region) is refused: the notifier reads with its own region's client and its role is granted
+ * parameters of the stack's account and region only (docs/configuration.md, "What receivers may name").
+ * The messages never echo the value: it may be a pasted webhook URL.
+ */
+const ParameterName = z.string().superRefine((value, ctx) => {
+  if (value.startsWith('arn:')) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        "name a parameter of the stack's own account and region, such as /cloud-alerts/prod/slack/security; ARNs (parameters of other accounts or regions) are not supported",
+    });
+  } else if (!/^\/[A-Za-z0-9_.\-/]+$/.test(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an SSM parameter name such as /cloud-alerts/prod/slack/security',
+    });
+  }
+});
+
+/**
+ * The customer managed KMS key a SecureString parameter or an SNS topic is encrypted with, by key ARN:
+ * IAM grants a key by its ARN, not by an alias. Leave it out for the AWS managed keys (aws/ssm grants
+ * every principal of the account through SSM; https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html).
+ */
+const KmsKeyArn = z
   .string()
-  .regex(/^\/[A-Za-z0-9_.\-/]+$/, 'must be an SSM parameter name such as /cloud-alerts/prod/slack/security');
+  .regex(
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+    'a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (IAM grants keys by ARN, not by alias)',
+  );
 
 const ReceiverBase = {
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
@@ -19,6 +48,8 @@ export const SlackReceiverSchema = z
       .object({
         /** SecureString parameter holding the incoming-webhook URL. */
         webhookUrlParameter: ParameterName,
+        /** The customer managed key the parameter is encrypted with, if not aws/ssm. */
+        kmsKeyArn: KmsKeyArn.optional(),
         /** Only for these severities, prefix the message with a channel mention. */
         mention: z
           .object({ target: z.enum(['here', 'channel']), severities: z.array(SeveritySchema).min(1) })
@@ -32,7 +63,13 @@ export const SlackReceiverSchema = z
 export const PagerDutyReceiverSchema = z
   .object({
     ...ReceiverBase,
-    pagerduty: z.object({ routingKeyParameter: ParameterName }).strict(),
+    pagerduty: z
+      .object({
+        routingKeyParameter: ParameterName,
+        /** The customer managed key the parameter is encrypted with, if not aws/ssm. */
+        kmsKeyArn: KmsKeyArn.optional(),
+      })
+      .strict(),
   })
   .strict();
 
@@ -46,8 +83,15 @@ export const EmailReceiverSchema = z
           z.literal('stack'),
           z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/),
         ]),
+        /** The customer managed key of a topic named by ARN, when it is encrypted with one. */
+        kmsKeyArn: KmsKeyArn.optional(),
       })
-      .strict(),
+      .strict()
+      .refine((e) => e.topicArn !== 'stack' || e.kmsKeyArn === undefined, {
+        message:
+          "the stack's topic is encrypted with the stack's own key: kmsKeyArn is only for a topic named by ARN",
+        path: ['kmsKeyArn'],
+      }),
   })
   .strict();
 

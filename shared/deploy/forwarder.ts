@@ -98,8 +98,10 @@ function alarmReaderResources(reader: AlarmReaderOptions, bus: RegExpExecArray) 
       Condition: 'CreatesAlarmReader',
       Properties: {
         RoleName: reader.roleName,
+        // ASCII: IAM refuses a description outside U+0009, U+000A, U+000D and U+0020-U+00FF, so a
+        // curly apostrophe fails the deploy (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
         Description:
-          'cloud-alerts: lets the central alert function read this account’s alarms and their tags',
+          "cloud-alerts: lets the central alert function read this account's alarms and their tags",
         MaxSessionDuration: 3600,
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
@@ -192,8 +194,8 @@ export function forwarderTemplate(rules: DeclaredRule[], opts: ForwarderOptions)
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: opts.globalOnly
-      ? 'cloud-alerts: forward global-service events (IAM, STS, CloudFront…) from us-east-1 to the home region'
-      : 'cloud-alerts: forward this account’s alert-worthy events to the central cloud-alerts account',
+      ? 'cloud-alerts: forward global-service events (IAM, STS, CloudFront and others) from us-east-1 to the home region'
+      : "cloud-alerts: forward this account's alert-worthy events to the central cloud-alerts account",
     Parameters: {
       TargetBusArn: {
         Type: 'String',

@@ -8,8 +8,8 @@ import { ORG_RULES } from './org.ts';
 import { RESOURCE_RULES } from './resources.ts';
 import { S3_RULES } from './s3.ts';
 import { TAMPER_RULES } from './tamper.ts';
-import type { CloudTrailRule, DetectContext, Finding, RecordPart } from './types.ts';
-import { isRecord } from './values.ts';
+import type { CloudTrailRule, DetectContext, Finding, PartForCalls } from './types.ts';
+import { field, isRecord, parsePolicyDocument } from './values.ts';
 
 /** Every CloudTrail rule, in the order alerts are raised when several fire on one event. */
 export const CLOUDTRAIL_RULES: readonly CloudTrailRule[] = [
@@ -73,19 +73,25 @@ export function watches(rule: CloudTrailRule, eventSource: string, eventName: st
 }
 
 /**
- * The record parts this rule needs for this call (see CloudTrailRule.needs). A refused or failed call
- * has no response (AWS records `responseElements: null` with the errorCode), so it is never needed then.
+ * What this record lacks of what the rule needs for this call (see CloudTrailRule.needs), in words for
+ * the alert. A refused or failed call has no response (AWS records `responseElements: null` with the
+ * errorCode), so a response is never needed then.
  */
-function partsNeeded(rule: CloudTrailRule, record: CloudTrailRecord): RecordPart[] {
-  return (rule.needs ?? [])
-    .flatMap((need) =>
-      typeof need === 'string'
-        ? [need]
-        : need.calls.some((c) => namesCall(c, record.eventName))
-          ? [need.part]
-          : [],
-    )
-    .filter((part) => part !== 'responseElements' || record.errorCode === undefined);
+function missingParts(rule: CloudTrailRule, record: CloudTrailRecord): string[] {
+  const missing: string[] = [];
+  for (const need of rule.needs ?? []) {
+    const n: PartForCalls = typeof need === 'string' ? { part: need } : need;
+    if (n.calls && !n.calls.some((c) => namesCall(c, record.eventName))) continue;
+    if (n.part === 'responseElements' && record.errorCode !== undefined) continue;
+    const value = record[n.part];
+    const what = absent(value)
+      ? n.part
+      : n.fields && !n.fields.some((f) => present(field(value, f)))
+        ? (n.what ?? `${n.part}.${n.fields.join(' or ')}`)
+        : undefined;
+    if (what && !missing.includes(what)) missing.push(what);
+  }
+  return missing;
 }
 
 /** Rules that name this call specifically: what makes a call "known" to the catalog. */
@@ -109,8 +115,18 @@ function absent(part: unknown): boolean {
   return !isRecord(part) || Object.keys(part).length === 0;
 }
 
+/** A field inside a part that says something: not empty, and a policy written as text that parses. */
+function present(v: unknown): boolean {
+  if (v === undefined || v === null || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isRecord(v)) return Object.keys(v).length > 0;
+  // A document cut short ("{", or '{"Statement": [') is no document: an exporter's truncation.
+  if (typeof v === 'string' && /^\s*(\{|%7B)/i.test(v)) return parsePolicyDocument(v) !== undefined;
+  return true;
+}
+
 /** What a rule says when the record lacks what its verdict needs: its worst case, not ruled out. */
-function couldNotTell(rule: CloudTrailRule, record: CloudTrailRecord, missing: RecordPart[]): Finding {
+function couldNotTell(rule: CloudTrailRule, record: CloudTrailRecord, missing: string[]): Finding {
   const service = record.eventSource.replace(/\.amazonaws\.com$/, '');
   return {
     ruleId: rule.id,
@@ -149,12 +165,12 @@ export function detectCloudTrail(
   const unknown: Finding[] = [];
   const errors: string[] = [];
   const run = (rule: CloudTrailRule) => {
-    const missing = partsNeeded(rule, record).filter((part) => absent(record[part]));
-    if (missing.length > 0) {
-      unknown.push(couldNotTell(rule, record, missing));
-      return;
-    }
     try {
+      const missing = missingParts(rule, record);
+      if (missing.length > 0) {
+        unknown.push(couldNotTell(rule, record, missing));
+        return;
+      }
       const draft = rule.check(record, ctx);
       if (draft)
         findings.push({

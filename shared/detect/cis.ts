@@ -65,7 +65,7 @@ export const consoleLoginWithoutMfa: CloudTrailRule = {
   feed: 'console-sign-in',
   eventSource: SIGNIN,
   eventNames: ['ConsoleLogin'],
-  needs: ['responseElements'],
+  needs: ['responseElements', 'userIdentity'],
   check(record) {
     if (record.userIdentity.type !== 'IAMUser' || signInOutcome(record) !== 'Success') return null;
     if (str(field(record.additionalEventData, 'MFAUsed')) === 'Yes') return null;
@@ -88,7 +88,7 @@ export const consoleLoginFailed: CloudTrailRule = {
   feed: 'console-sign-in',
   eventSource: SIGNIN,
   eventNames: ['ConsoleLogin'],
-  needs: ['responseElements'],
+  needs: ['responseElements', 'userIdentity'],
   check(record) {
     const outcome = signInOutcome(record);
     if (outcome === 'Success') return null;

@@ -96,7 +96,7 @@ export const iamManagedPolicyAttached: CloudTrailRule = {
   feed: FEED,
   eventSource: IAM,
   eventNames: ['AttachUserPolicy', 'AttachGroupPolicy', 'AttachRolePolicy'],
-  needs: ['requestParameters'],
+  needs: [{ part: 'requestParameters', fields: ['policyArn'] }],
   check(record) {
     const arn = param(record, 'policyArn') ?? 'unknown policy';
     const policyName = arn.split('/').pop() ?? arn;
@@ -147,7 +147,7 @@ export const iamInlinePolicyPut: CloudTrailRule = {
   feed: FEED,
   eventSource: IAM,
   eventNames: ['PutUserPolicy', 'PutGroupPolicy', 'PutRolePolicy'],
-  needs: ['requestParameters'],
+  needs: [{ part: 'requestParameters', fields: ['policyDocument'] }],
   check(record) {
     const policyName = param(record, 'policyName') ?? 'unnamed';
     const target = principalResource(record);
@@ -375,7 +375,10 @@ export const iamManagedPolicyChanged: CloudTrailRule = {
     'DeletePolicyVersion',
     'SetDefaultPolicyVersion',
   ],
-  needs: ['requestParameters'],
+  needs: [
+    'requestParameters',
+    { part: 'requestParameters', calls: ['CreatePolicy', 'CreatePolicyVersion'], fields: ['policyDocument'] },
+  ],
   check(record) {
     const arn = param(record, 'policyArn') ?? str(field(field(record.responseElements, 'policy'), 'arn'));
     const name = param(record, 'policyName') ?? arn?.split('/').pop() ?? 'unknown policy';
@@ -501,7 +504,11 @@ export const iamRoleTrustChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: IAM,
   eventNames: ['CreateRole', 'UpdateAssumeRolePolicy'],
-  needs: ['requestParameters'],
+  needs: [
+    'requestParameters',
+    { part: 'requestParameters', calls: ['CreateRole'], fields: ['assumeRolePolicyDocument'] },
+    { part: 'requestParameters', calls: ['UpdateAssumeRolePolicy'], fields: ['policyDocument'] },
+  ],
   check(record, ctx: DetectContext) {
     const role = param(record, 'roleName') ?? 'unknown';
     const resource = { type: 'IAM role', name: role };

@@ -113,7 +113,14 @@ export const securityGroupOpenIngress: CloudTrailRule = {
   feed: FEED,
   eventSource: EC2,
   eventNames: ['AuthorizeSecurityGroupIngress'],
-  needs: ['requestParameters'],
+  needs: [
+    'requestParameters',
+    {
+      part: 'requestParameters',
+      calls: ['AuthorizeSecurityGroupIngress'],
+      fields: ['ipPermissions', 'cidrIp'],
+    },
+  ],
   check(record, ctx) {
     const { openings } = openIngress(record.requestParameters);
     if (openings.length === 0) return null;
@@ -146,7 +153,14 @@ export const securityGroupChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: EC2,
   eventNames: Object.keys(SG_ACTIONS),
-  needs: ['requestParameters'],
+  needs: [
+    'requestParameters',
+    {
+      part: 'requestParameters',
+      calls: ['AuthorizeSecurityGroupIngress'],
+      fields: ['ipPermissions', 'cidrIp'],
+    },
+  ],
   check(record, ctx) {
     if (
       record.eventName === 'AuthorizeSecurityGroupIngress' &&

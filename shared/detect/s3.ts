@@ -27,6 +27,17 @@ const PUT_ACL = ['PutBucketAcl'] as const;
 const POLICY_CALLS = ['PutBucketPolicy', 'DeleteBucketPolicy'] as const;
 const BPA_CALLS = ['PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock'] as const;
 
+/** Where a PutBucketAcl says who gets access: a canned ACL, a grant list, or grant headers. */
+const ACL_FIELDS = [
+  'x-amz-acl',
+  'AccessControlPolicy',
+  'x-amz-grant-read',
+  'x-amz-grant-write',
+  'x-amz-grant-read-acp',
+  'x-amz-grant-write-acp',
+  'x-amz-grant-full-control',
+];
+
 export const s3AclPublic: CloudTrailRule = {
   id: 's3-bucket-acl-public',
   title: 'S3 bucket made public by ACL',
@@ -37,7 +48,13 @@ export const s3AclPublic: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: PUT_ACL,
-  needs: ['requestParameters'],
+  needs: [
+    {
+      part: 'requestParameters',
+      fields: ACL_FIELDS,
+      what: 'ACL in requestParameters (x-amz-acl, AccessControlPolicy or x-amz-grant-*)',
+    },
+  ],
   check(record, ctx) {
     const acl = analyzeBucketAcl(record.requestParameters);
     if (acl.publicGrants.length === 0) return null;
@@ -63,7 +80,13 @@ export const s3AclChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: PUT_ACL,
-  needs: ['requestParameters'],
+  needs: [
+    {
+      part: 'requestParameters',
+      fields: ACL_FIELDS,
+      what: 'ACL in requestParameters (x-amz-acl, AccessControlPolicy or x-amz-grant-*)',
+    },
+  ],
   check(record, ctx) {
     const acl = analyzeBucketAcl(record.requestParameters);
     if (acl.publicGrants.length > 0) return null;
@@ -110,7 +133,10 @@ export const s3PolicyPublic: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: ['PutBucketPolicy'],
-  needs: ['requestParameters'],
+  needs: [
+    'requestParameters',
+    { part: 'requestParameters', calls: ['PutBucketPolicy'], fields: ['bucketPolicy'] },
+  ],
   check(record, ctx) {
     const a = policyAnalysis(record, ctx);
     if (!a || a.publicStatements.length === 0) return null;
@@ -138,7 +164,10 @@ export const s3PolicyChanged: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: POLICY_CALLS,
-  needs: ['requestParameters'],
+  needs: [
+    'requestParameters',
+    { part: 'requestParameters', calls: ['PutBucketPolicy'], fields: ['bucketPolicy'] },
+  ],
   check(record, ctx) {
     const { resource, links } = bucket(record, ctx);
     if (record.eventName === 'DeleteBucketPolicy') {
@@ -187,7 +216,10 @@ export const s3BlockPublicAccessWeakened: CloudTrailRule = {
   feed: FEED,
   eventSource: S3,
   eventNames: BPA_CALLS,
-  needs: ['requestParameters'],
+  needs: [
+    'requestParameters',
+    { part: 'requestParameters', calls: ['Put*'], fields: ['PublicAccessBlockConfiguration'] },
+  ],
   check(record, ctx) {
     const { resource, links } = bucket(record, ctx);
     if (record.eventName === 'DeleteBucketPublicAccessBlock') {
@@ -221,7 +253,10 @@ export const s3AccountBlockPublicAccessWeakened: CloudTrailRule = {
   // The S3 Control API is recorded under s3.amazonaws.com (EventBridge source aws.s3).
   eventSource: S3,
   eventNames: ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock'],
-  needs: ['requestParameters'],
+  needs: [
+    'requestParameters',
+    { part: 'requestParameters', calls: ['Put*'], fields: ['PublicAccessBlockConfiguration'] },
+  ],
   check(record, ctx) {
     const acct = ctx.account;
     const region = record.awsRegion ?? ctx.region;

@@ -21,16 +21,22 @@ export interface Finding {
    * The record lacked a part the rule's verdict depends on (see CloudTrailRule.needs): the rule could
    * not rule out its worst case, so it is raised at the rule's own severity, saying so.
    */
-  incomplete?: readonly RecordPart[];
+  incomplete?: readonly string[];
 }
 
 /** The parts of a record a verdict can depend on, which exporters and size limits sometimes drop. */
-export type RecordPart = 'requestParameters' | 'responseElements' | 'additionalEventData';
+export type RecordPart = 'requestParameters' | 'responseElements' | 'additionalEventData' | 'userIdentity';
 
-/** A part needed only for some of a rule's calls (names as in `eventNames`: exact, or `Prefix*`). */
+/**
+ * A part needed only for some of a rule's calls (`calls`, names as in `eventNames`: exact, or
+ * `Prefix*`), or only with one of some fields inside it (`fields`: at least one present, non-empty and,
+ * for a policy document written as text, readable), named in the alert as `what`.
+ */
 export interface PartForCalls {
   part: RecordPart;
-  calls: readonly string[];
+  calls?: readonly string[];
+  fields?: readonly string[];
+  what?: string;
 }
 
 /**

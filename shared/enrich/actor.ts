@@ -3,6 +3,7 @@ import type { UserIdentity } from '../events/cloudtrail.ts';
 
 /** IAM Identity Center permission-set roles: the session name is the person. */
 const SSO_ROLE = /^AWSReservedSSO_(.+?)_[0-9a-f]{6,}$/;
+const SSO_PATH = /:role\/aws-reserved\/sso\.amazonaws\.com\//;
 
 function lastSegment(arn: string | undefined, marker: string): string | undefined {
   if (!arn) return undefined;
@@ -38,7 +39,11 @@ export function describeActor(identity: UserIdentity, eventAccount: string): Act
       const issuer = identity.sessionContext?.sessionIssuer;
       const role = issuer?.userName ?? lastSegment(issuer?.arn, ':role/') ?? 'unknown-role';
       const session = lastSegment(identity.arn, ':assumed-role/') ?? identity.principalId?.split(':')[1];
-      const sso = SSO_ROLE.exec(role);
+      // Identity Center creates its roles under /aws-reserved/sso.amazonaws.com/ (the path its service
+      // role may write: AWSSSOServiceRolePolicy). Anyone can name a role AWSReservedSSO_Admin_0a1b…
+      // elsewhere and pick a session name that reads as a colleague's e-mail: that is a role, not SSO.
+      // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSSSOServiceRolePolicy.html
+      const sso = issuer?.arn === undefined || SSO_PATH.test(issuer.arn) ? SSO_ROLE.exec(role) : null;
       const sessionFields = {
         ...(session ? { session } : {}),
         ...(issuer?.arn ? { issuerArn: issuer.arn } : {}),

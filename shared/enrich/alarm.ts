@@ -359,6 +359,15 @@ export function alarmAlert(
   // In ALARM the reason is the verdict line already.
   if (detail.state.reason && value !== 'ALARM') facts.push({ label: 'Reason', value: detail.state.reason });
   if (detail.state.evaluationState) facts.push({ label: 'Evaluation', value: detail.state.evaluationState });
+  // CloudWatch's own evaluations always carry reasonData; SetAlarmState needs only a free-text reason
+  // (StateReasonData is optional), so a change without it may have been set by hand, e.g. a fake OK
+  // that resolves a real page. https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html
+  if (detail.state.reasonData === undefined)
+    facts.push({
+      label: 'Evaluation data',
+      value:
+        'none: this change may have been set by hand (cloudwatch:SetAlarmState), not by CloudWatch evaluating the metric. Check the metric and the alarm history.',
+    });
   const description = detail.configuration?.description ?? context?.description;
   if (description) facts.push({ label: 'Description', value: description });
   if (detail.state.actionsSuppressedBy) {

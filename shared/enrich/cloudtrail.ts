@@ -61,9 +61,28 @@ function recordFacts(envelope: Envelope, record: CloudTrailRecord, unreadable: r
   return facts;
 }
 
+/** JSON with object keys sorted, so the same request written in another key order reads the same. */
+function canonicalJson(value: unknown): string {
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      isRecord(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, v[k]]),
+          )
+        : v,
+    ) ?? ''
+  );
+}
+
 /**
  * What makes two alerts of one rule about one resource the same news (see Alert.change): the
- * effective change the rule saw, not who or when. For critical alerts a different source IP,
+ * effective change, not who or when. That is the rule's reading (action, verdict, facts) and the
+ * request itself: a rule's facts summarise, and a policy widened from `/public/*` to `/*`, or one
+ * inline `Action: "*"` policy replaced by another, reads the same in a summary but not in the request.
+ * Terraform re-applying one policy sends the same request, so it still folds. For critical alerts,
+ * and for every sign-in (where who signed in from where is the whole event), a different source IP,
  * session or client is news too: the same root sign-in from a second address is a second alert.
  */
 function changeOf(record: CloudTrailRecord, finding: Finding, severity: Alert['severity']): string {
@@ -71,10 +90,11 @@ function changeOf(record: CloudTrailRecord, finding: Finding, severity: Alert['s
     finding.action,
     finding.verdict ?? '',
     ...(finding.facts ?? []).map((f) => `${f.label}\u0000${f.value}`),
+    canonicalJson(record.requestParameters ?? null),
   ];
   // Without the part the rule needed, nobody can tell two such events apart: never fold them.
   if (finding.incomplete) parts.push(record.eventID ?? '');
-  if (severity === 'critical') {
+  if (severity === 'critical' || record.eventName === 'ConsoleLogin') {
     const id = record.userIdentity;
     parts.push(record.sourceIPAddress ?? '', id.accessKeyId || id.principalId || '', record.userAgent ?? '');
   }

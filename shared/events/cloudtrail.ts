@@ -92,7 +92,27 @@ const TEXT_FIELDS = [
 /** Identifiers and codes: surrounding space is an exporter's, never AWS's. */
 const TRIMMED = new Set(['eventSource', 'eventName', 'eventType', 'errorCode', 'awsRegion', 'eventCategory']);
 /** An empty error code is no error at all: a denied call always names its code. */
-const EMPTY_IS_ABSENT = new Set(['errorCode', 'errorMessage']);
+const EMPTY_IS_ABSENT = new Set(['errorCode', 'errorMessage', 'invokedBy']);
+/**
+ * userIdentity.type as AWS spells it; exporters lower-case or pad it, and `root` must still be Root.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html
+ */
+const IDENTITY_TYPES = new Map(
+  [
+    'Root',
+    'IAMUser',
+    'AssumedRole',
+    'Role',
+    'FederatedUser',
+    'Directory',
+    'AWSAccount',
+    'AWSService',
+    'IdentityCenterUser',
+    'SAMLUser',
+    'WebIdentityUser',
+    'Unknown',
+  ].map((t) => [t.toLowerCase(), t]),
+);
 const FLAG_FIELDS = ['readOnly', 'managementEvent'] as const;
 const BODY_FIELDS = ['requestParameters', 'responseElements', 'additionalEventData', 'serviceEventDetails'];
 const IDENTITY_TEXT = [
@@ -119,10 +139,10 @@ const isNullish = (v: unknown) => v === undefined || v === null || v === 'null';
 
 function readText(v: unknown, name: string): Read<string> {
   if (isNullish(v)) return {};
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+  // A JSON number loses an account id's leading zeros; other fields are text or unreadable.
+  if (typeof v === 'number' && /accountid$/i.test(name) && Number.isSafeInteger(v) && v >= 0) {
     const digits = String(v);
-    // A JSON number loses an account id's leading zeros.
-    return { value: /accountid$/i.test(name) && ACCOUNT_ID.test(digits) ? digits.padStart(12, '0') : digits };
+    return ACCOUNT_ID.test(digits) ? { value: digits.padStart(12, '0') } : { unreadable: true };
   }
   if (typeof v !== 'string') return { unreadable: true };
   const text = TRIMMED.has(name) ? v.trim() : v;
@@ -167,7 +187,9 @@ function readTexts(
   }
 }
 
-function readIdentity(v: unknown, unreadable: string[]): Record<string, unknown> {
+function readIdentity(raw: unknown, unreadable: string[]): Record<string, unknown> {
+  // An identity written as a JSON string is read as the object it holds, as request bodies are.
+  const v = readBody(raw);
   if (isNullish(v)) return {};
   if (!isRecord(v)) {
     unreadable.push('userIdentity');
@@ -175,6 +197,9 @@ function readIdentity(v: unknown, unreadable: string[]): Record<string, unknown>
   }
   const identity: Record<string, unknown> = { ...v };
   readTexts(v, IDENTITY_TEXT, identity, 'userIdentity.', unreadable);
+  const type =
+    typeof identity.type === 'string' ? IDENTITY_TYPES.get(identity.type.trim().toLowerCase()) : undefined;
+  if (type) identity.type = type;
   const context = v.sessionContext;
   if (isNullish(context) || !isRecord(context)) {
     if (!isNullish(context)) unreadable.push('userIdentity.sessionContext');

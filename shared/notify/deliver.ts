@@ -16,6 +16,11 @@ export interface Senders {
 export interface DeliveryContext {
   /** The receiver's webhook URL or routing key (from SSM in Lambda, from the environment locally). */
   secret(receiver: Receiver): string | undefined;
+  /**
+   * Why the secret is not there, when it is not: where it was looked for and what to do, never a
+   * value (shared/aws/secrets.ts). It becomes the dead-letter reason.
+   */
+  secretProblem?(receiver: Receiver): string | undefined;
   /** The stack's own topic, for receivers configured with `topicArn: stack`. */
   stackTopicArn: string | undefined;
 }
@@ -27,6 +32,16 @@ export type Rendered =
 
 function permanent(request: NotificationRequest, reason: string): DeliveryError {
   return new DeliveryError({ channel: request.channel, retryable: false, reason });
+}
+
+function missingSecret(
+  request: NotificationRequest,
+  receiver: Receiver,
+  ctx: DeliveryContext,
+): DeliveryError {
+  const what = 'slack' in receiver ? 'webhook URL' : 'routing key';
+  const problem = ctx.secretProblem?.(receiver);
+  return permanent(request, `receiver ${receiver.name}: ${problem ?? `${what} not available`}`);
 }
 
 function topicOf(receiver: EmailReceiver, ctx: DeliveryContext, request: NotificationRequest): string {
@@ -58,7 +73,7 @@ export function renderNotification(
   }
   if ('pagerduty' in receiver) {
     const key = ctx.secret(receiver);
-    if (!key) throw permanent(request, `receiver ${receiver.name}: routing key not available`);
+    if (!key) throw missingSecret(request, receiver, ctx);
     return { channel: 'pagerduty', receiver: receiver.name, body: renderPagerDuty(alert, key) };
   }
   return {
@@ -80,8 +95,9 @@ export async function deliverNotification(
   switch (rendered.channel) {
     case 'slack': {
       const receiver = config.receivers.find((r) => r.name === rendered.receiver);
-      const url = receiver ? ctx.secret(receiver) : undefined;
-      if (!url) throw permanent(request, `receiver ${rendered.receiver}: webhook URL not available`);
+      if (!receiver) throw permanent(request, `unknown receiver "${rendered.receiver}"`);
+      const url = ctx.secret(receiver);
+      if (!url) throw missingSecret(request, receiver, ctx);
       if (!senders.slack) throw missing();
       await senders.slack.send(url, rendered.body);
       break;
@@ -98,19 +114,14 @@ export async function deliverNotification(
   return rendered;
 }
 
-/** Where each receiver's secret lives, for the SSM middleware: context key → parameter name. */
-export function secretParameters(config: Config, channel: 'slack' | 'pagerduty'): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const r of config.receivers) {
-    if (channel === 'slack' && 'slack' in r) out[secretKey(r.name)] = r.slack.webhookUrlParameter;
-    if (channel === 'pagerduty' && 'pagerduty' in r) out[secretKey(r.name)] = r.pagerduty.routingKeyParameter;
-  }
-  return out;
-}
-
-/** Context key under which Middy's ssm middleware stores a receiver's secret. */
+/** Context key under which shared/aws/secrets.ts stores a receiver's secret. */
 export function secretKey(receiverName: string): string {
   return `secret_${receiverName.replace(/[^A-Za-z0-9]/g, '_')}`;
+}
+
+/** Context key under which shared/aws/secrets.ts says why a receiver's secret could not be read. */
+export function secretProblemKey(receiverName: string): string {
+  return `secretProblem_${receiverName.replace(/[^A-Za-z0-9]/g, '_')}`;
 }
 
 /** Local runs (`replay --send`) read secrets from CLOUD_ALERTS_SECRET_<RECEIVER_NAME>. */

@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { AllowListEntry } from '../config/schema.ts';
 import type { Alert } from '../events/alert.ts';
-import { anyGlob } from './route.ts';
+import { actorIdentity, anyGlob } from './route.ts';
 
 /** What an allow-list entry can look at beyond the alert: the CloudTrail record's caller details. */
 export interface CallerFacts {
@@ -42,40 +42,11 @@ function ipMatches(expected: string | string[], ip: string | undefined): boolean
   return list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
 }
 
-/** An STS ARN (`assumed-role/<role>/<session>`, `federated-user/<name>`) names a session, never an identity. */
-const STS_ARN = /^arn:[^:]+:sts::/;
-
-/** The name at the end of an IAM ARN: `arn:aws:iam::123456789012:role/ci/terraform-ci` → terraform-ci. */
-function arnName(arn: string): string | undefined {
-  return arn.split(/[:/]/).pop() || undefined;
-}
-
-/**
- * What `actor` may match: who the caller is, never what it called its session. A session's ARN ends
- * in a name the caller chooses (`aws sts assume-role --role-session-name terraform-ci`), so for a
- * session only the role (or user) that issued it counts: its name and its ARN.
- * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html
- */
-function actorIdentity(alert: Alert, caller: CallerFacts): string[] {
-  const actor = alert.actor;
-  const issuerArn = actor?.issuerArn ?? caller.issuerArn;
-  const out: Array<string | undefined> = [
-    issuerArn,
-    issuerArn === undefined ? undefined : arnName(issuerArn),
-  ];
-  if (actor === undefined) return out.filter((v) => v !== undefined);
-  const session = actor.session !== undefined || STS_ARN.test(actor.arn ?? '');
-  if (!session) out.push(actor.name, actor.arn);
-  // An assumed role's name is its role's (from the session issuer); a federated user's is chosen.
-  else if (actor.kind !== 'federated') out.push(actor.name);
-  return out.filter((v) => v !== undefined);
-}
-
 /** Every field the entry names must match (AND); a list means any of its values (OR). */
 export function allowEntryMatches(entry: AllowListEntry, alert: Alert, caller: CallerFacts): boolean {
   if (entry.actor !== undefined) {
     const actor = entry.actor;
-    if (!actorIdentity(alert, caller).some((v) => anyGlob(actor, v))) return false;
+    if (!actorIdentity(alert, caller.issuerArn).some((v) => anyGlob(actor, v))) return false;
   }
   // Only beside `actor` (the schema insists): which of that identity's sessions.
   if (entry.session !== undefined && !anyGlob(entry.session, alert.actor?.session)) return false;

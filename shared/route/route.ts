@@ -50,6 +50,36 @@ function severityMatches(expr: string | Severity[], s: Severity): boolean {
   }
 }
 
+/** An STS ARN (`assumed-role/<role>/<session>`, `federated-user/<name>`) names a session, never an identity. */
+const STS_ARN = /^arn:[^:]+:sts::/;
+
+/** The name at the end of an IAM ARN: `arn:aws:iam::123456789012:role/ci/terraform-ci` → terraform-ci. */
+function arnName(arn: string): string | undefined {
+  return arn.split(/[:/]/).pop() || undefined;
+}
+
+/**
+ * What `actor` may match: who the caller is, never what it called its session. A session's ARN ends
+ * in a name the caller chooses (`aws sts assume-role --role-session-name terraform-ci`), so for a
+ * session only the role (or user) that issued it counts: its name and its ARN.
+ * Routes, silences and allow-lists all match `actor` against this, and nothing else.
+ * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html
+ */
+export function actorIdentity(alert: Pick<Alert, 'actor'>, issuerFromRecord?: string): string[] {
+  const actor = alert.actor;
+  const issuerArn = actor?.issuerArn ?? issuerFromRecord;
+  const out: Array<string | undefined> = [
+    issuerArn,
+    issuerArn === undefined ? undefined : arnName(issuerArn),
+  ];
+  if (actor === undefined) return out.filter((v) => v !== undefined);
+  const session = actor.session !== undefined || STS_ARN.test(actor.arn ?? '');
+  if (!session) out.push(actor.name, actor.arn);
+  // An assumed role's name is its role's (from the session issuer); a federated user's is chosen.
+  else if (actor.kind !== 'federated') out.push(actor.name);
+  return out.filter((v) => v !== undefined);
+}
+
 /** Every field given must match (AND); a list means any of its values (OR). An absent matcher matches all. */
 export function matchAlert(match: Match | undefined, alert: Alert): boolean {
   if (!match) return true;
@@ -66,12 +96,9 @@ export function matchAlert(match: Match | undefined, alert: Alert): boolean {
   }
   if (match.region !== undefined && !anyGlob(match.region, alert.region)) return false;
   if (match.status !== undefined && match.status !== alert.status) return false;
-  if (
-    match.actor !== undefined &&
-    !anyGlob(match.actor, alert.actor?.arn) &&
-    !anyGlob(match.actor, alert.actor?.name)
-  ) {
-    return false;
+  if (match.actor !== undefined) {
+    const actor = match.actor;
+    if (!actorIdentity(alert).some((v) => anyGlob(actor, v))) return false;
   }
   for (const [tag, expected] of Object.entries(match.tags ?? {})) {
     if (!anyGlob(expected, ownValue(alert.tags, tag))) return false;

@@ -52,8 +52,19 @@ export function seedOf(alert: Alert): SummarySeed {
   };
 }
 
+/**
+ * Critical alerts are never held for a summary: a page folded into "3 more alerts by user/mallory"
+ * five minutes later is a page lost, and an attacker can open the window on purpose with a denied
+ * probe (critical when denied) before the changes that matter. True repeats of a critical alert are
+ * still folded, by dedupe, which compares what changed.
+ */
 function applies(alert: Alert): boolean {
-  return alert.status === 'firing' && alert.kind !== 'alarm' && alert.actor !== undefined;
+  return (
+    alert.status === 'firing' &&
+    alert.kind !== 'alarm' &&
+    alert.actor !== undefined &&
+    alert.severity !== 'critical'
+  );
 }
 
 export function groupKey(alert: Alert): string {

@@ -21,7 +21,6 @@ import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { clearCache } from '@middy/util';
 import type { Context } from 'aws-lambda';
 import { compileConfig } from '../../shared/config/compiled.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
@@ -94,8 +93,6 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  // Middy refreshes cached secrets on a timer; stop it so the test process can exit.
-  clearCache();
   rmSync(runtimeDir, { recursive: true, force: true });
 });
 

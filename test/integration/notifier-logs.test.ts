@@ -1,5 +1,4 @@
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { clearCache } from '@middy/util';
 import { mockClient } from 'aws-sdk-client-mock';
 import { notifierHandler } from '../../shared/aws/notifier.ts';
 import { secretsFromSsm } from '../../shared/aws/secrets.ts';
@@ -29,7 +28,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   delete process.env.POWERTOOLS_DEV;
-  clearCache();
   await slack?.close();
 });
 

@@ -125,6 +125,52 @@ describe('parseConfig', () => {
     expect(problemsOf(text).join('\n')).not.toContain('SECRET');
   });
 
+  it('refuses a parameter ARN, saying receivers name parameters of the stack account and region', () => {
+    const text = VALID.replace(SLACK_PARAMETER, 'arn:aws:ssm:us-east-1:444455556666:parameter/shared/slack');
+    expect(problemsOf(text)).toEqual([
+      `${SOURCE}:6:28: receivers[0].slack.webhookUrlParameter: name a parameter of the stack's own account and region, such as /cloud-alerts/prod/slack/security; ARNs (parameters of other accounts or regions) are not supported`,
+    ]);
+  });
+
+  it('refuses a KMS alias where a key ARN belongs', () => {
+    const text = VALID.replace(
+      `webhookUrlParameter: ${SLACK_PARAMETER}`,
+      `webhookUrlParameter: ${SLACK_PARAMETER}\n      kmsKeyArn: alias/slack-secrets`,
+    );
+    expect(problemsOf(text)).toEqual([
+      `${SOURCE}:7:18: receivers[0].slack.kmsKeyArn: a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (IAM grants keys by ARN, not by alias)`,
+    ]);
+  });
+
+  it('refuses a key on the stack topic, which is encrypted with the stack key', () => {
+    const text = VALID.replace(
+      'route:',
+      `  - name: mail
+    email: { topicArn: stack, kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1111aaaa-0000-4000-8000-000000000001" }
+route:`,
+    );
+    expect(problemsOf(text)).toEqual([
+      `${SOURCE}:11:42: receivers[2].email.kmsKeyArn: the stack's topic is encrypted with the stack's own key: kmsKeyArn is only for a topic named by ARN`,
+    ]);
+  });
+
+  it('with a region, refuses a topic of another region at its line, naming the receiver', () => {
+    const text = VALID.replace(
+      'route:',
+      `  - name: audit
+    email: { topicArn: "arn:aws:sns:eu-west-1:123456789012:audit" }
+route:`,
+    );
+    expect(parseConfig(text, { stage: 'dev', region: 'eu-west-1' }).receivers).toHaveLength(3);
+    expect(() => parseConfig(text, { stage: 'dev', source: SOURCE, region: 'us-east-1' })).toThrow(
+      expect.objectContaining({
+        problems: [
+          `${SOURCE}:11:24: receivers[2].email.topicArn: receiver audit: the topic is in eu-west-1, but notify-email publishes in us-east-1 and SNS publishes only to topics of its own region; create the topic in us-east-1, or deploy the stack to eu-west-1`,
+        ],
+      }),
+    );
+  });
+
   it.each(['>=urgent', '=>high', 'HIGH', '>= high'])('reports the severity expression %p', (expr) => {
     const text = VALID.replace('">=high"', `"${expr}"`);
     const [problem, ...rest] = problemsOf(text);

@@ -80,6 +80,36 @@ describe('forwarderTemplate', () => {
   });
 });
 
+describe('forwarderTemplate descriptions', () => {
+  /** Every Description anywhere in a template (stack, parameters, rules, roles). */
+  function descriptions(node: unknown, out: string[] = []): string[] {
+    if (Array.isArray(node)) for (const item of node) descriptions(item, out);
+    else if (typeof node === 'object' && node !== null)
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'Description' && typeof value === 'string') out.push(value);
+        else descriptions(value, out);
+      }
+    return out;
+  }
+  const reader = {
+    principalArn: 'arn:aws:iam::123456789012:role/cloud-alerts-prod-AlertRole-AbC123',
+    roleName: 'cloud-alerts-prod-alarm-reader',
+  };
+
+  // IAM refuses a role description with a character outside tab, LF, CR and U+0020-U+00FF
+  // (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html): a curly apostrophe
+  // in the reader's description failed the member deploy (cfn-lint E3031). Plain ASCII everywhere.
+  it.each([
+    ['global-only', { globalOnly: true }],
+    ['member', { globalOnly: false }],
+    ['member with alarm reader', { globalOnly: false, alarmReader: reader }],
+  ])('writes only ASCII descriptions in the %s template', (_name, opts) => {
+    const found = descriptions(forwarderTemplate(rules, { targetBusArn: TARGET, ...opts }));
+    expect(found.length).toBeGreaterThan(1);
+    expect(found.filter((d) => !/^[\x20-\x7e]*$/.test(d))).toEqual([]);
+  });
+});
+
 describe('forwarderTemplate with an alarm reader', () => {
   const CENTRAL_ROLE = 'arn:aws:iam::123456789012:role/cloud-alerts-prod-AlertRole-AbC123';
   const reader = { principalArn: CENTRAL_ROLE, roleName: 'cloud-alerts-prod-alarm-reader' };

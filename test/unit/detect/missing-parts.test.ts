@@ -61,3 +61,66 @@ describe('a record missing a part is never judged safer', () => {
     expect(alert?.verdict).toMatch(/^The record has no requestParameters .* open the event in CloudTrail/);
   });
 });
+
+describe('a field inside a part missing or cut short is never judged safer', () => {
+  const keep =
+    (...keys: string[]) =>
+    (d: Record<string, unknown>) => {
+      const rp = d.requestParameters as Record<string, unknown>;
+      d.requestParameters = Object.fromEntries(keys.map((k) => [k, rp[k]]));
+    };
+  const set = (key: string, value: unknown) => (d: Record<string, unknown>) => {
+    (d.requestParameters as Record<string, unknown>)[key] = value;
+  };
+
+  it.each([
+    [
+      's3/put-bucket-policy-public.json',
+      'no bucketPolicy',
+      keep('bucketName'),
+      's3-bucket-policy-public:critical',
+    ],
+    [
+      's3/put-bucket-policy-public.json',
+      'a policy cut short',
+      set('bucketPolicy', '{"Statement": ['),
+      's3-bucket-policy-public:critical',
+    ],
+    [
+      's3/put-bucket-acl-grant-allusers.json',
+      'no ACL at all',
+      keep('bucketName'),
+      's3-bucket-acl-public:critical',
+    ],
+    [
+      'ec2/authorize-security-group-ingress-ssh-open.json',
+      'no ipPermissions',
+      keep('groupId'),
+      'security-group-open-ingress:high',
+    ],
+    [
+      'iam/create-role-cross-account-trust.json',
+      'no trust document',
+      keep('roleName'),
+      'iam-role-trust-changed:critical',
+    ],
+    [
+      'iam/update-assume-role-policy-star.json',
+      'a trust document cut short',
+      set('policyDocument', '{'),
+      'iam-role-trust-changed:critical',
+    ],
+    [
+      'iam/put-user-policy-star.json',
+      'no policy document',
+      keep('userName', 'policyName'),
+      'iam-inline-policy-changed:critical',
+    ],
+  ])('%s with %s → %s (could not rule out)', (rel, _what, edit, expected) => {
+    const event = loadEvent(rel);
+    edit(detailOf(event));
+    const alerts = evaluate(event, config).alerts;
+    expect(alerts.map((a) => `${a.ruleId}:${a.severity}`)).toEqual([expected]);
+    expect(alerts[0]?.title).toMatch(/^Could not rule out: /);
+  });
+});

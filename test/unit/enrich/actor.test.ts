@@ -112,6 +112,22 @@ describe('describeActor', () => {
     expect(actor.display).toBe('SSO user jane@example.com (AdministratorAccess)');
   });
 
+  it('does not take a role merely named like Identity Center’s, outside its path, for an SSO user', () => {
+    const role = 'AWSReservedSSO_AdministratorAccess_0123456789abcdef';
+    const identity: UserIdentity = {
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::123456789012:assumed-role/${role}/jane.doe@example.com`,
+      accountId: ACCOUNT,
+      sessionContext: {
+        sessionIssuer: { type: 'Role', arn: `arn:aws:iam::123456789012:role/${role}`, userName: role },
+      },
+    };
+    expect(describeActor(identity, ACCOUNT)).toMatchObject({
+      kind: 'assumed-role',
+      display: `role ${role} (session jane.doe@example.com)`,
+    });
+  });
+
   it('reads an SSO permission set whose name has underscores', () => {
     const role = 'AWSReservedSSO_Data_Platform_Admin_0f1e2d3c4b5a6978';
     const identity: UserIdentity = {

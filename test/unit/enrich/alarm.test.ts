@@ -1,3 +1,4 @@
+import { loadConfigFile } from '../../../shared/config/load.ts';
 import {
   alarmAlert,
   alarmDedupKey,
@@ -6,6 +7,7 @@ import {
 } from '../../../shared/enrich/alarm.ts';
 import { type AlarmDetail, AlarmDetailSchema } from '../../../shared/events/alarm.ts';
 import type { Alert } from '../../../shared/events/alert.ts';
+import { evaluate } from '../../../shared/pipeline/evaluate.ts';
 import { detailOf, envelopeOf, loadEvent } from '../../helpers/events.ts';
 
 const ACCOUNTS = { '123456789012': 'example-production' };
@@ -259,4 +261,20 @@ describe('parseReasonData', () => {
       expect(parseReasonData(text)).toBeUndefined();
     },
   );
+});
+
+describe('an alarm state change without evaluation data', () => {
+  it('says it may have been set by hand (SetAlarmState), and one CloudWatch evaluated does not', () => {
+    const manual = loadEvent('cloudwatch/lambda-errors-ok.json');
+    const state = (detailOf(manual).state ?? {}) as Record<string, unknown>;
+    delete state.reasonData;
+    state.reason = 'All good, resolved by ops';
+    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
+    const [byHand] = evaluate(manual, config).alerts;
+    expect(byHand?.facts.find((f) => f.label === 'Evaluation data')?.value).toMatch(
+      /^none: this change may have been set by hand \(cloudwatch:SetAlarmState\)/,
+    );
+    const [evaluated] = evaluate(loadEvent('cloudwatch/lambda-errors-ok.json'), config).alerts;
+    expect(evaluated?.facts.map((f) => f.label)).not.toContain('Evaluation data');
+  });
 });

@@ -1,6 +1,8 @@
 import type { Match, Route } from '../../../shared/config/schema.ts';
+import { describeActor } from '../../../shared/enrich/actor.ts';
 import type { Alert } from '../../../shared/events/alert.ts';
 import { globMatch, matchAlert, routeAlert } from '../../../shared/route/route.ts';
+import { silenceMatches } from '../../../shared/route/silence.ts';
 
 function alert(overrides: Partial<Alert> = {}): Alert {
   return {
@@ -131,6 +133,52 @@ describe('matchAlert', () => {
 
   it('does not match a tag pattern when the alert has no tags', () => {
     expect(matchAlert({ tags: { team: '*' } }, alert({ tags: undefined }))).toBe(false);
+  });
+});
+
+describe('actor matchers in routes and silences match who called, never the session name they chose', () => {
+  const session = (role: string, name: string) =>
+    describeActor(
+      {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::123456789012:assumed-role/${role}/${name}`,
+        accountId: '123456789012',
+        sessionContext: {
+          sessionIssuer: { type: 'Role', arn: `arn:aws:iam::123456789012:role/${role}`, userName: role },
+        },
+      },
+      '123456789012',
+    );
+
+  it('does not route an attacker role to the CI channel because its session is named terraform-ci', () => {
+    const root: Route = {
+      receivers: ['security'],
+      routes: [{ match: { actor: '*terraform-ci*' }, receivers: ['ci'] }],
+    };
+    expect(routeAlert(root, alert({ actor: session('attacker-role', 'terraform-ci') })).receivers).toEqual([
+      'security',
+    ]);
+    expect(routeAlert(root, alert({ actor: session('terraform-ci', 'GitHubActions') })).receivers).toEqual([
+      'ci',
+    ]);
+  });
+
+  it('does not silence an attacker role whose session is named deploy-bot', () => {
+    const silence = {
+      match: { actor: '*deploy-bot*' },
+      startsAt: '2026-01-01T00:00:00Z',
+      endsAt: '2027-01-01T00:00:00Z',
+      comment: 'deploy bot migration',
+      createdBy: 'ops@example.com',
+    };
+    expect(silenceMatches(silence, alert({ actor: session('attacker-role', 'deploy-bot') }))).toBe(false);
+    expect(silenceMatches(silence, alert({ actor: session('deploy-bot', 'run-42') }))).toBe(true);
+  });
+
+  it('matches the role by its ARN, and never by the session ARN', () => {
+    const actor = session('terraform-ci', 'nightly');
+    expect(matchAlert({ actor: 'arn:aws:iam::123456789012:role/terraform-ci' }, alert({ actor }))).toBe(true);
+    expect(matchAlert({ actor: 'arn:aws:sts::*:assumed-role/*/nightly' }, alert({ actor }))).toBe(false);
   });
 });
 

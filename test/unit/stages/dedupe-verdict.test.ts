@@ -105,6 +105,41 @@ describe('dedupe folds repeats, never escalations', () => {
     ]);
   });
 
+  it('sends a public policy widened from one prefix to the whole bucket', async () => {
+    const policy = (resource: string) => (d: Record<string, unknown>) => {
+      d.requestParameters = {
+        bucketName: 'example-data',
+        bucketPolicy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: resource }],
+        },
+      };
+    };
+    const folder = occurrence(
+      's3/put-bucket-policy-public.json',
+      0,
+      policy('arn:aws:s3:::example-data/public/*'),
+    );
+    const whole = occurrence('s3/put-bucket-policy-public.json', 2, policy('arn:aws:s3:::example-data/*'));
+    const again = occurrence('s3/put-bucket-policy-public.json', 4, policy('arn:aws:s3:::example-data/*'));
+    expect(await sent([folder, whole, again])).toEqual([
+      ['s3-bucket-policy-public:critical'],
+      ['s3-bucket-policy-public:critical'],
+      [],
+    ]);
+  });
+
+  it('sends a sign-in without MFA from a second address, though it is high, not critical', async () => {
+    const first = occurrence('signin/console-login-no-mfa.json', 0);
+    const elsewhere = occurrence('signin/console-login-no-mfa.json', 4, (d) => {
+      d.sourceIPAddress = '192.0.2.77';
+    });
+    expect(await sent([first, elsewhere])).toEqual([
+      ['console-login-without-mfa:high'],
+      ['console-login-without-mfa:high'],
+    ]);
+  });
+
   it('never lets a forged root sign-in hide the real one that follows', async () => {
     const fake = occurrence('signin/console-login-root.json', 0);
     fake.source = 'acme.orders';

@@ -425,8 +425,20 @@ describe('grouping stage', () => {
     const stage = createGroupingStage(createMemoryStateStore());
     const c = ctx(cfg);
     await run(stage, [burst(0, 0)], c);
+    expect((await run(stage, [burst(1, 1, { severity: 'high' })], c)).ids).toEqual(['ct:1']);
+    expect((await run(stage, [burst(2, 2, { severity: 'high' })], c)).ids).toEqual([]);
+  });
+
+  it('never holds a critical alert, even behind a critical one (a denied probe cannot hide the real pages)', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    const probe = burst(0, 0, { severity: 'critical', attempted: true });
+    expect((await run(stage, [probe], c)).ids).toEqual(['ct:0']);
     expect((await run(stage, [burst(1, 1, { severity: 'critical' })], c)).ids).toEqual(['ct:1']);
-    expect((await run(stage, [burst(2, 2, { severity: 'critical' })], c)).ids).toEqual([]);
+    expect((await run(stage, [burst(2, 2, { severity: 'critical' })], c)).ids).toEqual(['ct:2']);
+    // Lower alerts are still grouped as before.
+    expect((await run(stage, [burst(3, 3)], c)).ids).toEqual(['ct:3']);
+    expect((await run(stage, [burst(4, 4)], c)).ids).toEqual([]);
   });
 
   it('groups per actor', async () => {
