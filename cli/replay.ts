@@ -46,7 +46,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     rules: setup.rules,
     config: setup.config,
     ...(setup.alarmLookup ? { alarmLookup: setup.alarmLookup } : {}),
-    ...(send ? { send, secret: secretsFromEnv(io.env) } : {}),
+    ...(send ? { send, ...secretsFromEnv(io.env) } : {}),
     // --send publishes only to the topic it was given: a guessed ARN would be someone else's topic.
     ...(send || topicArn ? { stackTopicArn: () => topicArn } : {}),
   });

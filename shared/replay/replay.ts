@@ -4,14 +4,12 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AlarmLookup } from '../alarms/lookup.ts';
 import { type AlertApp, createAlertApp, noAlarmLookup } from '../app/alert.ts';
 import { placeholderSecret } from '../app/local.ts';
-import { receiverChannel } from '../config/receivers.ts';
 import type { Config, Receiver } from '../config/schema.ts';
 import { isRecord, str } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
-import { envSecretName, type Rendered, type Senders } from '../notify/deliver.ts';
-import { DeliveryError } from '../notify/errors.ts';
+import { type DeliveryContext, envSecretName, type Rendered, type Senders } from '../notify/deliver.ts';
 import type { PagerDutyEvent } from '../notify/pagerduty.ts';
 import { type GroupCloseMessage, groupCloseMessage } from '../pipeline/group-close.ts';
 import { type LogPort, silentLogger } from '../pipeline/logger.ts';
@@ -68,7 +66,9 @@ export interface ReplayerOptions {
   /** Deliver for real with these senders; otherwise dry-run. */
   send?: Partial<Senders>;
   /** Secrets for --send (secretsFromEnv); dry-run shows a placeholder naming the SSM parameter instead. */
-  secret?: (receiver: Receiver) => string | undefined;
+  secret?: DeliveryContext['secret'];
+  /** Why a secret is missing, for --send (secretsFromEnv). */
+  secretProblem?: DeliveryContext['secretProblem'];
   /**
    * The stack's topic, for e-mail receivers with `topicArn: stack`. A dry run shows one named after the
    * event's account and region when this is left out; `--send` passes ALERTS_TOPIC_ARN, or nothing.
@@ -81,28 +81,24 @@ export interface ReplayerOptions {
 
 /**
  * `replay --send` reads each receiver's secret from CLOUD_ALERTS_SECRET_<RECEIVER>, the value Lambda
- * reads from the receiver's SSM parameter. A missing one fails that delivery alone, permanently, and
- * says which variable to set and which parameter's value belongs in it; the value is never shown.
+ * reads from the receiver's SSM parameter. When one is missing, `secretProblem` says which variable to
+ * set and which parameter's value belongs in it (never a value): the notifier's own delivery code
+ * fails that receiver alone with it, as it does in Lambda with what SSM answered.
  */
 export function secretsFromEnv(
   env: Readonly<Record<string, string | undefined>>,
-): (receiver: Receiver) => string | undefined {
-  return (receiver) => {
-    const variable = envSecretName(receiver.name);
-    const value = env[variable];
-    if (value) return value;
-    const needed =
-      'slack' in receiver
-        ? { what: 'webhook URL', parameter: receiver.slack.webhookUrlParameter }
-        : 'pagerduty' in receiver
-          ? { what: 'routing key', parameter: receiver.pagerduty.routingKeyParameter }
-          : undefined;
-    if (!needed) return undefined;
-    throw new DeliveryError({
-      channel: receiverChannel(receiver),
-      retryable: false,
-      reason: `receiver ${receiver.name}: no ${needed.what}: ${variable} is not set (set it to the value of SSM parameter ${needed.parameter})`,
-    });
+): Required<Pick<DeliveryContext, 'secret' | 'secretProblem'>> {
+  return {
+    secret: (receiver) => env[envSecretName(receiver.name)] || undefined,
+    secretProblem: (receiver) => {
+      const variable = envSecretName(receiver.name);
+      if (env[variable]) return undefined;
+      if ('slack' in receiver)
+        return `no webhook URL: ${variable} is not set (set it to the value of SSM parameter ${receiver.slack.webhookUrlParameter})`;
+      if ('pagerduty' in receiver)
+        return `no routing key: ${variable} is not set (set it to the value of SSM parameter ${receiver.pagerduty.routingKeyParameter})`;
+      return undefined;
+    },
   };
 }
 
@@ -301,7 +297,11 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
             channel,
             config: opts.config,
             logger,
-            context: { secret: opts.secret ?? placeholderSecret, stackTopicArn },
+            context: {
+              secret: opts.secret ?? placeholderSecret,
+              ...(opts.secretProblem ? { secretProblem: opts.secretProblem } : {}),
+              stackTopicArn,
+            },
             senders: wrapCapture(
               senders,
               captured,
