@@ -111,6 +111,8 @@ export function functionEnv(outDir: string): NodeJS.ProcessEnv {
     ALERTS_BUS_NAME: 'bench',
     ALERTS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:bench',
     STATE_TABLE_NAME: 'bench-state',
+    GROUP_CLOSE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-group-close',
+    ACCOUNT_ID: '123456789012',
     IDEMPOTENCY_TABLE_NAME: 'bench-idempotency',
     DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench',
     POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -1,15 +1,23 @@
 import { parseArgs } from 'node:util';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { envSecretName } from '../shared/notify/deliver.ts';
 import { createEmailSender } from '../shared/notify/email-sender.ts';
 import { createPagerDutySender } from '../shared/notify/pagerduty.ts';
 import { createSlackSender } from '../shared/notify/slack.ts';
 import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
-import { createReplayer, emptyResult, eventTimeMs, type ReplayResult } from '../shared/replay/replay.ts';
+import {
+  createReplayer,
+  emptyResult,
+  eventTimeMs,
+  type ReplayResult,
+  secretsFromEnv,
+} from '../shared/replay/replay.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { formatResult } from './format.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
+
+/** `replay --send` where a delivery failed: the summary (or stderr, with --json) says which. */
+export const EXIT_DELIVERY_FAILED = 1;
 
 export async function replayCommand(argv: string[], io: CliIo): Promise<number> {
   let args: ReturnType<typeof parse>;
@@ -33,19 +41,25 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
         email: createEmailSender({ sns: new SNSClient({}) }),
       }
     : undefined;
+  const topicArn = io.env.ALERTS_TOPIC_ARN;
   const replay = createReplayer({
     rules: setup.rules,
     config: setup.config,
     ...(setup.alarmLookup ? { alarmLookup: setup.alarmLookup } : {}),
-    ...(send ? { send, secret: (r) => io.env[envSecretName(r.name)] } : {}),
-    ...(io.env.ALERTS_TOPIC_ARN ? { stackTopicArn: () => io.env.ALERTS_TOPIC_ARN ?? '' } : {}),
+    ...(send ? { send, ...secretsFromEnv(io.env) } : {}),
+    // --send publishes only to the topic it was given: a guessed ARN would be someone else's topic.
+    ...(send || topicArn ? { stackTopicArn: () => topicArn } : {}),
   });
 
   let exit = EXIT_OK;
-  const counts = { events: 0, alerts: 0, notifications: 0, errors: 0 };
+  const counts = { events: 0, alerts: 0, notifications: 0, errors: 0, delivered: 0, failed: 0 };
   const show = (result: ReplayResult) => {
     counts.alerts += result.alerts.length;
     counts.notifications += result.notifications.length;
+    for (const n of result.notifications) {
+      if (n.delivery === 'delivered') counts.delivered++;
+      else if (n.delivery !== undefined) counts.failed++;
+    }
     io.stdout(args.values.json ? `${terminalJson(result)}\n` : formatResult(result, { color: io.isTTY }));
   };
   for (const path of paths) {
@@ -73,11 +87,19 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     }
   }
   for (const summary of await replay.closeDue()) show(summary);
+  const mode = args.values.send
+    ? `sent: ${counts.delivered} delivered, ${counts.failed} failed`
+    : 'dry-run: nothing sent; --send delivers';
   if (!args.values.json) {
-    const mode = args.values.send ? 'sent' : 'dry-run: nothing sent; --send delivers';
     io.stdout(
       `${counts.events} event(s), ${counts.alerts} alert(s), ${counts.notifications} notification(s), ${counts.errors} error(s) (${mode})\n`,
     );
+  }
+  if (counts.failed > 0) {
+    // With --json, stdout holds only the JSON lines: the verdict goes to stderr.
+    if (args.values.json)
+      io.stderr(`replay: ${counts.failed} of ${counts.notifications} deliveries failed\n`);
+    if (exit === EXIT_OK) exit = EXIT_DELIVERY_FAILED;
   }
   return exit;
 }

@@ -1,4 +1,10 @@
 import '../../shared/aws/cold-start.ts';
+import {
+  invokedLocally,
+  placeholderSecrets,
+  printingSenders,
+  printToStdout,
+} from '../../shared/app/local.ts';
 import { notifierDeliveryFromEnv, notifierHandler } from '../../shared/aws/notifier.ts';
 import { secretsFromSsm } from '../../shared/aws/secrets.ts';
 import { loadRuntimeConfig } from '../../shared/config/runtime.ts';
@@ -6,8 +12,14 @@ import { createPagerDutySender } from '../../shared/notify/pagerduty.ts';
 
 const config = loadRuntimeConfig();
 
-export const handler = notifierHandler('pagerduty', config, {
-  senders: { pagerduty: createPagerDutySender() },
-  delivery: notifierDeliveryFromEnv(),
-  secrets: secretsFromSsm(config, 'pagerduty'),
-});
+export const handler = invokedLocally(process.env)
+  ? // `serverless invoke local`: the same handler, printing the request instead of reading SSM and sending.
+    notifierHandler('pagerduty', config, {
+      senders: printingSenders(printToStdout),
+      secrets: placeholderSecrets(config, 'pagerduty'),
+    })
+  : notifierHandler('pagerduty', config, {
+      senders: { pagerduty: createPagerDutySender() },
+      delivery: notifierDeliveryFromEnv(),
+      secrets: secretsFromSsm(config, 'pagerduty'),
+    });

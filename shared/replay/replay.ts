@@ -1,22 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { createAlarmContextStage } from '../alarms/context-stage.ts';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AlarmLookup } from '../alarms/lookup.ts';
+import { type AlertApp, createAlertApp, noAlarmLookup } from '../app/alert.ts';
+import { placeholderSecret } from '../app/local.ts';
 import type { Config, Receiver } from '../config/schema.ts';
 import { isRecord, str } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
-import type { Rendered, Senders } from '../notify/deliver.ts';
+import { type DeliveryContext, envSecretName, type Rendered, type Senders } from '../notify/deliver.ts';
 import type { PagerDutyEvent } from '../notify/pagerduty.ts';
-import { handleAlertEvent, publishAlerts } from '../pipeline/alert.ts';
-import { defaultStages } from '../pipeline/default-stages.ts';
-import { closeGroupWindow } from '../pipeline/group-close.ts';
+import { type GroupCloseMessage, groupCloseMessage } from '../pipeline/group-close.ts';
 import { type LogPort, silentLogger } from '../pipeline/logger.ts';
 import { handleNotification } from '../pipeline/notify.ts';
-import type { PutEventsPort } from '../pipeline/publish.ts';
-import type { AlertStage } from '../pipeline/stages.ts';
-import type { GroupCloseRequest } from '../stages/grouping.ts';
 import { createMemoryStateStore } from '../state/memory.ts';
 
 export interface ReplayAlert {
@@ -68,20 +65,41 @@ export interface ReplayerOptions {
   config: Config;
   /** Deliver for real with these senders; otherwise dry-run. */
   send?: Partial<Senders>;
-  /** Secrets for --send; dry-run shows a placeholder naming the SSM parameter instead. */
-  secret?: (receiver: Receiver) => string | undefined;
-  stackTopicArn?: (account: string, region: string) => string;
+  /** Secrets for --send (secretsFromEnv); dry-run shows a placeholder naming the SSM parameter instead. */
+  secret?: DeliveryContext['secret'];
+  /** Why a secret is missing, for --send (secretsFromEnv). */
+  secretProblem?: DeliveryContext['secretProblem'];
+  /**
+   * The stack's topic, for e-mail receivers with `topicArn: stack`. A dry run shows one named after the
+   * event's account and region when this is left out; `--send` passes ALERTS_TOPIC_ARN, or nothing.
+   */
+  stackTopicArn?: (account: string, region: string) => string | undefined;
   logger?: LogPort;
-  /** Defaults to the same stages the Lambda runs, with local ports. */
-  stages?: AlertStage[];
   /** Stands in for CloudWatch's DescribeAlarms/ListTagsForResource (--alarm-tags FILE). */
   alarmLookup?: AlarmLookup;
 }
 
-function placeholderSecret(receiver: Receiver): string | undefined {
-  if ('pagerduty' in receiver) return `<routing key from SSM ${receiver.pagerduty.routingKeyParameter}>`;
-  if ('slack' in receiver) return `<webhook URL from SSM ${receiver.slack.webhookUrlParameter}>`;
-  return undefined;
+/**
+ * `replay --send` reads each receiver's secret from CLOUD_ALERTS_SECRET_<RECEIVER>, the value Lambda
+ * reads from the receiver's SSM parameter. When one is missing, `secretProblem` says which variable to
+ * set and which parameter's value belongs in it (never a value): the notifier's own delivery code
+ * fails that receiver alone with it, as it does in Lambda with what SSM answered.
+ */
+export function secretsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): Required<Pick<DeliveryContext, 'secret' | 'secretProblem'>> {
+  return {
+    secret: (receiver) => env[envSecretName(receiver.name)] || undefined,
+    secretProblem: (receiver) => {
+      const variable = envSecretName(receiver.name);
+      if (env[variable]) return undefined;
+      if ('slack' in receiver)
+        return `no webhook URL: ${variable} is not set (set it to the value of SSM parameter ${receiver.slack.webhookUrlParameter})`;
+      if ('pagerduty' in receiver)
+        return `no routing key: ${variable} is not set (set it to the value of SSM parameter ${receiver.pagerduty.routingKeyParameter})`;
+      return undefined;
+    },
+  };
 }
 
 /**
@@ -101,7 +119,7 @@ function derivedId(entry: PutEventsRequestEntry): string {
 }
 
 /** What the alerts bus would hand to a rule's target for an entry the alert function put. */
-function deliveredEvent(
+export function deliveredEvent(
   entry: PutEventsRequestEntry,
   origin: Record<string, unknown>,
 ): Record<string, unknown> {
@@ -127,6 +145,8 @@ export interface Replayer {
    * event with that event's time, and once at the end.
    */
   closeDue(untilMs?: number): Promise<ReplayResult[]>;
+  /** What it runs: the alert application as Lambda builds it (shared/app/alert.ts), with local ports. */
+  readonly app: AlertApp;
 }
 
 /** When an EventBridge event happened (its `time`), epoch ms, if it says. */
@@ -149,37 +169,87 @@ export function emptyResult(source: string): ReplayResult {
   };
 }
 
+/** The batch the group-close queue hands the alert function for one message. */
+function groupCloseBatch(message: GroupCloseMessage): SQSEvent {
+  const at = String(message.dueAt);
+  return {
+    Records: [
+      {
+        messageId: `replay-${createHash('sha256').update(`${message.key}\n${at}`).digest('hex').slice(0, 16)}`,
+        receiptHandle: 'replay',
+        body: JSON.stringify(message),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: at,
+          SenderId: 'replay',
+          ApproximateFirstReceiveTimestamp: at,
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:replay-group-close',
+        awsRegion: message.seed.region,
+      },
+    ],
+  };
+}
+
 /**
  * Local replay with the real code paths: the patterns from serverless.yml decide whether the alert
- * function runs; its PutEvents entries go to an in-memory bus whose rules (also from serverless.yml)
- * decide which notifier runs; the notifiers render exactly what they would send. Grouping windows
- * close in event time: their summaries come from closeDue, as the group-close queue sends them.
+ * function runs; the alert application Lambda builds (shared/app/alert.ts) runs it, with local ports;
+ * its PutEvents entries go to an in-memory bus whose rules (also from serverless.yml) decide which
+ * notifier runs; the notifiers render exactly what they would send. Grouping windows close in event
+ * time: their summaries come from closeDue, through the same group-close consumer Lambda runs.
+ * One event at a time: a call must finish before the next starts.
  */
 export function createReplayer(opts: ReplayerOptions): Replayer {
   const compiled: CompiledRule[] = opts.rules.map((r) => ({ ...r, compiled: compilePattern(r.pattern) }));
   const entryRules = compiled.filter((r) => r.bus === 'default' && r.handler.startsWith(ALERT_HANDLER));
   const busRules = compiled.filter((r) => r.bus !== 'default' && NOTIFIER.test(r.handler));
   const logger = opts.logger ?? silentLogger;
-  // One store per run: dedupe, grouping and flapping act across the run's events, by event time.
-  const state = createMemoryStateStore();
-  const pendingCloses: Array<GroupCloseRequest & { dueAt: number }> = [];
-  const stages =
-    opts.stages ??
-    defaultStages(opts.config, {
-      ...(opts.alarmLookup ? { alarmContext: createAlarmContextStage({ lookup: opts.alarmLookup }) } : {}),
-      state,
-      groupClose: {
+  // What the alert function put on the bus during the current call.
+  let captured: PutEventsRequestEntry[] = [];
+  // Group-close messages, held as SQS would hold them until their window closes (in event time).
+  const queue: GroupCloseMessage[] = [];
+  // While the queue hands over a message, the clock stands at its due time, as it would in Lambda.
+  let closingAt: number | undefined;
+  const app = createAlertApp(opts.config, {
+    bus: {
+      name: 'replay',
+      putEvents: async (batch) => {
+        captured.push(...batch);
+        return { FailedEntryCount: 0, Entries: batch.map(() => ({ EventId: 'replay' })) };
+      },
+    },
+    // One store per run: dedupe, grouping and flapping act across the run's events, by event time.
+    state: createMemoryStateStore(),
+    groupClose: {
+      // Due `dueInMs` after the alert that asked, in event time: Lambda counts from its clock instead.
+      scheduler: {
         schedule: async (request) => {
-          pendingCloses.push({ ...request, dueAt: request.at + request.dueInMs });
+          queue.push(groupCloseMessage(request, request.at));
         },
       },
-    });
+      requeue: async (message) => {
+        queue.push(message);
+      },
+    },
+    alarms: { lookup: opts.alarmLookup ?? noAlarmLookup },
+    logger,
+    clock: () => closingAt ?? Date.now(),
+  });
 
-  function capture(entries: PutEventsRequestEntry[]): PutEventsPort {
-    return async (batch) => {
-      entries.push(...batch);
-      return { FailedEntryCount: 0, Entries: batch.map(() => ({ EventId: 'replay' })) };
-    };
+  /** Runs one call of the alert application and returns what it put on the bus. */
+  async function capturing<T>(
+    call: () => Promise<T>,
+  ): Promise<{ result: T; entries: PutEventsRequestEntry[] }> {
+    const entries: PutEventsRequestEntry[] = [];
+    captured = entries;
+    try {
+      return { result: await call(), entries };
+    } finally {
+      captured = [];
+    }
   }
 
   /** The alerts bus and the notifiers, for what the alert function put: fills `base`. */
@@ -203,8 +273,9 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
 
     const account = str(origin.account) ?? '123456789012';
     const region = str(origin.region) ?? 'us-east-1';
-    const stackTopicArn =
-      opts.stackTopicArn?.(account, region) ?? `arn:aws:sns:${region}:${account}:cloud-alerts-dev-alerts`;
+    const stackTopicArn = opts.stackTopicArn
+      ? opts.stackTopicArn(account, region)
+      : `arn:aws:sns:${region}:${account}:cloud-alerts-dev-alerts`;
     for (const entry of entries) {
       const delivered = deliveredEvent(entry, origin);
       for (const rule of busRules.filter((r) => matchPattern(r.compiled, delivered))) {
@@ -226,7 +297,11 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
             channel,
             config: opts.config,
             logger,
-            context: { secret: opts.secret ?? placeholderSecret, stackTopicArn },
+            context: {
+              secret: opts.secret ?? placeholderSecret,
+              ...(opts.secretProblem ? { secretProblem: opts.secretProblem } : {}),
+              stackTopicArn,
+            },
             senders: wrapCapture(
               senders,
               captured,
@@ -255,14 +330,7 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
     base.matchedRules = entryRules.filter((r) => matchPattern(r.compiled, event)).map((r) => r.name);
     if (base.matchedRules.length === 0) return base;
 
-    const entries: PutEventsRequestEntry[] = [];
-    const outcome = await handleAlertEvent(event, {
-      config: opts.config,
-      busName: 'replay',
-      putEvents: capture(entries),
-      logger,
-      stages,
-    });
+    const { result: outcome, entries } = await capturing(() => app.handleEvent(event));
     base.suppressed = outcome.suppressed.map((s) => ({ rule: s.ruleId, kind: s.kind, reason: s.reason }));
     if (outcome.status === 'rejected') return { ...base, error: outcome.reason ?? 'rejected' };
     await deliver(entries, event, base);
@@ -272,28 +340,31 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
   async function closeDue(untilMs = Number.POSITIVE_INFINITY): Promise<ReplayResult[]> {
     const results: ReplayResult[] = [];
     for (;;) {
-      pendingCloses.sort((a, b) => a.dueAt - b.dueAt);
-      const next = pendingCloses[0];
+      queue.sort((a, b) => a.dueAt - b.dueAt);
+      const next = queue[0];
       if (!next || next.dueAt > untilMs) return results;
-      pendingCloses.shift();
-      const closed = await closeGroupWindow(next, state, next.dueAt);
-      if (closed.summaries.length === 0) continue;
+      queue.shift();
       const time = new Date(next.dueAt).toISOString();
+      closingAt = next.dueAt;
+      let closed: { result: SQSBatchResponse; entries: PutEventsRequestEntry[] };
+      try {
+        closed = await capturing(() => app.handleGroupClose(groupCloseBatch(next)));
+      } finally {
+        closingAt = undefined;
+      }
       const base = { ...emptyResult(`grouping summary (window closed, sent ${time})`), time };
-      const entries: PutEventsRequestEntry[] = [];
-      await publishAlerts(closed.summaries, {
-        config: opts.config,
-        busName: 'replay',
-        putEvents: capture(entries),
-        logger,
-      });
-      await deliver(entries, { account: next.seed.account.id, region: next.seed.region, time }, base);
+      if (closed.result.batchItemFailures.length > 0) {
+        results.push({ ...base, error: `the group-close consumer failed on window ${next.key}` });
+        continue;
+      }
+      // Nothing put: the window had already been summarised (its summary rode on a later alert).
+      if (closed.entries.length === 0) continue;
+      await deliver(closed.entries, { account: next.seed.account.id, region: next.seed.region, time }, base);
       results.push(base);
-      await closed.clear();
     }
   }
 
-  return Object.assign(replay, { closeDue });
+  return Object.assign(replay, { closeDue, app });
 }
 
 /** Record each body on its way to the sender, so replay shows what was (or would be) sent. */
