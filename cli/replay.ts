@@ -36,6 +36,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
   const replay = createReplayer({
     rules: setup.rules,
     config: setup.config,
+    heartbeat: setup.heartbeat,
     ...(setup.alarmLookup ? { alarmLookup: setup.alarmLookup } : {}),
     ...(send ? { send, secret: (r) => io.env[envSecretName(r.name)] } : {}),
     ...(io.env.ALERTS_TOPIC_ARN ? { stackTopicArn: () => io.env.ALERTS_TOPIC_ARN ?? '' } : {}),

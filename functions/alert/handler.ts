@@ -12,6 +12,7 @@ import { EventBridgeClient, putEventsWith } from '../../shared/aws/clients.ts';
 import { createSqsGroupCloseQueue } from '../../shared/aws/group-close-queue.ts';
 import { createLogger } from '../../shared/aws/logger.ts';
 import { loadRuntimeConfig, requireEnv } from '../../shared/config/runtime.ts';
+import { heartbeatIdentityFromEnv, powertoolsHeartbeat } from '../../shared/heartbeat/heartbeat.ts';
 import { handleAlertEvent, publishAlerts } from '../../shared/pipeline/alert.ts';
 import { defaultStages } from '../../shared/pipeline/default-stages.ts';
 import { handleGroupCloseBatch, isSqsEvent } from '../../shared/pipeline/group-close.ts';
@@ -50,6 +51,16 @@ const groupCloseQueueUrl = process.env.GROUP_CLOSE_QUEUE_URL;
 const groupClose = groupCloseQueueUrl
   ? createSqsGroupCloseQueue({ queueUrl: groupCloseQueueUrl })
   : undefined;
+// The canary's writes (shared/heartbeat): recognised before detection, counted, never sent.
+const heartbeatIdentity = heartbeatIdentityFromEnv(process.env);
+if (!heartbeatIdentity)
+  logger.warn(
+    'CLOUD_ALERTS_PREFIX, STAGE, ACCOUNT_ID or AWS_REGION is not set: heartbeats are not recognised',
+  );
+const heartbeat = heartbeatIdentity && {
+  identity: heartbeatIdentity,
+  metric: powertoolsHeartbeat(metrics, requireEnv('STAGE')),
+};
 const stages = defaultStages(config, {
   alarmContext,
   ...(state ? { state } : {}),
@@ -71,7 +82,7 @@ export const handler = middy()
         logger,
       });
     }
-    const outcome = await handleAlertEvent(event, { config, busName, putEvents, logger, stages });
+    const outcome = await handleAlertEvent(event, { config, busName, putEvents, logger, stages, heartbeat });
     countSuppressions(counter, outcome.suppressed);
     return outcome;
   });

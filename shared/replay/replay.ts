@@ -7,6 +7,7 @@ import { isRecord, str } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
+import type { HeartbeatIdentity } from '../heartbeat/heartbeat.ts';
 import type { Rendered, Senders } from '../notify/deliver.ts';
 import type { PagerDutyEvent } from '../notify/pagerduty.ts';
 import { handleAlertEvent, publishAlerts } from '../pipeline/alert.ts';
@@ -76,6 +77,8 @@ export interface ReplayerOptions {
   stages?: AlertStage[];
   /** Stands in for CloudWatch's DescribeAlarms/ListTagsForResource (--alarm-tags FILE). */
   alarmLookup?: AlarmLookup;
+  /** Whose writes are the heartbeat: shown as matched and quiet, as the Lambda counts them. */
+  heartbeat?: HeartbeatIdentity | undefined;
 }
 
 function placeholderSecret(receiver: Receiver): string | undefined {
@@ -262,6 +265,7 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
       putEvents: capture(entries),
       logger,
       stages,
+      ...(opts.heartbeat ? { heartbeat: { identity: opts.heartbeat, metric: { beat() {} } } } : {}),
     });
     base.suppressed = outcome.suppressed.map((s) => ({ rule: s.ruleId, kind: s.kind, reason: s.reason }));
     if (outcome.status === 'rejected') return { ...base, error: outcome.reason ?? 'rejected' };

@@ -235,6 +235,10 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/ssm/delete-parameter-other.json': [],
   'events/ssm/delete-parameter.json': [['alerting-secret-deleted', 'critical', 'firing']],
   'events/ssm/delete-parameters.json': [['alerting-secret-deleted', 'critical', 'firing']],
+  // The canary's write is counted, never sent; a denied one is someone removing its permission.
+  'events/ssm/heartbeat.json': [],
+  'events/ssm/heartbeat-denied.json': [['unauthorized-call', 'medium', 'firing']],
+  'events/ssm/heartbeat-other-writer.json': [],
 };
 
 /** The default config's severity routing. */
