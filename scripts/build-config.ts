@@ -4,7 +4,7 @@
  * Usage: build-config.ts <stage> [out.json]. Exit 1 with the problems when the file is invalid.
  */
 import { writeFileSync } from 'node:fs';
-import { compileConfig } from '../shared/config/compiled.ts';
+import { compiledConfigText } from '../shared/config/compiled.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { configPath, RUNTIME_CONFIG_PATH } from '../shared/config/runtime.ts';
 
@@ -12,7 +12,7 @@ const stage = process.argv[2] ?? 'dev';
 const out = process.argv[3] ?? RUNTIME_CONFIG_PATH;
 try {
   const config = loadConfigFile(configPath(), { stage });
-  writeFileSync(out, `${JSON.stringify(compileConfig(config, stage), null, 2)}\n`);
+  writeFileSync(out, compiledConfigText(config, stage));
 } catch (err) {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -178,6 +178,12 @@ check(
   JSON.stringify(outputs.AlertRoleArn) === JSON.stringify({ Value: { 'Fn::GetAtt': ['AlertRole', 'Arn'] } }),
   'the alert role ARN is a stack output (member readers trust it)',
 );
+// `cloud-alerts doctor` compares it with the local configuration (scripts/serverless-cloud-alerts.cjs).
+check(
+  isObj(outputs.CloudAlertsConfigDigest) &&
+    /^[0-9a-f]{64}$/.test(String(outputs.CloudAlertsConfigDigest.Value)),
+  'the compiled configuration’s SHA-256 is a stack output',
+);
 
 // Resource policies: the alerts bus and the topic accept writes from their one writer.
 const busPolicy = ofType('AWS::Events::EventBusPolicy').find(([id]) => id === 'AlertsBusPolicy');
