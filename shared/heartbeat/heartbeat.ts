@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isRecord } from '../detect/values.ts';
 import { CLOUDTRAIL_API_CALL } from '../events/envelope.ts';
 import { isAwsSource } from '../events/trust.ts';
 
@@ -38,6 +39,26 @@ export function heartbeatParameterName(service: string, stage: string): string {
  */
 export function heartbeatRoleName(prefix: string, region: string): string {
   return `${prefix}-${region}-heartbeat`;
+}
+
+/** The heartbeat rule's name is `<prefix>-heartbeat` (serverless.yml). */
+export function heartbeatRuleName(prefix: string): string {
+  return `${prefix}-heartbeat`;
+}
+
+/**
+ * True for the heartbeat rule among serverless.yml's rules: it concerns the stack's own account, so a
+ * member account's forwarder must not copy it (a member running its own stack of the same stage would
+ * otherwise forward its heartbeats, which the central function would not count but alert on).
+ */
+export function isHeartbeatRule(rule: { name: string; pattern: unknown }): boolean {
+  const source = isRecord(rule.pattern) ? rule.pattern.source : undefined;
+  return (
+    rule.name.endsWith('-heartbeat') &&
+    Array.isArray(source) &&
+    source.length === 1 &&
+    source[0] === 'aws.ssm'
+  );
 }
 
 /** Who may write the heartbeat, and where. */

@@ -1,6 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { jest } from '@jest/globals';
 import { loadConfigFile } from '../../../shared/config/load.ts';
+import { forwarderTemplate } from '../../../shared/deploy/forwarder.ts';
 import { compilePattern, matchPattern } from '../../../shared/eventbridge/pattern.ts';
 import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
 import {
@@ -9,7 +10,9 @@ import {
   heartbeatIdentityFromEnv,
   heartbeatParameterName,
   heartbeatRoleName,
+  heartbeatRuleName,
   isHeartbeat,
+  isHeartbeatRule,
   powertoolsHeartbeat,
   replayHeartbeatIdentity,
 } from '../../../shared/heartbeat/heartbeat.ts';
@@ -156,6 +159,23 @@ describe('the heartbeat rule in serverless.yml', () => {
     expect(matchPattern(pattern, loadEvent('ssm/heartbeat.json'))).toBe(true);
     expect(matchPattern(pattern, loadEvent('ssm/heartbeat-other-writer.json'))).toBe(false);
     expect(matchPattern(pattern, loadEvent('ssm/heartbeat-denied.json'))).toBe(false);
+  });
+});
+
+describe('the forwarder templates', () => {
+  const rules = readServerlessRules('serverless.yml', { stage: 'dev' });
+
+  it('leave the heartbeat rule out: it proves the home account’s own trail', () => {
+    expect(rules.filter(isHeartbeatRule).map((r) => r.name)).toEqual([heartbeatRuleName('cloud-alerts-dev')]);
+    const template = forwarderTemplate(rules, {
+      targetBusArn: 'arn:aws:events:eu-west-1:123456789012:event-bus/default',
+      globalOnly: false,
+    });
+    const names = Object.values(template.Resources as Record<string, { Properties?: { Name?: string } }>).map(
+      (r) => r.Properties?.Name,
+    );
+    expect(names).toContain('cloud-alerts-forward-cloud-alerts-dev-iam-changes');
+    expect(names.filter((n) => n?.includes('heartbeat'))).toEqual([]);
   });
 });
 
