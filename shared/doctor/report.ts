@@ -41,10 +41,10 @@ export function exitCode(findings: readonly Finding[]): 0 | 1 {
   return findings.some((f) => f.level === 'fail') ? 1 : 0;
 }
 
-/** An AWS SDK error as one short line: its name and message, never a stack. */
+/** An AWS SDK error as one short line: its name and the first line of its message, never a stack. */
 export function errorLine(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.split('\n')[0] ?? text;
 }
 
 /** "4 min ago", "3 h 12 min ago", for a time before `now`. */

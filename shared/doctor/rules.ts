@@ -3,7 +3,7 @@ import { isRecord } from '../detect/values.ts';
 import type { DoctorClients } from './clients.ts';
 import type { LocalSetup } from './local.ts';
 import { errorLine, type Finding, fail, ok, warn } from './report.ts';
-import type { DeployedStack } from './stack.ts';
+import { alertsBusName, type DeployedStack } from './stack.ts';
 
 const ALL_MANAGEMENT_EVENTS = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 
@@ -61,7 +61,7 @@ export async function checkRules(
   stack: DeployedStack,
   clients: DoctorClients,
 ): Promise<Finding[]> {
-  const alertsBus = stack.resources.get('AlertsBus')?.physicalId ?? `${local.prefix}-alerts`;
+  const alertsBus = alertsBusName(local.prefix, stack);
   let deployed: { bus: string; rules: Rule[] }[];
   try {
     deployed = await Promise.all(

@@ -19,7 +19,7 @@ import { PUT_EVENTS_MAX_ENTRIES } from '../pipeline/publish.ts';
 import type { DoctorClients } from './clients.ts';
 import type { LocalSetup } from './local.ts';
 import { errorLine, type Finding, fail, ok, warn } from './report.ts';
-import type { DeployedStack } from './stack.ts';
+import { alertsBusName, type DeployedStack } from './stack.ts';
 
 /**
  * `cloud-alerts doctor --send-test`: one "Notification Requested" per receiver on the alerts bus, as
@@ -229,8 +229,7 @@ export async function sendTest(opts: SendTestOptions): Promise<Finding[]> {
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const pollMs = opts.pollMs ?? 5000;
   if (config.receivers.length === 0) return [ok('send-test', 'no receivers configured: nothing to test')];
-  const bus = stack.resources.get('AlertsBus')?.physicalId;
-  if (!bus) return [fail('send-test', 'the stack has no AlertsBus: deploy it again')];
+  const bus = alertsBusName(local.prefix, stack);
 
   let sentBy = 'unknown caller';
   try {

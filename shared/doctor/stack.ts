@@ -19,6 +19,14 @@ export interface DeployedStack {
   resources: ReadonlyMap<string, { type: string; physicalId: string }>;
 }
 
+/**
+ * The alerts bus: its physical id, or the name resources/core.yml gives it when the stack does not
+ * report one (an emulator may not).
+ */
+export function alertsBusName(prefix: string, stack: DeployedStack): string {
+  return stack.resources.get('AlertsBus')?.physicalId ?? `${prefix}-alerts`;
+}
+
 /** `arn:aws:cloudformation:eu-west-1:123456789012:stack/name/uuid` → partition and account. */
 const STACK_ID = /^arn:(aws[a-z-]*):cloudformation:[a-z0-9-]+:(\d{12}):stack\//;
 
