@@ -36,7 +36,10 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
   const backtest: Backtest = createBacktest({
     rules: setup.rules,
     config: setup.config,
-    ...(setup.alarmLookup ? { replayer: { alarmLookup: setup.alarmLookup } } : {}),
+    replayer: {
+      heartbeat: setup.heartbeat,
+      ...(setup.alarmLookup ? { alarmLookup: setup.alarmLookup } : {}),
+    },
   });
 
   const files: string[] = [];

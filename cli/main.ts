@@ -1,6 +1,7 @@
 import { backtestCommand } from './backtest.ts';
 import { configCommand } from './config-check.ts';
 import { dlqCommand } from './dlq.ts';
+import { doctorCommand } from './doctor.ts';
 import { forwarderCommand } from './forwarder.ts';
 import { type CliIo, EXIT_USAGE, processIo } from './io.ts';
 import { replayCommand } from './replay.ts';
@@ -35,6 +36,11 @@ Usage:
   cloud-alerts routes test --event FILE [--config FILE] [--stage STAGE] [--at TIMESTAMP]
       Run one event through the pipeline and print which receivers it reaches and why
       (matched routes, or the allow-list entry, silence or window that held it back).
+  cloud-alerts doctor [--stage STAGE] [--region REGION] [--config FILE] [--send-test [--timeout SECONDS]]
+      Check a deployed stack before trusting it: stack current, rules enabled, receivers' secrets
+      present (never read), e-mail subscription confirmed, us-east-1 covered, dead-letter queues,
+      alarms, last heartbeat. --send-test sends a test notification to every receiver through the
+      deployed pipeline and reports which delivered. Exit 0 healthy, 1 on a problem, 2 on usage.
   cloud-alerts help
 `;
 
@@ -49,6 +55,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return forwarderCommand(rest, io);
     case 'dlq':
       return dlqCommand(rest, io);
+    case 'doctor':
+      return doctorCommand(rest, io);
     case 'test-pattern':
       return testPatternCommand(rest, io);
     case 'config':

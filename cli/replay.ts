@@ -45,6 +45,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
   const replay = createReplayer({
     rules: setup.rules,
     config: setup.config,
+    heartbeat: setup.heartbeat,
     ...(setup.alarmLookup ? { alarmLookup: setup.alarmLookup } : {}),
     ...(send ? { send, ...secretsFromEnv(io.env) } : {}),
     // --send publishes only to the topic it was given: a guessed ARN would be someone else's topic.

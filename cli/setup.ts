@@ -4,7 +4,9 @@ import { loadAlarmTagsFile } from '../shared/alarms/tags-file.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { configPath } from '../shared/config/runtime.ts';
 import type { Config } from '../shared/config/schema.ts';
+import { DEFAULT_SERVICE } from '../shared/detect/alerting.ts';
 import { type DeclaredRule, readServerlessRules } from '../shared/eventbridge/serverless.ts';
+import { type HeartbeatIdentity, replayHeartbeatIdentity } from '../shared/heartbeat/heartbeat.ts';
 import type { CliIo } from './io.ts';
 
 /** What replay and backtest both run on: the deployed rules, the configuration, local alarm tags. */
@@ -13,6 +15,8 @@ export interface PipelineSetup {
   rules: DeclaredRule[];
   config: Config;
   alarmLookup?: AlarmLookup;
+  /** The heartbeat canary's writes, recognised as the Lambda recognises them (no account to pin). */
+  heartbeat: HeartbeatIdentity;
 }
 
 export interface SetupFlags {
@@ -34,7 +38,14 @@ export function loadPipelineSetup(command: string, flags: SetupFlags, io: CliIo)
     const config = loadConfigFile(flags.config ?? configPath(io.env), { stage });
     const rules = readServerlessRules(serverlessFile, { stage });
     const tags = flags['alarm-tags'];
-    return { stage, rules, config, ...(tags === undefined ? {} : { alarmLookup: loadAlarmTagsFile(tags) }) };
+    const heartbeat = replayHeartbeatIdentity(DEFAULT_SERVICE, stage);
+    return {
+      stage,
+      rules,
+      config,
+      heartbeat,
+      ...(tags === undefined ? {} : { alarmLookup: loadAlarmTagsFile(tags) }),
+    };
   } catch (err) {
     io.stderr(`${command}: ${err instanceof Error ? err.message : String(err)}\n`);
     return undefined;

@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { compileConfig } from '../shared/config/compiled.ts';
+import { compiledConfigText } from '../shared/config/compiled.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { configPath, RUNTIME_CONFIG_PATH } from '../shared/config/runtime.ts';
 
@@ -18,7 +18,7 @@ try {
   });
   const [stage = 'dev', out = RUNTIME_CONFIG_PATH] = positionals;
   const config = loadConfigFile(configPath(), { stage, region: values.region });
-  writeFileSync(out, `${JSON.stringify(compileConfig(config, stage), null, 2)}\n`);
+  writeFileSync(out, compiledConfigText(config, stage));
 } catch (err) {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -53,6 +53,7 @@ for (const name of [
   'alerting-tampering',
   'alerting-outputs',
   'alerting-monitoring',
+  'heartbeat',
 ]) {
   const rule = ruleNamed(`${prefix}-${name}`);
   check(rule !== undefined && rule.EventBusName === undefined, `rule ${prefix}-${name} on the default bus`);
@@ -96,7 +97,7 @@ check(
 );
 
 const functions = ofType('AWS::Lambda::Function');
-check(functions.length === 4, `four functions (found ${functions.length})`);
+check(functions.length === 5, `four pipeline functions and the heartbeat canary (found ${functions.length})`);
 for (const [id, f] of functions) {
   const p = props(f);
   check(p.Runtime === 'nodejs22.x', `${id} runs nodejs22.x`);
@@ -109,7 +110,11 @@ for (const [id, f] of functions) {
 const onFailure = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) =>
   JSON.stringify(props(c)).includes('OnFailure'),
 );
-check(onFailure.length === 4, `an on-failure destination for every function (found ${onFailure.length})`);
+// The canary has none: a heartbeat that never arrives is what the heartbeat alarm is for.
+check(
+  onFailure.length === 4,
+  `an on-failure destination for every pipeline function (found ${onFailure.length})`,
+);
 
 // Least privilege: one role per function, no "*" action anywhere, no wildcard resource for writes.
 const roles = new Map(ofType('AWS::IAM::Role'));
@@ -239,6 +244,12 @@ check(
   JSON.stringify(outputs.AlertRoleArn) === JSON.stringify({ Value: { 'Fn::GetAtt': ['AlertRole', 'Arn'] } }),
   'the alert role ARN is a stack output (member readers trust it)',
 );
+// `cloud-alerts doctor` compares it with the local configuration (scripts/serverless-cloud-alerts.cjs).
+check(
+  isObj(outputs.CloudAlertsConfigDigest) &&
+    /^[0-9a-f]{64}$/.test(String(outputs.CloudAlertsConfigDigest.Value)),
+  'the compiled configuration’s SHA-256 is a stack output',
+);
 
 // Resource policies: the alerts bus and the topic accept writes from their one writer.
 const busPolicy = ofType('AWS::Events::EventBusPolicy').find(([id]) => id === 'AlertsBusPolicy');
@@ -274,6 +285,40 @@ for (const fn of ['alert', 'notify-slack', 'notify-pagerduty', 'notify-email']) 
 }
 for (const [id] of deadLetterQueues)
   check(alarmOn('ApproximateNumberOfMessagesVisible', id), `a depth alarm on ${id}`);
+
+// The heartbeat: the canary may write its one parameter and nothing else; only its own successful
+// write, from aws.ssm, reaches the alert function; silence alarms straight to the topic.
+const heartbeatParameter = `/cloud-alerts/${stage}/heartbeat`;
+const heartbeatRole = props(roles.get('HeartbeatRole') ?? {});
+const heartbeatActions = JSON.stringify(heartbeatRole.Policies ?? []).match(/"[a-z0-9-]+:[A-Za-z*]+"/g);
+check(
+  JSON.stringify(heartbeatActions) ===
+    JSON.stringify(['"logs:CreateLogStream"', '"logs:PutLogEvents"', '"ssm:PutParameter"']) &&
+    policyText('HeartbeatRole').includes(`:parameter${heartbeatParameter}"`),
+  `the heartbeat role may only write ${heartbeatParameter} (and its logs)`,
+);
+const heartbeatPattern = JSON.stringify(ruleNamed(`${prefix}-heartbeat`)?.EventPattern ?? {});
+check(
+  heartbeatPattern.startsWith('{"source":["aws.ssm"],') &&
+    heartbeatPattern.includes(`"name":["${heartbeatParameter}"]`) &&
+    heartbeatPattern.includes(`"userName":["${String(heartbeatRole.RoleName)}"]`) &&
+    heartbeatPattern.includes('"errorCode":[{"exists":false}]'),
+  'the heartbeat rule matches only the canary role’s successful write of its parameter, from aws.ssm',
+);
+const heartbeatAlarm = alarms.find((a) => a.AlarmName === `${prefix}-heartbeat-missing`);
+check(
+  heartbeatAlarm?.Namespace === 'CloudAlerts' &&
+    heartbeatAlarm.MetricName === 'Heartbeat' &&
+    JSON.stringify(heartbeatAlarm.Dimensions) ===
+      JSON.stringify([
+        { Name: 'service', Value: 'cloud-alerts' },
+        { Name: 'stage', Value: stage },
+      ]) &&
+    heartbeatAlarm.ComparisonOperator === 'LessThanThreshold' &&
+    heartbeatAlarm.TreatMissingData === 'breaching' &&
+    JSON.stringify(heartbeatAlarm.AlarmActions) === JSON.stringify([{ Ref: 'AlertsTopic' }]),
+  'an alarm on the heartbeat’s absence (missing data breaching) notifying the topic directly',
+);
 
 if (failures.length > 0) {
   console.error(`template check failed (${file}):\n  - ${failures.join('\n  - ')}`);

@@ -2,6 +2,8 @@
 // Deploy-time checks and settings osls has no option for. CommonJS because osls require()s plugins;
 // the logic lives in TypeScript (scripts/*.ts, shared/), run here as child processes.
 const { execFileSync } = require('node:child_process');
+const { createHash } = require('node:crypto');
+const { readFileSync } = require('node:fs');
 const path = require('node:path');
 
 /** Events of global services are recorded in us-east-1 only. */
@@ -28,6 +30,7 @@ class CloudAlertsPlugin {
       'before:package:finalize': () => {
         this.setRuleStates();
         this.warnAboutGlobalEvents();
+        this.stampConfigDigest();
       },
       // After osls merged resources/*.yml into the template, before it writes the template.
       'before:aws:package:finalize:saveServiceState': () => this.finalizeTemplate(),
@@ -119,6 +122,24 @@ class CloudAlertsPlugin {
         `custom.cloudAlerts.allManagementEventsRules names unknown rules: ${missing.join(', ')}`,
       );
     }
+  }
+
+  /**
+   * Which configuration the functions run: the SHA-256 of the compiled file every artifact holds, as a
+   * stack output that `cloud-alerts doctor` compares with the local configuration for the stage.
+   */
+  stampConfigDigest() {
+    const file = path.join(this.serverless.serviceDir, 'config/cloud-alerts.json');
+    const digest = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    template.Outputs = {
+      ...template.Outputs,
+      CloudAlertsConfigDigest: {
+        Description:
+          'SHA-256 of config/cloud-alerts.json in every function (cloud-alerts doctor compares it)',
+        Value: digest,
+      },
+    };
   }
 
   warnAboutGlobalEvents() {

@@ -9,6 +9,7 @@ import { invokedLocally, printToStdout } from '../../shared/app/local.ts';
 import { localAlertPorts, printStages } from '../../shared/app/local-alert.ts';
 import { createLogger } from '../../shared/aws/logger.ts';
 import { loadRuntimeConfig } from '../../shared/config/runtime.ts';
+import { heartbeatIdentityFromEnv, powertoolsHeartbeat } from '../../shared/heartbeat/heartbeat.ts';
 import { METRICS_NAMESPACE, powertoolsCounter } from '../../shared/stages/metrics.ts';
 
 // Built once per cold start: a bad configuration or a missing variable fails here, before any event is lost.
@@ -18,10 +19,25 @@ const config = loadRuntimeConfig();
 const local = invokedLocally(process.env);
 const metrics = local ? undefined : new Metrics({ namespace: METRICS_NAMESPACE });
 
+// The canary's writes (shared/heartbeat): recognised before detection, counted, never sent.
+const heartbeatIdentity = heartbeatIdentityFromEnv(process.env);
+if (!heartbeatIdentity && !local)
+  logger.warn(
+    'CLOUD_ALERTS_PREFIX, STAGE, ACCOUNT_ID or AWS_REGION is not set: heartbeats are not recognised',
+  );
+
 export const app = createAlertApp(
   config,
   metrics
-    ? lambdaAlertPorts(config, process.env, { logger, counter: powertoolsCounter(metrics) })
+    ? lambdaAlertPorts(config, process.env, {
+        logger,
+        counter: powertoolsCounter(metrics),
+        heartbeat: heartbeatIdentity && {
+          identity: heartbeatIdentity,
+          // heartbeatIdentityFromEnv read STAGE: it is set whenever the identity is.
+          metric: powertoolsHeartbeat(metrics, process.env.STAGE ?? ''),
+        },
+      })
     : localAlertPorts(process.env, { logger, print: printToStdout }),
 );
 if (local) printStages(app, printToStdout);

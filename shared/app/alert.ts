@@ -3,6 +3,7 @@ import { createAlarmContextStage } from '../alarms/context-stage.ts';
 import type { AlarmLookup } from '../alarms/lookup.ts';
 import type { Config } from '../config/schema.ts';
 import type { Alert } from '../events/alert.ts';
+import type { HeartbeatDeps } from '../heartbeat/heartbeat.ts';
 import { type AlertOutcome, handleAlertEvent, publishAlerts } from '../pipeline/alert.ts';
 import { defaultStages } from '../pipeline/default-stages.ts';
 import { type GroupCloseMessage, handleGroupCloseBatch, isSqsEvent } from '../pipeline/group-close.ts';
@@ -42,6 +43,11 @@ export interface AlertPorts {
   counter?: CounterPort | undefined;
   /** Epoch ms. Silences and the group-close queue's "is it due yet?" read it; defaults to Date.now. */
   clock?: (() => number) | undefined;
+  /**
+   * The canary's writes (shared/heartbeat): recognised before detection, counted, never sent. Lambda
+   * passes the stack's identity and a metric; replay passes the identity with a metric that counts nothing.
+   */
+  heartbeat?: HeartbeatDeps | undefined;
 }
 
 export interface AlertApp {
@@ -87,7 +93,12 @@ export function createAlertApp(config: Config, ports: AlertPorts): AlertApp {
   };
 
   async function handleEvent(event: unknown): Promise<AlertOutcome> {
-    const outcome = await handleAlertEvent(event, { ...publishDeps, stages, now: () => new Date(clock()) });
+    const outcome = await handleAlertEvent(event, {
+      ...publishDeps,
+      stages,
+      now: () => new Date(clock()),
+      heartbeat: ports.heartbeat,
+    });
     if (counter) countSuppressions(counter, outcome.suppressed);
     return outcome;
   }

@@ -5,6 +5,7 @@ import { memberReaderFromEnv } from '../alarms/member-access.ts';
 import { EventBridgeClient, putEventsWith } from '../aws/clients.ts';
 import { createSqsGroupCloseQueue } from '../aws/group-close-queue.ts';
 import type { Config } from '../config/schema.ts';
+import type { HeartbeatDeps } from '../heartbeat/heartbeat.ts';
 import type { LogPort } from '../pipeline/logger.ts';
 import type { CounterPort } from '../stages/metrics.ts';
 import { createDynamoDbStateStore } from '../state/dynamodb.ts';
@@ -59,7 +60,7 @@ export function requiredEnv<const N extends string>(
 export function lambdaAlertPorts(
   config: Config,
   env: Readonly<Record<string, string | undefined>>,
-  parts: { logger: LogPort; counter?: CounterPort },
+  parts: { logger: LogPort; counter?: CounterPort; heartbeat?: HeartbeatDeps | undefined },
 ): AlertPorts {
   const vars: AlertEnv = requiredEnv('alert', ALERT_FUNCTION_ENV, env);
   // An organisation's member accounts: their alarms are read through the reader role they deploy.
@@ -81,5 +82,6 @@ export function lambdaAlertPorts(
     },
     logger: parts.logger,
     ...(parts.counter ? { counter: parts.counter } : {}),
+    ...(parts.heartbeat ? { heartbeat: parts.heartbeat } : {}),
   };
 }

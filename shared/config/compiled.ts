@@ -26,6 +26,15 @@ export function compileConfig(config: Config, stage: string): CompiledConfig {
   return { compiledBy: 'cloud-alerts', format: COMPILED_CONFIG_FORMAT, stage, config };
 }
 
+/**
+ * The file's exact text. The package step stamps its SHA-256 on the stack (output
+ * CloudAlertsConfigDigest) and `cloud-alerts doctor` recomputes it from the local YAML, so both must
+ * write the same bytes: this function is the one place that decides them.
+ */
+export function compiledConfigText(config: Config, stage: string): string {
+  return `${JSON.stringify(compileConfig(config, stage), null, 2)}\n`;
+}
+
 export class CompiledConfigError extends Error {
   override readonly name = 'CompiledConfigError';
 }

@@ -1,6 +1,7 @@
 import { FORWARDER_SUFFIX } from '../detect/alerting-common.ts';
 import { isRecord } from '../detect/values.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
+import { isHeartbeatRule } from '../heartbeat/heartbeat.ts';
 
 /**
  * Services whose CloudTrail events are recorded in us-east-1 only (global endpoints).
@@ -235,7 +236,10 @@ export function forwarderTemplate(rules: DeclaredRule[], opts: ForwarderOptions)
       },
     },
   };
-  const entry = rules.filter((r) => r.bus === 'default' && r.handler.startsWith('functions/alert/'));
+  // The heartbeat proves this account's own trail: no other account's copy belongs on the bus.
+  const entry = rules.filter(
+    (r) => r.bus === 'default' && r.handler.startsWith('functions/alert/') && !isHeartbeatRule(r),
+  );
   for (const rule of entry) {
     const pattern = opts.globalOnly ? globalPattern(rule.pattern) : rule.pattern;
     if (!pattern) continue;

@@ -37,6 +37,12 @@ function parameterName(given: string): string {
   return `/${rest}`;
 }
 
+/**
+ * The heartbeat canary overwrites `/<service>/<stage>/heartbeat` every ten minutes (shared/heartbeat,
+ * docs/deploy.md): ours, but no receiver's secret, and its writes are the heartbeat itself.
+ */
+const HEARTBEAT_PARAMETER = /^\/[^/]+\/[^/]+\/heartbeat$/;
+
 function ownParameter(given: string, ctx: DetectContext): { name: string; receiver?: string } | undefined {
   const o = own(ctx);
   const name = parameterName(given);
@@ -123,7 +129,7 @@ export const alertingSecretChanged: CloudTrailRule = {
     if (!isTrue(field(record.requestParameters, 'overwrite'))) return null;
     const given = param(record, 'name');
     const ours = given === undefined ? undefined : ownParameter(given, ctx);
-    if (!ours) return null;
+    if (!ours || (!ours.receiver && HEARTBEAT_PARAMETER.test(ours.name))) return null;
     const facts: Fact[] = [];
     if (ours.receiver) facts.push({ label: 'Receiver', value: ours.receiver });
     const version = scalar(field(record.responseElements, 'version'));

@@ -1,6 +1,7 @@
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Config } from '../config/schema.ts';
 import { ALERT_RAISED, ALERTS_SOURCE, type Alert, NOTIFICATION_REQUESTED } from '../events/alert.ts';
+import { type HeartbeatDeps, isHeartbeat } from '../heartbeat/heartbeat.ts';
 import { boundAlert, boundRequest } from './bound.ts';
 import { evaluate, notificationsFor } from './evaluate.ts';
 import type { LogPort } from './logger.ts';
@@ -16,10 +17,13 @@ export interface AlertDeps {
   /** Between detection and routing, in order (see stages.ts). */
   stages?: readonly AlertStage[];
   now?: () => Date;
+  /** The canary's write (shared/heartbeat): counted, never detected or sent. */
+  heartbeat?: HeartbeatDeps | undefined;
 }
 
 export interface AlertOutcome {
-  status: 'rejected' | 'quiet' | 'published';
+  /** `heartbeat`: the canary's write arrived; it was counted and nothing was published. */
+  status: 'rejected' | 'quiet' | 'published' | 'heartbeat';
   alerts: number;
   notifications: number;
   /** Why a rejected event was dropped. */
@@ -33,6 +37,11 @@ export interface AlertOutcome {
  * logged and dropped here on purpose: retrying it can never succeed.
  */
 export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise<AlertOutcome> {
+  if (deps.heartbeat && isHeartbeat(event, deps.heartbeat.identity)) {
+    deps.heartbeat.metric.beat();
+    deps.logger.info('heartbeat');
+    return { status: 'heartbeat', alerts: 0, notifications: 0, suppressed: [] };
+  }
   const result = evaluate(event, deps.config);
   if (result.rejected) {
     deps.logger.error('event rejected', { reason: result.rejected });

@@ -9,6 +9,7 @@ import { isRecord, str } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
+import type { HeartbeatIdentity } from '../heartbeat/heartbeat.ts';
 import { type DeliveryContext, envSecretName, type Rendered, type Senders } from '../notify/deliver.ts';
 import type { PagerDutyEvent } from '../notify/pagerduty.ts';
 import { type GroupCloseMessage, groupCloseMessage } from '../pipeline/group-close.ts';
@@ -77,6 +78,8 @@ export interface ReplayerOptions {
   logger?: LogPort;
   /** Stands in for CloudWatch's DescribeAlarms/ListTagsForResource (--alarm-tags FILE). */
   alarmLookup?: AlarmLookup;
+  /** Whose writes are the heartbeat: shown as matched and quiet, as the Lambda counts them. */
+  heartbeat?: HeartbeatIdentity | undefined;
 }
 
 /**
@@ -235,6 +238,8 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
       },
     },
     alarms: { lookup: opts.alarmLookup ?? noAlarmLookup },
+    // The canary's writes are matched and quiet, as the Lambda counts them; replay counts nothing.
+    ...(opts.heartbeat ? { heartbeat: { identity: opts.heartbeat, metric: { beat() {} } } } : {}),
     logger,
     clock: () => closingAt ?? Date.now(),
   });

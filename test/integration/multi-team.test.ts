@@ -1,6 +1,7 @@
 import { loadAlarmTagsFile } from '../../shared/alarms/tags-file.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import { readServerlessRules } from '../../shared/eventbridge/serverless.ts';
+import { replayHeartbeatIdentity } from '../../shared/heartbeat/heartbeat.ts';
 import { inputsFromFile, listFiles } from '../../shared/replay/load.ts';
 import { createReplayer, eventTimeMs, type ReplayResult } from '../../shared/replay/replay.ts';
 
@@ -234,6 +235,9 @@ const EXPECTED: Record<string, string> = {
   'events/ssm/put-parameter-create.json': '',
   'events/ssm/put-parameter-overwrite-denied.json': 'slack-security email-security',
   'events/ssm/put-parameter-overwrite.json': 'slack-security email-security',
+  'events/ssm/heartbeat-denied.json': 'slack-security email-security',
+  'events/ssm/heartbeat-other-writer.json': '',
+  'events/ssm/heartbeat.json': '',
 };
 
 describe('replay of events/ with config/examples/multi-team.yml', () => {
@@ -245,6 +249,7 @@ describe('replay of events/ with config/examples/multi-team.yml', () => {
       rules: readServerlessRules('serverless.yml', { stage: 'dev' }),
       config: loadConfigFile('config/examples/multi-team.yml', { stage: 'dev' }),
       alarmLookup: loadAlarmTagsFile('events/alarm-tags.yml'),
+      heartbeat: replayHeartbeatIdentity('cloud-alerts', 'dev'),
     });
     results = [];
     closed = [];

@@ -286,6 +286,10 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/dynamodb/delete-table-idempotency.json': [['alerting-table-deleted', 'critical', 'firing']],
   'events/dynamodb/delete-table-other.json': [],
   'events/dynamodb/delete-table-state.json': [['alerting-table-deleted', 'critical', 'firing']],
+  // The canary's write is counted, never sent; a denied one is someone removing its permission.
+  'events/ssm/heartbeat.json': [],
+  'events/ssm/heartbeat-denied.json': [['unauthorized-call', 'medium', 'firing']],
+  'events/ssm/heartbeat-other-writer.json': [],
 };
 
 /** The default config's severity routing. */

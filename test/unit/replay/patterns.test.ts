@@ -31,6 +31,7 @@ describe('serverless.yml patterns', () => {
       ['cloud-alerts-dev-alerting-tampering', 'alert', 'default'],
       ['cloud-alerts-dev-alerting-outputs', 'alert', 'default'],
       ['cloud-alerts-dev-alerting-monitoring', 'alert', 'default'],
+      ['cloud-alerts-dev-heartbeat', 'alert', 'default'],
       ['cloud-alerts-dev-notify-slack', 'notifySlack', 'AlertsBus'],
       ['cloud-alerts-dev-notify-pagerduty', 'notifyPagerDuty', 'AlertsBus'],
       ['cloud-alerts-dev-notify-email', 'notifyEmail', 'AlertsBus'],
