@@ -1,0 +1,438 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+  type Rule,
+  type Target,
+} from '@aws-sdk/client-eventbridge';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  GetRolePolicyCommand,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import {
+  GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { DescribeParametersCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { loadConfigFile } from '../../../shared/config/load.ts';
+import type { Config } from '../../../shared/config/schema.ts';
+import { secretParameters } from '../../../shared/notify/deliver.ts';
+import { startRecorder } from '../../helpers/http.ts';
+import { type AwsClients, awsClients, BOOTSTRAP_KEYS } from './clients.ts';
+import { deployStage, REPO } from './deploy.ts';
+import { type Gateway, startGateway } from './gateway.ts';
+import { enforceableByMoto, type PolicyDocument, parseMotoPolicy } from './iam.ts';
+import {
+  codeSha256,
+  type DeployedFunction,
+  extractPackage,
+  type Invocation,
+  invoke,
+  type RoleCredentials,
+  readFunction,
+} from './lambda.ts';
+import { MOTO_ACCOUNT, type Moto, REGION, startMoto } from './moto.ts';
+
+/** serverless.yml's function keys: the artifact is `<key>.zip`. */
+export const FUNCTION_KEYS = ['alert', 'notifySlack', 'notifyPagerDuty', 'notifyEmail'] as const;
+export type FunctionKey = (typeof FUNCTION_KEYS)[number];
+export const CHANNELS = ['slack', 'pagerduty', 'email'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+const FUNCTION_SUFFIX: Record<FunctionKey, string> = {
+  alert: 'alert',
+  notifySlack: 'notify-slack',
+  notifyPagerDuty: 'notify-pagerduty',
+  notifyEmail: 'notify-email',
+};
+
+export interface RuleView {
+  name: string;
+  state: string;
+  pattern: unknown;
+  targets: Target[];
+}
+
+/** What the deploy created, read back from the emulator before the tier changes anything. */
+export interface Snapshot {
+  functions: Record<FunctionKey, DeployedFunction>;
+  /** Each function's role's inline policies, as deployed. */
+  policies: Record<FunctionKey, PolicyDocument[]>;
+  rules: { default: RuleView[]; alerts: RuleView[] };
+  queues: Record<string, { url: string; arn: string; attributes: Record<string, string> }>;
+  topic: {
+    arn: string;
+    attributes: Record<string, string>;
+    subscriptions: { protocol: string; endpoint: string }[];
+  };
+  tables: Record<string, { keys: string[] }>;
+  /** SSM parameters present right after the deploy: the stack must create none (no secret in the template). */
+  parameters: string[];
+  /** Logical id → physical id of every stack resource. */
+  resources: Record<string, { type: string; physicalId: string }>;
+}
+
+/** Fake secrets, never real ones: a webhook URL on the local fake Slack and a 32-character routing key. */
+export interface FakeSecrets {
+  slackWebhookUrl: string;
+  pagerDutyRoutingKey: string;
+}
+
+export interface Recorder {
+  url: string;
+  received: { method: string; path: string; body: string }[];
+  close: () => Promise<void>;
+}
+
+export interface DeployedStage {
+  stage: string;
+  prefix: string;
+  config: Config;
+  snapshot: Snapshot;
+  secrets: FakeSecrets;
+  /** Full rights, like the operator who runs `cloud-alerts dlq redrive`. */
+  operator: AwsClients;
+  operatorKeys: { accessKeyId: string; secretAccessKey: string };
+  /** Where the functions' AWS calls go: moto, behind the recording gateway. */
+  gateway: Gateway;
+  moto: Moto;
+  slack: Recorder;
+  /** What the fake Slack answers from now on (200, or a permanent 404 no_service). */
+  setSlackStatus(status: 200 | 404): void;
+  pagerduty: Recorder;
+  /** The SQS queue that replaces each notifier's Lambda target on the alerts bus (moto cannot invoke one). */
+  capture: Record<ChannelName, string>;
+  /** An SQS queue subscribed to the e-mail topic. */
+  topicCapture: string;
+  /** Which function each role session's access key belongs to. */
+  keyOwner: Map<string, FunctionKey>;
+  roleCredentials: Record<FunctionKey, RoleCredentials>;
+  /** The role's inline policy as moto enforces it (see enforceableByMoto), by function. */
+  enforced: Record<FunctionKey, { roleName: string; policyName: string; document: PolicyDocument }>;
+  run(key: FunctionKey, event: unknown): Promise<Invocation>;
+  stop(): Promise<void>;
+}
+
+function queueName(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1);
+}
+
+async function readRules(c: AwsClients, bus: string): Promise<RuleView[]> {
+  const rules: Rule[] = [];
+  let next: string | undefined;
+  do {
+    const page = await c.events.send(new ListRulesCommand({ EventBusName: bus, NextToken: next }));
+    rules.push(...(page.Rules ?? []));
+    next = page.NextToken;
+  } while (next);
+  return Promise.all(
+    rules.map(async (r) => ({
+      name: r.Name ?? '',
+      state: r.State ?? '',
+      pattern: r.EventPattern ? JSON.parse(r.EventPattern) : undefined,
+      targets:
+        (await c.events.send(new ListTargetsByRuleCommand({ Rule: r.Name, EventBusName: bus }))).Targets ??
+        [],
+    })),
+  );
+}
+
+async function readPolicies(
+  c: AwsClients,
+  roleName: string,
+): Promise<{ name: string; document: PolicyDocument }[]> {
+  const names = (await c.iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
+  return Promise.all(
+    names.map(async (name) => {
+      const raw = (await c.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name })))
+        .PolicyDocument;
+      if (!raw) throw new Error(`role ${roleName} policy ${name} has no document`);
+      return { name, document: parseMotoPolicy(raw) };
+    }),
+  );
+}
+
+function roleName(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+async function snapshot(c: AwsClients, prefix: string, packageDir: string): Promise<Snapshot> {
+  const functions = {} as Record<FunctionKey, DeployedFunction>;
+  const policies = {} as Record<FunctionKey, PolicyDocument[]>;
+  for (const key of FUNCTION_KEYS) {
+    const fn = await readFunction(c.lambda, `${prefix}-${FUNCTION_SUFFIX[key]}`);
+    const zip = join(packageDir, `${key}.zip`);
+    if (fn.codeSha256 !== codeSha256(zip)) throw new Error(`${fn.name}: deployed code is not ${zip}`);
+    functions[key] = fn;
+    policies[key] = (await readPolicies(c, roleName(fn.roleArn))).map((p) => p.document);
+  }
+  const queues: Snapshot['queues'] = {};
+  for (const url of (await c.sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls ?? []) {
+    const attributes =
+      (await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] })))
+        .Attributes ?? {};
+    queues[queueName(url)] = { url, arn: attributes.QueueArn ?? '', attributes };
+  }
+  const stack = await c.cfn.send(new DescribeStackResourcesCommand({ StackName: prefix }));
+  const resources: Snapshot['resources'] = {};
+  for (const r of stack.StackResources ?? []) {
+    resources[r.LogicalResourceId ?? ''] = {
+      type: r.ResourceType ?? '',
+      physicalId: r.PhysicalResourceId ?? '',
+    };
+  }
+  const topicArn = `arn:aws:sns:${REGION}:${MOTO_ACCOUNT}:${prefix}-alerts`;
+  const topicAttributes =
+    (await c.sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }))).Attributes ?? {};
+  const subscriptions = (await c.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn })))
+    .Subscriptions;
+  const tables: Snapshot['tables'] = {};
+  for (const name of [`${prefix}-state`, `${prefix}-idempotency`]) {
+    const t = (await c.ddb.send(new DescribeTableCommand({ TableName: name }))).Table;
+    tables[name] = { keys: (t?.KeySchema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`) };
+  }
+  const parameters = ((await c.ssm.send(new DescribeParametersCommand({}))).Parameters ?? []).map(
+    (p) => p.Name ?? '',
+  );
+  return {
+    functions,
+    policies,
+    rules: { default: await readRules(c, 'default'), alerts: await readRules(c, `${prefix}-alerts`) },
+    queues,
+    topic: {
+      arn: topicArn,
+      attributes: topicAttributes,
+      subscriptions: (subscriptions ?? []).map((s) => ({
+        protocol: s.Protocol ?? '',
+        endpoint: s.Endpoint ?? '',
+      })),
+    },
+    tables,
+    parameters,
+    resources,
+  };
+}
+
+async function createQueue(c: AwsClients, name: string): Promise<{ url: string; arn: string }> {
+  const url = (await c.sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
+  const arn =
+    (await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
+      .Attributes?.QueueArn ?? '';
+  return { url, arn };
+}
+
+/**
+ * moto's PutEvents answers HTTP 500 when a matching rule targets a Lambda function (it cannot run
+ * one without Docker). Each notifier rule on the alerts bus keeps its name and pattern and gets an
+ * SQS queue as its only target instead; the tier hands what arrives there to the notifier's bundle.
+ */
+async function captureNotifierRules(c: AwsClients, prefix: string, rules: RuleView[]) {
+  const capture = {} as Record<ChannelName, string>;
+  for (const channel of CHANNELS) {
+    const rule = rules.find((r) => r.name === `${prefix}-notify-${channel}`);
+    if (!rule) throw new Error(`no ${prefix}-notify-${channel} rule on the alerts bus`);
+    const queue = await createQueue(c, `${prefix}-capture-${channel}`);
+    const bus = `${prefix}-alerts`;
+    await c.events.send(
+      new PutTargetsCommand({
+        Rule: rule.name,
+        EventBusName: bus,
+        Targets: [{ Id: 'capture', Arn: queue.arn }],
+      }),
+    );
+    const ids = rule.targets.map((t) => t.Id ?? '');
+    await c.events.send(new RemoveTargetsCommand({ Rule: rule.name, EventBusName: bus, Ids: ids }));
+    capture[channel] = queue.url;
+  }
+  return capture;
+}
+
+/**
+ * The queue URLs in a function's environment name AWS's SQS host, as in AWS. The SDK sends an SQS call
+ * to its QueueUrl's host unless the client was built with an endpoint in code (`useQueueUrlAsEndpoint`,
+ * @aws-sdk/middleware-sdk-sqs), which would bypass AWS_ENDPOINT_URL: their origin becomes the emulator's.
+ */
+export function queueUrlsToEmulator(env: Record<string, string>, endpoint: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\/\d{12}\/[^/]+)$/.exec(value);
+    if (match?.[1]) out[name] = `${endpoint}${match[1]}`;
+  }
+  return out;
+}
+
+function fakeSecrets(slackUrl: string): FakeSecrets {
+  const token = randomBytes(18).toString('base64url').slice(0, 24);
+  return {
+    slackWebhookUrl: `${slackUrl}/services/T00CLOUDAL/B00CLOUDAL/${token}`,
+    pagerDutyRoutingKey: randomBytes(16).toString('hex'),
+  };
+}
+
+/**
+ * Deploys `stage` to a fresh moto, reads back what was created, then prepares the run: the operator's
+ * keys, the receivers' secrets in SSM, capture queues, one session per function role, and IAM enforced
+ * from then on.
+ */
+export async function deployToEmulator(stage: string): Promise<DeployedStage> {
+  const prefix = `cloud-alerts-${stage}`;
+  const work = mkdtempSync(join(tmpdir(), `cloud-alerts-aws-${stage}-`));
+  const stops: (() => Promise<void>)[] = [async () => rmSync(work, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+  };
+  try {
+    const moto = await startMoto();
+    stops.push(() => moto.stop());
+    const gateway = await startGateway(moto.endpoint);
+    stops.push(() => gateway.close());
+    const slackState = { status: 200 };
+    const slackServer = await startRecorder((_req, res) => {
+      res
+        .writeHead(slackState.status, { 'content-type': 'text/plain' })
+        .end(slackState.status === 200 ? 'ok' : 'no_service');
+    });
+    stops.push(() => slackServer.close());
+    const pagerduty = await startRecorder((_req, res) => {
+      res
+        .writeHead(202, { 'content-type': 'application/json' })
+        .end('{"status":"success","message":"Event processed"}');
+    });
+    stops.push(() => pagerduty.close());
+
+    const packageDir = join(work, 'package');
+    try {
+      await deployStage({ stage, region: REGION, endpoint: moto.endpoint, packageDir });
+    } catch (e) {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\nmoto:\n${moto.logTail()}`);
+    }
+    const setup = awsClients(moto.endpoint, REGION, BOOTSTRAP_KEYS);
+    const snap = await snapshot(setup, prefix, packageDir);
+    const config = loadConfigFile(join(REPO, 'config', 'cloud-alerts.yml'), { stage });
+
+    // The operator: an IAM user allowed everything, as whoever deploys and runs `dlq redrive`.
+    await setup.iam.send(new CreateUserCommand({ UserName: 'cloud-alerts-operator' }));
+    await setup.iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'cloud-alerts-operator',
+        PolicyName: 'administrator',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+        }),
+      }),
+    );
+    const key = (await setup.iam.send(new CreateAccessKeyCommand({ UserName: 'cloud-alerts-operator' })))
+      .AccessKey;
+    if (!key?.AccessKeyId || !key.SecretAccessKey) throw new Error('no access key for the operator');
+    const operatorKeys = { accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey };
+
+    // The receivers' secrets, where the configuration says they are.
+    const secrets = fakeSecrets(slackServer.url);
+    const values = { slack: secrets.slackWebhookUrl, pagerduty: secrets.pagerDutyRoutingKey };
+    for (const channel of ['slack', 'pagerduty'] as const) {
+      for (const name of Object.values(secretParameters(config, channel))) {
+        await setup.ssm.send(
+          new PutParameterCommand({ Name: name, Type: 'SecureString', Value: values[channel] }),
+        );
+      }
+    }
+
+    const capture = await captureNotifierRules(setup, prefix, snap.rules.alerts);
+    const topicQueue = await createQueue(setup, `${prefix}-capture-topic`);
+    await setup.sns.send(
+      new SubscribeCommand({ TopicArn: snap.topic.arn, Protocol: 'sqs', Endpoint: topicQueue.arn }),
+    );
+
+    // One session per function role, as Lambda takes one. moto's STS cannot check a trust policy that
+    // names a service principal once IAM is enforced (it fails on it), so the sessions are taken before.
+    const roleCredentials = {} as Record<FunctionKey, RoleCredentials>;
+    const enforced = {} as DeployedStage['enforced'];
+    const keyOwner = new Map<string, FunctionKey>();
+    for (const fnKey of FUNCTION_KEYS) {
+      const fn = snap.functions[fnKey];
+      const role = roleName(fn.roleArn);
+      const [policy, ...others] = await readPolicies(setup, role);
+      if (!policy || others.length > 0) throw new Error(`role ${role}: expected one inline policy`);
+      const document = enforceableByMoto(policy.document);
+      await setup.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: role,
+          PolicyName: policy.name,
+          PolicyDocument: JSON.stringify(document),
+        }),
+      );
+      enforced[fnKey] = { roleName: role, policyName: policy.name, document };
+      const c = (
+        await setup.sts.send(new AssumeRoleCommand({ RoleArn: fn.roleArn, RoleSessionName: fn.name }))
+      ).Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`no session for ${role}`);
+      roleCredentials[fnKey] = {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+      };
+      keyOwner.set(c.AccessKeyId, fnKey);
+    }
+
+    const taskRoots = {} as Record<FunctionKey, string>;
+    for (const fnKey of FUNCTION_KEYS) {
+      taskRoots[fnKey] = extractPackage(join(packageDir, `${fnKey}.zip`), join(work, 'task', fnKey));
+    }
+
+    await moto.enforceIam();
+    const operator = awsClients(gateway.endpoint, REGION, operatorKeys);
+    const pagerDutyUrl = `${pagerduty.url}/v2/enqueue`;
+
+    return {
+      stage,
+      prefix,
+      config,
+      snapshot: snap,
+      secrets,
+      operator,
+      operatorKeys,
+      gateway,
+      moto,
+      slack: slackServer,
+      setSlackStatus: (status) => {
+        slackState.status = status;
+      },
+      pagerduty,
+      capture,
+      topicCapture: topicQueue.url,
+      keyOwner,
+      roleCredentials,
+      enforced,
+      run: (fnKey, event) =>
+        invoke(snap.functions[fnKey], taskRoots[fnKey], event, {
+          endpoint: gateway.endpoint,
+          region: REGION,
+          credentials: roleCredentials[fnKey],
+          env: {
+            ...queueUrlsToEmulator(snap.functions[fnKey].environment, gateway.endpoint),
+            // The one variable not deployed: PagerDuty's endpoint, pointed at the local fake.
+            ...(fnKey === 'notifyPagerDuty' ? { PAGERDUTY_EVENTS_URL: pagerDutyUrl } : {}),
+          },
+        }),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
