@@ -7,14 +7,14 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { receiverChannel } from '../../shared/config/receivers.ts';
 import { readServerlessRules } from '../../shared/eventbridge/serverless.ts';
 import { loadEvent } from '../helpers/events.ts';
 import { awsClients, BOOTSTRAP_KEYS } from './kit/clients.ts';
 import { emulatorEnv, REPO } from './kit/deploy.ts';
-import { allows, checkCalls, type PolicyDocument } from './kit/iam.ts';
+import { allows, checkCalls, type PolicyDocument, type Statement } from './kit/iam.ts';
 import type { Invocation } from './kit/lambda.ts';
 import { MOTO_ACCOUNT, REGION } from './kit/moto.ts';
 import { drain, type Envelope, parseEnvelope } from './kit/queues.ts';
@@ -33,7 +33,12 @@ const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${M
 
 let s: DeployedStage;
 /** The notification requests the alert function put on the bus for the first alert, by channel. */
-const requests = {} as Record<ChannelName, Envelope>;
+const requests = new Map<ChannelName, Envelope>();
+function requestFor(channel: ChannelName): Envelope {
+  const request = requests.get(channel);
+  if (!request) throw new Error(`no ${channel} notification request: the alert step failed`);
+  return request;
+}
 
 beforeAll(async () => {
   s = await deployToEmulator(STAGE);
@@ -223,12 +228,12 @@ describe('one alert, end to end: each bundle with its own role, IAM enforced', (
           alert: { ruleId: 's3-bucket-acl-public', severity: 'critical' },
         },
       });
-      requests[channel] = envelope;
+      requests.set(channel, envelope);
     }
   });
 
   it('notify-slack: posts to the webhook read from SSM, records the delivery, and posts once however often it is delivered', async () => {
-    const first = await s.run('notifySlack', requests.slack);
+    const first = await s.run('notifySlack', requestFor('slack'));
     expectDelivered(first);
     expect(first.result).toEqual({ status: 'delivered', receiver: receiverOf('slack') });
     expect(s.slack.received).toHaveLength(1);
@@ -236,14 +241,14 @@ describe('one alert, end to end: each bundle with its own role, IAM enforced', (
     expect(post?.path).toBe(new URL(s.secrets.slackWebhookUrl).pathname);
     expect(JSON.stringify(JSON.parse(post?.body ?? '{}').blocks)).toContain('S3 bucket made public by ACL');
 
-    const again = await s.run('notifySlack', requests.slack);
+    const again = await s.run('notifySlack', requestFor('slack'));
     expectDelivered(again);
     expect(again.result).toEqual({ status: 'duplicate', receiver: receiverOf('slack') });
     expect(s.slack.received).toHaveLength(1);
   });
 
   it('notify-pagerduty: triggers an incident with the routing key read from SSM', async () => {
-    const inv = await s.run('notifyPagerDuty', requests.pagerduty);
+    const inv = await s.run('notifyPagerDuty', requestFor('pagerduty'));
     expectDelivered(inv);
     expect(inv.result).toEqual({ status: 'delivered', receiver: receiverOf('pagerduty') });
     expect(s.pagerduty.received).toHaveLength(1);
@@ -257,7 +262,7 @@ describe('one alert, end to end: each bundle with its own role, IAM enforced', (
   });
 
   it('notify-email: publishes to the stack topic, and a subscriber receives it', async () => {
-    const inv = await s.run('notifyEmail', requests.email);
+    const inv = await s.run('notifyEmail', requestFor('email'));
     expectDelivered(inv);
     expect(inv.result).toEqual({ status: 'delivered', receiver: receiverOf('email') });
     const [delivered, ...more] = await drain(s.operator.sqs, s.topicCapture, 1);
@@ -366,32 +371,54 @@ describe('a failed delivery: into the dead-letter queue, and out with `cloud-ale
 });
 
 describe('a permission taken from a role makes its function fail', () => {
-  it('notify-slack without ssm:GetParameters fails, and says AccessDenied for that action', async () => {
-    const { roleName, policyName, document } = s.enforced.notifySlack;
-    const without: PolicyDocument = {
-      ...document,
-      Statement: document.Statement.filter((st) => ![st.Action].flat().includes('ssm:GetParameters')),
-    };
-    expect(without.Statement.length).toBe(document.Statement.length - 1);
+  it('notify-slack without ssm:GetParameters delivers nothing, and dead-letters the request naming AccessDenied and the parameter', async () => {
+    // A request of its own, so that nothing about it was delivered or remembered before.
+    expectDelivered(await s.run('alert', loadEvent('kms/disable-key.json')));
+    const [body] = await drain(s.operator.sqs, s.capture.slack, 1);
+    await drain(s.operator.sqs, s.capture.pagerduty, 1);
+    await drain(s.operator.sqs, s.capture.email, 1);
+    const request = parseEnvelope(body ?? '', MOTO_ACCOUNT);
+    const posts = s.slack.received.length;
+    const parameter = s.config.receivers.flatMap((r) =>
+      'slack' in r ? [r.slack.webhookUrlParameter] : [],
+    )[0];
+
+    const { roleName, policies } = s.enforced.notifySlack;
+    const grantsSecrets = (st: Statement) => [st.Action].flat().includes('ssm:GetParameters');
+    const holder = policies.find((p) => p.document.Statement.some(grantsSecrets));
+    if (!holder) throw new Error('no policy of the Slack role grants ssm:GetParameters');
+    const remaining = holder.document.Statement.filter((st) => !grantsSecrets(st));
+    expect(remaining.length).toBe(holder.document.Statement.length - 1);
     const put = (doc: PolicyDocument) =>
       s.operator.iam.send(
         new PutRolePolicyCommand({
           RoleName: roleName,
-          PolicyName: policyName,
+          PolicyName: holder.name,
           PolicyDocument: JSON.stringify(doc),
         }),
       );
-    await put(without);
+    // A policy left without a statement is not a policy: then the whole policy goes.
+    if (remaining.length > 0) await put({ ...holder.document, Statement: remaining });
+    else
+      await s.operator.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: holder.name }));
+    let inv: Invocation;
     try {
-      const inv = await s.run('notifySlack', requests.slack);
-      expectContained(inv);
-      expect(inv.ok).toBe(false);
-      // Why it failed: moto's denial of the removed action, and nothing else.
-      expect(inv.causes).toEqual([
-        expect.stringMatching(/^AccessDeniedException: .* is not authorized to perform: ssm:GetParameters$/),
-      ]);
+      inv = await s.run('notifySlack', request);
     } finally {
-      await put(document);
+      await put(holder.document);
     }
+    expectContained(inv);
+    expect(s.slack.received).toHaveLength(posts);
+    expect(inv.result).toMatchObject({ status: 'dead-lettered', receiver: receiverOf('slack') });
+    const dlq = queueUrlsToEmulator(s.snapshot.functions.notifySlack.environment, s.gateway.endpoint);
+    const letters = (await drain(s.operator.sqs, dlq.DEAD_LETTER_QUEUE_URL ?? '', 1)).map((b) =>
+      JSON.parse(b),
+    );
+    expect(letters).toEqual([
+      expect.objectContaining({ key: request.detail.key, receiver: receiverOf('slack') }),
+    ]);
+    expect(letters[0].reason).toMatch(/AccessDenied/);
+    expect(letters[0].reason).toContain(parameter);
+    expect(letters[0].reason).not.toContain(s.secrets.slackWebhookUrl);
   });
 });

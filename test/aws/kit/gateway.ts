@@ -1,5 +1,4 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 /** One AWS API call a function made, as it reached the emulator. */
 export interface AwsCall {
@@ -130,9 +129,10 @@ export async function startGateway(motoEndpoint: string): Promise<Gateway> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the gateway has no TCP port');
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${address.port}`,
     calls,
     close: () =>
       new Promise<void>((resolve) => {

@@ -30,7 +30,6 @@ import { DescribeParametersCommand, PutParameterCommand } from '@aws-sdk/client-
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import type { Config } from '../../../shared/config/schema.ts';
-import { secretParameters } from '../../../shared/notify/deliver.ts';
 import { startRecorder } from '../../helpers/http.ts';
 import { type AwsClients, awsClients, BOOTSTRAP_KEYS } from './clients.ts';
 import { deployStage, REPO } from './deploy.ts';
@@ -120,9 +119,8 @@ export interface DeployedStage {
   topicCapture: string;
   /** Which function each role session's access key belongs to. */
   keyOwner: Map<string, FunctionKey>;
-  roleCredentials: Record<FunctionKey, RoleCredentials>;
-  /** The role's inline policy as moto enforces it (see enforceableByMoto), by function. */
-  enforced: Record<FunctionKey, { roleName: string; policyName: string; document: PolicyDocument }>;
+  /** The role's inline policies as moto enforces them (see enforceableByMoto), by function. */
+  enforced: Record<FunctionKey, { roleName: string; policies: { name: string; document: PolicyDocument }[] }>;
   run(key: FunctionKey, event: unknown): Promise<Invocation>;
   stop(): Promise<void>;
 }
@@ -166,20 +164,34 @@ async function readPolicies(
   );
 }
 
+/** One value per function, built in order (an object literal evaluates its members in order). */
+async function perFunction<T>(build: (key: FunctionKey) => Promise<T>): Promise<Record<FunctionKey, T>> {
+  return {
+    alert: await build('alert'),
+    notifySlack: await build('notifySlack'),
+    notifyPagerDuty: await build('notifyPagerDuty'),
+    notifyEmail: await build('notifyEmail'),
+  };
+}
+
+async function perChannel<T>(build: (channel: ChannelName) => Promise<T>): Promise<Record<ChannelName, T>> {
+  return { slack: await build('slack'), pagerduty: await build('pagerduty'), email: await build('email') };
+}
+
 function roleName(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
 async function snapshot(c: AwsClients, prefix: string, packageDir: string): Promise<Snapshot> {
-  const functions = {} as Record<FunctionKey, DeployedFunction>;
-  const policies = {} as Record<FunctionKey, PolicyDocument[]>;
-  for (const key of FUNCTION_KEYS) {
+  const functions = await perFunction(async (key) => {
     const fn = await readFunction(c.lambda, `${prefix}-${FUNCTION_SUFFIX[key]}`);
     const zip = join(packageDir, `${key}.zip`);
     if (fn.codeSha256 !== codeSha256(zip)) throw new Error(`${fn.name}: deployed code is not ${zip}`);
-    functions[key] = fn;
-    policies[key] = (await readPolicies(c, roleName(fn.roleArn))).map((p) => p.document);
-  }
+    return fn;
+  });
+  const policies = await perFunction(async (key) =>
+    (await readPolicies(c, roleName(functions[key].roleArn))).map((p) => p.document),
+  );
   const queues: Snapshot['queues'] = {};
   for (const url of (await c.sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls ?? []) {
     const attributes =
@@ -241,8 +253,7 @@ async function createQueue(c: AwsClients, name: string): Promise<{ url: string; 
  * SQS queue as its only target instead; the tier hands what arrives there to the notifier's bundle.
  */
 async function captureNotifierRules(c: AwsClients, prefix: string, rules: RuleView[]) {
-  const capture = {} as Record<ChannelName, string>;
-  for (const channel of CHANNELS) {
+  return perChannel(async (channel) => {
     const rule = rules.find((r) => r.name === `${prefix}-notify-${channel}`);
     if (!rule) throw new Error(`no ${prefix}-notify-${channel} rule on the alerts bus`);
     const queue = await createQueue(c, `${prefix}-capture-${channel}`);
@@ -256,9 +267,8 @@ async function captureNotifierRules(c: AwsClients, prefix: string, rules: RuleVi
     );
     const ids = rule.targets.map((t) => t.Id ?? '');
     await c.events.send(new RemoveTargetsCommand({ Rule: rule.name, EventBusName: bus, Ids: ids }));
-    capture[channel] = queue.url;
-  }
-  return capture;
+    return queue.url;
+  });
 }
 
 /**
@@ -273,6 +283,15 @@ export function queueUrlsToEmulator(env: Record<string, string>, endpoint: strin
     if (match?.[1]) out[name] = `${endpoint}${match[1]}`;
   }
   return out;
+}
+
+/** The SSM parameters the configuration's receivers of `channel` name. */
+function secretParameterNames(config: Config, channel: 'slack' | 'pagerduty'): string[] {
+  return config.receivers.flatMap((r) => {
+    if (channel === 'slack' && 'slack' in r) return [r.slack.webhookUrlParameter];
+    if (channel === 'pagerduty' && 'pagerduty' in r) return [r.pagerduty.routingKeyParameter];
+    return [];
+  });
 }
 
 function fakeSecrets(slackUrl: string): FakeSecrets {
@@ -345,7 +364,7 @@ export async function deployToEmulator(stage: string): Promise<DeployedStage> {
     const secrets = fakeSecrets(slackServer.url);
     const values = { slack: secrets.slackWebhookUrl, pagerduty: secrets.pagerDutyRoutingKey };
     for (const channel of ['slack', 'pagerduty'] as const) {
-      for (const name of Object.values(secretParameters(config, channel))) {
+      for (const name of secretParameterNames(config, channel)) {
         await setup.ssm.send(
           new PutParameterCommand({ Name: name, Type: 'SecureString', Value: values[channel] }),
         );
@@ -360,39 +379,37 @@ export async function deployToEmulator(stage: string): Promise<DeployedStage> {
 
     // One session per function role, as Lambda takes one. moto's STS cannot check a trust policy that
     // names a service principal once IAM is enforced (it fails on it), so the sessions are taken before.
-    const roleCredentials = {} as Record<FunctionKey, RoleCredentials>;
-    const enforced = {} as DeployedStage['enforced'];
-    const keyOwner = new Map<string, FunctionKey>();
-    for (const fnKey of FUNCTION_KEYS) {
+    const sessions = await perFunction(async (fnKey) => {
       const fn = snap.functions[fnKey];
       const role = roleName(fn.roleArn);
-      const [policy, ...others] = await readPolicies(setup, role);
-      if (!policy || others.length > 0) throw new Error(`role ${role}: expected one inline policy`);
-      const document = enforceableByMoto(policy.document);
-      await setup.iam.send(
-        new PutRolePolicyCommand({
-          RoleName: role,
-          PolicyName: policy.name,
-          PolicyDocument: JSON.stringify(document),
-        }),
-      );
-      enforced[fnKey] = { roleName: role, policyName: policy.name, document };
+      const policies = (await readPolicies(setup, role)).map((p) => ({
+        name: p.name,
+        document: enforceableByMoto(p.document),
+      }));
+      for (const policy of policies) {
+        await setup.iam.send(
+          new PutRolePolicyCommand({
+            RoleName: role,
+            PolicyName: policy.name,
+            PolicyDocument: JSON.stringify(policy.document),
+          }),
+        );
+      }
       const c = (
         await setup.sts.send(new AssumeRoleCommand({ RoleArn: fn.roleArn, RoleSessionName: fn.name }))
       ).Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`no session for ${role}`);
-      roleCredentials[fnKey] = {
+      const credentials: RoleCredentials = {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,
         sessionToken: c.SessionToken,
       };
-      keyOwner.set(c.AccessKeyId, fnKey);
-    }
-
-    const taskRoots = {} as Record<FunctionKey, string>;
-    for (const fnKey of FUNCTION_KEYS) {
-      taskRoots[fnKey] = extractPackage(join(packageDir, `${fnKey}.zip`), join(work, 'task', fnKey));
-    }
+      return { credentials, enforced: { roleName: role, policies } };
+    });
+    const keyOwner = new Map(FUNCTION_KEYS.map((k) => [sessions[k].credentials.accessKeyId, k]));
+    const taskRoots = await perFunction(async (fnKey) =>
+      extractPackage(join(packageDir, `${fnKey}.zip`), join(work, 'task', fnKey)),
+    );
 
     await moto.enforceIam();
     const operator = awsClients(gateway.endpoint, REGION, operatorKeys);
@@ -416,13 +433,17 @@ export async function deployToEmulator(stage: string): Promise<DeployedStage> {
       capture,
       topicCapture: topicQueue.url,
       keyOwner,
-      roleCredentials,
-      enforced,
+      enforced: {
+        alert: sessions.alert.enforced,
+        notifySlack: sessions.notifySlack.enforced,
+        notifyPagerDuty: sessions.notifyPagerDuty.enforced,
+        notifyEmail: sessions.notifyEmail.enforced,
+      },
       run: (fnKey, event) =>
         invoke(snap.functions[fnKey], taskRoots[fnKey], event, {
           endpoint: gateway.endpoint,
           region: REGION,
-          credentials: roleCredentials[fnKey],
+          credentials: sessions[fnKey].credentials,
           env: {
             ...queueUrlsToEmulator(snap.functions[fnKey].environment, gateway.endpoint),
             // The one variable not deployed: PagerDuty's endpoint, pointed at the local fake.
