@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -61,6 +62,15 @@ export async function deployStage(options: {
 }): Promise<void> {
   const { stage, region, endpoint, packageDir } = options;
   const env = emulatorEnv(endpoint, { SLS_AWS_MONITORING_FREQUENCY: '500' });
-  await serverless(['package', '--stage', stage, '--region', region, '--package', packageDir], env);
-  await serverless(['deploy', '--stage', stage, '--region', region, '--package', packageDir], env);
+  // Packaging compiles config/cloud-alerts.json for the stage; what was there before (say, dev's, for
+  // `serverless invoke local`) is put back, so the tier leaves the working tree as it found it.
+  const compiled = join(REPO, 'config', 'cloud-alerts.json');
+  const before = existsSync(compiled) ? readFileSync(compiled) : undefined;
+  try {
+    await serverless(['package', '--stage', stage, '--region', region, '--package', packageDir], env);
+    await serverless(['deploy', '--stage', stage, '--region', region, '--package', packageDir], env);
+  } finally {
+    if (before === undefined) rmSync(compiled, { force: true });
+    else writeFileSync(compiled, before);
+  }
 }

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
@@ -119,6 +119,9 @@ export async function invoke(
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
     AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    // Set by Lambda for an on-demand function; Powertools reads it to tell cold starts apart.
+    // https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     LAMBDA_TASK_ROOT: taskRoot,
     AWS_ACCESS_KEY_ID: options.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: options.credentials.secretAccessKey,
@@ -128,17 +131,21 @@ export async function invoke(
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...options.env,
   };
-  const logs = await new Promise<string>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [INVOKE_RUNNER, bundle, fn.handler.slice(dot + 1), eventFile, resultFile, String(fn.timeout), fn.arn],
-      { cwd: taskRoot, env, timeout: fn.timeout * 1000 + INVOKE_SLACK_MS, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error)
-          reject(new Error(`${fn.name}: the runner failed (${error.message})\n${stdout}\n${stderr}`));
-        else resolve(`${stdout}${stderr}`);
-      },
-    );
-  });
-  return parseInvocation(readFileSync(resultFile, 'utf8'), logs);
+  try {
+    const logs = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [INVOKE_RUNNER, bundle, fn.handler.slice(dot + 1), eventFile, resultFile, String(fn.timeout), fn.arn],
+        { cwd: taskRoot, env, timeout: fn.timeout * 1000 + INVOKE_SLACK_MS, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error)
+            reject(new Error(`${fn.name}: the runner failed (${error.message})\n${stdout}\n${stderr}`));
+          else resolve(`${stdout}${stderr}`);
+        },
+      );
+    });
+    return parseInvocation(readFileSync(resultFile, 'utf8'), logs);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
