@@ -3,6 +3,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import {
+  CloudFormationClient,
+  DescribeStackEventsCommand,
+  ValidateTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
+import { BOOTSTRAP_KEYS } from './clients.ts';
 
 const run = promisify(execFile);
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -50,6 +56,29 @@ async function serverless(args: string[], env: NodeJS.ProcessEnv): Promise<void>
 }
 
 /**
+ * osls says a stack failed, not why. moto refuses a template cfn-lint finds anything in, and
+ * CloudFormation's events tell why a resource failed: both are asked.
+ */
+async function whyDeployFailed(endpoint: string, region: string, stage: string, packageDir: string) {
+  const cfn = new CloudFormationClient({ endpoint, region, credentials: BOOTSTRAP_KEYS });
+  const why: string[] = [];
+  const template = readFileSync(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8');
+  await cfn.send(new ValidateTemplateCommand({ TemplateBody: template })).catch((e: unknown) => {
+    why.push(`ValidateTemplate: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  const events = await cfn
+    .send(new DescribeStackEventsCommand({ StackName: `cloud-alerts-${stage}` }))
+    .then((out) => out.StackEvents ?? [])
+    .catch(() => []);
+  for (const e of events) {
+    if (e.ResourceStatus?.endsWith('FAILED')) {
+      why.push(`${e.LogicalResourceId} ${e.ResourceStatus}: ${e.ResourceStatusReason ?? ''}`);
+    }
+  }
+  return why;
+}
+
+/**
  * `serverless package` into `packageDir`, then `serverless deploy` of exactly that package against the
  * emulator, so the bundles the tier runs are the ones deployed. osls polls the stack every 5 s by
  * default; moto finishes at once, so it polls every 0.5 s here.
@@ -68,7 +97,12 @@ export async function deployStage(options: {
   const before = existsSync(compiled) ? readFileSync(compiled) : undefined;
   try {
     await serverless(['package', '--stage', stage, '--region', region, '--package', packageDir], env);
-    await serverless(['deploy', '--stage', stage, '--region', region, '--package', packageDir], env);
+    try {
+      await serverless(['deploy', '--stage', stage, '--region', region, '--package', packageDir], env);
+    } catch (e) {
+      const why = await whyDeployFailed(endpoint, region, stage, packageDir);
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n${why.join('\n')}`);
+    }
   } finally {
     if (before === undefined) rmSync(compiled, { force: true });
     else writeFileSync(compiled, before);
