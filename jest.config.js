@@ -3,6 +3,8 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The emulated-AWS tier needs moto_server: it runs with `npm run test:aws` (jest.aws.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/aws/'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

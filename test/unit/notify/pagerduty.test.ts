@@ -6,6 +6,7 @@ import {
   type PagerDutyEvent,
   type PagerDutyTriggerEvent,
   pagerDutyDedupKey,
+  pagerDutyEventsUrl,
   renderPagerDuty,
 } from '../../../shared/notify/pagerduty.ts';
 import { TRUNCATION_MARKER, utf8ByteLength } from '../../../shared/notify/text.ts';
@@ -205,7 +206,75 @@ describe('pagerDutyDedupKey', () => {
   });
 });
 
+describe('pagerDutyEventsUrl', () => {
+  it('is the Events API v2 endpoint when PAGERDUTY_EVENTS_URL is unset or empty', () => {
+    expect(pagerDutyEventsUrl({})).toBe('https://events.pagerduty.com/v2/enqueue');
+    expect(pagerDutyEventsUrl({ PAGERDUTY_EVENTS_URL: '' })).toBe(PAGERDUTY_EVENTS_URL);
+  });
+
+  it('takes any https URL, and plain http to 127.0.0.1 only', () => {
+    expect(pagerDutyEventsUrl({ PAGERDUTY_EVENTS_URL: 'https://events.example.net/v2/enqueue' })).toBe(
+      'https://events.example.net/v2/enqueue',
+    );
+    expect(pagerDutyEventsUrl({ PAGERDUTY_EVENTS_URL: 'http://127.0.0.1:8123/v2/enqueue' })).toBe(
+      'http://127.0.0.1:8123/v2/enqueue',
+    );
+  });
+
+  it.each([
+    ['http://events.pagerduty.com/v2/enqueue', /must be an https:\/\/ URL/],
+    ['http://localhost:8123/v2/enqueue', /must be an https:\/\/ URL/],
+    ['http://127.0.0.1.evil.example/v2/enqueue', /must be an https:\/\/ URL/],
+    ['ftp://127.0.0.1/v2/enqueue', /must be an https:\/\/ URL/],
+    ['events.pagerduty.com/v2/enqueue', /is not a URL/],
+    ['https://user:pass@events.example.net/v2/enqueue', /must not carry credentials/],
+  ])('refuses %s, naming the variable but not echoing the value', (value, reason) => {
+    const error = (() => {
+      try {
+        return pagerDutyEventsUrl({ PAGERDUTY_EVENTS_URL: value });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(Error);
+    const message = error instanceof Error ? error.message : '';
+    expect(message).toMatch(/^PAGERDUTY_EVENTS_URL /);
+    expect(message).toMatch(reason);
+    expect(message).not.toContain(value);
+  });
+});
+
 describe('createPagerDutySender', () => {
+  it('sends to PAGERDUTY_EVENTS_URL when it is set', async () => {
+    const saved = process.env.PAGERDUTY_EVENTS_URL;
+    process.env.PAGERDUTY_EVENTS_URL = 'http://127.0.0.1:9/v2/enqueue';
+    try {
+      const urls: string[] = [];
+      const sender = createPagerDutySender({
+        fetchImpl: async (url) => {
+          urls.push(url);
+          return new Response('{}', { status: 202 });
+        },
+      });
+      await sender.send(renderPagerDuty(buildAlert(), ROUTING_KEY));
+      expect(urls).toEqual(['http://127.0.0.1:9/v2/enqueue']);
+    } finally {
+      if (saved === undefined) delete process.env.PAGERDUTY_EVENTS_URL;
+      else process.env.PAGERDUTY_EVENTS_URL = saved;
+    }
+  });
+
+  it('fails when it is built with an invalid PAGERDUTY_EVENTS_URL, before any event is sent', () => {
+    const saved = process.env.PAGERDUTY_EVENTS_URL;
+    process.env.PAGERDUTY_EVENTS_URL = 'http://events.pagerduty.com/v2/enqueue';
+    try {
+      expect(() => createPagerDutySender()).toThrow(/PAGERDUTY_EVENTS_URL must be an https:\/\/ URL/);
+    } finally {
+      if (saved === undefined) delete process.env.PAGERDUTY_EVENTS_URL;
+      else process.env.PAGERDUTY_EVENTS_URL = saved;
+    }
+  });
+
   it('POSTs the event to the Events API v2 and accepts 202', async () => {
     const calls: { url: string; body: unknown }[] = [];
     const sender = createPagerDutySender({

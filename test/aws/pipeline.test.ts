@@ -1,0 +1,424 @@
+/**
+ * The emulated-AWS tier, dev stage (npm run test:aws; docs/deploy.md, "The emulator tier"):
+ * `serverless deploy` to moto, what it created read back, then one alert through the built bundles,
+ * each with its deployed environment and its own role's credentials, IAM enforced.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { receiverChannel } from '../../shared/config/receivers.ts';
+import { readServerlessRules } from '../../shared/eventbridge/serverless.ts';
+import { loadEvent } from '../helpers/events.ts';
+import { awsClients, BOOTSTRAP_KEYS } from './kit/clients.ts';
+import { emulatorEnv, REPO } from './kit/deploy.ts';
+import { allows, checkCalls, type PolicyDocument, type Statement } from './kit/iam.ts';
+import type { Invocation } from './kit/lambda.ts';
+import { MOTO_ACCOUNT, REGION } from './kit/moto.ts';
+import { drain, type Envelope, parseEnvelope } from './kit/queues.ts';
+import {
+  CHANNELS,
+  type ChannelName,
+  type DeployedStage,
+  deployToEmulator,
+  queueUrlsToEmulator,
+} from './kit/stage.ts';
+
+const run = promisify(execFile);
+const STAGE = 'dev';
+const PREFIX = `cloud-alerts-${STAGE}`;
+const arn = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${MOTO_ACCOUNT}:${rest}`;
+
+let s: DeployedStage;
+/** The notification requests the alert function put on the bus for the first alert, by channel. */
+const requests = new Map<ChannelName, Envelope>();
+function requestFor(channel: ChannelName): Envelope {
+  const request = requests.get(channel);
+  if (!request) throw new Error(`no ${channel} notification request: the alert step failed`);
+  return request;
+}
+
+beforeAll(async () => {
+  s = await deployToEmulator(STAGE);
+}, 300_000);
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+/** What every invocation must hold to: nothing left the machine, and no secret reached a log line. */
+function expectContained(inv: Invocation): void {
+  expect(inv.refusedConnections).toEqual([]);
+  const token = s.secrets.slackWebhookUrl.slice(s.secrets.slackWebhookUrl.lastIndexOf('/') + 1);
+  for (const secret of [s.secrets.slackWebhookUrl, token, s.secrets.pagerDutyRoutingKey]) {
+    expect(inv.logs).not.toContain(secret);
+    expect(inv.errorMessage ?? '').not.toContain(secret);
+  }
+}
+
+function expectDelivered(inv: Invocation): void {
+  expectContained(inv);
+  if (!inv.ok) throw new Error(`${inv.phase} failed: ${inv.errorType}: ${inv.errorMessage}\n${inv.logs}`);
+}
+
+function receiverOf(channel: ChannelName): string {
+  const names = s.config.receivers.filter((r) => receiverChannel(r) === channel).map((r) => r.name);
+  if (names.length !== 1) throw new Error(`the default config should have one ${channel} receiver`);
+  return names[0] ?? '';
+}
+
+describe('serverless deploy --stage dev, read back from the emulator', () => {
+  it('creates the four functions on nodejs22.x, each with a role of its own and the environment its handler requires', () => {
+    const fns = Object.values(s.snapshot.functions);
+    expect(fns.map((f) => f.name).sort()).toEqual(
+      ['alert', 'notify-email', 'notify-pagerduty', 'notify-slack'].map((n) => `${PREFIX}-${n}`),
+    );
+    for (const fn of fns) {
+      expect(fn.runtime).toBe('nodejs22.x');
+      expect(fn.environment).toMatchObject({ STAGE: STAGE, IDEMPOTENCY_TABLE_NAME: `${PREFIX}-idempotency` });
+    }
+    expect(new Set(fns.map((f) => f.roleArn)).size).toBe(4);
+    const { alert, notifySlack, notifyPagerDuty, notifyEmail } = s.snapshot.functions;
+    expect(alert.environment).toMatchObject({
+      ALERTS_BUS_NAME: `${PREFIX}-alerts`,
+      STATE_TABLE_NAME: `${PREFIX}-state`,
+      ACCOUNT_ID: MOTO_ACCOUNT,
+    });
+    // Single account: no organisation, so no member reader role to assume.
+    expect(alert.environment.ALARM_READER_ROLE_NAME).toBeUndefined();
+    expect(notifySlack.environment.DEAD_LETTER_QUEUE_URL).toMatch(/\/cloud-alerts-dev-notify-slack-dlq$/);
+    expect(notifyPagerDuty.environment.DEAD_LETTER_QUEUE_URL).toMatch(
+      /\/cloud-alerts-dev-notify-pagerduty-dlq$/,
+    );
+    expect(notifyEmail.environment).toMatchObject({ ALERTS_TOPIC_ARN: s.snapshot.topic.arn });
+  });
+
+  it('grants each role what its function does, on this stage only, and nothing of the others', () => {
+    const p = s.snapshot.policies;
+    const slackParameter = arn('ssm', 'parameter/cloud-alerts/dev/slack/default');
+    const pagerDutyParameter = arn('ssm', 'parameter/cloud-alerts/dev/pagerduty/default');
+    const idempotency = arn('dynamodb', `table/${PREFIX}-idempotency`);
+    const cases: [PolicyDocument[], string, string, boolean][] = [
+      [p.alert, 'events:PutEvents', arn('events', `event-bus/${PREFIX}-alerts`), true],
+      [p.alert, 'events:PutEvents', arn('events', 'event-bus/default'), false],
+      [p.alert, 'dynamodb:UpdateItem', arn('dynamodb', `table/${PREFIX}-state`), true],
+      [p.alert, 'ssm:GetParameters', slackParameter, false],
+      [p.notifySlack, 'ssm:GetParameters', slackParameter, true],
+      [p.notifySlack, 'ssm:GetParameters', pagerDutyParameter, false],
+      [p.notifySlack, 'ssm:GetParameters', arn('ssm', 'parameter/cloud-alerts/prod/slack/default'), false],
+      [p.notifySlack, 'dynamodb:PutItem', idempotency, true],
+      [p.notifySlack, 'sqs:SendMessage', arn('sqs', `${PREFIX}-notify-slack-dlq`), true],
+      [p.notifySlack, 'sqs:SendMessage', arn('sqs', `${PREFIX}-notify-email-dlq`), false],
+      [p.notifySlack, 'sns:Publish', s.snapshot.topic.arn, false],
+      [p.notifyPagerDuty, 'ssm:GetParameters', pagerDutyParameter, true],
+      [p.notifyPagerDuty, 'ssm:GetParameters', slackParameter, false],
+      [p.notifyEmail, 'sns:Publish', s.snapshot.topic.arn, true],
+      [p.notifyEmail, 'ssm:GetParameters', slackParameter, false],
+      [p.notifyEmail, 'dynamodb:PutItem', arn('dynamodb', `table/${PREFIX}-state`), false],
+    ];
+    const wrong = cases.filter(
+      ([policies, action, resource, expected]) => allows(policies, action, resource) !== expected,
+    );
+    expect(
+      wrong.map(
+        ([, action, resource, expected]) => `${expected ? 'not allowed' : 'allowed'}: ${action} ${resource}`,
+      ),
+    ).toEqual([]);
+    for (const statement of Object.values(p)
+      .flat()
+      .flatMap((doc) => doc.Statement)) {
+      expect([statement.Action].flat()).not.toContain('*');
+    }
+  });
+
+  it('routes CloudTrail and alarm events on the default bus to the alert function, as serverless.yml declares them', () => {
+    const declared = readServerlessRules(join(REPO, 'serverless.yml'), {
+      stage: STAGE,
+      region: REGION,
+    }).filter((r) => r.bus === 'default');
+    expect(declared.length).toBeGreaterThan(10);
+    const deployed = new Map(s.snapshot.rules.default.map((r) => [r.name, r]));
+    for (const rule of declared) {
+      const found = deployed.get(rule.name);
+      expect(found?.pattern).toEqual(rule.pattern);
+      expect(found?.targets).toEqual([
+        expect.objectContaining({
+          Arn: s.snapshot.functions.alert.arn,
+          DeadLetterConfig: { Arn: s.snapshot.queues[`${PREFIX}-event-delivery-dlq`]?.arn },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        }),
+      ]);
+    }
+    expect(deployed.get(`${PREFIX}-root-usage`)?.state).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    expect(deployed.get(`${PREFIX}-s3-bucket-visibility`)?.state).toBe('ENABLED');
+  });
+
+  it('routes notification requests on the alerts bus to one notifier per channel', () => {
+    for (const channel of CHANNELS) {
+      const rule = s.snapshot.rules.alerts.find((r) => r.name === `${PREFIX}-notify-${channel}`);
+      expect(rule?.pattern).toEqual({
+        source: ['cloud-alerts'],
+        'detail-type': ['Notification Requested'],
+        detail: { channel: [channel] },
+      });
+      expect(rule?.targets).toEqual([
+        expect.objectContaining({
+          Arn: arn('lambda', `function:${PREFIX}-notify-${channel}`),
+          DeadLetterConfig: { Arn: s.snapshot.queues[`${PREFIX}-event-delivery-dlq`]?.arn },
+        }),
+      ]);
+    }
+  });
+
+  it('creates the dead-letter and group-close queues, the encrypted topic and the two tables', () => {
+    expect(Object.keys(s.snapshot.queues).sort()).toEqual(
+      [
+        'alert-dlq',
+        'event-delivery-dlq',
+        'group-close',
+        'group-close-dlq',
+        'notify-email-dlq',
+        'notify-pagerduty-dlq',
+        'notify-slack-dlq',
+      ].map((q) => `${PREFIX}-${q}`),
+    );
+    expect(s.snapshot.queues[`${PREFIX}-group-close`]?.attributes.RedrivePolicy).toContain(
+      `${PREFIX}-group-close-dlq`,
+    );
+    for (const [name, queue] of Object.entries(s.snapshot.queues)) {
+      if (name.endsWith('-dlq')) expect(queue.attributes.MessageRetentionPeriod).toBe('1209600');
+    }
+    expect(s.snapshot.topic.attributes.KmsMasterKeyId).toBe(s.snapshot.resources.AlertsKey?.physicalId);
+    expect(s.snapshot.topic.subscriptions).toEqual([]);
+    // moto drops a CloudFormation table's TTL and SSE settings: scripts/check-template.ts checks those.
+    expect(s.snapshot.tables).toEqual({
+      [`${PREFIX}-state`]: { keys: ['pk:HASH'] },
+      [`${PREFIX}-idempotency`]: { keys: ['id:HASH'] },
+    });
+  });
+
+  it('creates no SSM parameter: the receivers’ secrets are the operator’s, never in the template', () => {
+    expect(s.snapshot.parameters).toEqual([]);
+  });
+});
+
+describe('one alert, end to end: each bundle with its own role, IAM enforced', () => {
+  it('refuses any caller IAM does not know, once enforced', async () => {
+    const stranger = awsClients(s.gateway.endpoint, REGION, BOOTSTRAP_KEYS);
+    await expect(stranger.sqs.send(new ListQueuesCommand({}))).rejects.toThrow(
+      /security token|not valid|invalid/i,
+    );
+  });
+
+  it('alert: a public-bucket event becomes one notification request per receiver on the alerts bus', async () => {
+    const inv = await s.run('alert', loadEvent('s3/put-bucket-acl-public-read.json'));
+    expectDelivered(inv);
+    for (const channel of CHANNELS) {
+      const messages = await drain(s.operator.sqs, s.capture[channel], 1);
+      expect(messages).toHaveLength(1);
+      const envelope = parseEnvelope(messages[0] ?? '', MOTO_ACCOUNT);
+      expect(envelope).toMatchObject({
+        source: 'cloud-alerts',
+        'detail-type': 'Notification Requested',
+        detail: {
+          channel,
+          receiver: receiverOf(channel),
+          alert: { ruleId: 's3-bucket-acl-public', severity: 'critical' },
+        },
+      });
+      requests.set(channel, envelope);
+    }
+  });
+
+  it('notify-slack: posts to the webhook read from SSM, records the delivery, and posts once however often it is delivered', async () => {
+    const first = await s.run('notifySlack', requestFor('slack'));
+    expectDelivered(first);
+    expect(first.result).toEqual({ status: 'delivered', receiver: receiverOf('slack') });
+    expect(s.slack.received).toHaveLength(1);
+    const post = s.slack.received[0];
+    expect(post?.path).toBe(new URL(s.secrets.slackWebhookUrl).pathname);
+    expect(JSON.stringify(JSON.parse(post?.body ?? '{}').blocks)).toContain('S3 bucket made public by ACL');
+
+    const again = await s.run('notifySlack', requestFor('slack'));
+    expectDelivered(again);
+    expect(again.result).toEqual({ status: 'duplicate', receiver: receiverOf('slack') });
+    expect(s.slack.received).toHaveLength(1);
+  });
+
+  it('notify-pagerduty: triggers an incident with the routing key read from SSM', async () => {
+    const inv = await s.run('notifyPagerDuty', requestFor('pagerduty'));
+    expectDelivered(inv);
+    expect(inv.result).toEqual({ status: 'delivered', receiver: receiverOf('pagerduty') });
+    expect(s.pagerduty.received).toHaveLength(1);
+    const sent = JSON.parse(s.pagerduty.received[0]?.body ?? '{}');
+    expect(s.pagerduty.received[0]?.path).toBe('/v2/enqueue');
+    expect(sent).toMatchObject({
+      routing_key: s.secrets.pagerDutyRoutingKey,
+      event_action: 'trigger',
+      payload: { severity: 'critical', class: 's3-bucket-acl-public' },
+    });
+  });
+
+  it('notify-email: publishes to the stack topic, and a subscriber receives it', async () => {
+    const inv = await s.run('notifyEmail', requestFor('email'));
+    expectDelivered(inv);
+    expect(inv.result).toEqual({ status: 'delivered', receiver: receiverOf('email') });
+    const [delivered, ...more] = await drain(s.operator.sqs, s.topicCapture, 1);
+    expect(more).toEqual([]);
+    const notification = JSON.parse(delivered ?? '{}');
+    expect(notification).toMatchObject({ Type: 'Notification', TopicArn: s.snapshot.topic.arn });
+    expect(notification.Subject).toMatch(/^\[CRITICAL\] S3 bucket made public by ACL/);
+    expect(notification.Message).toContain('example-data');
+  });
+
+  it('keeps one completed idempotency record per (alert, receiver) in DynamoDB', async () => {
+    const items =
+      (await s.operator.ddb.send(new ScanCommand({ TableName: `${PREFIX}-idempotency` }))).Items ?? [];
+    const receivers = items
+      .filter((i) => i.status?.S === 'COMPLETED')
+      .map((i) => i.data?.M?.receiver?.S)
+      .sort();
+    expect(receivers).toEqual(CHANNELS.map(receiverOf).sort());
+    for (const item of items) expect(Number(item.expiration?.N)).toBeGreaterThan(Date.now() / 1000);
+  });
+
+  it('made only calls its own deployed policy allows, resources included', () => {
+    const byFunction = new Map<string, string[]>();
+    const denied: string[] = [];
+    for (const call of s.gateway.calls) {
+      const owner = s.keyOwner.get(call.accessKeyId);
+      if (owner === undefined) continue;
+      for (const verdict of checkCalls([call], s.snapshot.policies[owner], REGION, MOTO_ACCOUNT)) {
+        const line = `${verdict.action} ${verdict.resource}`;
+        byFunction.set(owner, [...(byFunction.get(owner) ?? []), line]);
+        if (!verdict.allowed) denied.push(`${owner}: ${line}`);
+      }
+    }
+    expect(denied).toEqual([]);
+    // The calls that prove each function used its role at all (and the check above judged them).
+    expect(byFunction.get('alert')).toContain(
+      `events:PutEvents ${arn('events', `event-bus/${PREFIX}-alerts`)}`,
+    );
+    expect(byFunction.get('notifySlack')).toContain(
+      `ssm:GetParameters ${arn('ssm', 'parameter/cloud-alerts/dev/slack/default')}`,
+    );
+    expect(byFunction.get('notifyPagerDuty')).toContain(
+      `ssm:GetParameters ${arn('ssm', 'parameter/cloud-alerts/dev/pagerduty/default')}`,
+    );
+    expect(byFunction.get('notifyEmail')).toContain(`sns:Publish ${s.snapshot.topic.arn}`);
+    for (const notifier of ['notifySlack', 'notifyPagerDuty', 'notifyEmail']) {
+      expect(byFunction.get(notifier)).toContain(
+        `dynamodb:PutItem ${arn('dynamodb', `table/${PREFIX}-idempotency`)}`,
+      );
+    }
+  });
+});
+
+describe('a failed delivery: into the dead-letter queue, and out with `cloud-alerts dlq redrive`', () => {
+  it('dead-letters a request Slack refuses, and delivers it once redriven after Slack is fixed', async () => {
+    const inv = await s.run('alert', loadEvent('cloudtrail/stop-logging.json'));
+    expectDelivered(inv);
+    const [request] = await drain(s.operator.sqs, s.capture.slack, 1);
+    await drain(s.operator.sqs, s.capture.pagerduty, 1);
+    await drain(s.operator.sqs, s.capture.email, 1);
+    const envelope = parseEnvelope(request ?? '', MOTO_ACCOUNT);
+
+    s.setSlackStatus(404);
+    const refused = await s.run('notifySlack', envelope);
+    s.setSlackStatus(200);
+    expectContained(refused);
+    expect(refused.result).toMatchObject({ status: 'dead-lettered', receiver: receiverOf('slack') });
+    const posts = s.slack.received.length;
+
+    const dlq = queueUrlsToEmulator(
+      s.snapshot.functions.notifySlack.environment,
+      s.gateway.endpoint,
+    ).DEAD_LETTER_QUEUE_URL;
+    const env = emulatorEnv(s.gateway.endpoint, {
+      AWS_ACCESS_KEY_ID: s.operatorKeys.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s.operatorKeys.secretAccessKey,
+      AWS_REGION: REGION,
+    });
+    const cli = join(REPO, 'bin', 'cloud-alerts.js');
+    const redrive = await run(
+      process.execPath,
+      [cli, 'dlq', 'redrive', '--queue', dlq ?? '', '--bus', `${PREFIX}-alerts`],
+      {
+        cwd: REPO,
+        env,
+      },
+    );
+    const key = String(envelope.detail.key);
+    expect(redrive.stdout.split('\n').filter((l) => l.startsWith('moved ') && l.endsWith(key))).toHaveLength(
+      1,
+    );
+    expect(redrive.stdout).toContain(`moved 1, skipped 0, failed 0 (bus ${PREFIX}-alerts)`);
+    const list = await run(process.execPath, [cli, 'dlq', 'list', '--queue', dlq ?? ''], { cwd: REPO, env });
+    expect(list.stdout).toContain('0 message(s)');
+    for (const out of [redrive.stdout, redrive.stderr, list.stdout, list.stderr]) {
+      expect(out).not.toContain(s.secrets.slackWebhookUrl);
+    }
+
+    const [redriven, ...more] = await drain(s.operator.sqs, s.capture.slack, 1);
+    expect(more).toEqual([]);
+    const delivered = await s.run('notifySlack', parseEnvelope(redriven ?? '', MOTO_ACCOUNT));
+    expectDelivered(delivered);
+    expect(delivered.result).toEqual({ status: 'delivered', receiver: receiverOf('slack') });
+    expect(s.slack.received).toHaveLength(posts + 1);
+  });
+});
+
+describe('a permission taken from a role makes its function fail', () => {
+  it('notify-slack without ssm:GetParameters delivers nothing, and dead-letters the request naming AccessDenied and the parameter', async () => {
+    // A request of its own, so that nothing about it was delivered or remembered before.
+    expectDelivered(await s.run('alert', loadEvent('kms/disable-key.json')));
+    const [body] = await drain(s.operator.sqs, s.capture.slack, 1);
+    await drain(s.operator.sqs, s.capture.pagerduty, 1);
+    await drain(s.operator.sqs, s.capture.email, 1);
+    const request = parseEnvelope(body ?? '', MOTO_ACCOUNT);
+    const posts = s.slack.received.length;
+    const parameter = s.config.receivers.flatMap((r) =>
+      'slack' in r ? [r.slack.webhookUrlParameter] : [],
+    )[0];
+
+    const { roleName, policies } = s.enforced.notifySlack;
+    const grantsSecrets = (st: Statement) => [st.Action].flat().includes('ssm:GetParameters');
+    const holder = policies.find((p) => p.document.Statement.some(grantsSecrets));
+    if (!holder) throw new Error('no policy of the Slack role grants ssm:GetParameters');
+    const remaining = holder.document.Statement.filter((st) => !grantsSecrets(st));
+    expect(remaining.length).toBe(holder.document.Statement.length - 1);
+    const put = (doc: PolicyDocument) =>
+      s.operator.iam.send(
+        new PutRolePolicyCommand({
+          RoleName: roleName,
+          PolicyName: holder.name,
+          PolicyDocument: JSON.stringify(doc),
+        }),
+      );
+    // A policy left without a statement is not a policy: then the whole policy goes.
+    if (remaining.length > 0) await put({ ...holder.document, Statement: remaining });
+    else
+      await s.operator.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: holder.name }));
+    let inv: Invocation;
+    try {
+      inv = await s.run('notifySlack', request);
+    } finally {
+      await put(holder.document);
+    }
+    expectContained(inv);
+    expect(s.slack.received).toHaveLength(posts);
+    expect(inv.result).toMatchObject({ status: 'dead-lettered', receiver: receiverOf('slack') });
+    const dlq = queueUrlsToEmulator(s.snapshot.functions.notifySlack.environment, s.gateway.endpoint);
+    const letters = (await drain(s.operator.sqs, dlq.DEAD_LETTER_QUEUE_URL ?? '', 1)).map((b) =>
+      JSON.parse(b),
+    );
+    expect(letters).toEqual([
+      expect.objectContaining({ key: request.detail.key, receiver: receiverOf('slack') }),
+    ]);
+    expect(letters[0].reason).toMatch(/AccessDenied/);
+    expect(letters[0].reason).toContain(parameter);
+    expect(letters[0].reason).not.toContain(s.secrets.slackWebhookUrl);
+  });
+});
