@@ -147,7 +147,10 @@ describe('serverless deploy --stage dev, read back from the emulator', () => {
         expect.objectContaining({
           Arn: s.snapshot.functions.alert.arn,
           DeadLetterConfig: { Arn: s.snapshot.queues[`${PREFIX}-event-delivery-dlq`]?.arn },
-          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          // A heartbeat proves something for minutes, not a day (serverless.yml, the heartbeat rule).
+          RetryPolicy: rule.name.endsWith('-heartbeat')
+            ? { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 900 }
+            : { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
         }),
       ]);
     }
@@ -199,8 +202,9 @@ describe('serverless deploy --stage dev, read back from the emulator', () => {
     });
   });
 
-  it('creates no SSM parameter: the receivers’ secrets are the operator’s, never in the template', () => {
-    expect(s.snapshot.parameters).toEqual([]);
+  it('creates no secret parameter: the receivers’ secrets are the operator’s, never in the template', () => {
+    // The one parameter it makes is the heartbeat canary's (a timestamp, docs/deploy.md).
+    expect(s.snapshot.parameters).toEqual([`/cloud-alerts/${STAGE}/heartbeat`]);
   });
 });
 
