@@ -24,7 +24,7 @@ import { compileConfig } from '../shared/config/compiled.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { isRecord } from '../shared/detect/values.ts';
 
-export const FUNCTIONS = ['alert', 'notify-slack', 'notify-pagerduty', 'notify-email'] as const;
+export const FUNCTIONS = ['alert', 'notify-slack', 'notify-pagerduty', 'notify-email', 'heartbeat'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 /** The target: module start-up adds at most half a bare node start. */
@@ -113,6 +113,8 @@ export function functionEnv(outDir: string): NodeJS.ProcessEnv {
     STATE_TABLE_NAME: 'bench-state',
     GROUP_CLOSE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-group-close',
     ACCOUNT_ID: '123456789012',
+    CLOUD_ALERTS_PREFIX: 'cloud-alerts-dev',
+    HEARTBEAT_PARAMETER: '/cloud-alerts/dev/heartbeat',
     IDEMPOTENCY_TABLE_NAME: 'bench-idempotency',
     DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
