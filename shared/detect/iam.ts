@@ -72,8 +72,12 @@ export const iamAccessKeyCreated: CloudTrailRule = {
   check(record) {
     const callerName = record.userIdentity.userName;
     // With no userName, CreateAccessKey creates a key for the caller itself.
-    const target = param(record, 'userName') ?? callerName ?? 'the caller';
-    const forOther = param(record, 'userName') !== undefined && param(record, 'userName') !== callerName;
+    // The response names the key's owner too: an export that dropped the request must not turn a key
+    // minted for someone else into one the caller made for itself.
+    const owner =
+      param(record, 'userName') ?? str(field(field(record.responseElements, 'accessKey'), 'userName'));
+    const target = owner ?? callerName ?? 'the caller';
+    const forOther = owner !== undefined && owner !== callerName;
     const keyId = str(field(field(record.responseElements, 'accessKey'), 'accessKeyId'));
     return {
       action: forOther

@@ -454,6 +454,8 @@ describe('detectCloudTrail', () => {
     it('says "the caller" without a link when no user name is known', () => {
       const f = only('iam/create-access-key-self.json', (d) => {
         d.userIdentity = { type: 'AssumedRole', arn: 'arn:aws:sts::123456789012:assumed-role/r/s' };
+        // Neither the request nor the response names the key's owner.
+        d.responseElements = { accessKey: { accessKeyId: 'AKIAEXAMPLE', status: 'Active' } };
       });
       expect(f).toMatchObject({
         action: 'created an access key for the caller',
