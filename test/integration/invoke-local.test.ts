@@ -142,4 +142,18 @@ describe('serverless invoke local, with no AWS account', () => {
     },
     HANG_MS + 10_000,
   );
+
+  it(
+    'heartbeat: prints the PutParameter it would make, and writes nothing with the user’s credentials',
+    async () => {
+      // The canary ignores its event; any file will do as the payload invoke local insists on.
+      const run = await invokeLocal('heartbeat', 'events/ssm/heartbeat.json');
+      expectFinished(run);
+      expect(run.stdout).toContain(
+        'serverless invoke local: would call ssm:PutParameter {"Name":"/cloud-alerts/dev/heartbeat"',
+      );
+      expect(run.stdout).toContain('(nothing sent)');
+    },
+    HANG_MS + 10_000,
+  );
 });
