@@ -122,6 +122,27 @@ for (const [id, role] of roles) {
   const text = JSON.stringify(props(role).Policies ?? []);
   check(!/"Action":"\*"|"Action":\["\*"\]|"Action":"[a-z0-9-]+:\*"/.test(text), `${id} grants no "*" action`);
 }
+// Every grant is an inline policy of its role, where the checks below can read it: a managed policy
+// (AWS's or the stack's own) or a separate policy resource would widen a role out of their sight.
+for (const [id, role] of roles) {
+  check(
+    props(role).ManagedPolicyArns === undefined && props(role).PermissionsBoundary === undefined,
+    `${id} has no managed policy attached: its grants are its inline policies`,
+  );
+}
+for (const type of [
+  'AWS::IAM::Policy',
+  'AWS::IAM::ManagedPolicy',
+  'AWS::IAM::RolePolicy',
+  'AWS::IAM::User',
+  'AWS::IAM::Group',
+]) {
+  const extra = ofType(type).map(([id]) => id);
+  check(
+    extra.length === 0,
+    `no ${type} resource besides the roles' inline policies (found ${extra.join(', ') || 'none'})`,
+  );
+}
 const roleOf = new Map<string, string>();
 for (const [id, f] of functions) {
   const role = props(f).Role;
