@@ -328,17 +328,15 @@ check(
 );
 const heartbeatAlarm = alarms.find((a) => a.AlarmName === `${prefix}-heartbeat-missing`);
 check(
-  heartbeatAlarm?.Namespace === 'CloudAlerts' &&
-    heartbeatAlarm.MetricName === 'Heartbeat' &&
+  // AWS/Events: EventBridge's own count, which PutMetricData cannot forge (a CloudAlerts metric could be).
+  heartbeatAlarm?.Namespace === 'AWS/Events' &&
+    heartbeatAlarm.MetricName === 'Invocations' &&
     JSON.stringify(heartbeatAlarm.Dimensions) ===
-      JSON.stringify([
-        { Name: 'service', Value: 'cloud-alerts' },
-        { Name: 'stage', Value: stage },
-      ]) &&
+      JSON.stringify([{ Name: 'RuleName', Value: `${prefix}-heartbeat` }]) &&
     heartbeatAlarm.ComparisonOperator === 'LessThanThreshold' &&
     heartbeatAlarm.TreatMissingData === 'breaching' &&
     JSON.stringify(heartbeatAlarm.AlarmActions) === JSON.stringify([{ Ref: 'AlertsTopic' }]),
-  'an alarm on the heartbeat’s absence (missing data breaching) notifying the topic directly',
+  'an alarm on the heartbeat rule invoking nothing (AWS/Events, missing data breaching) notifying the topic directly',
 );
 
 if (failures.length > 0) {

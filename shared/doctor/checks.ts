@@ -10,7 +10,6 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DescribeParametersCommand, type ParameterMetadata } from '@aws-sdk/client-ssm';
 import type { Config } from '../config/schema.ts';
 import { heartbeatParameterName, heartbeatRoleName } from '../heartbeat/heartbeat.ts';
-import { METRICS_NAMESPACE } from '../stages/metrics.ts';
 import type { ClientsFor, DoctorClients } from './clients.ts';
 import type { LocalSetup } from './local.ts';
 import { ago, errorLine, type Finding, fail, ok, utc, warn } from './report.ts';
@@ -306,18 +305,16 @@ const HEARTBEAT_LOOKBACK_HOURS = 3;
 export async function lastHeartbeat(
   cloudWatch: DoctorClients['cloudWatch'],
   alarm: MetricAlarm | undefined,
-  stage: string,
+  prefix: string,
   now: Date,
 ): Promise<Date | undefined> {
-  // The alarm names the metric exactly; without it, the dimensions the alert function writes.
-  const dimensions: Dimension[] = alarm?.Dimensions ?? [
-    { Name: 'service', Value: 'cloud-alerts' },
-    { Name: 'stage', Value: stage },
-  ];
+  // The alarm names the metric exactly; without it, EventBridge's count of the heartbeat rule invoking
+  // the alert function (AWS/Events, which PutMetricData cannot write; resources/monitoring.yml).
+  const dimensions: Dimension[] = alarm?.Dimensions ?? [{ Name: 'RuleName', Value: `${prefix}-heartbeat` }];
   const out = await cloudWatch.send(
     new GetMetricStatisticsCommand({
-      Namespace: alarm?.Namespace ?? METRICS_NAMESPACE,
-      MetricName: alarm?.MetricName ?? 'Heartbeat',
+      Namespace: alarm?.Namespace ?? 'AWS/Events',
+      MetricName: alarm?.MetricName ?? 'Invocations',
       Dimensions: dimensions,
       StartTime: new Date(now.getTime() - HEARTBEAT_LOOKBACK_HOURS * 3_600_000),
       EndTime: now,

@@ -87,7 +87,7 @@ export async function runDoctor(opts: DoctorOptions, report: (f: Finding) => voi
     alarms instanceof Error
       ? undefined
       : alarms.find((a) => a.AlarmName === heartbeatAlarmName(local.prefix));
-  const last = await settle(lastHeartbeat(clients.cloudWatch, heartbeatAlarm, local.stage, now()));
+  const last = await settle(lastHeartbeat(clients.cloudWatch, heartbeatAlarm, local.prefix, now()));
 
   emit(checkConfig(local, stack));
   emit(rules);

@@ -162,12 +162,9 @@ export function healthyWorld(local: LocalSetup = localSetup()): World {
       ActionsEnabled: true,
       ...(name.endsWith('heartbeat-missing')
         ? {
-            Namespace: 'CloudAlerts',
-            MetricName: 'Heartbeat',
-            Dimensions: [
-              { Name: 'service', Value: 'cloud-alerts' },
-              { Name: 'stage', Value: 'dev' },
-            ],
+            Namespace: 'AWS/Events',
+            MetricName: 'Invocations',
+            Dimensions: [{ Name: 'RuleName', Value: 'cloud-alerts-dev-heartbeat' }],
           }
         : {}),
     })),
