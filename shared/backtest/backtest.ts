@@ -30,32 +30,54 @@ function isCloudTrailRecord(v: Record<string, unknown>): boolean {
   return typeof v.eventSource === 'string' && typeof v.eventName === 'string' && !('detail-type' in v);
 }
 
-interface SourceIndex {
-  /** source → patterns that can match it (those naming it plus those naming no source). */
-  bySource: Map<string, CompiledPattern[]>;
-  /** Patterns with no plain list of sources: they must be tried on every event. */
-  anySource: CompiledPattern[];
+/** What a pattern's `source` admits, when it is a list of strings, prefixes or anything-but prefixes. */
+type SourceTest = (source: string) => boolean;
+
+function sourceTest(source: unknown): SourceTest | undefined {
+  if (!Array.isArray(source) || source.length === 0) return undefined;
+  const tests: SourceTest[] = [];
+  for (const leaf of source) {
+    if (typeof leaf === 'string') {
+      tests.push((s) => s === leaf);
+      continue;
+    }
+    const op = isRecord(leaf) && Object.keys(leaf).length === 1 ? leaf : undefined;
+    const prefix = op?.prefix;
+    const but = isRecord(op?.['anything-but']) ? op['anything-but'] : undefined;
+    const butPrefix = but && Object.keys(but).length === 1 ? but.prefix : undefined;
+    if (typeof prefix === 'string') tests.push((s) => s.startsWith(prefix));
+    else if (typeof butPrefix === 'string') tests.push((s) => !s.startsWith(butPrefix));
+    // Anything else (equals-ignore-case, wildcard, exists…): try the pattern on every event.
+    else return undefined;
+  }
+  return (s) => tests.some((t) => t(s));
 }
 
 /**
- * Most patterns pin `source` to a list of strings, and EventBridge matches such a list by exact
- * equality, so an event need only be tried against the patterns naming its source.
+ * EventBridge matches `source` values exactly, by prefix or anything-but prefix, and most of a trail
+ * comes from a few sources: each distinct source is judged once against every pattern's `source`, and
+ * an event is then tried only against the patterns that admit its source (the rest cannot match).
+ * Exported for the test that checks it never drops a pattern the full match would take.
  */
-function indexBySource(patterns: unknown[]): SourceIndex {
-  const anySource: CompiledPattern[] = [];
-  const named: Array<[string[], CompiledPattern]> = [];
-  for (const pattern of patterns) {
-    const compiled = compilePattern(pattern);
-    const source = isRecord(pattern) ? pattern.source : undefined;
-    if (Array.isArray(source) && source.length > 0 && source.every((s) => typeof s === 'string')) {
-      named.push([source, compiled]);
-    } else anySource.push(compiled);
-  }
-  const bySource = new Map<string, CompiledPattern[]>();
-  for (const [sources, compiled] of named) {
-    for (const s of sources) bySource.set(s, [...(bySource.get(s) ?? anySource), compiled]);
-  }
-  return { bySource, anySource };
+export function patternsBySource(patterns: unknown[]): (source: unknown) => CompiledPattern[] {
+  const all = patterns.map((pattern) => ({
+    compiled: compilePattern(pattern),
+    test: sourceTest(isRecord(pattern) ? pattern.source : undefined),
+    // A pattern that names a source cannot match an event without one.
+    namesSource: isRecord(pattern) && pattern.source !== undefined,
+  }));
+  const noSource = all.filter((p) => !p.namesSource).map((p) => p.compiled);
+  const cache = new Map<string, CompiledPattern[]>();
+  return (source) => {
+    if (typeof source !== 'string') return noSource;
+    let found = cache.get(source);
+    if (!found) {
+      found = all.filter((p) => p.test === undefined || p.test(source)).map((p) => p.compiled);
+      // Bounded: sources are AWS service names, a few hundred at most.
+      if (cache.size < 2000) cache.set(source, found);
+    }
+    return found;
+  };
 }
 
 /**
@@ -65,7 +87,7 @@ function indexBySource(patterns: unknown[]): SourceIndex {
  */
 export function createBacktest(opts: BacktestOptions): Backtest {
   const replay = createReplayer({ ...opts.replayer, rules: opts.rules, config: opts.config });
-  const prefilter = indexBySource(opts.rules.filter((r) => r.bus === 'default').map((r) => r.pattern));
+  const candidatesFor = patternsBySource(opts.rules.filter((r) => r.bus === 'default').map((r) => r.pattern));
   const acc = new SummaryBuilder();
 
   /** Synchronous for the common unmatched record: awaiting each of millions costs real time. */
@@ -86,9 +108,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
       return;
     }
     acc.record(event);
-    const candidates =
-      (typeof event.source === 'string' && prefilter.bySource.get(event.source)) || prefilter.anySource;
-    if (!candidates.some((p) => matchPattern(p, event))) return;
+    if (!candidatesFor(event.source).some((p) => matchPattern(p, event))) return;
     return closeDueBy(eventTimeMs(event))
       .then(() => replay(source, event))
       .then(
