@@ -1,5 +1,5 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { invokedLocally, printToStdout } from '../../shared/app/local.ts';
+import { invokedLocally, printToStdout } from '../../shared/app/local-env.ts';
 import { requireEnv } from '../../shared/config/runtime.ts';
 import { writeHeartbeat } from '../../shared/heartbeat/canary.ts';
 

@@ -13,22 +13,9 @@ import { terminalLine, terminalText } from '../util/terminal.ts';
  * alert function's own stand-ins are in local-alert.ts, so the notifier bundles stay without them.
  */
 
-/**
- * `serverless invoke local` sets IS_LOCAL=true before it loads the handler (osls,
- * lib/plugins/invoke.js). Lambda sets AWS_EXECUTION_ENV in every execution environment and it cannot
- * be set by configuration, so a deployed function whose environment says IS_LOCAL by mistake still
- * delivers: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
- */
-export function invokedLocally(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env.IS_LOCAL === 'true' && !env.AWS_EXECUTION_ENV;
-}
+import type { Print } from './local-env.ts';
 
-/** Where local output goes: the terminal running `serverless invoke local`. */
-export type Print = (text: string) => void;
-
-export const printToStdout: Print = (text) => {
-  process.stdout.write(text);
-};
+export { invokedLocally, type Print, printToStdout } from './local-env.ts';
 
 /** What a dry run shows in place of a receiver's secret: the SSM parameter it would be read from. */
 export function placeholderSecret(receiver: Receiver): string | undefined {
