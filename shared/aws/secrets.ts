@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import type { Config } from '../config/schema.ts';
 import { secretKey, secretProblemKey } from '../notify/deliver.ts';
 import { errorIdentity, errorLabel } from '../notify/errors.ts';
+import { TRANSIENT_NETWORK_CODES } from '../util/network.ts';
 
 /** Secrets are re-read from SSM after this long, so a rotated webhook or key is picked up. */
 export const SECRET_CACHE_MS = 5 * 60 * 1000;
@@ -32,14 +33,6 @@ const TRANSIENT_NAMES = new Set([
   'RequestTimeout',
   'AbortError',
 ]);
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
 
 function transient(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
@@ -50,7 +43,8 @@ function transient(e: unknown): boolean {
   if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
   const { name, code } = errorIdentity(e);
   return (
-    (name !== undefined && TRANSIENT_NAMES.has(name)) || (code !== undefined && TRANSIENT_CODES.has(code))
+    (name !== undefined && TRANSIENT_NAMES.has(name)) ||
+    (code !== undefined && TRANSIENT_NETWORK_CODES.has(code))
   );
 }
 

@@ -4,6 +4,7 @@
  * notifiers and replay's renderer import email.ts without it.
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import { TRANSIENT_NETWORK_CODES } from '../util/network.ts';
 import { DeliveryError, errorIdentity } from './errors.ts';
 import { oneLine, truncate } from './text.ts';
 
@@ -19,14 +20,6 @@ const THROTTLING_NAMES = new Set([
 ]);
 
 const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
-const TRANSIENT_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
 
 function httpStatusOf(e: unknown): number | undefined {
   const metadata: unknown = typeof e === 'object' && e !== null ? Reflect.get(e, '$metadata') : undefined;
@@ -46,7 +39,7 @@ export function classifySnsError(e: unknown): DeliveryError {
   const retryable =
     sdkSaysRetryable(e) ||
     (name !== undefined && (THROTTLING_NAMES.has(name) || TRANSIENT_NAMES.has(name))) ||
-    (code !== undefined && TRANSIENT_CODES.has(code)) ||
+    (code !== undefined && TRANSIENT_NETWORK_CODES.has(code)) ||
     status === 429 ||
     (status !== undefined && status >= 500);
   const message = e instanceof Error ? truncate(oneLine(e.message), 200, '…') : '';
