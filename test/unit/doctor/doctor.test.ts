@@ -25,8 +25,11 @@ import {
 
 useFakeAwsEnv();
 
-async function doctor(world: World, args: string[] = []) {
-  const { clientsFor, home, east } = mockWorld(world);
+/** Runs the command on these clients, capturing what it prints. */
+async function runDoctor(
+  clientsFor: ReturnType<typeof mockWorld>['clientsFor'],
+  args: string[] = ['--stage', 'dev', '--region', 'eu-west-1'],
+) {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -40,12 +43,15 @@ async function doctor(world: World, args: string[] = []) {
     env: {},
     isTTY: false,
   };
-  const code = await doctorCommand(['--stage', 'dev', '--region', 'eu-west-1', ...args], io, {
-    clientsFor,
-    now: () => NOW,
-  });
+  const code = await doctorCommand(args, io, { clientsFor, now: () => NOW });
   const lines = stdout.trim().split('\n');
-  return { code, stdout, stderr, lines, home, east };
+  return { code, stdout, stderr, lines };
+}
+
+async function doctor(world: World, args: string[] = []) {
+  const { clientsFor, home, east } = mockWorld(world);
+  const run = await runDoctor(clientsFor, ['--stage', 'dev', '--region', 'eu-west-1', ...args]);
+  return { ...run, home, east };
 }
 
 /** The line of a check, by its level and name; fails the test when there is not exactly one. */
@@ -122,22 +128,8 @@ describe('cloud-alerts doctor on a healthy deployment', () => {
     const world = healthyWorld(local);
     const { clientsFor } = mockWorld(world);
     // The world's clients answer for eu-west-1: serve them for us-east-1 as the home region.
-    const io = { stdout: '', stderr: '' };
-    const code = await doctorCommand(
-      ['--stage', 'dev', '--region', 'us-east-1'],
-      {
-        stdin: Readable.from(['']),
-        stdout: (s) => {
-          io.stdout += s;
-        },
-        stderr: (s) => {
-          io.stderr += s;
-        },
-        env: {},
-        isTTY: false,
-      },
-      { clientsFor: () => clientsFor('eu-west-1'), now: () => NOW },
-    );
+    const io = await runDoctor(() => clientsFor('eu-west-1'), ['--stage', 'dev', '--region', 'us-east-1']);
+    const code = io.code;
     expect(io.stdout).toContain('ok    us-east-1     this stack is in us-east-1');
     // The heartbeat rule names the us-east-1 role, so the deployed rules of this world still match.
     expect(code).toBe(0);
@@ -152,22 +144,8 @@ describe('cloud-alerts doctor finds problems (exit 1)', () => {
     home.mocks.cloudFormation.rejects(
       Object.assign(new Error('Stack with id cloud-alerts-dev does not exist'), { name: 'ValidationError' }),
     );
-    let out = '';
-    const code = await doctorCommand(
-      ['--stage', 'dev', '--region', 'eu-west-1'],
-      {
-        stdin: Readable.from(['']),
-        stdout: (s) => {
-          out += s;
-        },
-        stderr: () => {},
-        env: {},
-        isTTY: false,
-      },
-      { clientsFor, now: () => NOW },
-    );
+    const { code, lines } = await runDoctor(clientsFor);
     expect(code).toBe(1);
-    const lines = out.trim().split('\n');
     expect(lineOf(lines, 'FAIL', 'stack')).toContain(
       'cloud-alerts-dev in eu-west-1 not found: deploy it (npx serverless deploy --stage dev --region eu-west-1)',
     );
@@ -328,22 +306,8 @@ describe('cloud-alerts doctor finds problems (exit 1)', () => {
       name: 'AccessDeniedException',
     });
     home.mocks.ssm.rejects(denied);
-    let out = '';
-    const code = await doctorCommand(
-      ['--stage', 'dev', '--region', 'eu-west-1'],
-      {
-        stdin: Readable.from(['']),
-        stdout: (s) => {
-          out += s;
-        },
-        stderr: () => {},
-        env: {},
-        isTTY: false,
-      },
-      { clientsFor, now: () => NOW },
-    );
+    const { code, lines } = await runDoctor(clientsFor);
     expect(code).toBe(1);
-    const lines = out.trim().split('\n');
     expect(lineOf(lines, 'FAIL', 'secret')).toContain(
       "cannot describe the receivers' parameters: AccessDeniedException: not authorized",
     );
