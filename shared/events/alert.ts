@@ -101,6 +101,12 @@ export const AlertSchema = z.object({
    * it is equal (shared/stages/dedupe.ts).
    */
   change: z.optional(z.string()),
+  /**
+   * How many alerts this one stands for, when it is a summary (a grouping window's or a send
+   * budget's): absent means 1. Folding a summary counts what it covers, so nothing is counted twice
+   * and nothing goes uncounted.
+   */
+  covers: z.optional(z.number()),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 
