@@ -10,6 +10,7 @@ import {
   flushSqsEvent,
   OVERFLOW_SUMMARY_RULE_ID,
 } from '../../../shared/delivery/overflow.ts';
+import { TEST_RULE_ID } from '../../../shared/doctor/send-test.ts';
 import type { Alert, NotificationRequest } from '../../../shared/events/alert.ts';
 import { secretKey } from '../../../shared/notify/deliver.ts';
 import { DeliveryError } from '../../../shared/notify/errors.ts';
@@ -320,6 +321,7 @@ describe('laneOf', () => {
     ['low', 'pagerduty', 'resolved', 'x', 'critical'],
     ['low', 'slack', 'resolved', 'x', 'bulk'],
     ['medium', 'slack', 'firing', OVERFLOW_SUMMARY_RULE_ID, 'critical'],
+    ['info', 'email', 'firing', TEST_RULE_ID, 'critical'],
   ] as const)('%s on %s (%s, rule %s) takes the %s lane', (severity, channel, status, ruleId, lane) => {
     const alert = buildAlert({ severity, status, ruleId });
     expect(laneOf({ channel, receiver: 'r', key: 'k', alert })).toBe(lane);
