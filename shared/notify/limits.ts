@@ -57,9 +57,9 @@ export const SNS_SUBJECT_MAX = 99;
 // channel, "short bursts" above it allowed. 60 a minute with a burst of 3 stays at that rate.
 export const SLACK_BUDGET = { perMinute: 60, burst: 3, reserve: 2 } as const;
 
-// https://developer.pagerduty.com/docs/events-api-v2/rate-limits/ — "approximately 120 calls/minute per
-// integration key", counted over the 60 seconds looking back. 110 a minute plus a burst of 10 never
-// exceeds 120 in any 60 seconds.
+// https://community.pagerduty.com/forum/t/monitoring-api-rate-limiting/3318 — PagerDuty support: "Events -
+// 120/min/integration key ... Enforced at the per-integration-key level" (FACTS.md: about 120 a minute per
+// routing key). Counted over any 60 seconds, 110 a minute plus a burst of 10 never exceeds 120.
 export const PAGERDUTY_BUDGET = { perMinute: 110, burst: 10, reserve: 5 } as const;
 
 // https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html — an e-mail endpoint sent more
