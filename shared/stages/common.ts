@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Alert, severityRank } from '../events/alert.ts';
 import type { StageContext } from '../pipeline/stages.ts';
-import type { Claim, StateStore, SummarySeed } from '../state/store.ts';
+import type { Claim, HeldExample, StateStore, SummarySeed } from '../state/store.ts';
 
 /**
  * A state key from a readable prefix and the identity's parts, hashed: actor ARNs and resource
@@ -52,6 +52,8 @@ export interface WindowRequest {
   maxMs?: number;
   /** Grouping, critical alerts: the verdict signature (see ClaimInput.signature). */
   signature?: string;
+  /** Grouping: what this alert, if held, tells the summary (see ClaimInput.example). */
+  example?: HeldExample;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function claimWindow(
       ...(req.summarize ? { summarize: req.summarize } : {}),
       ...(req.maxMs !== undefined ? { maxMs: req.maxMs } : {}),
       ...(req.signature !== undefined ? { signature: req.signature } : {}),
+      ...(req.example !== undefined ? { example: req.example } : {}),
     });
   } catch (err) {
     ctx.logger.warn('state store failed; sending the alert without noise control', {

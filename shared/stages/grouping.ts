@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
-import { type Alert, SEVERITIES, type Severity } from '../events/alert.ts';
+import { type Alert, type Resource, SEVERITIES, type Severity } from '../events/alert.ts';
+import { oneLine, truncate } from '../notify/text.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
-import type { PendingSummary, StateStore, SummarySeed, SummarySlot, WindowTally } from '../state/store.ts';
+import {
+  type HeldExample,
+  type PendingSummary,
+  resourceKey,
+  type StateStore,
+  type SummarySeed,
+  type SummarySlot,
+  type WindowTally,
+} from '../state/store.ts';
 import { actorShort, alertTimeMs, claimWindow, minutes, stateKey } from './common.ts';
 import { callOf } from './dedupe.ts';
 
@@ -45,6 +54,46 @@ export interface GroupCloseRequest {
  */
 export interface GroupCloseScheduler {
   schedule(request: GroupCloseRequest): Promise<void>;
+}
+
+/**
+ * Bounds of an example line. Its text is the caller's (a resource name, a title built from the
+ * event), so it is cut to one line of at most EXAMPLE_LINE_MAX characters, each part first, so the
+ * rule and the time always survive a long name; the renderers escape it like any event text. Five of
+ * them stay well inside the window item and a fact value (shared/pipeline/bound.ts caps values at 8,000).
+ */
+export const EXAMPLE_PART_MAX = 120;
+export const EXAMPLE_LINE_MAX = 300;
+/** Resource names and ARNs as a summary keeps them: like bound.ts's caps for labels, shorter for names. */
+const RESOURCE_TYPE_MAX = 200;
+const RESOURCE_NAME_MAX = 512;
+
+export const EXAMPLES_LABEL = 'Examples';
+
+function part(s: string): string {
+  return truncate(oneLine(s), EXAMPLE_PART_MAX);
+}
+
+/** "s3-bucket-acl-public: bucket example-7 at 2026-11-21T09:15:02.000Z", or the title without a resource. */
+export function exampleOf(alert: Alert, ctx: StageContext): HeldExample {
+  const what = alert.resource
+    ? `${part(alert.resource.type)} ${part(alert.resource.name)}`
+    : part(alert.title);
+  const when = new Date(alertTimeMs(alert, ctx)).toISOString();
+  const line = truncate(`${part(alert.ruleId)}: ${what} at ${when}`, EXAMPLE_LINE_MAX);
+  return {
+    line,
+    resourceKey: resourceKey(alert.resource),
+    ...(alert.resource ? { resource: storedResource(alert.resource) } : {}),
+  };
+}
+
+function storedResource(r: Resource): Resource {
+  return {
+    type: truncate(r.type, RESOURCE_TYPE_MAX),
+    name: truncate(r.name, RESOURCE_NAME_MAX),
+    ...(r.arn === undefined ? {} : { arn: truncate(r.arn, RESOURCE_NAME_MAX) }),
+  };
 }
 
 export function seedOf(alert: Alert): SummarySeed {
@@ -127,6 +176,16 @@ export function summaryAlert(key: string, p: PendingSummary): Alert {
   const severity = loudest(p.severities);
   const n = p.held;
   const part = p.from > 0 ? `:${p.from}` : '';
+  // A summary taken before examples were kept has none: it can only point at the logs.
+  const examples = p.examples ?? [];
+  const rest = n - examples.length;
+  const where = p.resource ? `, all on ${p.resource.type} ${p.resource.name},` : '';
+  const found =
+    examples.length === 0
+      ? 'Search the logs for the ones held back.'
+      : rest > 0
+        ? `The first ${examples.length} are listed under ${EXAMPLES_LABEL}; search the logs for the other ${rest}.`
+        : `Each is listed under ${EXAMPLES_LABEL}.`;
   return {
     id: `${key}:${p.openedAt}${part}`,
     ruleId: GROUP_SUMMARY_RULE_ID,
@@ -134,16 +193,25 @@ export function summaryAlert(key: string, p: PendingSummary): Alert {
     severity,
     status: 'firing',
     kind: seed.kind,
-    summary: `and ${n} more by ${who} in the ${minutes(p.endsAt - startsAt)} from ${new Date(startsAt).toISOString()} (held back: the group's first alert went out at ${new Date(p.openedAt).toISOString()})`,
-    verdict:
-      'Grouped: these repeat what the group already sent (its first alert, anything louder, each new critical verdict). Search the logs for the ones held back.',
+    summary: `and ${n} more by ${who}${where} in the ${minutes(p.endsAt - startsAt)} from ${new Date(startsAt).toISOString()} (held back: the group's first alert went out at ${new Date(p.openedAt).toISOString()})`,
+    verdict: `Grouped: these repeat what the group already sent (its first alert, anything louder, each new critical verdict). ${found}`,
     account: seed.account,
     region: seed.region,
     time: new Date(p.endsAt).toISOString(),
     ...(seed.actor ? { actor: seed.actor } : {}),
+    ...(p.resource ? { resource: p.resource } : {}),
     facts: [
       { label: 'Held back', value: breakdown(p.severities) },
       { label: 'Rules', value: p.rules.join(', ') },
+      ...(examples.length > 0
+        ? [
+            {
+              label: EXAMPLES_LABEL,
+              // One example per line: each renderer shows every line as an item of its own.
+              value: [...examples, ...(rest > 0 ? [`and ${rest} more`] : [])].join('\n'),
+            },
+          ]
+        : []),
       { label: 'First alert sent', value: p.owner },
     ],
     links: [],
@@ -239,6 +307,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
       retainMs: SUMMARY_RETAIN_MS,
       summarize: seedOf(alert),
       ...(alert.severity === 'critical' ? { signature: verdictSignature(alert, callOf(ctx)) } : {}),
+      example: exampleOf(alert, ctx),
     });
     if (!claim) return { out: [alert] };
     switch (claim.outcome) {

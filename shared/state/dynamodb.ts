@@ -1,10 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Resource } from '../events/alert.ts';
 import {
   type Claim,
   type ClaimInput,
   closesAt,
+  EXAMPLE_ATTRIBUTES,
   expired,
+  type HeldExample,
+  MAX_EXAMPLES,
   MAX_SIGNATURES,
   PENDING_RETAIN_SECONDS,
   type PendingSummary,
@@ -29,6 +33,11 @@ export interface DynamoDbStateStoreOptions {
   client: DynamoDBDocumentClient;
 }
 
+/** A resource as the marshaller takes it: no undefined `arn`. */
+function plainResource(r: Resource): Resource {
+  return { type: r.type, name: r.name, ...(r.arn === undefined ? {} : { arn: r.arn }) };
+}
+
 /**
  * Each step is a single conditional UpdateItem, so concurrent Lambdas agree: DynamoDB applies
  * writes to one item one at a time and evaluates each condition against the latest version.
@@ -45,6 +54,35 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     );
   }
 
+  /** What a window keeps about its held alerts besides counts (grouping): gone with each take and each new window. */
+  const HELD_DETAIL_NAMES = {
+    ...Object.fromEntries(EXAMPLE_ATTRIBUTES.map((a, i) => [`#e${i}`, a])),
+    '#resKey': 'resKey',
+    '#resource': 'resource',
+    '#resMixed': 'resMixed',
+  };
+  const HELD_DETAIL_REMOVE = Object.keys(HELD_DETAIL_NAMES);
+
+  /**
+   * A condition that no held alert's details landed since `item` was read. Examples are written after
+   * the hold that counted them (see writeExample), and so may be the mark that resources differ: a
+   * take or carry that read the item before them would otherwise remove them unseen.
+   */
+  function detailsUnchanged(item: WindowItem): { conditions: string[]; names: Record<string, string> } {
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    for (const [i, a] of EXAMPLE_ATTRIBUTES.entries()) {
+      if (i >= Math.min(item.held, MAX_EXAMPLES) || item[a] !== undefined) continue;
+      conditions.push(`attribute_not_exists(#e${i})`);
+      names[`#e${i}`] = a;
+    }
+    if (item.resMixed !== true) {
+      conditions.push('attribute_not_exists(#resMixed)');
+      names['#resMixed'] = 'resMixed';
+    }
+    return { conditions, names };
+  }
+
   const FRESH_NAMES = {
     '#owner': 'owner',
     '#openedAt': 'openedAt',
@@ -59,6 +97,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     '#sigs': 'sigs',
     '#summarizedTo': 'summarizedTo',
     ...Object.fromEntries(SEVERITY_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
+    ...HELD_DETAIL_NAMES,
   };
   /**
    * A new window's fields, as SET and REMOVE lists; `pending` is left alone, so summaries waiting to
@@ -74,7 +113,13 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       '#summarized = :zero',
       '#expiresAt = :exp',
     ];
-    const remove = ['#scheduled', '#rules', '#summarizedTo', ...SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`)];
+    const remove = [
+      '#scheduled',
+      '#rules',
+      '#summarizedTo',
+      ...SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`),
+      ...HELD_DETAIL_REMOVE,
+    ];
     const values: Record<string, unknown> = {
       ':owner': input.owner,
       ':at': input.at,
@@ -162,6 +207,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
   ): Promise<Claim | undefined> {
     const add = addPending(old, summaryOfWindow(tallyOf(old), seed));
     const f = fresh(input);
+    const same = detailsUnchanged(old);
     try {
       const out = await client.send(
         new UpdateCommand({
@@ -173,8 +219,8 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             old.summarized === 0
               ? '(attribute_not_exists(#summarized) OR #summarized = :zero)'
               : '#summarized = :oldSummarized'
-          } AND ${add.condition}`,
-          ExpressionAttributeNames: { ...FRESH_NAMES, ...add.names },
+          } AND ${[add.condition, ...same.conditions].join(' AND ')}`,
+          ExpressionAttributeNames: { ...FRESH_NAMES, ...add.names, ...same.names },
           ExpressionAttributeValues: {
             ...f.values,
             ':oldOpenedAt': old.openedAt,
@@ -203,55 +249,136 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
    * critical alert whose signature it has not sent. For grouping (`maxMs`) the held alert also keeps
    * the window open `windowMs` past itself: tried first with that extension (for alerts in order),
    * then without it (an alert older than the last one held needs none).
+   *
+   * With an example (grouping), whether the held alerts all named one resource is settled in the same
+   * write, so no take can see the count without it: `same` when it names the resource the first held
+   * alert named (or is the first, or they are already mixed), else `other`, which marks them mixed.
+   * `other` succeeds at most once per summary; every other alert needs only `same`.
    */
   async function hold(input: ClaimInput): Promise<Claim | undefined> {
-    const variants = input.maxMs !== undefined ? [true, false] : [false];
-    for (const extend of variants) {
-      try {
-        const out = await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: input.key },
-            UpdateExpression: `${extend ? 'SET #endsAt = :atEnd ' : ''}ADD #held :one, #sev :one, #rules :rule`,
-            ConditionExpression: `${OPEN_AT} AND #openedAt < :atPlusWindow AND #owner <> :owner AND #rank >= :rank AND #expiresAt > :nowSec${
-              input.signature !== undefined ? ' AND contains(#sigs, :sig)' : ''
-            }${extend ? ' AND #endsAt < :atEnd' : ''}`,
-            ExpressionAttributeNames: {
-              '#openedAt': 'openedAt',
-              '#held': 'held',
-              '#sev': severityAttribute(input.severity),
-              '#rules': 'rules',
-              '#endsAt': 'endsAt',
-              '#capAt': 'capAt',
-              '#owner': 'owner',
-              '#rank': 'rank',
-              '#expiresAt': 'expiresAt',
-              ...(input.signature !== undefined ? { '#sigs': 'sigs' } : {}),
-            },
-            ExpressionAttributeValues: {
-              ':nowSec': Math.floor(input.now / 1000),
-              ':one': 1,
-              ':rule': new Set([input.rule]),
-              ':at': input.at,
-              ':atPlusWindow': input.at + input.windowMs,
-              ':owner': input.owner,
-              ':rank': input.rank,
-              ...(input.signature !== undefined ? { ':sig': input.signature } : {}),
-              ...(extend ? { ':atEnd': input.at + input.windowMs } : {}),
-            },
-            ReturnValues: 'ALL_NEW',
-          }),
-        );
-        const item = WindowItemSchema.safeParse(out.Attributes);
-        if (!item.success) throw new StateStoreError(`window ${input.key} has an unexpected shape`);
-        return { outcome: 'held', window: tallyOf(item.data) };
-      } catch (err) {
-        if (isConditionFailure(err)) continue;
-        if (err instanceof StateStoreError) throw err;
-        throw new StateStoreError(`cannot count into window ${input.key}`, { cause: err });
+    const extends_ = input.maxMs !== undefined ? [true, false] : [false];
+    const resources = input.example ? (['same', 'other'] as const) : ([undefined] as const);
+    for (const extend of extends_) {
+      for (const res of resources) {
+        const set: string[] = extend ? ['#endsAt = :atEnd'] : [];
+        const conditions = [
+          OPEN_AT,
+          '#openedAt < :atPlusWindow',
+          '#owner <> :owner',
+          '#rank >= :rank',
+          '#expiresAt > :nowSec',
+          ...(input.signature !== undefined ? ['contains(#sigs, :sig)'] : []),
+          ...(extend ? ['#endsAt < :atEnd'] : []),
+        ];
+        const example = input.example;
+        const resource = example?.resource;
+        if (res === 'same') {
+          set.push('#resKey = if_not_exists(#resKey, :rk)');
+          if (resource) set.push('#resource = if_not_exists(#resource, :res)');
+          conditions.push(
+            '(((attribute_not_exists(#held) OR #held = :zero) AND attribute_not_exists(#resKey)) OR #resKey = :rk OR #resMixed = :true)',
+          );
+        } else if (res === 'other') {
+          set.push('#resMixed = :true');
+          conditions.push(
+            'attribute_not_exists(#resMixed)',
+            '(#resKey <> :rk OR (attribute_not_exists(#resKey) AND #held > :zero))',
+          );
+        }
+        try {
+          const out = await client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk: input.key },
+              UpdateExpression: `${set.length > 0 ? `SET ${set.join(', ')} ` : ''}ADD #held :one, #sev :one, #rules :rule`,
+              ConditionExpression: conditions.join(' AND '),
+              ExpressionAttributeNames: {
+                '#openedAt': 'openedAt',
+                '#held': 'held',
+                '#sev': severityAttribute(input.severity),
+                '#rules': 'rules',
+                '#endsAt': 'endsAt',
+                '#capAt': 'capAt',
+                '#owner': 'owner',
+                '#rank': 'rank',
+                '#expiresAt': 'expiresAt',
+                ...(input.signature !== undefined ? { '#sigs': 'sigs' } : {}),
+                ...(res !== undefined ? { '#resKey': 'resKey', '#resMixed': 'resMixed' } : {}),
+                ...(res === 'same' && resource ? { '#resource': 'resource' } : {}),
+              },
+              ExpressionAttributeValues: {
+                ':nowSec': Math.floor(input.now / 1000),
+                ':one': 1,
+                ':rule': new Set([input.rule]),
+                ':at': input.at,
+                ':atPlusWindow': input.at + input.windowMs,
+                ':owner': input.owner,
+                ':rank': input.rank,
+                ...(input.signature !== undefined ? { ':sig': input.signature } : {}),
+                ...(extend ? { ':atEnd': input.at + input.windowMs } : {}),
+                ...(res !== undefined ? { ':rk': example?.resourceKey, ':true': true, ':zero': 0 } : {}),
+                ...(res === 'same' && resource ? { ':res': plainResource(resource) } : {}),
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+          );
+          const item = WindowItemSchema.safeParse(out.Attributes);
+          if (!item.success) throw new StateStoreError(`window ${input.key} has an unexpected shape`);
+          const written = example ? await writeExample(input.key, item.data, example) : undefined;
+          return { outcome: 'held', window: tallyOf(written ?? item.data) };
+        } catch (err) {
+          if (isConditionFailure(err)) continue;
+          if (err instanceof StateStoreError) throw err;
+          throw new StateStoreError(`cannot count into window ${input.key}`, { cause: err });
+        }
       }
     }
     return undefined;
+  }
+
+  /**
+   * The held alert's example line, when it is one of the first MAX_EXAMPLES since the last summary:
+   * under its held count, only while the window is still the one that counted it (same opening, no
+   * summary taken since). A take in between wins: the line is then not written, and the summary
+   * shows one example fewer, still counting the alert in "and N more". Never fails the claim: the
+   * alert is counted, and sending it as well would be a duplicate. Returns the item as written.
+   */
+  async function writeExample(
+    key: string,
+    item: WindowItem,
+    example: HeldExample,
+  ): Promise<WindowItem | undefined> {
+    const attr = EXAMPLE_ATTRIBUTES[item.held - 1];
+    if (attr === undefined || item.held > MAX_EXAMPLES) return undefined;
+    try {
+      const out = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: key },
+          UpdateExpression: 'SET #example = :line',
+          ConditionExpression: `#openedAt = :openedAt AND ${
+            item.summarized === 0
+              ? '(attribute_not_exists(#summarized) OR #summarized = :zero)'
+              : '#summarized = :summarized'
+          }`,
+          ExpressionAttributeNames: {
+            '#example': attr,
+            '#openedAt': 'openedAt',
+            '#summarized': 'summarized',
+          },
+          ExpressionAttributeValues: {
+            ':line': example.line,
+            ':openedAt': item.openedAt,
+            ...(item.summarized === 0 ? { ':zero': 0 } : { ':summarized': item.summarized }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const after = WindowItemSchema.safeParse(out.Attributes);
+      return after.success ? after.data : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -340,20 +467,22 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       if (item.openedAt !== openedAt || item.held === 0) return pendingOf(item);
       const summary = summaryOfWindow(tallyOf(item), seed, slot);
       const add = addPending(item, summary);
+      const same = detailsUnchanged(item);
       try {
         const out = await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: key },
-            UpdateExpression: `SET ${add.set}, #held = :zero, #summarized = :summarized, #summarizedTo = :to, #expiresAt = :exp REMOVE #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
+            UpdateExpression: `SET ${add.set}, #held = :zero, #summarized = :summarized, #summarizedTo = :to, #expiresAt = :exp REMOVE ${['#rules', ...SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`), ...HELD_DETAIL_REMOVE].join(', ')}`,
             // An item written before summaries were counted has no `summarized`: that reads as 0.
             ConditionExpression: `#openedAt = :openedAt AND #held = :held AND ${
               item.summarized === 0
                 ? '(attribute_not_exists(#summarized) OR #summarized = :zero)'
                 : '#summarized = :was'
-            } AND ${add.condition}`,
+            } AND ${[add.condition, ...same.conditions].join(' AND ')}`,
             ExpressionAttributeNames: {
               ...add.names,
+              ...HELD_DETAIL_NAMES,
               '#held': 'held',
               '#summarized': 'summarized',
               '#summarizedTo': 'summarizedTo',

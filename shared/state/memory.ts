@@ -2,7 +2,9 @@ import {
   type Claim,
   type ClaimInput,
   closesAt,
+  EXAMPLE_ATTRIBUTES,
   expired,
+  MAX_EXAMPLES,
   MAX_SIGNATURES,
   PENDING_RETAIN_SECONDS,
   type PendingSummary,
@@ -85,6 +87,16 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
       const attr = `held_${input.severity}` as const;
       item[attr] = (item[attr] ?? 0) + 1;
       item.rules = new Set([...(item.rules ?? []), input.rule]);
+      if (input.example) {
+        const { line, resource, resourceKey: rk } = input.example;
+        const attr = EXAMPLE_ATTRIBUTES[item.held - 1];
+        if (attr !== undefined && item.held <= MAX_EXAMPLES) item[attr] = line;
+        // The same rules as the DynamoDB store's hold: the first held alert sets the resource, any other mixes.
+        if (item.held === 1 && item.resKey === undefined) {
+          item.resKey = rk;
+          if (resource) item.resource = resource;
+        } else if (item.resKey !== rk) item.resMixed = true;
+      }
       return { outcome: 'held', window: tallyOf(item) };
     },
     async window(key) {
@@ -102,6 +114,10 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
         for (const s of Object.keys(p.severities))
           delete item[severityAttribute(s as keyof typeof p.severities)];
         delete item.rules;
+        for (const a of EXAMPLE_ATTRIBUTES) delete item[a];
+        delete item.resKey;
+        delete item.resource;
+        delete item.resMixed;
         item.expiresAt = Math.max(item.expiresAt, Math.ceil(now / 1000) + PENDING_RETAIN_SECONDS);
       }
       const found = items.get(key);

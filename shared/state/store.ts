@@ -1,5 +1,13 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
-import { AlertSchema, SEVERITIES, type Severity, SeveritySchema } from '../events/alert.ts';
+import {
+  AlertSchema,
+  type Resource,
+  ResourceSchema,
+  SEVERITIES,
+  type Severity,
+  SeveritySchema,
+} from '../events/alert.ts';
 
 /** What a grouping summary says about its actor, taken from one of the window's alerts. */
 export const SummarySeedSchema = z.pick(AlertSchema, {
@@ -32,6 +40,13 @@ export const PendingSummarySchema = z.object({
   severities: z.partialRecord(SeveritySchema, z.number()),
   rules: z.array(z.string()),
   seed: SummarySeedSchema,
+  /**
+   * What the first few held alerts were (see HeldExample.line), in the order they were held, at most
+   * MAX_EXAMPLES. Absent in summaries taken before examples were kept.
+   */
+  examples: z.optional(z.array(z.string())),
+  /** The resource every alert the summary reports named, when they all named the same one. */
+  resource: z.optional(ResourceSchema),
 });
 export type PendingSummary = z.infer<typeof PendingSummarySchema>;
 
@@ -79,6 +94,38 @@ export interface WindowTally {
    * ClaimInput.signature), at most MAX_SIGNATURES.
    */
   signatures: string[];
+  /** Grouping: example lines of the first alerts held since the last summary, at most MAX_EXAMPLES. */
+  examples: string[];
+  /** Grouping: the resource every alert held since the last summary named, when they all named the same one. */
+  resource?: Resource;
+}
+
+/**
+ * How many held alerts a summary shows as examples: the first few of its slot. Enough to act on
+ * ("which buckets?") without reading the logs; the rest stay a count, so the item stays small.
+ */
+export const MAX_EXAMPLES = 5;
+
+/** What a held alert tells its summary (grouping): built by the stage, already bounded and one line. */
+export interface HeldExample {
+  /** "rule-id: type name at time", or the title when there is no resource. */
+  line: string;
+  /** The resource it named, if any (bounded for storage): the summary names it only when every held alert named the same. */
+  resource?: Resource;
+  /** resourceKey of the resource as the alert named it, whole: what the store compares. */
+  resourceKey: string;
+}
+
+/**
+ * A short, fixed-length identity of a held alert's resource ('none' without one), compared in the
+ * store: of the whole resource, so two long names cut to the same stored prefix still differ.
+ */
+export function resourceKey(resource: Resource | undefined): string {
+  if (resource === undefined) return 'none';
+  return createHash('sha256')
+    .update(JSON.stringify([resource.type, resource.name, resource.arn ?? null]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -147,6 +194,12 @@ export interface ClaimInput {
    * ('news' or 'louder') and the signature is recorded.
    */
   signature?: string;
+  /**
+   * Grouping: what this alert, if held, tells the summary. The first MAX_EXAMPLES held since the last
+   * summary are kept as examples; every one counts towards whether they all named the same resource.
+   * Dedupe and flapping leave it out, and their windows keep no examples.
+   */
+  example?: HeldExample;
 }
 
 /** Summaries are about slots of the group interval: the one a close message was asked for. */
@@ -209,6 +262,18 @@ export const WindowItemSchema = z.object({
   capAt: z.optional(z.number()),
   summarizedTo: z.optional(z.number()),
   sigs: z.optional(z.union([z.set(z.string()), z.array(z.string())])),
+  /** Grouping: example lines of the held alerts by their held count, 1 to MAX_EXAMPLES (see EXAMPLE_ATTRIBUTES). */
+  example_1: z.optional(z.string()),
+  example_2: z.optional(z.string()),
+  example_3: z.optional(z.string()),
+  example_4: z.optional(z.string()),
+  example_5: z.optional(z.string()),
+  /** Grouping: resourceKey of the first held alert since the last summary. */
+  resKey: z.optional(z.string()),
+  /** Grouping: that alert's resource, when it named one. */
+  resource: z.optional(ResourceSchema),
+  /** Grouping: a held alert since the last summary named another resource than `resKey` (or none). */
+  resMixed: z.optional(z.boolean()),
   /** Pending summaries by pendingSlot; each entry is parsed on its own (see pendingOf). */
   pending: z.optional(z.record(z.string(), z.unknown())),
   expiresAt: z.optional(z.number()),
@@ -220,8 +285,36 @@ export function closesAt(item: Pick<WindowItem, 'endsAt' | 'capAt'>): number {
   return item.capAt === undefined ? item.endsAt : Math.min(item.endsAt, item.capAt);
 }
 
+/**
+ * Where the n-th held alert's example line lives (n from 1): top-level attributes rather than a map, so
+ * writing one never depends on a parent map existing, and a take can remove them all by name.
+ */
+export const EXAMPLE_ATTRIBUTES = ['example_1', 'example_2', 'example_3', 'example_4', 'example_5'] as const;
+export type ExampleAttribute = (typeof EXAMPLE_ATTRIBUTES)[number];
+
+export function examplesOf(item: Partial<Record<ExampleAttribute, string>>): string[] {
+  return EXAMPLE_ATTRIBUTES.slice(0, MAX_EXAMPLES).flatMap((a) => (item[a] === undefined ? [] : [item[a]]));
+}
+
+/**
+ * The resource every held alert named: only when the first one named it (the hold that wrote
+ * `resKey` wrote `resource` with it) and none since named another. An item from before resources
+ * were tracked has no `resKey`: no claim about its held alerts.
+ */
+export function sameResourceOf(
+  item: Pick<WindowItem, 'held' | 'resKey' | 'resource' | 'resMixed'>,
+): Resource | undefined {
+  if (item.held === 0 || item.resMixed === true || item.resKey === undefined || item.resKey === 'none')
+    return undefined;
+  return item.resource;
+}
+
 export function signaturesOf(item: Pick<WindowItem, 'sigs'>): string[] {
   return [...(item.sigs ?? [])].sort();
+}
+
+function same(resource: Resource | undefined): { resource?: Resource } {
+  return resource === undefined ? {} : { resource };
 }
 
 export function tallyOf(item: WindowItem): WindowTally {
@@ -244,6 +337,8 @@ export function tallyOf(item: WindowItem): WindowTally {
     pending: pendingOf(item),
     ...(item.summarizedTo !== undefined ? { summarizedTo: item.summarizedTo } : {}),
     signatures: signaturesOf(item),
+    examples: examplesOf(item),
+    ...same(sameResourceOf(item)),
   };
 }
 
@@ -274,6 +369,8 @@ export function summaryOfWindow(window: WindowTally, seed: SummarySeed, slot?: S
     severities: window.severities,
     rules: window.rules,
     seed,
+    ...(window.examples.length > 0 ? { examples: window.examples } : {}),
+    ...(window.resource ? { resource: window.resource } : {}),
   };
   return JSON.parse(JSON.stringify(p));
 }

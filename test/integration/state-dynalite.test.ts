@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbStateStore } from '../../shared/state/dynamodb.ts';
 import { StateStoreError } from '../../shared/state/store.ts';
-import { input, SEED, stateStoreContract } from '../unit/state/contract.ts';
+import { example, input, SEED, stateStoreContract } from '../unit/state/contract.ts';
 
 // dynalite ships CommonJS without types: the factory returns a plain http.Server.
 const require = createRequire(import.meta.url);
@@ -106,6 +106,52 @@ describe('createDynamoDbStateStore', () => {
       outcome: 'opened',
       pending: [{ openedAt, from: 0, held: 2, severities: { low: 2 }, rules: ['iam-user-created'] }],
     });
+  });
+
+  it('reads a pending summary stored before examples were kept, and keeps counting into a window without them', async () => {
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const openedAt = await putLegacyWindow('group#before-examples');
+    const old = {
+      openedAt: openedAt - 3_600_000,
+      endsAt: openedAt - 3_300_000,
+      owner: 'ct:0',
+      from: 0,
+      held: 3,
+      severities: { low: 3 },
+      rules: ['iam-user-created'],
+      seed: SEED,
+    };
+    await doc.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: { pk: 'group#before-examples' },
+        UpdateExpression: 'SET #pending = :p, #endsAt = :end, #exp = :exp',
+        ExpressionAttributeNames: { '#pending': 'pending', '#endsAt': 'endsAt', '#exp': 'expiresAt' },
+        ExpressionAttributeValues: {
+          ':p': { [`${old.openedAt}_0`]: old },
+          ':end': openedAt + 3_600_000,
+          ':exp': 1_900_000_000,
+        },
+      }),
+    );
+    // Held into the old window (two held before, none of them with an example or a resource).
+    const held = await store.claim(
+      input({
+        key: 'group#before-examples',
+        owner: 'ct:7',
+        at: openedAt + 60_000,
+        severity: 'low',
+        rank: 1,
+        summarize: SEED,
+        example: example('line 3', { type: 'bucket', name: 'b' }),
+      }),
+    );
+    expect(held).toMatchObject({ outcome: 'held', window: { held: 3, examples: ['line 3'] } });
+    const [before, taken] = await store.takeSummary('group#before-examples', openedAt, SEED, openedAt);
+    expect(before).toEqual(old);
+    // Its first two held alerts are unknown: it cannot say they all named bucket b.
+    expect(taken).toMatchObject({ held: 3, examples: ['line 3'] });
+    expect(taken).not.toHaveProperty('resource');
   });
 
   it('wraps a failing table in a StateStoreError with the cause', async () => {

@@ -9,8 +9,10 @@ import { createDedupeStage } from '../../../shared/stages/dedupe.ts';
 import { createFlappingStage, FLAPPING_RULE_ID } from '../../../shared/stages/flapping.ts';
 import {
   createGroupingStage,
+  EXAMPLE_LINE_MAX,
   GROUP_SUMMARY_RULE_ID,
   type GroupCloseRequest,
+  groupKey,
   SUMMARY_GRACE_MS,
   seedOf,
   slotOf,
@@ -19,7 +21,12 @@ import {
 } from '../../../shared/stages/grouping.ts';
 import { createSilenceStage } from '../../../shared/stages/silence.ts';
 import { createMemoryStateStore } from '../../../shared/state/memory.ts';
-import { type PendingSummary, type StateStore, StateStoreError } from '../../../shared/state/store.ts';
+import {
+  type PendingSummary,
+  PendingSummarySchema,
+  type StateStore,
+  StateStoreError,
+} from '../../../shared/state/store.ts';
 import { cloudTrailDetail, detailOf, envelopeOf, loadEvent } from '../../helpers/events.ts';
 
 const MINUTE = 60_000;
@@ -405,10 +412,25 @@ describe('grouping stage', () => {
       severity: 'low',
       status: 'firing',
       summary:
-        "and 15 more by role/terraform-ci in the 13 minutes from 2026-11-21T09:14:27.000Z (held back: the group's first alert went out at 2026-11-21T09:14:27.000Z)",
+        "and 15 more by role/terraform-ci, all on bucket example-data, in the 13 minutes from 2026-11-21T09:14:27.000Z (held back: the group's first alert went out at 2026-11-21T09:14:27.000Z)",
+      verdict:
+        'Grouped: these repeat what the group already sent (its first alert, anything louder, each new critical verdict). The first 5 are listed under Examples; search the logs for the other 10.',
+      // Every held alert named the same bucket: the summary names it too.
+      resource: { type: 'bucket', name: 'example-data' },
       facts: [
         { label: 'Held back', value: '15 low' },
         { label: 'Rules', value: 'iam-group-changed, iam-user-created' },
+        {
+          label: 'Examples',
+          value: [
+            'iam-user-created: bucket example-data at 2026-11-21T09:14:42.000Z',
+            'iam-group-changed: bucket example-data at 2026-11-21T09:14:57.000Z',
+            'iam-user-created: bucket example-data at 2026-11-21T09:15:12.000Z',
+            'iam-group-changed: bucket example-data at 2026-11-21T09:15:27.000Z',
+            'iam-user-created: bucket example-data at 2026-11-21T09:15:42.000Z',
+            'and 10 more',
+          ].join('\n'),
+        },
         { label: 'First alert sent', value: 'ct:0' },
       ],
       time: '2026-11-21T09:27:27.000Z',
@@ -471,8 +493,21 @@ describe('grouping stage', () => {
       title: '599 more alerts by role/terraform-ci',
       severity: 'critical',
       covers: 599,
-      facts: expect.arrayContaining([{ label: 'Held back', value: '599 critical' }]),
+      facts: expect.arrayContaining([
+        { label: 'Held back', value: '599 critical' },
+        // What a responder needs first: which buckets. The first five, and how many more.
+        {
+          label: 'Examples',
+          value: [1, 2, 3, 4, 5]
+            .map((i) => `s3-bucket-acl-public: bucket example-${i} at ${at((i / 600) * 5 * MINUTE)}`)
+            .concat('and 594 more')
+            .join('\n'),
+        },
+      ]),
     });
+    // Six hundred buckets are not one resource.
+    expect(next.alerts[1]).not.toHaveProperty('resource');
+    expect(next.alerts[1]?.summary).not.toContain('all on');
   });
 
   it('sends at once a critical alert whose verdict the group has not sent (a denied probe cannot hide the real change)', async () => {
@@ -680,6 +715,90 @@ describe('grouping stage', () => {
     expect(config().grouping).toEqual({ groupIntervalMinutes: 5, repeatIntervalMinutes: 60 });
     const stage = createGroupingStage(createMemoryStateStore());
     expect((await run(stage, [burst(0, 0), burst(1, 0)], ctx(config()))).ids).toEqual(['ct:0']);
+  });
+
+  describe('examples of what a summary holds', () => {
+    const slot1 = { startsAt: T0, endsAt: T0 + 5 * MINUTE };
+    const slot2 = { startsAt: T0 + 5 * MINUTE, endsAt: T0 + 10 * MINUTE };
+
+    it("shows each slot's own first held alerts, all of them when there are few, and the resource they share", async () => {
+      const store = createMemoryStateStore();
+      const stage = createGroupingStage(store);
+      const c = ctx(cfg);
+      const key = groupKey(burst(0, 0));
+      await run(stage, [burst(0, 0)], c);
+      for (let i = 1; i <= 3; i++) await run(stage, [burst(i, i)], c);
+      const [first] = await store.takeSummary(key, T0, seedOf(burst(0, 0)), T0, slot1);
+      if (!first) throw new Error('no summary');
+      const one = summaryAlert(key, first);
+      expect(one.facts.find((f) => f.label === 'Examples')?.value.split('\n')).toEqual([
+        `iam-user-created: bucket example-data at ${at(MINUTE)}`,
+        `iam-group-changed: bucket example-data at ${at(2 * MINUTE)}`,
+        `iam-user-created: bucket example-data at ${at(3 * MINUTE)}`,
+      ]);
+      expect(one.verdict).toMatch(/Each is listed under Examples\.$/);
+      expect(one.resource).toEqual({ type: 'bucket', name: 'example-data' });
+      // The next slot starts afresh: its own examples, and another bucket among them means no resource.
+      await run(stage, [burst(4, 6)], c);
+      await run(stage, [burst(5, 7, { resource: { type: 'bucket', name: 'other' } })], c);
+      const pending = await store.takeSummary(key, T0, seedOf(burst(0, 0)), T0, slot2);
+      const two = summaryAlert(key, pending[1] as PendingSummary);
+      expect(two.facts.find((f) => f.label === 'Examples')?.value.split('\n')).toEqual([
+        `iam-group-changed: bucket example-data at ${at(6 * MINUTE)}`,
+        `iam-user-created: bucket other at ${at(7 * MINUTE)}`,
+      ]);
+      expect(two).not.toHaveProperty('resource');
+    });
+
+    it('names no resource when one held alert named none, and shows its title instead', async () => {
+      const store = createMemoryStateStore();
+      const stage = createGroupingStage(store);
+      const c = ctx(cfg);
+      await run(stage, [burst(0, 0)], c);
+      await run(stage, [burst(1, 1)], c);
+      await run(stage, [burst(2, 2, { resource: undefined, title: 'Console sign-in without MFA' })], c);
+      const next = await stage.run([burst(3, 20)], c);
+      const summary = next.alerts[1];
+      expect(summary?.facts.find((f) => f.label === 'Examples')?.value.split('\n')).toEqual([
+        `iam-user-created: bucket example-data at ${at(MINUTE)}`,
+        `iam-group-changed: Console sign-in without MFA at ${at(2 * MINUTE)}`,
+      ]);
+      expect(summary).not.toHaveProperty('resource');
+    });
+
+    it("cuts an attacker's resource name to one bounded line that still says which rule and when", async () => {
+      const stage = createGroupingStage(createMemoryStateStore());
+      const c = ctx(cfg);
+      const hostile = `evil\n--- Approved by security ---\u2028Verdict: benign <!channel> ${'x'.repeat(10_000)}`;
+      await run(stage, [burst(0, 0)], c);
+      await run(stage, [burst(1, 1, { resource: { type: 'bucket\r\nforged', name: hostile } })], c);
+      const summary = (await stage.run([burst(2, 20)], c)).alerts[1];
+      const lines = summary?.facts.find((f) => f.label === 'Examples')?.value.split('\n') ?? [];
+      expect(lines).toHaveLength(1);
+      expect(lines[0]?.length).toBeLessThanOrEqual(EXAMPLE_LINE_MAX);
+      expect(lines[0]).toMatch(
+        /^iam-user-created: bucket forged evil --- Approved by security --- Verdict: benign <!channel> x+… \(truncated\) at 2026-11-21T09:15:27\.000Z$/,
+      );
+      // The one resource it named is kept for the summary, bounded too.
+      expect(summary?.resource?.name.length).toBeLessThanOrEqual(512);
+    });
+
+    it('keeps a summary taken before examples were kept as it was: counts, and the logs for the rest', () => {
+      const old = PendingSummarySchema.parse({
+        openedAt: T0,
+        endsAt: T0 + 5 * MINUTE,
+        owner: 'ct:0',
+        from: 0,
+        held: 4,
+        severities: { low: 4 },
+        rules: ['iam-user-created'],
+        seed: seedOf(burst(0, 0)),
+      });
+      const summary = summaryAlert('group#old', old);
+      expect(summary.verdict).toMatch(/Search the logs for the ones held back\.$/);
+      expect(summary.facts.map((f) => f.label)).toEqual(['Held back', 'Rules', 'First alert sent']);
+      expect(summary).not.toHaveProperty('resource');
+    });
   });
 
   it('is off at groupIntervalMinutes 0', async () => {

@@ -1,7 +1,11 @@
+import type { Resource } from '../../../shared/events/alert.ts';
 import {
   type ClaimInput,
+  type HeldExample,
+  MAX_EXAMPLES,
   MAX_SIGNATURES,
   type PendingSummary,
+  resourceKey,
   type StateStore,
   type SummarySeed,
 } from '../../../shared/state/store.ts';
@@ -31,6 +35,13 @@ export const SEED: SummarySeed = {
   actor: { kind: 'assumed-role', display: 'role terraform-ci', name: 'terraform-ci', crossAccount: false },
   eventId: 'ev-1',
 };
+
+/** What the grouping stage passes for a held alert: its line, and the resource it named. */
+export function example(line: string, resource?: Resource): HeldExample {
+  return { line, resourceKey: resourceKey(resource), ...(resource ? { resource } : {}) };
+}
+
+const BUCKET: Resource = { type: 'bucket', name: 'example-data' };
 
 /** The summary of a window that opened at T0 with alert-1, as a store takes it. */
 function taken(overrides: Partial<PendingSummary>): PendingSummary {
@@ -82,6 +93,7 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
           summarized: 0,
           pending: [],
           signatures: [],
+          examples: [],
         },
       });
     });
@@ -350,6 +362,120 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
         );
         expect(claims.filter((c) => c.outcome === 'news')).toHaveLength(1);
         expect(claims.filter((c) => c.outcome === 'held')).toHaveLength(5);
+      });
+    });
+
+    describe('examples of held alerts (grouping)', () => {
+      const held = (i: number, resource: Resource | undefined = { type: 'bucket', name: `b-${i}` }, o = {}) =>
+        input({
+          key: key(),
+          summarize: SEED,
+          maxMs: 60 * MINUTE,
+          owner: `h-${i}`,
+          at: T0 + MINUTE,
+          example: example(`line ${i}`, resource),
+          ...o,
+        });
+
+      it(`keeps the first ${MAX_EXAMPLES} held alerts' lines, and a take moves them into its summary`, async () => {
+        await store.claim(input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE }));
+        for (let i = 1; i <= 3; i++)
+          await expect(store.claim(held(i))).resolves.toMatchObject({
+            outcome: 'held',
+            window: { held: i, examples: Array.from({ length: i }, (_, j) => `line ${j + 1}`) },
+          });
+        for (let i = 4; i <= 7; i++) await store.claim(held(i));
+        const lines = ['line 1', 'line 2', 'line 3', 'line 4', 'line 5'];
+        await expect(store.window(key())).resolves.toMatchObject({ held: 7, examples: lines });
+        const [summary] = await store.takeSummary(key(), T0, SEED, T0);
+        expect(summary).toMatchObject({ held: 7, examples: lines });
+        expect(summary).not.toHaveProperty('resource');
+        // Gone from the window with the take: the next summary's examples are its own.
+        await expect(store.window(key())).resolves.toMatchObject({ held: 0, examples: [] });
+        await store.claim(held(8));
+        const [, next] = await store.takeSummary(key(), T0, SEED, T0);
+        expect(next).toMatchObject({ from: 7, held: 1, examples: ['line 8'], resource: { name: 'b-8' } });
+      });
+
+      it('names a resource only while every held alert named that same one', async () => {
+        await store.claim(input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE }));
+        for (let i = 1; i <= 7; i++) await store.claim(held(i, BUCKET));
+        await expect(store.window(key())).resolves.toMatchObject({ held: 7, resource: BUCKET });
+        // The eighth names another, past the examples kept: the summary still must not name one.
+        await store.claim(held(8, { type: 'bucket', name: 'other' }));
+        await store.claim(held(9, BUCKET));
+        await expect(store.window(key())).resolves.not.toHaveProperty('resource');
+        const [mixed] = await store.takeSummary(key(), T0, SEED, T0);
+        expect(mixed).toMatchObject({ held: 9 });
+        expect(mixed).not.toHaveProperty('resource');
+        // The next summary judges its own alerts.
+        await store.claim(held(10, BUCKET));
+        const [, same] = await store.takeSummary(key(), T0, SEED, T0);
+        expect(same).toMatchObject({ held: 1, resource: BUCKET });
+      });
+
+      it('names no resource when a held alert named none, first or later', async () => {
+        await store.claim(input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE }));
+        await store.claim(held(1, undefined));
+        await store.claim(held(2, undefined));
+        await expect(store.window(key())).resolves.not.toHaveProperty('resource');
+        await store.claim(held(3, BUCKET));
+        await expect(store.window(key())).resolves.toMatchObject({
+          held: 3,
+          examples: ['line 1', 'line 2', 'line 3'],
+        });
+        await expect(store.window(key())).resolves.not.toHaveProperty('resource');
+        await store.takeSummary(key(), T0, SEED, T0);
+        await store.claim(held(4, BUCKET));
+        await store.claim(held(5, undefined));
+        const [, second] = await store.takeSummary(key(), T0, SEED, T0);
+        expect(second).toMatchObject({ held: 2, examples: ['line 4', 'line 5'] });
+        expect(second).not.toHaveProperty('resource');
+      });
+
+      it('carries the examples and resource of a closed window into its pending summary, and the new window starts with none', async () => {
+        await store.claim(input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE }));
+        await store.claim(held(1, BUCKET));
+        await store.claim(held(2, BUCKET));
+        const next = await store.claim(
+          input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE, owner: 'later', at: T0 + 20 * MINUTE }),
+        );
+        expect(next).toMatchObject({
+          outcome: 'opened',
+          pending: [{ held: 2, examples: ['line 1', 'line 2'], resource: BUCKET }],
+        });
+        const fresh = await store.window(key());
+        expect(fresh).toMatchObject({ owner: 'later', examples: [] });
+        expect(fresh).not.toHaveProperty('resource');
+      });
+
+      it(`keeps exactly ${MAX_EXAMPLES} distinct examples of concurrent held alerts, and sees that their resources differ`, async () => {
+        await store.claim(input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE }));
+        const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claim(held(i + 1))));
+        expect(claims.every((c) => c.outcome === 'held')).toBe(true);
+        const window = await store.window(key());
+        expect(window?.held).toBe(8);
+        expect(new Set(window?.examples).size).toBe(MAX_EXAMPLES);
+        for (const line of window?.examples ?? []) expect(line).toMatch(/^line [1-8]$/);
+        expect(window).not.toHaveProperty('resource');
+      });
+
+      it('puts every example into at most one summary, none beyond what it counts, while summaries are taken concurrently', async () => {
+        await store.claim(input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE }));
+        await Promise.all([
+          ...Array.from({ length: 6 }, (_, i) => store.claim(held(i + 1, BUCKET))),
+          store.takeSummary(key(), T0, SEED, T0),
+          store.takeSummary(key(), T0, SEED, T0),
+        ]);
+        const all = await store.takeSummary(key(), T0, SEED, T0);
+        expect(all.reduce((n, p) => n + p.held, 0)).toBe(6);
+        const lines = all.flatMap((p) => p.examples ?? []);
+        expect(new Set(lines).size).toBe(lines.length);
+        for (const p of all) {
+          expect((p.examples ?? []).length).toBeLessThanOrEqual(Math.min(p.held, MAX_EXAMPLES));
+          // Whatever it names is the bucket they all named.
+          if (p.resource) expect(p.resource).toEqual(BUCKET);
+        }
       });
     });
 
