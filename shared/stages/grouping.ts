@@ -4,6 +4,7 @@ import { oneLine, truncate } from '../notify/text.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
 import {
   type HeldExample,
+  PENDING_RETAIN_SECONDS,
   type PendingSummary,
   resourceKey,
   type StateStore,
@@ -18,10 +19,12 @@ export const GROUP_SUMMARY_RULE_ID = 'alert-group-summary';
 
 /**
  * How long a window outlives its end in the store: the summary is normally sent when the window
- * closes (see GroupCloseScheduler); if that was never scheduled, the actor's next alert within
- * this time still carries it.
+ * closes (see GroupCloseScheduler). A close message that failed sits in the group-close dead-letter
+ * queue for up to 14 days (resources/core.yml) and is redriven from there: the window must still
+ * hold what it is to summarise, so it is kept as long as the pending summaries (PENDING_RETAIN_SECONDS).
+ * If no close was ever scheduled, the actor's next alert within this time still carries it.
  */
-export const SUMMARY_RETAIN_MS = 24 * 60 * 60 * 1000;
+export const SUMMARY_RETAIN_MS = PENDING_RETAIN_SECONDS * 1000;
 
 /**
  * How long after a window's end (in event time, so after as much delivery lag as the held alert
@@ -319,6 +322,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
         return opener(alert, key, claim.window.openedAt, claim.window.pending);
       case 'louder':
       case 'news':
+      case 'again':
       case 'outside':
         // An escalation is its own incident: it keeps its own dedup key.
         return { out: [alert] };

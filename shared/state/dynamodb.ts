@@ -19,12 +19,14 @@ import {
   StateStoreError,
   type SummarySeed,
   type SummarySlot,
+  sentIdOf,
   severityAttribute,
   signaturesOf,
   summaryOfWindow,
   tallyOf,
   type WindowItem,
   WindowItemSchema,
+  wasSent,
 } from './store.ts';
 
 export interface DynamoDbStateStoreOptions {
@@ -95,6 +97,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     '#rules': 'rules',
     '#capAt': 'capAt',
     '#sigs': 'sigs',
+    '#sent': 'sent',
     '#summarizedTo': 'summarizedTo',
     ...Object.fromEntries(SEVERITY_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
     ...HELD_DETAIL_NAMES,
@@ -117,6 +120,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
       '#scheduled',
       '#rules',
       '#summarizedTo',
+      '#sent',
       ...SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`),
       ...HELD_DETAIL_REMOVE,
     ];
@@ -267,6 +271,8 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
           '#owner <> :owner',
           '#rank >= :rank',
           '#expiresAt > :nowSec',
+          // A retry of an alert the window let through goes out again (Claim 'again'), never held.
+          'NOT contains(#sent, :sentId)',
           ...(input.signature !== undefined ? ['contains(#sigs, :sig)'] : []),
           ...(extend ? ['#endsAt < :atEnd'] : []),
         ];
@@ -302,6 +308,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
                 '#owner': 'owner',
                 '#rank': 'rank',
                 '#expiresAt': 'expiresAt',
+                '#sent': 'sent',
                 ...(input.signature !== undefined ? { '#sigs': 'sigs' } : {}),
                 ...(res !== undefined ? { '#resKey': 'resKey', '#resMixed': 'resMixed' } : {}),
                 ...(res === 'same' && resource ? { '#resource': 'resource' } : {}),
@@ -314,6 +321,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
                 ':atPlusWindow': input.at + input.windowMs,
                 ':owner': input.owner,
                 ':rank': input.rank,
+                ':sentId': sentIdOf(input.owner),
                 ...(input.signature !== undefined ? { ':sig': input.signature } : {}),
                 ...(extend ? { ':atEnd': input.at + input.windowMs } : {}),
                 ...(res !== undefined ? { ':rk': example?.resourceKey, ':true': true, ':zero': 0 } : {}),
@@ -397,9 +405,10 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     else conditions.push('#rank >= :rank');
     if (sig !== undefined)
       conditions.push('NOT contains(#sigs, :sig)', '(attribute_not_exists(#sigs) OR size(#sigs) < :maxSigs)');
+    // The alert is remembered as let through, so its retry is sent again rather than held.
     const parts = [
       ...(outcome === 'louder' ? ['SET #rank = :rank'] : []),
-      ...(sig !== undefined ? ['ADD #sigs :sigSet'] : []),
+      `ADD ${[...(sig !== undefined ? ['#sigs :sigSet'] : []), '#sent :sentSet'].join(', ')}`,
     ];
     try {
       const out = await client.send(
@@ -413,12 +422,14 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
             '#endsAt': 'endsAt',
             '#capAt': 'capAt',
             '#owner': 'owner',
+            '#sent': 'sent',
             ...(sig !== undefined ? { '#sigs': 'sigs' } : {}),
           },
           ExpressionAttributeValues: {
             ':rank': input.rank,
             ':at': input.at,
             ':owner': input.owner,
+            ':sentSet': new Set([sentIdOf(input.owner)]),
             ...(sig !== undefined
               ? { ':sig': sig, ':sigSet': new Set([sig]), ':maxSigs': MAX_SIGNATURES }
               : {}),
@@ -578,6 +589,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         }
         if (item.owner === input.owner) return { outcome: 'owner', window: tallyOf(item) };
         if (input.at <= item.openedAt - input.windowMs) return { outcome: 'outside', window: tallyOf(item) };
+        if (wasSent(item, input.owner)) return { outcome: 'again', window: tallyOf(item) };
         const sigs = signaturesOf(item);
         const remember = input.signature !== undefined && sigs.length < MAX_SIGNATURES;
         if (item.rank < input.rank) {

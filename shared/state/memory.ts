@@ -11,10 +11,12 @@ import {
   pendingOf,
   pendingSlot,
   type StateStore,
+  sentIdOf,
   severityAttribute,
   summaryOfWindow,
   tallyOf,
   type WindowItem,
+  wasSent,
 } from './store.ts';
 
 const SWEEP_EVERY = 1000;
@@ -68,18 +70,25 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
       }
       if (item.owner === input.owner) return { outcome: 'owner', window: tallyOf(item) };
       if (input.at <= item.openedAt - input.windowMs) return { outcome: 'outside', window: tallyOf(item) };
+      if (wasSent(item, input.owner)) return { outcome: 'again', window: tallyOf(item) };
       const sigs = new Set(item.sigs ?? []);
+      // The same rule as the DynamoDB store: an alert let through is remembered with what it changed.
+      const letThrough = () => {
+        item.sent = new Set([...(item.sent ?? []), sentIdOf(input.owner)]);
+      };
       const remember = () => {
-        if (input.signature === undefined || sigs.size >= MAX_SIGNATURES) return;
+        if (input.signature === undefined || sigs.size >= MAX_SIGNATURES) return false;
         item.sigs = new Set([...sigs, input.signature]);
+        return true;
       };
       if (input.rank > item.rank) {
         item.rank = input.rank;
         remember();
+        letThrough();
         return { outcome: 'louder', window: tallyOf(item) };
       }
       if (input.signature !== undefined && !sigs.has(input.signature)) {
-        remember();
+        if (remember()) letThrough();
         return { outcome: 'news', window: tallyOf(item) };
       }
       if (input.maxMs !== undefined) item.endsAt = Math.max(item.endsAt, input.at + input.windowMs);

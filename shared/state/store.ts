@@ -137,6 +137,19 @@ export function resourceKey(resource: Resource | undefined): string {
  */
 export const MAX_SIGNATURES = 50;
 
+/**
+ * A short, fixed-length identity of an alert id, as a window remembers the alerts it let through
+ * (louder, news): alert ids come from the event and must not bound the item's size.
+ */
+export function sentIdOf(alertId: string): string {
+  return createHash('sha256').update(alertId).digest('hex').slice(0, 16);
+}
+
+/** True when the window let the alert with this id through as louder or news. */
+export function wasSent(item: Pick<WindowItem, 'sent'>, alertId: string): boolean {
+  return [...(item.sent ?? [])].includes(sentIdOf(alertId));
+}
+
 export type Claim =
   /**
    * No open window: this alert opened one and goes out. With `summarize`, what the closed window
@@ -157,6 +170,12 @@ export type Claim =
   | { outcome: 'news'; window: WindowTally }
   /** Happened a whole window before the open one began (a late or replayed event): goes out, uncounted. */
   | { outcome: 'outside'; window: WindowTally }
+  /**
+   * An alert this window already let through as `louder` or `news`, again: a Lambda retry after the
+   * claim was written and the publish failed. Sent again like the first time (the notifiers'
+   * idempotency drops a repeat that did reach the bus), never held: its first send may be lost.
+   */
+  | { outcome: 'again'; window: WindowTally }
   /** Held back and counted into the open window (returned with this alert counted). */
   | { outcome: 'held'; window: WindowTally };
 
@@ -262,6 +281,12 @@ export const WindowItemSchema = z.object({
   capAt: z.optional(z.number()),
   summarizedTo: z.optional(z.number()),
   sigs: z.optional(z.union([z.set(z.string()), z.array(z.string())])),
+  /**
+   * sentIdOf the alerts let through as louder or news (see Claim 'again'). Bounded without a limit of
+   * its own: an id is remembered only with a raise of the rank (at most once per severity) or a
+   * recorded signature (at most MAX_SIGNATURES).
+   */
+  sent: z.optional(z.union([z.set(z.string()), z.array(z.string())])),
   /** Grouping: example lines of the held alerts by their held count, 1 to MAX_EXAMPLES (see EXAMPLE_ATTRIBUTES). */
   example_1: z.optional(z.string()),
   example_2: z.optional(z.string()),
@@ -386,5 +411,11 @@ export function severityAttribute(s: Severity): `held_${Severity}` {
 
 export { SEVERITY_ATTRIBUTES };
 
-/** How long a window with a summary taken off it is kept at least, so the summary's retries find it. */
-export const PENDING_RETAIN_SECONDS = 24 * 60 * 60;
+/**
+ * How long a window with a summary taken off it is kept at least, so the summary's retries find it:
+ * as long as the group-close dead-letter queue keeps a message (14 days, GroupCloseDlq in
+ * resources/core.yml; SQS keeps a message at most 14 days:
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html),
+ * so a close message redriven on its last day still finds the summary it is about.
+ */
+export const PENDING_RETAIN_SECONDS = 14 * 24 * 60 * 60;

@@ -355,6 +355,34 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
         expect((await store.claim(critical('c-repeat', 2, 'sig-7'))).outcome).toBe('held');
       });
 
+      it('sends again, never holds, a retry of a critical it let through as news or louder', async () => {
+        // A Lambda retry after the claim was written and the publish failed: holding it would lose the page.
+        await store.claim(input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE }));
+        expect((await store.claim(critical('c-1', 1, 'sig-a'))).outcome).toBe('louder');
+        expect((await store.claim(critical('c-2', 2, 'sig-b'))).outcome).toBe('news');
+        await expect(store.claim(critical('c-1', 1, 'sig-a'))).resolves.toMatchObject({
+          outcome: 'again',
+          window: { held: 0 },
+        });
+        await expect(store.claim(critical('c-2', 2, 'sig-b'))).resolves.toMatchObject({
+          outcome: 'again',
+          window: { held: 0 },
+        });
+        // Another alert repeating the verdicts is still held, and a new window forgets who went out.
+        expect((await store.claim(critical('c-3', 3, 'sig-b'))).outcome).toBe('held');
+        expect((await store.claim(critical('c-2', 2 + 60, 'sig-b'))).outcome).toBe('opened');
+        expect((await store.claim(critical('c-1', 1 + 61, 'sig-a'))).outcome).toBe('news');
+      });
+
+      it('sends again a retried louder alert without a signature (dedupe, flapping, grouping)', async () => {
+        await store.claim(input({ key: key() }));
+        const louder = input({ key: key(), owner: 'alert-2', severity: 'high', rank: 3, at: T0 + MINUTE });
+        expect((await store.claim(louder)).outcome).toBe('louder');
+        expect((await store.claim(louder)).outcome).toBe('again');
+        const other = input({ key: key(), owner: 'alert-3', severity: 'high', rank: 3, at: T0 + MINUTE });
+        expect((await store.claim(other)).outcome).toBe('held');
+      });
+
       it('lets exactly one of several concurrent criticals with a new signature go out', async () => {
         await store.claim(critical('c-0', 0, 'sig-a'));
         const claims = await Promise.all(
