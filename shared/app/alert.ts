@@ -106,7 +106,8 @@ export function createAlertApp(config: Config, ports: AlertPorts): AlertApp {
   function handleGroupClose(batch: SQSEvent): Promise<SQSBatchResponse> {
     return handleGroupCloseBatch(batch, {
       store: ports.state,
-      publish: (alerts: Alert[]) => publishAlerts(alerts, publishDeps),
+      publish: (alerts: Alert[], addressed: ReadonlyMap<string, readonly string[]>) =>
+        publishAlerts(alerts, publishDeps, addressed),
       requeue: ports.groupClose.requeue,
       logger,
       now: clock,

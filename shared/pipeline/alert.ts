@@ -65,7 +65,7 @@ export async function handleAlertEvent(event: unknown, deps: AlertDeps): Promise
     deps.logger.info('no alert', { eventId: envelope?.id, detailType: envelope?.['detail-type'] });
     return { status: 'quiet', alerts: 0, notifications: 0, suppressed: staged.suppressed };
   }
-  const notifications = await publishAlerts(alerts, deps);
+  const notifications = await publishAlerts(alerts, deps, staged.addressed);
   for (const after of staged.afterPublish ?? []) {
     try {
       await after();
@@ -88,11 +88,15 @@ export type PublishDeps = Pick<AlertDeps, 'config' | 'busName' | 'putEvents' | '
 
 /**
  * Puts one "Alert Raised" per alert and one "Notification Requested" per receiver its routes
- * choose on the alerts bus; returns how many notifications were requested. Throws what could not
- * be put after retries (see publishEntries).
+ * choose (or `addressed` names for it, see StageResult.addressed) on the alerts bus; returns how
+ * many notifications were requested. Throws what could not be put after retries (see publishEntries).
  */
-export async function publishAlerts(alerts: Alert[], deps: PublishDeps): Promise<number> {
-  const notifications = alerts.flatMap((a) => notificationsFor(a, deps.config));
+export async function publishAlerts(
+  alerts: Alert[],
+  deps: PublishDeps,
+  addressed?: ReadonlyMap<string, readonly string[]>,
+): Promise<number> {
+  const notifications = alerts.flatMap((a) => notificationsFor(a, deps.config, addressed?.get(a.id)));
   const entries: PutEventsRequestEntry[] = [];
   for (const alert of alerts) {
     const receivers = notifications.filter((n) => n.alert.id === alert.id).map((n) => n.receiver);

@@ -102,8 +102,18 @@ function notifyChannels(alert: Alert): ReadonlySet<Channel> | undefined {
   return channels.size > 0 ? channels : undefined;
 }
 
-export function notificationsFor(alert: Alert, config: Config): NotificationRequest[] {
-  const { receivers } = routeAlert(config.route, alert);
+/**
+ * One request per receiver the alert goes to: the ones its routes choose, or `to` when where it goes
+ * was decided before routing (a group summary goes where its group's alerts went, see
+ * StageResult.addressed). Either way only receivers the config has, and only the channels a
+ * `notify` tag keeps.
+ */
+export function notificationsFor(
+  alert: Alert,
+  config: Config,
+  to?: readonly string[],
+): NotificationRequest[] {
+  const receivers = to ?? routeAlert(config.route, alert).receivers;
   const keep = notifyChannels(alert);
   const out: NotificationRequest[] = [];
   for (const name of receivers) {
@@ -119,6 +129,11 @@ export function notificationsFor(alert: Alert, config: Config): NotificationRequ
     });
   }
   return out;
+}
+
+/** The names of the receivers the alert's routes send it to, as notificationsFor would. */
+export function receiversFor(alert: Alert, config: Config): string[] {
+  return notificationsFor(alert, config).map((n) => n.receiver);
 }
 
 /** parse → detect → enrich → route, pure: the same in Lambda, in tests and in replay. */

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { Alert } from '../events/alert.ts';
-import { type GroupCloseRequest, type GroupCloseScheduler, summaryAlert } from '../stages/grouping.ts';
+import { type GroupCloseRequest, type GroupCloseScheduler, summariesOf } from '../stages/grouping.ts';
 import { type StateStore, type SummarySeed, SummarySeedSchema, type SummarySlot } from '../state/store.ts';
 import type { LogPort } from './logger.ts';
 
@@ -32,6 +32,8 @@ export function delaySecondsUntil(dueAt: number, nowMs: number): number {
 export interface CloseResult {
   /** The summaries to send: this window's, and any taken earlier and not yet cleared. */
   summaries: Alert[];
+  /** The receivers each summary goes to, by id: its group's (see StageResult.addressed). */
+  addressed: ReadonlyMap<string, readonly string[]>;
   /** Call once they are on the bus: forgets them. */
   clear: () => Promise<void>;
 }
@@ -48,16 +50,21 @@ export async function closeGroupWindow(
   nowMs: number,
 ): Promise<CloseResult> {
   const pending = await store.takeSummary(request.key, request.openedAt, request.seed, nowMs, request.slot);
+  const { alerts, addressed } = summariesOf(request.key, pending);
   return {
-    summaries: pending.map((p) => summaryAlert(request.key, p)),
+    summaries: alerts,
+    addressed,
     clear: () => store.clearPending(request.key, pending),
   };
 }
 
 export interface GroupCloseBatchDeps {
   store: StateStore;
-  /** Puts the summary on the alerts bus the way the alert function puts any alert (publishAlerts). */
-  publish: (alerts: Alert[]) => Promise<unknown>;
+  /**
+   * Puts the summaries on the alerts bus the way the alert function puts any alert (publishAlerts),
+   * each to the receivers `addressed` names for it.
+   */
+  publish: (alerts: Alert[], addressed: ReadonlyMap<string, readonly string[]>) => Promise<unknown>;
   /** Sends a message (again) with the delay SQS should hold it for. */
   requeue: (message: GroupCloseMessage, delaySeconds: number) => Promise<void>;
   logger: LogPort;
@@ -111,7 +118,7 @@ export async function handleGroupCloseBatch(
         });
         continue;
       }
-      await deps.publish(closed.summaries);
+      await deps.publish(closed.summaries, closed.addressed);
       await closed.clear();
     } catch (err) {
       deps.logger.error('group summary failed: SQS will retry it', {

@@ -31,6 +31,12 @@ export interface StageResult {
    * it leaves behind is sent again under the same id and dropped by the notifiers.
    */
   afterPublish?: Array<() => Promise<void>>;
+  /**
+   * Alerts whose receivers were decided before routing, by alert id: a group summary goes to exactly
+   * the receivers its group's alerts route to (they are part of the group's key), not wherever a
+   * route on its own rule id would send it. Routing leaves these alone.
+   */
+  addressed?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -51,12 +57,19 @@ export async function runStages(
   let current = alerts;
   const suppressed: Suppression[] = [];
   const afterPublish: Array<() => Promise<void>> = [];
+  const addressed = new Map<string, readonly string[]>();
   for (const stage of stages) {
     if (current.length === 0) break;
     const result = await stage.run(current, ctx);
     current = result.alerts;
     suppressed.push(...result.suppressed);
     afterPublish.push(...(result.afterPublish ?? []));
+    for (const [id, receivers] of result.addressed ?? []) addressed.set(id, receivers);
   }
-  return { alerts: current, suppressed, ...(afterPublish.length > 0 ? { afterPublish } : {}) };
+  return {
+    alerts: current,
+    suppressed,
+    ...(afterPublish.length > 0 ? { afterPublish } : {}),
+    ...(addressed.size > 0 ? { addressed } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Alert, type Resource, SEVERITIES, type Severity } from '../events/alert.ts';
 import { oneLine, truncate } from '../notify/text.ts';
+import { receiversFor } from '../pipeline/evaluate.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
 import {
   type HeldExample,
@@ -99,13 +100,15 @@ function storedResource(r: Resource): Resource {
   };
 }
 
-export function seedOf(alert: Alert): SummarySeed {
+/** What the group's summaries say about the actor, and the receivers they go to (the group's). */
+export function seedOf(alert: Alert, receivers?: readonly string[]): SummarySeed {
   return {
     kind: alert.kind,
     account: alert.account,
     region: alert.region,
     ...(alert.actor ? { actor: alert.actor } : {}),
     eventId: alert.eventId,
+    ...(receivers ? { receivers: [...receivers] } : {}),
   };
 }
 
@@ -117,8 +120,37 @@ function applies(alert: Alert): boolean {
   return alert.status === 'firing' && alert.kind !== 'alarm' && alert.actor !== undefined;
 }
 
-export function groupKey(alert: Alert): string {
-  return stateKey('group', [alert.account.id, alert.actor?.arn ?? alert.actor?.name ?? alert.actor?.display]);
+/**
+ * A group is one actor in one account, per set of receivers its alerts route to: the group's
+ * summaries go to exactly those receivers, so a receiver that routes on `rule:` (iam-* to the audit
+ * mailbox) is told about every alert it would have had, held ones counted, and never about another
+ * receiver's. The same actor's alerts for other receivers form groups of their own, each opened by an
+ * alert that goes out at once.
+ */
+export function groupKey(alert: Alert, receivers: readonly string[]): string {
+  return stateKey('group', [
+    alert.account.id,
+    alert.actor?.arn ?? alert.actor?.name ?? alert.actor?.display,
+    JSON.stringify([...receivers].sort()),
+  ]);
+}
+
+/**
+ * Summaries as the publish path takes them: the alerts, and the receivers each goes to (the group's,
+ * from its seed; a summary from before receivers were kept is routed by its rule id instead).
+ */
+export function summariesOf(
+  key: string,
+  pending: readonly PendingSummary[],
+): { alerts: Alert[]; addressed: Map<string, readonly string[]> } {
+  const alerts: Alert[] = [];
+  const addressed = new Map<string, readonly string[]>();
+  for (const p of pending) {
+    const alert = summaryAlert(key, p);
+    alerts.push(alert);
+    if (p.seed.receivers) addressed.set(alert.id, p.seed.receivers);
+  }
+  return { alerts, addressed };
 }
 
 /**
@@ -250,6 +282,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
   async function scheduleClose(
     alert: Alert,
     key: string,
+    seed: SummarySeed,
     window: WindowTally,
     timers: Timers,
     ctx: StageContext,
@@ -265,7 +298,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
         slot,
         at,
         dueInMs: Math.max(0, slot.endsAt - at) + SUMMARY_GRACE_MS,
-        seed: seedOf(alert),
+        seed,
       });
     } catch (err) {
       ctx.logger.error('group summary not scheduled; the next held alert tries again', {
@@ -291,8 +324,10 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
   function opener(alert: Alert, key: string, openedAt: number, pending: PendingSummary[] | undefined) {
     const first = { ...alert, dedupKey: groupDedupKey(key, openedAt) };
     if (!pending || pending.length === 0) return { out: [first] };
+    const summaries = summariesOf(key, pending);
     return {
-      out: [first, ...pending.map((p) => summaryAlert(key, p))],
+      out: [first, ...summaries.alerts],
+      addressed: summaries.addressed,
       afterPublish: () => store.clearPending(key, pending),
     };
   }
@@ -301,14 +336,21 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
     alert: Alert,
     timers: Timers,
     ctx: StageContext,
-  ): Promise<{ out: Alert[]; suppressed?: Suppression; afterPublish?: () => Promise<void> }> {
-    const key = groupKey(alert);
+  ): Promise<{
+    out: Alert[];
+    suppressed?: Suppression;
+    afterPublish?: () => Promise<void>;
+    addressed?: ReadonlyMap<string, readonly string[]>;
+  }> {
+    const receivers = receiversFor(alert, ctx.config);
+    const key = groupKey(alert, receivers);
+    const seed = seedOf(alert, receivers);
     const claim = await claimWindow(store, 'grouping', alert, ctx, {
       key,
       windowMs: timers.intervalMs,
       maxMs: timers.maxMs,
       retainMs: SUMMARY_RETAIN_MS,
-      summarize: seedOf(alert),
+      summarize: seed,
       ...(alert.severity === 'critical' ? { signature: verdictSignature(alert, callOf(ctx)) } : {}),
       example: exampleOf(alert, ctx),
     });
@@ -327,7 +369,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
         // An escalation is its own incident: it keeps its own dedup key.
         return { out: [alert] };
       case 'held': {
-        await scheduleClose(alert, key, claim.window, timers, ctx);
+        await scheduleClose(alert, key, seed, claim.window, timers, ctx);
         const slot = slotOf(claim.window.openedAt, alertTimeMs(alert, ctx), timers.intervalMs, timers.maxMs);
         const repeat = alert.severity === 'critical' ? ' (a critical verdict the group already sent)' : '';
         return {
@@ -356,6 +398,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
       const kept: Alert[] = [];
       const suppressed: Suppression[] = [];
       const afterPublish: Array<() => Promise<void>> = [];
+      const addressed = new Map<string, readonly string[]>();
       for (const alert of alerts) {
         if (!applies(alert)) {
           kept.push(alert);
@@ -365,8 +408,14 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
         kept.push(...result.out);
         if (result.suppressed) suppressed.push(result.suppressed);
         if (result.afterPublish) afterPublish.push(result.afterPublish);
+        for (const [id, to] of result.addressed ?? []) addressed.set(id, to);
       }
-      return { alerts: kept, suppressed, ...(afterPublish.length > 0 ? { afterPublish } : {}) };
+      return {
+        alerts: kept,
+        suppressed,
+        ...(afterPublish.length > 0 ? { afterPublish } : {}),
+        ...(addressed.size > 0 ? { addressed } : {}),
+      };
     },
   };
 }

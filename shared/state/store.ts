@@ -9,14 +9,22 @@ import {
   SeveritySchema,
 } from '../events/alert.ts';
 
-/** What a grouping summary says about its actor, taken from one of the window's alerts. */
-export const SummarySeedSchema = z.pick(AlertSchema, {
-  kind: true,
-  account: true,
-  region: true,
-  actor: true,
-  eventId: true,
-});
+/**
+ * What a grouping summary says about its actor, taken from one of the window's alerts, and where it
+ * goes: `receivers`, the receivers every alert of the group routes to (they are part of the group's
+ * key). Absent in summaries and close messages from before receivers were part of the group: those
+ * are routed like any alert, by their own rule id.
+ */
+export const SummarySeedSchema = z.extend(
+  z.pick(AlertSchema, {
+    kind: true,
+    account: true,
+    region: true,
+    actor: true,
+    eventId: true,
+  }),
+  { receivers: z.optional(z.array(z.string())) },
+);
 export type SummarySeed = z.infer<typeof SummarySeedSchema>;
 
 /**

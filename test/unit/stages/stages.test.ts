@@ -2,6 +2,8 @@ import { type Config, ConfigSchema } from '../../../shared/config/schema.ts';
 import { describeActor } from '../../../shared/enrich/actor.ts';
 import type { Alert } from '../../../shared/events/alert.ts';
 import { defaultStages } from '../../../shared/pipeline/default-stages.ts';
+import { notificationsFor } from '../../../shared/pipeline/evaluate.ts';
+import { closeGroupWindow } from '../../../shared/pipeline/group-close.ts';
 import { silentLogger } from '../../../shared/pipeline/logger.ts';
 import { type AlertStage, runStages, type StageContext } from '../../../shared/pipeline/stages.ts';
 import { createAllowListStage } from '../../../shared/stages/allow-list.ts';
@@ -711,6 +713,66 @@ describe('grouping stage', () => {
     expect(later.time).toBe('2026-11-21T09:24:27.000Z');
   });
 
+  describe('receivers are part of the group', () => {
+    // iam-* goes to the audit mailbox only; everything else to Slack.
+    const teams = config({
+      receivers: [
+        { name: 'slack', slack: { webhookUrlParameter: '/x/slack' } },
+        { name: 'audit', email: { topicArn: 'stack' } },
+      ],
+      route: { receivers: ['slack'], routes: [{ match: { rule: 'iam-*' }, receivers: ['audit'] }] },
+      grouping: { groupIntervalMinutes: 5, repeatIntervalMinutes: 60 },
+    });
+    const s3 = (i: number, minute: number) => burst(i, minute, { ruleId: 's3-bucket-policy-changed' });
+    const sentTo = (alert: Alert | undefined, addressed?: ReadonlyMap<string, readonly string[]>) =>
+      alert ? notificationsFor(alert, teams, addressed?.get(alert.id)).map((n) => n.receiver) : [];
+
+    it("opens a group per receiver set: one actor's alerts for another receiver are not held behind it", async () => {
+      const stage = createGroupingStage(createMemoryStateStore());
+      const c = ctx(teams);
+      expect((await run(stage, [burst(0, 0)], c)).ids).toEqual(['ct:0']);
+      expect((await run(stage, [s3(1, 1)], c)).ids).toEqual(['ct:1']);
+      expect((await run(stage, [burst(2, 2)], c)).ids).toEqual([]);
+      expect((await run(stage, [s3(3, 3)], c)).ids).toEqual([]);
+    });
+
+    it("sends a group's summary to exactly its receivers, whatever a route on the summary's rule id says", async () => {
+      const store = createMemoryStateStore();
+      const requests: GroupCloseRequest[] = [];
+      const stage = createGroupingStage(store, { schedule: async (r) => void requests.push(r) });
+      const c = ctx(teams);
+      await run(stage, [burst(0, 0)], c);
+      await run(stage, [burst(1, 1)], c);
+      await run(stage, [burst(2, 2)], c);
+      await run(stage, [s3(3, 3)], c);
+      await run(stage, [s3(4, 4)], c);
+      const iam = requests.find((r) => r.seed.receivers?.includes('audit'));
+      const slack = requests.find((r) => r.seed.receivers?.includes('slack'));
+      if (!iam || !slack) throw new Error('a close was not asked for');
+      // By the close message (Lambda and replay both publish what closeGroupWindow returns).
+      const closedIam = await closeGroupWindow(iam, store, T0 + 20 * MINUTE);
+      expect(closedIam.summaries.map((a) => a.covers)).toEqual([2]);
+      expect(sentTo(closedIam.summaries[0], closedIam.addressed)).toEqual(['audit']);
+      const closedS3 = await closeGroupWindow(slack, store, T0 + 20 * MINUTE);
+      expect(closedS3.summaries.map((a) => a.covers)).toEqual([1]);
+      expect(sentTo(closedS3.summaries[0], closedS3.addressed)).toEqual(['slack']);
+      // Routed by its own rule id, the iam summary would have gone to Slack and the audit mailbox never seen it.
+      expect(sentTo(closedIam.summaries[0])).toEqual(['slack']);
+    });
+
+    it("carries a summary on the actor's next alert of the group to the group's receivers", async () => {
+      const stage = createGroupingStage(createMemoryStateStore());
+      const c = ctx(teams);
+      await run(stage, [burst(0, 0)], c);
+      await run(stage, [burst(1, 1)], c);
+      const next = await stage.run([burst(2, 30)], c);
+      expect(next.alerts).toHaveLength(2);
+      expect(next.alerts[1]?.ruleId).toBe(GROUP_SUMMARY_RULE_ID);
+      expect(sentTo(next.alerts[1], next.addressed)).toEqual(['audit']);
+      expect(sentTo(next.alerts[0], next.addressed)).toEqual(['audit']);
+    });
+  });
+
   it('is on by default, with Alertmanager-like timers: 5-minute group interval, 60-minute repeat interval', async () => {
     expect(config().grouping).toEqual({ groupIntervalMinutes: 5, repeatIntervalMinutes: 60 });
     const stage = createGroupingStage(createMemoryStateStore());
@@ -725,7 +787,7 @@ describe('grouping stage', () => {
       const store = createMemoryStateStore();
       const stage = createGroupingStage(store);
       const c = ctx(cfg);
-      const key = groupKey(burst(0, 0));
+      const key = groupKey(burst(0, 0), ['slack']);
       await run(stage, [burst(0, 0)], c);
       for (let i = 1; i <= 3; i++) await run(stage, [burst(i, i)], c);
       const [first] = await store.takeSummary(key, T0, seedOf(burst(0, 0)), T0, slot1);
