@@ -119,6 +119,7 @@ export function formatResult(r: ReplayResult, style: Style): string {
     );
     out.push(`    ${t(a.summary)}`);
     if (a.verdict) out.push(`    ${t(a.verdict)}`);
+    if (a.examples) out.push('    Examples:', ...a.examples.map((e) => `      • ${t(e)}`));
   }
   for (const s of r.suppressed) {
     out.push(paint(`  ○ suppressed ${t(s.rule)} (${t(s.kind)}): ${t(s.reason)}`, DIM, style));

@@ -8,13 +8,14 @@ import type { Config, Receiver } from '../config/schema.ts';
 import { isRecord, str } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
-import { ALERT_RAISED, AlertSchema, type Channel } from '../events/alert.ts';
+import { ALERT_RAISED, type Alert, AlertSchema, type Channel } from '../events/alert.ts';
 import type { HeartbeatIdentity } from '../heartbeat/heartbeat.ts';
 import { type DeliveryContext, envSecretName, type Rendered, type Senders } from '../notify/deliver.ts';
 import type { PagerDutyEvent } from '../notify/pagerduty.ts';
 import { type GroupCloseMessage, groupCloseMessage } from '../pipeline/group-close.ts';
 import { type LogPort, silentLogger } from '../pipeline/logger.ts';
 import { handleNotification } from '../pipeline/notify.ts';
+import { EXAMPLES_LABEL, GROUP_SUMMARY_RULE_ID } from '../stages/grouping.ts';
 import { createMemoryStateStore } from '../state/memory.ts';
 
 export interface ReplayAlert {
@@ -26,6 +27,8 @@ export interface ReplayAlert {
   verdict: string | null;
   /** For a summary: how many alerts it stands for (absent: one). */
   covers?: number;
+  /** For a grouping summary: its examples of the alerts it held, "and N more" last. */
+  examples?: string[];
 }
 
 export interface ReplayNotification {
@@ -56,6 +59,13 @@ export interface ReplayResult {
   error: string | null;
   /** For a grouping summary (no input event of its own): when its window's close sent it. */
   time?: string;
+}
+
+/** A grouping summary's examples, so the replay shows which alerts it held and not just how many. */
+function examplesOf(alert: Alert): { examples?: string[] } {
+  if (alert.ruleId !== GROUP_SUMMARY_RULE_ID) return {};
+  const fact = alert.facts.find((f) => f.label === EXAMPLES_LABEL);
+  return fact ? { examples: fact.value.split('\n') } : {};
 }
 
 interface CompiledRule extends DeclaredRule {
@@ -278,6 +288,7 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
         summary: alert.summary,
         verdict: alert.verdict ?? null,
         ...(alert.covers !== undefined ? { covers: alert.covers } : {}),
+        ...examplesOf(alert),
       });
     }
 

@@ -74,17 +74,17 @@ const RESOURCE_NAME_MAX = 512;
 
 export const EXAMPLES_LABEL = 'Examples';
 
-function part(s: string): string {
+function examplePart(s: string): string {
   return truncate(oneLine(s), EXAMPLE_PART_MAX);
 }
 
 /** "s3-bucket-acl-public: bucket example-7 at 2026-11-21T09:15:02.000Z", or the title without a resource. */
 export function exampleOf(alert: Alert, ctx: StageContext): HeldExample {
   const what = alert.resource
-    ? `${part(alert.resource.type)} ${part(alert.resource.name)}`
-    : part(alert.title);
+    ? `${examplePart(alert.resource.type)} ${examplePart(alert.resource.name)}`
+    : examplePart(alert.title);
   const when = new Date(alertTimeMs(alert, ctx)).toISOString();
-  const line = truncate(`${part(alert.ruleId)}: ${what} at ${when}`, EXAMPLE_LINE_MAX);
+  const line = truncate(`${examplePart(alert.ruleId)}: ${what} at ${when}`, EXAMPLE_LINE_MAX);
   return {
     line,
     resourceKey: resourceKey(alert.resource),

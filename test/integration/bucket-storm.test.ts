@@ -96,6 +96,21 @@ describe('600 buckets made public by one SSO user, replayed with the shipped con
     for (const channel of ['slack', 'pagerduty', 'email']) expect(perChannel(channel)).toBe(BUCKETS);
   });
 
+  it('says which buckets: the summary names the first five held, and how many more', () => {
+    const summary = results.flatMap((r) => r.alerts).find((a) => a.rule === 'alert-group-summary');
+    const at = (i: number) => new Date(START + Math.floor((i * SPAN_MS) / BUCKETS)).toISOString();
+    expect(summary?.examples).toEqual([
+      ...[1, 2, 3, 4, 5].map(
+        (i) => `s3-bucket-acl-public: S3 bucket example-storm-${String(i).padStart(4, '0')} at ${at(i)}`,
+      ),
+      'and 594 more',
+    ]);
+    // And every channel shows them: the first bucket held is in each rendered summary.
+    const last = results.filter((r) => r.alerts.some((a) => a.rule === 'alert-group-summary'));
+    for (const n of last.flatMap((r) => r.notifications))
+      expect(JSON.stringify(n.body)).toContain('example-storm-0001');
+  });
+
   it('is one PagerDuty incident: the opener and every summary share the dedup key', () => {
     const keys = notifications('pagerduty').map((n) => (n.body as { dedup_key: string }).dedup_key);
     expect(new Set(keys).size).toBe(1);

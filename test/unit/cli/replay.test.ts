@@ -18,7 +18,14 @@ interface Line {
   id: string | null;
   detailType: string | null;
   matchedRules: string[];
-  alerts: Array<{ rule: string; severity: string; status: string; title: string; covers?: number }>;
+  alerts: Array<{
+    rule: string;
+    severity: string;
+    status: string;
+    title: string;
+    covers?: number;
+    examples?: string[];
+  }>;
   notifications: Array<{ channel: string; receiver: string; body: Record<string, unknown> }>;
   suppressed: Array<{ rule: string; kind: string; reason: string; severity?: string }>;
   error: string | null;
@@ -564,6 +571,13 @@ describe('cloud-alerts replay: grouping windows close in event time', () => {
     const summary = out[4];
     expect(summary?.notifications.length).toBeGreaterThan(0);
     expect(summary?.source).toMatch(/^grouping summary \(window closed, sent 2026-11-19T10:37:07\.000Z\)$/);
+    // It says which alerts it held, not only how many.
+    const examples = [
+      'iam-user-created: IAM user user-1 at 2026-11-19T10:31:27.000Z',
+      'iam-user-created: IAM user user-2 at 2026-11-19T10:31:47.000Z',
+      'iam-user-created: IAM user user-3 at 2026-11-19T10:32:07.000Z',
+    ];
+    expect(summary?.alerts[0]?.examples).toEqual(examples);
 
     // Printed for people: the summary block shows the alert, not "no rule matches".
     const human = await runCli(['replay', events, '--config', config]);
@@ -572,6 +586,7 @@ describe('cloud-alerts replay: grouping windows close in event time', () => {
       '  ● MEDIUM 3 more alerts by SSO user jane.doe@example.com (AdministratorAccess) [alert-group-summary]',
     );
     expect(block).not.toContain('no serverless.yml rule matches');
+    expect(block).toContain(['    Examples:', ...examples.map((e) => `      • ${e}`)].join('\n'));
   });
 });
 

@@ -16,7 +16,15 @@ import { renderSlack, type SlackMessage } from '../../../shared/notify/slack.ts'
 import { inlineText } from '../../../shared/notify/text.ts';
 import { boundRequest } from '../../../shared/pipeline/bound.ts';
 import { evaluate } from '../../../shared/pipeline/evaluate.ts';
-import { EVENTS_DIR } from '../../helpers/events.ts';
+import { silentLogger } from '../../../shared/pipeline/logger.ts';
+import type { StageContext } from '../../../shared/pipeline/stages.ts';
+import {
+  createGroupingStage,
+  EXAMPLE_LINE_MAX,
+  GROUP_SUMMARY_RULE_ID,
+} from '../../../shared/stages/grouping.ts';
+import { createMemoryStateStore } from '../../../shared/state/memory.ts';
+import { EVENTS_DIR, envelopeOf, loadEvent } from '../../helpers/events.ts';
 import { buildAlert } from './fixtures.ts';
 
 const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
@@ -233,6 +241,50 @@ describe('attacker text in the rendered notifications', () => {
     renderAll(hostileAlert(PAYLOAD, { status: 'resolved' }));
     // A title of invisible characters alone: the header falls back to the (hostile) rule id, inert too.
     renderAll(hostileAlert(PAYLOAD, { title: '\u200B\n\u202E' }));
+  });
+
+  it("keeps a grouping summary's examples, built from held alerts' resources and titles, inert in every channel", async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const ctx: StageContext = {
+      config: { ...config, grouping: { groupIntervalMinutes: 5, repeatIntervalMinutes: 60 } },
+      envelope: envelopeOf(loadEvent('iam/create-user.json')),
+      now: new Date('2026-11-20T09:15:02Z'),
+      logger: silentLogger,
+    };
+    const held = (i: number, overrides: Partial<Alert>) =>
+      hostileAlert(PAYLOAD, {
+        id: `held-${i}`,
+        time: `2026-11-20T09:1${5 + i}:02Z`,
+        severity: 'low',
+        ...overrides,
+      });
+    await stage.run([held(0, {})], ctx);
+    // With a hostile resource, without one (the title shows), and past the examples kept.
+    for (let i = 1; i <= 7; i++)
+      await stage.run([held(i, i % 2 ? {} : { resource: undefined, title: `Title ${i}${PAYLOAD}` })], ctx);
+    const out = await stage.run([held(30, { time: '2026-11-20T10:30:02Z' })], ctx);
+    const summary = out.alerts.find((a) => a.ruleId === GROUP_SUMMARY_RULE_ID);
+    if (!summary) throw new Error('no summary');
+    const examples = summary.facts.find((f) => f.label === 'Examples')?.value.split('\n') ?? [];
+    // Five examples and the rest counted, each one line of its own: an attacker's line break made none.
+    expect(examples).toHaveLength(6);
+    expect(examples[5]).toBe('and 2 more');
+    expect(examples[0]).toContain('--- Approved by security ---');
+    expect(examples[1]).toMatch(/^rule.* Title 2 --- Approved by security ---/);
+    expect(examples.every((line) => line.length <= EXAMPLE_LINE_MAX)).toBe(true);
+    renderAll(boundRequest({ channel: 'slack', receiver: 'r', key: 'k', alert: summary }).alert);
+    // Each example is one bulleted Slack item and one e-mail item: the payload added no line.
+    const field = renderSlack(summary)
+      .blocks.flatMap((b) => (b.type === 'section' ? (b.fields ?? []) : []))
+      .find((f) => f.text.startsWith('*Examples:*'));
+    expect(field?.text.split('\n')).toHaveLength(7);
+    const mail = renderEmail(summary, TOPIC_ARN).Message ?? '';
+    expect(
+      mail
+        .split('\nExamples:\n')[1]
+        ?.split('\n')
+        .filter((l) => l.startsWith('  • ')),
+    ).toHaveLength(6);
   });
 
   it('renders a multi-item fact one marked line per item, in Slack and e-mail alike', () => {
