@@ -343,6 +343,8 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
     addressed?: ReadonlyMap<string, readonly string[]>;
   }> {
     const receivers = receiversFor(alert, ctx.config);
+    // Routed nowhere: nothing to hold back, and no group to open for it.
+    if (receivers.length === 0) return { out: [alert] };
     const key = groupKey(alert, receivers);
     const seed = seedOf(alert, receivers);
     const claim = await claimWindow(store, 'grouping', alert, ctx, {
