@@ -257,13 +257,15 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
    * With an example (grouping), whether the held alerts all named one resource is settled in the same
    * write, so no take can see the count without it: `same` when it names the resource the first held
    * alert named (or is the first, or they are already mixed), else `other`, which marks them mixed.
-   * `other` succeeds at most once per summary; every other alert needs only `same`.
+   * `other` succeeds at most once per summary; every other alert needs only `same`, so a storm of
+   * distinct resources costs one extra write per summary, not per alert.
    */
   async function hold(input: ClaimInput): Promise<Claim | undefined> {
     const extends_ = input.maxMs !== undefined ? [true, false] : [false];
     const resources = input.example ? (['same', 'other'] as const) : ([undefined] as const);
-    for (const extend of extends_) {
-      for (const res of resources) {
+    // Resource outer: `other` is needed once per summary at most, stragglers (no extension) more often.
+    for (const res of resources) {
+      for (const extend of extends_) {
         const set: string[] = extend ? ['#endsAt = :atEnd'] : [];
         const conditions = [
           OPEN_AT,
