@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbStateStore } from '../../shared/state/dynamodb.ts';
-import { StateStoreError } from '../../shared/state/store.ts';
+import { PENDING_RETAIN_SECONDS, StateStoreError } from '../../shared/state/store.ts';
 import { example, input, SEED, stateStoreContract } from '../unit/state/contract.ts';
 
 // dynalite ships CommonJS without types: the factory returns a plain http.Server.
@@ -57,6 +57,18 @@ describe('createDynamoDbStateStore', () => {
       summarized: 0,
       expiresAt: 1_795_000_000,
     });
+  });
+
+  it('keeps a window with a summary taken 14 days past the take, as long as the group-close DLQ keeps its message', async () => {
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const open = input({ key: 'group#retain', summarize: SEED });
+    await store.claim(open);
+    await store.claim({ ...open, owner: 'alert-2', at: open.at + 60_000 });
+    const now = open.at + 6 * 60_000;
+    expect(await store.takeSummary('group#retain', open.at, SEED, now)).toHaveLength(1);
+    const item = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'group#retain' } }));
+    expect(PENDING_RETAIN_SECONDS).toBe(14 * 24 * 3600);
+    expect(item.Item?.expiresAt).toBeGreaterThanOrEqual(Math.ceil(now / 1000) + 14 * 24 * 3600);
   });
 
   /** A closed window holding two alerts, as the first version wrote it: no summarized, no pending. */

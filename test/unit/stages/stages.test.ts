@@ -713,6 +713,19 @@ describe('grouping stage', () => {
     expect(later.time).toBe('2026-11-21T09:24:27.000Z');
   });
 
+  it('sends again, never holds, a retry of a critical it let through with a new verdict (a publish that failed)', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    expect((await run(stage, [exposure(0, 0)], c)).ids).toEqual(['ct:0']);
+    const news = exposure(1, 1, { verdict: 'Public now: WRITE to everyone (AllUsers).' });
+    expect((await run(stage, [news], c)).ids).toEqual(['ct:1']);
+    // The Lambda retry of the same event: same alert id, same verdict.
+    const retry = await stage.run([news], c);
+    expect(retry.alerts.map((a) => a.id)).toEqual(['ct:1']);
+    expect(retry.alerts[0]?.dedupKey).toBe(news.dedupKey);
+    expect((await run(stage, [exposure(2, 2, { verdict: news.verdict })], c)).ids).toEqual([]);
+  });
+
   describe('receivers are part of the group', () => {
     // iam-* goes to the audit mailbox only; everything else to Slack.
     const teams = config({
