@@ -137,6 +137,28 @@ describe('handleGroupCloseBatch', () => {
     expect(h.requeued).toEqual([]);
   });
 
+  it("hands the publish path the group's receivers from the message's seed; an older message without them has none", async () => {
+    const store = createMemoryStateStore();
+    await windowHolding(store, 2);
+    const addressed: Array<ReadonlyMap<string, readonly string[]>> = [];
+    const h = harness(store, T0 + 6 * MINUTE);
+    const deps = {
+      ...h.deps,
+      publish: async (alerts: Alert[], to: ReadonlyMap<string, readonly string[]>) => {
+        h.published.push(...alerts);
+        addressed.push(to);
+      },
+    };
+    const withReceivers = message({ seed: { ...seed, receivers: ['email-audit'] } });
+    await handleGroupCloseBatch(sqsEvent(JSON.stringify(withReceivers)), deps);
+    expect(h.published).toHaveLength(1);
+    expect([...(addressed[0] ?? [])]).toEqual([[h.published[0]?.id, ['email-audit']]]);
+    const store2 = createMemoryStateStore();
+    await windowHolding(store2, 1);
+    await handleGroupCloseBatch(sqsEvent(JSON.stringify(message())), { ...deps, store: store2 });
+    expect(addressed[1]?.size).toBe(0);
+  });
+
   it('reports the slot its message names: time, span and covers say the slot, not the whole group', async () => {
     const store = createMemoryStateStore();
     await windowHolding(store, 2);
