@@ -8,6 +8,7 @@ import {
   emissionIntervalMs,
   type FoldInput,
   type FoldResult,
+  flushNeeded,
   laneLimit,
   OVERFLOW_EXAMPLE_MAX_CHARS,
   OVERFLOW_EXAMPLES_MAX,
@@ -41,21 +42,42 @@ function isConditionFailure(err: unknown): boolean {
   );
 }
 
+/** A condition that failed, with the bucket's `tat` as it was when DynamoDB returned it (ALL_OLD). */
+interface Refused {
+  refused: true;
+  /** Known: the item's `tat` (undefined: no bucket). Unknown when DynamoDB did not return the item. */
+  old?: { tat: number | undefined } | undefined;
+}
+
+/**
+ * The old item's `tat` from a ConditionalCheckFailedException with ALL_OLD (raw attribute values).
+ * No item in the error is not proof there is none (a missing item and an endpoint that ignores the
+ * option look the same): then the caller tries the writes in turn.
+ */
+function oldTat(err: unknown): Refused['old'] {
+  const item = (err as { Item?: Record<string, { N?: string } | undefined> }).Item;
+  if (item === undefined || item === null || typeof item !== 'object') return undefined;
+  const n = Number(item.tat?.N);
+  return Number.isFinite(n) ? { tat: n } : { tat: undefined };
+}
+
 /**
  * The bucket in three conditional writes at most, none of them a read. `tat` only ever grows, so:
  * (1) move it on where it is ahead of the clock and within the lane's limit; failing that, (2) start
  * it at the clock where it is behind (or absent); failing that, it was ahead of the clock, and
  * (3) trying (1) again fails only if it is past the limit: over budget. Each write is atomic, so of N
- * concurrent takers exactly as many succeed as the bucket allows.
+ * concurrent takers exactly as many succeed as the bucket allows. A refused write returns the item
+ * (ReturnValuesOnConditionCheckFailure ALL_OLD), so on the hot item of a storm an over-budget take is
+ * one write, not three: the fewer writes, the less DynamoDB throttles the bucket everyone shares.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
  */
 export function createDynamoDbBudgetStore(options: DynamoDbSendBudgetOptions): BudgetStore {
   const { tableName, client } = options;
 
-  async function write(input: TakeInput, form: 'advance' | 'start'): Promise<TakeResult | undefined> {
+  async function write(input: TakeInput, form: 'advance' | 'start'): Promise<TakeResult | Refused> {
     const t = emissionIntervalMs(input.limits);
-    const limit = laneLimit(input.lane, input.limits, input.now);
-    const bounded = Number.isFinite(limit);
+    const limit = laneLimit(input.lane, input.limits, input.now, input.debtMs);
     try {
       const out = await client.send(
         new UpdateCommand({
@@ -65,34 +87,47 @@ export function createDynamoDbBudgetStore(options: DynamoDbSendBudgetOptions): B
             form === 'advance' ? 'SET #tat = #tat + :t, #exp = :exp' : 'SET #tat = :start, #exp = :exp',
           ConditionExpression:
             form === 'advance'
-              ? `#tat >= :now${bounded ? ' AND #tat <= :limit' : ''}`
+              ? '#tat >= :now AND #tat <= :limit'
               : 'attribute_not_exists(#tat) OR #tat < :now',
           ExpressionAttributeNames: { '#tat': 'tat', '#exp': 'expiresAt' },
           ExpressionAttributeValues: {
             ':now': input.now,
             ':exp': Math.ceil(input.now / 1000) + BUDGET_TTL_SECONDS,
-            ...(form === 'advance' ? { ':t': t } : { ':start': input.now + t }),
-            ...(form === 'advance' && bounded ? { ':limit': limit } : {}),
+            ...(form === 'advance' ? { ':t': t, ':limit': limit } : { ':start': input.now + t }),
           },
           ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const tat = out.Attributes?.tat;
       return typeof tat === 'number' ? { granted: true, tat } : { granted: true };
     } catch (err) {
-      if (isConditionFailure(err)) return undefined;
+      if (isConditionFailure(err)) return { refused: true, old: oldTat(err) };
       throw new SendBudgetStoreError(`cannot take a token from ${input.key}`, { cause: err });
     }
   }
 
+  /** What to try after a refusal, given the old `tat` when known: another write, or no token. */
+  function next(
+    input: TakeInput,
+    refused: Refused,
+    tried: 'advance' | 'start',
+  ): 'advance' | 'start' | 'denied' {
+    if (refused.old === undefined) return tried === 'advance' ? 'start' : 'advance';
+    const { tat } = refused.old;
+    if (tat === undefined || tat < input.now) return 'start';
+    return tat > laneLimit(input.lane, input.limits, input.now, input.debtMs) ? 'denied' : 'advance';
+  }
+
   return {
     async take(input) {
-      const result =
-        (await write(input, 'advance')) ?? (await write(input, 'start')) ?? (await write(input, 'advance'));
-      if (result) return result;
-      if (input.lane !== 'critical') return { granted: false };
-      // A critical fails all three only if the item vanished in between (TTL): it starts the bucket.
-      return (await write(input, 'start')) ?? (await write(input, 'advance')) ?? { granted: true };
+      let form: 'advance' | 'start' | 'denied' = 'advance';
+      for (let round = 0; round < 3 && form !== 'denied'; round++) {
+        const result = await write(input, form);
+        if (!('refused' in result)) return result;
+        form = next(input, result, form);
+      }
+      return { granted: false };
     },
   };
 }
@@ -189,21 +224,40 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
         }
       }
     }
-    return { notifications, since, needsFlush: item.scheduled !== since };
+    return {
+      notifications,
+      since,
+      needsFlush: flushNeeded(item, since, input.now, input.staleAfterMs),
+      firstCritical: input.severity === 'critical' && item.alerts_critical === input.alerts,
+    };
   }
 
-  async function markScheduled(channel: Channel, receiver: string, since: number): Promise<boolean> {
+  async function markScheduled(
+    channel: Channel,
+    receiver: string,
+    since: number,
+    at: { now: number; staleAfterMs: number },
+  ): Promise<boolean> {
     const key = overflowKey(channel, receiver);
     try {
       await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: key },
-          UpdateExpression: 'SET #scheduled = :since',
+          UpdateExpression: 'SET #scheduled = :since, #scheduledAt = :now',
+          // The same test as flushNeeded: none recorded for this tally, or one presumed lost.
           ConditionExpression:
-            '#since = :since AND (attribute_not_exists(#scheduled) OR #scheduled <> :since)',
-          ExpressionAttributeNames: { '#scheduled': 'scheduled', '#since': 'since' },
-          ExpressionAttributeValues: { ':since': since },
+            '#since = :since AND (attribute_not_exists(#scheduled) OR #scheduled <> :since OR attribute_not_exists(#scheduledAt) OR #scheduledAt < :staleBefore)',
+          ExpressionAttributeNames: {
+            '#scheduled': 'scheduled',
+            '#scheduledAt': 'scheduledAt',
+            '#since': 'since',
+          },
+          ExpressionAttributeValues: {
+            ':since': since,
+            ':now': at.now,
+            ':staleBefore': at.now - at.staleAfterMs,
+          },
         }),
       );
       return true;
@@ -230,7 +284,7 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: key },
-            UpdateExpression: `SET ${withMap ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #seq = :seq REMOVE #n, #alerts, #rules, #examples, #since, #last, #scheduled, #account, #region, ${SEVERITY_COUNT_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
+            UpdateExpression: `SET ${withMap ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #seq = :seq REMOVE #n, #alerts, #rules, #examples, #since, #last, #scheduled, #scheduledAt, #account, #region, ${SEVERITY_COUNT_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
             // Nothing counted and nothing taken since the read: the summary says exactly what it removes.
             ConditionExpression: `#n = :n AND ${
               item.seq === undefined ? 'attribute_not_exists(#seq)' : '#seq = :was'
@@ -246,6 +300,7 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
               '#since': 'since',
               '#last': 'lastAt',
               '#scheduled': 'scheduled',
+              '#scheduledAt': 'scheduledAt',
               '#account': 'account',
               '#region': 'region',
               ...Object.fromEntries(SEVERITY_COUNT_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),

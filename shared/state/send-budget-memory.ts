@@ -2,6 +2,7 @@ import {
   accountOf,
   type BudgetStore,
   emissionIntervalMs,
+  flushNeeded,
   laneLimit,
   OVERFLOW_EXAMPLE_MAX_CHARS,
   OVERFLOW_EXAMPLES_MAX,
@@ -22,10 +23,10 @@ export function createMemoryBudgetStore(): BudgetStore & { tat(key: string): num
   const buckets = new Map<string, number>();
   return {
     tat: (key) => buckets.get(key),
-    async take({ key, lane, limits, now }) {
+    async take({ key, lane, limits, now, debtMs }) {
       const t = emissionIntervalMs(limits);
       const tat = Math.max(buckets.get(key) ?? now, now);
-      if (tat > laneLimit(lane, limits, now)) return { granted: false };
+      if (tat > laneLimit(lane, limits, now, debtMs)) return { granted: false };
       buckets.set(key, tat + t);
       return { granted: true, tat: tat + t };
     },
@@ -66,14 +67,16 @@ export function createMemoryOverflowStore(): OverflowStore & { tally(key: string
       }
       return {
         notifications: item.notifications,
-        needsFlush: item.scheduled !== item.since,
+        needsFlush: flushNeeded(item, item.since, input.now, input.staleAfterMs),
         since: item.since,
+        firstCritical: input.severity === 'critical' && item.alerts_critical === input.alerts,
       };
     },
-    async markScheduled(channel, receiver, since) {
+    async markScheduled(channel, receiver, since, { now, staleAfterMs }) {
       const item = items.get(overflowKey(channel, receiver));
-      if (!item || item.since !== since || item.scheduled === since) return false;
+      if (!item || item.since !== since || !flushNeeded(item, since, now, staleAfterMs)) return false;
       item.scheduled = since;
+      item.scheduledAt = now;
       return true;
     },
     async take(channel, receiver, now): Promise<PendingOverflow[]> {

@@ -15,8 +15,9 @@ export interface BudgetLimits {
 }
 
 /**
- * Who may take a token. `critical` always gets one, into debt if need be (the others then wait
- * longer); `urgent` may empty the bucket; `bulk` only takes while more than `reserve` remain.
+ * Who may take a token. `critical` may go into debt, up to `debtMs` past an empty bucket (the others
+ * then wait longer, and the critical waits for its own slot); `urgent` may empty the bucket; `bulk`
+ * only takes while more than `reserve` remain.
  */
 export type Lane = 'critical' | 'urgent' | 'bulk';
 
@@ -27,6 +28,8 @@ export interface TakeInput {
   limits: BudgetLimits;
   /** The clock, epoch ms. */
   now: number;
+  /** Critical lane only: how far past an empty bucket it may go, in ms of refill (0 when absent). */
+  debtMs?: number | undefined;
 }
 
 export interface TakeResult {
@@ -54,13 +57,21 @@ export function emissionIntervalMs(limits: Pick<BudgetLimits, 'perMinute'>): num
 
 /**
  * The latest `tat` a take in `lane` accepts (before it adds one interval): one token left for the
- * urgent lane, more than `reserve` for bulk; critical has no limit.
+ * urgent lane, more than `reserve` for bulk; critical up to `debtMs` further.
  */
-export function laneLimit(lane: Lane, limits: BudgetLimits, now: number): number {
+export function laneLimit(lane: Lane, limits: BudgetLimits, now: number, debtMs = 0): number {
   const t = emissionIntervalMs(limits);
-  if (lane === 'critical') return Number.POSITIVE_INFINITY;
+  if (lane === 'critical') return now + (limits.burst - 1) * t + Math.max(0, debtMs);
   const keep = lane === 'bulk' ? limits.reserve : 0;
   return now + (limits.burst - keep - 1) * t;
+}
+
+/**
+ * How long a granted take must wait before its send keeps the vendor's rate: zero within the burst,
+ * the time its token comes due when a critical took one in debt.
+ */
+export function waitForSlotMs(tat: number, limits: BudgetLimits, now: number): number {
+  return Math.max(0, tat - limits.burst * emissionIntervalMs(limits) - now);
 }
 
 /** How long a bucket is remembered after its last take: long past any refill, short enough to stay small. */
@@ -79,6 +90,11 @@ export interface FoldInput {
   account: { id: string; alias?: string | undefined };
   region: string;
   now: number;
+  /**
+   * A flush scheduled longer ago than this (ms) that has not taken the tally is presumed lost (dead-
+   * lettered before it ran): the next fold asks for another.
+   */
+  staleAfterMs: number;
 }
 
 export interface FoldResult {
@@ -88,6 +104,8 @@ export interface FoldResult {
   needsFlush: boolean;
   /** The tally's first fold (epoch ms): names the tally for markScheduled. */
   since: number;
+  /** True when this fold brought the tally its first critical alert (its flush is then due at once). */
+  firstCritical: boolean;
 }
 
 /**
@@ -119,8 +137,16 @@ export type PendingOverflow = z.infer<typeof PendingOverflowSchema>;
  */
 export interface OverflowStore {
   fold(input: FoldInput): Promise<FoldResult>;
-  /** Records that a flush was scheduled for the tally that began at `since`; false when one already was. */
-  markScheduled(channel: Channel, receiver: string, since: number): Promise<boolean>;
+  /**
+   * Records that a flush was scheduled at `now` for the tally that began at `since`; false when one
+   * already was, less than `staleAfterMs` ago.
+   */
+  markScheduled(
+    channel: Channel,
+    receiver: string,
+    since: number,
+    at: { now: number; staleAfterMs: number },
+  ): Promise<boolean>;
   /**
    * Moves the tally (if it holds anything) into a pending summary in one write, and returns every
    * summary pending for the receiver, ones taken earlier and not cleared included. Folds from then
@@ -172,12 +198,24 @@ export const TallyItemSchema = z.object({
   lastAt: z.optional(z.number()),
   seq: z.optional(z.number()),
   scheduled: z.optional(z.number()),
+  scheduledAt: z.optional(z.number()),
   account: z.optional(z.object({ id: z.string(), alias: z.optional(z.string()) })),
   region: z.optional(z.string()),
   pending: z.optional(z.record(z.string(), z.unknown())),
   expiresAt: z.optional(z.number()),
 });
 export type TallyItem = z.infer<typeof TallyItemSchema>;
+
+/** Whether a fold into `item` (as it is after the fold) must schedule a flush. */
+export function flushNeeded(
+  item: Pick<TallyItem, 'scheduled' | 'scheduledAt'>,
+  since: number,
+  now: number,
+  staleAfterMs: number,
+): boolean {
+  if (item.scheduled !== since || item.scheduledAt === undefined) return true;
+  return now - item.scheduledAt > staleAfterMs;
+}
 
 /** The summary the tally in `item` becomes when taken as number `seq`; undefined when it holds nothing. */
 export function pendingOfTally(

@@ -100,3 +100,24 @@ describe('createDynamoDbOverflowStore', () => {
     });
   });
 });
+
+describe('createDynamoDbBudgetStore with the old item on a refused write', () => {
+  it('refuses an over-budget take in one write when DynamoDB returns the item (ALL_OLD)', async () => {
+    const { ConditionalCheckFailedException } = await import('@aws-sdk/client-dynamodb');
+    const sent: unknown[] = [];
+    const client = {
+      send: async (command: { input: unknown }) => {
+        sent.push(command.input);
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: { tat: { N: String(T0 + 60_000) } },
+        });
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = createDynamoDbBudgetStore({ tableName: TABLE, client });
+    expect(await store.take(take({ key: 'budget#slack#hot' }))).toEqual({ granted: false });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+  });
+});

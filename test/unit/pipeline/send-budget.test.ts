@@ -44,6 +44,8 @@ interface World {
   overflow: ReturnType<typeof createMemoryOverflowStore>;
   context: Context;
   failSlack: { next: DeliveryError | undefined };
+  /** The waits of criticals in debt, when the world sleeps virtually. */
+  slept: number[];
 }
 
 function memoryOnce(): OncePort {
@@ -63,7 +65,9 @@ function memoryOnce(): OncePort {
 function world(
   config: Config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' }),
   channel: 'slack' | 'pagerduty' = 'slack',
+  options: { virtualSleep?: boolean } = {},
 ): World {
+  const slept: number[] = [];
   const clock = { now: T0 };
   const posts: SlackMessage[] = [];
   const pages: PagerDutyEvent[] = [];
@@ -87,14 +91,31 @@ function world(
         },
       },
     },
-    delivery: { once: memoryOnce(), budget, overflow, flush, now: () => clock.now },
+    delivery: {
+      once: memoryOnce(),
+      budget,
+      overflow,
+      flush,
+      now: () => clock.now,
+      ...(options.virtualSleep
+        ? {
+            clock: (ctx: Context) => ({
+              remainingMs: () => ctx.getRemainingTimeInMillis(),
+              sleep: async (ms: number) => {
+                slept.push(ms);
+              },
+              random: () => 0.5,
+            }),
+          }
+        : {}),
+    },
   }) as Handler;
   const context = {
     ...lambdaContext('notify-slack'),
     [secretKey('slack-default')]: WEBHOOK,
     [secretKey('pagerduty-default')]: ROUTING_KEY,
   } as Context;
-  return { handler, posts, pages, clock, flush, budget, overflow, context, failSlack };
+  return { handler, posts, pages, clock, flush, budget, overflow, context, failSlack, slept };
 }
 
 let n = 0;
@@ -119,7 +140,7 @@ function summaryTitle(m: SlackMessage | undefined): string {
 
 describe('send budgets in the notifier', () => {
   it('always sends critical, lets high use the reserve, and folds the rest once the bucket is low', async () => {
-    const w = world();
+    const w = world(undefined, 'slack', { virtualSleep: true });
     const statuses: string[] = [];
     // Slack: burst 3, reserve 2. Bulk takes only from a full bucket; high may take the last token.
     for (const severity of [
@@ -204,7 +225,7 @@ describe('send budgets in the notifier', () => {
   });
 
   it('reschedules a summary that finds no token instead of folding or dropping it', async () => {
-    const w = world();
+    const w = world(undefined, 'slack', { virtualSleep: true });
     await notify(w, request({ severity: 'low' }));
     await notify(w, request({ severity: 'low' }));
     w.clock.now = T0 + 30_000;
@@ -266,7 +287,7 @@ describe('send budgets in the notifier', () => {
   });
 
   it('never folds a PagerDuty resolve, however empty the bucket', async () => {
-    const w = world(undefined, 'pagerduty');
+    const w = world(undefined, 'pagerduty', { virtualSleep: true });
     for (let i = 0; i < 15; i++) await notify(w, request({ severity: 'high' }, 'pagerduty-default'));
     expect(await notify(w, request({ severity: 'high' }, 'pagerduty-default'))).toBe('folded');
     const resolve = request({ severity: 'low', status: 'resolved' }, 'pagerduty-default');
@@ -301,6 +322,153 @@ describe('send budgets in the notifier', () => {
     expect(statuses.filter((s) => s === 'delivered')).toHaveLength(10);
     w.clock.now = T0 + 10_000;
     expect(await notify(w, request({ severity: 'low' }))).toBe('delivered');
+  });
+
+  it('sends a critical when the budget store fails, instead of failing it into the dead-letter queue', async () => {
+    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+    const posts: SlackMessage[] = [];
+    const throttled = new Error('Throughput exceeds the current capacity of your table');
+    throttled.name = 'ProvisionedThroughputExceededException';
+    const overflow = createMemoryOverflowStore();
+    const handler = notifierHandler('slack', config, {
+      senders: {
+        slack: {
+          async send(_url, message) {
+            posts.push(message);
+          },
+        },
+      },
+      delivery: {
+        once: memoryOnce(),
+        budget: {
+          async take() {
+            throw throttled;
+          },
+        },
+        overflow,
+        flush: createMemoryFlushScheduler(() => T0),
+        now: () => T0,
+      },
+    }) as Handler;
+    const context = { ...lambdaContext('notify-slack'), [secretKey('slack-default')]: WEBHOOK } as Context;
+    for (const severity of ['critical', 'low'] as const) {
+      const outcome = (await handler(
+        notificationEvent(request({ severity, title: `${severity} one` })),
+        context,
+      )) as {
+        status: string;
+      };
+      expect(outcome.status).toBe('delivered');
+    }
+    expect(posts.map((p) => summaryTitle(p).includes('critical one'))).toEqual([true, false]);
+    expect(overflow.tally('overflow#slack#slack-default')).toBeUndefined();
+  });
+
+  it('sends a request when the overflow tally cannot be written, rather than losing it', async () => {
+    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+    const posts: SlackMessage[] = [];
+    const handler = notifierHandler('slack', config, {
+      senders: {
+        slack: {
+          async send(_url, message) {
+            posts.push(message);
+          },
+        },
+      },
+      delivery: {
+        once: memoryOnce(),
+        budget: {
+          async take() {
+            return { granted: false };
+          },
+        },
+        overflow: {
+          ...createMemoryOverflowStore(),
+          async fold() {
+            throw new Error('ThrottlingException');
+          },
+        },
+        flush: createMemoryFlushScheduler(() => T0),
+        now: () => T0,
+      },
+    }) as Handler;
+    const context = { ...lambdaContext('notify-slack'), [secretKey('slack-default')]: WEBHOOK } as Context;
+    const outcome = (await handler(notificationEvent(request({ severity: 'low' })), context)) as {
+      status: string;
+    };
+    expect(outcome.status).toBe('delivered');
+    expect(posts).toHaveLength(1);
+  });
+
+  it('paces a burst of criticals at the vendor rate, caps the debt, and flushes the rest at once', async () => {
+    const w = world(undefined, 'slack', { virtualSleep: true });
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        notify(w, request({ severity: 'critical', title: `Critical ${i}` })),
+      ),
+    );
+    // Slack: burst 3 and 20 s of debt at one a second: 23 sent, each in its own second, the rest held.
+    expect(statuses.filter((s) => s === 'delivered')).toHaveLength(23);
+    expect(statuses.filter((s) => s === 'folded')).toHaveLength(37);
+    const sendTimes = [...w.slept].sort((a, b) => a - b);
+    expect(sendTimes.slice(0, 3)).toEqual([1000, 2000, 3000]);
+    expect(sendTimes.at(-1)).toBe(20_000);
+    expect(new Set(sendTimes).size).toBe(sendTimes.length);
+    // The folded criticals do not wait for the tally's 30 s flush.
+    expect(w.flush.waiting().map((f) => f.visibleAt)).toContain(T0 + 1000);
+    w.clock.now = T0 + 1000;
+    expect(await w.handler(flushSqsEvent(w.flush.due()), w.context)).toEqual({ batchItemFailures: [] });
+    expect(summaryTitle(w.posts.at(-1))).toContain('37 more alerts held back');
+    expect(w.posts).toHaveLength(24);
+    // It went in the critical lane, waiting for its slot behind the others: at T0 + 24 s minus the burst.
+    expect(w.slept.at(-1)).toBe(20_000);
+  });
+
+  it('schedules the flush again when the one scheduled was lost before it took the tally', async () => {
+    const w = world();
+    await notify(w, request({ severity: 'low' }));
+    await notify(w, request({ severity: 'low' }));
+    expect(w.flush.due(T0 + 30_000)).toHaveLength(1); // received, then dead-lettered without running
+    w.clock.now = T0 + 10 * 60_000;
+    expect([
+      await notify(w, request({ severity: 'low' })),
+      await notify(w, request({ severity: 'low' })),
+    ]).toEqual(['delivered', 'folded']);
+    expect(w.flush.waiting()).toEqual([]);
+    // Past its delay and five receives of 180 s, that flush is presumed lost.
+    w.clock.now = T0 + 60 * 60_000;
+    await notify(w, request({ severity: 'medium' }));
+    expect(await notify(w, request({ severity: 'medium' }))).toBe('folded');
+    expect(w.flush.waiting()).toHaveLength(1);
+    w.clock.now = T0 + 61 * 60_000;
+    await runFlush(w);
+    expect(summaryTitle(w.posts.at(-1))).toContain('3 more alerts held back');
+  });
+
+  it('fails a record on the flush queue that is not a flush message for it, so it reaches the dead-letter queue', async () => {
+    const w = world();
+    const [good] = flushSqsEvent([
+      { v: 1, type: 'overflow-flush', channel: 'slack', receiver: 'slack-default', dueAt: T0 },
+    ]).Records;
+    if (!good) throw new Error('no record');
+    const request18 = request({ severity: 'critical' });
+    const records = [
+      { ...good, messageId: 'a-request', body: JSON.stringify({ requestPayload: { detail: request18 } }) },
+      { ...good, messageId: 'not-json', body: '{' },
+      {
+        ...good,
+        messageId: 'other-channel',
+        body: JSON.stringify({ v: 1, type: 'overflow-flush', channel: 'email', receiver: 'x', dueAt: T0 }),
+      },
+      good,
+    ];
+    expect(await w.handler({ Records: records }, w.context)).toEqual({
+      batchItemFailures: [
+        { itemIdentifier: 'a-request' },
+        { itemIdentifier: 'not-json' },
+        { itemIdentifier: 'other-channel' },
+      ],
+    });
   });
 
   it('refuses a wiring with some send-budget ports but not all', () => {

@@ -25,8 +25,16 @@ export function fold(overrides: Partial<FoldInput> = {}): FoldInput {
     account: { id: '123456789012', alias: 'prod' },
     region: 'eu-west-1',
     now: T0,
+    staleAfterMs: STALE_MS,
     ...overrides,
   };
+}
+
+/** A flush scheduled longer ago than this is presumed lost (30 s delay + 5 receives of 180 s). */
+export const STALE_MS = 930_000;
+
+function at(now: number): { now: number; staleAfterMs: number } {
+  return { now, staleAfterMs: STALE_MS };
 }
 
 async function grants(store: BudgetStore, inputs: TakeInput[]): Promise<boolean[]> {
@@ -87,17 +95,43 @@ export function budgetStoreContract(name: string, fresh: () => BudgetStore): voi
       ).toEqual([true, true, true, false]);
     });
 
-    it('always grants a critical, into debt, and the others wait until the debt is paid off', async () => {
+    it('grants criticals into debt up to debtMs, and the others wait until the debt is paid off', async () => {
       const store = fresh();
       const k = bucket();
       const criticals = await Promise.all(
-        [1, 2, 3, 4, 5].map(() => store.take(take({ key: k, lane: 'critical' }))),
+        [1, 2, 3, 4, 5].map(() => store.take(take({ key: k, lane: 'critical', debtMs: 2000 }))),
       );
       expect(criticals.map((c) => c.granted)).toEqual([true, true, true, true, true]);
+      // The debt is capped: two seconds of refill past an empty bucket, and no further.
+      expect((await store.take(take({ key: k, lane: 'critical', debtMs: 2000 }))).granted).toBe(false);
+      expect(
+        (await store.take(take({ key: k, lane: 'critical', debtMs: 2000, now: T0 + 1000 }))).granted,
+      ).toBe(true);
       expect(Math.max(...criticals.map((c) => c.tat ?? 0))).toBe(T0 + 5000);
-      // Five tokens taken from a bucket of three: the urgent lane's next one comes at T0 + 3 s.
-      expect((await store.take(take({ key: k, now: T0 + 2999 }))).granted).toBe(false);
-      expect((await store.take(take({ key: k, now: T0 + 3000 }))).granted).toBe(true);
+      // Six tokens taken from a bucket of three: the urgent lane's next one comes at T0 + 4 s.
+      expect((await store.take(take({ key: k, now: T0 + 3999 }))).granted).toBe(false);
+      expect((await store.take(take({ key: k, now: T0 + 4000 }))).granted).toBe(true);
+    });
+
+    it('treats a critical without debtMs like the urgent lane: the burst, then nothing', async () => {
+      const store = fresh();
+      const k = bucket();
+      expect(
+        await grants(
+          store,
+          [1, 2, 3, 4].map(() => take({ key: k, lane: 'critical' })),
+        ),
+      ).toEqual([true, true, true, false]);
+    });
+
+    it('grants exactly the debt cap to many concurrent criticals', async () => {
+      const store = fresh();
+      const k = bucket();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.take(take({ key: k, lane: 'critical', debtMs: 4000 }))),
+      );
+      // Three in the bucket and four more seconds of refill: seven slots, T0 .. T0 + 6 s.
+      expect(results.filter((r) => r.granted)).toHaveLength(7);
     });
 
     it('keeps buckets apart by key', async () => {
@@ -144,7 +178,7 @@ export function overflowStoreContract(name: string, fresh: () => OverflowStore):
       const store = fresh();
       const r = receiver();
       const first = await store.fold(fold({ receiver: r }));
-      expect(first).toEqual({ notifications: 1, needsFlush: true, since: T0 });
+      expect(first).toEqual({ notifications: 1, needsFlush: true, since: T0, firstCritical: false });
       await store.fold(
         fold({
           receiver: r,
@@ -180,13 +214,40 @@ export function overflowStoreContract(name: string, fresh: () => OverflowStore):
       const r = receiver();
       const first = await store.fold(fold({ receiver: r }));
       expect(first.needsFlush).toBe(true);
-      expect(await store.markScheduled('slack', r, first.since)).toBe(true);
-      expect(await store.markScheduled('slack', r, first.since)).toBe(false);
+      expect(await store.markScheduled('slack', r, first.since, at(T0))).toBe(true);
+      expect(await store.markScheduled('slack', r, first.since, at(T0))).toBe(false);
       expect((await store.fold(fold({ receiver: r }))).needsFlush).toBe(false);
       await store.take('slack', r, T0 + 30_000);
       const next = await store.fold(fold({ receiver: r, now: T0 + 31_000 }));
-      expect(next).toEqual({ notifications: 1, needsFlush: true, since: T0 + 31_000 });
-      expect(await store.markScheduled('slack', r, first.since)).toBe(false);
+      expect(next).toEqual({ notifications: 1, needsFlush: true, since: T0 + 31_000, firstCritical: false });
+      expect(await store.markScheduled('slack', r, first.since, at(T0 + 31_000))).toBe(false);
+    });
+
+    it('asks for a flush again when the one scheduled never took the tally (lost to the dead-letter queue)', async () => {
+      const store = fresh();
+      const r = receiver();
+      const first = await store.fold(fold({ receiver: r }));
+      expect(await store.markScheduled('slack', r, first.since, at(T0))).toBe(true);
+      expect((await store.fold(fold({ receiver: r, now: T0 + STALE_MS }))).needsFlush).toBe(false);
+      const late = await store.fold(fold({ receiver: r, now: T0 + STALE_MS + 1 }));
+      expect(late).toMatchObject({ needsFlush: true, since: T0, notifications: 3 });
+      expect(await store.markScheduled('slack', r, late.since, at(T0 + STALE_MS + 1))).toBe(true);
+      expect(await store.markScheduled('slack', r, late.since, at(T0 + STALE_MS + 2))).toBe(false);
+      expect((await store.fold(fold({ receiver: r, now: T0 + STALE_MS + 3 }))).needsFlush).toBe(false);
+    });
+
+    it('says which fold brought the tally its first critical, once per tally', async () => {
+      const store = fresh();
+      const r = receiver();
+      expect((await store.fold(fold({ receiver: r }))).firstCritical).toBe(false);
+      expect((await store.fold(fold({ receiver: r, severity: 'critical', alerts: 2 }))).firstCritical).toBe(
+        true,
+      );
+      expect((await store.fold(fold({ receiver: r, severity: 'critical' }))).firstCritical).toBe(false);
+      await store.take('slack', r, T0 + 1000);
+      expect(
+        (await store.fold(fold({ receiver: r, severity: 'critical', now: T0 + 2000 }))).firstCritical,
+      ).toBe(true);
     });
 
     it('keeps a taken summary pending, unchanged, until it is cleared; later folds become the next one', async () => {
@@ -210,7 +271,7 @@ export function overflowStoreContract(name: string, fresh: () => OverflowStore):
       const r = receiver();
       expect(await store.take('slack', r, T0)).toEqual([]);
       await expect(store.clear('slack', r, ['x'])).resolves.toBeUndefined();
-      expect(await store.markScheduled('slack', r, T0)).toBe(false);
+      expect(await store.markScheduled('slack', r, T0, at(T0))).toBe(false);
     });
 
     it('keeps channels apart', async () => {
