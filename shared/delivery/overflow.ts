@@ -49,8 +49,9 @@ function loudest(severities: Partial<Record<Severity, number>>): Severity {
 }
 
 /**
- * The alert that stands for everything a receiver's budget held back: one per taken tally, its id,
- * text and dedup key fixed by the tally, so a resend is the same alert and idempotency keeps one.
+ * The alert that stands for everything a receiver's budget held back: one per taken tally, its id
+ * and text fixed by the tally, so a resend is the same alert and idempotency keeps one. Its dedup key
+ * is the storm's, shared by the tallies that follow each other closely.
  */
 export function overflowSummaryAlert(p: PendingOverflow): Alert {
   const from = new Date(p.from).toISOString();
@@ -87,7 +88,8 @@ export function overflowSummaryAlert(p: PendingOverflow): Alert {
     time: to,
     facts,
     links: [],
-    dedupKey: `cloud-alerts/${id}`,
+    // One PagerDuty incident per receiver per storm: each summary of it updates the open incident.
+    dedupKey: `cloud-alerts/overflow/${p.channel}/${p.receiver}/storm-${p.storm ?? p.from}`,
     eventId: id,
     covers: p.alerts,
   };

@@ -6,14 +6,14 @@ import {
   BUDGET_TTL_SECONDS,
   type BudgetStore,
   emissionIntervalMs,
+  exampleSlot,
   type FoldInput,
   type FoldResult,
   flushNeeded,
   laneLimit,
-  OVERFLOW_EXAMPLE_MAX_CHARS,
-  OVERFLOW_EXAMPLES_MAX,
   OVERFLOW_RETAIN_SECONDS,
   type OverflowStore,
+  overflowExample,
   overflowKey,
   type PendingOverflow,
   pendingOfTally,
@@ -197,24 +197,38 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
     }
     const notifications = item.notifications ?? 1;
     const since = item.since ?? input.now;
-    if (notifications <= OVERFLOW_EXAMPLES_MAX) {
-      // Each fold got its own count from the ADD, so each writes its own slot; a take in between
-      // (another tally by now) makes the condition fail, and the example is simply not kept.
+    const ex = overflowExample(input);
+    const place = exampleSlot(item.examples, ex);
+    const replacing = place?.was !== undefined;
+    const legacy = typeof place?.was === 'string';
+    const wasAt = !replacing || legacy ? undefined : (place?.was as { at?: unknown }).at;
+    // A slot holding something unreadable is not replaced: there is no value to make the write safe.
+    if (place && (!replacing || legacy || typeof wasAt === 'number')) {
+      // Chosen against the item this fold returned; a concurrent fold that changed the slot since
+      // makes the condition fail, and this example is simply not kept (examples are a sample).
       try {
         await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: key },
-            UpdateExpression: 'SET #examples.#slot = :title',
-            ConditionExpression: '#since = :since AND attribute_exists(#examples)',
+            UpdateExpression: 'SET #examples.#slot = :example',
+            ConditionExpression: `#since = :since AND attribute_exists(#examples) AND ${
+              !replacing
+                ? 'attribute_not_exists(#examples.#slot)'
+                : legacy
+                  ? '#examples.#slot = :was'
+                  : '#examples.#slot.#at = :was'
+            }`,
             ExpressionAttributeNames: {
               '#examples': 'examples',
-              '#slot': `e${notifications}`,
+              '#slot': place.slot,
               '#since': 'since',
+              ...(replacing && !legacy ? { '#at': 'at' } : {}),
             },
             ExpressionAttributeValues: {
-              ':title': input.title.slice(0, OVERFLOW_EXAMPLE_MAX_CHARS),
+              ':example': ex,
               ':since': since,
+              ...(replacing ? { ':was': legacy ? place.was : wasAt } : {}),
             },
           }),
         );
@@ -284,13 +298,15 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: key },
-            UpdateExpression: `SET ${withMap ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #seq = :seq REMOVE #n, #alerts, #rules, #examples, #since, #last, #scheduled, #scheduledAt, #account, #region, ${SEVERITY_COUNT_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
+            UpdateExpression: `SET ${withMap ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #seq = :seq, #storm = :storm, #stormLast = :stormLast REMOVE #n, #alerts, #rules, #examples, #since, #last, #scheduled, #scheduledAt, #account, #region, ${SEVERITY_COUNT_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
             // Nothing counted and nothing taken since the read: the summary says exactly what it removes.
             ConditionExpression: `#n = :n AND ${
               item.seq === undefined ? 'attribute_not_exists(#seq)' : '#seq = :was'
             } AND ${withMap ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}`,
             ExpressionAttributeNames: {
               '#pending': 'pending',
+              '#storm': 'storm',
+              '#stormLast': 'stormLast',
               ...(withMap ? { '#slot': slot } : {}),
               '#seq': 'seq',
               '#n': 'notifications',
@@ -308,6 +324,8 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
             ExpressionAttributeValues: {
               ...(withMap ? { ':summary': p } : { ':pendingMap': { [slot]: p } }),
               ':seq': seq,
+              ':storm': p.storm ?? p.from,
+              ':stormLast': p.to,
               ':n': item.notifications,
               ...(item.seq === undefined ? {} : { ':was': item.seq }),
             },

@@ -2,11 +2,11 @@ import {
   accountOf,
   type BudgetStore,
   emissionIntervalMs,
+  exampleSlot,
   flushNeeded,
   laneLimit,
-  OVERFLOW_EXAMPLE_MAX_CHARS,
-  OVERFLOW_EXAMPLES_MAX,
   type OverflowStore,
+  overflowExample,
   overflowKey,
   type PendingOverflow,
   pendingOfTally,
@@ -59,12 +59,9 @@ export function createMemoryOverflowStore(): OverflowStore & { tally(key: string
       item.rules = new Set([...(item.rules ?? []), input.rule]);
       item.account ??= accountOf(input.account);
       item.region ??= input.region;
-      if (item.notifications <= OVERFLOW_EXAMPLES_MAX) {
-        item.examples = {
-          ...item.examples,
-          [`e${item.notifications}`]: input.title.slice(0, OVERFLOW_EXAMPLE_MAX_CHARS),
-        };
-      }
+      const ex = overflowExample(input);
+      const place = exampleSlot(item.examples, ex);
+      if (place) item.examples = { ...item.examples, [place.slot]: ex };
       return {
         notifications: item.notifications,
         needsFlush: flushNeeded(item, item.since, input.now, input.staleAfterMs),
@@ -86,7 +83,12 @@ export function createMemoryOverflowStore(): OverflowStore & { tally(key: string
       const p = pendingOfTally(item, channel, receiver, seq, now);
       if (p) {
         const { pending, expiresAt } = item;
-        const next: TallyItem = { seq, pending: { ...pending, [pendingOverflowSlot(p.id)]: p } };
+        const next: TallyItem = {
+          seq,
+          pending: { ...pending, [pendingOverflowSlot(p.id)]: p },
+          storm: p.storm ?? p.from,
+          stormLast: p.to,
+        };
         if (expiresAt !== undefined) next.expiresAt = expiresAt;
         items.set(overflowKey(channel, receiver), next);
         return pendingOverflows(next);

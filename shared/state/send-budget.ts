@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { type Channel, ChannelSchema, SEVERITIES, type Severity, SeveritySchema } from '../events/alert.ts';
+import { truncate } from '../notify/text.ts';
 
 /**
  * Send budgets and overflow tallies: what the notifiers share through the state table so that all
@@ -128,6 +129,11 @@ export const PendingOverflowSchema = z.object({
   /** First and last fold, epoch ms. */
   from: z.number(),
   to: z.number(),
+  /**
+   * The first fold of the storm this summary belongs to (epoch ms): tallies that follow each other
+   * with less than OVERFLOW_STORM_GAP_MS between them share it, and with it one PagerDuty incident.
+   */
+  storm: z.optional(z.number()),
 });
 export type PendingOverflow = z.infer<typeof PendingOverflowSchema>;
 
@@ -161,6 +167,59 @@ export interface OverflowStore {
 export const OVERFLOW_EXAMPLES_MAX = 3;
 /** Example titles are cut to this length (they are alert titles; rendering escapes them). */
 export const OVERFLOW_EXAMPLE_MAX_CHARS = 150;
+/**
+ * A tally that begins within this long of the previous one's last fold continues its storm: its
+ * summary keeps the storm's PagerDuty dedup key, so a long storm is one incident that each summary
+ * updates, not a new incident every flush.
+ */
+export const OVERFLOW_STORM_GAP_MS = 60 * 60 * 1000;
+
+/**
+ * One example title as the tally keeps it: its severity's rank (0 = critical), when it was folded,
+ * and the title cut without splitting a character. The loudest, then the newest, are kept: an
+ * attacker who folds noise first cannot crowd out the alert that matters.
+ */
+export const OverflowExampleSchema = z.object({ r: z.number(), at: z.number(), t: z.string() });
+export type OverflowExample = z.infer<typeof OverflowExampleSchema>;
+
+export function overflowExample(input: Pick<FoldInput, 'severity' | 'now' | 'title'>): OverflowExample {
+  return {
+    r: SEVERITIES.indexOf(input.severity),
+    at: input.now,
+    t: truncate(input.title, OVERFLOW_EXAMPLE_MAX_CHARS, '…'),
+  };
+}
+
+/** An example slot's value as stored; a bare title (older items) ranks below any example. */
+function readExample(value: unknown): OverflowExample | undefined {
+  if (typeof value === 'string') return { r: SEVERITIES.length, at: 0, t: value };
+  const ex = OverflowExampleSchema.safeParse(value);
+  return ex.success ? ex.data : undefined;
+}
+
+function louderOrNewer(a: OverflowExample, b: OverflowExample): boolean {
+  return a.r < b.r || (a.r === b.r && a.at >= b.at);
+}
+
+/**
+ * Where `ex` goes among the tally's examples: a free slot, else the place of the quietest (then
+ * oldest) one if `ex` is louder or newer; undefined when it is not kept. `was` is the value it
+ * replaces, as stored, for a conditional write.
+ */
+export function exampleSlot(
+  examples: Record<string, unknown> | undefined,
+  ex: OverflowExample,
+): { slot: string; was?: unknown } | undefined {
+  let weakest: { slot: string; value: unknown; ex: OverflowExample } | undefined;
+  for (let i = 0; i < OVERFLOW_EXAMPLES_MAX; i++) {
+    const slot = `e${i}`;
+    const value = examples?.[slot];
+    if (value === undefined) return { slot };
+    const kept = readExample(value) ?? { r: SEVERITIES.length + 1, at: 0, t: '' };
+    if (!weakest || louderOrNewer(weakest.ex, kept)) weakest = { slot, value, ex: kept };
+  }
+  return weakest && louderOrNewer(ex, weakest.ex) ? { slot: weakest.slot, was: weakest.value } : undefined;
+}
 
 /**
  * As long as a dead-letter queue keeps a message (14 days, resources/core.yml): a flush message that
@@ -193,7 +252,7 @@ export const TallyItemSchema = z.object({
   alerts_low: z.optional(z.number()),
   alerts_info: z.optional(z.number()),
   rules: z.optional(z.union([z.set(z.string()), z.array(z.string())])),
-  examples: z.optional(z.record(z.string(), z.string())),
+  examples: z.optional(z.record(z.string(), z.unknown())),
   since: z.optional(z.number()),
   lastAt: z.optional(z.number()),
   seq: z.optional(z.number()),
@@ -202,6 +261,8 @@ export const TallyItemSchema = z.object({
   account: z.optional(z.object({ id: z.string(), alias: z.optional(z.string()) })),
   region: z.optional(z.string()),
   pending: z.optional(z.record(z.string(), z.unknown())),
+  storm: z.optional(z.number()),
+  stormLast: z.optional(z.number()),
   expiresAt: z.optional(z.number()),
 });
 export type TallyItem = z.infer<typeof TallyItemSchema>;
@@ -231,10 +292,17 @@ export function pendingOfTally(
     const n = item[`alerts_${s}`];
     if (n) severities[s] = n;
   }
-  const examples = Object.entries(item.examples ?? {})
-    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-    .map(([, title]) => title);
+  const examples = Object.values(item.examples ?? {})
+    .map(readExample)
+    .filter((e): e is OverflowExample => e !== undefined)
+    .sort((a, b) => a.r - b.r || b.at - a.at)
+    .slice(0, OVERFLOW_EXAMPLES_MAX)
+    .map((e) => e.t);
   const from = item.since ?? now;
+  const continues =
+    item.storm !== undefined &&
+    item.stormLast !== undefined &&
+    from - item.stormLast <= OVERFLOW_STORM_GAP_MS;
   const p: PendingOverflow = {
     id: `${from}-${seq}`,
     channel,
@@ -248,6 +316,7 @@ export function pendingOfTally(
     region: item.region ?? 'unknown',
     from,
     to: item.lastAt ?? from,
+    storm: continues ? (item.storm ?? from) : from,
   };
   // Plain data, so the DynamoDB marshaller and the memory store keep exactly what was built.
   return JSON.parse(JSON.stringify(p));

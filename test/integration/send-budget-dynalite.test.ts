@@ -96,7 +96,7 @@ describe('createDynamoDbOverflowStore', () => {
       since: T0,
       lastAt: T0,
       expiresAt: Math.ceil(T0 / 1000) + 14 * 24 * 60 * 60,
-      examples: { e1: 'IAM user created' },
+      examples: { e0: { r: 3, at: T0, t: 'IAM user created' } },
     });
   });
 });

@@ -211,7 +211,7 @@ describe('send budgets in the notifier', () => {
     expect(text).toContain('7 more alerts held back by the slack-default send budget');
     expect(text).toContain('7 alerts in 3 notifications');
     expect(text).toContain('high 1, medium 5, low 1');
-    expect(text).toContain('Folded one | A summary of five | Folded high');
+    expect(text).toContain('Folded high | A summary of five | Folded one');
     // Nothing pending: the same message again (an SQS redelivery) sends nothing.
     expect(
       await w.handler(
@@ -243,6 +243,43 @@ describe('send budgets in the notifier', () => {
     await runFlush(w);
     expect(w.posts).toHaveLength(posts + 1);
     expect(summaryTitle(w.posts.at(-1))).toContain('1 more alert held back');
+  });
+
+  it('shows the loudest folded alerts as examples, not the noise folded first', async () => {
+    const w = world();
+    const at = async (severity: 'high' | 'low', title: string) => {
+      w.clock.now += 10;
+      await notify(w, request({ severity, title }));
+    };
+    for (let i = 0; i < 3; i++) await at('high', `noise high ${i}`);
+    for (let i = 0; i < 5; i++) await at('low', `noise low ${i}`);
+    await at('high', 'IAM admin policy attached to attacker role');
+    for (let i = 0; i < 5; i++) await at('low', `noise after ${i}`);
+    w.clock.now = T0 + 31_000;
+    await runFlush(w);
+    expect(summaryTitle(w.posts.at(-1))).toContain(
+      '*Examples:* IAM admin policy attached to attacker role | noise after 4 | noise after 3',
+    );
+  });
+
+  it('gives the overflow summaries of one storm one PagerDuty incident, and a later storm another', async () => {
+    const w = world(undefined, 'pagerduty');
+    const page = () => notify(w, request({ severity: 'high' }, 'pagerduty-default'));
+    const flushAt = async (at: number) => {
+      w.clock.now = at;
+      await w.handler(flushSqsEvent(w.flush.due(at)), w.context);
+      return w.pages.at(-1)?.dedup_key;
+    };
+    for (let i = 0; i < 11; i++) await page();
+    const first = await flushAt(T0 + 30_000);
+    for (let i = 0; i < 11; i++) await page();
+    const second = await flushAt(T0 + 60_000);
+    expect(first).toMatch(/^cloud-alerts\/overflow\/pagerduty\/pagerduty-default\/storm-/);
+    expect(second).toBe(first);
+    w.clock.now = T0 + 3 * 60 * 60_000;
+    for (let i = 0; i < 11; i++) await page();
+    const later = await flushAt(T0 + 3 * 60 * 60_000 + 30_000);
+    expect(later).not.toBe(first);
   });
 
   it('counts a redelivered folded request once', async () => {

@@ -174,7 +174,7 @@ export function overflowStoreContract(name: string, fresh: () => OverflowStore):
     let n = 0;
     const receiver = () => `r-${name.length}-${++n}-${Math.floor(Math.random() * 1e9)}`;
 
-    it('counts notifications, the alerts they stand for, severities, rules and the first examples', async () => {
+    it('counts notifications, the alerts they stand for, severities, rules and the loudest, newest examples', async () => {
       const store = fresh();
       const r = receiver();
       const first = await store.fold(fold({ receiver: r }));
@@ -190,22 +190,24 @@ export function overflowStoreContract(name: string, fresh: () => OverflowStore):
         }),
       );
       await store.fold(fold({ receiver: r, title: 'Third', now: T0 + 2000 }));
-      await store.fold(fold({ receiver: r, title: 'Fourth is not an example', now: T0 + 3000 }));
+      await store.fold(fold({ receiver: r, title: 'Fourth, newer than the first', now: T0 + 3000 }));
+      await store.fold(fold({ receiver: r, severity: 'info', title: 'Quieter: not kept', now: T0 + 4000 }));
       const [p, ...more] = await store.take('slack', r, T0 + 30_000);
       expect(more).toEqual([]);
       expect(p).toEqual({
         id: `${T0}-1`,
         channel: 'slack',
         receiver: r,
-        notifications: 4,
-        alerts: 15,
-        severities: { high: 12, low: 3 },
+        notifications: 5,
+        alerts: 16,
+        severities: { high: 12, low: 3, info: 1 },
         rules: ['iam-user-created', 's3-bucket-policy-public'],
-        examples: ['IAM user created', 'Summary of 12', 'Third'],
+        examples: ['Summary of 12', 'Fourth, newer than the first', 'Third'],
         account: { id: '123456789012', alias: 'prod' },
         region: 'eu-west-1',
         from: T0,
-        to: T0 + 3000,
+        to: T0 + 4000,
+        storm: T0,
       });
     });
 
@@ -264,6 +266,30 @@ export function overflowStoreContract(name: string, fresh: () => OverflowStore):
       expect(await store.take('slack', r, T0 + 80_000)).toEqual([again[1]]);
       await store.clear('slack', r, [again[1]?.id ?? '', 'never-there']);
       expect(await store.take('slack', r, T0 + 90_000)).toEqual([]);
+    });
+
+    it('cuts example titles without splitting a character', async () => {
+      const store = fresh();
+      const r = receiver();
+      await store.fold(fold({ receiver: r, title: `${'a'.repeat(149)}\u{1F600}\u{1F600}` }));
+      const [p] = await store.take('slack', r, T0 + 1000);
+      const [title] = p?.examples ?? [];
+      expect(title?.isWellFormed()).toBe(true);
+      expect(title?.length).toBeLessThanOrEqual(150);
+    });
+
+    it('keeps the storm of tallies that follow each other within an hour, and starts another after', async () => {
+      const store = fresh();
+      const r = receiver();
+      await store.fold(fold({ receiver: r }));
+      const [a] = await store.take('slack', r, T0 + 30_000);
+      await store.clear('slack', r, [a?.id ?? '']);
+      await store.fold(fold({ receiver: r, now: T0 + 40 * 60_000 }));
+      const [b] = await store.take('slack', r, T0 + 41 * 60_000);
+      await store.clear('slack', r, [b?.id ?? '']);
+      await store.fold(fold({ receiver: r, now: T0 + 180 * 60_000 }));
+      const [c] = await store.take('slack', r, T0 + 181 * 60_000);
+      expect([a?.storm, b?.storm, c?.storm]).toEqual([T0, T0, T0 + 180 * 60_000]);
     });
 
     it('has nothing to take for a receiver that never folded, and clearing there is no error', async () => {
