@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import {
   type Alert,
@@ -9,6 +10,7 @@ import {
   SEVERITIES,
   type Severity,
 } from '../events/alert.ts';
+import { PAGERDUTY_DEDUP_KEY_MAX } from '../notify/limits.ts';
 import type { PendingOverflow } from '../state/send-budget.ts';
 
 export const OVERFLOW_SUMMARY_RULE_ID = 'delivery-overflow-summary';
@@ -46,6 +48,16 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 function loudest(severities: Partial<Record<Severity, number>>): Severity {
   return SEVERITIES.find((s) => (severities[s] ?? 0) > 0) ?? 'info';
+}
+
+/**
+ * One PagerDuty incident per receiver per storm: each summary of it updates the open incident. A
+ * receiver name long enough to push the key past PagerDuty's limit is replaced by its digest.
+ */
+export function stormDedupKey(p: Pick<PendingOverflow, 'channel' | 'receiver' | 'storm' | 'from'>): string {
+  const key = `cloud-alerts/overflow/${p.channel}/${p.receiver}/storm-${p.storm ?? p.from}`;
+  if (key.length <= PAGERDUTY_DEDUP_KEY_MAX) return key;
+  return `cloud-alerts/overflow/${createHash('sha256').update(key).digest('hex')}`;
 }
 
 /**
@@ -88,8 +100,7 @@ export function overflowSummaryAlert(p: PendingOverflow): Alert {
     time: to,
     facts,
     links: [],
-    // One PagerDuty incident per receiver per storm: each summary of it updates the open incident.
-    dedupKey: `cloud-alerts/overflow/${p.channel}/${p.receiver}/storm-${p.storm ?? p.from}`,
+    dedupKey: stormDedupKey(p),
     eventId: id,
     covers: p.alerts,
   };

@@ -9,6 +9,7 @@ import {
   type FlushScheduler,
   flushSqsEvent,
   OVERFLOW_SUMMARY_RULE_ID,
+  stormDedupKey,
 } from '../../../shared/delivery/overflow.ts';
 import { TEST_RULE_ID } from '../../../shared/doctor/send-test.ts';
 import type { Alert, NotificationRequest } from '../../../shared/events/alert.ts';
@@ -539,5 +540,14 @@ describe('bucketKey', () => {
     expect(key).toMatch(/^budget#slack#[0-9a-f]{20}$/);
     expect(key).not.toContain('sendBudgetSecret');
     expect(bucketKey('slack', `${WEBHOOK}x`)).not.toBe(key);
+  });
+});
+
+describe('stormDedupKey', () => {
+  it('stays within PagerDuty’s dedup key limit however long the receiver name', () => {
+    const p = { channel: 'pagerduty' as const, receiver: 'r'.repeat(300), storm: T0, from: T0 };
+    expect(stormDedupKey(p).length).toBeLessThanOrEqual(255);
+    expect(stormDedupKey(p)).toBe(stormDedupKey({ ...p }));
+    expect(stormDedupKey({ ...p, receiver: 'pd' })).toBe(`cloud-alerts/overflow/pagerduty/pd/storm-${T0}`);
   });
 });
