@@ -201,7 +201,8 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
     const place = exampleSlot(item.examples, ex);
     const replacing = place?.was !== undefined;
     const legacy = typeof place?.was === 'string';
-    const wasAt = !replacing || legacy ? undefined : (place?.was as { at?: unknown }).at;
+    const was = place?.was;
+    const wasAt = typeof was === 'object' && was !== null ? (was as { at?: unknown }).at : undefined;
     // A slot holding something unreadable is not replaced: there is no value to make the write safe.
     if (place && (!replacing || legacy || typeof wasAt === 'number')) {
       // Chosen against the item this fold returned; a concurrent fold that changed the slot since
