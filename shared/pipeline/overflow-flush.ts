@@ -61,6 +61,8 @@ export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promi
           const request = overflowSummaryRequest(p);
           // A summary that holds a critical goes like one: it may wait for its slot in the debt.
           const lane = request.alert.severity === 'critical' ? 'critical' : 'urgent';
+          // From here on it may reach someone: a later take no longer merges into it.
+          if (!p.attempted) await sendBudget.overflow.markAttempted(message.channel, message.receiver, p.id);
           const outcome = await processRequest(request, deps, { fold: false, lane });
           if (outcome.status === 'deferred') {
             // A whole bucket's refill: by then the urgent lane has a token unless criticals keep it

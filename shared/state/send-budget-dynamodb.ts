@@ -19,6 +19,7 @@ import {
   pendingOfTally,
   pendingOverflowSlot,
   pendingOverflows,
+  placeTaken,
   SEVERITY_COUNT_ATTRIBUTES,
   SendBudgetStoreError,
   type TakeInput,
@@ -162,7 +163,9 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
           TableName: tableName,
           Key: { pk: key },
           UpdateExpression:
-            'SET #since = if_not_exists(#since, :now), #last = :now, #exp = :exp, #account = if_not_exists(#account, :account), #region = if_not_exists(#region, :region), #examples = if_not_exists(#examples, :noExamples) ADD #n :one, #alerts :alerts, #sev :alerts, #rules :rule',
+            // The two no-op SETs of #scheduled and #scheduledAt only make UPDATED_NEW return them: the
+            // fold needs them, and not the pending summaries, which ALL_NEW would send back each time.
+            'SET #since = if_not_exists(#since, :now), #last = :now, #exp = :exp, #account = if_not_exists(#account, :account), #region = if_not_exists(#region, :region), #examples = if_not_exists(#examples, :noExamples), #scheduled = if_not_exists(#scheduled, :never), #scheduledAt = if_not_exists(#scheduledAt, :never) ADD #n :one, #alerts :alerts, #sev :alerts, #rules :rule',
           ExpressionAttributeNames: {
             '#since': 'since',
             '#last': 'lastAt',
@@ -174,8 +177,11 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
             '#alerts': 'alerts',
             '#sev': `alerts_${input.severity}`,
             '#rules': 'rules',
+            '#scheduled': 'scheduled',
+            '#scheduledAt': 'scheduledAt',
           },
           ExpressionAttributeValues: {
+            ':never': -1,
             ':now': input.now,
             ':exp': Math.ceil(input.now / 1000) + OVERFLOW_RETAIN_SECONDS,
             ':account': accountOf(input.account),
@@ -185,7 +191,7 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
             ':alerts': input.alerts,
             ':rule': new Set([input.rule]),
           },
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
       const parsed = TallyItemSchema.safeParse(out.Attributes);
@@ -292,23 +298,30 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
       const seq = (item.seq ?? 0) + 1;
       const p = pendingOfTally(item, channel, receiver, seq, now);
       if (!p) return pendingOverflows(item);
-      const slot = pendingOverflowSlot(p.id);
+      const { summary, merged } = placeTaken(pendingOverflows(item), p);
+      const slot = pendingOverflowSlot(summary.id);
       const withMap = item.pending !== undefined;
       try {
-        const out = await client.send(
+        await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: key },
             UpdateExpression: `SET ${withMap ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #seq = :seq, #storm = :storm, #stormLast = :stormLast REMOVE #n, #alerts, #rules, #examples, #since, #last, #scheduled, #scheduledAt, #account, #region, ${SEVERITY_COUNT_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
             // Nothing counted and nothing taken since the read: the summary says exactly what it removes.
+            // Merging into a summary: only while no flush has begun to send it.
             ConditionExpression: `#n = :n AND ${
               item.seq === undefined ? 'attribute_not_exists(#seq)' : '#seq = :was'
-            } AND ${withMap ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}`,
+            } AND ${withMap ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}${
+              merged
+                ? ' AND attribute_exists(#pending.#slot) AND attribute_not_exists(#pending.#slot.#attempted)'
+                : ''
+            }`,
             ExpressionAttributeNames: {
               '#pending': 'pending',
               '#storm': 'storm',
               '#stormLast': 'stormLast',
               ...(withMap ? { '#slot': slot } : {}),
+              ...(merged ? { '#attempted': 'attempted' } : {}),
               '#seq': 'seq',
               '#n': 'notifications',
               '#alerts': 'alerts',
@@ -323,19 +336,18 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
               ...Object.fromEntries(SEVERITY_COUNT_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
             },
             ExpressionAttributeValues: {
-              ...(withMap ? { ':summary': p } : { ':pendingMap': { [slot]: p } }),
+              ...(withMap ? { ':summary': summary } : { ':pendingMap': { [slot]: summary } }),
               ':seq': seq,
               ':storm': p.storm ?? p.from,
               ':stormLast': p.to,
               ':n': item.notifications,
               ...(item.seq === undefined ? {} : { ':was': item.seq }),
             },
-            ReturnValues: 'ALL_NEW',
           }),
         );
-        const after = TallyItemSchema.safeParse(out.Attributes);
-        if (!after.success) throw new SendBudgetStoreError(`overflow tally ${key} has an unexpected shape`);
-        return pendingOverflows(after.data);
+        // The write succeeded against what was read, so the item's pending summaries are exactly
+        // these: no need to have the whole item sent back.
+        return pendingOverflows({ pending: { ...item.pending, [slot]: summary } });
       } catch (err) {
         if (isConditionFailure(err)) continue;
         if (err instanceof SendBudgetStoreError) throw err;
@@ -343,6 +355,31 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
       }
     }
     throw new SendBudgetStoreError(`overflow tally ${key} kept changing under concurrent writers`);
+  }
+
+  async function markAttempted(channel: Channel, receiver: string, id: string): Promise<void> {
+    const key = overflowKey(channel, receiver);
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: key },
+          UpdateExpression: 'SET #pending.#slot.#attempted = :yes',
+          ConditionExpression: 'attribute_exists(#pending.#slot)',
+          ExpressionAttributeNames: {
+            '#pending': 'pending',
+            '#slot': pendingOverflowSlot(id),
+            '#attempted': 'attempted',
+          },
+          ExpressionAttributeValues: { ':yes': true },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) return;
+      throw new SendBudgetStoreError(`cannot mark a summary of overflow tally ${key} attempted`, {
+        cause: err,
+      });
+    }
   }
 
   async function clear(channel: Channel, receiver: string, ids: readonly string[]): Promise<void> {
@@ -367,5 +404,5 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
     }
   }
 
-  return { fold, markScheduled, take, clear };
+  return { fold, markScheduled, take, markAttempted, clear };
 }

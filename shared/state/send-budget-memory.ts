@@ -12,6 +12,7 @@ import {
   pendingOfTally,
   pendingOverflowSlot,
   pendingOverflows,
+  placeTaken,
   type TallyItem,
 } from './send-budget.ts';
 
@@ -83,9 +84,10 @@ export function createMemoryOverflowStore(): OverflowStore & { tally(key: string
       const p = pendingOfTally(item, channel, receiver, seq, now);
       if (p) {
         const { pending, expiresAt } = item;
+        const { summary } = placeTaken(pendingOverflows(item), p);
         const next: TallyItem = {
           seq,
-          pending: { ...pending, [pendingOverflowSlot(p.id)]: p },
+          pending: { ...pending, [pendingOverflowSlot(summary.id)]: summary },
           storm: p.storm ?? p.from,
           stormLast: p.to,
         };
@@ -94,6 +96,13 @@ export function createMemoryOverflowStore(): OverflowStore & { tally(key: string
         return pendingOverflows(next);
       }
       return pendingOverflows(item);
+    },
+    async markAttempted(channel, receiver, id) {
+      const slot = pendingOverflowSlot(id);
+      const item = items.get(overflowKey(channel, receiver));
+      const p = item?.pending?.[slot];
+      if (!item || !p || typeof p !== 'object') return;
+      item.pending = { ...item.pending, [slot]: { ...p, attempted: true } };
     },
     async clear(channel, receiver, ids) {
       const item = items.get(overflowKey(channel, receiver));

@@ -134,6 +134,11 @@ export const PendingOverflowSchema = z.object({
    * with less than OVERFLOW_STORM_GAP_MS between them share it, and with it one PagerDuty incident.
    */
   storm: z.optional(z.number()),
+  /**
+   * Set just before its first send. Until then nothing of it can have reached anyone, so a later
+   * take merges the next tally into it rather than adding one more pending summary to the item.
+   */
+  attempted: z.optional(z.boolean()),
 });
 export type PendingOverflow = z.infer<typeof PendingOverflowSchema>;
 
@@ -159,6 +164,11 @@ export interface OverflowStore {
    * on start a new tally, which schedules its own flush.
    */
   take(channel: Channel, receiver: string, now: number): Promise<PendingOverflow[]>;
+  /**
+   * Records that a pending summary is about to be sent: from then on it never changes. A summary
+   * already cleared is not an error.
+   */
+  markAttempted(channel: Channel, receiver: string, id: string): Promise<void>;
   /** Forgets summaries that were sent (or dead-lettered). Clearing one already gone is not an error. */
   clear(channel: Channel, receiver: string, ids: readonly string[]): Promise<void>;
 }
@@ -320,6 +330,35 @@ export function pendingOfTally(
   };
   // Plain data, so the DynamoDB marshaller and the memory store keep exactly what was built.
   return JSON.parse(JSON.stringify(p));
+}
+
+/**
+ * Where a take puts the tally `p`: merged into the newest pending summary when that one was never
+ * attempted (an outage keeps summaries pending; merged, they stay one, and the item stays far from
+ * DynamoDB's 400 KB), else a slot of its own.
+ */
+export function placeTaken(
+  pending: readonly PendingOverflow[],
+  p: PendingOverflow,
+): { summary: PendingOverflow; merged?: PendingOverflow } {
+  const newest = pending.at(-1);
+  if (!newest || newest.attempted) return { summary: p };
+  const severities: Partial<Record<Severity, number>> = { ...newest.severities };
+  for (const s of SEVERITIES) {
+    const n = p.severities[s];
+    if (n) severities[s] = (severities[s] ?? 0) + n;
+  }
+  const summary: PendingOverflow = {
+    ...newest,
+    notifications: newest.notifications + p.notifications,
+    alerts: newest.alerts + p.alerts,
+    severities,
+    rules: [...new Set([...newest.rules, ...p.rules])].sort(),
+    // The newer tally's examples are already its loudest; the older ones fill what is left.
+    examples: [...new Set([...p.examples, ...newest.examples])].slice(0, OVERFLOW_EXAMPLES_MAX),
+    to: Math.max(newest.to, p.to),
+  };
+  return { summary: JSON.parse(JSON.stringify(summary)), merged: newest };
 }
 
 /** The item's pending summaries, oldest first; one that does not parse is left out, not fatal. */

@@ -313,6 +313,29 @@ describe('send budgets in the notifier', () => {
     expect(summaryTitle(w.posts.at(-1))).toContain('1 more alert held back');
   });
 
+  it('never changes a summary once a flush began to send it: the next tally is a summary of its own', async () => {
+    const w = world();
+    await notify(w, request({ severity: 'low' }));
+    await notify(w, request({ severity: 'low' }));
+    w.clock.now = T0 + 30_000;
+    w.failSlack.next = new DeliveryError({ channel: 'slack', retryable: true, reason: 'HTTP 503' });
+    const shortLived = { ...w.context, getRemainingTimeInMillis: () => 3000 } as Context;
+    const [first] = w.flush.due();
+    if (!first) throw new Error('no flush scheduled');
+    expect((await w.handler(flushSqsEvent([first]), shortLived)) as unknown).toMatchObject({
+      batchItemFailures: [{}],
+    });
+    // Perhaps Slack took it before the connection failed: it must be resent exactly as it was.
+    w.clock.now = T0 + 40_000;
+    for (let i = 0; i < 3; i++) await notify(w, request({ severity: 'low' }));
+    const before = w.posts.length;
+    w.clock.now = T0 + 71_000;
+    await runFlush(w);
+    expect(
+      w.posts.slice(before).map((m) => /(\d+) more alerts? held back/.exec(summaryTitle(m))?.[1]),
+    ).toEqual(['1', '2']);
+  });
+
   it('puts a flush that came early back on the queue for the rest of its delay', async () => {
     const w = world();
     await notify(w, request({ severity: 'low' }));

@@ -257,10 +257,12 @@ export function overflowStoreContract(name: string, fresh: () => OverflowStore):
       const r = receiver();
       await store.fold(fold({ receiver: r }));
       const [taken] = await store.take('slack', r, T0 + 30_000);
+      if (!taken) throw new Error('nothing taken');
+      await store.markAttempted('slack', r, taken.id);
       await store.fold(fold({ receiver: r, now: T0 + 40_000, severity: 'medium' }));
       const again = await store.take('slack', r, T0 + 70_000);
       expect(again).toHaveLength(2);
-      expect(again[0]).toEqual(taken);
+      expect(again[0]).toEqual({ ...taken, attempted: true });
       expect(again[1]).toMatchObject({ id: `${T0 + 40_000}-2`, notifications: 1, severities: { medium: 1 } });
       await store.clear('slack', r, [taken?.id ?? '']);
       expect(await store.take('slack', r, T0 + 80_000)).toEqual([again[1]]);
@@ -291,6 +293,39 @@ export function overflowStoreContract(name: string, fresh: () => OverflowStore):
       await store.fold(fold({ receiver: r, now: T0 + 180 * 60_000 }));
       const [c] = await store.take('slack', r, T0 + 181 * 60_000);
       expect([a?.storm, b?.storm, c?.storm]).toEqual([T0, T0, T0 + 180 * 60_000]);
+    });
+
+    it('merges a tally into the newest summary no flush has begun to send, so an outage keeps the item small', async () => {
+      const store = fresh();
+      const r = receiver();
+      await store.fold(fold({ receiver: r, title: 'First' }));
+      const [stuck] = await store.take('slack', r, T0 + 30_000);
+      if (!stuck) throw new Error('nothing taken');
+      await store.markAttempted('slack', r, stuck.id);
+      // Its send keeps failing; meanwhile every flush takes another tally and never gets to send it.
+      for (let i = 1; i <= 30; i++) {
+        await store.fold(
+          fold({ receiver: r, now: T0 + i * 60_000, severity: i === 7 ? 'high' : 'low', alerts: 2 }),
+        );
+        await store.take('slack', r, T0 + i * 60_000 + 30_000);
+      }
+      await store.markAttempted('slack', r, 'never-there');
+      const pending = await store.take('slack', r, T0 + 40 * 60_000);
+      expect(pending).toHaveLength(2);
+      expect(pending[0]).toEqual({ ...stuck, attempted: true });
+      expect(pending[1]).toMatchObject({
+        notifications: 30,
+        alerts: 60,
+        severities: { high: 2, low: 58 },
+        from: T0 + 60_000,
+        to: T0 + 30 * 60_000,
+      });
+      // Once a flush has begun to send it, it never changes again: the next tally is a summary of its own.
+      await store.markAttempted('slack', r, pending[1]?.id ?? '');
+      await store.fold(fold({ receiver: r, now: T0 + 41 * 60_000 }));
+      const after = await store.take('slack', r, T0 + 42 * 60_000);
+      expect(after).toHaveLength(3);
+      expect(after[1]).toEqual({ ...pending[1], attempted: true });
     });
 
     it('has nothing to take for a receiver that never folded, and clearing there is no error', async () => {
