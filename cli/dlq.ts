@@ -1,7 +1,14 @@
 import { parseArgs } from 'node:util';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type DlqEntry, type RedriveResult, receiveAll, redrive } from '../shared/delivery/dlq.ts';
+import {
+  type DlqEntry,
+  flushQueueUrlBeside,
+  type RedriveResult,
+  receiveAll,
+  redrive,
+} from '../shared/delivery/dlq.ts';
+import type { Channel } from '../shared/events/alert.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 
@@ -16,6 +23,10 @@ const DEFAULT_MAX = 1000;
 const USAGE = `Usage:
   cloud-alerts dlq list --queue <url> [--json] [--max N]
   cloud-alerts dlq redrive --queue <url> [--dry-run] [--bus NAME] [--stage STAGE] [--max N]
+                          [--flush-queue <url>]
+
+redrive puts notification requests back on the alerts bus, and overflow flushes back on the
+channel's flush queue (by default the one beside the dead-letter queue: <prefix>-notify-<channel>-flush).
 `;
 
 /** `https://sqs.eu-west-1.amazonaws.com/123456789012/q` → eu-west-1, so no region flag is needed. */
@@ -29,10 +40,14 @@ export function regionOfQueueUrl(url: string): string | undefined {
 // terminalLine, and --json through terminalJson, so none can steer the terminal.
 const t = terminalLine;
 
+function label(e: DlqEntry): string {
+  if (e.request) return t(e.request.key);
+  if (e.flush) return `overflow flush ${t(e.flush.channel)} ${t(e.flush.receiver)}`;
+  return '(no notification request)';
+}
+
 function describeEntry(e: DlqEntry): string {
-  const what = e.request
-    ? `${t(e.request.channel)} ${t(e.request.receiver)}  ${t(e.request.key)}`
-    : '(no notification request)';
+  const what = e.request ? `${t(e.request.channel)} ${t(e.request.receiver)}  ${t(e.request.key)}` : label(e);
   const lines = [`${t(e.messageId)}  ${what}`, `    reason: ${t(e.reason)}`, `    source: ${e.source}`];
   if (e.failedAt !== undefined) lines.push(`    failed at: ${t(e.failedAt)}`);
   if (e.request) lines.push(`    alert: [${t(e.request.alert.severity)}] ${t(e.request.alert.ruleId)}`);
@@ -52,7 +67,7 @@ function jsonLine(e: DlqEntry): string {
 }
 
 function describeResult(r: RedriveResult): string {
-  const key = r.entry.request ? t(r.entry.request.key) : '(no notification request)';
+  const key = label(r.entry);
   const id = t(r.entry.messageId);
   if (r.outcome === 'moved') return `moved    ${id}  ${key}`;
   if (r.outcome === 'skipped') return `skipped  ${id}  ${t(r.entry.reason)}`;
@@ -73,6 +88,7 @@ export async function dlqCommand(argv: string[], io: CliIo, clients?: DlqClients
     stage?: string;
     json?: boolean;
     max?: string;
+    'flush-queue'?: string;
   };
   try {
     ({ values } = parseArgs({
@@ -84,6 +100,7 @@ export async function dlqCommand(argv: string[], io: CliIo, clients?: DlqClients
         stage: { type: 'string' },
         json: { type: 'boolean', default: false },
         max: { type: 'string' },
+        'flush-queue': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -108,6 +125,8 @@ export async function dlqCommand(argv: string[], io: CliIo, clients?: DlqClients
     eventBridge: new EventBridgeClient(region === undefined ? {} : { region }),
   };
   const moving = sub === 'redrive' && values['dry-run'] !== true;
+  const flushQueueFor = (channel: Channel): string | undefined =>
+    values['flush-queue'] ?? flushQueueUrlBeside(queueUrl, channel);
   try {
     const entries = await receiveAll({
       sqs,
@@ -125,12 +144,21 @@ export async function dlqCommand(argv: string[], io: CliIo, clients?: DlqClients
     }
     const bus = values.bus ?? io.env.ALERTS_BUS_NAME ?? `cloud-alerts-${values.stage ?? 'dev'}-alerts`;
     if (!moving) {
-      const movable = entries.filter((e) => e.request !== undefined);
+      const movable = entries.filter((e) => e.request !== undefined || e.flush !== undefined);
       io.stdout(`dry run: would move ${movable.length} of ${entries.length} message(s) to ${bus}\n`);
-      for (const e of entries) io.stdout(`${e.request ? 'would move' : 'would skip'}  ${describeEntry(e)}\n`);
+      for (const e of entries) {
+        const where = e.flush ? ` (to ${t(flushQueueFor(e.flush.channel) ?? 'no flush queue known')})` : '';
+        io.stdout(`${movable.includes(e) ? 'would move' : 'would skip'}  ${describeEntry(e)}${where}\n`);
+      }
       return EXIT_OK;
     }
-    const results = await redrive(entries, { sqs, eventBridge, queueUrl, busName: bus });
+    const results = await redrive(entries, {
+      sqs,
+      eventBridge,
+      queueUrl,
+      busName: bus,
+      flushQueueUrl: flushQueueFor,
+    });
     for (const r of results) io.stdout(`${describeResult(r)}\n`);
     const count = (o: RedriveResult['outcome']) => results.filter((r) => r.outcome === o).length;
     io.stdout(

@@ -27,9 +27,9 @@ Usage:
       central account. --alarm-reader (members) adds a role that only the central alert function
       (its role ARN, stack output AlertRoleArn) may assume, to read the member's alarms.
   cloud-alerts dlq list --queue <url> [--json]
-  cloud-alerts dlq redrive --queue <url> [--dry-run] [--bus NAME]
-      Show dead-lettered notifications with their reasons; put them back on the alerts bus,
-      deleting each message only after PutEvents accepted it.
+  cloud-alerts dlq redrive --queue <url> [--dry-run] [--bus NAME] [--flush-queue <url>]
+      Show dead-lettered notifications with their reasons; put them back on the alerts bus
+      (overflow flushes back on their flush queue), deleting each message only after it was taken.
   cloud-alerts config check [--config FILE] [--stage STAGE]
       Validate the configuration, naming the line and field of each error; warn about expired
       silences and allow-list entries. Exit 1 on errors.

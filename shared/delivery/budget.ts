@@ -5,8 +5,17 @@ import type { Channel, NotificationRequest } from '../events/alert.ts';
 import type { DeliveryContext } from '../notify/deliver.ts';
 import { EMAIL_BUDGET, PAGERDUTY_BUDGET, SLACK_BUDGET } from '../notify/limits.ts';
 import type { LogPort } from '../pipeline/logger.ts';
-import type { BudgetLimits, BudgetStore, Lane, OverflowStore } from '../state/send-budget.ts';
+import {
+  type BudgetLimits,
+  type BudgetStore,
+  type FoldResult,
+  type Lane,
+  type OverflowStore,
+  type TakeResult,
+  waitForSlotMs,
+} from '../state/send-budget.ts';
 import { type FlushScheduler, flushMessage, OVERFLOW_SUMMARY_RULE_ID } from './overflow.ts';
+import type { RetryClock } from './retry.ts';
 
 export const CHANNEL_BUDGETS: Readonly<Record<Channel, Readonly<BudgetLimits>>> = {
   slack: SLACK_BUDGET,
@@ -67,21 +76,61 @@ export interface SendBudgetDeps {
 
 export type Admission = 'send' | 'folded' | 'no-token';
 
+/**
+ * How far past an empty bucket criticals may go: about 20 s of refill. Within it a critical waits in
+ * its invocation for its own slot, so even a burst of criticals reaches the vendor at its rate (a
+ * Slack 429, or SNS e-mail above 10 a second, which suspends the subscription); past it the critical
+ * is folded into an overflow summary that is flushed at once, in the critical lane.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html
+ */
+export const CRITICAL_DEBT_MS = 20_000;
+/** Kept back from the invocation's remaining time for the send itself and its retries. */
+export const SEND_TIME_RESERVE_MS = 10_000;
+/** The earliest an SQS delay can bring a flush back (whole seconds): a folded critical's flush. */
+export const CRITICAL_FLUSH_DELAY_SECONDS = 1;
+/**
+ * A flush queue message is received at most 5 times, each hidden 180 s (resources/core.yml
+ * Notify<Channel>FlushQueue); a flush scheduled longer ago than that plus its delay, whose tally is
+ * still there, died before it took it: the next fold schedules another.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+ */
+export const FLUSH_QUEUE_MAX_RECEIVES = 5;
+export const FLUSH_QUEUE_VISIBILITY_SECONDS = 180;
+
+/** How long after it was scheduled a flush that has not taken its tally is presumed lost. */
+export function flushStaleAfterMs(flushDelaySeconds: number): number {
+  return (flushDelaySeconds + FLUSH_QUEUE_MAX_RECEIVES * FLUSH_QUEUE_VISIBILITY_SECONDS) * 1000;
+}
+
 /** The receiver a request names, when it is one of this channel's; anything else fails in delivery. */
 function receiverOf(request: NotificationRequest, config: Config): Receiver | undefined {
   const receiver = config.receivers.find((r) => r.name === request.receiver);
   return receiver && receiverChannel(receiver) === request.channel ? receiver : undefined;
 }
 
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
+}
+
 /**
- * Takes a token for one request in `lane`. `fold`: without one, the request is counted into the
- * receiver's overflow tally instead of sent, and the tally's first fold schedules the flush that
- * sends its summary. A request whose receiver or secret is unknown is let through: its delivery
- * fails permanently and is dead-lettered with the reason, as without budgets.
+ * Takes a token for one request in `lane`. A critical may take one in debt, as far as the debt cap
+ * and the invocation's remaining time (`clock`) allow, and then waits for its slot before it is
+ * sent. `fold`: without a token, the request is counted into the receiver's overflow tally instead
+ * of sent, and the tally's first fold schedules the flush that sends its summary (a folded critical
+ * at once). A request whose receiver or secret is unknown is let through: its delivery fails
+ * permanently and is dead-lettered with the reason, as without budgets. A failing state table lets
+ * the request through too, like the noise control in the alert function: a vendor 429 is retried,
+ * but a critical stuck behind a throttled budget item would be lost to the dead-letter queue.
  */
 export async function admit(
   request: NotificationRequest,
-  deps: { config: Config; context: DeliveryContext; logger: LogPort; sendBudget: SendBudgetDeps },
+  deps: {
+    config: Config;
+    context: DeliveryContext;
+    logger: LogPort;
+    sendBudget: SendBudgetDeps;
+    clock?: RetryClock | undefined;
+  },
   options: { lane?: Lane; fold: boolean },
 ): Promise<Admission> {
   const receiver = receiverOf(request, deps.config);
@@ -91,30 +140,61 @@ export async function admit(
   const lane = options.lane ?? laneOf(request);
   const limits = budgetLimits(receiver);
   const at = now();
-  const taken = await budget.take({ key: bucketKey(request.channel, identity), lane, limits, now: at });
+  const canWaitMs = deps.clock ? Math.max(0, deps.clock.remainingMs() - SEND_TIME_RESERVE_MS) : 0;
+  let taken: TakeResult;
+  try {
+    taken = await budget.take({
+      key: bucketKey(request.channel, identity),
+      lane,
+      limits,
+      now: at,
+      ...(lane === 'critical' ? { debtMs: Math.min(CRITICAL_DEBT_MS, canWaitMs) } : {}),
+    });
+  } catch (err) {
+    deps.logger.warn('send budget store failed; sending without a send budget', {
+      key: request.key,
+      receiver: request.receiver,
+      error: describe(err),
+    });
+    return 'send';
+  }
   if (taken.granted) {
-    if (taken.tat !== undefined && taken.tat - at > limits.burst * Math.ceil(60_000 / limits.perMinute)) {
-      deps.logger.warn('send budget in debt: a critical went over it', {
+    const waitMs = taken.tat === undefined ? 0 : waitForSlotMs(taken.tat, limits, at);
+    if (waitMs > 0 && deps.clock) {
+      deps.logger.warn('send budget in debt: a critical waits for its slot', {
         key: request.key,
         receiver: request.receiver,
-        debtMs: Math.round(taken.tat - at),
+        waitMs: Math.round(waitMs),
       });
+      await deps.clock.sleep(waitMs);
     }
     return 'send';
   }
   if (!options.fold) return 'no-token';
   const { alert } = request;
-  const folded = await overflow.fold({
-    channel: request.channel,
-    receiver: request.receiver,
-    severity: alert.severity,
-    rule: alert.ruleId,
-    alerts: alert.covers ?? 1,
-    title: alert.title,
-    account: alert.account,
-    region: alert.region,
-    now: at,
-  });
+  const staleAfterMs = flushStaleAfterMs(flushDelaySeconds);
+  let folded: FoldResult;
+  try {
+    folded = await overflow.fold({
+      channel: request.channel,
+      receiver: request.receiver,
+      severity: alert.severity,
+      rule: alert.ruleId,
+      alerts: alert.covers ?? 1,
+      title: alert.title,
+      account: alert.account,
+      region: alert.region,
+      now: at,
+      staleAfterMs,
+    });
+  } catch (err) {
+    deps.logger.warn('overflow tally failed; sending without a send budget', {
+      key: request.key,
+      receiver: request.receiver,
+      error: describe(err),
+    });
+    return 'send';
+  }
   if (folded.needsFlush) {
     // Scheduled before it is marked: a failure here throws, Lambda retries, and the retry schedules
     // (counting this notification once more rather than leaving the tally without a flush).
@@ -122,7 +202,15 @@ export async function admit(
       flushMessage(request.channel, request.receiver, at + flushDelaySeconds * 1000),
       flushDelaySeconds,
     );
-    await overflow.markScheduled(request.channel, request.receiver, folded.since);
+    await overflow.markScheduled(request.channel, request.receiver, folded.since, { now: at, staleAfterMs });
+  }
+  if (alert.severity === 'critical' && folded.firstCritical) {
+    // A critical past the debt cap is not left for the tally's regular flush: its summary goes as
+    // soon as the bucket lets a critical through again, and waits there for its slot.
+    await flush.schedule(
+      flushMessage(request.channel, request.receiver, at + CRITICAL_FLUSH_DELAY_SECONDS * 1000),
+      CRITICAL_FLUSH_DELAY_SECONDS,
+    );
   }
   deps.logger.info('over the send budget: folded into the overflow summary', {
     key: request.key,

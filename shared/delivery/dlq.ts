@@ -8,11 +8,13 @@ import {
   DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import {
   ALERTS_SOURCE,
+  type Channel,
   NOTIFICATION_REQUESTED,
   type NotificationRequest,
   NotificationRequestSchema,
@@ -21,8 +23,8 @@ import { EnvelopeSchema } from '../events/envelope.ts';
 import { oneLine, truncate } from '../notify/text.ts';
 import { GroupCloseMessageSchema } from '../pipeline/group-close.ts';
 import { PUT_EVENTS_MAX_ENTRIES } from '../pipeline/publish.ts';
-import { DeadLetterRecordSchema } from './dead-letter.ts';
-import { FlushMessageSchema } from './overflow.ts';
+import { DeadLetterRecordSchema, sqsSafeJson } from './dead-letter.ts';
+import { type FlushMessage, FlushMessageSchema } from './overflow.ts';
 
 /** Where a dead-lettered message came from, which decides how its reason is read. */
 export type DlqSource =
@@ -42,6 +44,8 @@ export interface DlqEntry {
   failedAt?: string;
   /** Present when the message holds a notification request that can be put back on the bus. */
   request?: NotificationRequest;
+  /** Present when the message is a notifier's overflow flush, moved back to its flush queue. */
+  flush?: FlushMessage;
 }
 
 /**
@@ -141,16 +145,18 @@ export function parseDlqMessage(message: Message): DlqEntry {
     };
   }
   // A notifier's flush queue redrives to the channel's dead-letter queue: an overflow summary that
-  // failed five times. Its counts wait in the state table; moving the message back to the flush queue
-  // (SQS StartMessageMoveTask) sends them. It is not a request, so it is not put on the bus.
+  // failed five times. Its counts wait in the state table; `redrive` sends the message back to the
+  // channel's flush queue (not the bus: it is not a request), one message at a time, because the
+  // queue's other dead letters are requests that belong on the bus.
   const flush = FlushMessageSchema.safeParse(body);
   if (flush.success) {
     return {
       ...base,
       source: 'overflow-flush',
       reason: clean(
-        `overflow summary for ${flush.data.channel} receiver ${flush.data.receiver} not sent after retries; its counts wait in the state table: move it back to the ${flush.data.channel} flush queue with aws sqs start-message-move-task`,
+        `overflow summary for ${flush.data.channel} receiver ${flush.data.receiver} not sent after retries; its counts wait in the state table: redrive moves it back to the ${flush.data.channel} flush queue`,
       ),
+      flush: flush.data,
     };
   }
   return { ...base, source: 'unknown', reason: 'not a dead-lettered notification' };
@@ -194,6 +200,52 @@ export interface RedriveOptions {
   eventBridge: Pick<EventBridgeClient, 'send'>;
   queueUrl: string;
   busName: string;
+  /** The flush queue of a channel's notifier, for overflow flushes found in its dead-letter queue. */
+  flushQueueUrl?: ((channel: Channel) => string | undefined) | undefined;
+}
+
+/**
+ * `https://sqs.<region>.amazonaws.com/<account>/<prefix>-notify-<channel>-dlq` → the same prefix's
+ * `<prefix>-notify-<flushChannel>-flush` (resources/core.yml names both queues so).
+ */
+export function flushQueueUrlBeside(dlqUrl: string, channel: Channel): string | undefined {
+  const match = /^(.*\/)([^/]+)-notify-(?:slack|pagerduty|email)-dlq$/.exec(dlqUrl);
+  return match ? `${match[1]}${match[2]}-notify-${channel}-flush` : undefined;
+}
+
+/** Sends each flush message back to its flush queue, then deletes it here; a failure leaves it. */
+async function moveFlushes(
+  entries: ReadonlyArray<DlqEntry & { flush: FlushMessage }>,
+  options: RedriveOptions,
+): Promise<RedriveResult[]> {
+  const results: RedriveResult[] = [];
+  for (const e of entries) {
+    const target = options.flushQueueUrl?.(e.flush.channel);
+    if (target === undefined) {
+      results.push({ entry: e, outcome: 'failed', error: `no ${e.flush.channel} flush queue known` });
+      continue;
+    }
+    try {
+      await options.sqs.send(new SendMessageCommand({ QueueUrl: target, MessageBody: sqsSafeJson(e.flush) }));
+    } catch (err) {
+      results.push({ entry: e, outcome: 'failed', error: `SendMessage: ${errorName(err)}` });
+      continue;
+    }
+    try {
+      await options.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: e.receiptHandle }),
+      );
+      results.push({ entry: e, outcome: 'moved' });
+    } catch (err) {
+      // Already on the flush queue: a second flush of the same tally finds it taken, no harm.
+      results.push({
+        entry: e,
+        outcome: 'failed',
+        error: `moved, but DeleteMessage failed: ${errorName(err)}`,
+      });
+    }
+  }
+  return results;
 }
 
 function entryFor(request: NotificationRequest, busName: string): PutEventsRequestEntry {
@@ -211,9 +263,9 @@ function errorName(e: unknown): string {
 
 /**
  * Puts each request back on the alerts bus and deletes its message only once PutEvents accepted that
- * entry: a failure at any point leaves the message in the queue, never lost. Messages without a
- * request are left alone. The notifiers' idempotency makes a redrive of an already-delivered
- * request a no-op.
+ * entry: a failure at any point leaves the message in the queue, never lost. An overflow flush goes
+ * back to its channel's flush queue the same way. Other messages are left alone. The notifiers'
+ * idempotency makes a redrive of an already-delivered request a no-op.
  */
 export async function redrive(
   entries: readonly DlqEntry[],
@@ -223,7 +275,13 @@ export async function redrive(
   const movable = entries.filter(
     (e): e is DlqEntry & { request: NotificationRequest } => e.request !== undefined,
   );
-  for (const e of entries) if (e.request === undefined) results.push({ entry: e, outcome: 'skipped' });
+  const flushes = entries.filter(
+    (e): e is DlqEntry & { flush: FlushMessage } => e.request === undefined && e.flush !== undefined,
+  );
+  for (const e of entries) {
+    if (e.request === undefined && e.flush === undefined) results.push({ entry: e, outcome: 'skipped' });
+  }
+  results.push(...(await moveFlushes(flushes, options)));
   for (let i = 0; i < movable.length; i += PUT_EVENTS_MAX_ENTRIES) {
     const batch = movable.slice(i, i + PUT_EVENTS_MAX_ENTRIES);
     let put: PutEventsCommandOutput;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import {
   type Alert,
@@ -9,6 +10,7 @@ import {
   SEVERITIES,
   type Severity,
 } from '../events/alert.ts';
+import { PAGERDUTY_DEDUP_KEY_MAX } from '../notify/limits.ts';
 import type { PendingOverflow } from '../state/send-budget.ts';
 
 export const OVERFLOW_SUMMARY_RULE_ID = 'delivery-overflow-summary';
@@ -49,8 +51,19 @@ function loudest(severities: Partial<Record<Severity, number>>): Severity {
 }
 
 /**
- * The alert that stands for everything a receiver's budget held back: one per taken tally, its id,
- * text and dedup key fixed by the tally, so a resend is the same alert and idempotency keeps one.
+ * One PagerDuty incident per receiver per storm: each summary of it updates the open incident. A
+ * receiver name long enough to push the key past PagerDuty's limit is replaced by its digest.
+ */
+export function stormDedupKey(p: Pick<PendingOverflow, 'channel' | 'receiver' | 'storm' | 'from'>): string {
+  const key = `cloud-alerts/overflow/${p.channel}/${p.receiver}/storm-${p.storm ?? p.from}`;
+  if (key.length <= PAGERDUTY_DEDUP_KEY_MAX) return key;
+  return `cloud-alerts/overflow/${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/**
+ * The alert that stands for everything a receiver's budget held back: one per taken tally, its id
+ * and text fixed by the tally, so a resend is the same alert and idempotency keeps one. Its dedup key
+ * is the storm's, shared by the tallies that follow each other closely.
  */
 export function overflowSummaryAlert(p: PendingOverflow): Alert {
   const from = new Date(p.from).toISOString();
@@ -87,7 +100,7 @@ export function overflowSummaryAlert(p: PendingOverflow): Alert {
     time: to,
     facts,
     links: [],
-    dedupKey: `cloud-alerts/${id}`,
+    dedupKey: stormDedupKey(p),
     eventId: id,
     covers: p.alerts,
   };

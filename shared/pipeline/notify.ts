@@ -158,7 +158,7 @@ export async function handleNotification(event: unknown, deps: NotifyDeps): Prom
 export async function processRequest(
   req: NotificationRequest,
   deps: NotifyDeps,
-  options: { fold: boolean; lane?: 'urgent' },
+  options: { fold: boolean; lane?: 'urgent' | 'critical' },
 ): Promise<NotifyOutcome> {
   let ran = false;
   const work = async (r: NotificationRequest): Promise<Completed> => {
@@ -166,7 +166,13 @@ export async function processRequest(
     if (deps.sendBudget) {
       const admission = await admit(
         r,
-        { config: deps.config, context: deps.context, logger: deps.logger, sendBudget: deps.sendBudget },
+        {
+          config: deps.config,
+          context: deps.context,
+          logger: deps.logger,
+          sendBudget: deps.sendBudget,
+          clock: deps.retry?.clock,
+        },
         { fold: options.fold, ...(options.lane ? { lane: options.lane } : {}) },
       );
       if (admission === 'folded') return { status: 'folded', receiver: r.receiver };

@@ -16,9 +16,11 @@ function delaySeconds(dueAt: number, now: number): number {
 /**
  * A notifier's handler for its flush queue. Per message: the receiver's tally is taken into a
  * pending summary (folds from then on start the next tally), and every summary pending for it is
- * sent, each in the urgent lane of the receiver's budget, then cleared. With no token left the
+ * sent, each in the urgent lane of the receiver's budget (the critical lane when it holds a
+ * critical), then cleared. With no token left the
  * summary stays pending and the flush is scheduled again for when the bucket has refilled: never
- * folded into itself, never dropped. A permanent failure is dead-lettered like any request (and then
+ * folded into itself, never dropped. A record that is not a flush message for this channel is
+ * reported failed, never acknowledged: it reaches the dead-letter queue intact. A permanent failure is dead-lettered like any request (and then
  * cleared: the dead letter holds it, redrivable); anything else fails the message alone
  * (ReportBatchItemFailures), so SQS retries it and finally moves it to the channel's dead-letter queue.
  */
@@ -34,9 +36,13 @@ export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promi
     }
     const parsed = FlushMessageSchema.safeParse(body);
     if (!parsed.success || parsed.data.channel !== deps.channel) {
-      deps.logger.error('flush message unreadable or for another channel: dropped', {
+      // Not ours to drop: someone's alert may be in it (a dead letter moved here by hand). Failed, it
+      // goes back to the queue and after its receives to the channel's dead-letter queue, where
+      // `cloud-alerts dlq list` shows it.
+      deps.logger.error('flush message unreadable or for another channel: left to the dead-letter queue', {
         messageId: record.messageId,
       });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
       continue;
     }
     const message = parsed.data;
@@ -53,7 +59,11 @@ export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promi
       try {
         for (const p of pending) {
           const request = overflowSummaryRequest(p);
-          const outcome = await processRequest(request, deps, { fold: false, lane: 'urgent' });
+          // A summary that holds a critical goes like one: it may wait for its slot in the debt.
+          const lane = request.alert.severity === 'critical' ? 'critical' : 'urgent';
+          // From here on it may reach someone: a later take no longer merges into it.
+          if (!p.attempted) await sendBudget.overflow.markAttempted(message.channel, message.receiver, p.id);
+          const outcome = await processRequest(request, deps, { fold: false, lane });
           if (outcome.status === 'deferred') {
             // A whole bucket's refill: by then the urgent lane has a token unless criticals keep it
             // empty. Only a configured receiver has a budget to find empty.

@@ -6,18 +6,20 @@ import {
   BUDGET_TTL_SECONDS,
   type BudgetStore,
   emissionIntervalMs,
+  exampleSlot,
   type FoldInput,
   type FoldResult,
+  flushNeeded,
   laneLimit,
-  OVERFLOW_EXAMPLE_MAX_CHARS,
-  OVERFLOW_EXAMPLES_MAX,
   OVERFLOW_RETAIN_SECONDS,
   type OverflowStore,
+  overflowExample,
   overflowKey,
   type PendingOverflow,
   pendingOfTally,
   pendingOverflowSlot,
   pendingOverflows,
+  placeTaken,
   SEVERITY_COUNT_ATTRIBUTES,
   SendBudgetStoreError,
   type TakeInput,
@@ -41,21 +43,42 @@ function isConditionFailure(err: unknown): boolean {
   );
 }
 
+/** A condition that failed, with the bucket's `tat` as it was when DynamoDB returned it (ALL_OLD). */
+interface Refused {
+  refused: true;
+  /** Known: the item's `tat` (undefined: no bucket). Unknown when DynamoDB did not return the item. */
+  old?: { tat: number | undefined } | undefined;
+}
+
+/**
+ * The old item's `tat` from a ConditionalCheckFailedException with ALL_OLD (raw attribute values).
+ * No item in the error is not proof there is none (a missing item and an endpoint that ignores the
+ * option look the same): then the caller tries the writes in turn.
+ */
+function oldTat(err: unknown): Refused['old'] {
+  const item = (err as { Item?: Record<string, { N?: string } | undefined> }).Item;
+  if (item === undefined || item === null || typeof item !== 'object') return undefined;
+  const n = Number(item.tat?.N);
+  return Number.isFinite(n) ? { tat: n } : { tat: undefined };
+}
+
 /**
  * The bucket in three conditional writes at most, none of them a read. `tat` only ever grows, so:
  * (1) move it on where it is ahead of the clock and within the lane's limit; failing that, (2) start
  * it at the clock where it is behind (or absent); failing that, it was ahead of the clock, and
  * (3) trying (1) again fails only if it is past the limit: over budget. Each write is atomic, so of N
- * concurrent takers exactly as many succeed as the bucket allows.
+ * concurrent takers exactly as many succeed as the bucket allows. A refused write returns the item
+ * (ReturnValuesOnConditionCheckFailure ALL_OLD), so on the hot item of a storm an over-budget take is
+ * one write, not three: the fewer writes, the less DynamoDB throttles the bucket everyone shares.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
  */
 export function createDynamoDbBudgetStore(options: DynamoDbSendBudgetOptions): BudgetStore {
   const { tableName, client } = options;
 
-  async function write(input: TakeInput, form: 'advance' | 'start'): Promise<TakeResult | undefined> {
+  async function write(input: TakeInput, form: 'advance' | 'start'): Promise<TakeResult | Refused> {
     const t = emissionIntervalMs(input.limits);
-    const limit = laneLimit(input.lane, input.limits, input.now);
-    const bounded = Number.isFinite(limit);
+    const limit = laneLimit(input.lane, input.limits, input.now, input.debtMs);
     try {
       const out = await client.send(
         new UpdateCommand({
@@ -65,34 +88,47 @@ export function createDynamoDbBudgetStore(options: DynamoDbSendBudgetOptions): B
             form === 'advance' ? 'SET #tat = #tat + :t, #exp = :exp' : 'SET #tat = :start, #exp = :exp',
           ConditionExpression:
             form === 'advance'
-              ? `#tat >= :now${bounded ? ' AND #tat <= :limit' : ''}`
+              ? '#tat >= :now AND #tat <= :limit'
               : 'attribute_not_exists(#tat) OR #tat < :now',
           ExpressionAttributeNames: { '#tat': 'tat', '#exp': 'expiresAt' },
           ExpressionAttributeValues: {
             ':now': input.now,
             ':exp': Math.ceil(input.now / 1000) + BUDGET_TTL_SECONDS,
-            ...(form === 'advance' ? { ':t': t } : { ':start': input.now + t }),
-            ...(form === 'advance' && bounded ? { ':limit': limit } : {}),
+            ...(form === 'advance' ? { ':t': t, ':limit': limit } : { ':start': input.now + t }),
           },
           ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       const tat = out.Attributes?.tat;
       return typeof tat === 'number' ? { granted: true, tat } : { granted: true };
     } catch (err) {
-      if (isConditionFailure(err)) return undefined;
+      if (isConditionFailure(err)) return { refused: true, old: oldTat(err) };
       throw new SendBudgetStoreError(`cannot take a token from ${input.key}`, { cause: err });
     }
   }
 
+  /** What to try after a refusal, given the old `tat` when known: another write, or no token. */
+  function next(
+    input: TakeInput,
+    refused: Refused,
+    tried: 'advance' | 'start',
+  ): 'advance' | 'start' | 'denied' {
+    if (refused.old === undefined) return tried === 'advance' ? 'start' : 'advance';
+    const { tat } = refused.old;
+    if (tat === undefined || tat < input.now) return 'start';
+    return tat > laneLimit(input.lane, input.limits, input.now, input.debtMs) ? 'denied' : 'advance';
+  }
+
   return {
     async take(input) {
-      const result =
-        (await write(input, 'advance')) ?? (await write(input, 'start')) ?? (await write(input, 'advance'));
-      if (result) return result;
-      if (input.lane !== 'critical') return { granted: false };
-      // A critical fails all three only if the item vanished in between (TTL): it starts the bucket.
-      return (await write(input, 'start')) ?? (await write(input, 'advance')) ?? { granted: true };
+      let form: 'advance' | 'start' | 'denied' = 'advance';
+      for (let round = 0; round < 3 && form !== 'denied'; round++) {
+        const result = await write(input, form);
+        if (!('refused' in result)) return result;
+        form = next(input, result, form);
+      }
+      return { granted: false };
     },
   };
 }
@@ -127,7 +163,9 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
           TableName: tableName,
           Key: { pk: key },
           UpdateExpression:
-            'SET #since = if_not_exists(#since, :now), #last = :now, #exp = :exp, #account = if_not_exists(#account, :account), #region = if_not_exists(#region, :region), #examples = if_not_exists(#examples, :noExamples) ADD #n :one, #alerts :alerts, #sev :alerts, #rules :rule',
+            // The two no-op SETs of #scheduled and #scheduledAt only make UPDATED_NEW return them: the
+            // fold needs them, and not the pending summaries, which ALL_NEW would send back each time.
+            'SET #since = if_not_exists(#since, :now), #last = :now, #exp = :exp, #account = if_not_exists(#account, :account), #region = if_not_exists(#region, :region), #examples = if_not_exists(#examples, :noExamples), #scheduled = if_not_exists(#scheduled, :never), #scheduledAt = if_not_exists(#scheduledAt, :never) ADD #n :one, #alerts :alerts, #sev :alerts, #rules :rule',
           ExpressionAttributeNames: {
             '#since': 'since',
             '#last': 'lastAt',
@@ -139,8 +177,11 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
             '#alerts': 'alerts',
             '#sev': `alerts_${input.severity}`,
             '#rules': 'rules',
+            '#scheduled': 'scheduled',
+            '#scheduledAt': 'scheduledAt',
           },
           ExpressionAttributeValues: {
+            ':never': -1,
             ':now': input.now,
             ':exp': Math.ceil(input.now / 1000) + OVERFLOW_RETAIN_SECONDS,
             ':account': accountOf(input.account),
@@ -150,7 +191,7 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
             ':alerts': input.alerts,
             ':rule': new Set([input.rule]),
           },
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
       const parsed = TallyItemSchema.safeParse(out.Attributes);
@@ -162,24 +203,39 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
     }
     const notifications = item.notifications ?? 1;
     const since = item.since ?? input.now;
-    if (notifications <= OVERFLOW_EXAMPLES_MAX) {
-      // Each fold got its own count from the ADD, so each writes its own slot; a take in between
-      // (another tally by now) makes the condition fail, and the example is simply not kept.
+    const ex = overflowExample(input);
+    const place = exampleSlot(item.examples, ex);
+    const replacing = place?.was !== undefined;
+    const legacy = typeof place?.was === 'string';
+    const was = place?.was;
+    const wasAt = typeof was === 'object' && was !== null ? (was as { at?: unknown }).at : undefined;
+    // A slot holding something unreadable is not replaced: there is no value to make the write safe.
+    if (place && (!replacing || legacy || typeof wasAt === 'number')) {
+      // Chosen against the item this fold returned; a concurrent fold that changed the slot since
+      // makes the condition fail, and this example is simply not kept (examples are a sample).
       try {
         await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: key },
-            UpdateExpression: 'SET #examples.#slot = :title',
-            ConditionExpression: '#since = :since AND attribute_exists(#examples)',
+            UpdateExpression: 'SET #examples.#slot = :example',
+            ConditionExpression: `#since = :since AND attribute_exists(#examples) AND ${
+              !replacing
+                ? 'attribute_not_exists(#examples.#slot)'
+                : legacy
+                  ? '#examples.#slot = :was'
+                  : '#examples.#slot.#at = :was'
+            }`,
             ExpressionAttributeNames: {
               '#examples': 'examples',
-              '#slot': `e${notifications}`,
+              '#slot': place.slot,
               '#since': 'since',
+              ...(replacing && !legacy ? { '#at': 'at' } : {}),
             },
             ExpressionAttributeValues: {
-              ':title': input.title.slice(0, OVERFLOW_EXAMPLE_MAX_CHARS),
+              ':example': ex,
               ':since': since,
+              ...(replacing ? { ':was': legacy ? place.was : wasAt } : {}),
             },
           }),
         );
@@ -189,21 +245,40 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
         }
       }
     }
-    return { notifications, since, needsFlush: item.scheduled !== since };
+    return {
+      notifications,
+      since,
+      needsFlush: flushNeeded(item, since, input.now, input.staleAfterMs),
+      firstCritical: input.severity === 'critical' && item.alerts_critical === input.alerts,
+    };
   }
 
-  async function markScheduled(channel: Channel, receiver: string, since: number): Promise<boolean> {
+  async function markScheduled(
+    channel: Channel,
+    receiver: string,
+    since: number,
+    at: { now: number; staleAfterMs: number },
+  ): Promise<boolean> {
     const key = overflowKey(channel, receiver);
     try {
       await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: key },
-          UpdateExpression: 'SET #scheduled = :since',
+          UpdateExpression: 'SET #scheduled = :since, #scheduledAt = :now',
+          // The same test as flushNeeded: none recorded for this tally, or one presumed lost.
           ConditionExpression:
-            '#since = :since AND (attribute_not_exists(#scheduled) OR #scheduled <> :since)',
-          ExpressionAttributeNames: { '#scheduled': 'scheduled', '#since': 'since' },
-          ExpressionAttributeValues: { ':since': since },
+            '#since = :since AND (attribute_not_exists(#scheduled) OR #scheduled <> :since OR attribute_not_exists(#scheduledAt) OR #scheduledAt < :staleBefore)',
+          ExpressionAttributeNames: {
+            '#scheduled': 'scheduled',
+            '#scheduledAt': 'scheduledAt',
+            '#since': 'since',
+          },
+          ExpressionAttributeValues: {
+            ':since': since,
+            ':now': at.now,
+            ':staleBefore': at.now - at.staleAfterMs,
+          },
         }),
       );
       return true;
@@ -223,21 +298,30 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
       const seq = (item.seq ?? 0) + 1;
       const p = pendingOfTally(item, channel, receiver, seq, now);
       if (!p) return pendingOverflows(item);
-      const slot = pendingOverflowSlot(p.id);
+      const { summary, merged } = placeTaken(pendingOverflows(item), p);
+      const slot = pendingOverflowSlot(summary.id);
       const withMap = item.pending !== undefined;
       try {
-        const out = await client.send(
+        await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: key },
-            UpdateExpression: `SET ${withMap ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #seq = :seq REMOVE #n, #alerts, #rules, #examples, #since, #last, #scheduled, #account, #region, ${SEVERITY_COUNT_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
+            UpdateExpression: `SET ${withMap ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #seq = :seq, #storm = :storm, #stormLast = :stormLast REMOVE #n, #alerts, #rules, #examples, #since, #last, #scheduled, #scheduledAt, #account, #region, ${SEVERITY_COUNT_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
             // Nothing counted and nothing taken since the read: the summary says exactly what it removes.
+            // Merging into a summary: only while no flush has begun to send it.
             ConditionExpression: `#n = :n AND ${
               item.seq === undefined ? 'attribute_not_exists(#seq)' : '#seq = :was'
-            } AND ${withMap ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}`,
+            } AND ${withMap ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}${
+              merged
+                ? ' AND attribute_exists(#pending.#slot) AND attribute_not_exists(#pending.#slot.#attempted)'
+                : ''
+            }`,
             ExpressionAttributeNames: {
               '#pending': 'pending',
+              '#storm': 'storm',
+              '#stormLast': 'stormLast',
               ...(withMap ? { '#slot': slot } : {}),
+              ...(merged ? { '#attempted': 'attempted' } : {}),
               '#seq': 'seq',
               '#n': 'notifications',
               '#alerts': 'alerts',
@@ -246,22 +330,24 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
               '#since': 'since',
               '#last': 'lastAt',
               '#scheduled': 'scheduled',
+              '#scheduledAt': 'scheduledAt',
               '#account': 'account',
               '#region': 'region',
               ...Object.fromEntries(SEVERITY_COUNT_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
             },
             ExpressionAttributeValues: {
-              ...(withMap ? { ':summary': p } : { ':pendingMap': { [slot]: p } }),
+              ...(withMap ? { ':summary': summary } : { ':pendingMap': { [slot]: summary } }),
               ':seq': seq,
+              ':storm': p.storm ?? p.from,
+              ':stormLast': p.to,
               ':n': item.notifications,
               ...(item.seq === undefined ? {} : { ':was': item.seq }),
             },
-            ReturnValues: 'ALL_NEW',
           }),
         );
-        const after = TallyItemSchema.safeParse(out.Attributes);
-        if (!after.success) throw new SendBudgetStoreError(`overflow tally ${key} has an unexpected shape`);
-        return pendingOverflows(after.data);
+        // The write succeeded against what was read, so the item's pending summaries are exactly
+        // these: no need to have the whole item sent back.
+        return pendingOverflows({ pending: { ...item.pending, [slot]: summary } });
       } catch (err) {
         if (isConditionFailure(err)) continue;
         if (err instanceof SendBudgetStoreError) throw err;
@@ -269,6 +355,31 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
       }
     }
     throw new SendBudgetStoreError(`overflow tally ${key} kept changing under concurrent writers`);
+  }
+
+  async function markAttempted(channel: Channel, receiver: string, id: string): Promise<void> {
+    const key = overflowKey(channel, receiver);
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: key },
+          UpdateExpression: 'SET #pending.#slot.#attempted = :yes',
+          ConditionExpression: 'attribute_exists(#pending.#slot)',
+          ExpressionAttributeNames: {
+            '#pending': 'pending',
+            '#slot': pendingOverflowSlot(id),
+            '#attempted': 'attempted',
+          },
+          ExpressionAttributeValues: { ':yes': true },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) return;
+      throw new SendBudgetStoreError(`cannot mark a summary of overflow tally ${key} attempted`, {
+        cause: err,
+      });
+    }
   }
 
   async function clear(channel: Channel, receiver: string, ids: readonly string[]): Promise<void> {
@@ -293,5 +404,5 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
     }
   }
 
-  return { fold, markScheduled, take, clear };
+  return { fold, markScheduled, take, markAttempted, clear };
 }

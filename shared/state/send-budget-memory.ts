@@ -2,15 +2,17 @@ import {
   accountOf,
   type BudgetStore,
   emissionIntervalMs,
+  exampleSlot,
+  flushNeeded,
   laneLimit,
-  OVERFLOW_EXAMPLE_MAX_CHARS,
-  OVERFLOW_EXAMPLES_MAX,
   type OverflowStore,
+  overflowExample,
   overflowKey,
   type PendingOverflow,
   pendingOfTally,
   pendingOverflowSlot,
   pendingOverflows,
+  placeTaken,
   type TallyItem,
 } from './send-budget.ts';
 
@@ -22,10 +24,10 @@ export function createMemoryBudgetStore(): BudgetStore & { tat(key: string): num
   const buckets = new Map<string, number>();
   return {
     tat: (key) => buckets.get(key),
-    async take({ key, lane, limits, now }) {
+    async take({ key, lane, limits, now, debtMs }) {
       const t = emissionIntervalMs(limits);
       const tat = Math.max(buckets.get(key) ?? now, now);
-      if (tat > laneLimit(lane, limits, now)) return { granted: false };
+      if (tat > laneLimit(lane, limits, now, debtMs)) return { granted: false };
       buckets.set(key, tat + t);
       return { granted: true, tat: tat + t };
     },
@@ -58,22 +60,21 @@ export function createMemoryOverflowStore(): OverflowStore & { tally(key: string
       item.rules = new Set([...(item.rules ?? []), input.rule]);
       item.account ??= accountOf(input.account);
       item.region ??= input.region;
-      if (item.notifications <= OVERFLOW_EXAMPLES_MAX) {
-        item.examples = {
-          ...item.examples,
-          [`e${item.notifications}`]: input.title.slice(0, OVERFLOW_EXAMPLE_MAX_CHARS),
-        };
-      }
+      const ex = overflowExample(input);
+      const place = exampleSlot(item.examples, ex);
+      if (place) item.examples = { ...item.examples, [place.slot]: ex };
       return {
         notifications: item.notifications,
-        needsFlush: item.scheduled !== item.since,
+        needsFlush: flushNeeded(item, item.since, input.now, input.staleAfterMs),
         since: item.since,
+        firstCritical: input.severity === 'critical' && item.alerts_critical === input.alerts,
       };
     },
-    async markScheduled(channel, receiver, since) {
+    async markScheduled(channel, receiver, since, { now, staleAfterMs }) {
       const item = items.get(overflowKey(channel, receiver));
-      if (!item || item.since !== since || item.scheduled === since) return false;
+      if (!item || item.since !== since || !flushNeeded(item, since, now, staleAfterMs)) return false;
       item.scheduled = since;
+      item.scheduledAt = now;
       return true;
     },
     async take(channel, receiver, now): Promise<PendingOverflow[]> {
@@ -83,12 +84,25 @@ export function createMemoryOverflowStore(): OverflowStore & { tally(key: string
       const p = pendingOfTally(item, channel, receiver, seq, now);
       if (p) {
         const { pending, expiresAt } = item;
-        const next: TallyItem = { seq, pending: { ...pending, [pendingOverflowSlot(p.id)]: p } };
+        const { summary } = placeTaken(pendingOverflows(item), p);
+        const next: TallyItem = {
+          seq,
+          pending: { ...pending, [pendingOverflowSlot(summary.id)]: summary },
+          storm: p.storm ?? p.from,
+          stormLast: p.to,
+        };
         if (expiresAt !== undefined) next.expiresAt = expiresAt;
         items.set(overflowKey(channel, receiver), next);
         return pendingOverflows(next);
       }
       return pendingOverflows(item);
+    },
+    async markAttempted(channel, receiver, id) {
+      const slot = pendingOverflowSlot(id);
+      const item = items.get(overflowKey(channel, receiver));
+      const p = item?.pending?.[slot];
+      if (!item || !p || typeof p !== 'object') return;
+      item.pending = { ...item.pending, [slot]: { ...p, attempted: true } };
     },
     async clear(channel, receiver, ids) {
       const item = items.get(overflowKey(channel, receiver));

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { type Channel, ChannelSchema, SEVERITIES, type Severity, SeveritySchema } from '../events/alert.ts';
+import { truncate } from '../notify/text.ts';
 
 /**
  * Send budgets and overflow tallies: what the notifiers share through the state table so that all
@@ -15,8 +16,9 @@ export interface BudgetLimits {
 }
 
 /**
- * Who may take a token. `critical` always gets one, into debt if need be (the others then wait
- * longer); `urgent` may empty the bucket; `bulk` only takes while more than `reserve` remain.
+ * Who may take a token. `critical` may go into debt, up to `debtMs` past an empty bucket (the others
+ * then wait longer, and the critical waits for its own slot); `urgent` may empty the bucket; `bulk`
+ * only takes while more than `reserve` remain.
  */
 export type Lane = 'critical' | 'urgent' | 'bulk';
 
@@ -27,6 +29,8 @@ export interface TakeInput {
   limits: BudgetLimits;
   /** The clock, epoch ms. */
   now: number;
+  /** Critical lane only: how far past an empty bucket it may go, in ms of refill (0 when absent). */
+  debtMs?: number | undefined;
 }
 
 export interface TakeResult {
@@ -54,13 +58,21 @@ export function emissionIntervalMs(limits: Pick<BudgetLimits, 'perMinute'>): num
 
 /**
  * The latest `tat` a take in `lane` accepts (before it adds one interval): one token left for the
- * urgent lane, more than `reserve` for bulk; critical has no limit.
+ * urgent lane, more than `reserve` for bulk; critical up to `debtMs` further.
  */
-export function laneLimit(lane: Lane, limits: BudgetLimits, now: number): number {
+export function laneLimit(lane: Lane, limits: BudgetLimits, now: number, debtMs = 0): number {
   const t = emissionIntervalMs(limits);
-  if (lane === 'critical') return Number.POSITIVE_INFINITY;
+  if (lane === 'critical') return now + (limits.burst - 1) * t + Math.max(0, debtMs);
   const keep = lane === 'bulk' ? limits.reserve : 0;
   return now + (limits.burst - keep - 1) * t;
+}
+
+/**
+ * How long a granted take must wait before its send keeps the vendor's rate: zero within the burst,
+ * the time its token comes due when a critical took one in debt.
+ */
+export function waitForSlotMs(tat: number, limits: BudgetLimits, now: number): number {
+  return Math.max(0, tat - limits.burst * emissionIntervalMs(limits) - now);
 }
 
 /** How long a bucket is remembered after its last take: long past any refill, short enough to stay small. */
@@ -79,6 +91,11 @@ export interface FoldInput {
   account: { id: string; alias?: string | undefined };
   region: string;
   now: number;
+  /**
+   * A flush scheduled longer ago than this (ms) that has not taken the tally is presumed lost (dead-
+   * lettered before it ran): the next fold asks for another.
+   */
+  staleAfterMs: number;
 }
 
 export interface FoldResult {
@@ -88,6 +105,8 @@ export interface FoldResult {
   needsFlush: boolean;
   /** The tally's first fold (epoch ms): names the tally for markScheduled. */
   since: number;
+  /** True when this fold brought the tally its first critical alert (its flush is then due at once). */
+  firstCritical: boolean;
 }
 
 /**
@@ -110,6 +129,16 @@ export const PendingOverflowSchema = z.object({
   /** First and last fold, epoch ms. */
   from: z.number(),
   to: z.number(),
+  /**
+   * The first fold of the storm this summary belongs to (epoch ms): tallies that follow each other
+   * with less than OVERFLOW_STORM_GAP_MS between them share it, and with it one PagerDuty incident.
+   */
+  storm: z.optional(z.number()),
+  /**
+   * Set just before its first send. Until then nothing of it can have reached anyone, so a later
+   * take merges the next tally into it rather than adding one more pending summary to the item.
+   */
+  attempted: z.optional(z.boolean()),
 });
 export type PendingOverflow = z.infer<typeof PendingOverflowSchema>;
 
@@ -119,14 +148,27 @@ export type PendingOverflow = z.infer<typeof PendingOverflowSchema>;
  */
 export interface OverflowStore {
   fold(input: FoldInput): Promise<FoldResult>;
-  /** Records that a flush was scheduled for the tally that began at `since`; false when one already was. */
-  markScheduled(channel: Channel, receiver: string, since: number): Promise<boolean>;
+  /**
+   * Records that a flush was scheduled at `now` for the tally that began at `since`; false when one
+   * already was, less than `staleAfterMs` ago.
+   */
+  markScheduled(
+    channel: Channel,
+    receiver: string,
+    since: number,
+    at: { now: number; staleAfterMs: number },
+  ): Promise<boolean>;
   /**
    * Moves the tally (if it holds anything) into a pending summary in one write, and returns every
    * summary pending for the receiver, ones taken earlier and not cleared included. Folds from then
    * on start a new tally, which schedules its own flush.
    */
   take(channel: Channel, receiver: string, now: number): Promise<PendingOverflow[]>;
+  /**
+   * Records that a pending summary is about to be sent: from then on it never changes. A summary
+   * already cleared is not an error.
+   */
+  markAttempted(channel: Channel, receiver: string, id: string): Promise<void>;
   /** Forgets summaries that were sent (or dead-lettered). Clearing one already gone is not an error. */
   clear(channel: Channel, receiver: string, ids: readonly string[]): Promise<void>;
 }
@@ -135,6 +177,59 @@ export interface OverflowStore {
 export const OVERFLOW_EXAMPLES_MAX = 3;
 /** Example titles are cut to this length (they are alert titles; rendering escapes them). */
 export const OVERFLOW_EXAMPLE_MAX_CHARS = 150;
+/**
+ * A tally that begins within this long of the previous one's last fold continues its storm: its
+ * summary keeps the storm's PagerDuty dedup key, so a long storm is one incident that each summary
+ * updates, not a new incident every flush.
+ */
+export const OVERFLOW_STORM_GAP_MS = 60 * 60 * 1000;
+
+/**
+ * One example title as the tally keeps it: its severity's rank (0 = critical), when it was folded,
+ * and the title cut without splitting a character. The loudest, then the newest, are kept: an
+ * attacker who folds noise first cannot crowd out the alert that matters.
+ */
+export const OverflowExampleSchema = z.object({ r: z.number(), at: z.number(), t: z.string() });
+export type OverflowExample = z.infer<typeof OverflowExampleSchema>;
+
+export function overflowExample(input: Pick<FoldInput, 'severity' | 'now' | 'title'>): OverflowExample {
+  return {
+    r: SEVERITIES.indexOf(input.severity),
+    at: input.now,
+    t: truncate(input.title, OVERFLOW_EXAMPLE_MAX_CHARS, '…'),
+  };
+}
+
+/** An example slot's value as stored; a bare title (older items) ranks below any example. */
+function readExample(value: unknown): OverflowExample | undefined {
+  if (typeof value === 'string') return { r: SEVERITIES.length, at: 0, t: value };
+  const ex = OverflowExampleSchema.safeParse(value);
+  return ex.success ? ex.data : undefined;
+}
+
+function louderOrNewer(a: OverflowExample, b: OverflowExample): boolean {
+  return a.r < b.r || (a.r === b.r && a.at >= b.at);
+}
+
+/**
+ * Where `ex` goes among the tally's examples: a free slot, else the place of the quietest (then
+ * oldest) one if `ex` is louder or newer; undefined when it is not kept. `was` is the value it
+ * replaces, as stored, for a conditional write.
+ */
+export function exampleSlot(
+  examples: Record<string, unknown> | undefined,
+  ex: OverflowExample,
+): { slot: string; was?: unknown } | undefined {
+  let weakest: { slot: string; value: unknown; ex: OverflowExample } | undefined;
+  for (let i = 0; i < OVERFLOW_EXAMPLES_MAX; i++) {
+    const slot = `e${i}`;
+    const value = examples?.[slot];
+    if (value === undefined) return { slot };
+    const kept = readExample(value) ?? { r: SEVERITIES.length + 1, at: 0, t: '' };
+    if (!weakest || louderOrNewer(weakest.ex, kept)) weakest = { slot, value, ex: kept };
+  }
+  return weakest && louderOrNewer(ex, weakest.ex) ? { slot: weakest.slot, was: weakest.value } : undefined;
+}
 
 /**
  * As long as a dead-letter queue keeps a message (14 days, resources/core.yml): a flush message that
@@ -167,17 +262,31 @@ export const TallyItemSchema = z.object({
   alerts_low: z.optional(z.number()),
   alerts_info: z.optional(z.number()),
   rules: z.optional(z.union([z.set(z.string()), z.array(z.string())])),
-  examples: z.optional(z.record(z.string(), z.string())),
+  examples: z.optional(z.record(z.string(), z.unknown())),
   since: z.optional(z.number()),
   lastAt: z.optional(z.number()),
   seq: z.optional(z.number()),
   scheduled: z.optional(z.number()),
+  scheduledAt: z.optional(z.number()),
   account: z.optional(z.object({ id: z.string(), alias: z.optional(z.string()) })),
   region: z.optional(z.string()),
   pending: z.optional(z.record(z.string(), z.unknown())),
+  storm: z.optional(z.number()),
+  stormLast: z.optional(z.number()),
   expiresAt: z.optional(z.number()),
 });
 export type TallyItem = z.infer<typeof TallyItemSchema>;
+
+/** Whether a fold into `item` (as it is after the fold) must schedule a flush. */
+export function flushNeeded(
+  item: Pick<TallyItem, 'scheduled' | 'scheduledAt'>,
+  since: number,
+  now: number,
+  staleAfterMs: number,
+): boolean {
+  if (item.scheduled !== since || item.scheduledAt === undefined) return true;
+  return now - item.scheduledAt > staleAfterMs;
+}
 
 /** The summary the tally in `item` becomes when taken as number `seq`; undefined when it holds nothing. */
 export function pendingOfTally(
@@ -193,10 +302,17 @@ export function pendingOfTally(
     const n = item[`alerts_${s}`];
     if (n) severities[s] = n;
   }
-  const examples = Object.entries(item.examples ?? {})
-    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-    .map(([, title]) => title);
+  const examples = Object.values(item.examples ?? {})
+    .map(readExample)
+    .filter((e): e is OverflowExample => e !== undefined)
+    .sort((a, b) => a.r - b.r || b.at - a.at)
+    .slice(0, OVERFLOW_EXAMPLES_MAX)
+    .map((e) => e.t);
   const from = item.since ?? now;
+  const continues =
+    item.storm !== undefined &&
+    item.stormLast !== undefined &&
+    from - item.stormLast <= OVERFLOW_STORM_GAP_MS;
   const p: PendingOverflow = {
     id: `${from}-${seq}`,
     channel,
@@ -210,9 +326,39 @@ export function pendingOfTally(
     region: item.region ?? 'unknown',
     from,
     to: item.lastAt ?? from,
+    storm: continues ? (item.storm ?? from) : from,
   };
   // Plain data, so the DynamoDB marshaller and the memory store keep exactly what was built.
   return JSON.parse(JSON.stringify(p));
+}
+
+/**
+ * Where a take puts the tally `p`: merged into the newest pending summary when that one was never
+ * attempted (an outage keeps summaries pending; merged, they stay one, and the item stays far from
+ * DynamoDB's 400 KB), else a slot of its own.
+ */
+export function placeTaken(
+  pending: readonly PendingOverflow[],
+  p: PendingOverflow,
+): { summary: PendingOverflow; merged?: PendingOverflow } {
+  const newest = pending.at(-1);
+  if (!newest || newest.attempted) return { summary: p };
+  const severities: Partial<Record<Severity, number>> = { ...newest.severities };
+  for (const s of SEVERITIES) {
+    const n = p.severities[s];
+    if (n) severities[s] = (severities[s] ?? 0) + n;
+  }
+  const summary: PendingOverflow = {
+    ...newest,
+    notifications: newest.notifications + p.notifications,
+    alerts: newest.alerts + p.alerts,
+    severities,
+    rules: [...new Set([...newest.rules, ...p.rules])].sort(),
+    // The newer tally's examples are already its loudest; the older ones fill what is left.
+    examples: [...new Set([...p.examples, ...newest.examples])].slice(0, OVERFLOW_EXAMPLES_MAX),
+    to: Math.max(newest.to, p.to),
+  };
+  return { summary: JSON.parse(JSON.stringify(summary)), merged: newest };
 }
 
 /** The item's pending summaries, oldest first; one that does not parse is left out, not fatal. */

@@ -96,7 +96,28 @@ describe('createDynamoDbOverflowStore', () => {
       since: T0,
       lastAt: T0,
       expiresAt: Math.ceil(T0 / 1000) + 14 * 24 * 60 * 60,
-      examples: { e1: 'IAM user created' },
+      examples: { e0: { r: 3, at: T0, t: 'IAM user created' } },
     });
+  });
+});
+
+describe('createDynamoDbBudgetStore with the old item on a refused write', () => {
+  it('refuses an over-budget take in one write when DynamoDB returns the item (ALL_OLD)', async () => {
+    const { ConditionalCheckFailedException } = await import('@aws-sdk/client-dynamodb');
+    const sent: unknown[] = [];
+    const client = {
+      send: async (command: { input: unknown }) => {
+        sent.push(command.input);
+        throw new ConditionalCheckFailedException({
+          message: 'The conditional request failed',
+          $metadata: {},
+          Item: { tat: { N: String(T0 + 60_000) } },
+        });
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = createDynamoDbBudgetStore({ tableName: TABLE, client });
+    expect(await store.take(take({ key: 'budget#slack#hot' }))).toEqual({ granted: false });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
   });
 });

@@ -139,7 +139,7 @@ describe('parseDlqMessage', () => {
     expect(entry.request).toBeUndefined();
   });
 
-  it('names an overflow flush from a notifier dead-letter queue, and leaves it to SQS to move back', () => {
+  it('names an overflow flush from a notifier dead-letter queue, with the flush to move back', () => {
     const body = {
       v: 1,
       type: 'overflow-flush',
@@ -150,9 +150,10 @@ describe('parseDlqMessage', () => {
     const entry = parseDlqMessage(message('f1', body));
     expect(entry).toMatchObject({ source: 'overflow-flush' });
     expect(entry.reason).toBe(
-      'overflow summary for slack receiver slack-default not sent after retries; its counts wait in the state table: move it back to the slack flush queue with aws sqs start-message-move-task',
+      'overflow summary for slack receiver slack-default not sent after retries; its counts wait in the state table: redrive moves it back to the slack flush queue',
     );
     expect(entry.request).toBeUndefined();
+    expect(entry.flush).toEqual(body);
   });
 
   it('never throws on garbage, and strips control characters an attacker could use on a terminal', () => {
@@ -276,6 +277,53 @@ describe('cloud-alerts dlq', () => {
       'moved 1, skipped 1, failed 1 (bus cloud-alerts-prod-alerts)',
       '',
     ]);
+  });
+
+  it('moves an overflow flush back to its flush queue and requests to the bus, leaving the rest', async () => {
+    const flush = {
+      v: 1,
+      type: 'overflow-flush',
+      channel: 'slack',
+      receiver: 'slack-default',
+      dueAt: Date.parse('2026-11-20T09:06:00Z'),
+    };
+    queueHolds([message('f1', flush), message('m1', notifierRecord(1)), message('m3', 'junk')]);
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'new' });
+    sqs.on(DeleteMessageCommand).resolves({});
+    const { code, stdout } = await runCli(['dlq', 'redrive', '--queue', QUEUE]);
+    expect(code).toBe(0);
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/cloud-alerts-dev-notify-slack-flush',
+      MessageBody: JSON.stringify(flush),
+    });
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(sqs).toHaveReceivedCommandTimes(DeleteMessageCommand, 2);
+    expect(sqs).toHaveReceivedCommandWith(DeleteMessageCommand, { QueueUrl: QUEUE, ReceiptHandle: 'rh-f1' });
+    expect(sqs).toHaveReceivedCommandWith(DeleteMessageCommand, { QueueUrl: QUEUE, ReceiptHandle: 'rh-m1' });
+    expect(stdout).toContain('moved    f1  overflow flush slack slack-default');
+    expect(stdout).toContain('skipped  m3');
+  });
+
+  it('leaves an overflow flush in the queue when sending it to the flush queue fails', async () => {
+    const flush = { v: 1, type: 'overflow-flush', channel: 'slack', receiver: 'slack-default', dueAt: 0 };
+    queueHolds([message('f1', flush)]);
+    sqs.on(SendMessageCommand).rejects(Object.assign(new Error('no'), { name: 'AccessDenied' }));
+    const { code, stdout } = await runCli([
+      'dlq',
+      'redrive',
+      '--queue',
+      QUEUE,
+      '--flush-queue',
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/elsewhere',
+    ]);
+    expect(code).toBe(1);
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/elsewhere',
+    });
+    expect(sqs).not.toHaveReceivedCommand(DeleteMessageCommand);
+    expect(stdout).toContain('failed   f1  overflow flush slack slack-default: SendMessage: AccessDenied');
   });
 
   it('deletes nothing when PutEvents fails outright', async () => {

@@ -9,6 +9,7 @@ import {
   type FlushScheduler,
   flushSqsEvent,
   OVERFLOW_SUMMARY_RULE_ID,
+  stormDedupKey,
 } from '../../../shared/delivery/overflow.ts';
 import { TEST_RULE_ID } from '../../../shared/doctor/send-test.ts';
 import type { Alert, NotificationRequest } from '../../../shared/events/alert.ts';
@@ -44,6 +45,8 @@ interface World {
   overflow: ReturnType<typeof createMemoryOverflowStore>;
   context: Context;
   failSlack: { next: DeliveryError | undefined };
+  /** The waits of criticals in debt, when the world sleeps virtually. */
+  slept: number[];
 }
 
 function memoryOnce(): OncePort {
@@ -63,7 +66,9 @@ function memoryOnce(): OncePort {
 function world(
   config: Config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' }),
   channel: 'slack' | 'pagerduty' = 'slack',
+  options: { virtualSleep?: boolean } = {},
 ): World {
+  const slept: number[] = [];
   const clock = { now: T0 };
   const posts: SlackMessage[] = [];
   const pages: PagerDutyEvent[] = [];
@@ -87,14 +92,31 @@ function world(
         },
       },
     },
-    delivery: { once: memoryOnce(), budget, overflow, flush, now: () => clock.now },
+    delivery: {
+      once: memoryOnce(),
+      budget,
+      overflow,
+      flush,
+      now: () => clock.now,
+      ...(options.virtualSleep
+        ? {
+            clock: (ctx: Context) => ({
+              remainingMs: () => ctx.getRemainingTimeInMillis(),
+              sleep: async (ms: number) => {
+                slept.push(ms);
+              },
+              random: () => 0.5,
+            }),
+          }
+        : {}),
+    },
   }) as Handler;
   const context = {
     ...lambdaContext('notify-slack'),
     [secretKey('slack-default')]: WEBHOOK,
     [secretKey('pagerduty-default')]: ROUTING_KEY,
   } as Context;
-  return { handler, posts, pages, clock, flush, budget, overflow, context, failSlack };
+  return { handler, posts, pages, clock, flush, budget, overflow, context, failSlack, slept };
 }
 
 let n = 0;
@@ -119,7 +141,7 @@ function summaryTitle(m: SlackMessage | undefined): string {
 
 describe('send budgets in the notifier', () => {
   it('always sends critical, lets high use the reserve, and folds the rest once the bucket is low', async () => {
-    const w = world();
+    const w = world(undefined, 'slack', { virtualSleep: true });
     const statuses: string[] = [];
     // Slack: burst 3, reserve 2. Bulk takes only from a full bucket; high may take the last token.
     for (const severity of [
@@ -190,7 +212,7 @@ describe('send budgets in the notifier', () => {
     expect(text).toContain('7 more alerts held back by the slack-default send budget');
     expect(text).toContain('7 alerts in 3 notifications');
     expect(text).toContain('high 1, medium 5, low 1');
-    expect(text).toContain('Folded one | A summary of five | Folded high');
+    expect(text).toContain('Folded high | A summary of five | Folded one');
     // Nothing pending: the same message again (an SQS redelivery) sends nothing.
     expect(
       await w.handler(
@@ -204,7 +226,7 @@ describe('send budgets in the notifier', () => {
   });
 
   it('reschedules a summary that finds no token instead of folding or dropping it', async () => {
-    const w = world();
+    const w = world(undefined, 'slack', { virtualSleep: true });
     await notify(w, request({ severity: 'low' }));
     await notify(w, request({ severity: 'low' }));
     w.clock.now = T0 + 30_000;
@@ -222,6 +244,43 @@ describe('send budgets in the notifier', () => {
     await runFlush(w);
     expect(w.posts).toHaveLength(posts + 1);
     expect(summaryTitle(w.posts.at(-1))).toContain('1 more alert held back');
+  });
+
+  it('shows the loudest folded alerts as examples, not the noise folded first', async () => {
+    const w = world();
+    const at = async (severity: 'high' | 'low', title: string) => {
+      w.clock.now += 10;
+      await notify(w, request({ severity, title }));
+    };
+    for (let i = 0; i < 3; i++) await at('high', `noise high ${i}`);
+    for (let i = 0; i < 5; i++) await at('low', `noise low ${i}`);
+    await at('high', 'IAM admin policy attached to attacker role');
+    for (let i = 0; i < 5; i++) await at('low', `noise after ${i}`);
+    w.clock.now = T0 + 31_000;
+    await runFlush(w);
+    expect(summaryTitle(w.posts.at(-1))).toContain(
+      '*Examples:* IAM admin policy attached to attacker role | noise after 4 | noise after 3',
+    );
+  });
+
+  it('gives the overflow summaries of one storm one PagerDuty incident, and a later storm another', async () => {
+    const w = world(undefined, 'pagerduty');
+    const page = () => notify(w, request({ severity: 'high' }, 'pagerduty-default'));
+    const flushAt = async (at: number) => {
+      w.clock.now = at;
+      await w.handler(flushSqsEvent(w.flush.due(at)), w.context);
+      return w.pages.at(-1)?.dedup_key;
+    };
+    for (let i = 0; i < 11; i++) await page();
+    const first = await flushAt(T0 + 30_000);
+    for (let i = 0; i < 11; i++) await page();
+    const second = await flushAt(T0 + 60_000);
+    expect(first).toMatch(/^cloud-alerts\/overflow\/pagerduty\/pagerduty-default\/storm-/);
+    expect(second).toBe(first);
+    w.clock.now = T0 + 3 * 60 * 60_000;
+    for (let i = 0; i < 11; i++) await page();
+    const later = await flushAt(T0 + 3 * 60 * 60_000 + 30_000);
+    expect(later).not.toBe(first);
   });
 
   it('counts a redelivered folded request once', async () => {
@@ -254,6 +313,29 @@ describe('send budgets in the notifier', () => {
     expect(summaryTitle(w.posts.at(-1))).toContain('1 more alert held back');
   });
 
+  it('never changes a summary once a flush began to send it: the next tally is a summary of its own', async () => {
+    const w = world();
+    await notify(w, request({ severity: 'low' }));
+    await notify(w, request({ severity: 'low' }));
+    w.clock.now = T0 + 30_000;
+    w.failSlack.next = new DeliveryError({ channel: 'slack', retryable: true, reason: 'HTTP 503' });
+    const shortLived = { ...w.context, getRemainingTimeInMillis: () => 3000 } as Context;
+    const [first] = w.flush.due();
+    if (!first) throw new Error('no flush scheduled');
+    expect((await w.handler(flushSqsEvent([first]), shortLived)) as unknown).toMatchObject({
+      batchItemFailures: [{}],
+    });
+    // Perhaps Slack took it before the connection failed: it must be resent exactly as it was.
+    w.clock.now = T0 + 40_000;
+    for (let i = 0; i < 3; i++) await notify(w, request({ severity: 'low' }));
+    const before = w.posts.length;
+    w.clock.now = T0 + 71_000;
+    await runFlush(w);
+    expect(
+      w.posts.slice(before).map((m) => /(\d+) more alerts? held back/.exec(summaryTitle(m))?.[1]),
+    ).toEqual(['1', '2']);
+  });
+
   it('puts a flush that came early back on the queue for the rest of its delay', async () => {
     const w = world();
     await notify(w, request({ severity: 'low' }));
@@ -266,7 +348,7 @@ describe('send budgets in the notifier', () => {
   });
 
   it('never folds a PagerDuty resolve, however empty the bucket', async () => {
-    const w = world(undefined, 'pagerduty');
+    const w = world(undefined, 'pagerduty', { virtualSleep: true });
     for (let i = 0; i < 15; i++) await notify(w, request({ severity: 'high' }, 'pagerduty-default'));
     expect(await notify(w, request({ severity: 'high' }, 'pagerduty-default'))).toBe('folded');
     const resolve = request({ severity: 'low', status: 'resolved' }, 'pagerduty-default');
@@ -303,6 +385,153 @@ describe('send budgets in the notifier', () => {
     expect(await notify(w, request({ severity: 'low' }))).toBe('delivered');
   });
 
+  it('sends a critical when the budget store fails, instead of failing it into the dead-letter queue', async () => {
+    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+    const posts: SlackMessage[] = [];
+    const throttled = new Error('Throughput exceeds the current capacity of your table');
+    throttled.name = 'ProvisionedThroughputExceededException';
+    const overflow = createMemoryOverflowStore();
+    const handler = notifierHandler('slack', config, {
+      senders: {
+        slack: {
+          async send(_url, message) {
+            posts.push(message);
+          },
+        },
+      },
+      delivery: {
+        once: memoryOnce(),
+        budget: {
+          async take() {
+            throw throttled;
+          },
+        },
+        overflow,
+        flush: createMemoryFlushScheduler(() => T0),
+        now: () => T0,
+      },
+    }) as Handler;
+    const context = { ...lambdaContext('notify-slack'), [secretKey('slack-default')]: WEBHOOK } as Context;
+    for (const severity of ['critical', 'low'] as const) {
+      const outcome = (await handler(
+        notificationEvent(request({ severity, title: `${severity} one` })),
+        context,
+      )) as {
+        status: string;
+      };
+      expect(outcome.status).toBe('delivered');
+    }
+    expect(posts.map((p) => summaryTitle(p).includes('critical one'))).toEqual([true, false]);
+    expect(overflow.tally('overflow#slack#slack-default')).toBeUndefined();
+  });
+
+  it('sends a request when the overflow tally cannot be written, rather than losing it', async () => {
+    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+    const posts: SlackMessage[] = [];
+    const handler = notifierHandler('slack', config, {
+      senders: {
+        slack: {
+          async send(_url, message) {
+            posts.push(message);
+          },
+        },
+      },
+      delivery: {
+        once: memoryOnce(),
+        budget: {
+          async take() {
+            return { granted: false };
+          },
+        },
+        overflow: {
+          ...createMemoryOverflowStore(),
+          async fold() {
+            throw new Error('ThrottlingException');
+          },
+        },
+        flush: createMemoryFlushScheduler(() => T0),
+        now: () => T0,
+      },
+    }) as Handler;
+    const context = { ...lambdaContext('notify-slack'), [secretKey('slack-default')]: WEBHOOK } as Context;
+    const outcome = (await handler(notificationEvent(request({ severity: 'low' })), context)) as {
+      status: string;
+    };
+    expect(outcome.status).toBe('delivered');
+    expect(posts).toHaveLength(1);
+  });
+
+  it('paces a burst of criticals at the vendor rate, caps the debt, and flushes the rest at once', async () => {
+    const w = world(undefined, 'slack', { virtualSleep: true });
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        notify(w, request({ severity: 'critical', title: `Critical ${i}` })),
+      ),
+    );
+    // Slack: burst 3 and 20 s of debt at one a second: 23 sent, each in its own second, the rest held.
+    expect(statuses.filter((s) => s === 'delivered')).toHaveLength(23);
+    expect(statuses.filter((s) => s === 'folded')).toHaveLength(37);
+    const sendTimes = [...w.slept].sort((a, b) => a - b);
+    expect(sendTimes.slice(0, 3)).toEqual([1000, 2000, 3000]);
+    expect(sendTimes.at(-1)).toBe(20_000);
+    expect(new Set(sendTimes).size).toBe(sendTimes.length);
+    // The folded criticals do not wait for the tally's 30 s flush.
+    expect(w.flush.waiting().map((f) => f.visibleAt)).toContain(T0 + 1000);
+    w.clock.now = T0 + 1000;
+    expect(await w.handler(flushSqsEvent(w.flush.due()), w.context)).toEqual({ batchItemFailures: [] });
+    expect(summaryTitle(w.posts.at(-1))).toContain('37 more alerts held back');
+    expect(w.posts).toHaveLength(24);
+    // It went in the critical lane, waiting for its slot behind the others: at T0 + 24 s minus the burst.
+    expect(w.slept.at(-1)).toBe(20_000);
+  });
+
+  it('schedules the flush again when the one scheduled was lost before it took the tally', async () => {
+    const w = world();
+    await notify(w, request({ severity: 'low' }));
+    await notify(w, request({ severity: 'low' }));
+    expect(w.flush.due(T0 + 30_000)).toHaveLength(1); // received, then dead-lettered without running
+    w.clock.now = T0 + 10 * 60_000;
+    expect([
+      await notify(w, request({ severity: 'low' })),
+      await notify(w, request({ severity: 'low' })),
+    ]).toEqual(['delivered', 'folded']);
+    expect(w.flush.waiting()).toEqual([]);
+    // Past its delay and five receives of 180 s, that flush is presumed lost.
+    w.clock.now = T0 + 60 * 60_000;
+    await notify(w, request({ severity: 'medium' }));
+    expect(await notify(w, request({ severity: 'medium' }))).toBe('folded');
+    expect(w.flush.waiting()).toHaveLength(1);
+    w.clock.now = T0 + 61 * 60_000;
+    await runFlush(w);
+    expect(summaryTitle(w.posts.at(-1))).toContain('3 more alerts held back');
+  });
+
+  it('fails a record on the flush queue that is not a flush message for it, so it reaches the dead-letter queue', async () => {
+    const w = world();
+    const [good] = flushSqsEvent([
+      { v: 1, type: 'overflow-flush', channel: 'slack', receiver: 'slack-default', dueAt: T0 },
+    ]).Records;
+    if (!good) throw new Error('no record');
+    const request18 = request({ severity: 'critical' });
+    const records = [
+      { ...good, messageId: 'a-request', body: JSON.stringify({ requestPayload: { detail: request18 } }) },
+      { ...good, messageId: 'not-json', body: '{' },
+      {
+        ...good,
+        messageId: 'other-channel',
+        body: JSON.stringify({ v: 1, type: 'overflow-flush', channel: 'email', receiver: 'x', dueAt: T0 }),
+      },
+      good,
+    ];
+    expect(await w.handler({ Records: records }, w.context)).toEqual({
+      batchItemFailures: [
+        { itemIdentifier: 'a-request' },
+        { itemIdentifier: 'not-json' },
+        { itemIdentifier: 'other-channel' },
+      ],
+    });
+  });
+
   it('refuses a wiring with some send-budget ports but not all', () => {
     const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
     const flush: FlushScheduler = { schedule: async () => {} };
@@ -334,5 +563,14 @@ describe('bucketKey', () => {
     expect(key).toMatch(/^budget#slack#[0-9a-f]{20}$/);
     expect(key).not.toContain('sendBudgetSecret');
     expect(bucketKey('slack', `${WEBHOOK}x`)).not.toBe(key);
+  });
+});
+
+describe('stormDedupKey', () => {
+  it('stays within PagerDuty’s dedup key limit however long the receiver name', () => {
+    const p = { channel: 'pagerduty' as const, receiver: 'r'.repeat(300), storm: T0, from: T0 };
+    expect(stormDedupKey(p).length).toBeLessThanOrEqual(255);
+    expect(stormDedupKey(p)).toBe(stormDedupKey({ ...p }));
+    expect(stormDedupKey({ ...p, receiver: 'pd' })).toBe(`cloud-alerts/overflow/pagerduty/pd/storm-${T0}`);
   });
 });
