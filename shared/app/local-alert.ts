@@ -60,7 +60,7 @@ export function localAlertPorts(
         async schedule(request) {
           const due = new Date(request.at + request.dueInMs).toISOString();
           print(
-            `grouping window ${terminalLine(request.key)}: its summary would be sent when it closes (${due})\n`,
+            `grouping window ${terminalLine(request.key)}: its summary would be sent when its slot closes (${due})\n`,
           );
         },
       },

@@ -253,12 +253,52 @@ export const DedupeConfigSchema = z
   })
   .strict();
 
+/**
+ * Alertmanager's timers (https://prometheus.io/docs/alerting/latest/configuration/#route): group_wait
+ * is 0 here and not configurable, the first alert of a group goes at once (docs/configuration.md).
+ */
+export const GROUPING_DEFAULTS = { groupIntervalMinutes: 5, repeatIntervalMinutes: 60 } as const;
+
 export const GroupingConfigSchema = z
   .object({
-    /** After one actor's first alert, its others for this many minutes become one summary; 0 turns it off. */
-    windowMinutes: WindowMinutes.default(0),
+    /**
+     * Alertmanager's group_interval: what one actor's group holds back is summarised at most once per
+     * this many minutes, and the group closes after this long with nothing held; 0 turns grouping off.
+     */
+    groupIntervalMinutes: WindowMinutes.optional(),
+    /** The old spelling of groupIntervalMinutes, still accepted. */
+    windowMinutes: WindowMinutes.optional(),
+    /**
+     * Alertmanager's repeat_interval: the longest a group stays open. The actor's next alert after it
+     * goes out in full and opens a new group (a new PagerDuty incident).
+     */
+    repeatIntervalMinutes: WindowMinutes.min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((g, ctx) => {
+    if (g.groupIntervalMinutes !== undefined && g.windowMinutes !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windowMinutes'],
+        message:
+          'windowMinutes is the old spelling of groupIntervalMinutes: give one of groupIntervalMinutes and windowMinutes, not both',
+      });
+      return;
+    }
+    const interval = g.groupIntervalMinutes ?? g.windowMinutes ?? GROUPING_DEFAULTS.groupIntervalMinutes;
+    const repeat = g.repeatIntervalMinutes ?? GROUPING_DEFAULTS.repeatIntervalMinutes;
+    if (interval > 0 && repeat < interval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [g.repeatIntervalMinutes !== undefined ? 'repeatIntervalMinutes' : 'groupIntervalMinutes'],
+        message: `repeatIntervalMinutes (${repeat}) must be at least groupIntervalMinutes (${interval}): a group is summarised once per group interval and lasts at most the repeat interval`,
+      });
+    }
+  })
+  .transform((g) => ({
+    groupIntervalMinutes: g.groupIntervalMinutes ?? g.windowMinutes ?? GROUPING_DEFAULTS.groupIntervalMinutes,
+    repeatIntervalMinutes: g.repeatIntervalMinutes ?? GROUPING_DEFAULTS.repeatIntervalMinutes,
+  }));
 
 export const FlappingConfigSchema = z
   .object({
@@ -278,7 +318,7 @@ export const ConfigSchema = z
     allowList: z.array(AllowListEntrySchema).default([]),
     silences: z.array(SilenceSchema).default([]),
     dedupe: DedupeConfigSchema.default({ windowMinutes: 10 }),
-    grouping: GroupingConfigSchema.default({ windowMinutes: 0 }),
+    grouping: GroupingConfigSchema.default({ ...GROUPING_DEFAULTS }),
     flapping: FlappingConfigSchema.default({ transitions: 4, windowMinutes: 30 }),
   })
   .strict();

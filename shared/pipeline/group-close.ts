@@ -2,7 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import type { Alert } from '../events/alert.ts';
 import { type GroupCloseRequest, type GroupCloseScheduler, summaryAlert } from '../stages/grouping.ts';
-import { type StateStore, type SummarySeed, SummarySeedSchema } from '../state/store.ts';
+import { type StateStore, type SummarySeed, SummarySeedSchema, type SummarySlot } from '../state/store.ts';
 import type { LogPort } from './logger.ts';
 
 /** SQS holds a message back for at most 15 minutes; a longer wait is done in hops. */
@@ -18,6 +18,8 @@ export const GroupCloseMessageSchema = z.object({
   openedAt: z.number(),
   windowMs: z.number(),
   dueAt: z.number(),
+  /** The slot of the group interval the summary reports; absent in messages sent before slots. */
+  slot: z.optional(z.object({ startsAt: z.number(), endsAt: z.number() })),
   seed: SummarySeedSchema,
 });
 export type GroupCloseMessage = z.infer<typeof GroupCloseMessageSchema>;
@@ -41,11 +43,11 @@ export interface CloseResult {
  * before clearing it, or carried by the actor's next alert. Nothing when nothing is held or pending.
  */
 export async function closeGroupWindow(
-  request: { key: string; openedAt: number; seed: SummarySeed },
+  request: { key: string; openedAt: number; seed: SummarySeed; slot?: SummarySlot | undefined },
   store: StateStore,
   nowMs: number,
 ): Promise<CloseResult> {
-  const pending = await store.takeSummary(request.key, request.openedAt, request.seed, nowMs);
+  const pending = await store.takeSummary(request.key, request.openedAt, request.seed, nowMs, request.slot);
   return {
     summaries: pending.map((p) => summaryAlert(request.key, p)),
     clear: () => store.clearPending(request.key, pending),
@@ -131,6 +133,7 @@ export function groupCloseMessage(request: GroupCloseRequest, nowMs: number): Gr
     openedAt: request.openedAt,
     windowMs: request.windowMs,
     dueAt: nowMs + request.dueInMs,
+    slot: request.slot,
     seed: request.seed,
   };
 }

@@ -48,6 +48,10 @@ export interface WindowRequest {
   rank?: number;
   /** Grouping: what a summary of the window this alert replaces says about its actor (see ClaimInput). */
   summarize?: SummarySeed;
+  /** Grouping: the longest the window stays open (see ClaimInput.maxMs). */
+  maxMs?: number;
+  /** Grouping, critical alerts: the verdict signature (see ClaimInput.signature). */
+  signature?: string;
 }
 
 /**
@@ -72,9 +76,12 @@ export async function claimWindow(
       rank: req.rank ?? severityRank(alert.severity),
       severity: alert.severity,
       rule: alert.ruleId,
-      expiresAt: expiresAtSeconds(at + req.windowMs, ctx, req.retainMs),
+      // A window held open by its alerts can last up to maxMs: the item must outlive that.
+      expiresAt: expiresAtSeconds(at + Math.max(req.windowMs, req.maxMs ?? 0), ctx, req.retainMs),
       now: ctx.now.getTime(),
       ...(req.summarize ? { summarize: req.summarize } : {}),
+      ...(req.maxMs !== undefined ? { maxMs: req.maxMs } : {}),
+      ...(req.signature !== undefined ? { signature: req.signature } : {}),
     });
   } catch (err) {
     ctx.logger.warn('state store failed; sending the alert without noise control', {

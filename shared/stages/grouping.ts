@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { type Alert, SEVERITIES, type Severity } from '../events/alert.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
-import type { PendingSummary, StateStore, SummarySeed, WindowTally } from '../state/store.ts';
+import type { PendingSummary, StateStore, SummarySeed, SummarySlot, WindowTally } from '../state/store.ts';
 import { actorShort, alertTimeMs, claimWindow, minutes, stateKey } from './common.ts';
 
 export const GROUP_SUMMARY_RULE_ID = 'alert-group-summary';
@@ -21,11 +22,14 @@ export const SUMMARY_GRACE_MS = 60_000;
 
 export type { SummarySeed };
 
-/** A window that holds something, to be summarised when it closes. */
+/** A group that holds something, to be summarised at the end of the slot its held alert fell in. */
 export interface GroupCloseRequest {
   key: string;
   openedAt: number;
+  /** The group interval. */
   windowMs: number;
+  /** The slot of the group interval the summary reports (event time, epoch ms). */
+  slot: SummarySlot;
   /** When the alert that asked for it happened (epoch ms, event time). */
   at: number;
   /** How long from that alert until the summary is due; replay adds it to `at`, Lambda to the clock. */
@@ -34,9 +38,9 @@ export interface GroupCloseRequest {
 }
 
 /**
- * Sends the summary when the window closes: an SQS message delayed until then in Lambda
- * (shared/pipeline/group-close.ts), an event-time queue in replay. Asked once per window and
- * summary (see StateStore.markScheduled), by the first held alert that wins the mark.
+ * Sends the summary when its slot ends: an SQS message delayed until then in Lambda
+ * (shared/pipeline/group-close.ts), an event-time queue in replay. Asked once per summary (see
+ * StateStore.markScheduled), by the first held alert that wins the mark.
  */
 export interface GroupCloseScheduler {
   schedule(request: GroupCloseRequest): Promise<void>;
@@ -53,22 +57,48 @@ export function seedOf(alert: Alert): SummarySeed {
 }
 
 /**
- * Critical alerts are never held for a summary: a page folded into "3 more alerts by user/mallory"
- * five minutes later is a page lost, and an attacker can open the window on purpose with a denied
- * probe (critical when denied) before the changes that matter. True repeats of a critical alert are
- * still folded, by dedupe, which compares what changed.
+ * Alarms stay out of grouping (flapping and the send budgets handle them); so do resolves and
+ * alerts with no actor to group by.
  */
 function applies(alert: Alert): boolean {
-  return (
-    alert.status === 'firing' &&
-    alert.kind !== 'alarm' &&
-    alert.actor !== undefined &&
-    alert.severity !== 'critical'
-  );
+  return alert.status === 'firing' && alert.kind !== 'alarm' && alert.actor !== undefined;
 }
 
 export function groupKey(alert: Alert): string {
   return stateKey('group', [alert.account.id, alert.actor?.arn ?? alert.actor?.name ?? alert.actor?.display]);
+}
+
+/**
+ * One PagerDuty incident per group: its opener and every summary carry this dedup key, so the
+ * summaries land on the incident the opener raised. Under PagerDuty's 255 characters
+ * (https://developer.pagerduty.com/docs/events-api-v2-overview#alert-de-duplication): the group key
+ * is a fixed-length hash.
+ */
+export function groupDedupKey(key: string, openedAt: number): string {
+  return `cloud-alerts/group/${key}/${openedAt}`;
+}
+
+/**
+ * What a critical alert says, without where: rule, verdict and whether the call was denied. Six
+ * hundred buckets made public by one user share it (one page, then summaries); a bucket made public
+ * after a trust policy opened to anyone does not (two pages). Hashed: the verdict is attacker-shaped
+ * text, and the window item keeps only a bounded number of these.
+ */
+export function verdictSignature(alert: Alert): string {
+  return createHash('sha256')
+    .update(JSON.stringify([alert.ruleId, alert.verdict ?? null, alert.attempted === true]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/**
+ * The slot of the group interval an alert held at `at` falls in: openedAt + k·interval up to the
+ * next boundary, never past the group's cap (the repeat interval).
+ */
+export function slotOf(openedAt: number, at: number, intervalMs: number, maxMs: number): SummarySlot {
+  const k = Math.max(0, Math.floor((at - openedAt) / intervalMs));
+  const startsAt = openedAt + k * intervalMs;
+  return { startsAt, endsAt: Math.min(startsAt + intervalMs, openedAt + maxMs) };
 }
 
 function loudest(severities: Partial<Record<Severity, number>>): Severity {
@@ -82,15 +112,15 @@ function breakdown(severities: Partial<Record<Severity, number>>): string {
 }
 
 /**
- * The follow-up for a closed window: "14 more alerts by role/terraform-ci". Its id and dedup key
- * derive from the window and from how many earlier summaries of it took, and its content only from
- * the pending summary, which never changes once taken: every send of it is the same alert.
+ * The follow-up for a slot of a group: "14 more alerts by role/terraform-ci". Its id derives from the
+ * group and from how many earlier summaries of it took; its dedup key is the group's, so PagerDuty
+ * adds it to the group's incident; its content comes only from the pending summary, which never
+ * changes once taken: every send of it is the same alert.
  */
 export function summaryAlert(key: string, p: PendingSummary): Alert {
   const seed = p.seed;
   const who = actorShort(seed);
-  const from = new Date(p.openedAt).toISOString();
-  const windowMs = p.endsAt - p.openedAt;
+  const startsAt = p.startsAt ?? p.openedAt;
   const severity = loudest(p.severities);
   const n = p.held;
   const part = p.from > 0 ? `:${p.from}` : '';
@@ -101,11 +131,9 @@ export function summaryAlert(key: string, p: PendingSummary): Alert {
     severity,
     status: 'firing',
     kind: seed.kind,
-    summary:
-      p.from > 0
-        ? `and ${n} more by ${who} in the ${minutes(windowMs)} from ${from}, delivered after its first summary`
-        : `and ${n} more by ${who} in ${minutes(windowMs)} (held back after the first, from ${from})`,
-    verdict: 'Grouped: only the first alert of the burst was sent. Search the logs for the ones held back.',
+    summary: `and ${n} more by ${who} in the ${minutes(p.endsAt - startsAt)} from ${new Date(startsAt).toISOString()} (held back: the group's first alert went out at ${new Date(p.openedAt).toISOString()})`,
+    verdict:
+      'Grouped: these repeat what the group already sent (its first alert, anything louder, each new critical verdict). Search the logs for the ones held back.',
     account: seed.account,
     region: seed.region,
     time: new Date(p.endsAt).toISOString(),
@@ -116,43 +144,53 @@ export function summaryAlert(key: string, p: PendingSummary): Alert {
       { label: 'First alert sent', value: p.owner },
     ],
     links: [],
-    dedupKey: `cloud-alerts/${GROUP_SUMMARY_RULE_ID}/${key}/${p.openedAt}${part}`,
+    dedupKey: groupDedupKey(key, p.openedAt),
     eventId: seed.eventId,
+    covers: n,
   };
 }
 
 /**
- * A burst from one actor: the first alert goes out at once, the rest of the window is held and
- * counted, and one summary of them goes out when the window closes (the scheduler). If the
- * schedule could not be made, the actor's first alert after the window carries the summary
- * instead. Either way the summary is taken off the window before it is sent and cleared only once
- * it is on the bus, so a failure in between repeats it unchanged rather than losing or recounting
- * it. Anything louder than what the window sent is never held.
+ * Grouping with Alertmanager's timers, per actor. A group opens with the actor's first alert, which
+ * goes out at once (group_wait is 0). It stays open while it keeps holding alerts: it closes after
+ * the group interval with nothing held, and at the latest the repeat interval after it opened.
+ * Held alerts are summarised per slot of the group interval (openedAt + k·interval, plus a grace for
+ * late CloudTrail), by a close the scheduler sends. If the schedule could not be made, the actor's
+ * first alert after the group carries the summary instead. Either way the summary is taken off the
+ * group before it is sent and cleared only once it is on the bus, so a failure in between repeats it
+ * unchanged rather than losing or recounting it.
+ *
+ * Never held: anything louder than what the group sent, and a critical alert whose verdict
+ * signature the group has not sent (an attacker cannot open a group with a denied probe and hide the
+ * changes that matter behind it). A critical alert that repeats a verdict the group already paged
+ * for is held and counted: 600 buckets made public by one user are one page and its summaries.
  */
 export function createGroupingStage(store: StateStore, scheduler?: GroupCloseScheduler): AlertStage {
   /**
-   * A held alert that finds no close recorded for the window's current summary asks for one, and
+   * A held alert that finds no close recorded for the group's current summary asks for one, and
    * records it once the message is written. Recording after writing (not before) means no alert
    * skips asking because of an ask that then failed; concurrent alerts may each write a message,
    * and the extra ones find nothing left to send. If every ask fails, the actor's next alert after
-   * the window carries the summary.
+   * the group carries the summary.
    */
   async function scheduleClose(
     alert: Alert,
     key: string,
     window: WindowTally,
-    windowMs: number,
+    timers: Timers,
     ctx: StageContext,
   ) {
     if (!scheduler || window.scheduled === window.summarized) return;
     const at = alertTimeMs(alert, ctx);
+    const slot = slotOf(window.openedAt, at, timers.intervalMs, timers.maxMs);
     try {
       await scheduler.schedule({
         key,
         openedAt: window.openedAt,
-        windowMs,
+        windowMs: timers.intervalMs,
+        slot,
         at,
-        dueInMs: Math.max(0, window.endsAt - at) + SUMMARY_GRACE_MS,
+        dueInMs: Math.max(0, slot.endsAt - at) + SUMMARY_GRACE_MS,
         seed: seedOf(alert),
       });
     } catch (err) {
@@ -172,56 +210,72 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
     }
   }
 
-  /** Pending summaries go out with this alert, and are forgotten once they are on the bus. */
-  function withPending(alert: Alert, key: string, pending: PendingSummary[] | undefined) {
-    if (!pending || pending.length === 0) return { out: [alert] };
+  /**
+   * The group's opener goes out under the group's dedup key (one PagerDuty incident per group), with
+   * the pending summaries, which are forgotten once they are on the bus.
+   */
+  function opener(alert: Alert, key: string, openedAt: number, pending: PendingSummary[] | undefined) {
+    const first = { ...alert, dedupKey: groupDedupKey(key, openedAt) };
+    if (!pending || pending.length === 0) return { out: [first] };
     return {
-      out: [alert, ...pending.map((p) => summaryAlert(key, p))],
+      out: [first, ...pending.map((p) => summaryAlert(key, p))],
       afterPublish: () => store.clearPending(key, pending),
     };
   }
 
   async function one(
     alert: Alert,
-    windowMs: number,
+    timers: Timers,
     ctx: StageContext,
   ): Promise<{ out: Alert[]; suppressed?: Suppression; afterPublish?: () => Promise<void> }> {
     const key = groupKey(alert);
     const claim = await claimWindow(store, 'grouping', alert, ctx, {
       key,
-      windowMs,
+      windowMs: timers.intervalMs,
+      maxMs: timers.maxMs,
       retainMs: SUMMARY_RETAIN_MS,
       summarize: seedOf(alert),
+      ...(alert.severity === 'critical' ? { signature: verdictSignature(alert) } : {}),
     });
     if (!claim) return { out: [alert] };
     switch (claim.outcome) {
       case 'opened':
-        return withPending(alert, key, claim.pending);
+        // Both stores open the group at the alert's event time.
+        return opener(alert, key, alertTimeMs(alert, ctx), claim.pending);
       case 'owner':
         // A retry of the opener: the summaries it carried may not have gone out either.
-        return withPending(alert, key, claim.window.pending);
+        return opener(alert, key, claim.window.openedAt, claim.window.pending);
       case 'louder':
+      case 'news':
       case 'outside':
+        // An escalation is its own incident: it keeps its own dedup key.
         return { out: [alert] };
-      case 'held':
-        await scheduleClose(alert, key, claim.window, windowMs, ctx);
+      case 'held': {
+        await scheduleClose(alert, key, claim.window, timers, ctx);
+        const slot = slotOf(claim.window.openedAt, alertTimeMs(alert, ctx), timers.intervalMs, timers.maxMs);
+        const repeat = alert.severity === 'critical' ? ' (a critical verdict the group already sent)' : '';
         return {
           out: [],
           suppressed: {
             alertId: alert.id,
             ruleId: alert.ruleId,
             kind: 'group',
-            reason: `burst by ${actorShort(alert)}: ${claim.window.held} held since ${claim.window.owner} was sent at ${new Date(claim.window.openedAt).toISOString()}; summarised when the window ends at ${new Date(claim.window.endsAt).toISOString()}`,
+            reason: `burst by ${actorShort(alert)}${repeat}: ${claim.window.held} held since ${claim.window.owner} was sent at ${new Date(claim.window.openedAt).toISOString()}; summarised after ${new Date(slot.endsAt).toISOString()}`,
           },
         };
+      }
     }
   }
 
   return {
     name: 'grouping',
     async run(alerts, ctx) {
-      const windowMs = ctx.config.grouping.windowMinutes * 60_000;
-      if (windowMs === 0) return { alerts, suppressed: [] };
+      const { groupIntervalMinutes, repeatIntervalMinutes } = ctx.config.grouping;
+      const timers: Timers = {
+        intervalMs: groupIntervalMinutes * 60_000,
+        maxMs: Math.max(groupIntervalMinutes, repeatIntervalMinutes) * 60_000,
+      };
+      if (timers.intervalMs === 0) return { alerts, suppressed: [] };
       const kept: Alert[] = [];
       const suppressed: Suppression[] = [];
       const afterPublish: Array<() => Promise<void>> = [];
@@ -230,7 +284,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
           kept.push(alert);
           continue;
         }
-        const result = await one(alert, windowMs, ctx);
+        const result = await one(alert, timers, ctx);
         kept.push(...result.out);
         if (result.suppressed) suppressed.push(result.suppressed);
         if (result.afterPublish) afterPublish.push(result.afterPublish);
@@ -238,4 +292,11 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
       return { alerts: kept, suppressed, ...(afterPublish.length > 0 ? { afterPublish } : {}) };
     },
   };
+}
+
+interface Timers {
+  /** The group interval. */
+  intervalMs: number;
+  /** The repeat interval: the longest a group stays open. */
+  maxMs: number;
 }

@@ -3,7 +3,9 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import {
   type Claim,
   type ClaimInput,
+  closesAt,
   expired,
+  MAX_SIGNATURES,
   PENDING_RETAIN_SECONDS,
   type PendingSummary,
   pendingOf,
@@ -12,7 +14,9 @@ import {
   type StateStore,
   StateStoreError,
   type SummarySeed,
+  type SummarySlot,
   severityAttribute,
+  signaturesOf,
   summaryOfWindow,
   tallyOf,
   type WindowItem,
@@ -51,18 +55,48 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     '#scheduled': 'scheduled',
     '#expiresAt': 'expiresAt',
     '#rules': 'rules',
+    '#capAt': 'capAt',
+    '#sigs': 'sigs',
+    '#summarizedTo': 'summarizedTo',
     ...Object.fromEntries(SEVERITY_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
   };
-  /** A new window's fields; `pending` is left alone, so summaries waiting to be sent survive it. */
-  const FRESH = `SET #owner = :owner, #openedAt = :at, #endsAt = :end, #rank = :rank, #held = :zero, #summarized = :zero, #expiresAt = :exp REMOVE #scheduled, #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`;
-  const freshValues = (input: ClaimInput) => ({
-    ':owner': input.owner,
-    ':at': input.at,
-    ':end': input.at + input.windowMs,
-    ':rank': input.rank,
-    ':zero': 0,
-    ':exp': input.expiresAt,
-  });
+  /**
+   * A new window's fields, as SET and REMOVE lists; `pending` is left alone, so summaries waiting to
+   * be sent survive it. Every name in FRESH_NAMES is used by one of the two, as DynamoDB requires.
+   */
+  function fresh(input: ClaimInput): { set: string[]; remove: string[]; values: Record<string, unknown> } {
+    const set = [
+      '#owner = :owner',
+      '#openedAt = :at',
+      '#endsAt = :end',
+      '#rank = :rank',
+      '#held = :zero',
+      '#summarized = :zero',
+      '#expiresAt = :exp',
+    ];
+    const remove = ['#scheduled', '#rules', '#summarizedTo', ...SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`)];
+    const values: Record<string, unknown> = {
+      ':owner': input.owner,
+      ':at': input.at,
+      ':end': input.at + input.windowMs,
+      ':rank': input.rank,
+      ':zero': 0,
+      ':exp': input.expiresAt,
+    };
+    if (input.maxMs !== undefined) {
+      set.push('#capAt = :cap');
+      values[':cap'] = input.at + input.maxMs;
+    } else remove.push('#capAt');
+    if (input.signature !== undefined) {
+      set.push('#sigs = :sigSet');
+      values[':sigSet'] = new Set([input.signature]);
+    } else remove.push('#sigs');
+    return { set, remove, values };
+  }
+  const expression = (set: string[], remove: string[]) => `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`;
+
+  /** The window is open at `:at`: before its idle end and its cap (a window without a cap has none). */
+  const OPEN_AT = '#endsAt > :at AND (attribute_not_exists(#capAt) OR #capAt > :at)';
 
   /**
    * The parts of an update that add summary `p` to the item's pending map: into the map when the
@@ -94,18 +128,19 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
    * nothing: held alerts must first become a pending summary (carryOpen).
    */
   async function open(input: ClaimInput): Promise<Claim | undefined> {
-    const closed = '(#endsAt <= :at OR #expiresAt <= :nowSec)';
+    const closed = '(#endsAt <= :at OR #capAt <= :at OR #expiresAt <= :nowSec)';
+    const f = fresh(input);
     try {
       const out = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: input.key },
-          UpdateExpression: FRESH,
+          UpdateExpression: expression(f.set, f.remove),
           ConditionExpression: input.summarize
             ? `attribute_not_exists(#pk) OR (${closed} AND #held = :zero)`
             : `attribute_not_exists(#pk) OR ${closed}`,
           ExpressionAttributeNames: { '#pk': 'pk', ...FRESH_NAMES },
-          ExpressionAttributeValues: { ...freshValues(input), ':nowSec': Math.floor(input.now / 1000) },
+          ExpressionAttributeValues: { ...f.values, ':nowSec': Math.floor(input.now / 1000) },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -126,12 +161,13 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     seed: SummarySeed,
   ): Promise<Claim | undefined> {
     const add = addPending(old, summaryOfWindow(tallyOf(old), seed));
+    const f = fresh(input);
     try {
       const out = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: input.key },
-          UpdateExpression: FRESH.replace('SET ', `SET ${add.set}, `),
+          UpdateExpression: expression([add.set, ...f.set], f.remove),
           // An item written before summaries were counted has no `summarized`: that reads as 0.
           ConditionExpression: `#openedAt = :oldOpenedAt AND #held = :oldHeld AND ${
             old.summarized === 0
@@ -140,7 +176,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
           } AND ${add.condition}`,
           ExpressionAttributeNames: { ...FRESH_NAMES, ...add.names },
           ExpressionAttributeValues: {
-            ...freshValues(input),
+            ...f.values,
             ':oldOpenedAt': old.openedAt,
             ':oldHeld': old.held,
             ...(old.summarized === 0 ? {} : { ':oldSummarized': old.summarized }),
@@ -162,65 +198,110 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     return pending.length > 0 ? { outcome: 'opened', pending } : { outcome: 'opened' };
   }
 
-  /** Count into the open window, unless this is its opener or louder than anything sent in it. */
+  /**
+   * Count into the open window, unless this is its opener, louder than anything sent in it, or a
+   * critical alert whose signature it has not sent. For grouping (`maxMs`) the held alert also keeps
+   * the window open `windowMs` past itself: tried first with that extension (for alerts in order),
+   * then without it (an alert older than the last one held needs none).
+   */
   async function hold(input: ClaimInput): Promise<Claim | undefined> {
-    try {
-      const out = await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: input.key },
-          UpdateExpression: 'ADD #held :one, #sev :one, #rules :rule',
-          ConditionExpression:
-            '#endsAt > :at AND #openedAt < :atPlusWindow AND #owner <> :owner AND #rank >= :rank AND #expiresAt > :nowSec',
-          ExpressionAttributeNames: {
-            '#openedAt': 'openedAt',
-            '#held': 'held',
-            '#sev': severityAttribute(input.severity),
-            '#rules': 'rules',
-            '#endsAt': 'endsAt',
-            '#owner': 'owner',
-            '#rank': 'rank',
-            '#expiresAt': 'expiresAt',
-          },
-          ExpressionAttributeValues: {
-            ':nowSec': Math.floor(input.now / 1000),
-            ':one': 1,
-            ':rule': new Set([input.rule]),
-            ':at': input.at,
-            ':atPlusWindow': input.at + input.windowMs,
-            ':owner': input.owner,
-            ':rank': input.rank,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const item = WindowItemSchema.safeParse(out.Attributes);
-      if (!item.success) throw new StateStoreError(`window ${input.key} has an unexpected shape`);
-      return { outcome: 'held', window: tallyOf(item.data) };
-    } catch (err) {
-      if (isConditionFailure(err)) return undefined;
-      if (err instanceof StateStoreError) throw err;
-      throw new StateStoreError(`cannot count into window ${input.key}`, { cause: err });
+    const variants = input.maxMs !== undefined ? [true, false] : [false];
+    for (const extend of variants) {
+      try {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: input.key },
+            UpdateExpression: `${extend ? 'SET #endsAt = :atEnd ' : ''}ADD #held :one, #sev :one, #rules :rule`,
+            ConditionExpression: `${OPEN_AT} AND #openedAt < :atPlusWindow AND #owner <> :owner AND #rank >= :rank AND #expiresAt > :nowSec${
+              input.signature !== undefined ? ' AND contains(#sigs, :sig)' : ''
+            }${extend ? ' AND #endsAt < :atEnd' : ''}`,
+            ExpressionAttributeNames: {
+              '#openedAt': 'openedAt',
+              '#held': 'held',
+              '#sev': severityAttribute(input.severity),
+              '#rules': 'rules',
+              '#endsAt': 'endsAt',
+              '#capAt': 'capAt',
+              '#owner': 'owner',
+              '#rank': 'rank',
+              '#expiresAt': 'expiresAt',
+              ...(input.signature !== undefined ? { '#sigs': 'sigs' } : {}),
+            },
+            ExpressionAttributeValues: {
+              ':nowSec': Math.floor(input.now / 1000),
+              ':one': 1,
+              ':rule': new Set([input.rule]),
+              ':at': input.at,
+              ':atPlusWindow': input.at + input.windowMs,
+              ':owner': input.owner,
+              ':rank': input.rank,
+              ...(input.signature !== undefined ? { ':sig': input.signature } : {}),
+              ...(extend ? { ':atEnd': input.at + input.windowMs } : {}),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const item = WindowItemSchema.safeParse(out.Attributes);
+        if (!item.success) throw new StateStoreError(`window ${input.key} has an unexpected shape`);
+        return { outcome: 'held', window: tallyOf(item.data) };
+      } catch (err) {
+        if (isConditionFailure(err)) continue;
+        if (err instanceof StateStoreError) throw err;
+        throw new StateStoreError(`cannot count into window ${input.key}`, { cause: err });
+      }
     }
+    return undefined;
   }
 
-  /** Raise the window's loudness so the next alert as loud as this one is held. */
-  async function louder(input: ClaimInput): Promise<Claim | undefined> {
+  /**
+   * Goes out from an open window: raises its loudness (`louder`, so the next alert as loud as this
+   * one is held) and, for a critical alert, records its signature while there is room (`news` only
+   * records it). The condition makes sure the window is still what the caller read.
+   */
+  async function sendFrom(
+    input: ClaimInput,
+    outcome: 'louder' | 'news',
+    remember: boolean,
+  ): Promise<Claim | undefined> {
+    const sig = remember && input.signature !== undefined ? input.signature : undefined;
+    const conditions = [OPEN_AT, '#owner <> :owner'];
+    if (outcome === 'louder') conditions.push('#rank < :rank');
+    else conditions.push('#rank >= :rank');
+    if (sig !== undefined)
+      conditions.push('NOT contains(#sigs, :sig)', '(attribute_not_exists(#sigs) OR size(#sigs) < :maxSigs)');
+    const parts = [
+      ...(outcome === 'louder' ? ['SET #rank = :rank'] : []),
+      ...(sig !== undefined ? ['ADD #sigs :sigSet'] : []),
+    ];
     try {
       const out = await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { pk: input.key },
-          UpdateExpression: 'SET #rank = :rank',
-          ConditionExpression: '#endsAt > :at AND #owner <> :owner AND #rank < :rank',
-          ExpressionAttributeNames: { '#rank': 'rank', '#endsAt': 'endsAt', '#owner': 'owner' },
-          ExpressionAttributeValues: { ':rank': input.rank, ':at': input.at, ':owner': input.owner },
+          UpdateExpression: parts.join(' '),
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: {
+            '#rank': 'rank',
+            '#endsAt': 'endsAt',
+            '#capAt': 'capAt',
+            '#owner': 'owner',
+            ...(sig !== undefined ? { '#sigs': 'sigs' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':rank': input.rank,
+            ':at': input.at,
+            ':owner': input.owner,
+            ...(sig !== undefined
+              ? { ':sig': sig, ':sigSet': new Set([sig]), ':maxSigs': MAX_SIGNATURES }
+              : {}),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
       const item = WindowItemSchema.safeParse(out.Attributes);
       if (!item.success) throw new StateStoreError(`window ${input.key} has an unexpected shape`);
-      return { outcome: 'louder', window: tallyOf(item.data) };
+      return { outcome, window: tallyOf(item.data) };
     } catch (err) {
       if (isConditionFailure(err)) return undefined;
       if (err instanceof StateStoreError) throw err;
@@ -251,18 +332,20 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
     openedAt: number,
     seed: SummarySeed,
     now: number,
+    slot?: SummarySlot,
   ): Promise<PendingSummary[]> {
     for (let round = 0; round < 4; round++) {
       const item = await current(key);
       if (!item) return [];
       if (item.openedAt !== openedAt || item.held === 0) return pendingOf(item);
-      const add = addPending(item, summaryOfWindow(tallyOf(item), seed));
+      const summary = summaryOfWindow(tallyOf(item), seed, slot);
+      const add = addPending(item, summary);
       try {
         const out = await client.send(
           new UpdateCommand({
             TableName: tableName,
             Key: { pk: key },
-            UpdateExpression: `SET ${add.set}, #held = :zero, #summarized = :summarized, #expiresAt = :exp REMOVE #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
+            UpdateExpression: `SET ${add.set}, #held = :zero, #summarized = :summarized, #summarizedTo = :to, #expiresAt = :exp REMOVE #rules, ${SEVERITY_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
             // An item written before summaries were counted has no `summarized`: that reads as 0.
             ConditionExpression: `#openedAt = :openedAt AND #held = :held AND ${
               item.summarized === 0
@@ -273,6 +356,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
               ...add.names,
               '#held': 'held',
               '#summarized': 'summarized',
+              '#summarizedTo': 'summarizedTo',
               '#openedAt': 'openedAt',
               '#expiresAt': 'expiresAt',
               '#rules': 'rules',
@@ -283,6 +367,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
               ':held': item.held,
               ':zero': 0,
               ':summarized': item.summarized + item.held,
+              ':to': summary.endsAt,
               ...(item.summarized === 0 ? {} : { ':was': item.summarized }),
               ':exp': Math.max(item.expiresAt ?? 0, Math.ceil(now / 1000) + PENDING_RETAIN_SECONDS),
               ...add.values,
@@ -354,7 +439,7 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         if (held) return held;
         const item = await current(input.key);
         if (!item) continue;
-        if (item.endsAt <= input.at || expired(item, input.now)) {
+        if (closesAt(item) <= input.at || expired(item, input.now)) {
           // Closed, but still holding alerts that must go into a summary first.
           if (input.summarize && item.held > 0) {
             const carried = await carryOpen(input, item, input.summarize);
@@ -364,9 +449,16 @@ export function createDynamoDbStateStore(options: DynamoDbStateStoreOptions): St
         }
         if (item.owner === input.owner) return { outcome: 'owner', window: tallyOf(item) };
         if (input.at <= item.openedAt - input.windowMs) return { outcome: 'outside', window: tallyOf(item) };
+        const sigs = signaturesOf(item);
+        const remember = input.signature !== undefined && sigs.length < MAX_SIGNATURES;
         if (item.rank < input.rank) {
-          const raised = await louder(input);
+          const raised = await sendFrom(input, 'louder', remember);
           if (raised) return raised;
+        } else if (input.signature !== undefined && !sigs.includes(input.signature)) {
+          // With no room left to record it, there is nothing to write: it goes out unrecorded.
+          if (!remember) return { outcome: 'news', window: tallyOf(item) };
+          const news = await sendFrom(input, 'news', true);
+          if (news) return news;
         }
       }
       throw new StateStoreError(`window ${input.key} kept changing under concurrent writers`);

@@ -1,7 +1,9 @@
 import {
   type Claim,
   type ClaimInput,
+  closesAt,
   expired,
+  MAX_SIGNATURES,
   PENDING_RETAIN_SECONDS,
   type PendingSummary,
   pendingOf,
@@ -40,7 +42,7 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
     async claim(input: ClaimInput): Promise<Claim> {
       if (++claims % SWEEP_EVERY === 0) sweep(input.at);
       const item = items.get(input.key);
-      if (!item || item.endsAt <= input.at || expired(item, input.now)) {
+      if (!item || closesAt(item) <= input.at || expired(item, input.now)) {
         const pending: Record<string, unknown> = { ...item?.pending };
         if (item && input.summarize && item.held > 0) {
           const p = summaryOfWindow(tallyOf(item), input.summarize);
@@ -54,6 +56,8 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
           held: 0,
           summarized: 0,
           expiresAt: input.expiresAt,
+          ...(input.maxMs !== undefined ? { capAt: input.at + input.maxMs } : {}),
+          ...(input.signature !== undefined ? { sigs: new Set([input.signature]) } : {}),
           ...(Object.keys(pending).length > 0 ? { pending } : {}),
         };
         items.set(input.key, next);
@@ -62,10 +66,21 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
       }
       if (item.owner === input.owner) return { outcome: 'owner', window: tallyOf(item) };
       if (input.at <= item.openedAt - input.windowMs) return { outcome: 'outside', window: tallyOf(item) };
+      const sigs = new Set(item.sigs ?? []);
+      const remember = () => {
+        if (input.signature === undefined || sigs.size >= MAX_SIGNATURES) return;
+        item.sigs = new Set([...sigs, input.signature]);
+      };
       if (input.rank > item.rank) {
         item.rank = input.rank;
+        remember();
         return { outcome: 'louder', window: tallyOf(item) };
       }
+      if (input.signature !== undefined && !sigs.has(input.signature)) {
+        remember();
+        return { outcome: 'news', window: tallyOf(item) };
+      }
+      if (input.maxMs !== undefined) item.endsAt = Math.max(item.endsAt, input.at + input.windowMs);
       item.held += 1;
       const attr = `held_${input.severity}` as const;
       item[attr] = (item[attr] ?? 0) + 1;
@@ -76,10 +91,11 @@ export function createMemoryStateStore(): StateStore & { size(): number } {
       const item = items.get(key);
       return item ? tallyOf(item) : undefined;
     },
-    async takeSummary(key, openedAt, seed, now): Promise<PendingSummary[]> {
+    async takeSummary(key, openedAt, seed, now, slot): Promise<PendingSummary[]> {
       const item = current(key, openedAt);
       if (item && item.held > 0) {
-        const p = summaryOfWindow(tallyOf(item), seed);
+        const p = summaryOfWindow(tallyOf(item), seed, slot);
+        item.summarizedTo = p.endsAt;
         item.pending = { ...item.pending, [pendingSlot(p)]: p };
         item.summarized += item.held;
         item.held = 0;

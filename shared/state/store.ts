@@ -23,6 +23,11 @@ export const PendingSummarySchema = z.object({
   owner: z.string(),
   /** How many of the window's held alerts earlier summaries reported: 0 for the first summary. */
   from: z.number(),
+  /**
+   * Where the span this summary reports starts (epoch ms): its slot of the group interval, or where
+   * the previous summary's slot ended. Absent in summaries taken before slots existed: the opening.
+   */
+  startsAt: z.optional(z.number()),
   held: z.number(),
   severities: z.partialRecord(SeveritySchema, z.number()),
   rules: z.array(z.string()),
@@ -67,7 +72,23 @@ export interface WindowTally {
   scheduled?: number;
   /** Summaries taken and not yet known to be sent, this window's or the one it replaced. */
   pending: PendingSummary[];
+  /** Grouping: where the slot of the last summary taken ended (epoch ms); the next one starts there. */
+  summarizedTo?: number;
+  /**
+   * Grouping: the hashed verdict signatures of the critical alerts this window sent (see
+   * ClaimInput.signature), at most MAX_SIGNATURES.
+   */
+  signatures: string[];
 }
+
+/**
+ * How many verdict signatures a window remembers. Each is 16 hex characters, so the item stays
+ * small (DynamoDB items are at most 400 KB, and every write to one is billed by its size:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html). Once full,
+ * a critical alert with a new signature is still sent, but not remembered: its repeats are sent too.
+ * More pages, never fewer.
+ */
+export const MAX_SIGNATURES = 50;
 
 export type Claim =
   /**
@@ -82,6 +103,11 @@ export type Claim =
   | { outcome: 'owner'; window: WindowTally }
   /** Louder than anything sent in the window: goes out, and the window now holds only what is not louder still. */
   | { outcome: 'louder'; window: WindowTally }
+  /**
+   * A critical alert whose verdict signature the window has not sent yet: goes out, and its signature
+   * is recorded, so its repeats are held.
+   */
+  | { outcome: 'news'; window: WindowTally }
   /** Happened a whole window before the open one began (a late or replayed event): goes out, uncounted. */
   | { outcome: 'outside'; window: WindowTally }
   /** Held back and counted into the open window (returned with this alert counted). */
@@ -109,6 +135,24 @@ export interface ClaimInput {
    * pending summary about this actor instead of dropping them. Dedupe and flapping leave it out.
    */
   summarize?: SummarySeed;
+  /**
+   * Grouping: the longest the window stays open, from its opening (the repeat interval). With it,
+   * each alert held keeps the window open `windowMs` past itself (it closes after `windowMs` with
+   * nothing held), but never past `openedAt + maxMs`. Without it, a window ends `windowMs` after it opened.
+   */
+  maxMs?: number;
+  /**
+   * Grouping, for a critical alert: a short hash of what it says (rule, verdict, denied or not). It is
+   * held only when the window already sent an alert with the same signature; otherwise it goes out
+   * ('news' or 'louder') and the signature is recorded.
+   */
+  signature?: string;
+}
+
+/** Summaries are about slots of the group interval: the one a close message was asked for. */
+export interface SummarySlot {
+  startsAt: number;
+  endsAt: number;
 }
 
 /**
@@ -124,7 +168,13 @@ export interface StateStore {
    * write (alerts held later start the next one), and returns every summary pending under `key`,
    * including ones taken before and not yet cleared. Empty when there is nothing to send.
    */
-  takeSummary(key: string, openedAt: number, seed: SummarySeed, now: number): Promise<PendingSummary[]>;
+  takeSummary(
+    key: string,
+    openedAt: number,
+    seed: SummarySeed,
+    now: number,
+    slot?: SummarySlot,
+  ): Promise<PendingSummary[]>;
   /** After the summaries went out: forget them. Clearing one that is already gone is not an error. */
   clearPending(key: string, sent: ReadonlyArray<Pick<PendingSummary, 'openedAt' | 'from'>>): Promise<void>;
   /**
@@ -155,11 +205,24 @@ export const WindowItemSchema = z.object({
   held_low: z.optional(z.number()),
   held_info: z.optional(z.number()),
   scheduled: z.optional(z.number()),
+  /** Grouping: the latest the window stays open (openedAt + maxMs); `endsAt` may pass it. */
+  capAt: z.optional(z.number()),
+  summarizedTo: z.optional(z.number()),
+  sigs: z.optional(z.union([z.set(z.string()), z.array(z.string())])),
   /** Pending summaries by pendingSlot; each entry is parsed on its own (see pendingOf). */
   pending: z.optional(z.record(z.string(), z.unknown())),
   expiresAt: z.optional(z.number()),
 });
 export type WindowItem = z.infer<typeof WindowItemSchema>;
+
+/** When the window stops holding alerts: its idle end, or its cap if that comes first. */
+export function closesAt(item: Pick<WindowItem, 'endsAt' | 'capAt'>): number {
+  return item.capAt === undefined ? item.endsAt : Math.min(item.endsAt, item.capAt);
+}
+
+export function signaturesOf(item: Pick<WindowItem, 'sigs'>): string[] {
+  return [...(item.sigs ?? [])].sort();
+}
 
 export function tallyOf(item: WindowItem): WindowTally {
   const severities: Partial<Record<Severity, number>> = {};
@@ -171,7 +234,7 @@ export function tallyOf(item: WindowItem): WindowTally {
   return {
     owner: item.owner,
     openedAt: item.openedAt,
-    endsAt: item.endsAt,
+    endsAt: closesAt(item),
     rank: item.rank,
     held: item.held,
     severities,
@@ -179,6 +242,8 @@ export function tallyOf(item: WindowItem): WindowTally {
     summarized: item.summarized,
     ...(item.scheduled !== undefined ? { scheduled: item.scheduled } : {}),
     pending: pendingOf(item),
+    ...(item.summarizedTo !== undefined ? { summarizedTo: item.summarizedTo } : {}),
+    signatures: signaturesOf(item),
   };
 }
 
@@ -193,13 +258,16 @@ export function pendingOf(item: Pick<WindowItem, 'pending'>): PendingSummary[] {
 }
 
 /**
- * A summary of what the window holds now, about to be taken off it. Plain data (no undefined, no
- * Set), so the DynamoDB marshaller and the memory store keep it exactly as built.
+ * A summary of what the window holds now, about to be taken off it: about `slot` when a close
+ * message asked for one, else about the span since the last summary's slot up to the window's end.
+ * Plain data (no undefined, no Set), so the DynamoDB marshaller and the memory store keep it exactly
+ * as built.
  */
-export function summaryOfWindow(window: WindowTally, seed: SummarySeed): PendingSummary {
+export function summaryOfWindow(window: WindowTally, seed: SummarySeed, slot?: SummarySlot): PendingSummary {
   const p: PendingSummary = {
     openedAt: window.openedAt,
-    endsAt: window.endsAt,
+    startsAt: slot?.startsAt ?? window.summarizedTo ?? window.openedAt,
+    endsAt: slot?.endsAt ?? window.endsAt,
     owner: window.owner,
     from: window.summarized,
     held: window.held,

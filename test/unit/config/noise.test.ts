@@ -23,9 +23,16 @@ describe('checkConfig', () => {
       allowList: [],
       silences: [],
       dedupe: { windowMinutes: 10 },
-      grouping: { windowMinutes: 0 },
+      grouping: { groupIntervalMinutes: 5, repeatIntervalMinutes: 60 },
       flapping: { transitions: 4, windowMinutes: 30 },
     });
+  });
+
+  it('takes grouping.windowMinutes as the old spelling of groupIntervalMinutes', () => {
+    const result = check('grouping: { windowMinutes: 10 }\n');
+    expect(result.errors).toEqual([]);
+    expect(result.config?.grouping).toEqual({ groupIntervalMinutes: 10, repeatIntervalMinutes: 60 });
+    expect(check('grouping: { groupIntervalMinutes: 0 }\n').config?.grouping.groupIntervalMinutes).toBe(0);
   });
 
   it('warns about an expired allow-list entry and an ended silence, at their lines', () => {
@@ -124,6 +131,16 @@ silences:
       undefined,
     ],
     ['a negative window', 'dedupe: { windowMinutes: -1 }\n', `${SOURCE}:7:26: dedupe.windowMinutes: `],
+    [
+      'both spellings of the group interval',
+      'grouping: { groupIntervalMinutes: 5, windowMinutes: 10 }\n',
+      `${SOURCE}:7:53: grouping.windowMinutes: windowMinutes is the old spelling of groupIntervalMinutes: give one of groupIntervalMinutes and windowMinutes, not both`,
+    ],
+    [
+      'a repeat interval shorter than the group interval',
+      'grouping: { groupIntervalMinutes: 10, repeatIntervalMinutes: 5 }\n',
+      `${SOURCE}:7:62: grouping.repeatIntervalMinutes: repeatIntervalMinutes (5) must be at least groupIntervalMinutes (10)`,
+    ],
   ])('reports %s with its location', (_label, yaml, expected) => {
     const text = yaml.startsWith('route:') ? BASE.replace(/route:\n.*\n/, '') + yaml : `${BASE}${yaml}`;
     const result = checkConfig(text, { stage: 'dev', source: SOURCE, now: NOW });

@@ -304,6 +304,7 @@ describe('createSqsGroupCloseQueue', () => {
       key: KEY,
       openedAt: T0,
       windowMs: 5 * MINUTE,
+      slot: { startsAt: T0, endsAt: T0 + 5 * MINUTE },
       at: T0 + MINUTE,
       dueInMs: 5 * MINUTE,
       seed,
@@ -312,7 +313,9 @@ describe('createSqsGroupCloseQueue', () => {
     expect(calls).toHaveLength(1);
     const input = calls[0]?.args[0].input;
     expect(input?.DelaySeconds).toBe(300);
-    expect(JSON.parse(input?.MessageBody ?? '')).toEqual(message({ dueAt: now + 5 * MINUTE }));
+    expect(JSON.parse(input?.MessageBody ?? '')).toEqual(
+      message({ dueAt: now + 5 * MINUTE, slot: { startsAt: T0, endsAt: T0 + 5 * MINUTE } }),
+    );
   });
 
   it('names the failure without quoting the request', async () => {

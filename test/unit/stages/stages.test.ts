@@ -13,7 +13,9 @@ import {
   type GroupCloseRequest,
   SUMMARY_GRACE_MS,
   seedOf,
+  slotOf,
   summaryAlert,
+  verdictSignature,
 } from '../../../shared/stages/grouping.ts';
 import { createSilenceStage } from '../../../shared/stages/silence.ts';
 import { createMemoryStateStore } from '../../../shared/state/memory.ts';
@@ -365,7 +367,7 @@ describe('dedupe stage', () => {
 });
 
 describe('grouping stage', () => {
-  const cfg = config({ grouping: { windowMinutes: 5 } });
+  const cfg = config({ grouping: { groupIntervalMinutes: 5, repeatIntervalMinutes: 60 } });
   const burst = (i: number, minute: number, extra: Partial<Alert> = {}) =>
     ctAlert({
       id: `ct:${i}`,
@@ -373,8 +375,17 @@ describe('grouping stage', () => {
       time: at(minute * MINUTE),
       ...extra,
     });
+  /** A bucket made public: the same verdict whichever bucket it is. */
+  const exposure = (i: number, minute: number, extra: Partial<Alert> = {}) =>
+    burst(i, minute, {
+      ruleId: 's3-bucket-acl-public',
+      severity: 'critical',
+      verdict: 'Public now: READ to everyone (AllUsers).',
+      resource: { type: 'bucket', name: `example-${i}` },
+      ...extra,
+    });
 
-  it('sends the first of a burst, holds the rest, and summarises them with the next alert after the window', async () => {
+  it('sends the first of a burst, holds the rest, and summarises them with the next alert after the group closes', async () => {
     const stage = createGroupingStage(createMemoryStateStore());
     const c = ctx(cfg);
     expect((await run(stage, [burst(0, 0)], c)).ids).toEqual(['ct:0']);
@@ -383,24 +394,39 @@ describe('grouping stage', () => {
       expect(held.ids).toEqual([]);
       expect(held.suppressed[0]?.kind).toBe('group');
     }
-    const next = await stage.run([burst(15, 7)], c);
-    expect(next.alerts.map((a) => a.id)).toEqual(['ct:15', `${next.alerts[1]?.id}`]);
+    // The last held alert (minute 3.5) kept the group open until minute 8.5.
+    expect((await run(stage, [burst(15, 8)], c)).ids).toEqual([]);
+    const next = await stage.run([burst(16, 14)], c);
+    expect(next.alerts.map((a) => a.id)).toEqual(['ct:16', `${next.alerts[1]?.id}`]);
     const summary = next.alerts[1];
     expect(summary).toMatchObject({
       ruleId: GROUP_SUMMARY_RULE_ID,
-      title: '14 more alerts by role/terraform-ci',
+      title: '15 more alerts by role/terraform-ci',
       severity: 'low',
       status: 'firing',
       summary:
-        'and 14 more by role/terraform-ci in 5 minutes (held back after the first, from 2026-11-21T09:14:27.000Z)',
+        "and 15 more by role/terraform-ci in the 13 minutes from 2026-11-21T09:14:27.000Z (held back: the group's first alert went out at 2026-11-21T09:14:27.000Z)",
       facts: [
-        { label: 'Held back', value: '14 low' },
+        { label: 'Held back', value: '15 low' },
         { label: 'Rules', value: 'iam-group-changed, iam-user-created' },
         { label: 'First alert sent', value: 'ct:0' },
       ],
-      time: '2026-11-21T09:19:27.000Z',
+      time: '2026-11-21T09:27:27.000Z',
+      covers: 15,
     });
-    expect(summary?.dedupKey).toMatch(/^cloud-alerts\/alert-group-summary\/group#[0-9a-f]{32}\/\d+$/);
+    expect(summary?.dedupKey).toMatch(/^cloud-alerts\/group\/group#[0-9a-f]{32}\/\d+$/);
+  });
+
+  it('gives the opener and every summary of a group one dedup key (one PagerDuty incident), and the next group another', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    const first = await stage.run([burst(0, 0)], c);
+    const key = first.alerts[0]?.dedupKey;
+    expect(key).toMatch(/^cloud-alerts\/group\/group#[0-9a-f]{32}\/1795252467000$/);
+    expect(key?.length).toBeLessThanOrEqual(255);
+    await run(stage, [burst(1, 1)], c);
+    const next = await stage.run([burst(2, 20)], c);
+    expect(next.alerts.map((a) => a.dedupKey)).toEqual([key?.replace(/\d+$/, String(T0 + 20 * MINUTE)), key]);
   });
 
   it('repeats the carried summary, unchanged, when the alert that carried it is retried before it went out', async () => {
@@ -408,37 +434,83 @@ describe('grouping stage', () => {
     const c = ctx(cfg);
     await run(stage, [burst(0, 0)], c);
     for (let i = 1; i <= 3; i++) await run(stage, [burst(i, i)], c);
-    const first = await stage.run([burst(4, 6)], c);
+    const first = await stage.run([burst(4, 9)], c);
     expect(first.alerts.map((a) => a.title)).toEqual([
       expect.any(String),
       '3 more alerts by role/terraform-ci',
     ]);
     // PutEvents failed, Lambda retries the same event: the summary must come again, the same one.
-    const retry = await stage.run([burst(4, 6)], c);
+    const retry = await stage.run([burst(4, 9)], c);
     expect(retry.alerts).toEqual(first.alerts);
     // Once on the bus it is forgotten: a further retry sends only the alert.
     for (const after of retry.afterPublish ?? []) await after();
-    expect((await stage.run([burst(4, 6)], c)).alerts.map((a) => a.id)).toEqual(['ct:4']);
+    expect((await stage.run([burst(4, 9)], c)).alerts.map((a) => a.id)).toEqual(['ct:4']);
   });
 
-  it('never holds an alert louder than what the window sent', async () => {
+  it('never holds an alert louder than what the group sent, and lets it keep its own dedup key', async () => {
     const stage = createGroupingStage(createMemoryStateStore());
     const c = ctx(cfg);
     await run(stage, [burst(0, 0)], c);
-    expect((await run(stage, [burst(1, 1, { severity: 'high' })], c)).ids).toEqual(['ct:1']);
+    const louder = await stage.run([burst(1, 1, { severity: 'high' })], c);
+    expect(louder.alerts.map((a) => [a.id, a.dedupKey])).toEqual([
+      ['ct:1', 'cloud-alerts/s3-bucket-policy-changed/1'],
+    ]);
     expect((await run(stage, [burst(2, 2, { severity: 'high' })], c)).ids).toEqual([]);
   });
 
-  it('never holds a critical alert, even behind a critical one (a denied probe cannot hide the real pages)', async () => {
+  it('holds a critical alert that repeats a verdict the group already sent: 600 public buckets are one page', async () => {
     const stage = createGroupingStage(createMemoryStateStore());
     const c = ctx(cfg);
-    const probe = burst(0, 0, { severity: 'critical', attempted: true });
+    expect((await run(stage, [exposure(0, 0)], c)).ids).toEqual(['ct:0']);
+    for (let i = 1; i < 600; i++) {
+      const held = await run(stage, [exposure(i, (i / 600) * 5)], c);
+      expect(held.ids).toEqual([]);
+    }
+    const next = await stage.run([burst(600, 30)], c);
+    expect(next.alerts[1]).toMatchObject({
+      title: '599 more alerts by role/terraform-ci',
+      severity: 'critical',
+      covers: 599,
+      facts: expect.arrayContaining([{ label: 'Held back', value: '599 critical' }]),
+    });
+  });
+
+  it('sends at once a critical alert whose verdict the group has not sent (a denied probe cannot hide the real change)', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const c = ctx(cfg);
+    const probe = exposure(0, 0, { attempted: true });
     expect((await run(stage, [probe], c)).ids).toEqual(['ct:0']);
-    expect((await run(stage, [burst(1, 1, { severity: 'critical' })], c)).ids).toEqual(['ct:1']);
-    expect((await run(stage, [burst(2, 2, { severity: 'critical' })], c)).ids).toEqual(['ct:2']);
-    // Lower alerts are still grouped as before.
-    expect((await run(stage, [burst(3, 3)], c)).ids).toEqual(['ct:3']);
-    expect((await run(stage, [burst(4, 4)], c)).ids).toEqual([]);
+    // The same rule and verdict, but done this time: news.
+    expect((await run(stage, [exposure(1, 1)], c)).ids).toEqual(['ct:1']);
+    // Another verdict of the same rule: news too.
+    expect(
+      (await run(stage, [exposure(2, 2, { verdict: 'Public now: WRITE to everyone (AllUsers).' })], c)).ids,
+    ).toEqual(['ct:2']);
+    // Repeats of each are held.
+    expect((await run(stage, [exposure(3, 3)], c)).ids).toEqual([]);
+    expect((await run(stage, [exposure(4, 3, { attempted: true })], c)).ids).toEqual([]);
+    const held = await run(
+      stage,
+      [exposure(5, 3, { verdict: 'Public now: WRITE to everyone (AllUsers).' })],
+      c,
+    );
+    expect(held.ids).toEqual([]);
+    expect(held.suppressed[0]?.reason).toMatch(/a critical verdict the group already sent/);
+    // Lower alerts are held as before.
+    expect((await run(stage, [burst(6, 4)], c)).ids).toEqual([]);
+  });
+
+  it('signs a critical alert by rule, verdict and denial, never by resource', () => {
+    const a = exposure(1, 0);
+    expect(verdictSignature(a)).toBe(
+      verdictSignature(exposure(2, 3, { resource: { type: 'bucket', name: 'other' } })),
+    );
+    expect(verdictSignature(a)).not.toBe(verdictSignature(exposure(1, 0, { attempted: true })));
+    expect(verdictSignature(a)).not.toBe(verdictSignature(exposure(1, 0, { verdict: 'Public now: WRITE.' })));
+    expect(verdictSignature(a)).not.toBe(
+      verdictSignature(exposure(1, 0, { ruleId: 's3-bucket-policy-public' })),
+    );
+    expect(verdictSignature(a)).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('groups per actor', async () => {
@@ -451,11 +523,23 @@ describe('grouping stage', () => {
     expect((await run(stage, [alice], c)).ids).toEqual(['ct:1']);
   });
 
-  it('asks once per window, when it first holds an alert, for a summary due after the window and a grace', async () => {
-    const requests: GroupCloseRequest[] = [];
-    const stage = createGroupingStage(createMemoryStateStore(), {
-      schedule: async (r) => void requests.push(r),
+  it('closes the group at the repeat interval however busy it is: the next alert goes out in full and opens a new one', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const c = ctx(config({ grouping: { groupIntervalMinutes: 5, repeatIntervalMinutes: 30 } }));
+    await run(stage, [burst(0, 0)], c);
+    for (let m = 2; m < 30; m += 2) expect((await run(stage, [burst(m, m)], c)).ids).toEqual([]);
+    const reminder = await stage.run([burst(30, 30)], c);
+    expect(reminder.alerts[0]).toMatchObject({
+      id: 'ct:30',
+      dedupKey: expect.stringMatching(/\/1795254267000$/),
     });
+    expect(reminder.alerts[1]).toMatchObject({ ruleId: GROUP_SUMMARY_RULE_ID, covers: 14 });
+  });
+
+  it('asks once per summary, for the end of the slot its first held alert fell in, plus a grace', async () => {
+    const requests: GroupCloseRequest[] = [];
+    const store = createMemoryStateStore();
+    const stage = createGroupingStage(store, { schedule: async (r) => void requests.push(r) });
     const c = ctx(cfg);
     await run(stage, [burst(0, 0)], c);
     expect(requests).toEqual([]);
@@ -464,12 +548,39 @@ describe('grouping stage', () => {
     expect(requests[0]).toMatchObject({
       openedAt: T0,
       windowMs: 5 * MINUTE,
+      slot: { startsAt: T0, endsAt: T0 + 5 * MINUTE },
       at: T0 + MINUTE,
-      // The rest of the window in event time, so a late-delivered burst is summarised as late.
+      // The rest of the slot in event time, so a late-delivered burst is summarised as late.
       dueInMs: 4 * MINUTE + SUMMARY_GRACE_MS,
       seed: { kind: 'cloudtrail', actor: { name: 'terraform-ci' }, account: { id: '123456789012' } },
     });
-    expect(requests[0]?.key).toMatch(/^group#[0-9a-f]{32}$/);
+    const key = requests[0]?.key ?? '';
+    expect(key).toMatch(/^group#[0-9a-f]{32}$/);
+    // The group is still open at minute 7: the slot's summary is taken, the next held alert asks for its slot.
+    await store.takeSummary(
+      key,
+      T0,
+      requests[0]?.seed ?? seedOf(burst(1, 1)),
+      T0 + 6 * MINUTE,
+      requests[0]?.slot,
+    );
+    await run(stage, [burst(4, 7)], c);
+    expect(requests).toHaveLength(2);
+    expect(requests[1]).toMatchObject({
+      slot: { startsAt: T0 + 5 * MINUTE, endsAt: T0 + 10 * MINUTE },
+      dueInMs: 3 * MINUTE + SUMMARY_GRACE_MS,
+    });
+  });
+
+  it('ends the last slot at the repeat interval', () => {
+    expect(slotOf(T0, T0 + 58 * MINUTE, 7 * MINUTE, 60 * MINUTE)).toEqual({
+      startsAt: T0 + 56 * MINUTE,
+      endsAt: T0 + 60 * MINUTE,
+    });
+    expect(slotOf(T0, T0 + 5 * MINUTE, 5 * MINUTE, 60 * MINUTE)).toEqual({
+      startsAt: T0 + 5 * MINUTE,
+      endsAt: T0 + 10 * MINUTE,
+    });
   });
 
   it('still holds the alert when the summary cannot be scheduled, says so, and lets the next held alert ask again', async () => {
@@ -527,17 +638,23 @@ describe('grouping stage', () => {
     expect(requests).toHaveLength(1);
     const key = requests[0]?.key ?? '';
     await store.takeSummary(key, T0, requests[0]?.seed ?? seedOf(burst(1, 1)), T0 + 6 * MINUTE);
-    // A straggler: it happened inside the window but arrived after the summary was taken.
+    // A straggler: it happened inside the first slot but arrived after its summary was taken.
     await run(stage, [burst(3, 4)], c);
     expect(requests).toHaveLength(2);
-    expect(requests[1]).toMatchObject({ key, openedAt: T0, at: T0 + 4 * MINUTE });
+    expect(requests[1]).toMatchObject({
+      key,
+      openedAt: T0,
+      at: T0 + 4 * MINUTE,
+      slot: { endsAt: T0 + 5 * MINUTE },
+    });
   });
 
-  it('gives a later summary of the same window its own id, so it is not taken for a repeat', () => {
+  it('gives a later summary of the same group its own id, so it is not taken for a repeat, and says which slot it reports', () => {
     const pending: PendingSummary = {
       owner: 'ct:0',
       openedAt: T0,
-      endsAt: T0 + 5 * MINUTE,
+      startsAt: T0 + 5 * MINUTE,
+      endsAt: T0 + 10 * MINUTE,
       from: 0,
       held: 2,
       severities: { low: 2 },
@@ -548,15 +665,23 @@ describe('grouping stage', () => {
     const later = summaryAlert('group#k', { ...pending, from: 2 });
     expect(first.id).toBe(`group#k:${T0}`);
     expect(later.id).toBe(`group#k:${T0}:2`);
-    expect(later.dedupKey).not.toBe(first.dedupKey);
+    expect(later.dedupKey).toBe(first.dedupKey);
     expect(later.summary).toBe(
-      'and 2 more by role/terraform-ci in the 5 minutes from 2026-11-21T09:14:27.000Z, delivered after its first summary',
+      "and 2 more by role/terraform-ci in the 5 minutes from 2026-11-21T09:19:27.000Z (held back: the group's first alert went out at 2026-11-21T09:14:27.000Z)",
     );
+    expect(later.time).toBe('2026-11-21T09:24:27.000Z');
   });
 
-  it('is off by default', async () => {
+  it('is on by default, with Alertmanager-like timers: 5-minute group interval, 60-minute repeat interval', async () => {
+    expect(config().grouping).toEqual({ groupIntervalMinutes: 5, repeatIntervalMinutes: 60 });
     const stage = createGroupingStage(createMemoryStateStore());
-    expect((await run(stage, [burst(0, 0), burst(1, 0)], ctx(config()))).ids).toHaveLength(2);
+    expect((await run(stage, [burst(0, 0), burst(1, 0)], ctx(config()))).ids).toEqual(['ct:0']);
+  });
+
+  it('is off at groupIntervalMinutes 0', async () => {
+    const stage = createGroupingStage(createMemoryStateStore());
+    const off = ctx(config({ grouping: { groupIntervalMinutes: 0 } }));
+    expect((await run(stage, [burst(0, 0), burst(1, 0)], off)).ids).toHaveLength(2);
   });
 });
 

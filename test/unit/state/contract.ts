@@ -1,4 +1,10 @@
-import type { ClaimInput, PendingSummary, StateStore, SummarySeed } from '../../../shared/state/store.ts';
+import {
+  type ClaimInput,
+  MAX_SIGNATURES,
+  type PendingSummary,
+  type StateStore,
+  type SummarySeed,
+} from '../../../shared/state/store.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-21T09:14:27Z');
@@ -30,6 +36,7 @@ export const SEED: SummarySeed = {
 function taken(overrides: Partial<PendingSummary>): PendingSummary {
   return {
     openedAt: T0,
+    startsAt: T0,
     endsAt: T0 + 5 * MINUTE,
     owner: 'alert-1',
     from: 0,
@@ -74,6 +81,7 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
           rules: ['iam-group-changed', 'iam-user-created'],
           summarized: 0,
           pending: [],
+          signatures: [],
         },
       });
     });
@@ -179,7 +187,8 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
       await store.claim(
         input({ key: key(), owner: 'alert-4', at: T0 + 2 * MINUTE, rule: 'iam-group-changed' }),
       );
-      const second = taken({ from: 2, held: 1, rules: ['iam-group-changed'] });
+      // Taken without a slot: it reports from where the first one ended.
+      const second = taken({ from: 2, held: 1, rules: ['iam-group-changed'], startsAt: T0 + 5 * MINUTE });
       await expect(store.takeSummary(key(), T0, SEED, T0)).resolves.toEqual([first, second]);
       await store.clearPending(key(), [first]);
       await expect(store.takeSummary(key(), T0, SEED, T0)).resolves.toEqual([second]);
@@ -204,7 +213,10 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
       await store.takeSummary(key(), T0, SEED, T0);
       await store.claim(input({ ...grouping, owner: 'alert-3', at: T0 + 2 * MINUTE }));
       const next = await store.claim(input({ ...grouping, owner: 'alert-4', at: T0 + 5 * MINUTE }));
-      expect(next).toEqual({ outcome: 'opened', pending: [taken({}), taken({ from: 1 })] });
+      expect(next).toEqual({
+        outcome: 'opened',
+        pending: [taken({}), taken({ from: 1, startsAt: T0 + 5 * MINUTE })],
+      });
     });
 
     it('clears nothing, quietly, for an unknown key or a summary already cleared', async () => {
@@ -223,6 +235,122 @@ export function stateStoreContract(name: string, make: () => StateStore): void {
       await store.takeSummary(key(), T0, SEED, T0);
       await expect(store.markScheduled(key(), T0, 1)).resolves.toBe(true);
       await expect(store.markScheduled(key(), T0 - 1, 1)).resolves.toBe(false);
+    });
+
+    describe('grouping windows (maxMs)', () => {
+      const group = (o: Partial<ClaimInput> = {}) =>
+        input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE, ...o });
+
+      it('stays open while it holds alerts: each keeps it open windowMs past itself', async () => {
+        await store.claim(group());
+        for (let m = 4; m <= 16; m += 4)
+          await expect(store.claim(group({ owner: `a-${m}`, at: T0 + m * MINUTE }))).resolves.toMatchObject({
+            outcome: 'held',
+            window: { owner: 'alert-1', endsAt: T0 + (m + 5) * MINUTE },
+          });
+        // An older straggler leaves the end where it is.
+        await expect(store.claim(group({ owner: 'late', at: T0 + 2 * MINUTE }))).resolves.toMatchObject({
+          outcome: 'held',
+          window: { held: 5, endsAt: T0 + 21 * MINUTE },
+        });
+      });
+
+      it('closes after windowMs with nothing held', async () => {
+        await store.claim(group());
+        await store.claim(group({ owner: 'a-2', at: T0 + 2 * MINUTE }));
+        await expect(store.claim(group({ owner: 'a-7', at: T0 + 7 * MINUTE }))).resolves.toMatchObject({
+          outcome: 'opened',
+          pending: [taken({ endsAt: T0 + 7 * MINUTE })],
+        });
+      });
+
+      it('closes at openedAt + maxMs however busy it is, and the next alert opens a new one', async () => {
+        await store.claim(group());
+        for (let m = 3; m < 60; m += 3) await store.claim(group({ owner: `a-${m}`, at: T0 + m * MINUTE }));
+        await expect(store.window(key())).resolves.toMatchObject({ held: 19, endsAt: T0 + 60 * MINUTE });
+        const next = await store.claim(group({ owner: 'a-60', at: T0 + 60 * MINUTE }));
+        expect(next).toMatchObject({ outcome: 'opened', pending: [{ openedAt: T0, held: 19 }] });
+        await expect(store.window(key())).resolves.toMatchObject({
+          owner: 'a-60',
+          openedAt: T0 + 60 * MINUTE,
+        });
+      });
+
+      it('takes a summary about the slot asked for; the next one without a slot starts where it ended', async () => {
+        await store.claim(group());
+        await store.claim(group({ owner: 'a-4', at: T0 + 4 * MINUTE }));
+        await store.claim(group({ owner: 'a-8', at: T0 + 8 * MINUTE }));
+        const slot = { startsAt: T0 + 5 * MINUTE, endsAt: T0 + 10 * MINUTE };
+        const first = taken({ ...slot, held: 2, severities: { medium: 2 } });
+        await expect(store.takeSummary(key(), T0, SEED, T0 + 11 * MINUTE, slot)).resolves.toEqual([first]);
+        await expect(store.window(key())).resolves.toMatchObject({ summarizedTo: T0 + 10 * MINUTE });
+        await store.claim(group({ owner: 'a-12', at: T0 + 12 * MINUTE }));
+        await expect(store.takeSummary(key(), T0, SEED, T0 + 13 * MINUTE)).resolves.toEqual([
+          first,
+          taken({ from: 2, startsAt: T0 + 10 * MINUTE, endsAt: T0 + 17 * MINUTE }),
+        ]);
+      });
+    });
+
+    describe('verdict signatures (critical alerts)', () => {
+      const critical = (owner: string, minute: number, signature: string) =>
+        input({
+          key: key(),
+          summarize: SEED,
+          maxMs: 60 * MINUTE,
+          owner,
+          at: T0 + minute * MINUTE,
+          severity: 'critical',
+          rank: 4,
+          signature,
+        });
+
+      it('holds a critical alert only when the window already sent its signature', async () => {
+        await expect(store.claim(critical('c-0', 0, 'sig-a'))).resolves.toEqual({ outcome: 'opened' });
+        await expect(store.claim(critical('c-1', 1, 'sig-a'))).resolves.toMatchObject({
+          outcome: 'held',
+          window: { held: 1, severities: { critical: 1 }, signatures: ['sig-a'] },
+        });
+        await expect(store.claim(critical('c-2', 2, 'sig-b'))).resolves.toMatchObject({
+          outcome: 'news',
+          window: { held: 1, signatures: ['sig-a', 'sig-b'] },
+        });
+        await expect(store.claim(critical('c-3', 3, 'sig-b'))).resolves.toMatchObject({
+          outcome: 'held',
+          window: { held: 2 },
+        });
+      });
+
+      it('records the signature of a critical alert louder than the opener', async () => {
+        await store.claim(input({ key: key(), summarize: SEED, maxMs: 60 * MINUTE }));
+        await expect(store.claim(critical('c-1', 1, 'sig-a'))).resolves.toMatchObject({
+          outcome: 'louder',
+          window: { rank: 4, signatures: ['sig-a'] },
+        });
+        await expect(store.claim(critical('c-2', 2, 'sig-a'))).resolves.toMatchObject({ outcome: 'held' });
+      });
+
+      it(`remembers at most ${MAX_SIGNATURES} signatures, and sends new ones past that unremembered`, async () => {
+        await store.claim(critical('c-0', 0, 'sig-0'));
+        for (let i = 1; i < MAX_SIGNATURES; i++)
+          expect((await store.claim(critical(`c-${i}`, 0, `sig-${i}`))).outcome).toBe('news');
+        const past = await store.claim(critical('c-past', 1, 'sig-past'));
+        expect(past).toMatchObject({ outcome: 'news' });
+        if (past.outcome !== 'news') throw new Error('not news');
+        expect(past.window.signatures).toHaveLength(MAX_SIGNATURES);
+        expect(past.window.signatures).not.toContain('sig-past');
+        expect((await store.claim(critical('c-again', 2, 'sig-past'))).outcome).toBe('news');
+        expect((await store.claim(critical('c-repeat', 2, 'sig-7'))).outcome).toBe('held');
+      });
+
+      it('lets exactly one of several concurrent criticals with a new signature go out', async () => {
+        await store.claim(critical('c-0', 0, 'sig-a'));
+        const claims = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => store.claim(critical(`c-${i + 1}`, 1, 'sig-b'))),
+        );
+        expect(claims.filter((c) => c.outcome === 'news')).toHaveLength(1);
+        expect(claims.filter((c) => c.outcome === 'held')).toHaveLength(5);
+      });
     });
 
     it('keeps keys apart', async () => {
