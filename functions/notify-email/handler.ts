@@ -16,5 +16,5 @@ export const handler = invokedLocally(process.env)
   : notifierHandler('email', config, {
       senders: { email: createEmailSender({ sns: new SNSClient({}) }) },
       stackTopicArn: requireEnv('ALERTS_TOPIC_ARN'),
-      delivery: notifierDeliveryFromEnv(),
+      delivery: notifierDeliveryFromEnv('email'),
     });

@@ -20,6 +20,6 @@ export const handler = invokedLocally(process.env)
     })
   : notifierHandler('pagerduty', config, {
       senders: { pagerduty: createPagerDutySender() },
-      delivery: notifierDeliveryFromEnv(),
+      delivery: notifierDeliveryFromEnv('pagerduty'),
       secrets: secretsFromSsm(config, 'pagerduty'),
     });

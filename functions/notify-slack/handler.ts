@@ -20,6 +20,6 @@ export const handler = invokedLocally(process.env)
     })
   : notifierHandler('slack', config, {
       senders: { slack: createSlackSender() },
-      delivery: notifierDeliveryFromEnv(),
+      delivery: notifierDeliveryFromEnv('slack'),
       secrets: secretsFromSsm(config, 'slack'),
     });

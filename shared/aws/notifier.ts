@@ -1,15 +1,23 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { requireEnv } from '../config/runtime.ts';
 import type { Config } from '../config/schema.ts';
+import type { SendBudgetDeps } from '../delivery/budget.ts';
 import { createSqsDeadLetter, type DeadLetterPort } from '../delivery/dead-letter.ts';
 import { createDynamoDbOnce, type OncePort } from '../delivery/idempotency.ts';
+import type { FlushScheduler } from '../delivery/overflow.ts';
 import { DEFAULT_RETRY_POLICY, lambdaClock, type RetryClock, type RetryPolicy } from '../delivery/retry.ts';
 import type { Channel } from '../events/alert.ts';
 import { type Senders, secretKey, secretProblemKey } from '../notify/deliver.ts';
-import { handleNotification } from '../pipeline/notify.ts';
+import { isSqsEvent } from '../pipeline/group-close.ts';
+import { handleNotification, type NotifyDeps } from '../pipeline/notify.ts';
+import { handleFlushBatch } from '../pipeline/overflow-flush.ts';
+import type { BudgetStore, OverflowStore } from '../state/send-budget.ts';
+import { createDynamoDbBudgetStore, createDynamoDbOverflowStore } from '../state/send-budget-dynamodb.ts';
+import { createSqsFlushScheduler } from './flush-queue.ts';
 import { createLogger } from './logger.ts';
 import type { secretsFromSsm } from './secrets.ts';
 
@@ -22,20 +30,63 @@ export interface NotifierDelivery {
   retryPolicy?: RetryPolicy | undefined;
   /** Defaults to the invocation's remaining time, real sleeps and Math.random. */
   clock?: ((context: Context) => RetryClock) | undefined;
+  /**
+   * Send budgets: the buckets, the overflow tallies and the flush queue, all three or none. Without
+   * them every request is sent as it comes (replay, `invoke local`).
+   */
+  budget?: BudgetStore | undefined;
+  overflow?: OverflowStore | undefined;
+  flush?: FlushScheduler | undefined;
+  /** The budgets' clock, epoch ms; defaults to Date.now. */
+  now?: (() => number) | undefined;
+}
+
+/** Environment variable with the flush queue of `channel`'s notifier (serverless.yml). */
+export function flushQueueEnv(channel: Channel): string {
+  return `${channel.toUpperCase()}_FLUSH_QUEUE_URL`;
+}
+
+export class NotifierWiringError extends Error {
+  override readonly name = 'NotifierWiringError';
+}
+
+/** The send-budget ports as one, or undefined when none is given; some but not all is a wiring mistake. */
+export function sendBudgetOf(delivery: NotifierDelivery, config: Config): SendBudgetDeps | undefined {
+  const { budget, overflow, flush } = delivery;
+  if (!budget && !overflow && !flush) return undefined;
+  if (!budget || !overflow || !flush) {
+    throw new NotifierWiringError('send budgets need all of budget, overflow and flush ports, or none');
+  }
+  return {
+    budget,
+    overflow,
+    flush,
+    now: delivery.now ?? Date.now,
+    flushDelaySeconds: config.delivery.overflowSummarySeconds,
+  };
 }
 
 /**
- * The production parts, from the function's environment (serverless.yml): its dead-letter queue and
- * the idempotency table. Both are required: a notifier without them would double or drop alerts, so
- * a missing variable fails the cold start instead.
+ * The production parts, from the function's environment (serverless.yml): its dead-letter queue, the
+ * idempotency table, the state table that holds the send budgets and overflow tallies, and its flush
+ * queue. All are required: a notifier without them would double, drop or flood alerts, so a missing
+ * variable fails the cold start instead.
  */
-export function notifierDeliveryFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierDelivery {
+export function notifierDeliveryFromEnv(
+  channel: Channel,
+  env: NodeJS.ProcessEnv = process.env,
+): NotifierDelivery {
+  const client = new DynamoDBClient({});
+  const state = {
+    tableName: requireEnv('STATE_TABLE_NAME', env),
+    client: DynamoDBDocumentClient.from(client),
+  };
   return {
     deadLetter: createSqsDeadLetter({ queueUrl: requireEnv('DEAD_LETTER_QUEUE_URL', env) }),
-    once: createDynamoDbOnce({
-      tableName: requireEnv('IDEMPOTENCY_TABLE_NAME', env),
-      client: new DynamoDBClient({}),
-    }),
+    once: createDynamoDbOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE_NAME', env), client }),
+    budget: createDynamoDbBudgetStore(state),
+    overflow: createDynamoDbOverflowStore(state),
+    flush: createSqsFlushScheduler({ queueUrl: requireEnv(flushQueueEnv(channel), env) }),
   };
 }
 
@@ -57,10 +108,11 @@ export function notifierHandler(channel: Channel, config: Config, parts: Notifie
   if (secrets) chain.use(secrets);
   const policy = delivery.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const clockFor = delivery.clock ?? lambdaClock;
+  const sendBudget = sendBudgetOf(delivery, config);
   return chain.handler((event: unknown, context: Context) => {
     const onContext: Record<string, unknown> = { ...context };
     delivery.once?.registerLambdaContext?.(context);
-    return handleNotification(event, {
+    const deps: NotifyDeps = {
       channel,
       config,
       senders,
@@ -79,6 +131,9 @@ export function notifierHandler(channel: Channel, config: Config, parts: Notifie
         },
         stackTopicArn,
       },
-    });
+      sendBudget,
+    };
+    // The flush queue's messages (overflow summaries due) come as SQS events; requests from the bus.
+    return isSqsEvent(event) ? handleFlushBatch(event, deps) : handleNotification(event, deps);
   });
 }

@@ -40,7 +40,7 @@ export class CompiledConfigError extends Error {
 }
 
 const LISTS = ['receivers', 'allowList', 'silences'] as const;
-const OBJECTS = ['accounts', 'route', 'alarms', 'dedupe', 'grouping', 'flapping'] as const;
+const OBJECTS = ['accounts', 'route', 'alarms', 'dedupe', 'grouping', 'flapping', 'delivery'] as const;
 
 function isCompiledConfig(data: unknown, problems: string[]): data is CompiledConfig {
   if (!isRecord(data) || data.compiledBy !== 'cloud-alerts') {

@@ -37,8 +37,29 @@ const KmsKeyArn = z
     'a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (IAM grants keys by ARN, not by alias)',
   );
 
+/**
+ * A receiver's own send budget, instead of its channel's default (shared/notify/limits.ts): for a
+ * vendor plan with other limits, or a webhook that takes less. docs/configuration.md, "Send budgets".
+ */
+export const BudgetSchema = z
+  .object({
+    /** Tokens added per minute: the sustained rate. */
+    perMinute: z.number().int().min(1).max(60_000),
+    /** Most tokens the bucket holds: how many may go at once after a quiet spell. */
+    burst: z.number().int().min(1).max(1000),
+    /** Tokens only high and critical alerts may take: medium, low and info stop above it. */
+    reserve: z.number().int().min(0),
+  })
+  .strict()
+  .refine((b) => b.reserve < b.burst, {
+    message: 'reserve must be less than burst, or medium, low and info alerts could never be sent',
+    path: ['reserve'],
+  });
+export type Budget = z.infer<typeof BudgetSchema>;
+
 const ReceiverBase = {
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+  budget: BudgetSchema.optional(),
 };
 
 export const SlackReceiverSchema = z
@@ -308,6 +329,17 @@ export const FlappingConfigSchema = z
   })
   .strict();
 
+/** SQS holds a message back for at most 15 minutes (900 s), the flush queue's only wait. */
+export const DeliveryConfigSchema = z
+  .object({
+    /**
+     * How long after a receiver's first notification over its send budget the overflow summary of
+     * everything held back since is sent.
+     */
+    overflowSummarySeconds: z.number().int().min(1).max(900).default(30),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     /** Account id → friendly name shown in alerts. */
@@ -320,6 +352,7 @@ export const ConfigSchema = z
     dedupe: DedupeConfigSchema.default({ windowMinutes: 10 }),
     grouping: GroupingConfigSchema.default({ ...GROUPING_DEFAULTS }),
     flapping: FlappingConfigSchema.default({ transitions: 4, windowMinutes: 30 }),
+    delivery: DeliveryConfigSchema.default({ overflowSummarySeconds: 30 }),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;

@@ -22,9 +22,16 @@ import { oneLine, truncate } from '../notify/text.ts';
 import { GroupCloseMessageSchema } from '../pipeline/group-close.ts';
 import { PUT_EVENTS_MAX_ENTRIES } from '../pipeline/publish.ts';
 import { DeadLetterRecordSchema } from './dead-letter.ts';
+import { FlushMessageSchema } from './overflow.ts';
 
 /** Where a dead-lettered message came from, which decides how its reason is read. */
-export type DlqSource = 'notifier' | 'lambda-on-failure' | 'eventbridge-target' | 'unknown' | 'group-close';
+export type DlqSource =
+  | 'notifier'
+  | 'lambda-on-failure'
+  | 'eventbridge-target'
+  | 'unknown'
+  | 'group-close'
+  | 'overflow-flush';
 
 export interface DlqEntry {
   messageId: string;
@@ -130,6 +137,19 @@ export function parseDlqMessage(message: Message): DlqEntry {
       source: 'group-close',
       reason: clean(
         `grouping summary not sent after retries (window opened ${new Date(summary.data.openedAt).toISOString()}); move it back with aws sqs start-message-move-task`,
+      ),
+    };
+  }
+  // A notifier's flush queue redrives to the channel's dead-letter queue: an overflow summary that
+  // failed five times. Its counts wait in the state table; moving the message back to the flush queue
+  // (SQS StartMessageMoveTask) sends them. It is not a request, so it is not put on the bus.
+  const flush = FlushMessageSchema.safeParse(body);
+  if (flush.success) {
+    return {
+      ...base,
+      source: 'overflow-flush',
+      reason: clean(
+        `overflow summary for ${flush.data.channel} receiver ${flush.data.receiver} not sent after retries; its counts wait in the state table: move it back to the ${flush.data.channel} flush queue with aws sqs start-message-move-task`,
       ),
     };
   }

@@ -47,3 +47,21 @@ export const SNS_MESSAGE_MAX_BYTES = 256 * 1024;
 
 // https://docs.aws.amazon.com/sns/latest/api/API_Publish.html — Subject "must be less than 100 characters"
 export const SNS_SUBJECT_MAX = 99;
+
+/**
+ * Send budgets per receiver (shared/delivery/budget.ts): a token bucket refilled at `perMinute` that
+ * holds at most `burst` tokens, of which the last `reserve` are kept for high and critical alerts.
+ */
+
+// https://api.slack.com/docs/rate-limits — incoming webhooks and chat.postMessage: "1 per second" per
+// channel, "short bursts" above it allowed. 60 a minute with a burst of 3 stays at that rate.
+export const SLACK_BUDGET = { perMinute: 60, burst: 3, reserve: 2 } as const;
+
+// https://developer.pagerduty.com/docs/events-api-v2/rate-limits/ — "approximately 120 calls/minute per
+// integration key", counted over the 60 seconds looking back. 110 a minute plus a burst of 10 never
+// exceeds 120 in any 60 seconds.
+export const PAGERDUTY_BUDGET = { perMinute: 110, burst: 10, reserve: 5 } as const;
+
+// https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html — an e-mail endpoint sent more
+// than 10 messages a second can be suspended; 300 a minute (5 a second) with a burst of 5 stays below.
+export const EMAIL_BUDGET = { perMinute: 300, burst: 5, reserve: 2 } as const;

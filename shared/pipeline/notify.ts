@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import { admit, type SendBudgetDeps } from '../delivery/budget.ts';
 import type { DeadLetterPort } from '../delivery/dead-letter.ts';
 import type { OncePort } from '../delivery/idempotency.ts';
 import { type RetryClock, type RetryPolicy, withRetries } from '../delivery/retry.ts';
@@ -21,18 +22,30 @@ export interface NotifyDeps {
   /** At most one completed delivery per request key (Powertools idempotency in Lambda). */
   once?: OncePort | undefined;
   now?: (() => Date) | undefined;
+  /**
+   * The receivers' send budgets, shared by every invocation (shared/delivery/budget.ts). Without it
+   * every request is sent (replay, `invoke local`).
+   */
+  sendBudget?: SendBudgetDeps | undefined;
 }
 
 export interface NotifyOutcome {
-  /** `duplicate`: this request key was already delivered; nothing was sent again. */
-  status: 'rejected' | 'delivered' | 'duplicate' | 'dead-lettered';
+  /**
+   * `duplicate`: this request key was already handled; nothing was sent again. `folded`: over the
+   * receiver's send budget, counted into its overflow summary. `deferred`: an overflow summary found
+   * no token; it stays pending and its flush is scheduled again.
+   */
+  status: 'rejected' | 'delivered' | 'duplicate' | 'dead-lettered' | 'folded' | 'deferred';
   receiver?: string;
   /** Why a request was dead-lettered. */
   reason?: string;
 }
 
-/** What the idempotency store remembers about a finished delivery; JSON, as Powertools stores it. */
-type Completed = { status: 'delivered'; receiver: string };
+/**
+ * What the idempotency store remembers about a finished request; JSON, as Powertools stores it. A
+ * folded request is finished too: redelivered, it is not counted again.
+ */
+type Completed = { status: 'delivered' | 'folded'; receiver: string };
 
 /**
  * Thrown out of the idempotent section after a permanent failure was dead-lettered, so that Powertools
@@ -43,6 +56,11 @@ class DeadLettered extends Error {
   constructor(readonly reason: string) {
     super(reason);
   }
+}
+
+/** Thrown out of the idempotent section when an overflow summary found no token, so no record is kept. */
+class NoToken extends Error {
+  override readonly name = 'NoToken';
 }
 
 function describe(err: unknown): string {
@@ -129,9 +147,31 @@ export async function handleNotification(event: unknown, deps: NotifyDeps): Prom
     });
     return { status: 'rejected' };
   }
+  return processRequest(req, deps, { fold: true });
+}
+
+/**
+ * One request, once per request key: past the send budget (folded when `fold`, else `deferred`),
+ * then rendered and sent with retries. A permanent failure is dead-lettered and the call returns;
+ * anything else that fails is thrown.
+ */
+export async function processRequest(
+  req: NotificationRequest,
+  deps: NotifyDeps,
+  options: { fold: boolean; lane?: 'urgent' },
+): Promise<NotifyOutcome> {
   let ran = false;
-  const work = (r: NotificationRequest) => {
+  const work = async (r: NotificationRequest): Promise<Completed> => {
     ran = true;
+    if (deps.sendBudget) {
+      const admission = await admit(
+        r,
+        { config: deps.config, context: deps.context, logger: deps.logger, sendBudget: deps.sendBudget },
+        { fold: options.fold, ...(options.lane ? { lane: options.lane } : {}) },
+      );
+      if (admission === 'folded') return { status: 'folded', receiver: r.receiver };
+      if (admission === 'no-token') throw new NoToken('no token in the send budget');
+    }
     return deliverWithRetries(r, deps);
   };
   let completed: Completed;
@@ -141,12 +181,14 @@ export async function handleNotification(event: unknown, deps: NotifyDeps): Prom
     if (err instanceof DeadLettered) {
       return { status: 'dead-lettered', receiver: req.receiver, reason: err.reason };
     }
+    if (err instanceof NoToken) return { status: 'deferred', receiver: req.receiver };
     throw err;
   }
   if (!ran) {
     deps.logger.info('already delivered, not sent again', { key: req.key, receiver: completed.receiver });
     return { status: 'duplicate', receiver: req.receiver };
   }
+  if (completed.status === 'folded') return { status: 'folded', receiver: req.receiver };
   deps.logger.info('delivered', {
     key: req.key,
     receiver: completed.receiver,

@@ -89,6 +89,9 @@ beforeAll(() => {
   process.env.DEAD_LETTER_QUEUE_URL = DLQ_URL;
   process.env.IDEMPOTENCY_TABLE_NAME = IDEMPOTENCY_TABLE;
   process.env.GROUP_CLOSE_QUEUE_URL = GROUP_CLOSE_URL;
+  for (const channel of ['SLACK', 'PAGERDUTY', 'EMAIL']) {
+    process.env[`${channel}_FLUSH_QUEUE_URL`] = `${GROUP_CLOSE_URL}-${channel.toLowerCase()}-flush`;
+  }
   process.env.ACCOUNT_ID = '123456789012';
 });
 

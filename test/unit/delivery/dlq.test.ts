@@ -139,6 +139,22 @@ describe('parseDlqMessage', () => {
     expect(entry.request).toBeUndefined();
   });
 
+  it('names an overflow flush from a notifier dead-letter queue, and leaves it to SQS to move back', () => {
+    const body = {
+      v: 1,
+      type: 'overflow-flush',
+      channel: 'slack',
+      receiver: 'slack-default',
+      dueAt: Date.parse('2026-11-20T09:06:00Z'),
+    };
+    const entry = parseDlqMessage(message('f1', body));
+    expect(entry).toMatchObject({ source: 'overflow-flush' });
+    expect(entry.reason).toBe(
+      'overflow summary for slack receiver slack-default not sent after retries; its counts wait in the state table: move it back to the slack flush queue with aws sqs start-message-move-task',
+    );
+    expect(entry.request).toBeUndefined();
+  });
+
   it('never throws on garbage, and strips control characters an attacker could use on a terminal', () => {
     expect(parseDlqMessage(message('m5', 'not json'))).toMatchObject({ source: 'unknown' });
     expect(parseDlqMessage(message('m6', [1, 2]))).toMatchObject({ source: 'unknown' });

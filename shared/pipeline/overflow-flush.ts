@@ -1,0 +1,93 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { budgetLimits } from '../delivery/budget.ts';
+import { FlushMessageSchema, flushMessage, overflowSummaryRequest } from '../delivery/overflow.ts';
+import { emissionIntervalMs } from '../state/send-budget.ts';
+import { type NotifyDeps, processRequest } from './notify.ts';
+
+/** SQS delays are whole seconds and a message may come a little early: within a second is due. */
+const EARLY_TOLERANCE_MS = 1000;
+/** SQS holds a message back for at most 15 minutes. */
+const SQS_MAX_DELAY_SECONDS = 900;
+
+function delaySeconds(dueAt: number, now: number): number {
+  return Math.min(SQS_MAX_DELAY_SECONDS, Math.max(0, Math.ceil((dueAt - now) / 1000)));
+}
+
+/**
+ * A notifier's handler for its flush queue. Per message: the receiver's tally is taken into a
+ * pending summary (folds from then on start the next tally), and every summary pending for it is
+ * sent, each in the urgent lane of the receiver's budget, then cleared. With no token left the
+ * summary stays pending and the flush is scheduled again for when the bucket has refilled: never
+ * folded into itself, never dropped. A permanent failure is dead-lettered like any request (and then
+ * cleared: the dead letter holds it, redrivable); anything else fails the message alone
+ * (ReportBatchItemFailures), so SQS retries it and finally moves it to the channel's dead-letter queue.
+ */
+export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  const sendBudget = deps.sendBudget;
+  for (const record of event.Records) {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      body = undefined;
+    }
+    const parsed = FlushMessageSchema.safeParse(body);
+    if (!parsed.success || parsed.data.channel !== deps.channel) {
+      deps.logger.error('flush message unreadable or for another channel: dropped', {
+        messageId: record.messageId,
+      });
+      continue;
+    }
+    const message = parsed.data;
+    const receiver = deps.config.receivers.find((r) => r.name === message.receiver);
+    try {
+      if (!sendBudget) throw new Error('this notifier has no send budget: it cannot flush');
+      const now = sendBudget.now();
+      if (message.dueAt - now > EARLY_TOLERANCE_MS) {
+        await sendBudget.flush.schedule(message, delaySeconds(message.dueAt, now));
+        continue;
+      }
+      const pending = await sendBudget.overflow.take(message.channel, message.receiver, now);
+      const done: string[] = [];
+      try {
+        for (const p of pending) {
+          const request = overflowSummaryRequest(p);
+          const outcome = await processRequest(request, deps, { fold: false, lane: 'urgent' });
+          if (outcome.status === 'deferred') {
+            // A whole bucket's refill: by then the urgent lane has a token unless criticals keep it empty.
+            const limits = receiver ? budgetLimits(receiver) : { perMinute: 60, burst: 1, reserve: 0 };
+            const wait = Math.max(1, Math.ceil((limits.burst * emissionIntervalMs(limits)) / 1000));
+            await sendBudget.flush.schedule(
+              flushMessage(message.channel, message.receiver, now + wait * 1000),
+              wait,
+            );
+            deps.logger.warn('overflow summary found no token: flush scheduled again', {
+              receiver: message.receiver,
+              summary: request.key,
+              waitSeconds: wait,
+            });
+            break;
+          }
+          done.push(p.id);
+          deps.logger.info('overflow summary sent', {
+            receiver: message.receiver,
+            key: request.key,
+            status: outcome.status,
+            alerts: p.alerts,
+          });
+        }
+      } finally {
+        await sendBudget.overflow.clear(message.channel, message.receiver, done);
+      }
+    } catch (err) {
+      deps.logger.error('overflow flush failed: SQS will retry it', {
+        receiver: message.receiver,
+        messageId: record.messageId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+}

@@ -1,0 +1,102 @@
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  createDynamoDbBudgetStore,
+  createDynamoDbOverflowStore,
+} from '../../shared/state/send-budget-dynamodb.ts';
+import {
+  budgetStoreContract,
+  fold,
+  overflowStoreContract,
+  T0,
+  take,
+} from '../unit/state/send-budget-contract.ts';
+
+// dynalite ships CommonJS without types: the factory returns a plain http.Server.
+const require = createRequire(import.meta.url);
+const dynalite: (opts: { createTableMs: number }) => Server = require('dynalite');
+
+const TABLE = 'cloud-alerts-test-state';
+let server: Server;
+let doc: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID = 'test';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test';
+  process.env.AWS_REGION = 'eu-west-1';
+  server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'eu-west-1' });
+  await client.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  doc = DynamoDBDocumentClient.from(client);
+});
+
+afterAll(async () => {
+  doc?.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+budgetStoreContract('DynamoDB (dynalite)', () =>
+  createDynamoDbBudgetStore({ tableName: TABLE, client: doc }),
+);
+overflowStoreContract('DynamoDB (dynalite)', () =>
+  createDynamoDbOverflowStore({ tableName: TABLE, client: doc }),
+);
+
+describe('createDynamoDbBudgetStore', () => {
+  it('stores the bucket as its theoretical arrival time with a TTL, under the key it is given', async () => {
+    const store = createDynamoDbBudgetStore({ tableName: TABLE, client: doc });
+    await store.take(take({ key: 'budget#slack#item-shape' }));
+    const item = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'budget#slack#item-shape' } }));
+    expect(item.Item).toEqual({
+      pk: 'budget#slack#item-shape',
+      tat: T0 + 1000,
+      expiresAt: Math.ceil(T0 / 1000) + 24 * 60 * 60,
+    });
+  });
+
+  it('spends no read: every take is conditional writes only', async () => {
+    const sent: string[] = [];
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return doc.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = createDynamoDbBudgetStore({ tableName: TABLE, client: counting });
+    for (let i = 0; i < 4; i++) await store.take(take({ key: 'budget#slack#no-read' }));
+    expect(new Set(sent)).toEqual(new Set(['UpdateCommand']));
+    // Fresh bucket: advance fails, start succeeds (2); then advance succeeds twice (1 + 1); over budget: 3.
+    expect(sent).toHaveLength(2 + 1 + 1 + 3);
+  });
+});
+
+describe('createDynamoDbOverflowStore', () => {
+  it('keeps the tally under overflow#<channel>#<receiver> with a TTL of 14 days', async () => {
+    const store = createDynamoDbOverflowStore({ tableName: TABLE, client: doc });
+    await store.fold(fold({ receiver: 'item-shape' }));
+    const item = await doc.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: 'overflow#slack#item-shape' } }),
+    );
+    expect(item.Item).toMatchObject({
+      notifications: 1,
+      alerts: 1,
+      alerts_low: 1,
+      since: T0,
+      lastAt: T0,
+      expiresAt: Math.ceil(T0 / 1000) + 14 * 24 * 60 * 60,
+      examples: { e1: 'IAM user created' },
+    });
+  });
+});
