@@ -468,17 +468,16 @@ export function localBus(
 ): LocalBus {
   const mine = rules
     .filter((r) => r.bus === bus)
-    .map((r) => {
-      const target = targets[r.functionKey];
-      if (!target) throw new Error(`no function ${r.functionKey} for rule ${r.name}`);
-      return { pattern: compilePattern(r.pattern), target };
-    });
+    .map((r) => ({ name: r.name, functionKey: r.functionKey, pattern: compilePattern(r.pattern) }));
   const entries: PutEventsRequestEntry[] = [];
   const deliver = (event: Record<string, unknown>) => {
     let delivered = 0;
     for (const rule of mine) {
       if (!matchPattern(rule.pattern, event)) continue;
-      rule.target.invokeAsync(event);
+      // Looked up at delivery: the functions may be built after the bus they publish to.
+      const target = targets[rule.functionKey];
+      if (!target) throw new Error(`no function ${rule.functionKey} for rule ${rule.name}`);
+      target.invokeAsync(event);
       delivered++;
     }
     return delivered;
