@@ -80,9 +80,13 @@ check(
   'an encrypted SNS topic for e-mail',
 );
 const queues = ofType('AWS::SQS::Queue');
-check(queues.length === 7, `six dead-letter queues and the group-close queue (found ${queues.length})`);
+check(
+  queues.length === 10,
+  `six dead-letter queues, the group-close queue and three flush queues (found ${queues.length})`,
+);
 for (const [id, q] of queues) check(props(q).SqsManagedSseEnabled === true, `queue ${id} is encrypted`);
-const deadLetterQueues = queues.filter(([id]) => id !== 'GroupCloseQueue');
+const isWorkQueue = (id: string) => id === 'GroupCloseQueue' || id.endsWith('FlushQueue');
+const deadLetterQueues = queues.filter(([id]) => !isWorkQueue(id));
 const groupClose = props(queues.find(([id]) => id === 'GroupCloseQueue')?.[1] ?? {});
 check(
   JSON.stringify(groupClose.RedrivePolicy ?? {}).includes('GroupCloseDlq'),
@@ -96,6 +100,24 @@ check(
   'the alert function consumes the group-close queue, reporting failed messages one by one',
 );
 
+// Send budgets: each notifier consumes its own flush queue, which redrives to its dead-letter queue,
+// and may touch only its channel's budget and overflow items of the state table.
+const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => props(m));
+for (const [channel, role] of Object.entries(NOTIFIER_ROLES)) {
+  const name = role.replace(/Role$/, '');
+  const flushQueue = props(queues.find(([id]) => id === `${name}FlushQueue`)?.[1] ?? {});
+  check(
+    JSON.stringify(flushQueue.RedrivePolicy ?? {}).includes(`"${name}Dlq"`),
+    `the ${channel} flush queue redrives to ${name}Dlq`,
+  );
+  const mapping = mappings.find((m) => JSON.stringify(m.EventSourceArn).includes(`"${name}FlushQueue"`));
+  check(
+    mapping !== undefined &&
+      JSON.stringify(mapping.FunctionResponseTypes) === JSON.stringify(['ReportBatchItemFailures']) &&
+      JSON.stringify(mapping.FunctionName ?? '').includes(`${name}LambdaFunction`),
+    `notify-${channel} consumes its flush queue, reporting failed messages one by one`,
+  );
+}
 const functions = ofType('AWS::Lambda::Function');
 check(functions.length === 5, `four pipeline functions and the heartbeat canary (found ${functions.length})`);
 for (const [id, f] of functions) {
@@ -222,6 +244,25 @@ if (orgId === '') {
 }
 for (const [id] of roles)
   if (id !== 'AlertRole') check(!policyText(id).includes('sts:AssumeRole'), `${id} assumes no role`);
+for (const channel of NOTIFIER_CHANNELS) {
+  const role = NOTIFIER_ROLES[channel];
+  const state = statementsOf(role).filter((st) => JSON.stringify(st).includes('"StateTable"'));
+  check(
+    state.length === 1 &&
+      JSON.stringify(state[0]) ===
+        JSON.stringify({
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] },
+          Condition: {
+            'ForAllValues:StringLike': {
+              'dynamodb:LeadingKeys': [`budget#${channel}#*`, `overflow#${channel}#*`],
+            },
+          },
+        }),
+    `${role} reads and updates only its channel's budget and overflow items of the state table`,
+  );
+}
 
 // The notifier roles: exactly what the configuration's receivers name, in a policy of their own, and
 // no SSM, SNS or KMS permission anywhere else in them (shared/config/access.ts).

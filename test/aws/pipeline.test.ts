@@ -93,6 +93,17 @@ describe('serverless deploy --stage dev, read back from the emulator', () => {
       /\/cloud-alerts-dev-notify-pagerduty-dlq$/,
     );
     expect(notifyEmail.environment).toMatchObject({ ALERTS_TOPIC_ARN: s.snapshot.topic.arn });
+    // Send budgets: the state table and each notifier's own flush queue.
+    for (const [fn, channel] of [
+      [notifySlack, 'slack'],
+      [notifyPagerDuty, 'pagerduty'],
+      [notifyEmail, 'email'],
+    ] as const) {
+      expect(fn.environment.STATE_TABLE_NAME).toBe(`${PREFIX}-state`);
+      expect(fn.environment[`${channel.toUpperCase()}_FLUSH_QUEUE_URL`]).toMatch(
+        new RegExp(`/${PREFIX}-notify-${channel}-flush$`),
+      );
+    }
   });
 
   it('grants each role what its function does, on this stage only, and nothing of the others', () => {
@@ -118,6 +129,41 @@ describe('serverless deploy --stage dev, read back from the emulator', () => {
       [p.notifyEmail, 'ssm:GetParameters', slackParameter, false],
       [p.notifyEmail, 'dynamodb:PutItem', arn('dynamodb', `table/${PREFIX}-state`), false],
     ];
+    // The state table, by partition key: each notifier only its own channel's budgets and tallies.
+    const state = arn('dynamodb', `table/${PREFIX}-state`);
+    const keyed: [PolicyDocument[], string, string, boolean][] = [
+      [p.notifySlack, 'dynamodb:UpdateItem', 'budget#slack#0123abcd', true],
+      [p.notifySlack, 'dynamodb:GetItem', 'overflow#slack#slack-default', true],
+      [p.notifySlack, 'dynamodb:UpdateItem', 'budget#pagerduty#0123abcd', false],
+      [p.notifySlack, 'dynamodb:UpdateItem', 'group#0123abcd', false],
+      [p.notifySlack, 'dynamodb:PutItem', 'budget#slack#0123abcd', false],
+      [p.notifySlack, 'dynamodb:DeleteItem', 'overflow#slack#slack-default', false],
+      [p.notifyPagerDuty, 'dynamodb:UpdateItem', 'budget#pagerduty#0123abcd', true],
+      [p.notifyPagerDuty, 'dynamodb:GetItem', 'overflow#slack#slack-default', false],
+      [p.notifyEmail, 'dynamodb:UpdateItem', 'overflow#email#email-default', true],
+      [p.notifyEmail, 'dynamodb:UpdateItem', 'dedupe#0123abcd', false],
+      [p.alert, 'dynamodb:UpdateItem', 'budget#slack#0123abcd', true],
+    ];
+    const wrongKeys = keyed.filter(
+      ([policies, action, key, expected]) =>
+        allows(policies, action, state, { leadingKeys: [key] }) !== expected,
+    );
+    expect(
+      wrongKeys.map(
+        ([, action, key, expected]) => `${expected ? 'not allowed' : 'allowed'}: ${action} ${key}`,
+      ),
+    ).toEqual([]);
+    for (const channel of CHANNELS) {
+      const flush = arn('sqs', `${PREFIX}-notify-${channel}-flush`);
+      const own =
+        p[({ slack: 'notifySlack', pagerduty: 'notifyPagerDuty', email: 'notifyEmail' } as const)[channel]];
+      for (const action of ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) {
+        expect([channel, action, allows(own, action, flush)]).toEqual([channel, action, true]);
+        expect([channel, action, allows(p.alert, action, flush)]).toEqual([channel, action, false]);
+      }
+      const other = CHANNELS.find((c) => c !== channel);
+      expect(allows(own, 'sqs:SendMessage', arn('sqs', `${PREFIX}-notify-${other}-flush`))).toBe(false);
+    }
     const wrong = cases.filter(
       ([policies, action, resource, expected]) => allows(policies, action, resource) !== expected,
     );
@@ -183,10 +229,18 @@ describe('serverless deploy --stage dev, read back from the emulator', () => {
         'group-close',
         'group-close-dlq',
         'notify-email-dlq',
+        'notify-email-flush',
         'notify-pagerduty-dlq',
+        'notify-pagerduty-flush',
         'notify-slack-dlq',
+        'notify-slack-flush',
       ].map((q) => `${PREFIX}-${q}`),
     );
+    for (const channel of CHANNELS) {
+      expect(s.snapshot.queues[`${PREFIX}-notify-${channel}-flush`]?.attributes.RedrivePolicy).toContain(
+        `${PREFIX}-notify-${channel}-dlq`,
+      );
+    }
     expect(s.snapshot.queues[`${PREFIX}-group-close`]?.attributes.RedrivePolicy).toContain(
       `${PREFIX}-group-close-dlq`,
     );
@@ -317,6 +371,90 @@ describe('one alert, end to end: each bundle with its own role, IAM enforced', (
         `dynamodb:PutItem ${arn('dynamodb', `table/${PREFIX}-idempotency`)}`,
       );
     }
+  });
+});
+
+describe('send budgets: over the budget, folded into one overflow summary sent by the flush', () => {
+  /** The Slack request of the first alert, as a low one of its own (a new alert id, so a new delivery). */
+  function lowRequest(i: number): Envelope {
+    const base = requestFor('slack');
+    const detail = base.detail as { receiver: string; alert: Record<string, unknown> };
+    const id = `budget-test-${i}`;
+    return {
+      ...base,
+      id: `00000000-0000-4000-8000-00000000b0${String(i).padStart(2, '0')}`,
+      detail: {
+        ...detail,
+        key: `${id}/${detail.receiver}`,
+        alert: { ...detail.alert, id, severity: 'low', title: `Low alert ${i}` },
+      },
+    };
+  }
+
+  it('folds what the Slack budget cannot take, and the flush posts one summary counting it, with calls the role allows', async () => {
+    const from = s.gateway.calls.length;
+    const posts = s.slack.received.length;
+    // Eight concurrent invocations of low alerts: the bulk lane takes a token only from a full bucket.
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => s.run('notifySlack', lowRequest(i))));
+    for (const inv of runs) expectDelivered(inv);
+    const statuses = runs.map((inv) => (inv.result as { status: string }).status);
+    const folded = statuses.filter((st) => st === 'folded').length;
+    expect(folded).toBeGreaterThan(0);
+    expect(statuses.filter((st) => st === 'delivered')).toHaveLength(8 - folded);
+    expect(s.slack.received.length - posts).toBe(8 - folded);
+
+    const flushUrl = queueUrlsToEmulator(
+      s.snapshot.functions.notifySlack.environment,
+      s.gateway.endpoint,
+    ).SLACK_FLUSH_QUEUE_URL;
+    const scheduled = s.gateway.calls
+      .slice(from)
+      .filter((c) => c.action === 'sqs:SendMessage')
+      .map((c) => c.params as { QueueUrl: string; MessageBody: string; DelaySeconds: number });
+    expect(scheduled.length).toBeGreaterThan(0);
+    for (const m of scheduled) {
+      expect(m.QueueUrl).toMatch(new RegExp(`/${PREFIX}-notify-slack-flush$`));
+      expect(Number(m.DelaySeconds)).toBe(s.config.delivery.overflowSummarySeconds);
+    }
+    expect(flushUrl).toMatch(/-notify-slack-flush$/);
+
+    // What SQS hands the function once the delay is over (dueAt reached), after the bucket refilled.
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    const body = { ...JSON.parse(scheduled[0]?.MessageBody ?? '{}'), dueAt: Date.now() };
+    const flush = await s.run('notifySlack', {
+      Records: [
+        {
+          messageId: 'flush-1',
+          receiptHandle: 'flush-1',
+          body: JSON.stringify(body),
+          attributes: {},
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: arn('sqs', `${PREFIX}-notify-slack-flush`),
+          awsRegion: REGION,
+        },
+      ],
+    });
+    expectDelivered(flush);
+    expect(flush.result).toEqual({ batchItemFailures: [] });
+    expect(s.slack.received.length - posts).toBe(8 - folded + 1);
+    const summary = JSON.stringify(JSON.parse(s.slack.received.at(-1)?.body ?? '{}'));
+    expect(summary).toMatch(new RegExp(`${folded} more alerts? held back by the slack-default send budget`));
+
+    const verdicts = s.gateway.calls
+      .slice(from)
+      .filter((c) => s.keyOwner.get(c.accessKeyId) === 'notifySlack')
+      .flatMap((c) => checkCalls([c], s.snapshot.policies.notifySlack, REGION, MOTO_ACCOUNT));
+    expect(verdicts.filter((v) => !v.allowed)).toEqual([]);
+    const stateKeys = verdicts
+      .filter((v) => v.resource === arn('dynamodb', `table/${PREFIX}-state`))
+      .flatMap((v) => v.keys ?? []);
+    expect(stateKeys).toContain('overflow#slack#slack-default');
+    expect(stateKeys.some((k) => /^budget#slack#[0-9a-f]{20}$/.test(k))).toBe(true);
+    expect(stateKeys.every((k) => k.startsWith('budget#slack#') || k.startsWith('overflow#slack#'))).toBe(
+      true,
+    );
   });
 });
 

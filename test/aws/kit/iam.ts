@@ -67,16 +67,45 @@ function matches(statement: Statement, action: string, resource: string): boolea
   );
 }
 
+/** The request's condition keys the tier knows: the partition keys a DynamoDB call touches. */
+export interface RequestContext {
+  leadingKeys?: string[];
+}
+
+/**
+ * Whether a statement's Condition holds for the request. Only `ForAllValues:StringLike` on
+ * `dynamodb:LeadingKeys` is understood (the notifiers' state-table grant); any other condition holds
+ * for nothing, which can only make the tier stricter than AWS.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+ */
+function conditionHolds(statement: Statement, context: RequestContext): boolean {
+  if (statement.Condition === undefined) return true;
+  const entries = Object.entries(statement.Condition);
+  return entries.every(([operator, keys]) => {
+    if (operator !== 'ForAllValues:StringLike' || typeof keys !== 'object' || keys === null) return false;
+    return Object.entries(keys).every(([key, patterns]) => {
+      if (key !== 'dynamodb:LeadingKeys' || context.leadingKeys === undefined) return false;
+      const allowed = list(z.union([z.string(), z.array(z.string())]).parse(patterns));
+      return context.leadingKeys.every((k) => allowed.some((p) => glob(p).test(k)));
+    });
+  });
+}
+
 /**
  * Whether identity policies allow `action` on `resource`: some Allow matches and no Deny does. A
- * statement with a Condition grants nothing here (the tier cannot know the request's context keys),
- * which can only make it stricter than AWS.
+ * statement with a Condition grants only when the condition is one the tier can evaluate and holds
+ * for `context` (see conditionHolds).
  */
-export function allows(policies: readonly PolicyDocument[], action: string, resource: string): boolean {
+export function allows(
+  policies: readonly PolicyDocument[],
+  action: string,
+  resource: string,
+  context: RequestContext = {},
+): boolean {
   const statements = policies.flatMap((p) => p.Statement);
   if (statements.some((s) => s.Effect === 'Deny' && matches(s, action, resource))) return false;
   return statements.some(
-    (s) => s.Effect === 'Allow' && s.Condition === undefined && matches(s, action, resource),
+    (s) => s.Effect === 'Allow' && matches(s, action, resource) && conditionHolds(s, context),
   );
 }
 
@@ -87,17 +116,18 @@ const MOTO_CHECKS_RESOURCES = new Set(['sqs', 'sts', 'iam']);
 
 /**
  * The same policy, in the form moto can enforce: statements on services whose resources moto does
- * not check are widened to "*". moto then enforces the actions; {@link checkCalls} checks the
- * resources against the policy as deployed.
+ * not check are widened to "*", and lose their conditions (moto knows no dynamodb:LeadingKeys). moto
+ * then enforces the actions; {@link checkCalls} checks resources and conditions against the policy as
+ * deployed.
  */
 export function enforceableByMoto(policy: PolicyDocument): PolicyDocument {
   return {
     ...policy,
-    Statement: policy.Statement.map((s) =>
-      list(s.Action).every((a) => MOTO_CHECKS_RESOURCES.has(a.split(':')[0] ?? ''))
-        ? s
-        : { ...s, Resource: '*' },
-    ),
+    Statement: policy.Statement.map((s) => {
+      if (list(s.Action).every((a) => MOTO_CHECKS_RESOURCES.has(a.split(':')[0] ?? ''))) return s;
+      const { Condition: _unenforceable, ...rest } = s;
+      return { ...rest, Resource: '*' };
+    }),
   };
 }
 
@@ -152,7 +182,19 @@ export function resourcesOf(call: AwsCall, region: string, account: string): str
 export interface CallVerdict {
   action: string;
   resource: string;
+  /** For a DynamoDB item call: the partition keys it named. */
+  keys?: string[];
   allowed: boolean;
+}
+
+/** The partition key values a DynamoDB item call names (its Key's string attributes). */
+export function leadingKeysOf(call: AwsCall): string[] | undefined {
+  if (!call.action.startsWith('dynamodb:')) return undefined;
+  const key = z
+    .object({ Key: z.record(z.string(), z.object({ S: z.string().optional() }).passthrough()) })
+    .safeParse(call.params);
+  if (!key.success) return undefined;
+  return Object.values(key.data.Key).flatMap((v) => (v.S === undefined ? [] : [v.S]));
 }
 
 /** Every resource of every call, judged against the caller's policies as deployed. */
@@ -162,11 +204,13 @@ export function checkCalls(
   region: string,
   account: string,
 ): CallVerdict[] {
-  return calls.flatMap((call) =>
-    resourcesOf(call, region, account).map((resource) => ({
+  return calls.flatMap((call) => {
+    const leadingKeys = leadingKeysOf(call);
+    return resourcesOf(call, region, account).map((resource) => ({
       action: call.action,
       resource,
-      allowed: allows(policies, call.action, resource),
-    })),
-  );
+      ...(leadingKeys ? { keys: leadingKeys } : {}),
+      allowed: allows(policies, call.action, resource, leadingKeys ? { leadingKeys } : {}),
+    }));
+  });
 }
