@@ -73,6 +73,8 @@ export interface StormRunOptions {
   overflowSummarySeconds: number;
   /** Give up waiting for the system to settle after this long (wall ms). */
   settleTimeoutMs: number;
+  /** Called every second while the run goes on, with one line on where it stands (for the bench). */
+  progress?: ((line: string) => void) | undefined;
 }
 
 export const CHANNEL_FUNCTIONS: Readonly<Record<Channel, string>> = {
@@ -108,6 +110,9 @@ export interface NotifyRecord {
 }
 
 export interface StormRun {
+  /** False when work was still in flight after settleTimeoutMs (the run was cut off there). */
+  settled: boolean;
+  inFlightAtEnd: number;
   config: Config;
   storm: Storm;
   slack: SlackStandIn;
@@ -149,7 +154,7 @@ function secretsOn(values: Record<string, string>): MiddlewareObj<unknown, unkno
 /** Runs the storm to the end: until no invocation, retry, delayed message or flush is left. */
 export async function runStorm(options: StormRunOptions): Promise<StormRun> {
   // The notifiers' Powertools loggers read this when they are built: thousands of lines say nothing here.
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_LOG_LEVEL = process.env.STORM_LOG_LEVEL ?? 'SILENT';
   const shipped = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
   const config: Config = { ...shipped, delivery: { overflowSummarySeconds: options.overflowSummarySeconds } };
   const startMs = Date.parse('2026-12-05T10:00:00Z');
@@ -289,17 +294,29 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
   }
 
   const close = async () => {
+    clearInterval(ticker);
     activity.stop();
     sqsMock.restore();
     snsClient.destroy();
     await Promise.all([slack.close(), pagerduty.close(), sns.close()]);
   };
+  const ticker = options.progress
+    ? setInterval(() => {
+        const depth = queues.filter((q) => q.depth() > 0).map((q) => `${q.name}=${q.depth()}`);
+        const calls = [slack, pagerduty].map((v) => `${v.accepted().length}/${v.throttled().length}`);
+        options.progress?.(
+          `t=${((Date.now() - startedAt) / 1000).toFixed(0)}s in-flight=${activity.inFlight} slack ok/429=${calls[0]} pagerduty ok/429=${calls[1]} sns=${sns.published.length} queues: ${depth.join(' ') || 'empty'}`,
+        );
+      }, 1000)
+    : undefined;
+  let settled = true;
   try {
     await activity.settled({ timeoutMs: options.settleTimeoutMs, quietMs: 200 });
-  } catch (err) {
-    await close();
-    throw err;
+  } catch {
+    // What is left is reported (queues, in-flight work) and the timers are stopped by close().
+    settled = false;
   }
+  clearInterval(ticker);
 
   const requests: NotificationRequest[] = [];
   const raised: Alert[] = [];
@@ -309,6 +326,8 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
     if (entry.DetailType === ALERT_RAISED) raised.push(AlertSchema.parse(detail));
   }
   return {
+    settled,
+    inFlightAtEnd: activity.inFlight,
     config,
     storm,
     slack,
