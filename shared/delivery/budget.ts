@@ -36,16 +36,21 @@ export function budgetIdentity(receiver: Receiver, ctx: DeliveryContext): string
   return ctx.secret(receiver);
 }
 
+/** The rule id of `cloud-alerts doctor --send-test` (shared/doctor/send-test.ts TEST_RULE_ID). */
+export const DELIVERY_TEST_RULE_ID = 'cloud-alerts-test';
+
 /**
  * Critical alerts are always sent, and so are PagerDuty resolves: folded, a resolve would leave its
  * incident open. An overflow summary that arrives as a request (a dead letter redriven by hand) is
- * never folded into another summary. High may take the last token; the rest only above the reserve.
+ * never folded into another summary, and the doctor's delivery test, one per receiver, asks whether
+ * the path works, which a fold would not answer. High may take the last token; the rest only above
+ * the reserve.
  */
 export function laneOf(request: NotificationRequest): Lane {
   const { alert } = request;
   if (alert.severity === 'critical') return 'critical';
   if (request.channel === 'pagerduty' && alert.status === 'resolved') return 'critical';
-  if (alert.ruleId === OVERFLOW_SUMMARY_RULE_ID) return 'critical';
+  if (alert.ruleId === OVERFLOW_SUMMARY_RULE_ID || alert.ruleId === DELIVERY_TEST_RULE_ID) return 'critical';
   return alert.severity === 'high' ? 'urgent' : 'bulk';
 }
 

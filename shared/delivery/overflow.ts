@@ -97,3 +97,61 @@ export function overflowSummaryRequest(p: PendingOverflow): NotificationRequest 
   const alert = overflowSummaryAlert(p);
   return { channel: p.channel, receiver: p.receiver, key: notificationKey(alert.id, p.receiver), alert };
 }
+
+/** A flush message waiting in a memory scheduler, and when it becomes visible (epoch ms). */
+export interface ScheduledFlush {
+  message: FlushMessage;
+  visibleAt: number;
+}
+
+/**
+ * Flush messages kept in memory on a clock, for tests, replay and harnesses: `due(now)` hands over
+ * (and forgets) those whose delay is over; `sqsEvent` wraps them the way the SQS event source does.
+ */
+export function createMemoryFlushScheduler(now: () => number = Date.now): FlushScheduler & {
+  waiting(): ScheduledFlush[];
+  due(at?: number): FlushMessage[];
+} {
+  let queue: ScheduledFlush[] = [];
+  return {
+    async schedule(message, delaySeconds) {
+      queue.push({ message, visibleAt: now() + delaySeconds * 1000 });
+    },
+    waiting: () => queue.map((q) => ({ ...q })),
+    due(at = now()) {
+      const ready = queue.filter((q) => q.visibleAt <= at);
+      queue = queue.filter((q) => q.visibleAt > at);
+      return ready.map((q) => q.message);
+    },
+  };
+}
+
+let flushRecords = 0;
+
+/** Flush messages as the SQS event a notifier receives from its flush queue. */
+export function flushSqsEvent(
+  messages: readonly FlushMessage[],
+  queueArn = 'arn:aws:sqs:eu-west-1:123456789012:flush',
+) {
+  return {
+    Records: messages.map((message) => {
+      const id = `flush-${++flushRecords}`;
+      return {
+        messageId: id,
+        receiptHandle: id,
+        body: JSON.stringify(message),
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: '0',
+          SenderId: 'local',
+          ApproximateFirstReceiveTimestamp: '0',
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueArn,
+        awsRegion: queueArn.split(':')[3] ?? 'eu-west-1',
+      };
+    }),
+  };
+}

@@ -55,9 +55,11 @@ export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promi
           const request = overflowSummaryRequest(p);
           const outcome = await processRequest(request, deps, { fold: false, lane: 'urgent' });
           if (outcome.status === 'deferred') {
-            // A whole bucket's refill: by then the urgent lane has a token unless criticals keep it empty.
-            const limits = receiver ? budgetLimits(receiver) : { perMinute: 60, burst: 1, reserve: 0 };
-            const wait = Math.max(1, Math.ceil((limits.burst * emissionIntervalMs(limits)) / 1000));
+            // A whole bucket's refill: by then the urgent lane has a token unless criticals keep it
+            // empty. Only a configured receiver has a budget to find empty.
+            const limits = receiver ? budgetLimits(receiver) : undefined;
+            const refillMs = limits ? limits.burst * emissionIntervalMs(limits) : 1000;
+            const wait = Math.max(1, Math.ceil(refillMs / 1000));
             await sendBudget.flush.schedule(
               flushMessage(message.channel, message.receiver, now + wait * 1000),
               wait,

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import type { Alert } from '../events/alert.ts';
+import type { Alert, Severity } from '../events/alert.ts';
 import type { Envelope } from '../events/envelope.ts';
 import type { LogPort } from './logger.ts';
 
@@ -10,6 +10,8 @@ export interface Suppression {
   kind: 'allow-list' | 'silence' | 'dedupe' | 'group' | 'flapping';
   /** Human words, naming the config entry or window responsible. */
   reason: string;
+  /** Grouping: how loud the held alert was (its summary reports it by severity). */
+  severity?: Severity;
 }
 
 export interface StageContext {

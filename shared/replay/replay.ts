@@ -24,6 +24,8 @@ export interface ReplayAlert {
   title: string;
   summary: string;
   verdict: string | null;
+  /** For a summary: how many alerts it stands for (absent: one). */
+  covers?: number;
 }
 
 export interface ReplayNotification {
@@ -38,6 +40,8 @@ export interface ReplaySuppression {
   rule: string;
   kind: string;
   reason: string;
+  /** Grouping: the held alert's severity. */
+  severity?: string;
 }
 
 export interface ReplayResult {
@@ -273,6 +277,7 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
         title: alert.title,
         summary: alert.summary,
         verdict: alert.verdict ?? null,
+        ...(alert.covers !== undefined ? { covers: alert.covers } : {}),
       });
     }
 
@@ -336,7 +341,12 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
     if (base.matchedRules.length === 0) return base;
 
     const { result: outcome, entries } = await capturing(() => app.handleEvent(event));
-    base.suppressed = outcome.suppressed.map((s) => ({ rule: s.ruleId, kind: s.kind, reason: s.reason }));
+    base.suppressed = outcome.suppressed.map((s) => ({
+      rule: s.ruleId,
+      kind: s.kind,
+      reason: s.reason,
+      ...(s.severity ? { severity: s.severity } : {}),
+    }));
     if (outcome.status === 'rejected') return { ...base, error: outcome.reason ?? 'rejected' };
     await deliver(entries, event, base);
     return base;

@@ -8,7 +8,8 @@ const RETAIN_MS = 60 * 60 * 1000;
 
 const CallSchema = z.object({ eventSource: z.string(), eventName: z.string() });
 
-function callOf(ctx: StageContext): string | undefined {
+/** The API call behind the event (`s3.amazonaws.com:PutBucketAcl`), when it is a CloudTrail record. */
+export function callOf(ctx: StageContext): string | undefined {
   const call = CallSchema.safeParse(ctx.envelope.detail);
   return call.success ? `${call.data.eventSource}:${call.data.eventName}` : undefined;
 }

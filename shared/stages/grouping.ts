@@ -3,6 +3,7 @@ import { type Alert, SEVERITIES, type Severity } from '../events/alert.ts';
 import type { AlertStage, StageContext, Suppression } from '../pipeline/stages.ts';
 import type { PendingSummary, StateStore, SummarySeed, SummarySlot, WindowTally } from '../state/store.ts';
 import { actorShort, alertTimeMs, claimWindow, minutes, stateKey } from './common.ts';
+import { callOf } from './dedupe.ts';
 
 export const GROUP_SUMMARY_RULE_ID = 'alert-group-summary';
 
@@ -79,14 +80,16 @@ export function groupDedupKey(key: string, openedAt: number): string {
 }
 
 /**
- * What a critical alert says, without where: rule, verdict and whether the call was denied. Six
- * hundred buckets made public by one user share it (one page, then summaries); a bucket made public
- * after a trust policy opened to anyone does not (two pages). Hashed: the verdict is attacker-shaped
- * text, and the window item keeps only a bounded number of these.
+ * What a critical alert says, without where: rule, verdict and whether the call was denied, and the
+ * API call, because some rules give every call one generic verdict (root-usage: a root console
+ * sign-in and a root LeaveOrganization must be two pages). Six hundred buckets made public by one
+ * user share it (one page, then summaries); a bucket made public after a trust policy opened to
+ * anyone does not (two pages). Never the resource. Hashed: the verdict is attacker-shaped text, and
+ * the window item keeps only a bounded number of these.
  */
-export function verdictSignature(alert: Alert): string {
+export function verdictSignature(alert: Alert, call?: string): string {
   return createHash('sha256')
-    .update(JSON.stringify([alert.ruleId, alert.verdict ?? null, alert.attempted === true]))
+    .update(JSON.stringify([alert.ruleId, alert.verdict ?? null, alert.attempted === true, call ?? null]))
     .digest('hex')
     .slice(0, 16);
 }
@@ -235,7 +238,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
       maxMs: timers.maxMs,
       retainMs: SUMMARY_RETAIN_MS,
       summarize: seedOf(alert),
-      ...(alert.severity === 'critical' ? { signature: verdictSignature(alert) } : {}),
+      ...(alert.severity === 'critical' ? { signature: verdictSignature(alert, callOf(ctx)) } : {}),
     });
     if (!claim) return { out: [alert] };
     switch (claim.outcome) {
@@ -260,6 +263,7 @@ export function createGroupingStage(store: StateStore, scheduler?: GroupCloseSch
             alertId: alert.id,
             ruleId: alert.ruleId,
             kind: 'group',
+            severity: alert.severity,
             reason: `burst by ${actorShort(alert)}${repeat}: ${claim.window.held} held since ${claim.window.owner} was sent at ${new Date(claim.window.openedAt).toISOString()}; summarised after ${new Date(slot.endsAt).toISOString()}`,
           },
         };

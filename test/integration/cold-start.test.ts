@@ -16,9 +16,10 @@ import {
 // their first use, and no function may load another channel's client.
 const AT_INIT: Record<FunctionName, string[]> = {
   alert: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge', '@aws-sdk/lib-dynamodb'],
-  'notify-slack': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ssm'],
-  'notify-pagerduty': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ssm'],
-  'notify-email': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sns'],
+  // The state table's document client: every request takes a token from its receiver's send budget.
+  'notify-slack': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ssm', '@aws-sdk/lib-dynamodb'],
+  'notify-pagerduty': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ssm', '@aws-sdk/lib-dynamodb'],
+  'notify-email': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sns', '@aws-sdk/lib-dynamodb'],
   // The canary's one call, on every invocation.
   heartbeat: ['@aws-sdk/client-ssm'],
 };

@@ -8,7 +8,7 @@ import { loadConfigFile } from '../../../shared/config/load.ts';
 import { ConfigSchema } from '../../../shared/config/schema.ts';
 import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
 import { wrapCloudTrailRecord } from '../../../shared/replay/load.ts';
-import { createReplayer } from '../../../shared/replay/replay.ts';
+import { createReplayer, eventTimeMs, type ReplayResult } from '../../../shared/replay/replay.ts';
 import { detailOf, loadEvent } from '../../helpers/events.ts';
 
 const rules = readServerlessRules('serverless.yml', { stage: 'dev' });
@@ -97,9 +97,20 @@ describe('createBacktest', () => {
       byRule: new Map<string, number>(),
     };
     const replay = createReplayer({ rules, config });
+    // Grouping is on by default: summaries are sent as their slots close, in event time.
+    let summaries = 0;
+    const closed = (results: ReplayResult[]) => {
+      for (const r of results) {
+        summaries += r.alerts.length;
+        expected.alerts += r.alerts.length;
+        expected.notifications += r.notifications.length;
+      }
+    };
     for (const file of generateLogFiles(opts)) {
       for (const record of file.records) {
-        const r = await replay('x', wrapCloudTrailRecord(record));
+        const event = wrapCloudTrailRecord(record);
+        closed(await replay.closeDue(eventTimeMs(event)));
+        const r = await replay('x', event);
         expected.records++;
         if (r.matchedRules.length > 0) expected.matched++;
         expected.alerts += r.alerts.length;
@@ -107,8 +118,11 @@ describe('createBacktest', () => {
         for (const m of r.matchedRules) expected.byRule.set(m, (expected.byRule.get(m) ?? 0) + 1);
       }
     }
+    closed(await replay.closeDue());
+    expect(summaries).toBeGreaterThan(0);
     const backtest = createBacktest({ rules, config });
     for (const file of writeLogFiles(dir, opts).files) await backtest.runFile(file);
+    await backtest.finish();
     const s = backtest.summary();
     expect(s.records).toEqual({ read: expected.records, matched: expected.matched, malformed: 0 });
     expect(s.alerts.total).toBe(expected.alerts);

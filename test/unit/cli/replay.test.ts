@@ -18,12 +18,18 @@ interface Line {
   id: string | null;
   detailType: string | null;
   matchedRules: string[];
-  alerts: Array<{ rule: string; severity: string; status: string; title: string }>;
+  alerts: Array<{ rule: string; severity: string; status: string; title: string; covers?: number }>;
   notifications: Array<{ channel: string; receiver: string; body: Record<string, unknown> }>;
+  suppressed: Array<{ rule: string; kind: string; reason: string; severity?: string }>;
   error: string | null;
+  time?: string;
 }
 
-/** What each sample must raise: [rule, severity, status] per alert. */
+/**
+ * What each sample must raise: [rule, severity, status] per alert. Status `held`: grouping (on by
+ * default) held it back, as the samples replay as one run in file order and the same actor acted
+ * minutes earlier; it is counted in that actor's group summary (see SUMMARIES).
+ */
 const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/cloudwatch/alarm-insufficient-data.json': [['cloudwatch-alarm', 'low', 'firing']],
   'events/cloudwatch/anomaly-band-alarm.json': [['cloudwatch-alarm', 'high', 'firing']],
@@ -116,36 +122,36 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/cloudtrail/create-trail.json': [['cloudtrail-changed', 'low', 'firing']],
   'events/cloudtrail/delete-trail-denied.json': [['cloudtrail-tampering', 'critical', 'firing']],
   'events/cloudtrail/put-event-selectors.json': [['cloudtrail-tampering', 'critical', 'firing']],
-  'events/cloudtrail/start-logging.json': [['cloudtrail-changed', 'low', 'firing']],
+  'events/cloudtrail/start-logging.json': [['cloudtrail-changed', 'low', 'held']],
   'events/cloudtrail/stop-logging.json': [['cloudtrail-tampering', 'critical', 'firing']],
   'events/cloudtrail/update-trail.json': [['cloudtrail-tampering', 'critical', 'firing']],
   'events/config/delete-delivery-channel.json': [['config-tampering', 'high', 'firing']],
-  'events/config/put-configuration-recorder.json': [['config-changed', 'low', 'firing']],
-  'events/config/put-delivery-channel.json': [['config-changed', 'low', 'firing']],
-  'events/config/stop-configuration-recorder.json': [['config-tampering', 'high', 'firing']],
-  'events/ec2/attach-internet-gateway.json': [['network-gateway-changed', 'medium', 'firing']],
+  'events/config/put-configuration-recorder.json': [['config-changed', 'low', 'held']],
+  'events/config/put-delivery-channel.json': [['config-changed', 'low', 'held']],
+  'events/config/stop-configuration-recorder.json': [['config-tampering', 'high', 'held']],
+  'events/ec2/attach-internet-gateway.json': [['network-gateway-changed', 'medium', 'held']],
   'events/ec2/authorize-security-group-ingress-ipv6-all.json': [
-    ['security-group-open-ingress', 'high', 'firing'],
+    ['security-group-open-ingress', 'high', 'held'],
   ],
-  'events/ec2/authorize-security-group-ingress-private.json': [['security-group-changed', 'low', 'firing']],
+  'events/ec2/authorize-security-group-ingress-private.json': [['security-group-changed', 'low', 'held']],
   'events/ec2/authorize-security-group-ingress-ssh-open.json': [
     ['security-group-open-ingress', 'high', 'firing'],
   ],
-  'events/ec2/create-customer-gateway.json': [['network-gateway-changed', 'medium', 'firing']],
-  'events/ec2/create-network-acl-entry-open.json': [['network-acl-changed', 'medium', 'firing']],
-  'events/ec2/create-route.json': [['route-table-changed', 'low', 'firing']],
-  'events/ec2/create-security-group.json': [['security-group-changed', 'low', 'firing']],
-  'events/ec2/create-vpc-peering-connection.json': [['vpc-changed', 'medium', 'firing']],
+  'events/ec2/create-customer-gateway.json': [['network-gateway-changed', 'medium', 'held']],
+  'events/ec2/create-network-acl-entry-open.json': [['network-acl-changed', 'medium', 'held']],
+  'events/ec2/create-route.json': [['route-table-changed', 'low', 'held']],
+  'events/ec2/create-security-group.json': [['security-group-changed', 'low', 'held']],
+  'events/ec2/create-vpc-peering-connection.json': [['vpc-changed', 'medium', 'held']],
   'events/ec2/delete-flow-logs-denied.json': [['vpc-flow-logs-deleted', 'high', 'firing']],
-  'events/ec2/delete-flow-logs-partial.json': [['vpc-flow-logs-deleted', 'high', 'firing']],
-  'events/ec2/delete-flow-logs.json': [['vpc-flow-logs-deleted', 'high', 'firing']],
-  'events/ec2/delete-network-acl.json': [['network-acl-changed', 'low', 'firing']],
-  'events/ec2/delete-vpc.json': [['vpc-changed', 'low', 'firing']],
+  'events/ec2/delete-flow-logs-partial.json': [['vpc-flow-logs-deleted', 'high', 'held']],
+  'events/ec2/delete-flow-logs.json': [['vpc-flow-logs-deleted', 'high', 'held']],
+  'events/ec2/delete-network-acl.json': [['network-acl-changed', 'low', 'held']],
+  'events/ec2/delete-vpc.json': [['vpc-changed', 'low', 'held']],
   'events/ec2/modify-security-group-rules-rdp-open.json': [['security-group-open-ingress', 'high', 'firing']],
-  'events/ec2/modify-vpc-attribute.json': [['vpc-changed', 'low', 'firing']],
-  'events/ec2/replace-network-acl-entry-private.json': [['network-acl-changed', 'low', 'firing']],
-  'events/ec2/replace-route-table-association.json': [['route-table-changed', 'low', 'firing']],
-  'events/ec2/revoke-security-group-ingress.json': [['security-group-changed', 'low', 'firing']],
+  'events/ec2/modify-vpc-attribute.json': [['vpc-changed', 'low', 'held']],
+  'events/ec2/replace-network-acl-entry-private.json': [['network-acl-changed', 'low', 'held']],
+  'events/ec2/replace-route-table-association.json': [['route-table-changed', 'low', 'held']],
+  'events/ec2/revoke-security-group-ingress.json': [['security-group-changed', 'low', 'held']],
   'events/ec2/run-instances-insufficient-capacity.json': [],
   'events/ec2/run-instances-unauthorized.json': [['unauthorized-call', 'medium', 'firing']],
   'events/forged/root-console-login-custom-source.json': [['forged-aws-event', 'medium', 'firing']],
@@ -157,47 +163,47 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/guardduty/disassociate-from-administrator.json': [['guardduty-tampering', 'critical', 'firing']],
   'events/guardduty/update-detector-disable.json': [['guardduty-tampering', 'critical', 'firing']],
   'events/guardduty/update-detector-frequency.json': [],
-  'events/iam/add-user-to-group-admins.json': [['iam-group-changed', 'high', 'firing']],
-  'events/iam/add-user-to-group-developers.json': [['iam-group-changed', 'medium', 'firing']],
-  'events/iam/create-group.json': [['iam-group-changed', 'low', 'firing']],
-  'events/iam/create-login-profile-other-user.json': [['iam-login-profile-changed', 'high', 'firing']],
+  'events/iam/add-user-to-group-admins.json': [['iam-group-changed', 'high', 'held']],
+  'events/iam/add-user-to-group-developers.json': [['iam-group-changed', 'medium', 'held']],
+  'events/iam/create-group.json': [['iam-group-changed', 'low', 'held']],
+  'events/iam/create-login-profile-other-user.json': [['iam-login-profile-changed', 'high', 'held']],
   'events/iam/create-policy-version-default-star.json': [
     ['iam-managed-policy-changed', 'critical', 'firing'],
   ],
-  'events/iam/create-policy-version-not-default.json': [['iam-managed-policy-changed', 'low', 'firing']],
-  'events/iam/create-policy.json': [['iam-managed-policy-changed', 'low', 'firing']],
+  'events/iam/create-policy-version-not-default.json': [['iam-managed-policy-changed', 'low', 'held']],
+  'events/iam/create-policy.json': [['iam-managed-policy-changed', 'low', 'held']],
   'events/iam/create-role-cross-account-trust.json': [['iam-role-trust-changed', 'critical', 'firing']],
-  'events/iam/create-role-lambda-service.json': [['iam-role-trust-changed', 'low', 'firing']],
-  'events/iam/deactivate-mfa-device.json': [['iam-mfa-deactivated', 'high', 'firing']],
-  'events/iam/delete-access-key.json': [['iam-access-key-changed', 'low', 'firing']],
-  'events/iam/delete-login-profile.json': [['iam-login-profile-changed', 'low', 'firing']],
-  'events/iam/delete-role-policy.json': [['iam-inline-policy-deleted', 'low', 'firing']],
-  'events/iam/delete-user-policy.json': [['iam-inline-policy-deleted', 'low', 'firing']],
-  'events/iam/delete-user-terraform.json': [['iam-user-deleted', 'low', 'firing']],
-  'events/iam/delete-user.json': [['iam-user-deleted', 'low', 'firing']],
-  'events/iam/delete-virtual-mfa-device.json': [['iam-mfa-deactivated', 'high', 'firing']],
-  'events/iam/detach-group-policy.json': [['iam-policy-detached', 'low', 'firing']],
-  'events/iam/detach-role-policy.json': [['iam-policy-detached', 'low', 'firing']],
-  'events/iam/remove-user-from-group.json': [['iam-group-changed', 'low', 'firing']],
-  'events/iam/set-default-policy-version.json': [['iam-managed-policy-changed', 'high', 'firing']],
-  'events/iam/update-access-key-deactivate.json': [['iam-access-key-changed', 'low', 'firing']],
-  'events/iam/update-access-key-reactivate.json': [['iam-access-key-changed', 'medium', 'firing']],
-  'events/iam/update-assume-role-policy-same-account.json': [['iam-role-trust-changed', 'medium', 'firing']],
+  'events/iam/create-role-lambda-service.json': [['iam-role-trust-changed', 'low', 'held']],
+  'events/iam/deactivate-mfa-device.json': [['iam-mfa-deactivated', 'high', 'held']],
+  'events/iam/delete-access-key.json': [['iam-access-key-changed', 'low', 'held']],
+  'events/iam/delete-login-profile.json': [['iam-login-profile-changed', 'low', 'held']],
+  'events/iam/delete-role-policy.json': [['iam-inline-policy-deleted', 'low', 'held']],
+  'events/iam/delete-user-policy.json': [['iam-inline-policy-deleted', 'low', 'held']],
+  'events/iam/delete-user-terraform.json': [['iam-user-deleted', 'low', 'held']],
+  'events/iam/delete-user.json': [['iam-user-deleted', 'low', 'held']],
+  'events/iam/delete-virtual-mfa-device.json': [['iam-mfa-deactivated', 'high', 'held']],
+  'events/iam/detach-group-policy.json': [['iam-policy-detached', 'low', 'held']],
+  'events/iam/detach-role-policy.json': [['iam-policy-detached', 'low', 'held']],
+  'events/iam/remove-user-from-group.json': [['iam-group-changed', 'low', 'held']],
+  'events/iam/set-default-policy-version.json': [['iam-managed-policy-changed', 'high', 'held']],
+  'events/iam/update-access-key-deactivate.json': [['iam-access-key-changed', 'low', 'held']],
+  'events/iam/update-access-key-reactivate.json': [['iam-access-key-changed', 'medium', 'held']],
+  'events/iam/update-assume-role-policy-same-account.json': [['iam-role-trust-changed', 'medium', 'held']],
   'events/iam/update-assume-role-policy-star.json': [['iam-role-trust-changed', 'critical', 'firing']],
-  'events/iam/update-login-profile-self.json': [['iam-login-profile-changed', 'medium', 'firing']],
+  'events/iam/update-login-profile-self.json': [['iam-login-profile-changed', 'medium', 'held']],
   'events/kms/create-grant-root-invoked-by.json': [],
-  'events/kms/disable-key.json': [['kms-key-disabled', 'high', 'firing']],
-  'events/kms/schedule-key-deletion.json': [['kms-key-disabled', 'high', 'firing']],
+  'events/kms/disable-key.json': [['kms-key-disabled', 'high', 'held']],
+  'events/kms/schedule-key-deletion.json': [['kms-key-disabled', 'high', 'held']],
   'events/lambda/delete-event-source-mapping.json': [['alerting-function-disabled', 'critical', 'firing']],
   'events/lambda/delete-function-alert.json': [['alerting-function-disabled', 'critical', 'firing']],
   'events/lambda/delete-function-by-arn.json': [['alerting-function-disabled', 'critical', 'firing']],
-  'events/lambda/delete-function-concurrency.json': [['lambda-concurrency-changed', 'low', 'firing']],
+  'events/lambda/delete-function-concurrency.json': [['lambda-concurrency-changed', 'low', 'held']],
   'events/lambda/delete-function-version.json': [],
   'events/lambda/put-function-concurrency-zero-alert.json': [
     ['alerting-function-disabled', 'critical', 'firing'],
   ],
-  'events/lambda/put-function-concurrency-zero.json': [['lambda-concurrency-changed', 'high', 'firing']],
-  'events/lambda/put-function-concurrency.json': [['lambda-concurrency-changed', 'medium', 'firing']],
+  'events/lambda/put-function-concurrency-zero.json': [['lambda-concurrency-changed', 'high', 'held']],
+  'events/lambda/put-function-concurrency.json': [['lambda-concurrency-changed', 'medium', 'held']],
   'events/lambda/remove-permission.json': [['alerting-function-disabled', 'critical', 'firing']],
   'events/lambda/update-event-source-mapping-disabled.json': [
     ['alerting-function-disabled', 'critical', 'firing'],
@@ -218,23 +224,23 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
     ['alerting-function-changed', 'critical', 'firing'],
   ],
   'events/organizations/create-account.json': [['organizations-changed', 'medium', 'firing']],
-  'events/organizations/detach-policy.json': [['organizations-changed', 'high', 'firing']],
+  'events/organizations/detach-policy.json': [['organizations-changed', 'high', 'held']],
   'events/organizations/describe-organization.json': [],
   'events/organizations/leave-organization-denied.json': [['organizations-changed', 'critical', 'firing']],
   'events/organizations/leave-organization.json': [
     ['root-usage', 'critical', 'firing'],
     ['organizations-changed', 'critical', 'firing'],
   ],
-  'events/rds/delete-db-cluster-final-snapshot.json': [['rds-stopped-or-deleted', 'medium', 'firing']],
-  'events/rds/delete-db-instance-skip-snapshot.json': [['rds-stopped-or-deleted', 'high', 'firing']],
-  'events/rds/stop-db-cluster.json': [['rds-stopped-or-deleted', 'medium', 'firing']],
-  'events/rds/stop-db-instance.json': [['rds-stopped-or-deleted', 'medium', 'firing']],
+  'events/rds/delete-db-cluster-final-snapshot.json': [['rds-stopped-or-deleted', 'medium', 'held']],
+  'events/rds/delete-db-instance-skip-snapshot.json': [['rds-stopped-or-deleted', 'high', 'held']],
+  'events/rds/stop-db-cluster.json': [['rds-stopped-or-deleted', 'medium', 'held']],
+  'events/rds/stop-db-instance.json': [['rds-stopped-or-deleted', 'medium', 'held']],
   'events/s3/create-bucket-public-read.json': [['s3-bucket-created', 'critical', 'firing']],
-  'events/s3/create-bucket.json': [['s3-bucket-created', 'info', 'firing']],
+  'events/s3/create-bucket.json': [['s3-bucket-created', 'info', 'held']],
   'events/s3/delete-account-public-access-block.json': [
     ['s3-account-block-public-access-weakened', 'critical', 'firing'],
   ],
-  'events/s3/delete-bucket-website.json': [['s3-bucket-config-changed', 'low', 'firing']],
+  'events/s3/delete-bucket-website.json': [['s3-bucket-config-changed', 'low', 'held']],
   'events/s3/list-buckets-by-root.json': [['root-usage', 'critical', 'firing']],
   'events/s3/put-account-public-access-block-disabled.json': [
     ['s3-account-block-public-access-weakened', 'critical', 'firing'],
@@ -243,23 +249,23 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/s3/put-account-public-access-block-partial.json': [
     ['s3-account-block-public-access-weakened', 'critical', 'firing'],
   ],
-  'events/s3/put-bucket-cors.json': [['s3-bucket-config-changed', 'low', 'firing']],
-  'events/s3/put-bucket-lifecycle-configuration.json': [['s3-bucket-config-changed', 'low', 'firing']],
+  'events/s3/put-bucket-cors.json': [['s3-bucket-config-changed', 'low', 'held']],
+  'events/s3/put-bucket-lifecycle-configuration.json': [['s3-bucket-config-changed', 'low', 'held']],
   'events/s3/put-bucket-ownership-controls-enforced.json': [],
   'events/s3/put-bucket-ownership-controls-object-writer.json': [
-    ['s3-bucket-acls-enabled', 'medium', 'firing'],
+    ['s3-bucket-acls-enabled', 'medium', 'held'],
   ],
-  'events/s3/put-bucket-ownership-controls-preferred.json': [['s3-bucket-acls-enabled', 'medium', 'firing']],
-  'events/s3/put-bucket-replication.json': [['s3-bucket-config-changed', 'low', 'firing']],
-  'events/secretsmanager/get-secret-value-denied.json': [['unauthorized-call', 'medium', 'firing']],
+  'events/s3/put-bucket-ownership-controls-preferred.json': [['s3-bucket-acls-enabled', 'medium', 'held']],
+  'events/s3/put-bucket-replication.json': [['s3-bucket-config-changed', 'low', 'held']],
+  'events/secretsmanager/get-secret-value-denied.json': [['unauthorized-call', 'medium', 'held']],
   'events/securityhub/disable-security-hub-denied.json': [['securityhub-disabled', 'critical', 'firing']],
   'events/securityhub/disable-security-hub.json': [['securityhub-disabled', 'critical', 'firing']],
   'events/signin/console-login-failure-unknown-user.json': [['console-login-failed', 'medium', 'firing']],
-  'events/signin/console-login-failure.json': [['console-login-failed', 'medium', 'firing']],
+  'events/signin/console-login-failure.json': [['console-login-failed', 'medium', 'held']],
   'events/signin/console-login-no-mfa-signin-spelling.json': [
     ['console-login-without-mfa', 'high', 'firing'],
   ],
-  'events/signin/console-login-no-mfa.json': [['console-login-without-mfa', 'high', 'firing']],
+  'events/signin/console-login-no-mfa.json': [['console-login-without-mfa', 'high', 'held']],
   'events/signin/console-login-root.json': [['root-usage', 'critical', 'firing']],
   'events/signin/console-login-sso.json': [],
   'events/signin/console-login-with-mfa.json': [],
@@ -301,16 +307,30 @@ const RECEIVERS: Record<string, string[]> = {
   info: [],
 };
 
+/** The group summaries the run sends, all when the groups' first slot ends: [title, severity]. */
+const SUMMARIES: Array<[string, string]> = [
+  ['1 more alert by role/terraform-ci', 'low'],
+  ['24 more alerts by role/terraform-ci', 'high'],
+  ['8 more alerts by user/bob', 'high'],
+  ['5 more alerts by SSO user sam.lee@example.com (DeveloperAccess)', 'high'],
+  ['14 more alerts by user/alice', 'high'],
+  ['10 more alerts by SSO user jane.doe@example.com (AdministratorAccess)', 'high'],
+  ['1 more alert by role/example-contractor-role', 'medium'],
+];
+
 describe('cloud-alerts replay events --json', () => {
+  let all: Line[];
+  /** One per sample: the group summaries printed between them are left out. */
   let lines: Line[];
   let code: number;
   beforeAll(async () => {
     const out = await runCli(['replay', 'events', '--json']);
     code = out.code;
-    lines = out.stdout
+    all = out.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
+    lines = all.filter((l) => !l.source.startsWith('grouping summary'));
   });
 
   it('exits 0 and prints one line per sample event', () => {
@@ -318,12 +338,27 @@ describe('cloud-alerts replay events --json', () => {
     expect(lines.map((l) => l.source)).toEqual(listFiles('events'));
   });
 
+  it('sends the group summaries with the shipped config, and they report every alert held', () => {
+    const summaries = all.filter((l) => l.source.startsWith('grouping summary'));
+    expect(summaries.map((l) => l.source)).toEqual(
+      SUMMARIES.map(() => 'grouping summary (window closed, sent 2026-11-21T09:20:27.000Z)'),
+    );
+    expect(summaries.flatMap((l) => l.alerts.map((a) => [a.title, a.severity]))).toEqual(SUMMARIES);
+    const held = lines.flatMap((l) => l.suppressed).filter((s) => s.kind === 'group').length;
+    const covered = summaries.flatMap((l) => l.alerts).reduce((n, a) => n + (a.covers ?? 0), 0);
+    expect(covered).toBe(held);
+    for (const l of summaries) {
+      const want = l.alerts.flatMap((a) => RECEIVERS[a.severity] ?? []);
+      expect(l.notifications.map((n) => `${n.channel}:${n.receiver}`)).toEqual(want);
+    }
+  });
+
   it('covers every sample in the expectation table', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(listFiles('events').sort());
   });
 
   it('prints every documented field on every line', () => {
-    for (const l of lines) {
+    for (const l of all) {
       expect(Object.keys(l).sort()).toEqual([
         'alerts',
         'detailType',
@@ -333,6 +368,8 @@ describe('cloud-alerts replay events --json', () => {
         'notifications',
         'source',
         'suppressed',
+        // A summary has no input event: when it was sent instead.
+        ...(l.source.startsWith('grouping summary') ? ['time'] : []),
       ]);
       expect(l.error).toBeNull();
     }
@@ -340,8 +377,13 @@ describe('cloud-alerts replay events --json', () => {
 
   it.each(Object.entries(EXPECTED))('%s raises the expected alerts, routed by severity', (file, expected) => {
     const line = lines.find((l) => l.source === file);
-    expect(line?.alerts.map((a) => [a.rule, a.severity, a.status])).toEqual(expected);
-    const want = expected.flatMap(([, severity]) => RECEIVERS[severity] ?? []);
+    expect([
+      ...(line?.alerts.map((a) => [a.rule, a.severity, a.status]) ?? []),
+      ...(line?.suppressed.filter((s) => s.kind === 'group').map((s) => [s.rule, s.severity, 'held']) ?? []),
+    ]).toEqual(expected);
+    const want = expected
+      .filter(([, , status]) => status !== 'held')
+      .flatMap(([, severity]) => RECEIVERS[severity] ?? []);
     expect(line?.notifications.map((n) => `${n.channel}:${n.receiver}`)).toEqual(want);
   });
 

@@ -137,6 +137,22 @@ describe('handleGroupCloseBatch', () => {
     expect(h.requeued).toEqual([]);
   });
 
+  it('reports the slot its message names: time, span and covers say the slot, not the whole group', async () => {
+    const store = createMemoryStateStore();
+    await windowHolding(store, 2);
+    const h = harness(store, T0 + 11 * MINUTE);
+    const slot = { startsAt: T0 + 5 * MINUTE, endsAt: T0 + 10 * MINUTE };
+    await handleGroupCloseBatch(sqsEvent(JSON.stringify(message({ slot, dueAt: T0 + 11 * MINUTE }))), h.deps);
+    expect(h.published[0]).toMatchObject({
+      time: new Date(T0 + 10 * MINUTE).toISOString(),
+      summary: expect.stringMatching(
+        /^and 2 more by role\/terraform-ci in the 5 minutes from 2026-11-21T09:19:27\.000Z /,
+      ),
+      covers: 2,
+      dedupKey: `cloud-alerts/group/${KEY}/${T0}`,
+    });
+  });
+
   it('sends nothing again for a repeated message once the summary went out', async () => {
     const store = createMemoryStateStore();
     await windowHolding(store, 2);

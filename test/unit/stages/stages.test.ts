@@ -511,6 +511,10 @@ describe('grouping stage', () => {
       verdictSignature(exposure(1, 0, { ruleId: 's3-bucket-policy-public' })),
     );
     expect(verdictSignature(a)).toMatch(/^[0-9a-f]{16}$/);
+    // One generic verdict for every call (root-usage): the call keeps a sign-in and LeaveOrganization apart.
+    expect(verdictSignature(a, 'signin.amazonaws.com:ConsoleLogin')).not.toBe(
+      verdictSignature(a, 'organizations.amazonaws.com:LeaveOrganization'),
+    );
   });
 
   it('groups per actor', async () => {

@@ -1,0 +1,338 @@
+import type { Context } from 'aws-lambda';
+import { notifierHandler } from '../../../shared/aws/notifier.ts';
+import { loadConfigFile } from '../../../shared/config/load.ts';
+import type { Config } from '../../../shared/config/schema.ts';
+import { bucketKey, laneOf } from '../../../shared/delivery/budget.ts';
+import type { OncePort } from '../../../shared/delivery/idempotency.ts';
+import {
+  createMemoryFlushScheduler,
+  type FlushScheduler,
+  flushSqsEvent,
+  OVERFLOW_SUMMARY_RULE_ID,
+} from '../../../shared/delivery/overflow.ts';
+import { TEST_RULE_ID } from '../../../shared/doctor/send-test.ts';
+import type { Alert, NotificationRequest } from '../../../shared/events/alert.ts';
+import { secretKey } from '../../../shared/notify/deliver.ts';
+import { DeliveryError } from '../../../shared/notify/errors.ts';
+import type { PagerDutyEvent } from '../../../shared/notify/pagerduty.ts';
+import type { SlackMessage } from '../../../shared/notify/slack.ts';
+import {
+  createMemoryBudgetStore,
+  createMemoryOverflowStore,
+} from '../../../shared/state/send-budget-memory.ts';
+import { notificationEvent } from '../../helpers/events.ts';
+import { lambdaContext } from '../../helpers/lambda.ts';
+import { buildAlert } from '../notify/fixtures.ts';
+
+beforeAll(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+});
+
+const WEBHOOK = 'https://hooks.slack.example/services/T0/B0/sendBudgetSecret0123';
+const ROUTING_KEY = '0123456789abcdef0123456789abcdef';
+const T0 = Date.parse('2026-11-24T03:00:00Z');
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+interface World {
+  handler: Handler;
+  posts: SlackMessage[];
+  pages: PagerDutyEvent[];
+  clock: { now: number };
+  flush: ReturnType<typeof createMemoryFlushScheduler>;
+  budget: ReturnType<typeof createMemoryBudgetStore>;
+  overflow: ReturnType<typeof createMemoryOverflowStore>;
+  context: Context;
+  failSlack: { next: DeliveryError | undefined };
+}
+
+function memoryOnce(): OncePort {
+  const done = new Map<string, Record<string, unknown>>();
+  return {
+    async run(request, work) {
+      const found = done.get(request.key);
+      // biome-ignore lint/suspicious/noExplicitAny: the stored result is the work's own.
+      if (found) return found as any;
+      const result = await work(request);
+      done.set(request.key, result);
+      return result;
+    },
+  };
+}
+
+function world(
+  config: Config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' }),
+  channel: 'slack' | 'pagerduty' = 'slack',
+): World {
+  const clock = { now: T0 };
+  const posts: SlackMessage[] = [];
+  const pages: PagerDutyEvent[] = [];
+  const failSlack: { next: DeliveryError | undefined } = { next: undefined };
+  const flush = createMemoryFlushScheduler(() => clock.now);
+  const budget = createMemoryBudgetStore();
+  const overflow = createMemoryOverflowStore();
+  const handler = notifierHandler(channel, config, {
+    senders: {
+      slack: {
+        async send(_url, message) {
+          const failure = failSlack.next;
+          failSlack.next = undefined;
+          if (failure) throw failure;
+          posts.push(message);
+        },
+      },
+      pagerduty: {
+        async send(event) {
+          pages.push(event);
+        },
+      },
+    },
+    delivery: { once: memoryOnce(), budget, overflow, flush, now: () => clock.now },
+  }) as Handler;
+  const context = {
+    ...lambdaContext('notify-slack'),
+    [secretKey('slack-default')]: WEBHOOK,
+    [secretKey('pagerduty-default')]: ROUTING_KEY,
+  } as Context;
+  return { handler, posts, pages, clock, flush, budget, overflow, context, failSlack };
+}
+
+let n = 0;
+function request(overrides: Partial<Alert> = {}, receiver = 'slack-default'): NotificationRequest {
+  const alert = buildAlert({ id: `alert-${++n}`, title: `Alert ${n}`, ...overrides });
+  const channel = receiver.startsWith('pagerduty') ? 'pagerduty' : 'slack';
+  return { channel, receiver, key: `${alert.id}/${receiver}`, alert };
+}
+
+async function notify(w: World, req: NotificationRequest): Promise<string> {
+  const outcome = (await w.handler(notificationEvent(req), w.context)) as { status: string };
+  return outcome.status;
+}
+
+async function runFlush(w: World): Promise<unknown> {
+  return w.handler(flushSqsEvent(w.flush.due()), w.context);
+}
+
+function summaryTitle(m: SlackMessage | undefined): string {
+  return JSON.stringify(m ?? {});
+}
+
+describe('send budgets in the notifier', () => {
+  it('always sends critical, lets high use the reserve, and folds the rest once the bucket is low', async () => {
+    const w = world();
+    const statuses: string[] = [];
+    // Slack: burst 3, reserve 2. Bulk takes only from a full bucket; high may take the last token.
+    for (const severity of [
+      'low',
+      'low',
+      'medium',
+      'high',
+      'high',
+      'high',
+      'critical',
+      'critical',
+    ] as const) {
+      statuses.push(`${severity}:${await notify(w, request({ severity }))}`);
+    }
+    expect(statuses).toEqual([
+      'low:delivered',
+      'low:folded',
+      'medium:folded',
+      'high:delivered',
+      'high:delivered',
+      'high:folded',
+      'critical:delivered',
+      'critical:delivered',
+    ]);
+    expect(w.posts).toHaveLength(5);
+  });
+
+  it('does not wait behind a flood of low alerts: the critical after 200 of them goes out at once', async () => {
+    const w = world();
+    for (let i = 0; i < 200; i++) await notify(w, request({ severity: 'low' }));
+    expect(w.posts).toHaveLength(1);
+    expect(await notify(w, request({ severity: 'critical', title: 'The one that matters' }))).toBe(
+      'delivered',
+    );
+    expect(summaryTitle(w.posts.at(-1))).toContain('The one that matters');
+  });
+
+  it('schedules one flush per tally, delayed by delivery.overflowSummarySeconds', async () => {
+    const w = world();
+    for (let i = 0; i < 5; i++) await notify(w, request({ severity: 'low' }));
+    expect(w.flush.waiting()).toEqual([
+      {
+        message: {
+          v: 1,
+          type: 'overflow-flush',
+          channel: 'slack',
+          receiver: 'slack-default',
+          dueAt: T0 + 30_000,
+        },
+        visibleAt: T0 + 30_000,
+      },
+    ]);
+  });
+
+  it('flushes one overflow summary counting every folded alert, loud as the loudest, and sends it once', async () => {
+    const w = world();
+    await notify(w, request({ severity: 'low' }));
+    await notify(w, request({ severity: 'low', title: 'Folded one' }));
+    await notify(w, request({ severity: 'medium', title: 'A summary of five', covers: 5 }));
+    await notify(w, request({ severity: 'high' }));
+    await notify(w, request({ severity: 'high' }));
+    await notify(w, request({ severity: 'high', title: 'Folded high' }));
+    const before = w.posts.length;
+    w.clock.now = T0 + 30_000;
+    expect(await runFlush(w)).toEqual({ batchItemFailures: [] });
+    expect(w.posts).toHaveLength(before + 1);
+    const text = summaryTitle(w.posts.at(-1));
+    expect(text).toContain('7 more alerts held back by the slack-default send budget');
+    expect(text).toContain('7 alerts in 3 notifications');
+    expect(text).toContain('high 1, medium 5, low 1');
+    expect(text).toContain('Folded one | A summary of five | Folded high');
+    // Nothing pending: the same message again (an SQS redelivery) sends nothing.
+    expect(
+      await w.handler(
+        flushSqsEvent([
+          { v: 1, type: 'overflow-flush', channel: 'slack', receiver: 'slack-default', dueAt: T0 + 30_000 },
+        ]),
+        w.context,
+      ),
+    ).toEqual({ batchItemFailures: [] });
+    expect(w.posts).toHaveLength(before + 1);
+  });
+
+  it('reschedules a summary that finds no token instead of folding or dropping it', async () => {
+    const w = world();
+    await notify(w, request({ severity: 'low' }));
+    await notify(w, request({ severity: 'low' }));
+    w.clock.now = T0 + 30_000;
+    // Criticals at the flush time: the bucket is in debt, the summary's urgent lane has nothing.
+    for (let i = 0; i < 6; i++) await notify(w, request({ severity: 'critical' }));
+    const posts = w.posts.length;
+    expect(await runFlush(w)).toEqual({ batchItemFailures: [] });
+    expect(w.posts).toHaveLength(posts);
+    const [again, ...more] = w.flush.waiting();
+    expect(more).toEqual([]);
+    expect(again?.visibleAt).toBe(T0 + 33_000);
+    expect(w.overflow.tally('overflow#slack#slack-default')?.pending).toBeDefined();
+    // Debt of six tokens over a bucket of three: by T0 + 36 s the urgent lane has one again.
+    w.clock.now = T0 + 36_000;
+    await runFlush(w);
+    expect(w.posts).toHaveLength(posts + 1);
+    expect(summaryTitle(w.posts.at(-1))).toContain('1 more alert held back');
+  });
+
+  it('counts a redelivered folded request once', async () => {
+    const w = world();
+    await notify(w, request({ severity: 'low' }));
+    const folded = request({ severity: 'low' });
+    expect(await notify(w, folded)).toBe('folded');
+    expect(await notify(w, folded)).toBe('duplicate');
+    w.clock.now = T0 + 30_000;
+    await runFlush(w);
+    expect(summaryTitle(w.posts.at(-1))).toContain('1 more alert held back');
+  });
+
+  it('keeps a summary pending when its send fails retryably, so SQS retries the message', async () => {
+    const w = world();
+    await notify(w, request({ severity: 'low' }));
+    await notify(w, request({ severity: 'low' }));
+    w.clock.now = T0 + 30_000;
+    const [message] = w.flush.due();
+    if (!message) throw new Error('no flush scheduled');
+    w.failSlack.next = new DeliveryError({ channel: 'slack', retryable: true, reason: 'HTTP 503' });
+    const shortLived = { ...w.context, getRemainingTimeInMillis: () => 3000 } as Context;
+    const event = flushSqsEvent([message]);
+    expect(await w.handler(event, shortLived)).toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[0]?.messageId }],
+    });
+    expect(w.overflow.tally('overflow#slack#slack-default')?.pending).not.toEqual({});
+    w.clock.now = T0 + 40_000;
+    expect(await w.handler(flushSqsEvent([message]), w.context)).toEqual({ batchItemFailures: [] });
+    expect(summaryTitle(w.posts.at(-1))).toContain('1 more alert held back');
+  });
+
+  it('puts a flush that came early back on the queue for the rest of its delay', async () => {
+    const w = world();
+    await notify(w, request({ severity: 'low' }));
+    await notify(w, request({ severity: 'low' }));
+    const [message] = w.flush.due(T0 + 30_000);
+    if (!message) throw new Error('no flush scheduled');
+    w.clock.now = T0 + 10_000;
+    await w.handler(flushSqsEvent([message]), w.context);
+    expect(w.flush.waiting()).toEqual([{ message, visibleAt: T0 + 30_000 }]);
+  });
+
+  it('never folds a PagerDuty resolve, however empty the bucket', async () => {
+    const w = world(undefined, 'pagerduty');
+    for (let i = 0; i < 15; i++) await notify(w, request({ severity: 'high' }, 'pagerduty-default'));
+    expect(await notify(w, request({ severity: 'high' }, 'pagerduty-default'))).toBe('folded');
+    const resolve = request({ severity: 'low', status: 'resolved' }, 'pagerduty-default');
+    expect(await notify(w, resolve)).toBe('delivered');
+    expect(w.pages.at(-1)).toMatchObject({ event_action: 'resolve' });
+  });
+
+  it('shares one bucket between receivers that name the same webhook', async () => {
+    const base = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+    const twin = { name: 'slack-twin', slack: { webhookUrlParameter: '/cloud-alerts/test/slack/twin' } };
+    const w = world({ ...base, receivers: [...base.receivers, twin] });
+    const context = { ...w.context, [secretKey('slack-twin')]: WEBHOOK } as Context;
+    await w.handler(notificationEvent(request({ severity: 'low' })), context);
+    const status = (await w.handler(
+      notificationEvent(request({ severity: 'low' }, 'slack-twin')),
+      context,
+    )) as {
+      status: string;
+    };
+    expect(status.status).toBe('folded');
+    expect(w.budget.tat(bucketKey('slack', WEBHOOK))).toBe(T0 + 1000);
+  });
+
+  it('takes the receiver’s own budget over its channel’s default', async () => {
+    const base = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+    const receivers = base.receivers.map((r) =>
+      r.name === 'slack-default' ? { ...r, budget: { perMinute: 6, burst: 10, reserve: 0 } } : r,
+    );
+    const w = world({ ...base, receivers });
+    const statuses: string[] = [];
+    for (let i = 0; i < 11; i++) statuses.push(await notify(w, request({ severity: 'low' })));
+    expect(statuses.filter((s) => s === 'delivered')).toHaveLength(10);
+    w.clock.now = T0 + 10_000;
+    expect(await notify(w, request({ severity: 'low' }))).toBe('delivered');
+  });
+
+  it('refuses a wiring with some send-budget ports but not all', () => {
+    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+    const flush: FlushScheduler = { schedule: async () => {} };
+    expect(() => notifierHandler('slack', config, { senders: {}, delivery: { flush } })).toThrow(
+      /all of budget, overflow and flush/,
+    );
+  });
+});
+
+describe('laneOf', () => {
+  it.each([
+    ['critical', 'slack', 'firing', 'x', 'critical'],
+    ['high', 'slack', 'firing', 'x', 'urgent'],
+    ['medium', 'slack', 'firing', 'x', 'bulk'],
+    ['info', 'email', 'firing', 'x', 'bulk'],
+    ['low', 'pagerduty', 'resolved', 'x', 'critical'],
+    ['low', 'slack', 'resolved', 'x', 'bulk'],
+    ['medium', 'slack', 'firing', OVERFLOW_SUMMARY_RULE_ID, 'critical'],
+    ['info', 'email', 'firing', TEST_RULE_ID, 'critical'],
+  ] as const)('%s on %s (%s, rule %s) takes the %s lane', (severity, channel, status, ruleId, lane) => {
+    const alert = buildAlert({ severity, status, ruleId });
+    expect(laneOf({ channel, receiver: 'r', key: 'k', alert })).toBe(lane);
+  });
+});
+
+describe('bucketKey', () => {
+  it('names the channel and a digest, never the secret', () => {
+    const key = bucketKey('slack', WEBHOOK);
+    expect(key).toMatch(/^budget#slack#[0-9a-f]{20}$/);
+    expect(key).not.toContain('sendBudgetSecret');
+    expect(bucketKey('slack', `${WEBHOOK}x`)).not.toBe(key);
+  });
+});
