@@ -33,7 +33,9 @@ export interface ChannelAccount {
   overflowSummaries: OverflowSeen[];
   summarisedAlerts: number;
   /** Accepted vendor messages that match no request and are no overflow summary. */
-  unexplained: number;
+  unexplained: string[];
+  /** Messages a vendor took more than once (the same request or summary again). */
+  duplicates: number;
   /** Vendor calls: accepted, refused with 429, and the most accepted in any 60 s and any 1 s. */
   accepted: number;
   throttled: number;
@@ -43,7 +45,8 @@ export interface ChannelAccount {
   criticalAfterMs: number | undefined;
 }
 
-const OVERFLOW_TITLE = /(\d+) more alerts? held back by the [\w.-]+ send budget/;
+// The e-mail subject may cut the title short ("… send... in <account>"): the words up to the receiver suffice.
+const OVERFLOW_TITLE = /(\d+) more alerts? held back by the [\w.-]+ send/;
 const OVERFLOW_COUNTS = /(\d+) alerts? in (\d+) notifications?/;
 
 /** What the vendor received for one message, in the form `bodyOf` renders it. */
@@ -73,9 +76,11 @@ const coversOf = (r: NotificationRequest) => r.alert.covers ?? 1;
 export function accountChannel(run: StormRun, channel: Channel): ChannelAccount {
   const requests = run.requests.filter((r) => r.channel === channel);
   const messages = vendorMessages(run, channel);
+  // Each message a vendor took is matched to at most one request: two requests can render the same
+  // body (two resolves of one alarm), and each must find its own message.
   const byBody = new Map<string, VendorCall[]>();
   for (const m of messages) byBody.set(m.body, [...(byBody.get(m.body) ?? []), m]);
-  const matched = new Set<string>();
+  const requestBodies = new Set<string>();
   const missing: NotificationRequest[] = [];
   let delivered = 0;
   let deliveredAlerts = 0;
@@ -83,42 +88,46 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
   const criticalEventId = String(run.storm.critical.event.id);
   for (const r of requests) {
     const body = bodyOf(run, r);
-    const seen = byBody.get(body);
-    if (!seen || seen.length === 0) {
+    requestBodies.add(body);
+    const seen = byBody.get(body)?.shift();
+    if (!seen) {
       missing.push(r);
       continue;
     }
-    matched.add(body);
     delivered++;
     deliveredAlerts += coversOf(r);
     if (r.alert.eventId === criticalEventId && r.alert.ruleId !== GROUP_SUMMARY_RULE_ID) {
-      criticalAfterMs = Math.min(...seen.map((m) => m.at)) - run.timing.criticalInjectedAt;
+      criticalAfterMs = seen.at - run.timing.criticalInjectedAt;
     }
   }
   const overflowSummaries: OverflowSeen[] = [];
-  let unexplained = 0;
-  for (const [body, seen] of byBody) {
-    if (matched.has(body)) continue;
+  const unexplained: string[] = [];
+  let duplicates = 0;
+  for (const [body, left] of byBody) {
+    if (left.length === 0) continue;
+    // A request's message taken twice: the at-least-once edge (the vendor took it, the client timed out).
+    if (requestBodies.has(body)) {
+      duplicates += left.length;
+      continue;
+    }
     const title = OVERFLOW_TITLE.exec(body);
     const counts = OVERFLOW_COUNTS.exec(body);
     if (!title?.[1] || !counts?.[2]) {
-      unexplained += seen.length;
+      unexplained.push(...left.map((m) => m.body));
       continue;
     }
     // The same summary sent twice (a retried flush) is one summary: it counts once.
+    duplicates += left.length - 1;
     overflowSummaries.push({
       alerts: Number(title[1]),
       notifications: Number(counts[2]),
-      at: Math.min(...seen.map((m) => m.at)),
+      at: Math.min(...left.map((m) => m.at)),
     });
   }
   const folded = new Set(
     run.notifyOutcomes.filter((o) => o.channel === channel && o.status === 'folded').map((o) => o.key),
   );
-  const calls =
-    channel === 'email'
-      ? messages
-      : (channel === 'slack' ? run.slack : run.pagerduty).calls;
+  const calls = channel === 'email' ? messages : (channel === 'slack' ? run.slack : run.pagerduty).calls;
   const accepted = messages;
   return {
     channel,
@@ -132,6 +141,7 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
     overflowSummaries,
     summarisedAlerts: overflowSummaries.reduce((n, s) => n + s.alerts, 0),
     unexplained,
+    duplicates,
     accepted: accepted.length,
     throttled: calls.filter((c) => c.status === 429).length,
     busiestMinute: busiestWindow(accepted, 60_000),
@@ -141,7 +151,10 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
 }
 
 export function accountAll(run: StormRun): Record<Channel, ChannelAccount> {
-  return Object.fromEntries(CHANNELS.map((c) => [c, accountChannel(run, c)])) as Record<Channel, ChannelAccount>;
+  return Object.fromEntries(CHANNELS.map((c) => [c, accountChannel(run, c)])) as Record<
+    Channel,
+    ChannelAccount
+  >;
 }
 
 /**

@@ -30,7 +30,10 @@ import type { AlertOutcome } from '../../../shared/pipeline/alert.ts';
 import { silentLogger } from '../../../shared/pipeline/logger.ts';
 import type { NotifyOutcome } from '../../../shared/pipeline/notify.ts';
 import { createMemoryStateStore } from '../../../shared/state/memory.ts';
-import { createMemoryBudgetStore, createMemoryOverflowStore } from '../../../shared/state/send-budget-memory.ts';
+import {
+  createMemoryBudgetStore,
+  createMemoryOverflowStore,
+} from '../../../shared/state/send-budget-memory.ts';
 import {
   Activity,
   declaredQueueSettings,
@@ -173,7 +176,11 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
     credentials: { accessKeyId: 'AKIDSTORMRUN', secretAccessKey: 'storm-run-secret' },
   });
 
-  const queue = (logicalId: string, clock: ScaledClock, extra: { deadLetter?: LocalQueue; batchSize?: number } = {}) =>
+  const queue = (
+    logicalId: string,
+    clock: ScaledClock,
+    extra: { deadLetter?: LocalQueue; batchSize?: number } = {},
+  ) =>
     new LocalQueue(logicalId, {
       clock,
       activity,
@@ -200,11 +207,13 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
 
   // Every SQS call the code makes goes to the harness's queues, by URL.
   const sqsMock = mockClient(SQSClient);
-  sqsMock.on(SendMessageCommand).callsFake(async (input: { QueueUrl?: string; MessageBody?: string; DelaySeconds?: number }) => {
-    const target = queues.find((q) => q.url === input.QueueUrl);
-    if (!target) throw new Error(`no queue at ${input.QueueUrl}`);
-    return { MessageId: target.send(input.MessageBody ?? '', input.DelaySeconds ?? 0) };
-  });
+  sqsMock
+    .on(SendMessageCommand)
+    .callsFake(async (input: { QueueUrl?: string; MessageBody?: string; DelaySeconds?: number }) => {
+      const target = queues.find((q) => q.url === input.QueueUrl);
+      if (!target) throw new Error(`no queue at ${input.QueueUrl}`);
+      return { MessageId: target.send(input.MessageBody ?? '', input.DelaySeconds ?? 0) };
+    });
   const sqs = new SQSClient({ region: 'eu-west-1' });
 
   const rules = readServerlessRules('serverless.yml');
@@ -269,7 +278,8 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
       const key = keyOf(event);
       try {
         const outcome = await handler(event, context);
-        const status = typeof outcome === 'object' && outcome && 'status' in outcome ? outcome.status : 'flush';
+        const status =
+          typeof outcome === 'object' && outcome && 'status' in outcome ? outcome.status : 'flush';
         notifyOutcomes.push({ channel, key, status: status as NotifyRecord['status'] });
         return outcome;
       } catch (err) {
@@ -341,7 +351,10 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
     notifyOutcomes,
     functions,
     deadLetters,
-    workQueues: { GroupCloseQueue: groupClose, ...Object.fromEntries(Object.entries(flushQueues).map(([c, q]) => [FLUSH_QUEUES[c as Channel], q])) },
+    workQueues: {
+      GroupCloseQueue: groupClose,
+      ...Object.fromEntries(Object.entries(flushQueues).map(([c, q]) => [FLUSH_QUEUES[c as Channel], q])),
+    },
     timing: {
       startedAt,
       injectedAt,
@@ -374,4 +387,3 @@ export function busyMs(fn: LocalFunction): number {
   }
   return total;
 }
-
