@@ -142,6 +142,27 @@ describe('LocalFunction', () => {
     expect(fn.stats.invocations).toBe(6);
   });
 
+  it('runs at most its reserved concurrency at once, the others in arrival order', async () => {
+    const order: number[] = [];
+    const fn = new LocalFunction({
+      name: 'serial',
+      timeoutMs: 1000,
+      activity,
+      retryDelaysMs: [1, 1],
+      onFailure: queue('on-failure'),
+      reservedConcurrency: 1,
+      handler: async (event) => {
+        await new Promise((r) => setTimeout(r, 5));
+        order.push(Number((event as { n: number }).n));
+      },
+    });
+    for (let n = 0; n < 6; n++) fn.invokeAsync({ n });
+    expect(fn.throttled).toBe(5);
+    await settle();
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(fn.stats.maxConcurrent).toBe(1);
+  });
+
   it('fails an invocation that runs past its timeout, with a context that counts down', async () => {
     const onFailure = queue('on-failure');
     const remaining: number[] = [];

@@ -322,6 +322,11 @@ export interface LocalFunctionOptions {
   retryDelaysMs: readonly [number, number];
   /** The on-failure destination: the invocation record after the last retry. */
   onFailure: LocalQueue;
+  /**
+   * Reserved concurrency: at most this many invocations at once; the others wait their turn, in
+   * order, as Lambda keeps throttled async events and retries them. None: as many as are asked for.
+   */
+  reservedConcurrency?: number | undefined;
 }
 
 /** A Lambda function: invoked asynchronously (EventBridge) or synchronously (SQS event source mapping). */
@@ -336,11 +341,36 @@ export class LocalFunction {
   };
   private running = 0;
   private requests = 0;
+  private readonly waiting: Array<() => void> = [];
+  private slots = 0;
 
   constructor(private readonly options: LocalFunctionOptions) {}
 
-  /** One run with a fresh context; a run past the timeout fails like Lambda's "Task timed out". */
+  /** Invocations waiting for a slot of the reserved concurrency. */
+  get throttled(): number {
+    return this.waiting.length;
+  }
+
+  /** One run with a fresh context, once a slot is free; a run past the timeout fails like "Task timed out". */
   async invoke(event: unknown): Promise<unknown> {
+    const limit = this.options.reservedConcurrency;
+    if (limit !== undefined) {
+      // A slot that frees is handed to the next in line, so a newcomer cannot slip in between.
+      if (this.slots >= limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      else this.slots++;
+    }
+    try {
+      return await this.run(event);
+    } finally {
+      if (limit !== undefined) {
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.slots--;
+      }
+    }
+  }
+
+  private async run(event: unknown): Promise<unknown> {
     const { timeoutMs, handler, name } = this.options;
     const start = performance.now();
     const deadline = Date.now() + timeoutMs;

@@ -76,6 +76,11 @@ export interface StormRunOptions {
   overflowSummarySeconds: number;
   /** Give up waiting for the system to settle after this long (wall ms). */
   settleTimeoutMs: number;
+  /**
+   * The alternative to send budgets that issue 18 asks to measure: no budgets, and each notifier
+   * limited by its reserved concurrency instead. Absent: budgets, and no reserved concurrency.
+   */
+  notifierReservedConcurrency?: number | undefined;
   /** Called every second while the run goes on, with one line on where it stands (for the bench). */
   progress?: ((line: string) => void) | undefined;
 }
@@ -230,7 +235,11 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
     logger: silentLogger,
     clock: alertClock.now,
   });
-  const fn = (name: string, handler: (event: unknown, context: Context) => Promise<unknown>) =>
+  const fn = (
+    name: string,
+    handler: (event: unknown, context: Context) => Promise<unknown>,
+    reservedConcurrency?: number,
+  ) =>
     new LocalFunction({
       name,
       handler,
@@ -238,7 +247,9 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
       activity,
       retryDelaysMs: options.lambdaRetryDelaysMs,
       onFailure: deadLetters[FUNCTION_DLQS[name] ?? ''] ?? deadLetters.AlertDlq!,
+      reservedConcurrency,
     });
+  const budgets = options.notifierReservedConcurrency === undefined;
   functions.alert = fn('alert', async (event) => {
     const outcome = await app.handle(event);
     if ('status' in outcome) alertOutcomes.push(outcome);
@@ -269,24 +280,28 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
       delivery: {
         deadLetter: createSqsDeadLetter({ sqs, queueUrl: deadLetters[FUNCTION_DLQS[name] ?? '']!.url }),
         once: createPowertoolsOnce({ persistenceStore: idempotency }),
-        budget,
-        overflow,
-        flush: createSqsFlushScheduler({ queueUrl: flushQueues[channel].url, sqs }),
+        ...(budgets
+          ? { budget, overflow, flush: createSqsFlushScheduler({ queueUrl: flushQueues[channel].url, sqs }) }
+          : {}),
       },
     });
-    functions[name] = fn(name, async (event, context) => {
-      const key = keyOf(event);
-      try {
-        const outcome = await handler(event, context);
-        const status =
-          typeof outcome === 'object' && outcome && 'status' in outcome ? outcome.status : 'flush';
-        notifyOutcomes.push({ channel, key, status: status as NotifyRecord['status'] });
-        return outcome;
-      } catch (err) {
-        notifyOutcomes.push({ channel, key, status: 'failed' });
-        throw err;
-      }
-    });
+    functions[name] = fn(
+      name,
+      async (event, context) => {
+        const key = keyOf(event);
+        try {
+          const outcome = await handler(event, context);
+          const status =
+            typeof outcome === 'object' && outcome && 'status' in outcome ? outcome.status : 'flush';
+          notifyOutcomes.push({ channel, key, status: status as NotifyRecord['status'] });
+          return outcome;
+        } catch (err) {
+          notifyOutcomes.push({ channel, key, status: 'failed' });
+          throw err;
+        }
+      },
+      options.notifierReservedConcurrency,
+    );
     flushQueues[channel].consume(functions[name].consumer());
   }
   groupClose.consume(functions.alert.consumer());
