@@ -76,7 +76,7 @@ export async function benchStorm(): Promise<{ rows: Row[]; note: string }> {
         '—',
       ],
       [
-        'Storm: alert invocation wall time, median / p99 (up to ' + `${alert.stats.maxConcurrent} at once)`,
+        `Storm: alert invocation wall time, median / p99 (up to ${alert.stats.maxConcurrent} at once)`,
         `${quantile(durations, 0.5).toFixed(1)} / ${quantile(durations, 0.99).toFixed(1)} ms`,
         '—',
       ],
