@@ -14,6 +14,7 @@ import { listFiles } from '../shared/replay/load.ts';
 import { benchBacktest } from './backtest.ts';
 import { BUNDLE_LIMIT_BYTES, bareStartInShellEnv, measureBundles, STARTUP_TARGET_RATIO } from './bundles.ts';
 import { benchPatterns } from './pattern.ts';
+import { benchStorm } from './storm.ts';
 
 const events: unknown[] = listFiles('events').map((f) => JSON.parse(readFileSync(f, 'utf8')));
 const rules = readServerlessRules('serverless.yml');
@@ -98,6 +99,9 @@ for (const b of bundles) {
     ],
   );
 }
+// The storm of test/integration/storm.test.ts: about 50 s of wall time, vendors on 127.0.0.1.
+const storm = await benchStorm();
+rows.push(...storm.rows);
 const shellBare = bareStartInShellEnv();
 rows.push([
   `Bare node start in the shell environment the bench ran from${shellBare.extraCaCerts ? ' (NODE_EXTRA_CA_CERTS set)' : ''}, for comparison`,
@@ -126,6 +130,8 @@ ${table}
 ${backtestNote}
 
 ${bundleNote}
+
+${storm.note}
 `;
 writeFileSync('BENCHMARKS.md', doc);
 console.log(doc);
