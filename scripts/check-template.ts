@@ -15,6 +15,7 @@ import {
 } from '../shared/config/access.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { configPath } from '../shared/config/runtime.ts';
+import { sendBudgetKeyPrefixes } from '../shared/state/send-budget.ts';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -256,11 +257,11 @@ for (const channel of NOTIFIER_CHANNELS) {
           Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] },
           Condition: {
             'ForAllValues:StringLike': {
-              'dynamodb:LeadingKeys': [`budget#${channel}#*`, `overflow#${channel}#*`],
+              'dynamodb:LeadingKeys': sendBudgetKeyPrefixes(channel).map((prefix) => `${prefix}*`),
             },
           },
         }),
-    `${role} reads and updates only its channel's budget and overflow items of the state table`,
+    `${role} reads and updates only its channel's budget, overflow (and, for PagerDuty, incident) items of the state table`,
   );
 }
 

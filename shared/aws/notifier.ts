@@ -15,6 +15,7 @@ import { type Senders, secretKey, secretProblemKey } from '../notify/deliver.ts'
 import { isSqsEvent } from '../pipeline/group-close.ts';
 import { handleNotification, type NotifyDeps } from '../pipeline/notify.ts';
 import { handleFlushBatch } from '../pipeline/overflow-flush.ts';
+import { createDynamoDbIncidentLedger, type IncidentLedger } from '../state/incidents.ts';
 import type { BudgetStore, OverflowStore } from '../state/send-budget.ts';
 import { createDynamoDbBudgetStore, createDynamoDbOverflowStore } from '../state/send-budget-dynamodb.ts';
 import { createSqsFlushScheduler } from './flush-queue.ts';
@@ -39,6 +40,8 @@ export interface NotifierDelivery {
   flush?: FlushScheduler | undefined;
   /** The budgets' clock, epoch ms; defaults to Date.now. */
   now?: (() => number) | undefined;
+  /** PagerDuty only: the incidents it opened, so resolves of incidents never opened do not go first. */
+  incidents?: IncidentLedger | undefined;
 }
 
 /** Environment variable with the flush queue of `channel`'s notifier (serverless.yml). */
@@ -63,6 +66,7 @@ export function sendBudgetOf(delivery: NotifierDelivery, config: Config): SendBu
     flush,
     now: delivery.now ?? Date.now,
     flushDelaySeconds: config.delivery.overflowSummarySeconds,
+    ...(delivery.incidents ? { incidents: delivery.incidents } : {}),
   };
 }
 
@@ -87,6 +91,7 @@ export function notifierDeliveryFromEnv(
     budget: createDynamoDbBudgetStore(state),
     overflow: createDynamoDbOverflowStore(state),
     flush: createSqsFlushScheduler({ queueUrl: requireEnv(flushQueueEnv(channel), env) }),
+    ...(channel === 'pagerduty' ? { incidents: createDynamoDbIncidentLedger(state) } : {}),
   };
 }
 

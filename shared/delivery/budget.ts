@@ -5,6 +5,7 @@ import type { Channel, NotificationRequest } from '../events/alert.ts';
 import type { DeliveryContext } from '../notify/deliver.ts';
 import { EMAIL_BUDGET, PAGERDUTY_BUDGET, SLACK_BUDGET } from '../notify/limits.ts';
 import type { LogPort } from '../pipeline/logger.ts';
+import type { IncidentLedger } from '../state/incidents.ts';
 import {
   type BudgetLimits,
   type BudgetStore,
@@ -59,6 +60,13 @@ export function laneOf(request: NotificationRequest): Lane {
   const { alert } = request;
   if (alert.severity === 'critical') return 'critical';
   if (request.channel === 'pagerduty' && alert.status === 'resolved') return 'critical';
+  return laneBySeverity(request);
+}
+
+/** The lane an alert's own severity earns, whatever its status: critical first, high next, the rest last. */
+export function laneBySeverity(request: NotificationRequest): Lane {
+  const { alert } = request;
+  if (alert.severity === 'critical') return 'critical';
   if (alert.ruleId === OVERFLOW_SUMMARY_RULE_ID || alert.ruleId === DELIVERY_TEST_RULE_ID) return 'critical';
   return alert.severity === 'high' ? 'urgent' : 'bulk';
 }
@@ -72,6 +80,13 @@ export interface SendBudgetDeps {
   now: () => number;
   /** How long after a tally's first fold its summary is sent (config delivery.overflowSummarySeconds). */
   flushDelaySeconds: number;
+  /**
+   * PagerDuty: the incidents this deployment opened. With it, a resolve goes first only when its
+   * incident was opened (a trigger reached PagerDuty); a resolve of a trigger that was folded or never
+   * sent closes nothing and waits its turn like any alert of its severity. Without it every resolve
+   * goes first (laneOf).
+   */
+  incidents?: IncidentLedger | undefined;
 }
 
 export type Admission = 'send' | 'folded' | 'no-token';

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import { admit, type SendBudgetDeps } from '../delivery/budget.ts';
+import { admit, budgetIdentity, laneBySeverity, type SendBudgetDeps } from '../delivery/budget.ts';
 import type { DeadLetterPort } from '../delivery/dead-letter.ts';
 import type { OncePort } from '../delivery/idempotency.ts';
 import { type RetryClock, type RetryPolicy, withRetries } from '../delivery/retry.ts';
@@ -7,6 +7,9 @@ import { type Channel, type NotificationRequest, NotificationRequestSchema } fro
 import { EnvelopeSchema } from '../events/envelope.ts';
 import { type DeliveryContext, deliverNotification, type Senders } from '../notify/deliver.ts';
 import { isDeliveryError } from '../notify/errors.ts';
+import { pagerDutyDedupKey } from '../notify/pagerduty.ts';
+import { incidentKey } from '../state/incidents.ts';
+import type { Lane } from '../state/send-budget.ts';
 import type { LogPort } from './logger.ts';
 
 export interface NotifyDeps {
@@ -77,7 +80,31 @@ function rejectionReason(
 }
 
 async function deliverWithRetries(req: NotificationRequest, deps: NotifyDeps): Promise<Completed> {
-  const attempt = () => deliverNotification(req, deps.config, deps.context, deps.senders);
+  let throttled = false;
+  const attempt = async () => {
+    // After a 429 the vendor is at its limit: the retry first queues for a slot of the send budget
+    // (a critical's lane, so it is not folded), or it meets the 429 again against the sends the
+    // budget lets through meanwhile, until Lambda's own retries take it.
+    if (throttled && deps.sendBudget) {
+      await admit(
+        req,
+        {
+          config: deps.config,
+          context: deps.context,
+          logger: deps.logger,
+          sendBudget: deps.sendBudget,
+          clock: deps.retry?.clock,
+        },
+        { lane: 'critical', fold: false },
+      );
+    }
+    try {
+      return await deliverNotification(req, deps.config, deps.context, deps.senders);
+    } catch (err) {
+      throttled = isDeliveryError(err) && err.status === 429;
+      throw err;
+    }
+  };
   try {
     if (deps.retry) {
       const { policy, clock } = deps.retry;
@@ -163,7 +190,9 @@ export async function processRequest(
   let ran = false;
   const work = async (r: NotificationRequest): Promise<Completed> => {
     ran = true;
+    const incident = incidentOf(r, deps);
     if (deps.sendBudget) {
+      const lane = options.lane ?? (incident ? await resolveLane(r, incident, deps) : undefined);
       const admission = await admit(
         r,
         {
@@ -173,12 +202,14 @@ export async function processRequest(
           sendBudget: deps.sendBudget,
           clock: deps.retry?.clock,
         },
-        { fold: options.fold, ...(options.lane ? { lane: options.lane } : {}) },
+        { fold: options.fold, ...(lane ? { lane } : {}) },
       );
       if (admission === 'folded') return { status: 'folded', receiver: r.receiver };
       if (admission === 'no-token') throw new NoToken('no token in the send budget');
     }
-    return deliverWithRetries(r, deps);
+    const done = await deliverWithRetries(r, deps);
+    if (incident) await recordIncident(r, incident, deps);
+    return done;
   };
   let completed: Completed;
   try {
@@ -202,4 +233,59 @@ export async function processRequest(
     severity: req.alert.severity,
   });
   return { status: 'delivered', receiver: req.receiver };
+}
+
+/** The PagerDuty incident a request triggers or resolves, when the notifier keeps a ledger of them. */
+function incidentOf(
+  req: NotificationRequest,
+  deps: NotifyDeps,
+): { key: string; ledger: NonNullable<SendBudgetDeps['incidents']>; now: () => number } | undefined {
+  const ledger = deps.sendBudget?.incidents;
+  if (!ledger || req.channel !== 'pagerduty') return undefined;
+  const receiver = deps.config.receivers.find((r) => r.name === req.receiver && 'pagerduty' in r);
+  const routingKey = receiver ? budgetIdentity(receiver, deps.context) : undefined;
+  if (!routingKey) return undefined;
+  const now = deps.sendBudget?.now ?? Date.now;
+  return { key: incidentKey(routingKey, pagerDutyDedupKey(req.alert.dedupKey)), ledger, now };
+}
+
+/**
+ * A resolve closing an incident that was opened goes first, like a critical: folded, it would leave
+ * the incident open. One whose trigger never reached PagerDuty (folded, held, or from before the
+ * ledger) closes nothing and takes its severity's lane. If the ledger cannot be read, first.
+ */
+async function resolveLane(
+  req: NotificationRequest,
+  incident: NonNullable<ReturnType<typeof incidentOf>>,
+  deps: NotifyDeps,
+): Promise<Lane | undefined> {
+  if (req.alert.status !== 'resolved') return undefined;
+  try {
+    return (await incident.ledger.isOpen(incident.key, incident.now())) ? 'critical' : laneBySeverity(req);
+  } catch (err) {
+    deps.logger.warn('incident ledger unreadable: the resolve goes first', {
+      key: req.key,
+      receiver: req.receiver,
+      error: describe(err),
+    });
+    return 'critical';
+  }
+}
+
+/** After a send: remember the incident opened, or that it was resolved. A failure here only costs priority. */
+async function recordIncident(
+  req: NotificationRequest,
+  incident: NonNullable<ReturnType<typeof incidentOf>>,
+  deps: NotifyDeps,
+): Promise<void> {
+  try {
+    if (req.alert.status === 'resolved') await incident.ledger.closed(incident.key, incident.now());
+    else await incident.ledger.opened(incident.key, incident.now());
+  } catch (err) {
+    deps.logger.warn('incident ledger not updated', {
+      key: req.key,
+      receiver: req.receiver,
+      error: describe(err),
+    });
+  }
 }

@@ -243,7 +243,9 @@ export function overflowKey(channel: Channel, receiver: string): string {
 
 /** The state-table key prefixes a notifier of `channel` may touch (IAM dynamodb:LeadingKeys). */
 export function sendBudgetKeyPrefixes(channel: Channel): string[] {
-  return [`budget#${channel}#`, `overflow#${channel}#`];
+  const prefixes = [`budget#${channel}#`, `overflow#${channel}#`];
+  // PagerDuty alone keeps a ledger of the incidents it opened (shared/state/incidents.ts).
+  return channel === 'pagerduty' ? [...prefixes, 'incident#pagerduty#'] : prefixes;
 }
 
 export class SendBudgetStoreError extends Error {

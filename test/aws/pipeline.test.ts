@@ -140,6 +140,8 @@ describe('serverless deploy --stage dev, read back from the emulator', () => {
       [p.notifySlack, 'dynamodb:DeleteItem', 'overflow#slack#slack-default', false],
       [p.notifyPagerDuty, 'dynamodb:UpdateItem', 'budget#pagerduty#0123abcd', true],
       [p.notifyPagerDuty, 'dynamodb:GetItem', 'overflow#slack#slack-default', false],
+      [p.notifyPagerDuty, 'dynamodb:UpdateItem', 'incident#pagerduty#0123abcd', true],
+      [p.notifySlack, 'dynamodb:UpdateItem', 'incident#pagerduty#0123abcd', false],
       [p.notifyEmail, 'dynamodb:UpdateItem', 'overflow#email#email-default', true],
       [p.notifyEmail, 'dynamodb:UpdateItem', 'dedupe#0123abcd', false],
       [p.alert, 'dynamodb:UpdateItem', 'budget#slack#0123abcd', true],

@@ -3,10 +3,12 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDbIncidentLedger } from '../../shared/state/incidents.ts';
 import {
   createDynamoDbBudgetStore,
   createDynamoDbOverflowStore,
 } from '../../shared/state/send-budget-dynamodb.ts';
+import { incidentLedgerContract } from '../unit/state/incidents-contract.ts';
 import {
   budgetStoreContract,
   fold,
@@ -52,6 +54,9 @@ budgetStoreContract('DynamoDB (dynalite)', () =>
 );
 overflowStoreContract('DynamoDB (dynalite)', () =>
   createDynamoDbOverflowStore({ tableName: TABLE, client: doc }),
+);
+incidentLedgerContract('DynamoDB (dynalite)', () =>
+  createDynamoDbIncidentLedger({ tableName: TABLE, client: doc }),
 );
 
 describe('createDynamoDbBudgetStore', () => {

@@ -17,6 +17,7 @@ import { secretKey } from '../../../shared/notify/deliver.ts';
 import { DeliveryError } from '../../../shared/notify/errors.ts';
 import type { PagerDutyEvent } from '../../../shared/notify/pagerduty.ts';
 import type { SlackMessage } from '../../../shared/notify/slack.ts';
+import { createMemoryIncidentLedger, type IncidentLedger } from '../../../shared/state/incidents.ts';
 import {
   createMemoryBudgetStore,
   createMemoryOverflowStore,
@@ -66,7 +67,7 @@ function memoryOnce(): OncePort {
 function world(
   config: Config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' }),
   channel: 'slack' | 'pagerduty' = 'slack',
-  options: { virtualSleep?: boolean } = {},
+  options: { virtualSleep?: boolean; incidents?: IncidentLedger; once?: OncePort } = {},
 ): World {
   const slept: number[] = [];
   const clock = { now: T0 };
@@ -93,11 +94,12 @@ function world(
       },
     },
     delivery: {
-      once: memoryOnce(),
+      once: options.once ?? memoryOnce(),
       budget,
       overflow,
       flush,
       now: () => clock.now,
+      ...(options.incidents ? { incidents: options.incidents } : {}),
       ...(options.virtualSleep
         ? {
             clock: (ctx: Context) => ({
@@ -223,6 +225,25 @@ describe('send budgets in the notifier', () => {
       ),
     ).toEqual({ batchItemFailures: [] });
     expect(w.posts).toHaveLength(before + 1);
+  });
+
+  it('leaves a summary another flush is already sending to that flush, without failing the message', async () => {
+    const inProgress = Object.assign(new Error('There is already an execution in progress'), {
+      name: 'IdempotencyAlreadyInProgressError',
+    });
+    const inner = memoryOnce();
+    const busy: OncePort = {
+      async run(req, work) {
+        if (req.alert.ruleId === OVERFLOW_SUMMARY_RULE_ID) throw inProgress;
+        return inner.run(req, work);
+      },
+    };
+    const w = world(undefined, 'slack', { once: busy });
+    for (let i = 0; i < 6; i++) await notify(w, request({ severity: 'low' }));
+    const before = w.posts.length;
+    w.clock.now = T0 + 30_000;
+    expect(await runFlush(w)).toEqual({ batchItemFailures: [] });
+    expect(w.posts).toHaveLength(before);
   });
 
   it('reschedules a summary that finds no token instead of folding or dropping it', async () => {
@@ -354,6 +375,63 @@ describe('send budgets in the notifier', () => {
     const resolve = request({ severity: 'low', status: 'resolved' }, 'pagerduty-default');
     expect(await notify(w, resolve)).toBe('delivered');
     expect(w.pages.at(-1)).toMatchObject({ event_action: 'resolve' });
+  });
+
+  it('with an incident ledger, sends first only the resolves of incidents it opened', async () => {
+    const incidents = createMemoryIncidentLedger();
+    const w = world(undefined, 'pagerduty', { virtualSleep: true, incidents });
+    const opened = request({ severity: 'high', dedupKey: 'cloud-alerts/alarm/opened' }, 'pagerduty-default');
+    expect(await notify(w, opened)).toBe('delivered');
+    for (let i = 0; i < 15; i++) await notify(w, request({ severity: 'high' }, 'pagerduty-default'));
+    // Its trigger was folded: the resolve closes nothing and waits its turn like a high alert.
+    const neverOpened = request(
+      { severity: 'high', status: 'resolved', dedupKey: 'cloud-alerts/alarm/folded' },
+      'pagerduty-default',
+    );
+    expect(await notify(w, neverOpened)).toBe('folded');
+    // The incident the first trigger opened is closed at once, however empty the bucket.
+    const closing = request(
+      { severity: 'high', status: 'resolved', dedupKey: 'cloud-alerts/alarm/opened' },
+      'pagerduty-default',
+    );
+    expect(await notify(w, closing)).toBe('delivered');
+    expect(w.pages.at(-1)).toMatchObject({ event_action: 'resolve', dedup_key: 'cloud-alerts/alarm/opened' });
+    // Closed now: a second resolve of it has nothing to close either.
+    const again = request(
+      { severity: 'high', status: 'resolved', dedupKey: 'cloud-alerts/alarm/opened' },
+      'pagerduty-default',
+    );
+    expect(await notify(w, again)).toBe('folded');
+  });
+
+  it('queues the retry after a 429 for a slot of the budget instead of meeting the 429 again', async () => {
+    const w = world(undefined, 'slack', { virtualSleep: true });
+    const key = bucketKey('slack', WEBHOOK);
+    w.failSlack.next = new DeliveryError({
+      channel: 'slack',
+      retryable: true,
+      reason: 'HTTP 429 (rate_limited)',
+      status: 429,
+      retryAfterMs: 1000,
+    });
+    expect(await notify(w, request({ severity: 'high' }))).toBe('delivered');
+    // One token for the first try, one more for the retry: 1 s apart at Slack's 60 a minute.
+    expect(w.budget.tat(key)).toBe(T0 + 2000);
+    expect(w.posts).toHaveLength(1);
+  });
+
+  it('sends a resolve first when the incident ledger cannot be read', async () => {
+    const broken: IncidentLedger = {
+      opened: async () => {},
+      closed: async () => {},
+      isOpen: async () => {
+        throw new Error('ProvisionedThroughputExceededException');
+      },
+    };
+    const w = world(undefined, 'pagerduty', { virtualSleep: true, incidents: broken });
+    for (let i = 0; i < 16; i++) await notify(w, request({ severity: 'high' }, 'pagerduty-default'));
+    const resolve = request({ severity: 'low', status: 'resolved' }, 'pagerduty-default');
+    expect(await notify(w, resolve)).toBe('delivered');
   });
 
   it('shares one bucket between receivers that name the same webhook', async () => {
