@@ -93,6 +93,15 @@ export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promi
         await sendBudget.overflow.clear(message.channel, message.receiver, done);
       }
     } catch (err) {
+      // Two flushes of one tally (its regular one and a critical's early one) can meet on the same
+      // summary: the one already sending it owns it, and its own message is retried if it fails.
+      if (err instanceof Error && err.name === 'IdempotencyAlreadyInProgressError') {
+        deps.logger.info('overflow summary already being sent by another flush', {
+          receiver: message.receiver,
+          messageId: record.messageId,
+        });
+        continue;
+      }
       deps.logger.error('overflow flush failed: SQS will retry it', {
         receiver: message.receiver,
         messageId: record.messageId,
