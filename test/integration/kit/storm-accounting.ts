@@ -43,6 +43,11 @@ export interface ChannelAccount {
   busiestSecond: number;
   /** Wall ms from the critical event's injection to the vendor accepting its message. */
   criticalAfterMs: number | undefined;
+  /**
+   * What the vendor took while the critical waited (after its injection, before its own message):
+   * `severity status` of each request, so a test can see nothing of a lower lane went first.
+   */
+  aheadOfCritical: string[];
 }
 
 // The e-mail subject may cut the title short ("… send... in <account>"): the words up to the receiver suffice.
@@ -74,7 +79,14 @@ function bodyOf(run: StormRun, request: NotificationRequest): string {
 const coversOf = (r: NotificationRequest) => r.alert.covers ?? 1;
 
 export function accountChannel(run: StormRun, channel: Channel): ChannelAccount {
-  const requests = run.requests.filter((r) => r.channel === channel);
+  // Two requests can render the same body (resolves of one alarm, one sent and one folded): the
+  // requests the notifier folded are matched last, so a vendor message goes to a request it sent.
+  const foldedKeys = new Set(
+    run.notifyOutcomes.filter((o) => o.channel === channel && o.status === 'folded').map((o) => o.key),
+  );
+  const requests = run.requests
+    .filter((r) => r.channel === channel)
+    .sort((a, b) => Number(foldedKeys.has(a.key)) - Number(foldedKeys.has(b.key)));
   const messages = vendorMessages(run, channel);
   // Each message a vendor took is matched to at most one request: two requests can render the same
   // body (two resolves of one alarm), and each must find its own message.
@@ -85,6 +97,7 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
   let delivered = 0;
   let deliveredAlerts = 0;
   let criticalAfterMs: number | undefined;
+  const deliveredAt: Array<{ at: number; what: string }> = [];
   const criticalEventId = String(run.storm.critical.event.id);
   for (const r of requests) {
     const body = bodyOf(run, r);
@@ -99,7 +112,18 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
     if (r.alert.eventId === criticalEventId && r.alert.ruleId !== GROUP_SUMMARY_RULE_ID) {
       criticalAfterMs = seen.at - run.timing.criticalInjectedAt;
     }
+    deliveredAt.push({ at: seen.at, what: `${r.alert.severity} ${r.alert.status}` });
   }
+  const aheadOfCritical =
+    criticalAfterMs === undefined
+      ? []
+      : deliveredAt
+          .filter(
+            (d) =>
+              d.at >= run.timing.criticalInjectedAt &&
+              d.at < run.timing.criticalInjectedAt + (criticalAfterMs ?? 0),
+          )
+          .map((d) => d.what);
   const overflowSummaries: OverflowSeen[] = [];
   const unexplained: string[] = [];
   let duplicates = 0;
@@ -147,6 +171,7 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
     busiestMinute: busiestWindow(accepted, 60_000),
     busiestSecond: busiestWindow(accepted, 1000),
     criticalAfterMs,
+    aheadOfCritical,
   };
 }
 

@@ -29,6 +29,7 @@ import { createSlackSender } from '../../../shared/notify/slack.ts';
 import type { AlertOutcome } from '../../../shared/pipeline/alert.ts';
 import { silentLogger } from '../../../shared/pipeline/logger.ts';
 import type { NotifyOutcome } from '../../../shared/pipeline/notify.ts';
+import { createMemoryIncidentLedger } from '../../../shared/state/incidents.ts';
 import { createMemoryStateStore } from '../../../shared/state/memory.ts';
 import {
   createMemoryBudgetStore,
@@ -115,6 +116,8 @@ export interface NotifyRecord {
   /** Request key, or the flush queue's message for an overflow flush. */
   key: string;
   status: NotifyOutcome['status'] | 'flush' | 'failed';
+  /** Why the invocation threw, for a failed one (Lambda retries it). */
+  error?: string;
 }
 
 export interface StormRun {
@@ -259,6 +262,7 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
   // One state table, one idempotency table: shared by every invocation of every notifier.
   const budget = createMemoryBudgetStore();
   const overflow = createMemoryOverflowStore();
+  const incidents = createMemoryIncidentLedger();
   const idempotency = new CachePersistenceLayer({ client: memoryCacheClient() });
   const webhookUrl = slack.webhookUrl('cloud-alerts-storm');
   const senders = {
@@ -281,7 +285,12 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
         deadLetter: createSqsDeadLetter({ sqs, queueUrl: deadLetters[FUNCTION_DLQS[name] ?? '']!.url }),
         once: createPowertoolsOnce({ persistenceStore: idempotency }),
         ...(budgets
-          ? { budget, overflow, flush: createSqsFlushScheduler({ queueUrl: flushQueues[channel].url, sqs }) }
+          ? {
+              budget,
+              overflow,
+              flush: createSqsFlushScheduler({ queueUrl: flushQueues[channel].url, sqs }),
+              ...(channel === 'pagerduty' ? { incidents } : {}),
+            }
           : {}),
       },
     });
@@ -296,7 +305,12 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
           notifyOutcomes.push({ channel, key, status: status as NotifyRecord['status'] });
           return outcome;
         } catch (err) {
-          notifyOutcomes.push({ channel, key, status: 'failed' });
+          notifyOutcomes.push({
+            channel,
+            key,
+            status: 'failed',
+            error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+          });
           throw err;
         }
       },
