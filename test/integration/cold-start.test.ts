@@ -50,6 +50,23 @@ describe('what a bundle holds', () => {
   });
 });
 
+describe('what a notifier bundle leaves out', () => {
+  // A notifier renders and sends an alert the alert function already judged: the rule catalog,
+  // enrichment and the noise stages are the alert function's. One stray import (a helper living next
+  // to them) once doubled every notifier bundle and its start-up.
+  it.each(['notify-slack', 'notify-pagerduty', 'notify-email'] as const)(
+    '%s carries no detection, enrichment or stage code',
+    async (fn) => {
+      const { inputs } = await buildFunctionBundle(fn, out);
+      // shared/detect/values.ts is the small reader of untrusted JSON every layer uses, not a rule.
+      const domain = inputs.filter(
+        (i) => /^shared\/(detect|enrich|stages|route)\//.test(i) && i !== 'shared/detect/values.ts',
+      );
+      expect(domain).toEqual([]);
+    },
+  );
+});
+
 describe('clients loaded on first use', () => {
   // Lambda's runtime SDK is reachable only through NODE_PATH, which require() honours and the ESM
   // resolver behind a dynamic import() does not: serverless.yml compiles import() to require().

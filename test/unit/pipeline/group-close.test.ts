@@ -3,11 +3,11 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSqsGroupCloseQueue } from '../../../shared/aws/group-close-queue.ts';
 import type { Alert } from '../../../shared/events/alert.ts';
+import { isSqsEvent } from '../../../shared/events/sqs.ts';
 import {
   delaySecondsUntil,
   type GroupCloseMessage,
   handleGroupCloseBatch,
-  isSqsEvent,
   SQS_MAX_DELAY_SECONDS,
 } from '../../../shared/pipeline/group-close.ts';
 import { silentLogger } from '../../../shared/pipeline/logger.ts';
