@@ -1,12 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FlushMessage, FlushScheduler } from '../delivery/overflow.ts';
 import { errorLabel } from '../notify/errors.ts';
-import { onFirstUse } from './lazy.ts';
-import { sqsSafeJson } from './sqs-json.ts';
-
-// Only a receiver over its budget asks for a flush: most invocations never do, so the SQS client
-// loads on the first, not at every cold start.
-const loadSqs = onFirstUse(() => import('@aws-sdk/client-sqs'));
+import { SQS_MAX_DELAY_SECONDS } from '../pipeline/sqs.ts';
+import { createDelayedSender } from './delayed-queue.ts';
 
 export class FlushQueueError extends Error {
   override readonly name = 'FlushQueueError';
@@ -21,27 +17,15 @@ export function createSqsFlushScheduler(options: {
   queueUrl: string;
   sqs?: Pick<SQSClient, 'send'> | undefined;
 }): FlushScheduler {
-  let client = options.sqs;
+  const send = createDelayedSender<FlushMessage>(
+    options,
+    (message, e) =>
+      new FlushQueueError(`SQS SendMessage to the ${message.channel} flush queue failed (${errorLabel(e)})`, {
+        cause: e,
+      }),
+  );
   return {
-    async schedule(message: FlushMessage, delaySeconds: number) {
-      try {
-        const { SQSClient, SendMessageCommand } = await loadSqs();
-        client ??= new SQSClient({});
-        await client.send(
-          new SendMessageCommand({
-            QueueUrl: options.queueUrl,
-            MessageBody: sqsSafeJson(message),
-            DelaySeconds: Math.min(900, Math.max(0, Math.ceil(delaySeconds))),
-          }),
-        );
-      } catch (e) {
-        throw new FlushQueueError(
-          `SQS SendMessage to the ${message.channel} flush queue failed (${errorLabel(e)})`,
-          {
-            cause: e,
-          },
-        );
-      }
-    },
+    schedule: (message, delaySeconds) =>
+      send(message, Math.min(SQS_MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delaySeconds)))),
   };
 }

@@ -2,12 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { errorLabel } from '../notify/errors.ts';
 import { delaySecondsUntil, type GroupCloseMessage, groupCloseMessage } from '../pipeline/group-close.ts';
 import type { GroupCloseScheduler } from '../stages/grouping.ts';
-import { onFirstUse } from './lazy.ts';
-import { sqsSafeJson } from './sqs-json.ts';
-
-// Only a window that holds something asks for a summary: most invocations never send one, so the
-// SQS client loads on the first, not at every cold start.
-const loadSqs = onFirstUse(() => import('@aws-sdk/client-sqs'));
+import { createDelayedSender } from './delayed-queue.ts';
 
 export interface GroupCloseQueueOptions {
   queueUrl: string;
@@ -31,24 +26,13 @@ export function createSqsGroupCloseQueue(options: GroupCloseQueueOptions): {
   requeue: (message: GroupCloseMessage, delaySeconds: number) => Promise<void>;
 } {
   const now = options.now ?? Date.now;
-  let client = options.sqs;
-  async function send(message: GroupCloseMessage, delaySeconds: number): Promise<void> {
-    try {
-      const { SQSClient, SendMessageCommand } = await loadSqs();
-      client ??= new SQSClient({});
-      await client.send(
-        new SendMessageCommand({
-          QueueUrl: options.queueUrl,
-          MessageBody: sqsSafeJson(message),
-          DelaySeconds: delaySeconds,
-        }),
-      );
-    } catch (e) {
-      throw new GroupCloseQueueError(`SQS SendMessage to the group-close queue failed (${errorLabel(e)})`, {
+  const send = createDelayedSender<GroupCloseMessage>(
+    options,
+    (_, e) =>
+      new GroupCloseQueueError(`SQS SendMessage to the group-close queue failed (${errorLabel(e)})`, {
         cause: e,
-      });
-    }
-  }
+      }),
+  );
   return {
     scheduler: {
       async schedule(request) {

@@ -231,21 +231,23 @@ async function moveFlushes(
       results.push({ entry: e, outcome: 'failed', error: `SendMessage: ${errorName(err)}` });
       continue;
     }
-    try {
-      await options.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: e.receiptHandle }),
-      );
-      results.push({ entry: e, outcome: 'moved' });
-    } catch (err) {
-      // Already on the flush queue: a second flush of the same tally finds it taken, no harm.
-      results.push({
-        entry: e,
-        outcome: 'failed',
-        error: `moved, but DeleteMessage failed: ${errorName(err)}`,
-      });
-    }
+    // Already on the flush queue if the delete fails: a second flush of the same tally finds it
+    // taken, no harm.
+    results.push(await deleteMoved(e, options));
   }
   return results;
+}
+
+/** Deletes a message already copied to its destination; a failed delete is reported, never thrown. */
+async function deleteMoved(e: DlqEntry, options: RedriveOptions): Promise<RedriveResult> {
+  try {
+    await options.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: e.receiptHandle }),
+    );
+    return { entry: e, outcome: 'moved' };
+  } catch (err) {
+    return { entry: e, outcome: 'failed', error: `moved, but DeleteMessage failed: ${errorName(err)}` };
+  }
 }
 
 function entryFor(request: NotificationRequest, busName: string): PutEventsRequestEntry {
@@ -304,19 +306,9 @@ export async function redrive(
         });
         continue;
       }
-      try {
-        await options.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: e.receiptHandle }),
-        );
-        results.push({ entry: e, outcome: 'moved' });
-      } catch (err) {
-        // Already on the bus: the copy left in the queue would be deduplicated by the notifier.
-        results.push({
-          entry: e,
-          outcome: 'failed',
-          error: `moved, but DeleteMessage failed: ${errorName(err)}`,
-        });
-      }
+      // Already on the bus if the delete fails: the copy left in the queue would be deduplicated by
+      // the notifier.
+      results.push(await deleteMoved(e, options));
     }
   }
   return results;

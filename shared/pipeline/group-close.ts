@@ -4,9 +4,9 @@ import type { Alert } from '../events/alert.ts';
 import { type GroupCloseRequest, type GroupCloseScheduler, summariesOf } from '../stages/grouping.ts';
 import { type StateStore, type SummarySeed, SummarySeedSchema, type SummarySlot } from '../state/store.ts';
 import type { LogPort } from './logger.ts';
+import { delaySecondsUntil, recordBody } from './sqs.ts';
 
-/** SQS holds a message back for at most 15 minutes; a longer wait is done in hops. */
-export const SQS_MAX_DELAY_SECONDS = 900;
+export { delaySecondsUntil, SQS_MAX_DELAY_SECONDS } from './sqs.ts';
 
 /**
  * The body of a message on the group-close queue. `dueAt` is wall-clock epoch ms, fixed when the
@@ -23,11 +23,6 @@ export const GroupCloseMessageSchema = z.object({
   seed: SummarySeedSchema,
 });
 export type GroupCloseMessage = z.infer<typeof GroupCloseMessageSchema>;
-
-/** Whole seconds SQS should hold a message that is due at `dueAt`, 0 when it is due already. */
-export function delaySecondsUntil(dueAt: number, nowMs: number): number {
-  return Math.min(SQS_MAX_DELAY_SECONDS, Math.max(0, Math.ceil((dueAt - nowMs) / 1000)));
-}
 
 export interface CloseResult {
   /** The summaries to send: this window's, and any taken earlier and not yet cleared. */
@@ -89,13 +84,7 @@ export async function handleGroupCloseBatch(
   const now = deps.now ?? Date.now;
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
-    let body: unknown;
-    try {
-      body = JSON.parse(record.body);
-    } catch {
-      body = undefined;
-    }
-    const parsed = GroupCloseMessageSchema.safeParse(body);
+    const parsed = GroupCloseMessageSchema.safeParse(recordBody(record));
     if (!parsed.success) {
       deps.logger.error('group-close message unreadable: dropped', {
         messageId: record.messageId,

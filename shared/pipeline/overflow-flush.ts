@@ -3,15 +3,10 @@ import { budgetLimits } from '../delivery/budget.ts';
 import { FlushMessageSchema, flushMessage, overflowSummaryRequest } from '../delivery/overflow.ts';
 import { emissionIntervalMs } from '../state/send-budget.ts';
 import { type NotifyDeps, processRequest } from './notify.ts';
+import { delaySecondsUntil, recordBody } from './sqs.ts';
 
 /** SQS delays are whole seconds and a message may come a little early: within a second is due. */
 const EARLY_TOLERANCE_MS = 1000;
-/** SQS holds a message back for at most 15 minutes. */
-const SQS_MAX_DELAY_SECONDS = 900;
-
-function delaySeconds(dueAt: number, now: number): number {
-  return Math.min(SQS_MAX_DELAY_SECONDS, Math.max(0, Math.ceil((dueAt - now) / 1000)));
-}
 
 /**
  * A notifier's handler for its flush queue. Per message: the receiver's tally is taken into a
@@ -28,13 +23,7 @@ export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promi
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   const sendBudget = deps.sendBudget;
   for (const record of event.Records) {
-    let body: unknown;
-    try {
-      body = JSON.parse(record.body);
-    } catch {
-      body = undefined;
-    }
-    const parsed = FlushMessageSchema.safeParse(body);
+    const parsed = FlushMessageSchema.safeParse(recordBody(record));
     if (!parsed.success || parsed.data.channel !== deps.channel) {
       // Not ours to drop: someone's alert may be in it (a dead letter moved here by hand). Failed, it
       // goes back to the queue and after its receives to the channel's dead-letter queue, where
@@ -51,7 +40,7 @@ export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promi
       if (!sendBudget) throw new Error('this notifier has no send budget: it cannot flush');
       const now = sendBudget.now();
       if (message.dueAt - now > EARLY_TOLERANCE_MS) {
-        await sendBudget.flush.schedule(message, delaySeconds(message.dueAt, now));
+        await sendBudget.flush.schedule(message, delaySecondsUntil(message.dueAt, now));
         continue;
       }
       const pending = await sendBudget.overflow.take(message.channel, message.receiver, now);

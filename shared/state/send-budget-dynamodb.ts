@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Channel } from '../events/alert.ts';
 import {
   accountOf,
@@ -154,6 +159,24 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
     }
   }
 
+  /**
+   * One conditional write to the tally at `key`: false when its condition failed (a concurrent
+   * writer got there first), true when it applied; any other failure is a store error saying `what`.
+   */
+  async function updateTally(
+    key: string,
+    update: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+    what: string,
+  ): Promise<boolean> {
+    try {
+      await client.send(new UpdateCommand({ TableName: tableName, Key: { pk: key }, ...update }));
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw new SendBudgetStoreError(what, { cause: err });
+    }
+  }
+
   async function fold(input: FoldInput): Promise<FoldResult> {
     const key = overflowKey(input.channel, input.receiver);
     let item: TallyItem;
@@ -213,37 +236,31 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
     if (place && (!replacing || legacy || typeof wasAt === 'number')) {
       // Chosen against the item this fold returned; a concurrent fold that changed the slot since
       // makes the condition fail, and this example is simply not kept (examples are a sample).
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: key },
-            UpdateExpression: 'SET #examples.#slot = :example',
-            ConditionExpression: `#since = :since AND attribute_exists(#examples) AND ${
-              !replacing
-                ? 'attribute_not_exists(#examples.#slot)'
-                : legacy
-                  ? '#examples.#slot = :was'
-                  : '#examples.#slot.#at = :was'
-            }`,
-            ExpressionAttributeNames: {
-              '#examples': 'examples',
-              '#slot': place.slot,
-              '#since': 'since',
-              ...(replacing && !legacy ? { '#at': 'at' } : {}),
-            },
-            ExpressionAttributeValues: {
-              ':example': ex,
-              ':since': since,
-              ...(replacing ? { ':was': legacy ? place.was : wasAt } : {}),
-            },
-          }),
-        );
-      } catch (err) {
-        if (!isConditionFailure(err)) {
-          throw new SendBudgetStoreError(`cannot record an example in overflow tally ${key}`, { cause: err });
-        }
-      }
+      await updateTally(
+        key,
+        {
+          UpdateExpression: 'SET #examples.#slot = :example',
+          ConditionExpression: `#since = :since AND attribute_exists(#examples) AND ${
+            !replacing
+              ? 'attribute_not_exists(#examples.#slot)'
+              : legacy
+                ? '#examples.#slot = :was'
+                : '#examples.#slot.#at = :was'
+          }`,
+          ExpressionAttributeNames: {
+            '#examples': 'examples',
+            '#slot': place.slot,
+            '#since': 'since',
+            ...(replacing && !legacy ? { '#at': 'at' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':example': ex,
+            ':since': since,
+            ...(replacing ? { ':was': legacy ? place.was : wasAt } : {}),
+          },
+        },
+        `cannot record an example in overflow tally ${key}`,
+      );
     }
     return {
       notifications,
@@ -260,32 +277,26 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
     at: { now: number; staleAfterMs: number },
   ): Promise<boolean> {
     const key = overflowKey(channel, receiver);
-    try {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: key },
-          UpdateExpression: 'SET #scheduled = :since, #scheduledAt = :now',
-          // The same test as flushNeeded: none recorded for this tally, or one presumed lost.
-          ConditionExpression:
-            '#since = :since AND (attribute_not_exists(#scheduled) OR #scheduled <> :since OR attribute_not_exists(#scheduledAt) OR #scheduledAt < :staleBefore)',
-          ExpressionAttributeNames: {
-            '#scheduled': 'scheduled',
-            '#scheduledAt': 'scheduledAt',
-            '#since': 'since',
-          },
-          ExpressionAttributeValues: {
-            ':since': since,
-            ':now': at.now,
-            ':staleBefore': at.now - at.staleAfterMs,
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw new SendBudgetStoreError(`cannot mark overflow tally ${key} scheduled`, { cause: err });
-    }
+    return updateTally(
+      key,
+      {
+        UpdateExpression: 'SET #scheduled = :since, #scheduledAt = :now',
+        // The same test as flushNeeded: none recorded for this tally, or one presumed lost.
+        ConditionExpression:
+          '#since = :since AND (attribute_not_exists(#scheduled) OR #scheduled <> :since OR attribute_not_exists(#scheduledAt) OR #scheduledAt < :staleBefore)',
+        ExpressionAttributeNames: {
+          '#scheduled': 'scheduled',
+          '#scheduledAt': 'scheduledAt',
+          '#since': 'since',
+        },
+        ExpressionAttributeValues: {
+          ':since': since,
+          ':now': at.now,
+          ':staleBefore': at.now - at.staleAfterMs,
+        },
+      },
+      `cannot mark overflow tally ${key} scheduled`,
+    );
   }
 
   async function take(channel: Channel, receiver: string, now: number): Promise<PendingOverflow[]> {
@@ -301,107 +312,90 @@ export function createDynamoDbOverflowStore(options: DynamoDbSendBudgetOptions):
       const { summary, merged } = placeTaken(pendingOverflows(item), p);
       const slot = pendingOverflowSlot(summary.id);
       const withMap = item.pending !== undefined;
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: key },
-            UpdateExpression: `SET ${withMap ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #seq = :seq, #storm = :storm, #stormLast = :stormLast REMOVE #n, #alerts, #rules, #examples, #since, #last, #scheduled, #scheduledAt, #account, #region, ${SEVERITY_COUNT_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
-            // Nothing counted and nothing taken since the read: the summary says exactly what it removes.
-            // Merging into a summary: only while no flush has begun to send it.
-            ConditionExpression: `#n = :n AND ${
-              item.seq === undefined ? 'attribute_not_exists(#seq)' : '#seq = :was'
-            } AND ${withMap ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}${
-              merged
-                ? ' AND attribute_exists(#pending.#slot) AND attribute_not_exists(#pending.#slot.#attempted)'
-                : ''
-            }`,
-            ExpressionAttributeNames: {
-              '#pending': 'pending',
-              '#storm': 'storm',
-              '#stormLast': 'stormLast',
-              ...(withMap ? { '#slot': slot } : {}),
-              ...(merged ? { '#attempted': 'attempted' } : {}),
-              '#seq': 'seq',
-              '#n': 'notifications',
-              '#alerts': 'alerts',
-              '#rules': 'rules',
-              '#examples': 'examples',
-              '#since': 'since',
-              '#last': 'lastAt',
-              '#scheduled': 'scheduled',
-              '#scheduledAt': 'scheduledAt',
-              '#account': 'account',
-              '#region': 'region',
-              ...Object.fromEntries(SEVERITY_COUNT_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
-            },
-            ExpressionAttributeValues: {
-              ...(withMap ? { ':summary': summary } : { ':pendingMap': { [slot]: summary } }),
-              ':seq': seq,
-              ':storm': p.storm ?? p.from,
-              ':stormLast': p.to,
-              ':n': item.notifications,
-              ...(item.seq === undefined ? {} : { ':was': item.seq }),
-            },
-          }),
-        );
-        // The write succeeded against what was read, so the item's pending summaries are exactly
-        // these: no need to have the whole item sent back.
-        return pendingOverflows({ pending: { ...item.pending, [slot]: summary } });
-      } catch (err) {
-        if (isConditionFailure(err)) continue;
-        if (err instanceof SendBudgetStoreError) throw err;
-        throw new SendBudgetStoreError(`cannot take overflow tally ${key}`, { cause: err });
-      }
+      const applied = await updateTally(
+        key,
+        {
+          UpdateExpression: `SET ${withMap ? '#pending.#slot = :summary' : '#pending = :pendingMap'}, #seq = :seq, #storm = :storm, #stormLast = :stormLast REMOVE #n, #alerts, #rules, #examples, #since, #last, #scheduled, #scheduledAt, #account, #region, ${SEVERITY_COUNT_ATTRIBUTES.map((_, i) => `#s${i}`).join(', ')}`,
+          // Nothing counted and nothing taken since the read: the summary says exactly what it removes.
+          // Merging into a summary: only while no flush has begun to send it.
+          ConditionExpression: `#n = :n AND ${
+            item.seq === undefined ? 'attribute_not_exists(#seq)' : '#seq = :was'
+          } AND ${withMap ? 'attribute_exists(#pending)' : 'attribute_not_exists(#pending)'}${
+            merged
+              ? ' AND attribute_exists(#pending.#slot) AND attribute_not_exists(#pending.#slot.#attempted)'
+              : ''
+          }`,
+          ExpressionAttributeNames: {
+            '#pending': 'pending',
+            '#storm': 'storm',
+            '#stormLast': 'stormLast',
+            ...(withMap ? { '#slot': slot } : {}),
+            ...(merged ? { '#attempted': 'attempted' } : {}),
+            '#seq': 'seq',
+            '#n': 'notifications',
+            '#alerts': 'alerts',
+            '#rules': 'rules',
+            '#examples': 'examples',
+            '#since': 'since',
+            '#last': 'lastAt',
+            '#scheduled': 'scheduled',
+            '#scheduledAt': 'scheduledAt',
+            '#account': 'account',
+            '#region': 'region',
+            ...Object.fromEntries(SEVERITY_COUNT_ATTRIBUTES.map((a, i) => [`#s${i}`, a])),
+          },
+          ExpressionAttributeValues: {
+            ...(withMap ? { ':summary': summary } : { ':pendingMap': { [slot]: summary } }),
+            ':seq': seq,
+            ':storm': p.storm ?? p.from,
+            ':stormLast': p.to,
+            ':n': item.notifications,
+            ...(item.seq === undefined ? {} : { ':was': item.seq }),
+          },
+        },
+        `cannot take overflow tally ${key}`,
+      );
+      if (!applied) continue;
+      // The write succeeded against what was read, so the item's pending summaries are exactly
+      // these: no need to have the whole item sent back.
+      return pendingOverflows({ pending: { ...item.pending, [slot]: summary } });
     }
     throw new SendBudgetStoreError(`overflow tally ${key} kept changing under concurrent writers`);
   }
 
   async function markAttempted(channel: Channel, receiver: string, id: string): Promise<void> {
     const key = overflowKey(channel, receiver);
-    try {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: key },
-          UpdateExpression: 'SET #pending.#slot.#attempted = :yes',
-          ConditionExpression: 'attribute_exists(#pending.#slot)',
-          ExpressionAttributeNames: {
-            '#pending': 'pending',
-            '#slot': pendingOverflowSlot(id),
-            '#attempted': 'attempted',
-          },
-          ExpressionAttributeValues: { ':yes': true },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) return;
-      throw new SendBudgetStoreError(`cannot mark a summary of overflow tally ${key} attempted`, {
-        cause: err,
-      });
-    }
+    await updateTally(
+      key,
+      {
+        UpdateExpression: 'SET #pending.#slot.#attempted = :yes',
+        ConditionExpression: 'attribute_exists(#pending.#slot)',
+        ExpressionAttributeNames: {
+          '#pending': 'pending',
+          '#slot': pendingOverflowSlot(id),
+          '#attempted': 'attempted',
+        },
+        ExpressionAttributeValues: { ':yes': true },
+      },
+      `cannot mark a summary of overflow tally ${key} attempted`,
+    );
   }
 
   async function clear(channel: Channel, receiver: string, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const key = overflowKey(channel, receiver);
-    try {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: key },
-          UpdateExpression: `REMOVE ${ids.map((_, i) => `#pending.#p${i}`).join(', ')}`,
-          ConditionExpression: 'attribute_exists(#pending)',
-          ExpressionAttributeNames: {
-            '#pending': 'pending',
-            ...Object.fromEntries(ids.map((id, i) => [`#p${i}`, pendingOverflowSlot(id)])),
-          },
-        }),
-      );
-    } catch (err) {
-      if (isConditionFailure(err)) return;
-      throw new SendBudgetStoreError(`cannot clear the summaries of overflow tally ${key}`, { cause: err });
-    }
+    await updateTally(
+      key,
+      {
+        UpdateExpression: `REMOVE ${ids.map((_, i) => `#pending.#p${i}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(#pending)',
+        ExpressionAttributeNames: {
+          '#pending': 'pending',
+          ...Object.fromEntries(ids.map((id, i) => [`#p${i}`, pendingOverflowSlot(id)])),
+        },
+      },
+      `cannot clear the summaries of overflow tally ${key}`,
+    );
   }
 
   return { fold, markScheduled, take, markAttempted, clear };

@@ -40,3 +40,24 @@ export async function startRecorder(
       }),
   };
 }
+
+/** A request's whole body as UTF-8. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Listens on 127.0.0.1 at a free port; resolves to the server's base URL. */
+export async function listenLocal(server: Server, backlog?: number): Promise<string> {
+  await new Promise<void>((resolve) =>
+    backlog === undefined
+      ? server.listen(0, '127.0.0.1', resolve)
+      : server.listen(0, '127.0.0.1', backlog, resolve),
+  );
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}

@@ -5,11 +5,13 @@ import { loadConfigFile } from '../../shared/config/load.ts';
 import type { RetryClock } from '../../shared/delivery/retry.ts';
 import type { NotificationRequest } from '../../shared/events/alert.ts';
 import { createEmailSender } from '../../shared/notify/email-sender.ts';
-import { DeliveryError } from '../../shared/notify/errors.ts';
+import type { DeliveryError } from '../../shared/notify/errors.ts';
 import { createPagerDutySender, renderPagerDuty } from '../../shared/notify/pagerduty.ts';
 import { createSlackSender, renderSlack } from '../../shared/notify/slack.ts';
 import { handleNotification, type NotifyDeps } from '../../shared/pipeline/notify.ts';
+import { deliveryFailure } from '../helpers/delivery.ts';
 import { notificationEvent } from '../helpers/events.ts';
+import { listenLocal, readBody } from '../helpers/http.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 
 const TIMEOUT_MS = 300;
@@ -29,15 +31,6 @@ let server: Server;
 let baseUrl: string;
 const received: Received[] = [];
 const pendingTimers = new Set<NodeJS.Timeout>();
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function reply(
   res: ServerResponse,
@@ -117,10 +110,7 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('server is not listening on TCP');
-  baseUrl = `http://127.0.0.1:${address.port}`;
+  baseUrl = await listenLocal(server);
 });
 
 afterAll(async () => {
@@ -146,16 +136,6 @@ function send(channel: ChannelName, testCase: string): Promise<void> {
     url: `${baseUrl}/pagerduty/${testCase}/v2/enqueue`,
   });
   return sender.send(renderPagerDuty(buildAlert(), ROUTING_KEY));
-}
-
-async function failure(promise: Promise<void>): Promise<DeliveryError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(outcome instanceof DeliveryError))
-    throw new Error(`expected a DeliveryError, got ${String(outcome)}`);
-  return outcome;
 }
 
 interface Expectation {
@@ -214,7 +194,7 @@ describe.each<ChannelName>(['slack', 'pagerduty'])('%s sender against a local se
   });
 
   it.each(FAILURES)('classifies %s', async (testCase, expected) => {
-    const error = await failure(send(channel, testCase));
+    const error = await deliveryFailure(send(channel, testCase));
     expect(error.channel).toBe(channel);
     expect(error.retryable).toBe(expected.retryable);
     expect(error.status).toBe(expected.status);
@@ -235,7 +215,7 @@ describe.each<ChannelName>(['slack', 'pagerduty'])('%s sender against a local se
   });
 
   it('does not follow a redirect', async () => {
-    await failure(send(channel, 'redirect'));
+    await deliveryFailure(send(channel, 'redirect'));
     expect(received.map((r) => r.path)).not.toContainEqual(expect.stringContaining('/elsewhere'));
     expect(received).toHaveLength(1);
   });
@@ -260,7 +240,7 @@ describe('no secret in the error', () => {
     'keeps the webhook secret and routing key out of the %s error',
     async (testCase) => {
       for (const channel of ['slack', 'pagerduty'] as const) {
-        const error = await failure(send(channel, testCase));
+        const error = await deliveryFailure(send(channel, testCase));
         for (const text of renderings(error)) {
           expect(text).not.toContain(WEBHOOK_SECRET);
           expect(text).not.toContain(ROUTING_KEY);
@@ -279,13 +259,13 @@ describe('no secret in the error', () => {
       throw new TypeError(`fetch failed: ${url}`, { cause: socketError });
     };
     const sender = createSlackSender({ fetchImpl, timeoutMs: TIMEOUT_MS });
-    const error = await failure(sender.send(url, renderSlack(buildAlert())));
+    const error = await deliveryFailure(sender.send(url, renderSlack(buildAlert())));
     expect(error.message).toBe('slack delivery failed: network error (TypeError ECONNRESET), retryable');
     for (const text of renderings(error)) expect(text).not.toContain(WEBHOOK_SECRET);
   });
 
   it('treats an unparsable URL as permanent without echoing it', async () => {
-    const error = await failure(
+    const error = await deliveryFailure(
       createSlackSender({ timeoutMs: TIMEOUT_MS }).send(
         `not a url ${WEBHOOK_SECRET}`,
         renderSlack(buildAlert()),

@@ -1,42 +1,20 @@
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbStateStore } from '../../shared/state/dynamodb.ts';
 import { PENDING_RETAIN_SECONDS, StateStoreError } from '../../shared/state/store.ts';
 import { example, input, SEED, stateStoreContract } from '../unit/state/contract.ts';
-
-// dynalite ships CommonJS without types: the factory returns a plain http.Server.
-const require = createRequire(import.meta.url);
-const dynalite: (opts: { createTableMs: number }) => Server = require('dynalite');
+import { type LocalDynamo, startLocalDynamo } from './kit/dynalite.ts';
 
 const TABLE = 'cloud-alerts-test-state';
-let server: Server;
+let dynamo: LocalDynamo;
 let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID = 'test';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test';
-  process.env.AWS_REGION = 'eu-west-1';
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'eu-west-1' });
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  doc = DynamoDBDocumentClient.from(client);
+  dynamo = await startLocalDynamo(TABLE, 'pk');
+  doc = DynamoDBDocumentClient.from(dynamo.client);
 });
 
 afterAll(async () => {
-  doc?.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await dynamo?.close();
 });
 
 stateStoreContract('DynamoDB (dynalite)', () => createDynamoDbStateStore({ tableName: TABLE, client: doc }));

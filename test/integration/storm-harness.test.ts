@@ -94,19 +94,27 @@ describe('LocalQueue', () => {
 });
 
 describe('LocalFunction', () => {
-  it('retries a failing async event twice, then writes the on-failure record', async () => {
-    const onFailure = queue('on-failure');
-    let attempts = 0;
-    const fn = new LocalFunction({
+  /** A notifier-like function retried twice (5 ms, then 10 ms) before its on-failure record. */
+  function notifyTest(
+    onFailure: ConstructorParameters<typeof LocalFunction>[0]['onFailure'],
+    handler: ConstructorParameters<typeof LocalFunction>[0]['handler'],
+  ): LocalFunction {
+    return new LocalFunction({
       name: 'notify-test',
       timeoutMs: 1000,
       activity,
       retryDelaysMs: [5, 10],
       onFailure,
-      handler: async () => {
-        attempts++;
-        throw new Error('vendor down');
-      },
+      handler,
+    });
+  }
+
+  it('retries a failing async event twice, then writes the on-failure record', async () => {
+    const onFailure = queue('on-failure');
+    let attempts = 0;
+    const fn = notifyTest(onFailure, async () => {
+      attempts++;
+      throw new Error('vendor down');
     });
     fn.invokeAsync({ id: 'ev-1' });
     await settle();
@@ -123,17 +131,10 @@ describe('LocalFunction', () => {
   it('writes nothing when a retry succeeds, and runs invocations concurrently', async () => {
     const onFailure = queue('on-failure');
     let attempts = 0;
-    const fn = new LocalFunction({
-      name: 'notify-test',
-      timeoutMs: 1000,
-      activity,
-      retryDelaysMs: [5, 10],
-      onFailure,
-      handler: async () => {
-        const attempt = ++attempts;
-        await new Promise((r) => setTimeout(r, 20));
-        if (attempt === 1) throw new Error('once');
-      },
+    const fn = notifyTest(onFailure, async () => {
+      const attempt = ++attempts;
+      await new Promise((r) => setTimeout(r, 20));
+      if (attempt === 1) throw new Error('once');
     });
     for (let n = 0; n < 5; n++) fn.invokeAsync({ n });
     await settle();

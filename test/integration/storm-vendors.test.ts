@@ -2,9 +2,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../../shared/events/alert.ts';
 import { renderEmail } from '../../shared/notify/email.ts';
 import { createEmailSender } from '../../shared/notify/email-sender.ts';
-import { DeliveryError } from '../../shared/notify/errors.ts';
 import { createPagerDutySender, renderPagerDuty } from '../../shared/notify/pagerduty.ts';
 import { createSlackSender, renderSlack } from '../../shared/notify/slack.ts';
+import { deliveryFailure } from '../helpers/delivery.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 import {
   busiestWindow,
@@ -24,16 +24,6 @@ const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:cloud-alerts-storm-alerts';
 let t = 1_790_000_000_000;
 const now = () => t;
 
-async function failure(promise: Promise<unknown>): Promise<DeliveryError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(outcome instanceof DeliveryError))
-    throw new Error(`expected a DeliveryError, got ${String(outcome)}`);
-  return outcome;
-}
-
 function alert(n: number, overrides: Partial<Alert> = {}): Alert {
   return buildAlert({ id: `storm-${n}`, dedupKey: `cloud-alerts/storm/${n}`, ...overrides });
 }
@@ -49,7 +39,7 @@ describe('Slack stand-in', () => {
   it('takes a burst of 3, refuses the 4th with 429 and Retry-After 1, and takes one more a second later', async () => {
     const url = slack.webhookUrl('hook-a');
     for (let n = 0; n < 3; n++) await sender.send(url, renderSlack(alert(n)));
-    const refused = await failure(sender.send(url, renderSlack(alert(3))));
+    const refused = await deliveryFailure(sender.send(url, renderSlack(alert(3))));
     expect(refused).toMatchObject({ retryable: true, status: 429, retryAfterMs: 1000 });
     t += 1000;
     await sender.send(url, renderSlack(alert(4)));
@@ -75,13 +65,13 @@ describe('Slack stand-in', () => {
     t += 2500;
     await sender.send(url, renderSlack(alert(4)));
     await sender.send(url, renderSlack(alert(5)));
-    const refused = await failure(sender.send(url, renderSlack(alert(6))));
+    const refused = await deliveryFailure(sender.send(url, renderSlack(alert(6))));
     // Half a token left: the next one is there in half a second, said as a whole second.
     expect(refused.retryAfterMs).toBe(1000);
   });
 
   it('answers 400 invalid_payload, not 200, to a body that is not a Slack message', async () => {
-    const refused = await failure(
+    const refused = await deliveryFailure(
       createSlackSender({ timeoutMs: 5000 }).send(slack.webhookUrl('hook-d'), {
         blocks: 'nope',
       } as never),
@@ -103,7 +93,7 @@ describe('PagerDuty stand-in', () => {
       await sender.send(renderPagerDuty(alert(n), ROUTING_KEY));
       if (n === 59) t += 30_000;
     }
-    const refused = await failure(sender.send(renderPagerDuty(alert(120), ROUTING_KEY)));
+    const refused = await deliveryFailure(sender.send(renderPagerDuty(alert(120), ROUTING_KEY)));
     expect(refused).toMatchObject({ retryable: true, status: 429, retryAfterMs: undefined });
     // Another integration key has its own limit.
     await sender.send(renderPagerDuty(alert(121), OTHER_KEY));
@@ -131,7 +121,7 @@ describe('PagerDuty stand-in', () => {
   it('refuses a malformed event with 400 and does not count it against the limit', async () => {
     const sender = createPagerDutySender({ url: pagerduty.eventsUrl, timeoutMs: 5000 });
     const bad = { ...renderPagerDuty(alert(1), ROUTING_KEY), routing_key: 'short' };
-    const refused = await failure(sender.send(bad));
+    const refused = await deliveryFailure(sender.send(bad));
     expect(refused).toMatchObject({ retryable: false, status: 400 });
     // The routing key never appears in the error, even when the stand-in quotes the field.
     expect(refused.message).not.toContain(ROUTING_KEY);

@@ -9,10 +9,14 @@ export interface LocalDynamo {
 }
 
 /**
- * dynalite on 127.0.0.1 (a free port) with the idempotency table as resources/core.yml declares it:
- * key `id` (S). Credentials are fake; nothing leaves the machine.
+ * dynalite on 127.0.0.1 (a free port) with one table as resources/core.yml declares it: by default the
+ * idempotency table, key `id` (S); the state table is key `pk` (S). Credentials are fake; nothing
+ * leaves the machine.
  */
-export async function startLocalDynamo(tableName = 'cloud-alerts-test-idempotency'): Promise<LocalDynamo> {
+export async function startLocalDynamo(
+  tableName = 'cloud-alerts-test-idempotency',
+  hashKey = 'id',
+): Promise<LocalDynamo> {
   process.env.AWS_ACCESS_KEY_ID = 'AKIDLOCALTEST';
   process.env.AWS_SECRET_ACCESS_KEY = 'local-test-secret';
   process.env.AWS_REGION = process.env.AWS_REGION ?? 'eu-west-1';
@@ -27,8 +31,8 @@ export async function startLocalDynamo(tableName = 'cloud-alerts-test-idempotenc
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: hashKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: hashKey, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );

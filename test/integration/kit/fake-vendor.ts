@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type ServerResponse } from 'node:http';
+import { listenLocal, readBody } from '../../helpers/http.ts';
 
 /** What the fake Slack or PagerDuty does with one request. */
 export type Behaviour =
@@ -25,15 +25,6 @@ export interface FakeVendor {
   accepted: Accepted[];
   requests: number;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** A fake vendor endpoint on 127.0.0.1 (free port) whose every answer `decide` picks. */
@@ -65,10 +56,9 @@ export async function startFakeVendor(
       })
       .catch(() => res.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const url = await listenLocal(server);
   return Object.assign(vendor, {
-    url: `http://127.0.0.1:${port}`,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy();

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { compilePattern, matchPattern } from '../../../shared/eventbridge/pattern.ts';
 import type { DeclaredRule } from '../../../shared/eventbridge/serverless.ts';
 import type { PutEventsPort } from '../../../shared/pipeline/publish.ts';
+import { lambdaContext } from '../../helpers/lambda.ts';
 
 /**
  * What Lambda, SQS and EventBridge do around the functions, in one process, for the storm test:
@@ -374,7 +375,7 @@ export class LocalFunction {
     const { timeoutMs, handler, name } = this.options;
     const start = performance.now();
     const deadline = Date.now() + timeoutMs;
-    const context = lambdaContext(name, `${name}-${++this.requests}`, () => deadline - Date.now());
+    const context = invocationContext(name, `${name}-${++this.requests}`, () => deadline - Date.now());
     this.stats.invocations++;
     this.running++;
     this.stats.maxConcurrent = Math.max(this.stats.maxConcurrent, this.running);
@@ -423,20 +424,12 @@ export class LocalFunction {
   }
 }
 
-function lambdaContext(functionName: string, requestId: string, remaining: () => number): Context {
+function invocationContext(functionName: string, requestId: string, remaining: () => number): Context {
   return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '256',
+    ...lambdaContext(functionName),
     awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: '2026/12/05/[$LATEST]storm',
     getRemainingTimeInMillis: () => Math.max(0, remaining()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
   };
 }
 

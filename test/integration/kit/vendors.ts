@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { listenLocal, readBody } from '../../helpers/http.ts';
 
 /**
  * Stand-ins for Slack, PagerDuty and SNS on 127.0.0.1 that enforce the vendors' own rate limits, for
@@ -35,15 +35,6 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 async function listen(
   handle: (path: string, body: string) => { key: string; reply: Reply },
   calls: VendorCall[],
@@ -62,10 +53,9 @@ async function listen(
   // Hundreds of notifier invocations post at once in a storm: Node's default backlog would do, but
   // keep-alive sockets must not outlive the test.
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', 511, resolve));
-  const { port } = server.address() as AddressInfo;
+  const url = await listenLocal(server, 511);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     calls,
     close: () =>
       new Promise<void>((resolve) => {

@@ -18,6 +18,7 @@ import { DeliveryError } from '../../../shared/notify/errors.ts';
 import type { PagerDutyEvent } from '../../../shared/notify/pagerduty.ts';
 import type { SlackMessage } from '../../../shared/notify/slack.ts';
 import { createMemoryIncidentLedger, type IncidentLedger } from '../../../shared/state/incidents.ts';
+import type { BudgetStore, OverflowStore } from '../../../shared/state/send-budget.ts';
 import {
   createMemoryBudgetStore,
   createMemoryOverflowStore,
@@ -135,6 +136,33 @@ async function notify(w: World, req: NotificationRequest): Promise<string> {
 
 async function runFlush(w: World): Promise<unknown> {
   return w.handler(flushSqsEvent(w.flush.due()), w.context);
+}
+
+/** The Slack notifier of the shipped config over a recording sender, with these budget stores. */
+function slackNotifier(
+  budget: BudgetStore,
+  overflow: OverflowStore,
+): { handler: Handler; posts: SlackMessage[]; context: Context } {
+  const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+  const posts: SlackMessage[] = [];
+  const handler = notifierHandler('slack', config, {
+    senders: {
+      slack: {
+        async send(_url, message) {
+          posts.push(message);
+        },
+      },
+    },
+    delivery: {
+      once: memoryOnce(),
+      budget,
+      overflow,
+      flush: createMemoryFlushScheduler(() => T0),
+      now: () => T0,
+    },
+  }) as Handler;
+  const context = { ...lambdaContext('notify-slack'), [secretKey('slack-default')]: WEBHOOK } as Context;
+  return { handler, posts, context };
 }
 
 function summaryTitle(m: SlackMessage | undefined): string {
@@ -464,32 +492,17 @@ describe('send budgets in the notifier', () => {
   });
 
   it('sends a critical when the budget store fails, instead of failing it into the dead-letter queue', async () => {
-    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
-    const posts: SlackMessage[] = [];
     const throttled = new Error('Throughput exceeds the current capacity of your table');
     throttled.name = 'ProvisionedThroughputExceededException';
     const overflow = createMemoryOverflowStore();
-    const handler = notifierHandler('slack', config, {
-      senders: {
-        slack: {
-          async send(_url, message) {
-            posts.push(message);
-          },
+    const { handler, posts, context } = slackNotifier(
+      {
+        async take() {
+          throw throttled;
         },
       },
-      delivery: {
-        once: memoryOnce(),
-        budget: {
-          async take() {
-            throw throttled;
-          },
-        },
-        overflow,
-        flush: createMemoryFlushScheduler(() => T0),
-        now: () => T0,
-      },
-    }) as Handler;
-    const context = { ...lambdaContext('notify-slack'), [secretKey('slack-default')]: WEBHOOK } as Context;
+      overflow,
+    );
     for (const severity of ['critical', 'low'] as const) {
       const outcome = (await handler(
         notificationEvent(request({ severity, title: `${severity} one` })),
@@ -504,34 +517,19 @@ describe('send budgets in the notifier', () => {
   });
 
   it('sends a request when the overflow tally cannot be written, rather than losing it', async () => {
-    const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
-    const posts: SlackMessage[] = [];
-    const handler = notifierHandler('slack', config, {
-      senders: {
-        slack: {
-          async send(_url, message) {
-            posts.push(message);
-          },
+    const { handler, posts, context } = slackNotifier(
+      {
+        async take() {
+          return { granted: false };
         },
       },
-      delivery: {
-        once: memoryOnce(),
-        budget: {
-          async take() {
-            return { granted: false };
-          },
+      {
+        ...createMemoryOverflowStore(),
+        async fold() {
+          throw new Error('ThrottlingException');
         },
-        overflow: {
-          ...createMemoryOverflowStore(),
-          async fold() {
-            throw new Error('ThrottlingException');
-          },
-        },
-        flush: createMemoryFlushScheduler(() => T0),
-        now: () => T0,
       },
-    }) as Handler;
-    const context = { ...lambdaContext('notify-slack'), [secretKey('slack-default')]: WEBHOOK } as Context;
+    );
     const outcome = (await handler(notificationEvent(request({ severity: 'low' })), context)) as {
       status: string;
     };
