@@ -32,11 +32,12 @@ const OPTIONS: StormRunOptions = {
 
 /**
  * "Within seconds", from the critical event reaching EventBridge to the vendor taking its message.
- * Criticals are never held behind anything of a lower lane, but among themselves they keep their
- * order: the forty callers of the storm raise criticals of their own (SSH and network ACLs open to
- * the world) just before, and PagerDuty takes about two a second. So the critical may wait for the
- * sends ahead of it at the budget's rate, plus two slots and two seconds of slack for scheduling, and
- * never longer than the budget's critical debt (shared/delivery/budget.ts) lets anything wait.
+ * Criticals are never held behind anything of a lower lane, but the critical lane keeps its order:
+ * PagerDuty resolves that close an incident an earlier trigger opened go that way too (folded, they
+ * would leave it open), and the flapping alarms send a score of them just before, at about two a
+ * second. So the critical may wait for the sends ahead of it at the budget's rate, plus two slots
+ * and two seconds of slack for scheduling, and never longer than the budget's critical debt
+ * (shared/delivery/budget.ts) lets anything wait.
  */
 function criticalBoundMs(channel: Channel): number {
   const ahead = accounts[channel].aheadOfCritical.length;
@@ -47,10 +48,17 @@ function criticalBoundMs(channel: Channel): number {
 let run: StormRun;
 let accounts: Record<Channel, ChannelAccount>;
 
+/** "3 high firing, 14 high resolved": what went ahead of the critical, by kind. */
+function aheadKinds(ahead: string[]): string {
+  const counts = new Map<string, number>();
+  for (const what of ahead) counts.set(what, (counts.get(what) ?? 0) + 1);
+  return [...counts].map(([what, n]) => `${n} ${what}`).join(', ') || 'nothing';
+}
+
 function figures(): string {
   const lines = CHANNELS.map((c) => {
     const a = accounts[c];
-    return `${c}: ${a.requests} requests for ${a.requestedAlerts} alerts; ${a.accepted} vendor calls taken (${a.throttled} refused with 429), ${a.delivered} requests delivered, ${a.missing.length} folded into ${a.overflowSummaries.length} overflow summaries for ${a.summarisedAlerts} alerts; busiest 60 s ${a.busiestMinute}, busiest 1 s ${a.busiestSecond}; critical after ${a.criticalAfterMs ?? '—'} ms behind ${a.aheadOfCritical.length} others`;
+    return `${c}: ${a.requests} requests for ${a.requestedAlerts} alerts; ${a.accepted} vendor calls taken (${a.throttled} refused with 429), ${a.delivered} requests delivered, ${a.missing.length} folded into ${a.overflowSummaries.length} overflow summaries for ${a.summarisedAlerts} alerts; busiest 60 s ${a.busiestMinute}, busiest 1 s ${a.busiestSecond}; critical after ${a.criticalAfterMs ?? '—'} ms behind ${a.aheadOfCritical.length} others (${aheadKinds(a.aheadOfCritical)})`;
   });
   const g = groupingAccount(run);
   return [
