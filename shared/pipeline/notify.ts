@@ -1,5 +1,11 @@
 import type { Config } from '../config/schema.ts';
-import { admit, budgetIdentity, laneBySeverity, type SendBudgetDeps } from '../delivery/budget.ts';
+import {
+  admit,
+  budgetIdentity,
+  budgetLimits,
+  laneBySeverity,
+  type SendBudgetDeps,
+} from '../delivery/budget.ts';
 import type { DeadLetterPort } from '../delivery/dead-letter.ts';
 import type { OncePort } from '../delivery/idempotency.ts';
 import { type RetryClock, type RetryPolicy, withRetries } from '../delivery/retry.ts';
@@ -9,7 +15,7 @@ import { type DeliveryContext, deliverNotification, type Senders } from '../noti
 import { isDeliveryError } from '../notify/errors.ts';
 import { pagerDutyDedupKey } from '../notify/pagerduty.ts';
 import { incidentKey } from '../state/incidents.ts';
-import type { Lane } from '../state/send-budget.ts';
+import { emissionIntervalMs, type Lane } from '../state/send-budget.ts';
 import type { LogPort } from './logger.ts';
 
 export interface NotifyDeps {
@@ -193,19 +199,22 @@ export async function processRequest(
     const incident = incidentOf(r, deps);
     if (deps.sendBudget) {
       const lane = options.lane ?? (incident ? await resolveLane(r, incident, deps) : undefined);
-      const admission = await admit(
-        r,
-        {
-          config: deps.config,
-          context: deps.context,
-          logger: deps.logger,
-          sendBudget: deps.sendBudget,
-          clock: deps.retry?.clock,
-        },
-        { fold: options.fold, ...(lane ? { lane } : {}) },
-      );
-      if (admission === 'folded') return { status: 'folded', receiver: r.receiver };
-      if (admission === 'no-token') throw new NoToken('no token in the send budget');
+      const closing = lane === 'critical' && r.alert.status === 'resolved' && r.alert.severity !== 'critical';
+      if (!(closing && (await waitForFreeToken(r, deps)))) {
+        const admission = await admit(
+          r,
+          {
+            config: deps.config,
+            context: deps.context,
+            logger: deps.logger,
+            sendBudget: deps.sendBudget,
+            clock: deps.retry?.clock,
+          },
+          { fold: options.fold, ...(lane ? { lane } : {}) },
+        );
+        if (admission === 'folded') return { status: 'folded', receiver: r.receiver };
+        if (admission === 'no-token') throw new NoToken('no token in the send budget');
+      }
     }
     const done = await deliverWithRetries(r, deps);
     if (incident) await recordIncident(r, incident, deps);
@@ -288,4 +297,29 @@ async function recordIncident(
       error: describe(err),
     });
   }
+}
+
+/** Left in the invocation when a resolve stops waiting for a free token and takes a critical slot. */
+const RESOLVE_WAIT_RESERVE_MS = 15_000;
+
+/**
+ * A resolve that closes an open incident must not be folded, but it must not go ahead of a new
+ * critical either: first it waits for a free token without reserving a slot (the urgent lane, no
+ * debt), so criticals arriving meanwhile take theirs first. True once it has taken a free token;
+ * false when the invocation has little time left, and the resolve then takes a critical slot.
+ */
+async function waitForFreeToken(req: NotificationRequest, deps: NotifyDeps): Promise<boolean> {
+  const clock = deps.retry?.clock;
+  const budget = deps.sendBudget;
+  if (!clock || !budget) return false;
+  const receiver = deps.config.receivers.find((r) => r.name === req.receiver);
+  const stepMs = receiver ? emissionIntervalMs(budgetLimits(receiver)) : 1000;
+  const admitDeps = { config: deps.config, context: deps.context, logger: deps.logger, sendBudget: budget };
+  // Counted from the time left at the start, so a clock that does not move cannot make it spin.
+  const steps = Math.floor((clock.remainingMs() - RESOLVE_WAIT_RESERVE_MS) / stepMs);
+  for (let i = 0; i < steps && clock.remainingMs() > RESOLVE_WAIT_RESERVE_MS + stepMs; i++) {
+    if ((await admit(req, admitDeps, { lane: 'urgent', fold: false })) === 'send') return true;
+    await clock.sleep(stepMs);
+  }
+  return false;
 }

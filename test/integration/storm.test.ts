@@ -32,11 +32,10 @@ const OPTIONS: StormRunOptions = {
 
 /**
  * "Within seconds", from the critical event reaching EventBridge to the vendor taking its message.
- * Criticals are never held behind anything of a lower lane, but the critical lane keeps its order:
- * PagerDuty resolves that close an incident an earlier trigger opened go that way too (folded, they
- * would leave it open), and the flapping alarms send a score of them just before, at about two a
- * second. So the critical may wait for the sends ahead of it at the budget's rate, plus two slots
- * and two seconds of slack for scheduling, and never longer than the budget's critical debt
+ * Criticals are never held behind anything of a lower lane, and the resolves that close incidents
+ * (never folded) wait for a free token rather than reserve a slot ahead of them. So the critical may
+ * wait only for the sends already admitted ahead of it at the budget's rate, plus two slots and two
+ * seconds of slack for scheduling, and never longer than the budget's critical debt
  * (shared/delivery/budget.ts) lets anything wait.
  */
 function criticalBoundMs(channel: Channel): number {

@@ -448,6 +448,25 @@ describe('send budgets in the notifier', () => {
     expect(w.posts).toHaveLength(1);
   });
 
+  it('lets a resolve closing an open incident wait for a free token before it takes a critical slot', async () => {
+    const incidents = createMemoryIncidentLedger();
+    const w = world(undefined, 'pagerduty', { virtualSleep: true, incidents });
+    const opened = request({ severity: 'high', dedupKey: 'cloud-alerts/alarm/waits' }, 'pagerduty-default');
+    expect(await notify(w, opened)).toBe('delivered');
+    for (let i = 0; i < 15; i++) await notify(w, request({ severity: 'high' }, 'pagerduty-default'));
+    const key = bucketKey('pagerduty', ROUTING_KEY);
+    const before = w.budget.tat(key) ?? 0;
+    const closing = request(
+      { severity: 'high', status: 'resolved', dedupKey: 'cloud-alerts/alarm/waits' },
+      'pagerduty-default',
+    );
+    expect(await notify(w, closing)).toBe('delivered');
+    // It polled for a free token a slot at a time (110 a minute: 546 ms) instead of reserving one…
+    expect(w.slept.filter((ms) => ms === 546).length).toBeGreaterThan(5);
+    // …and, the clock standing still, finally took one critical slot, not two.
+    expect(w.budget.tat(key)).toBe(before + 546);
+  });
+
   it('sends a resolve first when the incident ledger cannot be read', async () => {
     const broken: IncidentLedger = {
       opened: async () => {},
