@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { readServerlessRules } from '../shared/eventbridge/serverless.ts';
+import { requirePlugin } from '../shared/notify/channels/registry.ts';
 import { renderNotification } from '../shared/notify/deliver.ts';
 import { evaluate } from '../shared/pipeline/evaluate.ts';
 import { listFiles } from '../shared/replay/load.ts';
@@ -32,7 +33,7 @@ function pipelineCost(rounds: number): { median: number; p99: number } {
     for (const e of events) {
       const t0 = performance.now();
       const result = evaluate(e, config);
-      for (const n of result.notifications) renderNotification(n, config, ctx);
+      for (const n of result.notifications) renderNotification(n, config, ctx, requirePlugin(n.channel));
       samples.push((performance.now() - t0) * 1000);
     }
   }

@@ -3,9 +3,8 @@
  * takes the events, what each vendor was sent per minute, how long the critical change took to reach
  * each vendor, and what the send budgets folded. Same harness, same options as the test.
  */
-import { CHANNELS } from '../shared/events/alert.ts';
 import { ISSUE_STORM } from '../test/integration/kit/storm.ts';
-import { accountAll, groupingAccount } from '../test/integration/kit/storm-accounting.ts';
+import { accountAll, groupingAccount, STORM_CHANNELS } from '../test/integration/kit/storm-accounting.ts';
 import { busyMs, runStorm, type StormRunOptions } from '../test/integration/kit/storm-run.ts';
 import { SNS_EMAIL_PER_SECOND } from '../test/integration/kit/vendors.ts';
 
@@ -86,7 +85,7 @@ export async function benchStorm(): Promise<{ rows: Row[]; note: string }> {
       pagerduty: '≤ 120, no 429',
       email: `≤ ${SNS_EMAIL_PER_SECOND} in any second`,
     };
-    for (const c of CHANNELS) {
+    for (const c of STORM_CHANNELS) {
       const a = accounts[c];
       const perMinute =
         c === 'email'

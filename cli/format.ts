@@ -1,6 +1,6 @@
-import { isRecord, str } from '../shared/detect/values.ts';
+import { previewLine } from '../shared/notify/channels/preview.ts';
+import { pluginFor } from '../shared/notify/channels/registry.ts';
 import type { ReplayNotification, ReplayResult } from '../shared/replay/replay.ts';
-import { terminalLine } from '../shared/util/terminal.ts';
 
 const SEVERITY_COLOUR: Record<string, string> = {
   critical: '\u001b[1;31m',
@@ -30,63 +30,13 @@ function indent(lines: readonly string[], by: string): string {
  * ESC sequence or a bidi override is printed as `\x1b` / `\u202e` and cannot steer the terminal. Only
  * the line structure (and the colours) are ours.
  */
-const t = (v: unknown): string => terminalLine(typeof v === 'string' ? v : v === undefined ? '' : String(v));
+const t = previewLine;
 
-/** Block Kit as a person would read it in the channel, not as JSON. */
-function slackPreview(body: unknown): string[] {
-  const lines: string[] = [];
-  const blocks = isRecord(body) && Array.isArray(body.blocks) ? body.blocks : [];
-  for (const b of blocks) {
-    if (!isRecord(b)) continue;
-    const text = isRecord(b.text) ? str(b.text.text) : undefined;
-    if (b.type === 'header' && text) lines.push(`# ${t(text)}`);
-    else if (b.type === 'section') {
-      if (text) lines.push(...text.split('\n').map(t));
-      for (const f of Array.isArray(b.fields) ? b.fields : []) {
-        const field = isRecord(f) ? str(f.text) : undefined;
-        if (field) lines.push(`  ${field.split('\n').map(t).join(' | ')}`);
-      }
-    } else if (b.type === 'actions') {
-      const buttons = (Array.isArray(b.elements) ? b.elements : [])
-        .map((e) => (isRecord(e) && isRecord(e.text) ? `[${t(str(e.text.text))}]` : ''))
-        .filter(Boolean);
-      lines.push(buttons.join(' '));
-    } else if (b.type === 'context') {
-      const parts = (Array.isArray(b.elements) ? b.elements : []).map((e) =>
-        isRecord(e) ? t(str(e.text)) : '',
-      );
-      lines.push(parts.join(' · '));
-    }
-  }
-  return lines;
-}
-
-function pagerDutyPreview(body: unknown): string[] {
-  if (!isRecord(body)) return [];
-  const payload = isRecord(body.payload) ? body.payload : {};
-  const lines = [`${t(str(body.event_action))} dedup_key=${t(str(body.dedup_key))}`];
-  if (str(payload.summary)) lines.push(`${t(str(payload.severity))}: ${t(str(payload.summary))}`);
-  return lines;
-}
-
-const EMAIL_PREVIEW_LINES = 6;
-
-function emailPreview(body: unknown): string[] {
-  if (!isRecord(body)) return [];
-  const message = (str(body.Message) ?? '').split('\n');
-  return [
-    `Subject: ${t(str(body.Subject))}`,
-    `To: ${t(str(body.TopicArn))}`,
-    '',
-    ...message.slice(0, EMAIL_PREVIEW_LINES).map(t),
-    ...(message.length > EMAIL_PREVIEW_LINES ? ['…'] : []),
-  ];
-}
-
+/** The body as its channel's plug-in previews it (already inert), a line per element. */
 function notificationPreview(n: ReplayNotification): string[] {
-  if (n.channel === 'slack') return slackPreview(n.body);
-  if (n.channel === 'pagerduty') return pagerDutyPreview(n.body);
-  return emailPreview(n.body);
+  const plugin = pluginFor(n.channel);
+  const text = plugin ? plugin.preview.text(n.body) : t(JSON.stringify(n.body) ?? '');
+  return text === '' ? [] : text.split('\n');
 }
 
 export function formatResult(r: ReplayResult, style: Style): string {

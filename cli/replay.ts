@@ -1,8 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { createEmailSender } from '../shared/notify/email-sender.ts';
-import { createPagerDutySender } from '../shared/notify/pagerduty.ts';
-import { createSlackSender } from '../shared/notify/slack.ts';
+import { CHANNEL_PLUGINS } from '../shared/notify/channels/registry.ts';
 import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import {
   createReplayer,
@@ -35,11 +32,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
   const setup = loadPipelineSetup('replay', args.values, io);
   if (!setup) return EXIT_USAGE;
   const send = args.values.send
-    ? {
-        slack: createSlackSender(),
-        pagerduty: createPagerDutySender(),
-        email: createEmailSender({ sns: new SNSClient({}) }),
-      }
+    ? Object.fromEntries(CHANNEL_PLUGINS.map((plugin) => [plugin.name, plugin.createSender()]))
     : undefined;
   const topicArn = io.env.ALERTS_TOPIC_ARN;
   const replay = createReplayer({

@@ -1,25 +1,5 @@
 import '../../shared/aws/cold-start.ts';
-import {
-  invokedLocally,
-  placeholderSecrets,
-  printingSenders,
-  printToStdout,
-} from '../../shared/app/local.ts';
-import { notifierDeliveryFromEnv, notifierHandler } from '../../shared/aws/notifier.ts';
-import { secretsFromSsm } from '../../shared/aws/secrets.ts';
-import { loadRuntimeConfig } from '../../shared/config/runtime.ts';
-import { createPagerDutySender } from '../../shared/notify/pagerduty.ts';
+import { channelNotifier } from '../../shared/aws/notifier.ts';
+import { pagerduty } from '../../shared/notify/channels/pagerduty/index.ts';
 
-const config = loadRuntimeConfig();
-
-export const handler = invokedLocally(process.env)
-  ? // `serverless invoke local`: the same handler, printing the request instead of reading SSM and sending.
-    notifierHandler('pagerduty', config, {
-      senders: printingSenders(printToStdout),
-      secrets: placeholderSecrets(config, 'pagerduty'),
-    })
-  : notifierHandler('pagerduty', config, {
-      senders: { pagerduty: createPagerDutySender() },
-      delivery: notifierDeliveryFromEnv('pagerduty'),
-      secrets: secretsFromSsm(config, 'pagerduty'),
-    });
+export const handler = channelNotifier(pagerduty);

@@ -1,10 +1,10 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { receiverSettings } from '../config/receivers.ts';
 import type { Config, Receiver } from '../config/schema.ts';
-import type { Channel } from '../events/alert.ts';
-import { type Senders, secretKey } from '../notify/deliver.ts';
-import { PAGERDUTY_EVENTS_URL } from '../notify/pagerduty.ts';
-import { terminalLine, terminalText } from '../util/terminal.ts';
+import type { AnyChannelPlugin, ChannelSender } from '../notify/channels/types.ts';
+import { secretKey } from '../notify/deliver.ts';
+import { terminalText } from '../util/terminal.ts';
 
 /**
  * Local stand-ins for what the functions reach in AWS, for `serverless invoke local`: the handlers
@@ -18,10 +18,10 @@ import type { Print } from './local-env.ts';
 export { invokedLocally, type Print, printToStdout } from './local-env.ts';
 
 /** What a dry run shows in place of a receiver's secret: the SSM parameter it would be read from. */
-export function placeholderSecret(receiver: Receiver): string | undefined {
-  if ('pagerduty' in receiver) return `<routing key from SSM ${receiver.pagerduty.routingKeyParameter}>`;
-  if ('slack' in receiver) return `<webhook URL from SSM ${receiver.slack.webhookUrlParameter}>`;
-  return undefined;
+export function placeholderSecret(receiver: Receiver, plugin: AnyChannelPlugin): string | undefined {
+  const settings = receiverSettings(receiver, plugin);
+  const spec = settings === undefined ? undefined : plugin.secret(settings);
+  return spec && `<${spec.what} from SSM ${spec.parameter}>`;
 }
 
 export function pretty(value: unknown): string {
@@ -30,29 +30,15 @@ export function pretty(value: unknown): string {
 }
 
 /**
- * Senders that print the request each channel would make, for `serverless invoke local` of a notifier.
- * The URL or routing key shown is the placeholder naming its SSM parameter: no secret is read.
+ * A sender that prints the request its channel would make, for `serverless invoke local` of a
+ * notifier. The secret shown is the placeholder naming its SSM parameter: no secret is read.
  */
-export function printingSenders(print: Print): Senders {
+export function printingSender(plugin: AnyChannelPlugin, print: Print): ChannelSender<unknown, unknown> {
   return {
-    slack: {
-      async send(webhookUrl, message) {
-        print(`notify-slack would POST to ${terminalLine(webhookUrl)} (invoke local: nothing was sent):\n`);
-        print(`${pretty(message)}\n`);
-      },
-    },
-    pagerduty: {
-      async send(event) {
-        print(`notify-pagerduty would POST to ${PAGERDUTY_EVENTS_URL} (invoke local: nothing was sent):\n`);
-        print(`${pretty(event)}\n`);
-      },
-    },
-    email: {
-      async send(input) {
-        print('notify-email would call SNS Publish (invoke local: nothing was sent):\n');
-        print(`${pretty(input)}\n`);
-        return {};
-      },
+    async send(body, target) {
+      const what = plugin.describeSend?.(target) ?? 'send';
+      print(`notify-${plugin.name} would ${what} (invoke local: nothing was sent):\n`);
+      print(`${pretty(body)}\n`);
     },
   };
 }
@@ -63,14 +49,14 @@ export function printingSenders(print: Print): Senders {
  */
 export function placeholderSecrets(
   config: Config,
-  channel: Channel,
+  plugin: AnyChannelPlugin,
 ): MiddlewareObj<unknown, unknown, Error, Context> {
   return {
     before(request) {
       const shown: Record<string, string> = {};
       for (const receiver of config.receivers) {
-        const placeholder = placeholderSecret(receiver);
-        if (placeholder !== undefined && channel in receiver) shown[secretKey(receiver.name)] = placeholder;
+        const placeholder = placeholderSecret(receiver, plugin);
+        if (placeholder !== undefined) shown[secretKey(receiver.name)] = placeholder;
       }
       Object.assign(request.context, shown);
     },

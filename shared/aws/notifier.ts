@@ -3,16 +3,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { requireEnv } from '../config/runtime.ts';
+import { invokedLocally, placeholderSecrets, printingSender, printToStdout } from '../app/local.ts';
+import { receiverSettings } from '../config/receivers.ts';
+import { loadRuntimeConfig, requireEnv } from '../config/runtime.ts';
 import type { Config } from '../config/schema.ts';
 import type { SendBudgetDeps } from '../delivery/budget.ts';
 import { createSqsDeadLetter, type DeadLetterPort } from '../delivery/dead-letter.ts';
 import { createDynamoDbOnce, type OncePort } from '../delivery/idempotency.ts';
 import type { FlushScheduler } from '../delivery/overflow.ts';
 import { DEFAULT_RETRY_POLICY, lambdaClock, type RetryClock, type RetryPolicy } from '../delivery/retry.ts';
-import type { Channel } from '../events/alert.ts';
 import { isSqsEvent } from '../events/sqs.ts';
-import { type Senders, secretKey, secretProblemKey } from '../notify/deliver.ts';
+import type { AnyChannelPlugin, ChannelSender } from '../notify/channels/types.ts';
+import { secretKey, secretProblemKey } from '../notify/deliver.ts';
 import { handleNotification, type NotifyDeps } from '../pipeline/notify.ts';
 import { handleFlushBatch } from '../pipeline/overflow-flush.ts';
 import { createDynamoDbIncidentLedger, type IncidentLedger } from '../state/incidents.ts';
@@ -22,7 +24,7 @@ import { createSqsFlushScheduler } from './flush-queue.ts';
 import { createLogger } from './logger.ts';
 import type { secretsFromSsm } from './secrets.ts';
 
-/** How a notifier survives failures; every part has a production default built in functions/notify-*. */
+/** How a notifier survives failures; every part has a production default (notifierDeliveryFromEnv). */
 export interface NotifierDelivery {
   /** Permanent failures go here (the function's own SQS dead-letter queue). */
   deadLetter?: DeadLetterPort | undefined;
@@ -40,12 +42,15 @@ export interface NotifierDelivery {
   flush?: FlushScheduler | undefined;
   /** The budgets' clock, epoch ms; defaults to Date.now. */
   now?: (() => number) | undefined;
-  /** PagerDuty only: the incidents it opened, so resolves of incidents never opened do not go first. */
+  /**
+   * Channels that open incidents (plugin.incidentKey, PagerDuty): the incidents it opened, so resolves
+   * of incidents never opened do not go first.
+   */
   incidents?: IncidentLedger | undefined;
 }
 
 /** Environment variable with the flush queue of `channel`'s notifier (serverless.yml). */
-export function flushQueueEnv(channel: Channel): string {
+export function flushQueueEnv(channel: string): string {
   return `${channel.toUpperCase()}_FLUSH_QUEUE_URL`;
 }
 
@@ -77,7 +82,7 @@ export function sendBudgetOf(delivery: NotifierDelivery, config: Config): SendBu
  * variable fails the cold start instead.
  */
 export function notifierDeliveryFromEnv(
-  channel: Channel,
+  plugin: AnyChannelPlugin,
   env: NodeJS.ProcessEnv = process.env,
 ): NotifierDelivery {
   const client = new DynamoDBClient({});
@@ -90,25 +95,26 @@ export function notifierDeliveryFromEnv(
     once: createDynamoDbOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE_NAME', env), client }),
     budget: createDynamoDbBudgetStore(state),
     overflow: createDynamoDbOverflowStore(state),
-    flush: createSqsFlushScheduler({ queueUrl: requireEnv(flushQueueEnv(channel), env) }),
-    ...(channel === 'pagerduty' ? { incidents: createDynamoDbIncidentLedger(state) } : {}),
+    flush: createSqsFlushScheduler({ queueUrl: requireEnv(flushQueueEnv(plugin.name), env) }),
+    ...(plugin.incidentKey ? { incidents: createDynamoDbIncidentLedger(state) } : {}),
   };
 }
 
 export interface NotifierParts {
-  /** Each notifier bundles only its own channel's sender. */
-  senders: Partial<Senders>;
+  /** The channel's own sender (plugin.createSender()), or a stand-in. */
+  // biome-ignore lint/suspicious/noExplicitAny: a sender of the plug-in's own body and settings types
+  sender: ChannelSender<any, any>;
   /** The stack's topic, for e-mail receivers configured with `topicArn: stack`. */
   stackTopicArn?: string | undefined;
   delivery?: NotifierDelivery | undefined;
-  /** Middleware that puts the receivers' secrets on the context (shared/aws/secrets.ts); none for e-mail. */
+  /** Middleware that puts the receivers' secrets on the context (shared/aws/secrets.ts); none without. */
   secrets?: ReturnType<typeof secretsFromSsm> | undefined;
 }
 
-/** The shared shape of the three notify functions: logger, the receivers' secrets, then one delivery. */
-export function notifierHandler(channel: Channel, config: Config, parts: NotifierParts) {
-  const { senders, stackTopicArn, delivery = {}, secrets } = parts;
-  const logger = createLogger(`notify-${channel}`);
+/** The shared shape of the notify functions: logger, the receivers' secrets, then one delivery. */
+export function notifierHandler(plugin: AnyChannelPlugin, config: Config, parts: NotifierParts) {
+  const { sender, stackTopicArn, delivery = {}, secrets } = parts;
+  const logger = createLogger(`notify-${plugin.name}`);
   const chain = middy().use(injectLambdaContext(logger));
   if (secrets) chain.use(secrets);
   const policy = delivery.retryPolicy ?? DEFAULT_RETRY_POLICY;
@@ -118,9 +124,9 @@ export function notifierHandler(channel: Channel, config: Config, parts: Notifie
     const onContext: Record<string, unknown> = { ...context };
     delivery.once?.registerLambdaContext?.(context);
     const deps: NotifyDeps = {
-      channel,
+      plugin,
       config,
-      senders,
+      sender,
       logger,
       retry: { policy, clock: clockFor(context) },
       deadLetter: delivery.deadLetter,
@@ -140,5 +146,54 @@ export function notifierHandler(channel: Channel, config: Config, parts: Notifie
     };
     // The flush queue's messages (overflow summaries due) come as SQS events; requests from the bus.
     return isSqsEvent(event) ? handleFlushBatch(event, deps) : handleNotification(event, deps);
+  });
+}
+
+/**
+ * The SSM middleware (shared/aws/secrets.ts) when some receiver of the channel has a secret, loaded
+ * at cold start; a channel without secrets (e-mail) never loads the SSM client.
+ */
+function secretsMiddleware(
+  config: Config,
+  plugin: AnyChannelPlugin,
+): ReturnType<typeof secretsFromSsm> | undefined {
+  const needed = config.receivers.some((r) => {
+    const settings = receiverSettings(r, plugin);
+    return settings !== undefined && plugin.secret(settings) !== undefined;
+  });
+  if (!needed) return undefined;
+  const loading = import('./secrets.ts').then((m) => m.secretsFromSsm(config, plugin));
+  // Awaited by the first invocation, which fails (and is retried) if the module could not load.
+  loading.catch(() => {});
+  return {
+    before: async (request) => {
+      await (await loading).before?.(request);
+    },
+  };
+}
+
+/**
+ * A channel's notify function: functions/notify-<name>/handler.ts is this over its own plug-in. In
+ * Lambda: the plug-in's sender, the receivers' secrets from SSM, the dead-letter queue, idempotency
+ * and send budgets from the environment (a missing variable fails the cold start). Under
+ * `serverless invoke local`: the same chain, printing the request it would make, with placeholders
+ * naming each secret's parameter instead of reading SSM.
+ */
+export function channelNotifier(plugin: AnyChannelPlugin, env: NodeJS.ProcessEnv = process.env) {
+  const config = loadRuntimeConfig(env);
+  // A channel whose deploy gives it ALERTS_TOPIC_ARN (e-mail) must have it in Lambda.
+  const needsTopic = plugin.deploy.environment?.ALERTS_TOPIC_ARN !== undefined;
+  if (invokedLocally(env)) {
+    return notifierHandler(plugin, config, {
+      sender: printingSender(plugin, printToStdout),
+      secrets: placeholderSecrets(config, plugin),
+      stackTopicArn: env.ALERTS_TOPIC_ARN,
+    });
+  }
+  return notifierHandler(plugin, config, {
+    sender: plugin.createSender({ env }),
+    stackTopicArn: needsTopic ? requireEnv('ALERTS_TOPIC_ARN', env) : env.ALERTS_TOPIC_ARN,
+    delivery: notifierDeliveryFromEnv(plugin, env),
+    secrets: secretsMiddleware(config, plugin),
   });
 }

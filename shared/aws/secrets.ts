@@ -1,7 +1,9 @@
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { receiverSettings } from '../config/receivers.ts';
 import type { Config } from '../config/schema.ts';
+import type { AnyChannelPlugin, SecretSpec } from '../notify/channels/types.ts';
 import { secretKey, secretProblemKey } from '../notify/deliver.ts';
 import { errorIdentity, errorLabel } from '../notify/errors.ts';
 import { TRANSIENT_NETWORK_CODES } from '../util/network.ts';
@@ -135,33 +137,39 @@ export class SecretsUnavailableError extends Error {
   override readonly name = 'SecretsUnavailableError';
 }
 
-type SecretChannel = 'slack' | 'pagerduty';
-
-const WHAT: Record<SecretChannel, { secret: string; value: string }> = {
-  slack: { secret: 'webhook URL', value: '<Slack incoming webhook URL>' },
-  pagerduty: { secret: 'routing key', value: '<PagerDuty Events API v2 integration key>' },
-};
-
 /**
  * Why a receiver's secret is not there, in words an operator can act on at 3 a.m.: the parameter's
  * name and the command that fixes it. Never the value, never the SDK's message.
  */
 export function secretProblem(
-  channel: SecretChannel,
-  parameter: string,
+  channel: string,
+  spec: Pick<SecretSpec, 'parameter' | 'example'>,
   outcome: Exclude<SecretOutcome, { value: string }>,
   region: string | undefined,
 ): string {
+  const { parameter } = spec;
   const inRegion = region === undefined ? '' : ` --region ${region}`;
   switch (outcome.kind) {
     case 'missing':
-      return `SSM parameter ${parameter} does not exist${region === undefined ? '' : ` in ${region}`}; create it: aws ssm put-parameter${inRegion} --name ${parameter} --type SecureString --value '${WHAT[channel].value}'`;
+      return `SSM parameter ${parameter} does not exist${region === undefined ? '' : ` in ${region}`}; create it: aws ssm put-parameter${inRegion} --name ${parameter} --type SecureString --value '${spec.example}'`;
     case 'denied':
       return `notify-${channel} may not read SSM parameter ${parameter} (${outcome.label}): its role is granted the parameters the configuration names when the stack is packaged, so deploy again after changing a receiver; a parameter encrypted with a customer managed KMS key needs that key in the receiver's kmsKeyArn`;
     case 'refused':
     case 'unavailable':
       return `SSM did not return parameter ${parameter} (${outcome.label}); check it: aws ssm get-parameter${inRegion} --name ${parameter} --query Parameter.Type`;
   }
+}
+
+/** The secrets `plugin`'s receivers name, each with its receiver. */
+export function receiverSecrets(
+  config: Config,
+  plugin: AnyChannelPlugin,
+): Array<SecretSpec & { name: string }> {
+  return config.receivers.flatMap((r) => {
+    const settings = receiverSettings(r, plugin);
+    const spec = settings === undefined ? undefined : plugin.secret(settings);
+    return spec ? [{ ...spec, name: r.name }] : [];
+  });
 }
 
 export interface SecretsFromSsmOptions {
@@ -184,16 +192,10 @@ export interface SecretsFromSsmOptions {
  */
 export function secretsFromSsm(
   config: Config,
-  channel: SecretChannel,
+  plugin: AnyChannelPlugin,
   options: SecretsFromSsmOptions = {},
 ): MiddlewareObj<unknown, unknown, Error, Context> {
-  const receivers = config.receivers.flatMap((r) => {
-    if (channel === 'slack' && 'slack' in r)
-      return [{ name: r.name, parameter: r.slack.webhookUrlParameter }];
-    if (channel === 'pagerduty' && 'pagerduty' in r)
-      return [{ name: r.name, parameter: r.pagerduty.routingKeyParameter }];
-    return [];
-  });
+  const receivers = receiverSecrets(config, plugin);
   const names = receivers.map((r) => r.parameter);
   const region = options.region ?? process.env.AWS_REGION;
   const reader = createSecretReader({ client: options.client ?? new SSMClient({}), now: options.now });
@@ -214,9 +216,9 @@ export function secretsFromSsm(
         } else if (outcome.kind === 'unavailable') {
           unavailable.push(`${r.parameter} (${outcome.label})`);
         } else {
-          const problem = secretProblem(channel, r.parameter, outcome, region);
+          const problem = secretProblem(plugin.name, r, outcome, region);
           Object.assign(context, {
-            [secretProblemKey(r.name)]: `${WHAT[channel].secret} unavailable: ${problem}`,
+            [secretProblemKey(r.name)]: `${r.what} unavailable: ${problem}`,
           });
         }
       }

@@ -5,7 +5,7 @@
  * http(s), and a Content-Security-Policy forbids any fetch and any script but the page's own.
  */
 import { createHash } from 'node:crypto';
-import { isRecord, str } from '../detect/values.ts';
+import { pluginFor } from '../notify/channels/registry.ts';
 import type { ReplayNotification } from '../replay/replay.ts';
 import type { AlertPreview, BacktestSummary } from './summary.ts';
 
@@ -18,114 +18,12 @@ export function escapeHtml(s: string): string {
     .replace(/'/g, '&#39;');
 }
 
-/** Only web links survive into an href; javascript:, data: and the rest become plain text. */
-function safeUrl(url: string): string | undefined {
-  return /^https?:\/\//i.test(url) ? url : undefined;
-}
-
-function link(url: string, text: string, cls = ''): string {
-  const safe = safeUrl(url);
-  if (!safe) return escapeHtml(text);
-  return `<a${cls ? ` class="${cls}"` : ''} href="${escapeHtml(safe)}" rel="noopener noreferrer" target="_blank">${escapeHtml(text)}</a>`;
-}
-
-/** Slack shows `&amp;`, `&lt;`, `&gt;` as the characters they stand for. */
-function unslack(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-/** Inline mrkdwn on plain text: *bold*, _italic_, `code`. Input is already HTML-escaped. */
-function emphasis(escaped: string): string {
-  return escaped
-    .replace(/`([^`\n]+)`/g, '<code>$1</code>')
-    .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s).,:;!?])/g, '$1<strong>$2</strong>')
-    .replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s).,:;!?])/g, '$1<em>$2</em>');
-}
-
-/**
- * Slack mrkdwn to HTML, close to what the channel shows: `<url|text>` links, `<!here>`-style
- * mentions as badges, emphasis, line breaks. The text between control sequences is unescaped
- * from Slack's entities and escaped again for HTML.
- */
-export function mrkdwnToHtml(text: string): string {
-  const out: string[] = [];
-  const control = /<([^<>]*)>/g;
-  let last = 0;
-  for (let m = control.exec(text); m; m = control.exec(text)) {
-    out.push(emphasis(escapeHtml(unslack(text.slice(last, m.index)))));
-    const inner = m[1] ?? '';
-    if (inner.startsWith('!')) {
-      out.push(`<span class="mention">@${escapeHtml(unslack(inner.slice(1).split('|')[0] ?? ''))}</span>`);
-    } else {
-      const [url = '', label] = inner.split('|');
-      out.push(link(unslack(url), unslack(label ?? url)));
-    }
-    last = m.index + m[0].length;
-  }
-  out.push(emphasis(escapeHtml(unslack(text.slice(last)))));
-  return out.join('').replace(/\n/g, '<br>');
-}
-
-function slackHtml(body: unknown): string {
-  const blocks = isRecord(body) && Array.isArray(body.blocks) ? body.blocks : [];
-  const out: string[] = [];
-  for (const b of blocks) {
-    if (!isRecord(b)) continue;
-    const text = isRecord(b.text) ? str(b.text.text) : undefined;
-    if (b.type === 'header' && text !== undefined)
-      out.push(`<div class="s-header">${escapeHtml(text)}</div>`);
-    else if (b.type === 'section') {
-      if (text !== undefined) out.push(`<div class="s-section">${mrkdwnToHtml(text)}</div>`);
-      const fields = Array.isArray(b.fields) ? b.fields : [];
-      if (fields.length > 0) {
-        const cells = fields.map(
-          (f) => `<div>${mrkdwnToHtml((isRecord(f) ? str(f.text) : undefined) ?? '')}</div>`,
-        );
-        out.push(`<div class="s-fields">${cells.join('')}</div>`);
-      }
-    } else if (b.type === 'actions') {
-      const buttons = (Array.isArray(b.elements) ? b.elements : []).map((e) => {
-        const label = isRecord(e) && isRecord(e.text) ? (str(e.text.text) ?? '') : '';
-        const url = isRecord(e) ? str(e.url) : undefined;
-        return url ? link(url, label, 's-button') : `<span class="s-button">${escapeHtml(label)}</span>`;
-      });
-      out.push(`<div class="s-actions">${buttons.join(' ')}</div>`);
-    } else if (b.type === 'context') {
-      const parts = (Array.isArray(b.elements) ? b.elements : []).map((e) =>
-        mrkdwnToHtml((isRecord(e) ? str(e.text) : undefined) ?? ''),
-      );
-      out.push(`<div class="s-context">${parts.join(' ')}</div>`);
-    } else if (b.type === 'divider') out.push('<hr>');
-  }
-  return `<div class="slack">${out.join('\n')}</div>`;
-}
-
-function pagerDutyHtml(body: unknown): string {
-  if (!isRecord(body)) return '';
-  const p = isRecord(body.payload) ? body.payload : {};
-  const row = (k: string, v: unknown) =>
-    typeof v === 'string' ? `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>` : '';
-  const links = (Array.isArray(body.links) ? body.links : [])
-    .map((l) => (isRecord(l) ? link(str(l.href) ?? '', str(l.text) ?? str(l.href) ?? '') : ''))
-    .filter(Boolean);
-  return `<div class="pd"><div class="pd-summary"><span class="sev sev-${escapeHtml(str(p.severity) ?? 'info')}">${escapeHtml(str(p.severity) ?? '')}</span> ${escapeHtml(str(p.summary) ?? '')}</div>
-<table>${row('event_action', body.event_action)}${row('dedup_key', body.dedup_key)}${row('source', p.source)}${row('component', p.component)}${row('group', p.group)}${row('class', p.class)}</table>
-${links.length > 0 ? `<div class="pd-links">${links.join(' · ')}</div>` : ''}</div>`;
-}
-
-function emailHtml(body: unknown): string {
-  if (!isRecord(body)) return '';
-  return `<div class="email"><div class="e-subject">${escapeHtml(str(body.Subject) ?? '')}</div>
-<pre>${escapeHtml(str(body.Message) ?? '')}</pre></div>`;
-}
-
+/** The body as its channel's plug-in previews it; every string in it escaped with {@link escapeHtml}. */
 function notificationHtml(n: ReplayNotification): string {
-  const inner =
-    n.channel === 'slack'
-      ? slackHtml(n.body)
-      : n.channel === 'pagerduty'
-        ? pagerDutyHtml(n.body)
-        : emailHtml(n.body);
+  const plugin = pluginFor(n.channel);
+  const inner = plugin
+    ? plugin.preview.html(n.body, escapeHtml)
+    : `<pre>${escapeHtml(JSON.stringify(n.body) ?? '')}</pre>`;
   return `<figure class="channel channel-${n.channel}"><figcaption>${escapeHtml(n.channel)} → ${escapeHtml(n.receiver)}</figcaption>${inner}</figure>`;
 }
 

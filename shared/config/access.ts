@@ -1,3 +1,5 @@
+import { CHANNEL_PLUGINS, type Channel, pluginOf } from '../notify/channels/registry.ts';
+import { receiverSettings } from './receivers.ts';
 import type { Config } from './schema.ts';
 
 /**
@@ -27,45 +29,48 @@ export interface TopicGrant {
   path: ConfigPath;
 }
 
-export interface ReceiverAccess {
-  slack: SecretGrant[];
-  pagerduty: SecretGrant[];
-  email: TopicGrant[];
+/** What one channel's receivers name: the secrets its notifier reads and the topics it publishes to. */
+export interface ChannelAccess {
+  secrets: SecretGrant[];
+  topics: TopicGrant[];
 }
 
-export type NotifierChannel = keyof ReceiverAccess;
-export const NOTIFIER_CHANNELS: readonly NotifierChannel[] = ['slack', 'pagerduty', 'email'];
+/** By channel, every channel of the registry present (a channel without receivers has empty lists). */
+export type ReceiverAccess = Record<Channel, ChannelAccess>;
 
-/** The notifier roles of resources/iam.yml, by channel. */
-export const NOTIFIER_ROLES: Readonly<Record<NotifierChannel, string>> = {
-  slack: 'NotifySlackRole',
-  pagerduty: 'NotifyPagerDutyRole',
-  email: 'NotifyEmailRole',
-};
+export type NotifierChannel = Channel;
+/** Every channel's notifier, in the registry's order. */
+export const NOTIFIER_CHANNELS: readonly NotifierChannel[] = CHANNEL_PLUGINS.map((plugin) => plugin.name);
+
+/** The notifier roles of the template, by channel: Notify<deploy.id>Role. */
+export const NOTIFIER_ROLES: Readonly<Record<NotifierChannel, string>> = Object.fromEntries(
+  CHANNEL_PLUGINS.map((plugin) => [plugin.name, `Notify${plugin.deploy.id}Role`]),
+) as Record<NotifierChannel, string>;
 
 export function receiverAccess(config: Config): ReceiverAccess {
-  const access: ReceiverAccess = { slack: [], pagerduty: [], email: [] };
+  const access = Object.fromEntries(
+    CHANNEL_PLUGINS.map((plugin): [Channel, ChannelAccess] => [plugin.name, { secrets: [], topics: [] }]),
+  ) as ReceiverAccess;
   for (const [i, r] of config.receivers.entries()) {
-    if ('slack' in r) {
-      access.slack.push({
+    const plugin = pluginOf(r);
+    const settings = receiverSettings(r, plugin);
+    const at = (field: string): ConfigPath => ['receivers', i, plugin.name, field];
+    const secret = plugin.secret(settings);
+    if (secret) {
+      access[plugin.name as Channel].secrets.push({
         receiver: r.name,
-        parameter: r.slack.webhookUrlParameter,
-        kmsKeyArn: r.slack.kmsKeyArn,
-        path: ['receivers', i, 'slack', 'webhookUrlParameter'],
+        parameter: secret.parameter,
+        kmsKeyArn: secret.kmsKeyArn,
+        path: at(secret.field),
       });
-    } else if ('pagerduty' in r) {
-      access.pagerduty.push({
+    }
+    const topic = plugin.topic?.(settings);
+    if (topic) {
+      access[plugin.name as Channel].topics.push({
         receiver: r.name,
-        parameter: r.pagerduty.routingKeyParameter,
-        kmsKeyArn: r.pagerduty.kmsKeyArn,
-        path: ['receivers', i, 'pagerduty', 'routingKeyParameter'],
-      });
-    } else {
-      access.email.push({
-        receiver: r.name,
-        topicArn: r.email.topicArn,
-        kmsKeyArn: r.email.kmsKeyArn,
-        path: ['receivers', i, 'email', 'topicArn'],
+        topicArn: topic.topicArn,
+        kmsKeyArn: topic.kmsKeyArn,
+        path: at(topic.field),
       });
     }
   }
@@ -92,19 +97,21 @@ export interface AccessProblem {
  */
 export function accessProblems(access: ReceiverAccess, region: string): AccessProblem[] {
   const problems: AccessProblem[] = [];
-  for (const t of access.email) {
-    const topicRegion = t.topicArn === 'stack' ? region : regionOf(t.topicArn);
-    if (topicRegion !== region) {
-      problems.push({
-        path: t.path,
-        message: `receiver ${t.receiver}: the topic is in ${topicRegion}, but notify-email publishes in ${region} and SNS publishes only to topics of its own region; create the topic in ${region}, or deploy the stack to ${topicRegion}`,
-      });
+  const channels = Object.entries(access) as Array<[Channel, ChannelAccess]>;
+  for (const [channel, { topics }] of channels) {
+    for (const t of topics) {
+      const topicRegion = t.topicArn === 'stack' ? region : regionOf(t.topicArn);
+      if (topicRegion !== region) {
+        problems.push({
+          path: t.path,
+          message: `receiver ${t.receiver}: the topic is in ${topicRegion}, but notify-${channel} publishes in ${region} and SNS publishes only to topics of its own region; create the topic in ${region}, or deploy the stack to ${topicRegion}`,
+        });
+      }
     }
   }
   const keyed = [
-    ...access.slack.map((g) => ({ ...g, what: 'parameter' })),
-    ...access.pagerduty.map((g) => ({ ...g, what: 'parameter' })),
-    ...access.email.map((g) => ({ ...g, what: 'topic' })),
+    ...channels.flatMap(([, { secrets }]) => secrets.map((g) => ({ ...g, what: 'parameter' }))),
+    ...channels.flatMap(([, { topics }]) => topics.map((g) => ({ ...g, what: 'topic' }))),
   ];
   for (const g of keyed) {
     if (g.kmsKeyArn === undefined) continue;
@@ -214,7 +221,8 @@ function topicStatements(grants: TopicGrant[]): PolicyStatement[] {
 
 /** The inline policy a channel's notifier role gets from the receivers, or none when it has none. */
 export function receiverPolicy(access: ReceiverAccess, channel: NotifierChannel): InlinePolicy | undefined {
-  const statements = channel === 'email' ? topicStatements(access.email) : secretStatements(access[channel]);
+  const { secrets, topics } = access[channel];
+  const statements = [...secretStatements(secrets), ...topicStatements(topics)];
   if (statements.length === 0) return undefined;
   return {
     PolicyName: `notify-${channel}-receivers`,

@@ -1,126 +1,41 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { SEVERITIES, SeveritySchema } from '../events/alert.ts';
+import { CHANNEL_PLUGINS, type Channel, type ChannelPlugins } from '../notify/channels/registry.ts';
+import type { AnyChannelPlugin, ChannelPlugin } from '../notify/channels/types.ts';
 import { ALARMS_CONFIG_DEFAULTS, AlarmsConfigSchema } from './alarms.ts';
+import { type Budget, BudgetSchema } from './primitives.ts';
 
-/**
- * A parameter of the stack's own account and region, by name. Names start with "/" for hierarchies;
- * we insist on it so a pasted URL is caught. An ARN (another account's shared parameter, another
- * region) is refused: the notifier reads with its own region's client and its role is granted
- * parameters of the stack's account and region only (docs/configuration.md, "What receivers may name").
- * The messages never echo the value: it may be a pasted webhook URL.
- */
-const ParameterName = z.string().superRefine((value, ctx) => {
-  if (value.startsWith('arn:')) {
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        "name a parameter of the stack's own account and region, such as /cloud-alerts/prod/slack/security; ARNs (parameters of other accounts or regions) are not supported",
-    });
-  } else if (!/^\/[A-Za-z0-9_.\-/]+$/.test(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be an SSM parameter name such as /cloud-alerts/prod/slack/security',
-    });
-  }
-});
-
-/**
- * The customer managed KMS key a SecureString parameter or an SNS topic is encrypted with, by key ARN:
- * IAM grants a key by its ARN, not by an alias. Leave it out for the AWS managed keys (aws/ssm grants
- * every principal of the account through SSM; https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html).
- */
-const KmsKeyArn = z
-  .string()
-  .regex(
-    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
-    'a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (IAM grants keys by ARN, not by alias)',
-  );
-
-/**
- * A receiver's own send budget, instead of its channel's default (shared/notify/limits.ts): for a
- * vendor plan with other limits, or a webhook that takes less. docs/configuration.md, "Send budgets".
- */
-export const BudgetSchema = z
-  .object({
-    /** Tokens added per minute: the sustained rate. */
-    perMinute: z.number().int().min(1).max(60_000),
-    /** Most tokens the bucket holds: how many may go at once after a quiet spell. */
-    burst: z.number().int().min(1).max(1000),
-    /** Tokens only high and critical alerts may take: medium, low and info stop above it. */
-    reserve: z.number().int().min(0),
-  })
-  .strict()
-  .refine((b) => b.reserve < b.burst, {
-    message: 'reserve must be less than burst, or medium, low and info alerts could never be sent',
-    path: ['reserve'],
-  });
-export type Budget = z.infer<typeof BudgetSchema>;
+export { type Budget, BudgetSchema, KmsKeyArn, ParameterName } from './primitives.ts';
 
 const ReceiverBase = {
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
-  budget: BudgetSchema.optional(),
+  budget: z.optional(BudgetSchema),
 };
 
-export const SlackReceiverSchema = z
-  .object({
-    ...ReceiverBase,
-    slack: z
-      .object({
-        /** SecureString parameter holding the incoming-webhook URL. */
-        webhookUrlParameter: ParameterName,
-        /** The customer managed key the parameter is encrypted with, if not aws/ssm. */
-        kmsKeyArn: KmsKeyArn.optional(),
-        /** Only for these severities, prefix the message with a channel mention. */
-        mention: z
-          .object({ target: z.enum(['here', 'channel']), severities: z.array(SeveritySchema).min(1) })
-          .strict()
-          .optional(),
-      })
-      .strict(),
-  })
-  .strict();
+/** A receiver of one plug-in's channel: `{ name, budget?, <channel>: <its settings> }`. */
+type ReceiverOf<P> =
+  P extends ChannelPlugin<infer N, infer S, infer _B>
+    ? { name: string; budget?: Budget | undefined } & { [K in N]: S }
+    : never;
 
-export const PagerDutyReceiverSchema = z
-  .object({
-    ...ReceiverBase,
-    pagerduty: z
-      .object({
-        routingKeyParameter: ParameterName,
-        /** The customer managed key the parameter is encrypted with, if not aws/ssm. */
-        kmsKeyArn: KmsKeyArn.optional(),
-      })
-      .strict(),
-  })
-  .strict();
+/** A receiver of any channel of the registry (shared/notify/channels/registry.ts). */
+export type Receiver = ReceiverOf<ChannelPlugins>;
+/** A receiver of the named channel: `ReceiverFor<'slack'>`. */
+export type ReceiverFor<N extends Channel> = Extract<Receiver, Record<N, unknown>>;
 
-export const EmailReceiverSchema = z
-  .object({
-    ...ReceiverBase,
-    email: z
-      .object({
-        /** "stack" is the SNS topic this stack creates; anything else must be a topic ARN. */
-        topicArn: z.union([
-          z.literal('stack'),
-          z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/),
-        ]),
-        /** The customer managed key of a topic named by ARN, when it is encrypted with one. */
-        kmsKeyArn: KmsKeyArn.optional(),
-      })
-      .strict()
-      .refine((e) => e.topicArn !== 'stack' || e.kmsKeyArn === undefined, {
-        message:
-          "the stack's topic is encrypted with the stack's own key: kmsKeyArn is only for a topic named by ARN",
-        path: ['kmsKeyArn'],
-      }),
-  })
-  .strict();
+/** One strict object per plug-in: a receiver names exactly one channel, with that channel's settings. */
+function receiverSchemaOf(plugin: AnyChannelPlugin) {
+  return z.object({ ...ReceiverBase, [plugin.name]: plugin.settings }).strict();
+}
 
-export const ReceiverSchema = z.union([SlackReceiverSchema, PagerDutyReceiverSchema, EmailReceiverSchema]);
-export type Receiver = z.infer<typeof ReceiverSchema>;
-export type SlackReceiver = z.infer<typeof SlackReceiverSchema>;
-export type PagerDutyReceiver = z.infer<typeof PagerDutyReceiverSchema>;
-export type EmailReceiver = z.infer<typeof EmailReceiverSchema>;
+const [firstReceiverSchema, ...otherReceiverSchemas] = CHANNEL_PLUGINS.map(receiverSchemaOf);
+if (firstReceiverSchema === undefined) throw new Error('the channel registry is empty');
+/** The shape of each option is built from its plug-in, so zod cannot infer the union: Receiver says it. */
+export const ReceiverSchema = z.union([firstReceiverSchema, ...otherReceiverSchemas]) as unknown as z.ZodType<
+  Receiver,
+  unknown
+>;
 
 export { receiverChannel } from './receivers.ts';
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { receiverChannel } from '../config/receivers.ts';
+import { receiverChannel, receiverSettings } from '../config/receivers.ts';
 import type { Config, Receiver } from '../config/schema.ts';
 import type { Channel, NotificationRequest } from '../events/alert.ts';
+import type { AnyChannelPlugin } from '../notify/channels/types.ts';
 import type { DeliveryContext } from '../notify/deliver.ts';
-import { EMAIL_BUDGET, PAGERDUTY_BUDGET, SLACK_BUDGET } from '../notify/limits.ts';
 import type { LogPort } from '../pipeline/logger.ts';
 import type { IncidentLedger } from '../state/incidents.ts';
 import {
@@ -18,15 +18,9 @@ import {
 import { type FlushScheduler, flushMessage, OVERFLOW_SUMMARY_RULE_ID } from './overflow.ts';
 import type { RetryClock } from './retry.ts';
 
-export const CHANNEL_BUDGETS: Readonly<Record<Channel, Readonly<BudgetLimits>>> = {
-  slack: SLACK_BUDGET,
-  pagerduty: PAGERDUTY_BUDGET,
-  email: EMAIL_BUDGET,
-};
-
-/** The receiver's own `budget`, else its channel's default. */
-export function budgetLimits(receiver: Receiver): BudgetLimits {
-  return receiver.budget ?? CHANNEL_BUDGETS[receiverChannel(receiver)];
+/** The receiver's own `budget`, else its channel's default (the plug-in's `budget`). */
+export function budgetLimits(receiver: Receiver, plugin: AnyChannelPlugin): BudgetLimits {
+  return receiver.budget ?? plugin.budget;
 }
 
 /**
@@ -39,27 +33,31 @@ export function bucketKey(channel: Channel, identity: string): string {
 }
 
 /** What the vendor counts for this receiver, or undefined when it is not known (delivery fails anyway). */
-export function budgetIdentity(receiver: Receiver, ctx: DeliveryContext): string | undefined {
-  if ('email' in receiver) {
-    return receiver.email.topicArn === 'stack' ? ctx.stackTopicArn : receiver.email.topicArn;
-  }
-  return ctx.secret(receiver);
+export function budgetIdentity(
+  receiver: Receiver,
+  plugin: AnyChannelPlugin,
+  ctx: DeliveryContext,
+): string | undefined {
+  const settings = receiverSettings(receiver, plugin);
+  if (settings === undefined) return undefined;
+  const secret = plugin.secret(settings) === undefined ? undefined : ctx.secret(receiver);
+  return plugin.budgetIdentity(settings, { secret, stackTopicArn: ctx.stackTopicArn });
 }
 
 /** The rule id of `cloud-alerts doctor --send-test` (shared/doctor/send-test.ts TEST_RULE_ID). */
 export const DELIVERY_TEST_RULE_ID = 'cloud-alerts-test';
 
 /**
- * Critical alerts are always sent, and so are PagerDuty resolves: folded, a resolve would leave its
- * incident open. An overflow summary that arrives as a request (a dead letter redriven by hand) is
+ * Critical alerts are always sent, and so are the resolves of a channel that opens incidents
+ * (plugin.incidentKey, PagerDuty): folded, a resolve would leave its incident open. An overflow summary that arrives as a request (a dead letter redriven by hand) is
  * never folded into another summary, and the doctor's delivery test, one per receiver, asks whether
  * the path works, which a fold would not answer. High may take the last token; the rest only above
  * the reserve.
  */
-export function laneOf(request: NotificationRequest): Lane {
+export function laneOf(request: NotificationRequest, plugin: AnyChannelPlugin): Lane {
   const { alert } = request;
   if (alert.severity === 'critical') return 'critical';
-  if (request.channel === 'pagerduty' && alert.status === 'resolved') return 'critical';
+  if (plugin.incidentKey !== undefined && alert.status === 'resolved') return 'critical';
   return laneBySeverity(request);
 }
 
@@ -141,6 +139,8 @@ export async function admit(
   request: NotificationRequest,
   deps: {
     config: Config;
+    /** The notifier's own channel. */
+    plugin: AnyChannelPlugin;
     context: DeliveryContext;
     logger: LogPort;
     sendBudget: SendBudgetDeps;
@@ -149,11 +149,11 @@ export async function admit(
   options: { lane?: Lane; fold: boolean },
 ): Promise<Admission> {
   const receiver = receiverOf(request, deps.config);
-  const identity = receiver ? budgetIdentity(receiver, deps.context) : undefined;
+  const identity = receiver ? budgetIdentity(receiver, deps.plugin, deps.context) : undefined;
   if (!receiver || !identity) return 'send';
   const { budget, overflow, flush, now, flushDelaySeconds } = deps.sendBudget;
-  const lane = options.lane ?? laneOf(request);
-  const limits = budgetLimits(receiver);
+  const lane = options.lane ?? laneOf(request, deps.plugin);
+  const limits = budgetLimits(receiver, deps.plugin);
   const at = now();
   const canWaitMs = deps.clock ? Math.max(0, deps.clock.remainingMs() - SEND_TIME_RESERVE_MS) : 0;
   let taken: TakeResult;

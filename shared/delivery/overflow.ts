@@ -10,7 +10,7 @@ import {
   SEVERITIES,
   type Severity,
 } from '../events/alert.ts';
-import { PAGERDUTY_DEDUP_KEY_MAX } from '../notify/limits.ts';
+import { PAGERDUTY_DEDUP_KEY_MAX } from '../notify/channels/pagerduty/limits.ts';
 import type { PendingOverflow } from '../state/send-budget.ts';
 
 export const OVERFLOW_SUMMARY_RULE_ID = 'delivery-overflow-summary';

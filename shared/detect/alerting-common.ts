@@ -47,10 +47,16 @@ export function isForwarderRule(name: string): boolean {
   return name.endsWith(FORWARDER_SUFFIX);
 }
 
+/** A receiver's own keys; every other key names its channel and holds that channel's settings. */
+const RECEIVER_KEYS = new Set(['name', 'budget']);
+/** Every channel names its secret's SSM parameter in a settings field ending so (SecretSpec.field). */
+const PARAMETER_FIELD = /Parameter$/;
+
 /**
  * Our resources as this deployment knows them: the defaults, the prefix its environment names, and
- * the parameters and topics its receivers use. `receivers` is the configuration's list, read
- * structurally so detection does not depend on the configuration module.
+ * the parameters and topics its receivers use, whatever their channel. `receivers` is the
+ * configuration's list, read structurally so detection depends on neither the configuration module
+ * nor the channel registry, which the alert function does not load.
  */
 export function ownResources(
   receivers: readonly unknown[],
@@ -64,12 +70,16 @@ export function ownResources(
   const topicArns: string[] = [];
   for (const r of receivers) {
     const receiver = str(field(r, 'name')) ?? 'unnamed receiver';
-    const parameter =
-      str(field(field(r, 'slack'), 'webhookUrlParameter')) ??
-      str(field(field(r, 'pagerduty'), 'routingKeyParameter'));
-    if (parameter) secrets.push({ parameter, receiver });
-    const topic = str(field(field(r, 'email'), 'topicArn'));
-    if (topic?.startsWith('arn:')) topicArns.push(topic);
+    if (typeof r !== 'object' || r === null) continue;
+    for (const [channel, settings] of Object.entries(r)) {
+      if (RECEIVER_KEYS.has(channel) || typeof settings !== 'object' || settings === null) continue;
+      for (const [key, value] of Object.entries(settings)) {
+        const parameter = PARAMETER_FIELD.test(key) ? str(value) : undefined;
+        if (parameter) secrets.push({ parameter, receiver });
+      }
+      const topic = str(field(settings, 'topicArn'));
+      if (topic?.startsWith('arn:')) topicArns.push(topic);
+    }
   }
   return { namePrefixes, parameterPrefixes: DEFAULT_OWN.parameterPrefixes, secrets, topicArns };
 }

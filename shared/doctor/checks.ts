@@ -8,8 +8,10 @@ import { ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DescribeParametersCommand, type ParameterMetadata } from '@aws-sdk/client-ssm';
+import { receiverSettings } from '../config/receivers.ts';
 import type { Config } from '../config/schema.ts';
 import { heartbeatParameterName, heartbeatRoleName } from '../heartbeat/heartbeat.ts';
+import { pluginOf } from '../notify/channels/registry.ts';
 import type { ClientsFor, DoctorClients } from './clients.ts';
 import type { LocalSetup } from './local.ts';
 import { ago, errorLine, type Finding, fail, ok, utc, warn } from './report.ts';
@@ -51,12 +53,12 @@ export async function describeParameters(
   return found;
 }
 
-/** The SSM parameter each receiver reads its secret from (e-mail receivers need none). */
+/** The SSM parameter each receiver reads its secret from (receivers of channels without one need none). */
 export function secretParameters(config: Config): Array<{ receiver: string; parameter: string }> {
   return config.receivers.flatMap((r) => {
-    if ('slack' in r) return [{ receiver: r.name, parameter: r.slack.webhookUrlParameter }];
-    if ('pagerduty' in r) return [{ receiver: r.name, parameter: r.pagerduty.routingKeyParameter }];
-    return [];
+    const plugin = pluginOf(r);
+    const spec = plugin.secret(receiverSettings(r, plugin));
+    return spec ? [{ receiver: r.name, parameter: spec.parameter }] : [];
   });
 }
 
@@ -100,8 +102,11 @@ export async function checkEmail(
 ): Promise<Finding[]> {
   const stackTopic = stack.resources.get('AlertsTopic')?.physicalId;
   const topics = new Set<string>(stackTopic ? [stackTopic] : []);
-  for (const r of config?.receivers ?? [])
-    if ('email' in r && r.email.topicArn !== 'stack') topics.add(r.email.topicArn);
+  for (const r of config?.receivers ?? []) {
+    const plugin = pluginOf(r);
+    const topic = plugin.topic?.(receiverSettings(r, plugin));
+    if (topic && topic.topicArn !== 'stack') topics.add(topic.topicArn);
+  }
   if (topics.size === 0) return [fail('e-mail', 'the stack has no AlertsTopic: deploy it again')];
   return Promise.all(
     [...topics].map(async (arn) => {

@@ -14,6 +14,7 @@ import {
   NotificationRequestSchema,
   notificationKey,
 } from '../events/alert.ts';
+import { requirePlugin } from '../notify/channels/registry.ts';
 import { truncate } from '../notify/text.ts';
 import { PUT_EVENTS_MAX_ENTRIES } from '../pipeline/publish.ts';
 import type { DoctorClients } from './clients.ts';
@@ -115,12 +116,10 @@ export function maskSecrets(text: string): string {
   return text.replace(/https?:\/\/[^\s"'<>,]+/g, '[url]').replace(/\b[A-Za-z0-9]{32,}\b/g, '[redacted]');
 }
 
-/** Each notifier's dead-letter queue, by its logical id in resources/core.yml. */
-const DEAD_LETTER_QUEUE: Record<Channel, string> = {
-  slack: 'NotifySlackDlq',
-  pagerduty: 'NotifyPagerDutyDlq',
-  email: 'NotifyEmailDlq',
-};
+/** A notifier's dead-letter queue, by its logical id in the template: Notify<deploy.id>Dlq. */
+function deadLetterQueueOf(channel: Channel): string {
+  return `Notify${requirePlugin(channel).deploy.id}Dlq`;
+}
 
 function logGroup(prefix: string, channel: Channel): string {
   return `/aws/lambda/${prefix}-notify-${channel}`;
@@ -279,7 +278,8 @@ export async function sendTest(opts: SendTestOptions): Promise<Finding[]> {
       try {
         if (p.outcome.state === 'waiting') {
           p.outcome = await outcomeOf(clients, group, p.request.key, since);
-          if (p.outcome.state === 'delivered' && p.channel === 'pagerduty') {
+          // A trigger that opened an incident (PagerDuty) is closed again by its resolve.
+          if (p.outcome.state === 'delivered' && requirePlugin(p.channel).incidentKey) {
             const request = testRequest(run, p.receiver, 'resolved');
             const [error] = await put(clients, bus, [request]);
             p.resolve = { request, outcome: error ? { state: 'refused', error } : { state: 'waiting' } };
@@ -312,7 +312,7 @@ export async function sendTest(opts: SendTestOptions): Promise<Finding[]> {
       }
       case 'dead-lettered': {
         const queue =
-          stack.resources.get(DEAD_LETTER_QUEUE[p.channel])?.physicalId ?? '<its dead-letter queue>';
+          stack.resources.get(deadLetterQueueOf(p.channel))?.physicalId ?? '<its dead-letter queue>';
         return fail(
           'send-test',
           `${who}: dead-lettered: ${shortError(o.error)} (npx cloud-alerts dlq list --queue ${queue})`,

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { Channel } from '../notify/channels/registry.ts';
 
 /** Ordered from loudest to quietest; the index is used for "≥ high" style comparisons. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
@@ -110,9 +111,18 @@ export const AlertSchema = z.object({
 });
 export type Alert = z.infer<typeof AlertSchema>;
 
-export const CHANNELS = ['slack', 'pagerduty', 'email'] as const;
-export const ChannelSchema = z.enum(CHANNELS);
-export type Channel = z.infer<typeof ChannelSchema>;
+export type { Channel };
+
+/**
+ * A channel's name as it travels on the bus: the form every plug-in's name has. Which channels exist
+ * is the registry's to say (shared/notify/channels/registry.ts), and no function may load the
+ * registry: each notifier checks the name against its own plug-in (shared/pipeline/notify.ts), the
+ * alert function writes only the channels of configured receivers.
+ */
+export const ChannelSchema = z.pipe(
+  z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/)),
+  z.transform((name) => name as Channel),
+);
 
 /** detail of the "Notification Requested" events on the alerts bus: one per (alert, receiver). */
 export const NotificationRequestSchema = z.object({

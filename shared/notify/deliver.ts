@@ -1,20 +1,10 @@
-import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import { receiverChannel } from '../config/receivers.ts';
-import type { Config, EmailReceiver, Receiver } from '../config/schema.ts';
+import type { Config, Receiver } from '../config/schema.ts';
 import type { NotificationRequest } from '../events/alert.ts';
-import { renderEmail } from './email.ts';
-import { DeliveryError } from './errors.ts';
-import { type PagerDutyEvent, renderPagerDuty } from './pagerduty.ts';
-import { renderSlack, type SlackMessage } from './slack.ts';
-
-export interface Senders {
-  slack: { send(webhookUrl: string, message: SlackMessage): Promise<void> };
-  pagerduty: { send(event: PagerDutyEvent): Promise<void> };
-  email: { send(input: PublishCommandInput): Promise<unknown> };
-}
+import type { AnyChannelPlugin, ChannelPlugin, ChannelSender, RenderContext } from './channels/types.ts';
+import { DeliveryError, isDeliveryError } from './errors.ts';
 
 export interface DeliveryContext {
-  /** The receiver's webhook URL or routing key (from SSM in Lambda, from the environment locally). */
+  /** The receiver's secret (from SSM in Lambda, from the environment locally), if its channel has one. */
   secret(receiver: Receiver): string | undefined;
   /**
    * Why the secret is not there, when it is not: where it was looked for and what to do, never a
@@ -25,92 +15,102 @@ export interface DeliveryContext {
   stackTopicArn: string | undefined;
 }
 
-export type Rendered =
-  | { channel: 'slack'; receiver: string; body: SlackMessage }
-  | { channel: 'pagerduty'; receiver: string; body: PagerDutyEvent }
-  | { channel: 'email'; receiver: string; body: PublishCommandInput };
+/** The exact body a receiver is sent, by its channel's plug-in. */
+export interface Rendered<B = unknown> {
+  channel: NotificationRequest['channel'];
+  receiver: string;
+  body: B;
+}
+
+type BodyOf<P> = P extends ChannelPlugin<string, unknown, infer B> ? B : never;
 
 function permanent(request: NotificationRequest, reason: string): DeliveryError {
   return new DeliveryError({ channel: request.channel, retryable: false, reason });
 }
 
-function missingSecret(
-  request: NotificationRequest,
-  receiver: Receiver,
-  ctx: DeliveryContext,
-): DeliveryError {
-  const what = 'slack' in receiver ? 'webhook URL' : 'routing key';
-  const problem = ctx.secretProblem?.(receiver);
-  return permanent(request, `receiver ${receiver.name}: ${problem ?? `${what} not available`}`);
-}
-
-function topicOf(receiver: EmailReceiver, ctx: DeliveryContext, request: NotificationRequest): string {
-  const arn = receiver.email.topicArn === 'stack' ? ctx.stackTopicArn : receiver.email.topicArn;
-  if (!arn) throw permanent(request, `receiver ${receiver.name}: no topic ARN (ALERTS_TOPIC_ARN is not set)`);
-  return arn;
-}
-
-/** The exact body each channel is sent; replay prints it, the notifiers post it. */
-export function renderNotification(
+/** The receiver a request names and its settings for `plugin`; anything else is a permanent failure. */
+export function receiverFor(
   request: NotificationRequest,
   config: Config,
-  ctx: DeliveryContext,
-): Rendered {
+  plugin: AnyChannelPlugin,
+): { receiver: Receiver; settings: unknown } {
   const receiver = config.receivers.find((r) => r.name === request.receiver);
   if (!receiver) throw permanent(request, `unknown receiver "${request.receiver}"`);
-  if (receiverChannel(receiver) !== request.channel) {
+  if (!(plugin.name in receiver) || request.channel !== plugin.name) {
     throw permanent(request, `receiver "${receiver.name}" is not a ${request.channel} receiver`);
   }
-  const { alert } = request;
-  if ('slack' in receiver) {
-    const mention = receiver.slack.mention;
-    const mentionThis = mention && alert.status === 'firing' && mention.severities.includes(alert.severity);
-    return {
-      channel: 'slack',
-      receiver: receiver.name,
-      body: renderSlack(alert, mentionThis ? { mention: mention.target } : {}),
-    };
-  }
-  if ('pagerduty' in receiver) {
-    const key = ctx.secret(receiver);
-    if (!key) throw missingSecret(request, receiver, ctx);
-    return { channel: 'pagerduty', receiver: receiver.name, body: renderPagerDuty(alert, key) };
-  }
-  return {
-    channel: 'email',
-    receiver: receiver.name,
-    body: renderEmail(alert, topicOf(receiver, ctx, request)),
-  };
+  return { receiver, settings: Reflect.get(receiver, plugin.name) };
 }
 
-/** Each notifier bundles only its own channel's sender, hence Partial. */
-export async function deliverNotification(
+/** The receiver's secret, or the permanent failure that says why it is missing (never a value). */
+function secretOf(
+  request: NotificationRequest,
+  receiver: Receiver,
+  settings: unknown,
+  plugin: AnyChannelPlugin,
+  ctx: DeliveryContext,
+): string | undefined {
+  const spec = plugin.secret(settings);
+  if (spec === undefined) return undefined;
+  const secret = ctx.secret(receiver);
+  if (secret) return secret;
+  const problem = ctx.secretProblem?.(receiver);
+  throw permanent(request, `receiver ${receiver.name}: ${problem ?? `${spec.what} not available`}`);
+}
+
+/** The render context a receiver's plug-in is given: its secret (if any) and the stack's topic. */
+function renderContext(
+  request: NotificationRequest,
+  receiver: Receiver,
+  settings: unknown,
+  plugin: AnyChannelPlugin,
+  ctx: DeliveryContext,
+): RenderContext {
+  return { secret: secretOf(request, receiver, settings, plugin, ctx), stackTopicArn: ctx.stackTopicArn };
+}
+
+/**
+ * The exact body the receiver's channel is sent; replay prints it, the notifiers post it. `plugin`
+ * is the notifier's own (a function bundles no other); the CLI passes pluginFor(request.channel).
+ */
+export function renderNotification<P extends AnyChannelPlugin>(
   request: NotificationRequest,
   config: Config,
   ctx: DeliveryContext,
-  senders: Partial<Senders>,
-): Promise<Rendered> {
-  const rendered = renderNotification(request, config, ctx);
-  const missing = () => permanent(request, `no ${rendered.channel} sender in this function`);
-  switch (rendered.channel) {
-    case 'slack': {
-      const receiver = config.receivers.find((r) => r.name === rendered.receiver);
-      if (!receiver) throw permanent(request, `unknown receiver "${rendered.receiver}"`);
-      const url = ctx.secret(receiver);
-      if (!url) throw missingSecret(request, receiver, ctx);
-      if (!senders.slack) throw missing();
-      await senders.slack.send(url, rendered.body);
-      break;
-    }
-    case 'pagerduty':
-      if (!senders.pagerduty) throw missing();
-      await senders.pagerduty.send(rendered.body);
-      break;
-    case 'email':
-      if (!senders.email) throw missing();
-      await senders.email.send(rendered.body);
-      break;
+  plugin: P,
+): Rendered<BodyOf<P>> {
+  const { receiver, settings } = receiverFor(request, config, plugin);
+  const rctx = renderContext(request, receiver, settings, plugin, ctx);
+  try {
+    return {
+      channel: request.channel,
+      receiver: receiver.name,
+      body: plugin.render(request.alert, settings, rctx),
+    };
+  } catch (err) {
+    // A plug-in cannot name the receiver; the dead-letter reason does.
+    if (isDeliveryError(err) && !err.retryable)
+      throw permanent(request, `receiver ${receiver.name}: ${err.reason}`);
+    throw err;
   }
+}
+
+/** Renders and sends with the notifier's own channel's sender (plugin.createSender()). */
+export async function deliverNotification<P extends AnyChannelPlugin>(
+  request: NotificationRequest,
+  config: Config,
+  ctx: DeliveryContext,
+  plugin: P,
+  sender: ChannelSender<BodyOf<P>, unknown>,
+): Promise<Rendered<BodyOf<P>>> {
+  const rendered = renderNotification(request, config, ctx, plugin);
+  const { receiver, settings } = receiverFor(request, config, plugin);
+  await sender.send(rendered.body, {
+    receiver: receiver.name,
+    settings,
+    secret: secretOf(request, receiver, settings, plugin, ctx),
+    request,
+  });
   return rendered;
 }
 

@@ -19,6 +19,8 @@ export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
   readonly channel: Channel;
   readonly retryable: boolean;
+  /** The sanitised reason alone, for a caller that says it again with more context. */
+  readonly reason: string;
   readonly status?: number;
   readonly retryAfterMs?: number;
 
@@ -30,6 +32,7 @@ export class DeliveryError extends Error {
     );
     this.channel = options.channel;
     this.retryable = options.retryable;
+    this.reason = options.reason;
     if (options.status !== undefined) this.status = options.status;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }

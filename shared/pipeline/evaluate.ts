@@ -5,13 +5,7 @@ import { detectCloudTrail } from '../detect/catalog.ts';
 import { ALARM_TAGS, alarmAlert, alarmOptionsFrom } from '../enrich/alarm.ts';
 import { cloudTrailAlert, forgedAlert, genericAlert } from '../enrich/cloudtrail.ts';
 import { AlarmDetailSchema } from '../events/alarm.ts';
-import {
-  type Alert,
-  type Channel,
-  ChannelSchema,
-  type NotificationRequest,
-  notificationKey,
-} from '../events/alert.ts';
+import { type Alert, type Channel, type NotificationRequest, notificationKey } from '../events/alert.ts';
 import { readCloudTrailRecord } from '../events/cloudtrail.ts';
 import {
   ALARM_STATE_CHANGE,
@@ -88,16 +82,18 @@ function alertsFor(envelope: Envelope, config: Config, warnings: string[]): Aler
 }
 
 /**
- * The channels an alert's `notify` tag keeps ("slack,pagerduty"), or undefined to keep all. A tag
- * naming no channel we know is ignored rather than obeyed: a typo must not silence an alarm.
+ * The channels an alert's `notify` tag keeps ("slack,pagerduty"), or undefined to keep all. Only
+ * channels of configured receivers count (the alert function has no registry to ask): a tag naming
+ * none of them is ignored rather than obeyed, so a typo must not silence an alarm.
  */
-function notifyChannels(alert: Alert): ReadonlySet<Channel> | undefined {
+function notifyChannels(alert: Alert, config: Config): ReadonlySet<Channel> | undefined {
   const tag = alert.tags?.[ALARM_TAGS.notify];
   if (tag === undefined) return undefined;
+  const configured: ReadonlySet<string> = new Set(config.receivers.map(receiverChannel));
   const channels = new Set<Channel>();
   for (const word of tag.split(',')) {
-    const channel = ChannelSchema.safeParse(word.trim().toLowerCase());
-    if (channel.success) channels.add(channel.data);
+    const channel = word.trim().toLowerCase();
+    if (configured.has(channel)) channels.add(channel as Channel);
   }
   return channels.size > 0 ? channels : undefined;
 }
@@ -114,7 +110,7 @@ export function notificationsFor(
   to?: readonly string[],
 ): NotificationRequest[] {
   const receivers = to ?? routeAlert(config.route, alert).receivers;
-  const keep = notifyChannels(alert);
+  const keep = notifyChannels(alert, config);
   const out: NotificationRequest[] = [];
   for (const name of receivers) {
     const receiver = config.receivers.find((r) => r.name === name);

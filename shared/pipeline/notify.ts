@@ -9,19 +9,22 @@ import {
 import type { DeadLetterPort } from '../delivery/dead-letter.ts';
 import type { OncePort } from '../delivery/idempotency.ts';
 import { type RetryClock, type RetryPolicy, withRetries } from '../delivery/retry.ts';
-import { type Channel, type NotificationRequest, NotificationRequestSchema } from '../events/alert.ts';
+import { type NotificationRequest, NotificationRequestSchema } from '../events/alert.ts';
 import { EnvelopeSchema } from '../events/envelope.ts';
-import { type DeliveryContext, deliverNotification, type Senders } from '../notify/deliver.ts';
+import type { AnyChannelPlugin, ChannelSender } from '../notify/channels/types.ts';
+import { type DeliveryContext, deliverNotification } from '../notify/deliver.ts';
 import { isDeliveryError } from '../notify/errors.ts';
-import { pagerDutyDedupKey } from '../notify/pagerduty.ts';
 import { incidentKey } from '../state/incidents.ts';
 import { emissionIntervalMs, type Lane } from '../state/send-budget.ts';
 import type { LogPort } from './logger.ts';
 
 export interface NotifyDeps {
-  channel: Channel;
+  /** The notifier's own channel: the only one it renders and sends (its bundle holds no other). */
+  plugin: AnyChannelPlugin;
   config: Config;
-  senders: Partial<Senders>;
+  /** plugin.createSender(), or a stand-in (invoke local, replay, tests). */
+  // biome-ignore lint/suspicious/noExplicitAny: a sender of the plug-in's own body and settings types
+  sender: ChannelSender<any, any>;
   context: DeliveryContext;
   logger: LogPort;
   /** Retries within the invocation; without it each delivery is tried once (replay). */
@@ -96,6 +99,7 @@ async function deliverWithRetries(req: NotificationRequest, deps: NotifyDeps): P
         req,
         {
           config: deps.config,
+          plugin: deps.plugin,
           context: deps.context,
           logger: deps.logger,
           sendBudget: deps.sendBudget,
@@ -105,7 +109,7 @@ async function deliverWithRetries(req: NotificationRequest, deps: NotifyDeps): P
       );
     }
     try {
-      return await deliverNotification(req, deps.config, deps.context, deps.senders);
+      return await deliverNotification(req, deps.config, deps.context, deps.plugin, deps.sender);
     } catch (err) {
       throttled = isDeliveryError(err) && err.status === 429;
       throw err;
@@ -172,10 +176,10 @@ export async function handleNotification(event: unknown, deps: NotifyDeps): Prom
     return { status: 'rejected' };
   }
   const req = request.data;
-  if (req.channel !== deps.channel) {
+  if (req.channel !== deps.plugin.name) {
     deps.logger.error('notification request for another channel', {
       channel: req.channel,
-      expected: deps.channel,
+      expected: deps.plugin.name,
       key: req.key,
     });
     return { status: 'rejected' };
@@ -205,6 +209,7 @@ export async function processRequest(
           r,
           {
             config: deps.config,
+            plugin: deps.plugin,
             context: deps.context,
             logger: deps.logger,
             sendBudget: deps.sendBudget,
@@ -244,18 +249,22 @@ export async function processRequest(
   return { status: 'delivered', receiver: req.receiver };
 }
 
-/** The PagerDuty incident a request triggers or resolves, when the notifier keeps a ledger of them. */
+/**
+ * The incident a request triggers or resolves (plugin.incidentKey: PagerDuty's), when the notifier
+ * keeps a ledger of them.
+ */
 function incidentOf(
   req: NotificationRequest,
   deps: NotifyDeps,
 ): { key: string; ledger: NonNullable<SendBudgetDeps['incidents']>; now: () => number } | undefined {
   const ledger = deps.sendBudget?.incidents;
-  if (!ledger || req.channel !== 'pagerduty') return undefined;
-  const receiver = deps.config.receivers.find((r) => r.name === req.receiver && 'pagerduty' in r);
-  const routingKey = receiver ? budgetIdentity(receiver, deps.context) : undefined;
-  if (!routingKey) return undefined;
+  const { plugin } = deps;
+  if (!ledger || !plugin.incidentKey || req.channel !== plugin.name) return undefined;
+  const receiver = deps.config.receivers.find((r) => r.name === req.receiver && plugin.name in r);
+  const identity = receiver ? budgetIdentity(receiver, plugin, deps.context) : undefined;
+  if (!identity) return undefined;
   const now = deps.sendBudget?.now ?? Date.now;
-  return { key: incidentKey(routingKey, pagerDutyDedupKey(req.alert.dedupKey)), ledger, now };
+  return { key: incidentKey(identity, plugin.incidentKey(req.alert)), ledger, now };
 }
 
 /**
@@ -313,8 +322,14 @@ async function waitForFreeToken(req: NotificationRequest, deps: NotifyDeps): Pro
   const budget = deps.sendBudget;
   if (!clock || !budget) return false;
   const receiver = deps.config.receivers.find((r) => r.name === req.receiver);
-  const stepMs = receiver ? emissionIntervalMs(budgetLimits(receiver)) : 1000;
-  const admitDeps = { config: deps.config, context: deps.context, logger: deps.logger, sendBudget: budget };
+  const stepMs = receiver ? emissionIntervalMs(budgetLimits(receiver, deps.plugin)) : 1000;
+  const admitDeps = {
+    config: deps.config,
+    plugin: deps.plugin,
+    context: deps.context,
+    logger: deps.logger,
+    sendBudget: budget,
+  };
   // Counted from the time left at the start, so a clock that does not move cannot make it spin.
   const steps = Math.floor((clock.remainingMs() - RESOLVE_WAIT_RESERVE_MS) / stepMs);
   for (let i = 0; i < steps && clock.remainingMs() > RESOLVE_WAIT_RESERVE_MS + stepMs; i++) {

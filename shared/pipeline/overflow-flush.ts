@@ -24,7 +24,7 @@ export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promi
   const sendBudget = deps.sendBudget;
   for (const record of event.Records) {
     const parsed = FlushMessageSchema.safeParse(recordBody(record));
-    if (!parsed.success || parsed.data.channel !== deps.channel) {
+    if (!parsed.success || parsed.data.channel !== deps.plugin.name) {
       // Not ours to drop: someone's alert may be in it (a dead letter moved here by hand). Failed, it
       // goes back to the queue and after its receives to the channel's dead-letter queue, where
       // `cloud-alerts dlq list` shows it.
@@ -56,7 +56,7 @@ export async function handleFlushBatch(event: SQSEvent, deps: NotifyDeps): Promi
           if (outcome.status === 'deferred') {
             // A whole bucket's refill: by then the urgent lane has a token unless criticals keep it
             // empty. Only a configured receiver has a budget to find empty.
-            const limits = receiver ? budgetLimits(receiver) : undefined;
+            const limits = receiver ? budgetLimits(receiver, deps.plugin) : undefined;
             const refillMs = limits ? limits.burst * emissionIntervalMs(limits) : 1000;
             const wait = Math.max(1, Math.ceil(refillMs / 1000));
             await sendBudget.flush.schedule(

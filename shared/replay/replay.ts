@@ -4,14 +4,16 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AlarmLookup } from '../alarms/lookup.ts';
 import { type AlertApp, createAlertApp, noAlarmLookup } from '../app/alert.ts';
 import { placeholderSecret } from '../app/local.ts';
-import type { Config, Receiver } from '../config/schema.ts';
+import { receiverSettings } from '../config/receivers.ts';
+import type { Config } from '../config/schema.ts';
 import { isRecord, str } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, type Alert, AlertSchema, type Channel } from '../events/alert.ts';
 import type { HeartbeatIdentity } from '../heartbeat/heartbeat.ts';
-import { type DeliveryContext, envSecretName, type Rendered, type Senders } from '../notify/deliver.ts';
-import type { PagerDutyEvent } from '../notify/pagerduty.ts';
+import { pluginFor, pluginOf } from '../notify/channels/registry.ts';
+import type { AnyChannelPlugin, ChannelSender } from '../notify/channels/types.ts';
+import { type DeliveryContext, envSecretName } from '../notify/deliver.ts';
 import { type GroupCloseMessage, groupCloseMessage } from '../pipeline/group-close.ts';
 import { type LogPort, silentLogger } from '../pipeline/logger.ts';
 import { handleNotification } from '../pipeline/notify.ts';
@@ -73,13 +75,14 @@ interface CompiledRule extends DeclaredRule {
 }
 
 const ALERT_HANDLER = 'functions/alert/handler';
-const NOTIFIER = /^functions\/notify-(slack|pagerduty|email)\/handler/;
+const NOTIFIER = /^functions\/notify-([a-z][a-z0-9-]*)\/handler/;
 
 export interface ReplayerOptions {
   rules: DeclaredRule[];
   config: Config;
-  /** Deliver for real with these senders; otherwise dry-run. */
-  send?: Partial<Senders>;
+  /** Deliver for real with these senders, by channel (each plugin.createSender()); otherwise dry-run. */
+  // biome-ignore lint/suspicious/noExplicitAny: each channel's sender has its own body and settings types
+  send?: Readonly<Record<string, ChannelSender<any, any>>>;
   /** Secrets for --send (secretsFromEnv); dry-run shows a placeholder naming the SSM parameter instead. */
   secret?: DeliveryContext['secret'];
   /** Why a secret is missing, for --send (secretsFromEnv). */
@@ -110,23 +113,13 @@ export function secretsFromEnv(
     secretProblem: (receiver) => {
       const variable = envSecretName(receiver.name);
       if (env[variable]) return undefined;
-      if ('slack' in receiver)
-        return `no webhook URL: ${variable} is not set (set it to the value of SSM parameter ${receiver.slack.webhookUrlParameter})`;
-      if ('pagerduty' in receiver)
-        return `no routing key: ${variable} is not set (set it to the value of SSM parameter ${receiver.pagerduty.routingKeyParameter})`;
-      return undefined;
+      const plugin = pluginOf(receiver);
+      const settings = receiverSettings(receiver, plugin);
+      const spec = settings === undefined ? undefined : plugin.secret(settings);
+      if (spec === undefined) return undefined;
+      return `no ${spec.what}: ${variable} is not set (set it to the value of SSM parameter ${spec.parameter})`;
     },
   };
-}
-
-/**
- * The PagerDuty event as replay shows it: the routing key is the one secret a rendered body holds, so
- * it is replaced by the name of its SSM parameter before the body is kept, in every mode (a dry run
- * already renders with that placeholder; `--send` renders with the real key and must not print it).
- */
-function shownPagerDutyEvent(event: PagerDutyEvent, receiver: Receiver | undefined): PagerDutyEvent {
-  const shown = (receiver && placeholderSecret(receiver)) ?? '<routing key>';
-  return { ...event, routing_key: shown };
 }
 
 /** EventBridge gives every event put on a bus an id; replay derives one from the content, so runs repeat. */
@@ -300,42 +293,29 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
     for (const entry of entries) {
       const delivered = deliveredEvent(entry, origin);
       for (const rule of busRules.filter((r) => matchPattern(r.compiled, delivered))) {
-        const channel = NOTIFIER.exec(rule.handler)?.[1];
-        if (channel !== 'slack' && channel !== 'pagerduty' && channel !== 'email') continue;
-        const captured: Rendered[] = [];
-        const capture: Senders = {
-          slack: { send: async () => {} },
-          pagerduty: { send: async () => {} },
-          email: { send: async () => ({}) },
-        };
-        const send = opts.send;
-        const senders: Partial<Senders> = send ?? capture;
+        const plugin = pluginFor(NOTIFIER.exec(rule.handler)?.[1] ?? '');
+        if (!plugin) continue;
+        const captured: unknown[] = [];
         const detail = isRecord(delivered.detail) ? delivered.detail : {};
         const receiver = str(detail.receiver) ?? '?';
-        const note: ReplayNotification = { channel, receiver, body: null };
+        const note: ReplayNotification = { channel: plugin.name as Channel, receiver, body: null };
         try {
           await handleNotification(delivered, {
-            channel,
+            plugin,
             config: opts.config,
             logger,
             context: {
-              secret: opts.secret ?? placeholderSecret,
+              secret: opts.secret ?? ((r) => placeholderSecret(r, pluginOf(r))),
               ...(opts.secretProblem ? { secretProblem: opts.secretProblem } : {}),
               stackTopicArn,
             },
-            senders: wrapCapture(
-              senders,
-              captured,
-              channel,
-              receiver,
-              opts.config.receivers.find((r) => r.name === receiver),
-            ),
+            sender: recordingSender(plugin, captured, opts.send),
           });
-          if (send) note.delivery = 'delivered';
+          if (opts.send) note.delivery = 'delivered';
         } catch (err) {
           note.delivery = err instanceof Error ? err.message : String(err);
         }
-        note.body = captured[0]?.body ?? null;
+        note.body = captured[0] ?? null;
         base.notifications.push(note);
       }
     }
@@ -393,35 +373,24 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
   return Object.assign(replay, { closeDue, app });
 }
 
-/** Record each body on its way to the sender, so replay shows what was (or would be) sent. */
-function wrapCapture(
-  senders: Partial<Senders>,
-  captured: Rendered[],
-  channel: Channel,
-  receiver: string,
-  receiverConfig: Receiver | undefined,
-): Partial<Senders> {
+/**
+ * Records each body on its way to the sender, as its plug-in shows it (secrets the body carries
+ * replaced by their parameter's name, in every mode), so replay shows what was (or would be) sent.
+ * Without `send` nothing is sent.
+ */
+function recordingSender(
+  plugin: AnyChannelPlugin,
+  captured: unknown[],
+  // biome-ignore lint/suspicious/noExplicitAny: each channel's sender has its own body and settings types
+  send: Readonly<Record<string, ChannelSender<any, any>>> | undefined,
+): ChannelSender<unknown, unknown> {
   return {
-    slack: {
-      send: async (url, message) => {
-        captured.push({ channel: 'slack', receiver, body: message });
-        if (!senders.slack) throw new Error(`no ${channel} sender`);
-        await senders.slack.send(url, message);
-      },
-    },
-    pagerduty: {
-      send: async (ev) => {
-        captured.push({ channel: 'pagerduty', receiver, body: shownPagerDutyEvent(ev, receiverConfig) });
-        if (!senders.pagerduty) throw new Error(`no ${channel} sender`);
-        await senders.pagerduty.send(ev);
-      },
-    },
-    email: {
-      send: async (input) => {
-        captured.push({ channel: 'email', receiver, body: input });
-        if (!senders.email) throw new Error(`no ${channel} sender`);
-        return senders.email.send(input);
-      },
+    async send(body, target) {
+      captured.push(plugin.shown(body, target.settings));
+      if (!send) return;
+      const sender = send[plugin.name];
+      if (!sender) throw new Error(`no ${plugin.name} sender`);
+      await sender.send(body, target);
     },
   };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { type Channel, ChannelSchema, SEVERITIES, type Severity, SeveritySchema } from '../events/alert.ts';
+import type { ChannelDeploy } from '../notify/channels/types.ts';
 import { truncate } from '../notify/text.ts';
 
 /**
@@ -241,11 +242,35 @@ export function overflowKey(channel: Channel, receiver: string): string {
   return `overflow#${channel}#${receiver}`;
 }
 
-/** The state-table key prefixes a notifier of `channel` may touch (IAM dynamodb:LeadingKeys). */
-export function sendBudgetKeyPrefixes(channel: Channel): string[] {
-  const prefixes = [`budget#${channel}#`, `overflow#${channel}#`];
-  // PagerDuty alone keeps a ledger of the incidents it opened (shared/state/incidents.ts).
-  return channel === 'pagerduty' ? [...prefixes, 'incident#pagerduty#'] : prefixes;
+/** What the state layer needs of a channel's plug-in: its name and the keys its notifier keeps. */
+export interface ChannelStateKeys {
+  name: string;
+  deploy: Pick<ChannelDeploy, 'stateKeyPrefixes'>;
+}
+
+/**
+ * The channels' own prefixes by name, for callers that have only a name (scripts/check-template.ts):
+ * the registry (shared/notify/channels/registry.ts) registers each plug-in's when it loads. This
+ * module is in every notifier's bundle, which must not carry the registry, hence this way round.
+ */
+const registeredPrefixes = new Map<string, readonly string[]>();
+
+export function registerStateKeyPrefixes(plugin: ChannelStateKeys): void {
+  registeredPrefixes.set(plugin.name, plugin.deploy.stateKeyPrefixes ?? []);
+}
+
+/**
+ * The state-table key prefixes a notifier of `channel` may touch (IAM dynamodb:LeadingKeys): its
+ * budgets, its overflow tallies, and what its plug-in keeps (deploy.stateKeyPrefixes: PagerDuty's
+ * ledger of the incidents it opened, shared/state/incidents.ts).
+ */
+export function sendBudgetKeyPrefixes(channel: string | ChannelStateKeys): string[] {
+  const name = typeof channel === 'string' ? channel : channel.name;
+  const own = typeof channel === 'string' ? registeredPrefixes.get(name) : channel.deploy.stateKeyPrefixes;
+  if (own === undefined && typeof channel === 'string') {
+    throw new Error(`no channel "${name}" is registered: load shared/notify/channels/registry.ts`);
+  }
+  return [`budget#${name}#`, `overflow#${name}#`, ...(own ?? [])];
 }
 
 export class SendBudgetStoreError extends Error {

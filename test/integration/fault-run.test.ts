@@ -11,10 +11,14 @@ import {
 } from '../../shared/delivery/idempotency.ts';
 import type { RetryClock, RetryPolicy } from '../../shared/delivery/retry.ts';
 import type { Channel, NotificationRequest } from '../../shared/events/alert.ts';
-import { createEmailSender } from '../../shared/notify/email-sender.ts';
+import { createEmailSender, emailChannelSender } from '../../shared/notify/channels/email/sender.ts';
+import {
+  createPagerDutySender,
+  pagerDutyChannelSender,
+} from '../../shared/notify/channels/pagerduty/sender.ts';
+import { requirePlugin } from '../../shared/notify/channels/registry.ts';
+import { createSlackSender, slackChannelSender } from '../../shared/notify/channels/slack/sender.ts';
 import type { FetchLike } from '../../shared/notify/http.ts';
-import { createPagerDutySender } from '../../shared/notify/pagerduty.ts';
-import { createSlackSender } from '../../shared/notify/slack.ts';
 import { silentLogger } from '../../shared/pipeline/logger.ts';
 import { handleNotification } from '../../shared/pipeline/notify.ts';
 import { notificationEvent } from '../helpers/events.ts';
@@ -234,13 +238,17 @@ async function faultRun(total: number, once: OncePort, seed: number): Promise<vo
     return Promise.resolve({ MessageId: `dl-${deadLettered.length}` });
   });
   const senders = {
-    slack: createSlackSender({ timeoutMs: SENDER_TIMEOUT_MS, fetchImpl: fetchWithFaultTimeouts }),
-    pagerduty: createPagerDutySender({
-      timeoutMs: SENDER_TIMEOUT_MS,
-      fetchImpl: fetchWithFaultTimeouts,
-      url: `${pagerduty.url}/v2/enqueue`,
-    }),
-    email: createEmailSender({ sns: new SNSClient({ region: 'eu-west-1' }) }),
+    slack: slackChannelSender(
+      createSlackSender({ timeoutMs: SENDER_TIMEOUT_MS, fetchImpl: fetchWithFaultTimeouts }),
+    ),
+    pagerduty: pagerDutyChannelSender(
+      createPagerDutySender({
+        timeoutMs: SENDER_TIMEOUT_MS,
+        fetchImpl: fetchWithFaultTimeouts,
+        url: `${pagerduty.url}/v2/enqueue`,
+      }),
+    ),
+    email: emailChannelSender(createEmailSender({ sns: new SNSClient({ region: 'eu-west-1' }) })),
   };
   const deadLetter = createSqsDeadLetter({
     sqs: new SQSClient({ region: 'eu-west-1' }),
@@ -257,9 +265,9 @@ async function faultRun(total: number, once: OncePort, seed: number): Promise<vo
       counts.invocations++;
       try {
         const outcome = await handleNotification(envelope(request), {
-          channel: request.channel,
+          plugin: requirePlugin(request.channel),
           config,
-          senders,
+          sender: senders[request.channel],
           logger: silentLogger,
           retry: { policy: POLICY, clock: invocationClock(tokenOf(request.alert.title)) },
           deadLetter,

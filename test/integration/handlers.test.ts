@@ -520,12 +520,12 @@ describe('notify-pagerduty chain', () => {
       });
       const { notifierHandler } = await import('../../shared/aws/notifier.ts');
       const { loadRuntimeConfig } = await import('../../shared/config/runtime.ts');
-      const { createPagerDutySender } = await import('../../shared/notify/pagerduty.ts');
+      const { pagerduty } = await import('../../shared/notify/channels/pagerduty/index.ts');
       const { secretsFromSsm } = await import('../../shared/aws/secrets.ts');
       const config = loadRuntimeConfig();
-      const handler = notifierHandler('pagerduty', config, {
-        senders: { pagerduty: createPagerDutySender({ url: `${pd.url}/v2/enqueue` }) },
-        secrets: secretsFromSsm(config, 'pagerduty'),
+      const handler = notifierHandler(pagerduty, config, {
+        sender: pagerduty.createSender({ env: { PAGERDUTY_EVENTS_URL: `${pd.url}/v2/enqueue` } }),
+        secrets: secretsFromSsm(config, pagerduty),
       });
       await handler(trigger, lambdaContext('notify-pagerduty'));
       await handler(resolve, lambdaContext('notify-pagerduty'));

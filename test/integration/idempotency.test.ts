@@ -2,7 +2,7 @@ import { loadConfigFile } from '../../shared/config/load.ts';
 import type { DeadLetterRecord } from '../../shared/delivery/dead-letter.ts';
 import { createDynamoDbOnce, type OncePort } from '../../shared/delivery/idempotency.ts';
 import type { NotificationRequest } from '../../shared/events/alert.ts';
-import { createSlackSender } from '../../shared/notify/slack.ts';
+import { slack as slackPlugin } from '../../shared/notify/channels/slack/index.ts';
 import { silentLogger } from '../../shared/pipeline/logger.ts';
 import { handleNotification, type NotifyDeps } from '../../shared/pipeline/notify.ts';
 import { notificationEvent } from '../helpers/events.ts';
@@ -49,9 +49,9 @@ function delivered(request: NotificationRequest): Record<string, unknown> {
 
 function deps(once: OncePort): NotifyDeps {
   return {
-    channel: 'slack',
+    plugin: slackPlugin,
     config,
-    senders: { slack: createSlackSender({ timeoutMs: 2000 }) },
+    sender: slackPlugin.createSender({ timeoutMs: 2000 }),
     logger: silentLogger,
     once,
     deadLetter: async (record) => {

@@ -4,7 +4,7 @@ import { notifierHandler } from '../../shared/aws/notifier.ts';
 import { secretsFromSsm } from '../../shared/aws/secrets.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import type { DeadLetterRecord } from '../../shared/delivery/dead-letter.ts';
-import { createSlackSender } from '../../shared/notify/slack.ts';
+import { slack as slackPlugin } from '../../shared/notify/channels/slack/index.ts';
 import { notificationEvent } from '../helpers/events.ts';
 import { lambdaContext } from '../helpers/lambda.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
@@ -76,9 +76,9 @@ describe('notifier log output on failure', () => {
       ],
     });
     const deadLettered: DeadLetterRecord[] = [];
-    const handler = notifierHandler('slack', config, {
-      senders: { slack: createSlackSender({ timeoutMs: 500 }) },
-      secrets: secretsFromSsm(config, 'slack'),
+    const handler = notifierHandler(slackPlugin, config, {
+      sender: slackPlugin.createSender({ timeoutMs: 500 }),
+      secrets: secretsFromSsm(config, slackPlugin),
       delivery: {
         deadLetter: async (record) => {
           deadLettered.push(record);

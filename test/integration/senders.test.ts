@@ -4,10 +4,16 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import type { RetryClock } from '../../shared/delivery/retry.ts';
 import type { NotificationRequest } from '../../shared/events/alert.ts';
-import { createEmailSender } from '../../shared/notify/email-sender.ts';
+import { createEmailSender, emailChannelSender } from '../../shared/notify/channels/email/sender.ts';
+import { renderPagerDuty } from '../../shared/notify/channels/pagerduty/render.ts';
+import {
+  createPagerDutySender,
+  pagerDutyChannelSender,
+} from '../../shared/notify/channels/pagerduty/sender.ts';
+import { requirePlugin } from '../../shared/notify/channels/registry.ts';
+import { renderSlack } from '../../shared/notify/channels/slack/render.ts';
+import { createSlackSender, slackChannelSender } from '../../shared/notify/channels/slack/sender.ts';
 import type { DeliveryError } from '../../shared/notify/errors.ts';
-import { createPagerDutySender, renderPagerDuty } from '../../shared/notify/pagerduty.ts';
-import { createSlackSender, renderSlack } from '../../shared/notify/slack.ts';
 import { handleNotification, type NotifyDeps } from '../../shared/pipeline/notify.ts';
 import { deliveryFailure } from '../helpers/delivery.ts';
 import { notificationEvent } from '../helpers/events.ts';
@@ -349,21 +355,23 @@ describe('every sender through the notify pipeline', () => {
     if (snsFailure) sns.on(PublishCommand).rejects(snsFailure);
     const deadLettered: string[] = [];
     const outcome = await handleNotification(asEvent(request(c.channel)), {
-      channel: c.channel,
+      plugin: requirePlugin(c.channel),
       config,
       logger,
       retry,
       deadLetter: async (record) => {
         deadLettered.push(JSON.stringify(record));
       },
-      senders: {
-        slack: createSlackSender({ timeoutMs: TIMEOUT_MS }),
-        pagerduty: createPagerDutySender({
-          timeoutMs: TIMEOUT_MS,
-          url: `${baseUrl}/pagerduty/${c.testCase}/v2/enqueue`,
-        }),
-        email: createEmailSender({ sns: new SNSClient({ region: 'eu-west-1' }) }),
-      },
+      sender: {
+        slack: slackChannelSender(createSlackSender({ timeoutMs: TIMEOUT_MS })),
+        pagerduty: pagerDutyChannelSender(
+          createPagerDutySender({
+            timeoutMs: TIMEOUT_MS,
+            url: `${baseUrl}/pagerduty/${c.testCase}/v2/enqueue`,
+          }),
+        ),
+        email: emailChannelSender(createEmailSender({ sns: new SNSClient({ region: 'eu-west-1' }) })),
+      }[c.channel],
       context: {
         secret: (receiver) => ('slack' in receiver ? slackUrl(c.testCase) : ROUTING_KEY),
         stackTopicArn: TOPIC,

@@ -1,9 +1,11 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../../shared/events/alert.ts';
-import { renderEmail } from '../../shared/notify/email.ts';
-import { createEmailSender } from '../../shared/notify/email-sender.ts';
-import { createPagerDutySender, renderPagerDuty } from '../../shared/notify/pagerduty.ts';
-import { createSlackSender, renderSlack } from '../../shared/notify/slack.ts';
+import { renderEmail } from '../../shared/notify/channels/email/render.ts';
+import { createEmailSender } from '../../shared/notify/channels/email/sender.ts';
+import { renderPagerDuty } from '../../shared/notify/channels/pagerduty/render.ts';
+import { createPagerDutySender } from '../../shared/notify/channels/pagerduty/sender.ts';
+import { renderSlack } from '../../shared/notify/channels/slack/render.ts';
+import { createSlackSender } from '../../shared/notify/channels/slack/sender.ts';
 import { deliveryFailure } from '../helpers/delivery.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 import {

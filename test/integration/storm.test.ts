@@ -1,8 +1,9 @@
-import { CHANNEL_BUDGETS, CRITICAL_DEBT_MS } from '../../shared/delivery/budget.ts';
-import { CHANNELS, type Channel } from '../../shared/events/alert.ts';
+import { CRITICAL_DEBT_MS } from '../../shared/delivery/budget.ts';
+import type { Channel } from '../../shared/events/alert.ts';
+import { requirePlugin } from '../../shared/notify/channels/registry.ts';
 import { emissionIntervalMs } from '../../shared/state/send-budget.ts';
 import { ISSUE_STORM } from './kit/storm.ts';
-import { accountAll, type ChannelAccount, groupingAccount } from './kit/storm-accounting.ts';
+import { accountAll, type ChannelAccount, groupingAccount, STORM_CHANNELS } from './kit/storm-accounting.ts';
 import { runStorm, type StormRun, type StormRunOptions } from './kit/storm-run.ts';
 import { SNS_EMAIL_PER_SECOND } from './kit/vendors.ts';
 
@@ -40,7 +41,7 @@ const OPTIONS: StormRunOptions = {
  */
 function criticalBoundMs(channel: Channel): number {
   const ahead = accounts[channel].aheadOfCritical.length;
-  const slotMs = emissionIntervalMs(CHANNEL_BUDGETS[channel]);
+  const slotMs = emissionIntervalMs(requirePlugin(channel).budget);
   return Math.min((ahead + 2) * slotMs + 2000, CRITICAL_DEBT_MS + 2000);
 }
 
@@ -55,7 +56,7 @@ function aheadKinds(ahead: string[]): string {
 }
 
 function figures(): string {
-  const lines = CHANNELS.map((c) => {
+  const lines = STORM_CHANNELS.map((c) => {
     const a = accounts[c];
     return `${c}: ${a.requests} requests for ${a.requestedAlerts} alerts; ${a.accepted} vendor calls taken (${a.throttled} refused with 429), ${a.delivered} requests delivered, ${a.missing.length} folded into ${a.overflowSummaries.length} overflow summaries for ${a.summarisedAlerts} alerts; busiest 60 s ${a.busiestMinute}, busiest 1 s ${a.busiestSecond}; critical after ${a.criticalAfterMs ?? '—'} ms behind ${a.aheadOfCritical.length} others (${aheadKinds(a.aheadOfCritical)})`;
   });
@@ -104,7 +105,7 @@ describe('a storm of 2,000 events and one critical change', () => {
     expect(g.summarised).toBe(g.held);
   });
 
-  it.each(CHANNELS)(
+  it.each(STORM_CHANNELS)(
     '%s: every notification was delivered, or folded and counted by a delivered overflow summary',
     (channel) => {
       const a = accounts[channel];
@@ -152,7 +153,7 @@ describe('a storm of 2,000 events and one critical change', () => {
   });
 
   it('turns 2,000 events into tens of vendor calls per channel, not thousands', () => {
-    for (const c of CHANNELS) {
+    for (const c of STORM_CHANNELS) {
       expect(accounts[c].accepted).toBeGreaterThan(0);
       expect(accounts[c].accepted).toBeLessThan(150);
     }

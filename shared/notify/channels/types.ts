@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { Alert, NotificationRequest } from '../../events/alert.ts';
 import type { BudgetLimits } from '../../state/send-budget.ts';
 import type { FetchLike } from '../http.ts';
@@ -110,8 +110,12 @@ export interface ChannelPlugin<Name extends string = string, S = unknown, B = un
   readonly name: Name;
   /** For people: "Slack", "Microsoft Teams". */
   readonly title: string;
-  /** The receiver's settings under its key: a strict zod schema (an object, or a union of modes). */
-  readonly settings: z.ZodType<S>;
+  /**
+   * The receiver's settings under its key: a strict zod schema (an object, or a union of modes).
+   * zod/mini's type, which classic schemas satisfy too: the notifier bundles its plug-in, and a
+   * schema written with zod/mini keeps zod classic out of the functions (cold-start.test.ts).
+   */
+  readonly settings: z.ZodMiniType<S>;
   /** The SSM parameter holding the receiver's secret, if it has one. */
   secret(settings: S): SecretSpec | undefined;
   /** The SNS topic the receiver publishes to, if any. */
@@ -132,6 +136,11 @@ export interface ChannelPlugin<Name extends string = string, S = unknown, B = un
   shown(body: B, settings: S): unknown;
   readonly preview: ChannelPreview<B>;
   createSender(options?: SenderOptions): ChannelSender<B, S>;
+  /**
+   * What `serverless invoke local` prints the sender would do with the body ("POST to <url>", "call
+   * SNS Publish"); the secret in `target` is the placeholder naming its parameter. "send" if absent.
+   */
+  describeSend?(target: SendTarget<S>): string;
   /**
    * Channels whose triggers open something a resolve must close (PagerDuty incidents): the key of that
    * something for an alert. Such a resolve is never folded (shared/pipeline/notify.ts).

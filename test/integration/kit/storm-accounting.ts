@@ -1,7 +1,12 @@
-import { CHANNELS, type Channel, type NotificationRequest } from '../../../shared/events/alert.ts';
+import type { Channel, NotificationRequest } from '../../../shared/events/alert.ts';
+import { requirePlugin } from '../../../shared/notify/channels/registry.ts';
 import { renderNotification } from '../../../shared/notify/deliver.ts';
 import { GROUP_SUMMARY_RULE_ID } from '../../../shared/stages/grouping.ts';
 import type { StormRun } from './storm-run.ts';
+
+/** The vendors the storm stands in for (test/integration/kit/vendors.ts), one per channel. */
+export const STORM_CHANNELS = ['slack', 'pagerduty', 'email'] as const satisfies readonly Channel[];
+
 import { busiestWindow, type VendorCall } from './vendors.ts';
 
 /**
@@ -68,10 +73,15 @@ function vendorMessages(run: StormRun, channel: Channel): VendorCall[] {
 }
 
 function bodyOf(run: StormRun, request: NotificationRequest): string {
-  const rendered = renderNotification(request, run.config, {
-    secret: (receiver) => ('slack' in receiver ? run.webhookUrl : run.routingKey),
-    stackTopicArn: run.topicArn,
-  });
+  const rendered = renderNotification(
+    request,
+    run.config,
+    {
+      secret: (receiver) => ('slack' in receiver ? run.webhookUrl : run.routingKey),
+      stackTopicArn: run.topicArn,
+    },
+    requirePlugin(request.channel),
+  );
   if (rendered.channel === 'email') return `${rendered.body.Subject ?? ''}\n${rendered.body.Message ?? ''}`;
   return JSON.stringify(rendered.body);
 }
@@ -176,7 +186,7 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
 }
 
 export function accountAll(run: StormRun): Record<Channel, ChannelAccount> {
-  return Object.fromEntries(CHANNELS.map((c) => [c, accountChannel(run, c)])) as Record<
+  return Object.fromEntries(STORM_CHANNELS.map((c) => [c, accountChannel(run, c)])) as Record<
     Channel,
     ChannelAccount
   >;

@@ -22,10 +22,14 @@ import {
   type NotificationRequest,
   NotificationRequestSchema,
 } from '../../../shared/events/alert.ts';
+import { createEmailSender, emailChannelSender } from '../../../shared/notify/channels/email/sender.ts';
+import {
+  createPagerDutySender,
+  pagerDutyChannelSender,
+} from '../../../shared/notify/channels/pagerduty/sender.ts';
+import { requirePlugin } from '../../../shared/notify/channels/registry.ts';
+import { createSlackSender, slackChannelSender } from '../../../shared/notify/channels/slack/sender.ts';
 import { secretKey } from '../../../shared/notify/deliver.ts';
-import { createEmailSender } from '../../../shared/notify/email-sender.ts';
-import { createPagerDutySender } from '../../../shared/notify/pagerduty.ts';
-import { createSlackSender } from '../../../shared/notify/slack.ts';
 import type { AlertOutcome } from '../../../shared/pipeline/alert.ts';
 import { silentLogger } from '../../../shared/pipeline/logger.ts';
 import type { NotifyOutcome } from '../../../shared/pipeline/notify.ts';
@@ -266,9 +270,9 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
   const idempotency = new CachePersistenceLayer({ client: memoryCacheClient() });
   const webhookUrl = slack.webhookUrl('cloud-alerts-storm');
   const senders = {
-    slack: { slack: createSlackSender() },
-    pagerduty: { pagerduty: createPagerDutySender({ url: pagerduty.eventsUrl }) },
-    email: { email: createEmailSender({ sns: snsClient }) },
+    slack: slackChannelSender(createSlackSender()),
+    pagerduty: pagerDutyChannelSender(createPagerDutySender({ url: pagerduty.eventsUrl })),
+    email: emailChannelSender(createEmailSender({ sns: snsClient })),
   };
   const secrets: Record<Channel, Record<string, string>> = { slack: {}, pagerduty: {}, email: {} };
   for (const r of config.receivers) {
@@ -277,8 +281,8 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
   }
   for (const channel of Object.keys(CHANNEL_FUNCTIONS) as Channel[]) {
     const name = CHANNEL_FUNCTIONS[channel];
-    const handler = notifierHandler(channel, config, {
-      senders: senders[channel],
+    const handler = notifierHandler(requirePlugin(channel), config, {
+      sender: senders[channel],
       stackTopicArn: TOPIC_ARN,
       secrets: channel === 'email' ? undefined : secretsOn(secrets[channel]),
       delivery: {

@@ -5,13 +5,17 @@ import {
   invokedLocally,
   placeholderSecret,
   placeholderSecrets,
-  printingSenders,
+  printingSender,
 } from '../../../shared/app/local.ts';
 import { localAlertPorts, printingBus } from '../../../shared/app/local-alert.ts';
 import { ConfigSchema } from '../../../shared/config/schema.ts';
+import { email } from '../../../shared/notify/channels/email/index.ts';
+import { pagerduty } from '../../../shared/notify/channels/pagerduty/index.ts';
+import { slack } from '../../../shared/notify/channels/slack/index.ts';
 import { silentLogger } from '../../../shared/pipeline/logger.ts';
 import { loadEvent } from '../../helpers/events.ts';
 import { lambdaContext } from '../../helpers/lambda.ts';
+import { buildAlert } from '../notify/fixtures.ts';
 
 const config = ConfigSchema.parse({
   receivers: [
@@ -88,11 +92,16 @@ describe('the notifiers under invoke local', () => {
     const out = printed();
     const fetchSpy = jest.spyOn(globalThis, 'fetch');
     try {
-      const senders = printingSenders(out.print);
-      await senders.slack.send('<webhook URL from SSM /cloud-alerts/dev/slack/ops>', {
-        text: 'hello',
-        blocks: [],
-      });
+      const sender = printingSender(slack, out.print);
+      await sender.send(
+        { text: 'hello', blocks: [] },
+        {
+          receiver: 'slack-ops',
+          settings: { webhookUrlParameter: '/cloud-alerts/dev/slack/ops' },
+          secret: '<webhook URL from SSM /cloud-alerts/dev/slack/ops>',
+          request: { channel: 'slack', receiver: 'slack-ops', key: 'k', alert: buildAlert() },
+        },
+      );
       expect(out.text()).toBe(
         'notify-slack would POST to <webhook URL from SSM /cloud-alerts/dev/slack/ops> (invoke local: nothing was sent):\n{\n  "text": "hello",\n  "blocks": []\n}\n',
       );
@@ -103,7 +112,7 @@ describe('the notifiers under invoke local', () => {
   });
 
   it('put placeholders, never values, under the keys the SSM middleware uses, for their own channel only', async () => {
-    const middleware = placeholderSecrets(config, 'pagerduty');
+    const middleware = placeholderSecrets(config, pagerduty);
     const context: Context = lambdaContext('notify-pagerduty');
     await middleware.before?.({ event: {}, context, response: undefined, error: null, internal: {} });
     expect(context).toMatchObject({
@@ -113,9 +122,13 @@ describe('the notifiers under invoke local', () => {
   });
 
   it('name the parameter for each kind of secret, and none for e-mail', () => {
-    const [slack, pager, mail] = config.receivers;
-    expect(slack && placeholderSecret(slack)).toBe('<webhook URL from SSM /cloud-alerts/dev/slack/ops>');
-    expect(pager && placeholderSecret(pager)).toBe('<routing key from SSM /cloud-alerts/dev/pagerduty/main>');
-    expect(mail && placeholderSecret(mail)).toBeUndefined();
+    const [slackOps, pager, mail] = config.receivers;
+    expect(slackOps && placeholderSecret(slackOps, slack)).toBe(
+      '<webhook URL from SSM /cloud-alerts/dev/slack/ops>',
+    );
+    expect(pager && placeholderSecret(pager, pagerduty)).toBe(
+      '<routing key from SSM /cloud-alerts/dev/pagerduty/main>',
+    );
+    expect(mail && placeholderSecret(mail, email)).toBeUndefined();
   });
 });

@@ -5,7 +5,10 @@ import { notifierHandler } from '../../../shared/aws/notifier.ts';
 import { createSecretReader, SecretsUnavailableError, secretsFromSsm } from '../../../shared/aws/secrets.ts';
 import { parseConfig } from '../../../shared/config/load.ts';
 import type { DeadLetterRecord } from '../../../shared/delivery/dead-letter.ts';
-import type { SlackMessage } from '../../../shared/notify/slack.ts';
+import { pagerduty } from '../../../shared/notify/channels/pagerduty/index.ts';
+import { slack } from '../../../shared/notify/channels/slack/index.ts';
+import type { SlackMessage } from '../../../shared/notify/channels/slack/render.ts';
+import type { SendTarget } from '../../../shared/notify/channels/types.ts';
 import { notificationEvent } from '../../helpers/events.ts';
 import { lambdaContext } from '../../helpers/lambda.ts';
 import { buildAlert } from '../notify/fixtures.ts';
@@ -161,15 +164,13 @@ function request(receiver: string, channel: 'slack' | 'pagerduty') {
 function slackNotifier() {
   const sent: string[] = [];
   const deadLettered: DeadLetterRecord[] = [];
-  const handler = notifierHandler('slack', CONFIG, {
-    senders: {
-      slack: {
-        send: async (url: string, _message: SlackMessage) => {
-          sent.push(url);
-        },
+  const handler = notifierHandler(slack, CONFIG, {
+    sender: {
+      send: async (_message: SlackMessage, target: SendTarget<unknown>) => {
+        if (target.secret !== undefined) sent.push(target.secret);
       },
     },
-    secrets: secretsFromSsm(CONFIG, 'slack', { client, region: 'eu-west-1' }),
+    secrets: secretsFromSsm(CONFIG, slack, { client, region: 'eu-west-1' }),
     delivery: {
       deadLetter: async (record) => {
         deadLettered.push(record);
@@ -258,9 +259,9 @@ describe('a notifier whose secret cannot be read', () => {
   it('names the PagerDuty routing key parameter the same way', async () => {
     ssm.on(GetParametersCommand).callsFake(answerFrom({}));
     const deadLettered: DeadLetterRecord[] = [];
-    const handler = notifierHandler('pagerduty', CONFIG, {
-      senders: { pagerduty: { send: async () => {} } },
-      secrets: secretsFromSsm(CONFIG, 'pagerduty', { client, region: 'eu-west-1' }),
+    const handler = notifierHandler(pagerduty, CONFIG, {
+      sender: { send: async () => {} },
+      secrets: secretsFromSsm(CONFIG, pagerduty, { client, region: 'eu-west-1' }),
       delivery: {
         deadLetter: async (record) => {
           deadLettered.push(record);

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBacktest } from '../../../shared/backtest/backtest.ts';
-import { chartData, escapeHtml, mrkdwnToHtml, renderHtmlReport } from '../../../shared/backtest/html.ts';
+import { chartData, escapeHtml, renderHtmlReport } from '../../../shared/backtest/html.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
+import { mrkdwnToHtml as slackMrkdwnToHtml } from '../../../shared/notify/channels/slack/preview.ts';
 import { detailOf, loadEvent } from '../../helpers/events.ts';
 
 const rules = readServerlessRules('serverless.yml', { stage: 'dev' });
@@ -150,7 +151,8 @@ describe('chartData', () => {
   });
 });
 
-describe('mrkdwnToHtml', () => {
+describe('mrkdwnToHtml (the Slack preview)', () => {
+  const mrkdwnToHtml = (text: string) => slackMrkdwnToHtml(text, escapeHtml);
   it('renders links, mentions and bold as Slack shows them', () => {
     expect(
       mrkdwnToHtml('<!here> *Bucket made public*\n<https://a.example/x?a=1&amp;b=2|Open &amp; see>'),

@@ -1,5 +1,6 @@
 import { parseConfig } from '../../../shared/config/load.ts';
 import { budgetLimits } from '../../../shared/delivery/budget.ts';
+import { pluginOf } from '../../../shared/notify/channels/registry.ts';
 
 const BASE = `
 receivers:
@@ -18,7 +19,7 @@ function config(budget: string, top = '') {
 describe('send budget configuration', () => {
   it('defaults each receiver to its channel’s budget and the flush to 30 seconds', () => {
     const c = config('');
-    expect(c.receivers.map(budgetLimits)).toEqual([
+    expect(c.receivers.map((r) => budgetLimits(r, pluginOf(r)))).toEqual([
       { perMinute: 60, burst: 3, reserve: 2 },
       { perMinute: 110, burst: 10, reserve: 5 },
     ]);
@@ -32,7 +33,7 @@ describe('send budget configuration', () => {
     );
     const [slack] = c.receivers;
     if (!slack) throw new Error('no receiver');
-    expect(budgetLimits(slack)).toEqual({ perMinute: 20, burst: 2, reserve: 1 });
+    expect(budgetLimits(slack, pluginOf(slack))).toEqual({ perMinute: 20, burst: 2, reserve: 1 });
     expect(c.delivery.overflowSummarySeconds).toBe(120);
   });
 

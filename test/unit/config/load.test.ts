@@ -7,7 +7,7 @@ import {
   MAX_ALIAS_EXPANSION,
   parseConfig,
 } from '../../../shared/config/load.ts';
-import type { SlackReceiver } from '../../../shared/config/schema.ts';
+import type { ReceiverFor } from '../../../shared/config/schema.ts';
 
 const SOURCE = 'cloud-alerts.yml';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the config placeholder is the literal text ${stage}
@@ -61,7 +61,7 @@ describe('loadConfigFile', () => {
 
   it('replaces the stage placeholder with the dev stage too', () => {
     const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
-    const slack = config.receivers[0] as SlackReceiver;
+    const slack = config.receivers[0] as ReceiverFor<'slack'>;
     expect(slack.slack.webhookUrlParameter).toBe('/cloud-alerts/dev/slack/default');
     expect(slack.slack.mention).toEqual({ target: 'here', severities: ['critical'] });
   });

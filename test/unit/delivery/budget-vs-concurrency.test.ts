@@ -2,8 +2,9 @@ import type { Context } from 'aws-lambda';
 import { notifierHandler } from '../../../shared/aws/notifier.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { createMemoryFlushScheduler } from '../../../shared/delivery/overflow.ts';
+import { slack } from '../../../shared/notify/channels/slack/index.ts';
+import { SLACK_BUDGET } from '../../../shared/notify/channels/slack/limits.ts';
 import { secretKey } from '../../../shared/notify/deliver.ts';
-import { SLACK_BUDGET } from '../../../shared/notify/limits.ts';
 import {
   createMemoryBudgetStore,
   createMemoryOverflowStore,
@@ -53,12 +54,10 @@ describe('send budget in the state table vs. reserved concurrency 1 (one Slack w
     const sends: number[] = [];
     const flush = createMemoryFlushScheduler(() => clock.now);
     const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
-    const handler = notifierHandler('slack', config, {
-      senders: {
-        slack: {
-          async send() {
-            sends.push(clock.now);
-          },
+    const handler = notifierHandler(slack, config, {
+      sender: {
+        async send() {
+          sends.push(clock.now);
         },
       },
       delivery: {

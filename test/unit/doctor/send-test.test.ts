@@ -4,9 +4,9 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import 'aws-sdk-client-mock-jest';
 import { doctorCommand } from '../../../cli/doctor.ts';
 import { NotificationRequestSchema } from '../../../shared/events/alert.ts';
-import { renderEmail } from '../../../shared/notify/email.ts';
-import { renderPagerDuty } from '../../../shared/notify/pagerduty.ts';
-import { renderSlack } from '../../../shared/notify/slack.ts';
+import { renderEmail } from '../../../shared/notify/channels/email/render.ts';
+import { renderPagerDuty } from '../../../shared/notify/channels/pagerduty/render.ts';
+import { renderSlack } from '../../../shared/notify/channels/slack/render.ts';
 import { useFakeAwsEnv } from '../../helpers/aws-env.ts';
 import { ACCOUNT, BUS, DLQS, healthyWorld, mockWorld, NOW, TOPIC, type World } from './world.ts';
 

@@ -3,6 +3,7 @@ import { loadConfigFile } from '../../../shared/config/load.ts';
 import { alarmAlert } from '../../../shared/enrich/alarm.ts';
 import { AlarmDetailSchema } from '../../../shared/events/alarm.ts';
 import { NotificationRequestSchema } from '../../../shared/events/alert.ts';
+import { requirePlugin } from '../../../shared/notify/channels/registry.ts';
 import { renderNotification } from '../../../shared/notify/deliver.ts';
 import { evaluate } from '../../../shared/pipeline/evaluate.ts';
 import { matchAlert } from '../../../shared/route/route.ts';
@@ -22,7 +23,7 @@ const ctx = {
 function delivered(result: ReturnType<typeof evaluate>): string[] {
   return result.notifications.map((n) => {
     const request = NotificationRequestSchema.parse(JSON.parse(JSON.stringify(n)));
-    return renderNotification(request, config, ctx).channel;
+    return renderNotification(request, config, ctx, requirePlugin(request.channel)).channel;
   });
 }
 

@@ -10,10 +10,10 @@ import {
 } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { renderEmail } from '../../../shared/notify/email.ts';
-import { createEmailSender } from '../../../shared/notify/email-sender.ts';
+import { SNS_MESSAGE_MAX_BYTES, SNS_SUBJECT_MAX } from '../../../shared/notify/channels/email/limits.ts';
+import { renderEmail } from '../../../shared/notify/channels/email/render.ts';
+import { createEmailSender } from '../../../shared/notify/channels/email/sender.ts';
 import { DeliveryError } from '../../../shared/notify/errors.ts';
-import { SNS_MESSAGE_MAX_BYTES, SNS_SUBJECT_MAX } from '../../../shared/notify/limits.ts';
 import { TRUNCATION_MARKER, utf8ByteLength } from '../../../shared/notify/text.ts';
 import {
   buildAlert,

@@ -3,18 +3,21 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { NotificationRequestSchema } from '../../../shared/events/alert.ts';
-import { type DeliveryContext, renderNotification } from '../../../shared/notify/deliver.ts';
+import { SNS_MESSAGE_MAX_BYTES } from '../../../shared/notify/channels/email/limits.ts';
 import {
   PAGERDUTY_EVENT_MAX_BYTES,
   PAGERDUTY_SUMMARY_MAX,
+} from '../../../shared/notify/channels/pagerduty/limits.ts';
+import { requirePlugin } from '../../../shared/notify/channels/registry.ts';
+import {
   SLACK_FIELD_TEXT_MAX,
   SLACK_HEADER_TEXT_MAX,
   SLACK_MAX_BLOCKS,
   SLACK_SECTION_FIELDS_MAX,
   SLACK_SECTION_TEXT_MAX,
-  SNS_MESSAGE_MAX_BYTES,
-} from '../../../shared/notify/limits.ts';
-import type { SlackMessage } from '../../../shared/notify/slack.ts';
+} from '../../../shared/notify/channels/slack/limits.ts';
+import type { SlackMessage } from '../../../shared/notify/channels/slack/render.ts';
+import { type DeliveryContext, renderNotification } from '../../../shared/notify/deliver.ts';
 import { utf8ByteLength } from '../../../shared/notify/text.ts';
 import { boundRequest } from '../../../shared/pipeline/bound.ts';
 import { evaluate } from '../../../shared/pipeline/evaluate.ts';
@@ -281,7 +284,7 @@ describe('hostile events through parse → render', () => {
           for (const n of result.notifications) {
             // As the notifier sees it: bounded by the alert function, then JSON over EventBridge.
             const request = NotificationRequestSchema.parse(JSON.parse(JSON.stringify(boundRequest(n))));
-            const rendered = renderNotification(request, config, ctx);
+            const rendered = renderNotification(request, config, ctx, requirePlugin(request.channel));
             counts[rendered.channel]++;
             const wire = JSON.stringify(rendered.body);
             expect(JSON.parse(wire)).toEqual(rendered.body);

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { type Alert, NotificationRequestSchema } from '../../../shared/events/alert.ts';
-import { type DeliveryContext, type Rendered, renderNotification } from '../../../shared/notify/deliver.ts';
-import { renderEmail } from '../../../shared/notify/email.ts';
-import { renderPagerDuty } from '../../../shared/notify/pagerduty.ts';
-import { renderSlack, type SlackMessage } from '../../../shared/notify/slack.ts';
+import { renderEmail } from '../../../shared/notify/channels/email/render.ts';
+import { type PagerDutyEvent, renderPagerDuty } from '../../../shared/notify/channels/pagerduty/render.ts';
+import { requirePlugin } from '../../../shared/notify/channels/registry.ts';
+import { renderSlack, type SlackMessage } from '../../../shared/notify/channels/slack/render.ts';
+import { type DeliveryContext, renderNotification } from '../../../shared/notify/deliver.ts';
 import { inlineText } from '../../../shared/notify/text.ts';
 import { boundRequest } from '../../../shared/pipeline/bound.ts';
 import { evaluate } from '../../../shared/pipeline/evaluate.ts';
@@ -177,7 +178,7 @@ function strings(value: unknown, path: string, out: Array<[string, string]>): Ar
   return out;
 }
 
-function checkPagerDuty(body: Rendered['body'], alert: Alert): void {
+function checkPagerDuty(body: PagerDutyEvent, alert: Alert): void {
   if (!('event_action' in body)) throw new Error('not a PagerDuty event');
   if (body.event_action === 'trigger') {
     expect(body.payload.summary.startsWith(`${inlineText(alert.title)}: `)).toBe(true);
@@ -445,7 +446,7 @@ function evaluateAndCheck(event: Record<string, unknown>): number {
   }
   for (const n of result.notifications) {
     const request = NotificationRequestSchema.parse(JSON.parse(JSON.stringify(boundRequest(n))));
-    const rendered = renderNotification(request, config, ctx);
+    const rendered = renderNotification(request, config, ctx, requirePlugin(request.channel));
     if (rendered.channel === 'slack') checkSlack(rendered.body);
     if (rendered.channel === 'email') checkEmail(rendered.body, request.alert);
     if (rendered.channel === 'pagerduty') checkPagerDuty(rendered.body, request.alert);

@@ -1,14 +1,19 @@
 import type { Severity } from '../../../shared/events/alert.ts';
-import { PAGERDUTY_EVENT_MAX_BYTES, PAGERDUTY_SUMMARY_MAX } from '../../../shared/notify/limits.ts';
 import {
-  createPagerDutySender,
-  PAGERDUTY_EVENTS_URL,
+  PAGERDUTY_EVENT_MAX_BYTES,
+  PAGERDUTY_SUMMARY_MAX,
+} from '../../../shared/notify/channels/pagerduty/limits.ts';
+import {
   type PagerDutyEvent,
   type PagerDutyTriggerEvent,
   pagerDutyDedupKey,
-  pagerDutyEventsUrl,
   renderPagerDuty,
-} from '../../../shared/notify/pagerduty.ts';
+} from '../../../shared/notify/channels/pagerduty/render.ts';
+import {
+  createPagerDutySender,
+  PAGERDUTY_EVENTS_URL,
+  pagerDutyEventsUrl,
+} from '../../../shared/notify/channels/pagerduty/sender.ts';
 import { TRUNCATION_MARKER, utf8ByteLength } from '../../../shared/notify/text.ts';
 import {
   buildAlert,

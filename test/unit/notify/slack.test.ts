@@ -5,14 +5,14 @@ import {
   SLACK_SECTION_FIELDS_MAX,
   SLACK_SECTION_TEXT_MAX,
   SLACK_TEXT_FALLBACK_MAX,
-} from '../../../shared/notify/limits.ts';
+} from '../../../shared/notify/channels/slack/limits.ts';
 import {
-  createSlackSender,
   renderSlack,
   type SlackBlock,
   type SlackMessage,
   type SlackSectionBlock,
-} from '../../../shared/notify/slack.ts';
+} from '../../../shared/notify/channels/slack/render.ts';
+import { createSlackSender } from '../../../shared/notify/channels/slack/sender.ts';
 import { TRUNCATION_MARKER } from '../../../shared/notify/text.ts';
 import {
   buildAlert,

@@ -1,6 +1,6 @@
-import { SNS_SUBJECT_MAX } from '../../../shared/notify/limits.ts';
+import { SNS_SUBJECT_MAX } from '../../../shared/notify/channels/email/limits.ts';
+import { asciiSubject } from '../../../shared/notify/channels/email/subject.ts';
 import {
-  asciiSubject,
   escapeSlack,
   oneLine,
   plainText,

@@ -13,10 +13,12 @@ import {
 } from '../../../shared/delivery/overflow.ts';
 import { TEST_RULE_ID } from '../../../shared/doctor/send-test.ts';
 import type { Alert, NotificationRequest } from '../../../shared/events/alert.ts';
+import type { PagerDutyEvent } from '../../../shared/notify/channels/pagerduty/render.ts';
+import { requirePlugin } from '../../../shared/notify/channels/registry.ts';
+import { slack } from '../../../shared/notify/channels/slack/index.ts';
+import type { SlackMessage } from '../../../shared/notify/channels/slack/render.ts';
 import { secretKey } from '../../../shared/notify/deliver.ts';
 import { DeliveryError } from '../../../shared/notify/errors.ts';
-import type { PagerDutyEvent } from '../../../shared/notify/pagerduty.ts';
-import type { SlackMessage } from '../../../shared/notify/slack.ts';
 import { createMemoryIncidentLedger, type IncidentLedger } from '../../../shared/state/incidents.ts';
 import type { BudgetStore, OverflowStore } from '../../../shared/state/send-budget.ts';
 import {
@@ -78,22 +80,23 @@ function world(
   const flush = createMemoryFlushScheduler(() => clock.now);
   const budget = createMemoryBudgetStore();
   const overflow = createMemoryOverflowStore();
-  const handler = notifierHandler(channel, config, {
-    senders: {
-      slack: {
-        async send(_url, message) {
-          const failure = failSlack.next;
-          failSlack.next = undefined;
-          if (failure) throw failure;
-          posts.push(message);
-        },
-      },
-      pagerduty: {
-        async send(event) {
-          pages.push(event);
-        },
+  const senders = {
+    slack: {
+      async send(message: SlackMessage) {
+        const failure = failSlack.next;
+        failSlack.next = undefined;
+        if (failure) throw failure;
+        posts.push(message);
       },
     },
+    pagerduty: {
+      async send(event: PagerDutyEvent) {
+        pages.push(event);
+      },
+    },
+  };
+  const handler = notifierHandler(requirePlugin(channel), config, {
+    sender: senders[channel],
     delivery: {
       once: options.once ?? memoryOnce(),
       budget,
@@ -145,12 +148,10 @@ function slackNotifier(
 ): { handler: Handler; posts: SlackMessage[]; context: Context } {
   const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
   const posts: SlackMessage[] = [];
-  const handler = notifierHandler('slack', config, {
-    senders: {
-      slack: {
-        async send(_url, message) {
-          posts.push(message);
-        },
+  const handler = notifierHandler(slack, config, {
+    sender: {
+      async send(message: SlackMessage) {
+        posts.push(message);
       },
     },
     delivery: {
@@ -630,9 +631,9 @@ describe('send budgets in the notifier', () => {
   it('refuses a wiring with some send-budget ports but not all', () => {
     const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
     const flush: FlushScheduler = { schedule: async () => {} };
-    expect(() => notifierHandler('slack', config, { senders: {}, delivery: { flush } })).toThrow(
-      /all of budget, overflow and flush/,
-    );
+    expect(() =>
+      notifierHandler(slack, config, { sender: slack.createSender(), delivery: { flush } }),
+    ).toThrow(/all of budget, overflow and flush/);
   });
 });
 
@@ -648,7 +649,7 @@ describe('laneOf', () => {
     ['info', 'email', 'firing', TEST_RULE_ID, 'critical'],
   ] as const)('%s on %s (%s, rule %s) takes the %s lane', (severity, channel, status, ruleId, lane) => {
     const alert = buildAlert({ severity, status, ruleId });
-    expect(laneOf({ channel, receiver: 'r', key: 'k', alert })).toBe(lane);
+    expect(laneOf({ channel, receiver: 'r', key: 'k', alert }, requirePlugin(channel))).toBe(lane);
   });
 });
 

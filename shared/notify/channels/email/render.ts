@@ -1,8 +1,6 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
-import type { Alert, Fact } from '../events/alert.ts';
-import { SNS_MESSAGE_MAX_BYTES } from './limits.ts';
+import type { Alert, Fact } from '../../../events/alert.ts';
 import {
-  asciiSubject,
   factItems,
   inlineText,
   oneLine,
@@ -12,7 +10,9 @@ import {
   truncateBytes,
   utf8ByteLength,
   VERDICT_LABEL,
-} from './text.ts';
+} from '../../text.ts';
+import { SNS_MESSAGE_MAX_BYTES } from './limits.ts';
+import { asciiSubject } from './subject.ts';
 
 const BODY_TRUNCATION_MARKER = `\n${TRUNCATION_MARKER}`;
 /** Indents each item of a multi-item fact under its label. */

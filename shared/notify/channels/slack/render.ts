@@ -1,5 +1,13 @@
-import type { Alert, Fact, Link, Severity } from '../events/alert.ts';
-import { type FetchLike, postJson } from './http.ts';
+import type { Alert, Fact, Link, Severity } from '../../../events/alert.ts';
+import {
+  escapeSlack,
+  factItems,
+  inlineText,
+  SUMMARY_LABEL,
+  TRUNCATION_MARKER,
+  truncate,
+  VERDICT_LABEL,
+} from '../../text.ts';
 import {
   SLACK_ACTIONS_ELEMENTS_MAX,
   SLACK_BUTTON_TEXT_MAX,
@@ -13,15 +21,6 @@ import {
   SLACK_SECTION_TEXT_MAX,
   SLACK_TEXT_FALLBACK_MAX,
 } from './limits.ts';
-import {
-  escapeSlack,
-  factItems,
-  inlineText,
-  SUMMARY_LABEL,
-  TRUNCATION_MARKER,
-  truncate,
-  VERDICT_LABEL,
-} from './text.ts';
 
 /** The Block Kit subset we send. */
 export interface SlackPlainText {
@@ -267,22 +266,4 @@ export function renderSlack(alert: Alert, options: RenderSlackOptions = {}): Sla
       ? []
       : factSections(alert.facts, SLACK_MAX_BLOCKS - top.length - bottom.length);
   return { text: fallbackText(alert, mention), blocks: [...top, ...facts, ...bottom] };
-}
-
-export interface SlackSenderOptions {
-  fetchImpl?: FetchLike | undefined;
-  timeoutMs?: number | undefined;
-}
-
-export interface SlackSender {
-  send(webhookUrl: string, message: SlackMessage): Promise<void>;
-}
-
-export function createSlackSender(options: SlackSenderOptions = {}): SlackSender {
-  const { fetchImpl, timeoutMs = 5000 } = options;
-  return {
-    async send(webhookUrl, message) {
-      await postJson({ url: webhookUrl, body: message, channel: 'slack', timeoutMs, fetchImpl });
-    },
-  };
 }

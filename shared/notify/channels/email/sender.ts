@@ -1,12 +1,10 @@
-/**
- * The e-mail channel's sender: SNS Publish with errors classified as retryable or permanent. Kept
- * apart from the renderer (email.ts) so that only notify-email loads the SNS client; the other
- * notifiers and replay's renderer import email.ts without it.
- */
-import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
-import { TRANSIENT_NETWORK_CODES } from '../util/network.ts';
-import { DeliveryError, errorIdentity } from './errors.ts';
-import { oneLine, truncate } from './text.ts';
+/** The e-mail channel's sender: SNS Publish with errors classified as retryable or permanent. */
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { TRANSIENT_NETWORK_CODES } from '../../../util/network.ts';
+import { DeliveryError, errorIdentity } from '../../errors.ts';
+import { oneLine, truncate } from '../../text.ts';
+import type { ChannelSender } from '../types.ts';
+import type { EmailSettings } from './settings.ts';
 
 const THROTTLING_NAMES = new Set([
   'Throttling',
@@ -56,14 +54,16 @@ export function classifySnsError(e: unknown): DeliveryError {
 }
 
 export interface EmailSenderOptions {
-  sns: SNSClient;
+  /** The function's own region's client by default. */
+  sns?: SNSClient | undefined;
 }
 
 export interface EmailSender {
   send(input: PublishCommandInput): Promise<{ messageId?: string }>;
 }
 
-export function createEmailSender({ sns }: EmailSenderOptions): EmailSender {
+export function createEmailSender(options: EmailSenderOptions = {}): EmailSender {
+  const sns = options.sns ?? new SNSClient({});
   return {
     async send(input) {
       try {
@@ -72,6 +72,15 @@ export function createEmailSender({ sns }: EmailSenderOptions): EmailSender {
       } catch (e) {
         throw classifySnsError(e);
       }
+    },
+  };
+}
+
+/** The plug-in's sender over an SNS publisher: the topic is in the body. */
+export function emailChannelSender(client: EmailSender): ChannelSender<PublishCommandInput, EmailSettings> {
+  return {
+    async send(body) {
+      await client.send(body);
     },
   };
 }

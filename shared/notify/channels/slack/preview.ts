@@ -1,0 +1,111 @@
+import { isRecord, str } from '../../../detect/values.ts';
+import { htmlLink, previewLine as t } from '../preview.ts';
+import type { ChannelPreview } from '../types.ts';
+import type { SlackMessage } from './render.ts';
+
+/** Block Kit as a person would read it in the channel, not as JSON. */
+function slackText(message: SlackMessage): string {
+  const body: unknown = message;
+  const lines: string[] = [];
+  const blocks = isRecord(body) && Array.isArray(body.blocks) ? body.blocks : [];
+  for (const b of blocks) {
+    if (!isRecord(b)) continue;
+    const text = isRecord(b.text) ? str(b.text.text) : undefined;
+    if (b.type === 'header' && text) lines.push(`# ${t(text)}`);
+    else if (b.type === 'section') {
+      if (text) lines.push(...text.split('\n').map(t));
+      for (const f of Array.isArray(b.fields) ? b.fields : []) {
+        const field = isRecord(f) ? str(f.text) : undefined;
+        if (field) lines.push(`  ${field.split('\n').map(t).join(' | ')}`);
+      }
+    } else if (b.type === 'actions') {
+      const buttons = (Array.isArray(b.elements) ? b.elements : [])
+        .map((e) => (isRecord(e) && isRecord(e.text) ? `[${t(str(e.text.text))}]` : ''))
+        .filter(Boolean);
+      lines.push(buttons.join(' '));
+    } else if (b.type === 'context') {
+      const parts = (Array.isArray(b.elements) ? b.elements : []).map((e) =>
+        isRecord(e) ? t(str(e.text)) : '',
+      );
+      lines.push(parts.join(' · '));
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Slack shows `&amp;`, `&lt;`, `&gt;` as the characters they stand for. */
+function unslack(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/** Inline mrkdwn on plain text: *bold*, _italic_, `code`. Input is already HTML-escaped. */
+function emphasis(escaped: string): string {
+  return escaped
+    .replace(/`([^`\n]+)`/g, '<code>$1</code>')
+    .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s).,:;!?])/g, '$1<strong>$2</strong>')
+    .replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s).,:;!?])/g, '$1<em>$2</em>');
+}
+
+/**
+ * Slack mrkdwn to HTML, close to what the channel shows: `<url|text>` links, `<!here>`-style
+ * mentions as badges, emphasis, line breaks. The text between control sequences is unescaped
+ * from Slack's entities and escaped again for HTML.
+ */
+export function mrkdwnToHtml(text: string, escapeHtml: (s: string) => string): string {
+  const out: string[] = [];
+  const control = /<([^<>]*)>/g;
+  let last = 0;
+  for (let m = control.exec(text); m; m = control.exec(text)) {
+    out.push(emphasis(escapeHtml(unslack(text.slice(last, m.index)))));
+    const inner = m[1] ?? '';
+    if (inner.startsWith('!')) {
+      out.push(`<span class="mention">@${escapeHtml(unslack(inner.slice(1).split('|')[0] ?? ''))}</span>`);
+    } else {
+      const [url = '', label] = inner.split('|');
+      out.push(htmlLink(unslack(url), unslack(label ?? url), escapeHtml));
+    }
+    last = m.index + m[0].length;
+  }
+  out.push(emphasis(escapeHtml(unslack(text.slice(last)))));
+  return out.join('').replace(/\n/g, '<br>');
+}
+
+function slackHtml(message: SlackMessage, escapeHtml: (s: string) => string): string {
+  const body: unknown = message;
+  const mrkdwn = (text: string) => mrkdwnToHtml(text, escapeHtml);
+  const blocks = isRecord(body) && Array.isArray(body.blocks) ? body.blocks : [];
+  const out: string[] = [];
+  for (const b of blocks) {
+    if (!isRecord(b)) continue;
+    const text = isRecord(b.text) ? str(b.text.text) : undefined;
+    if (b.type === 'header' && text !== undefined)
+      out.push(`<div class="s-header">${escapeHtml(text)}</div>`);
+    else if (b.type === 'section') {
+      if (text !== undefined) out.push(`<div class="s-section">${mrkdwn(text)}</div>`);
+      const fields = Array.isArray(b.fields) ? b.fields : [];
+      if (fields.length > 0) {
+        const cells = fields.map(
+          (f) => `<div>${mrkdwn((isRecord(f) ? str(f.text) : undefined) ?? '')}</div>`,
+        );
+        out.push(`<div class="s-fields">${cells.join('')}</div>`);
+      }
+    } else if (b.type === 'actions') {
+      const buttons = (Array.isArray(b.elements) ? b.elements : []).map((e) => {
+        const label = isRecord(e) && isRecord(e.text) ? (str(e.text.text) ?? '') : '';
+        const url = isRecord(e) ? str(e.url) : undefined;
+        return url
+          ? htmlLink(url, label, escapeHtml, 's-button')
+          : `<span class="s-button">${escapeHtml(label)}</span>`;
+      });
+      out.push(`<div class="s-actions">${buttons.join(' ')}</div>`);
+    } else if (b.type === 'context') {
+      const parts = (Array.isArray(b.elements) ? b.elements : []).map((e) =>
+        mrkdwn((isRecord(e) ? str(e.text) : undefined) ?? ''),
+      );
+      out.push(`<div class="s-context">${parts.join(' ')}</div>`);
+    } else if (b.type === 'divider') out.push('<hr>');
+  }
+  return `<div class="slack">${out.join('\n')}</div>`;
+}
+
+export const slackPreview: ChannelPreview<SlackMessage> = { text: slackText, html: slackHtml };
