@@ -4,7 +4,6 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { invokedLocally, placeholderSecrets, printingSender, printToStdout } from '../app/local.ts';
-import { receiverSettings } from '../config/receivers.ts';
 import { loadRuntimeConfig, requireEnv } from '../config/runtime.ts';
 import type { Config } from '../config/schema.ts';
 import type { SendBudgetDeps } from '../delivery/budget.ts';
@@ -150,36 +149,21 @@ export function notifierHandler(plugin: AnyChannelPlugin, config: Config, parts:
 }
 
 /**
- * The SSM middleware (shared/aws/secrets.ts) when some receiver of the channel has a secret, loaded
- * at cold start; a channel without secrets (e-mail) never loads the SSM client.
- */
-function secretsMiddleware(
-  config: Config,
-  plugin: AnyChannelPlugin,
-): ReturnType<typeof secretsFromSsm> | undefined {
-  const needed = config.receivers.some((r) => {
-    const settings = receiverSettings(r, plugin);
-    return settings !== undefined && plugin.secret(settings) !== undefined;
-  });
-  if (!needed) return undefined;
-  const loading = import('./secrets.ts').then((m) => m.secretsFromSsm(config, plugin));
-  // Awaited by the first invocation, which fails (and is retried) if the module could not load.
-  loading.catch(() => {});
-  return {
-    before: async (request) => {
-      await (await loading).before?.(request);
-    },
-  };
-}
-
-/**
  * A channel's notify function: functions/notify-<name>/handler.ts is this over its own plug-in. In
  * Lambda: the plug-in's sender, the receivers' secrets from SSM, the dead-letter queue, idempotency
  * and send budgets from the environment (a missing variable fails the cold start). Under
  * `serverless invoke local`: the same chain, printing the request it would make, with placeholders
  * naming each secret's parameter instead of reading SSM.
+ *
+ * `readSecrets` is shared/aws/secrets.ts's secretsFromSsm, passed in by the handler of a channel
+ * with secrets: importing it here would load the SSM client into every notifier's cold start,
+ * e-mail's too, which has none.
  */
-export function channelNotifier(plugin: AnyChannelPlugin, env: NodeJS.ProcessEnv = process.env) {
+export function channelNotifier(
+  plugin: AnyChannelPlugin,
+  readSecrets?: typeof secretsFromSsm,
+  env: NodeJS.ProcessEnv = process.env,
+) {
   const config = loadRuntimeConfig(env);
   // A channel whose deploy gives it ALERTS_TOPIC_ARN (e-mail) must have it in Lambda.
   const needsTopic = plugin.deploy.environment?.ALERTS_TOPIC_ARN !== undefined;
@@ -194,6 +178,6 @@ export function channelNotifier(plugin: AnyChannelPlugin, env: NodeJS.ProcessEnv
     sender: plugin.createSender({ env }),
     stackTopicArn: needsTopic ? requireEnv('ALERTS_TOPIC_ARN', env) : env.ALERTS_TOPIC_ARN,
     delivery: notifierDeliveryFromEnv(plugin, env),
-    secrets: secretsMiddleware(config, plugin),
+    secrets: readSecrets?.(config, plugin),
   });
 }

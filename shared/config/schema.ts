@@ -29,13 +29,32 @@ function receiverSchemaOf(plugin: AnyChannelPlugin) {
   return z.object({ ...ReceiverBase, [plugin.name]: plugin.settings }).strict();
 }
 
+/**
+ * When no option fits, zod says only "Invalid input". Say which channels a receiver may name, or,
+ * when it names one, what is wrong with that channel's settings.
+ */
+function receiverProblem(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_union' || typeof issue.input !== 'object' || issue.input === null)
+    return undefined;
+  const channels = CHANNEL_PLUGINS.map((plugin): string => plugin.name);
+  const named = Object.keys(issue.input).filter((key) => key !== 'name' && key !== 'budget');
+  const [only] = named;
+  if (named.length !== 1 || only === undefined || !channels.includes(only)) {
+    const names = named.length === 0 ? 'none' : named.map((key) => JSON.stringify(key)).join(', ');
+    return `a receiver names exactly one channel (${channels.join(', ')}) besides name and budget; this one names ${names}`;
+  }
+  const problems = (issue.errors[channels.indexOf(only)] ?? []).map(
+    (inner) => `${inner.path.map(String).join('.') || '(receiver)'}: ${inner.message}`,
+  );
+  return problems.length > 0 ? problems.slice(0, 5).join('; ') : undefined;
+}
+
 const [firstReceiverSchema, ...otherReceiverSchemas] = CHANNEL_PLUGINS.map(receiverSchemaOf);
 if (firstReceiverSchema === undefined) throw new Error('the channel registry is empty');
 /** The shape of each option is built from its plug-in, so zod cannot infer the union: Receiver says it. */
-export const ReceiverSchema = z.union([firstReceiverSchema, ...otherReceiverSchemas]) as unknown as z.ZodType<
-  Receiver,
-  unknown
->;
+export const ReceiverSchema = z.union([firstReceiverSchema, ...otherReceiverSchemas], {
+  error: receiverProblem,
+}) as unknown as z.ZodType<Receiver, unknown>;
 
 export { receiverChannel } from './receivers.ts';
 

@@ -10,7 +10,6 @@ import {
   SEVERITIES,
   type Severity,
 } from '../events/alert.ts';
-import { PAGERDUTY_DEDUP_KEY_MAX } from '../notify/channels/pagerduty/limits.ts';
 import type { PendingOverflow } from '../state/send-budget.ts';
 
 export const OVERFLOW_SUMMARY_RULE_ID = 'delivery-overflow-summary';
@@ -51,12 +50,20 @@ function loudest(severities: Partial<Record<Severity, number>>): Severity {
 }
 
 /**
+ * The longest storm key kept readable. Short enough for a vendor's own alert key as it is: PagerDuty's
+ * dedup_key is at most 255 characters
+ * (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/). Kept here rather than imported
+ * from the PagerDuty plug-in, whose folder only notify-pagerduty bundles.
+ */
+const STORM_KEY_MAX = 255;
+
+/**
  * One PagerDuty incident per receiver per storm: each summary of it updates the open incident. A
  * receiver name long enough to push the key past PagerDuty's limit is replaced by its digest.
  */
 export function stormDedupKey(p: Pick<PendingOverflow, 'channel' | 'receiver' | 'storm' | 'from'>): string {
   const key = `cloud-alerts/overflow/${p.channel}/${p.receiver}/storm-${p.storm ?? p.from}`;
-  if (key.length <= PAGERDUTY_DEDUP_KEY_MAX) return key;
+  if (key.length <= STORM_KEY_MAX) return key;
   return `cloud-alerts/overflow/${createHash('sha256').update(key).digest('hex')}`;
 }
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -65,6 +65,33 @@ describe('what a notifier bundle leaves out', () => {
       expect(domain).toEqual([]);
     },
   );
+});
+
+describe('a notifier bundle carries its own channel only', () => {
+  // Each notifier imports its own plug-in; the registry, which imports every channel, is for the CLI,
+  // the config schema and the template. A string only each channel's renderer writes stands for its code.
+  const RENDER_MARK: Record<'slack' | 'pagerduty' | 'email', string> = {
+    slack: ':large_orange_circle:',
+    pagerduty: 'custom details removed: the event exceeded',
+    email: 'cloud-alerts notification',
+  };
+  const channels = Object.keys(RENDER_MARK) as Array<keyof typeof RENDER_MARK>;
+
+  it.each(channels)('notify-%s has no other channel’s folder or render code in it', async (channel) => {
+    const { file, inputs } = await buildFunctionBundle(`notify-${channel}`, out);
+    const code = readFileSync(file, 'utf8');
+    expect(inputs.some((i) => i.startsWith(`shared/notify/channels/${channel}/`))).toBe(true);
+    expect(code).toContain(RENDER_MARK[channel]);
+    for (const other of channels.filter((c) => c !== channel)) {
+      expect(inputs.filter((i) => i.startsWith(`shared/notify/channels/${other}/`))).toEqual([]);
+      expect(code).not.toContain(RENDER_MARK[other]);
+    }
+  });
+
+  it.each(Object.keys(AT_INIT))('%s does not include the channel registry', async (fn) => {
+    const { inputs } = await buildFunctionBundle(fn as FunctionName, out);
+    expect(inputs).not.toContain('shared/notify/channels/registry.ts');
+  });
 });
 
 describe('clients loaded on first use', () => {

@@ -120,6 +120,16 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('says which channels a receiver may name when it names none it knows, or two', () => {
+    expect(problemsOf(VALID.replace('    slack:', '    slak:'))).toEqual([
+      `${SOURCE}:4:5: receivers[0]: a receiver names exactly one channel (slack, pagerduty, email) besides name and budget; this one names "slak"`,
+    ]);
+    const both = VALID.replace('    slack:', '    email: { topicArn: stack }\n    slack:');
+    expect(problemsOf(both)).toEqual([
+      `${SOURCE}:4:5: receivers[0]: a receiver names exactly one channel (slack, pagerduty, email) besides name and budget; this one names "email", "slack"`,
+    ]);
+  });
+
   it('does not echo the pasted webhook URL in the message', () => {
     const text = VALID.replace(SLACK_PARAMETER, 'https://hooks.slack.com/services/T0/B0/SECRET');
     expect(problemsOf(text).join('\n')).not.toContain('SECRET');

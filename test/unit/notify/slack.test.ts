@@ -1,11 +1,4 @@
-import {
-  SLACK_FIELD_TEXT_MAX,
-  SLACK_HEADER_TEXT_MAX,
-  SLACK_MAX_BLOCKS,
-  SLACK_SECTION_FIELDS_MAX,
-  SLACK_SECTION_TEXT_MAX,
-  SLACK_TEXT_FALLBACK_MAX,
-} from '../../../shared/notify/channels/slack/limits.ts';
+import * as limits from '../../../shared/notify/channels/slack/limits.ts';
 import {
   renderSlack,
   type SlackBlock,
@@ -194,7 +187,7 @@ describe('renderSlack', () => {
     const header = renderSlack(buildAlert({ title: 'T'.repeat(500) })).blocks[0];
     expect(header?.type).toBe('header');
     if (header?.type !== 'header') return;
-    expect(header.text.text.length).toBeLessThanOrEqual(SLACK_HEADER_TEXT_MAX);
+    expect(header.text.text.length).toBeLessThanOrEqual(limits.SLACK_HEADER_TEXT_MAX);
     expect(header.text.text.endsWith(TRUNCATION_MARKER)).toBe(true);
   });
 
@@ -210,9 +203,9 @@ describe('renderSlack', () => {
   it('stays within 50 blocks and says how many facts were left out', () => {
     const facts = Array.from({ length: 1000 }, (_, i) => ({ label: `F${i}`, value: `v${i}` }));
     const message = renderSlack(buildAlert({ facts }));
-    expect(message.blocks).toHaveLength(SLACK_MAX_BLOCKS);
+    expect(message.blocks).toHaveLength(limits.SLACK_MAX_BLOCKS);
     const fields = fieldSections(message.blocks).flatMap((s) => s.fields ?? []);
-    const shown = (SLACK_MAX_BLOCKS - 4) * SLACK_SECTION_FIELDS_MAX - 1;
+    const shown = (limits.SLACK_MAX_BLOCKS - 4) * limits.SLACK_SECTION_FIELDS_MAX - 1;
     expect(fields).toHaveLength(shown + 1);
     expect(fields.at(-1)?.text).toBe(`*More facts:* ${1000 - shown} more not shown ${TRUNCATION_MARKER}`);
     expect(message.blocks.at(-1)?.type).toBe('context');
@@ -229,15 +222,15 @@ describe('renderSlack', () => {
         links: [{ text: huge, url: 'https://console.aws.amazon.com/' }],
       }),
     );
-    expect(message.text.length).toBeLessThanOrEqual(SLACK_TEXT_FALLBACK_MAX);
+    expect(message.text.length).toBeLessThanOrEqual(limits.SLACK_TEXT_FALLBACK_MAX);
     expect(message.text.endsWith(TRUNCATION_MARKER)).toBe(true);
     const [header, summary, facts, actions] = message.blocks;
-    expect(header?.type === 'header' && header.text.text.length).toBe(SLACK_HEADER_TEXT_MAX);
+    expect(header?.type === 'header' && header.text.text.length).toBe(limits.SLACK_HEADER_TEXT_MAX);
     const summaryText = summary?.type === 'section' ? (summary.text?.text ?? '') : '';
-    expect(summaryText.length).toBeLessThanOrEqual(SLACK_SECTION_TEXT_MAX);
+    expect(summaryText.length).toBeLessThanOrEqual(limits.SLACK_SECTION_TEXT_MAX);
     expect(summaryText.endsWith(TRUNCATION_MARKER)).toBe(true);
     const field = facts?.type === 'section' ? (facts.fields?.[0]?.text ?? '') : '';
-    expect(field.length).toBeLessThanOrEqual(SLACK_FIELD_TEXT_MAX);
+    expect(field.length).toBeLessThanOrEqual(limits.SLACK_FIELD_TEXT_MAX);
     expect(field.endsWith(TRUNCATION_MARKER)).toBe(true);
     const button = actions?.type === 'actions' ? (actions.elements[0]?.text.text ?? '') : '';
     expect(button.length).toBeLessThanOrEqual(75);
@@ -247,7 +240,7 @@ describe('renderSlack', () => {
   it('counts escaped text against the limit and never leaves half an entity', () => {
     const header = renderSlack(buildAlert({ title: '&'.repeat(400) })).blocks[0];
     const text = header?.type === 'header' ? header.text.text : '';
-    expect(text.length).toBeLessThanOrEqual(SLACK_HEADER_TEXT_MAX);
+    expect(text.length).toBeLessThanOrEqual(limits.SLACK_HEADER_TEXT_MAX);
     expect(text.slice(0, -TRUNCATION_MARKER.length)).toMatch(/^:red_circle: (&amp;)+$/);
   });
 

@@ -1,4 +1,5 @@
 import { DeliveryError } from '../../errors.ts';
+import { ssmSecret } from '../secret.ts';
 import type { ChannelPlugin } from '../types.ts';
 import { PAGERDUTY_BUDGET } from './limits.ts';
 import { pagerDutyPreview } from './preview.ts';
@@ -19,15 +20,11 @@ export const pagerduty: ChannelPlugin<'pagerduty', PagerDutySettings, PagerDutyE
   name: 'pagerduty',
   title: 'PagerDuty',
   settings: PagerDutySettingsSchema,
-  secret: (settings) => ({
-    parameter: settings.routingKeyParameter,
-    kmsKeyArn: settings.kmsKeyArn,
-    field: 'routingKeyParameter',
-    what: 'routing key',
-    example: '<PagerDuty Events API v2 integration key>',
-  }),
   budget: PAGERDUTY_BUDGET,
+  // PagerDuty counts events per routing key: the secret is the bucket's identity too.
   budgetIdentity: (_settings, ctx) => ctx.secret,
+  secret: (settings) =>
+    ssmSecret(settings, 'routingKeyParameter', 'routing key', '<PagerDuty Events API v2 integration key>'),
   render(alert, _settings, ctx) {
     // renderNotification (shared/notify/deliver.ts) refuses a receiver without its secret first,
     // with the reason; this is for callers that render directly.

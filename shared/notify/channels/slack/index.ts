@@ -1,4 +1,5 @@
 import { terminalLine } from '../../../util/terminal.ts';
+import { ssmSecret } from '../secret.ts';
 import type { ChannelPlugin } from '../types.ts';
 import { SLACK_BUDGET } from './limits.ts';
 import { slackPreview } from './preview.ts';
@@ -11,13 +12,8 @@ export const slack: ChannelPlugin<'slack', SlackSettings, SlackMessage> = {
   name: 'slack',
   title: 'Slack',
   settings: SlackSettingsSchema,
-  secret: (settings) => ({
-    parameter: settings.webhookUrlParameter,
-    kmsKeyArn: settings.kmsKeyArn,
-    field: 'webhookUrlParameter',
-    what: 'webhook URL',
-    example: '<Slack incoming webhook URL>',
-  }),
+  secret: (settings) =>
+    ssmSecret(settings, 'webhookUrlParameter', 'webhook URL', '<Slack incoming webhook URL>'),
   budget: SLACK_BUDGET,
   budgetIdentity: (_settings, ctx) => ctx.secret,
   render(alert, settings) {
