@@ -23,8 +23,13 @@ import { parse } from 'yaml';
 import { compileConfig } from '../shared/config/compiled.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { isRecord } from '../shared/detect/values.ts';
+import { CHANNEL_PLUGINS } from '../shared/notify/channels/registry.ts';
 
-export const FUNCTIONS = ['alert', 'notify-slack', 'notify-pagerduty', 'notify-email', 'heartbeat'] as const;
+export const FUNCTIONS = [
+  'alert',
+  ...CHANNEL_PLUGINS.map((plugin) => `notify-${plugin.name}` as const),
+  'heartbeat',
+] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 /** The issue's target: module start-up adds at most half a bare node start. */

@@ -1,6 +1,12 @@
 import type { Config, Receiver } from '../config/schema.ts';
 import type { NotificationRequest } from '../events/alert.ts';
-import type { AnyChannelPlugin, ChannelPlugin, ChannelSender, RenderContext } from './channels/types.ts';
+import type {
+  AnyChannelPlugin,
+  ChannelPlugin,
+  ChannelSender,
+  RenderContext,
+  SendTarget,
+} from './channels/types.ts';
 import { DeliveryError, isDeliveryError } from './errors.ts';
 
 export interface DeliveryContext {
@@ -58,20 +64,47 @@ function secretOf(
   throw permanent(request, `receiver ${receiver.name}: ${problem ?? `${spec.what} not available`}`);
 }
 
-/** The render context a receiver's plug-in is given: its secret (if any) and the stack's topic. */
-function renderContext(
+/** A request's receiver, its settings and its secret, each refusal a permanent failure with its reason. */
+function prepare(
   request: NotificationRequest,
-  receiver: Receiver,
-  settings: unknown,
-  plugin: AnyChannelPlugin,
+  config: Config,
   ctx: DeliveryContext,
-): RenderContext {
-  return { secret: secretOf(request, receiver, settings, plugin, ctx), stackTopicArn: ctx.stackTopicArn };
+  plugin: AnyChannelPlugin,
+): SendTarget<unknown> {
+  const { receiver, settings } = receiverFor(request, config, plugin);
+  return {
+    receiver: receiver.name,
+    settings,
+    secret: secretOf(request, receiver, settings, plugin, ctx),
+    request,
+  };
+}
+
+function render<P extends AnyChannelPlugin>(
+  target: SendTarget<unknown>,
+  ctx: DeliveryContext,
+  plugin: P,
+): Rendered<BodyOf<P>> {
+  const { request } = target;
+  const rctx: RenderContext = { secret: target.secret, stackTopicArn: ctx.stackTopicArn };
+  try {
+    return {
+      channel: request.channel,
+      receiver: target.receiver,
+      body: plugin.render(request.alert, target.settings, rctx),
+    };
+  } catch (err) {
+    // A plug-in cannot name the receiver; the dead-letter reason does.
+    if (isDeliveryError(err) && !err.retryable) {
+      throw permanent(request, `receiver ${target.receiver}: ${err.reason}`);
+    }
+    throw err;
+  }
 }
 
 /**
  * The exact body the receiver's channel is sent; replay prints it, the notifiers post it. `plugin`
- * is the notifier's own (a function bundles no other); the CLI passes pluginFor(request.channel).
+ * is the notifier's own (a function bundles no other); the CLI passes requirePlugin(request.channel).
  */
 export function renderNotification<P extends AnyChannelPlugin>(
   request: NotificationRequest,
@@ -79,20 +112,7 @@ export function renderNotification<P extends AnyChannelPlugin>(
   ctx: DeliveryContext,
   plugin: P,
 ): Rendered<BodyOf<P>> {
-  const { receiver, settings } = receiverFor(request, config, plugin);
-  const rctx = renderContext(request, receiver, settings, plugin, ctx);
-  try {
-    return {
-      channel: request.channel,
-      receiver: receiver.name,
-      body: plugin.render(request.alert, settings, rctx),
-    };
-  } catch (err) {
-    // A plug-in cannot name the receiver; the dead-letter reason does.
-    if (isDeliveryError(err) && !err.retryable)
-      throw permanent(request, `receiver ${receiver.name}: ${err.reason}`);
-    throw err;
-  }
+  return render(prepare(request, config, ctx, plugin), ctx, plugin);
 }
 
 /** Renders and sends with the notifier's own channel's sender (plugin.createSender()). */
@@ -103,14 +123,9 @@ export async function deliverNotification<P extends AnyChannelPlugin>(
   plugin: P,
   sender: ChannelSender<BodyOf<P>, unknown>,
 ): Promise<Rendered<BodyOf<P>>> {
-  const rendered = renderNotification(request, config, ctx, plugin);
-  const { receiver, settings } = receiverFor(request, config, plugin);
-  await sender.send(rendered.body, {
-    receiver: receiver.name,
-    settings,
-    secret: secretOf(request, receiver, settings, plugin, ctx),
-    request,
-  });
+  const target = prepare(request, config, ctx, plugin);
+  const rendered = render(target, ctx, plugin);
+  await sender.send(rendered.body, target);
   return rendered;
 }
 

@@ -9,16 +9,21 @@ import {
   type FunctionName,
   functionEnv,
 } from '../../bench/bundles.ts';
+import { CHANNEL_PLUGINS } from '../../shared/notify/channels/registry.ts';
 
 // Each function is bundled as `serverless package` bundles it and loaded in a fresh node process;
 // the AWS SDK packages it requires while loading are what every cold start pays for. Clients that
 // only some invocations use (SQS for a dead letter, CloudWatch for an alarm's tags, STS for a member account's alarm) must wait for
 // their first use, and no function may load another channel's client.
+const NOTIFIERS = CHANNEL_PLUGINS.map((plugin) => `notify-${plugin.name}` as const);
 const AT_INIT: Record<FunctionName, string[]> = {
   alert: ['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge', '@aws-sdk/lib-dynamodb'],
   // The state table's document client: every request takes a token from its receiver's send budget.
-  'notify-slack': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ssm', '@aws-sdk/lib-dynamodb'],
-  'notify-pagerduty': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ssm', '@aws-sdk/lib-dynamodb'],
+  // A channel with secrets reads them from SSM at cold start.
+  ...(Object.fromEntries(
+    NOTIFIERS.map((fn) => [fn, ['@aws-sdk/client-dynamodb', '@aws-sdk/client-ssm', '@aws-sdk/lib-dynamodb']]),
+  ) as Record<(typeof NOTIFIERS)[number], string[]>),
+  // E-mail has no secret: it publishes with SNS, and never loads SSM.
   'notify-email': ['@aws-sdk/client-dynamodb', '@aws-sdk/client-sns', '@aws-sdk/lib-dynamodb'],
   // The canary's one call, on every invocation.
   heartbeat: ['@aws-sdk/client-ssm'],
@@ -54,17 +59,14 @@ describe('what a notifier bundle leaves out', () => {
   // A notifier renders and sends an alert the alert function already judged: the rule catalog,
   // enrichment and the noise stages are the alert function's. One stray import (a helper living next
   // to them) once doubled every notifier bundle and its start-up.
-  it.each(['notify-slack', 'notify-pagerduty', 'notify-email'] as const)(
-    '%s carries no detection, enrichment or stage code',
-    async (fn) => {
-      const { inputs } = await buildFunctionBundle(fn, out);
-      // shared/detect/values.ts is the small reader of untrusted JSON every layer uses, not a rule.
-      const domain = inputs.filter(
-        (i) => /^shared\/(detect|enrich|stages|route)\//.test(i) && i !== 'shared/detect/values.ts',
-      );
-      expect(domain).toEqual([]);
-    },
-  );
+  it.each(NOTIFIERS)('%s carries no detection, enrichment or stage code', async (fn) => {
+    const { inputs } = await buildFunctionBundle(fn, out);
+    // shared/detect/values.ts is the small reader of untrusted JSON every layer uses, not a rule.
+    const domain = inputs.filter(
+      (i) => /^shared\/(detect|enrich|stages|route)\//.test(i) && i !== 'shared/detect/values.ts',
+    );
+    expect(domain).toEqual([]);
+  });
 });
 
 describe('a notifier bundle carries its own channel only', () => {
