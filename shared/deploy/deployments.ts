@@ -7,8 +7,8 @@ import type { NotifierDeployment } from './notifiers.ts';
 
 // Until the channel registry exists this is a literal of today's three channels, with their released
 // logical ids. Once shared/notify/channels/registry.ts lands this whole literal becomes:
-//   export const NOTIFIER_DEPLOYMENTS = CHANNEL_PLUGINS.map((p) => ({ name: p.name, title: p.title, deploy: p.deploy }));
-export const NOTIFIER_DEPLOYMENTS = [
+//   const CHANNELS = CHANNEL_PLUGINS.map((p) => ({ name: p.name, title: p.title, deploy: p.deploy }));
+const CHANNELS = [
   {
     name: 'slack',
     title: 'Slack',
@@ -38,4 +38,6 @@ export const NOTIFIER_DEPLOYMENTS = [
   },
 ] as const satisfies readonly NotifierDeployment[];
 
-export type NotifierChannelName = (typeof NOTIFIER_DEPLOYMENTS)[number]['name'];
+export type NotifierChannelName = (typeof CHANNELS)[number]['name'];
+export const NOTIFIER_DEPLOYMENTS: readonly (NotifierDeployment & { readonly name: NotifierChannelName })[] =
+  CHANNELS;

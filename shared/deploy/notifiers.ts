@@ -25,13 +25,12 @@ export interface NotifierTemplateOptions {
 
 type Json = Record<string, unknown>;
 
-/** Logical ids and names of one channel's notifier; `deploy.id` keeps those released. */
-export function notifierNames(d: NotifierDeployment, prefix: string) {
+/** Logical ids of one channel's notifier; `deploy.id` keeps those released. */
+export function notifierIds(d: NotifierDeployment) {
   const id = `Notify${d.deploy.id}`;
   return {
     /** serverless.yml function key: osls names the function resource `<Key>LambdaFunction`. */
     functionKey: `notify${d.deploy.id}`,
-    functionName: `${prefix}-notify-${d.name}`,
     errorsAlarm: `${id}ErrorsAlarm`,
     throttlesAlarm: `${id}ThrottlesAlarm`,
     dlqDepthAlarm: `${id}DlqDepthAlarm`,
@@ -41,6 +40,11 @@ export function notifierNames(d: NotifierDeployment, prefix: string) {
     /** The environment variable the notifier finds its flush queue by (shared/aws/notifier.ts). */
     flushQueueVariable: `${d.name.toUpperCase()}_FLUSH_QUEUE_URL`,
   };
+}
+
+/** The logical ids and the deployed function's name. */
+export function notifierNames(d: NotifierDeployment, prefix: string) {
+  return { ...notifierIds(d), functionName: `${prefix}-notify-${d.name}` };
 }
 
 /** The state-table key prefixes the notifier may touch (IAM dynamodb:LeadingKeys): its own only. */

@@ -5,6 +5,8 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import * as z from 'zod/mini';
 import { receiverChannel } from '../config/receivers.ts';
 import type { Config, Receiver } from '../config/schema.ts';
+import { NOTIFIER_DEPLOYMENTS } from '../deploy/deployments.ts';
+import { notifierIds } from '../deploy/notifiers.ts';
 import {
   ALERTS_SOURCE,
   type Alert,
@@ -115,12 +117,10 @@ export function maskSecrets(text: string): string {
   return text.replace(/https?:\/\/[^\s"'<>,]+/g, '[url]').replace(/\b[A-Za-z0-9]{32,}\b/g, '[redacted]');
 }
 
-/** Each notifier's dead-letter queue, by its logical id in resources/core.yml. */
-const DEAD_LETTER_QUEUE: Record<Channel, string> = {
-  slack: 'NotifySlackDlq',
-  pagerduty: 'NotifyPagerDutyDlq',
-  email: 'NotifyEmailDlq',
-};
+/** Each notifier's dead-letter queue, by its logical id (shared/deploy/notifiers.ts). */
+const DEAD_LETTER_QUEUE: Readonly<Record<string, string>> = Object.fromEntries(
+  NOTIFIER_DEPLOYMENTS.map((d) => [d.name, notifierIds(d).dlq]),
+);
 
 function logGroup(prefix: string, channel: Channel): string {
   return `/aws/lambda/${prefix}-notify-${channel}`;
@@ -312,7 +312,7 @@ export async function sendTest(opts: SendTestOptions): Promise<Finding[]> {
       }
       case 'dead-lettered': {
         const queue =
-          stack.resources.get(DEAD_LETTER_QUEUE[p.channel])?.physicalId ?? '<its dead-letter queue>';
+          stack.resources.get(DEAD_LETTER_QUEUE[p.channel] ?? '')?.physicalId ?? '<its dead-letter queue>';
         return fail(
           'send-test',
           `${who}: dead-lettered: ${shortError(o.error)} (npx cloud-alerts dlq list --queue ${queue})`,
