@@ -212,7 +212,7 @@ const NOTIFIER_DLQ_URL = new RegExp(
 
 /**
  * `https://sqs.<region>.amazonaws.com/<account>/<prefix>-notify-<channel>-dlq` → the same prefix's
- * `<prefix>-notify-<flushChannel>-flush` (resources/core.yml names both queues so).
+ * `<prefix>-notify-<flushChannel>-flush` (shared/deploy/notifiers.ts names both queues so).
  */
 export function flushQueueUrlBeside(dlqUrl: string, channel: Channel): string | undefined {
   const match = NOTIFIER_DLQ_URL.exec(dlqUrl);
