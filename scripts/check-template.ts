@@ -7,14 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  NOTIFIER_CHANNELS,
-  NOTIFIER_ROLES,
-  receiverAccess,
-  receiverPolicy,
-} from '../shared/config/access.ts';
+import { receiverAccess, receiverPolicy } from '../shared/config/access.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { configPath } from '../shared/config/runtime.ts';
+import { NOTIFIER_DEPLOYMENTS } from '../shared/deploy/deployments.ts';
+import { notifierNames } from '../shared/deploy/notifiers.ts';
 import { sendBudgetKeyPrefixes } from '../shared/state/send-budget.ts';
 
 type Json = Record<string, unknown>;
@@ -37,6 +34,8 @@ const check = (ok: boolean, what: string) => {
 };
 
 const prefix = `cloud-alerts-${stage}`;
+// Every channel the stack deploys a notifier for, with its logical ids.
+const notifiers = NOTIFIER_DEPLOYMENTS.map((d) => ({ ...d, ...notifierNames(d, prefix) }));
 const rules = ofType('AWS::Events::Rule').map(([, r]) => props(r));
 const ruleNamed = (name: string) => rules.find((p) => p.Name === name);
 for (const name of [
@@ -61,7 +60,7 @@ for (const name of [
   const target = Array.isArray(rule?.Targets) ? rule.Targets[0] : undefined;
   check(isObj(target) && isObj(target.DeadLetterConfig), `rule ${prefix}-${name} has a dead-letter queue`);
 }
-for (const channel of ['slack', 'pagerduty', 'email']) {
+for (const { name: channel } of notifiers) {
   const rule = ruleNamed(`${prefix}-notify-${channel}`);
   check(
     JSON.stringify(rule?.EventBusName) === JSON.stringify({ 'Fn::GetAtt': ['AlertsBus', 'Name'] }),
@@ -82,8 +81,8 @@ check(
 );
 const queues = ofType('AWS::SQS::Queue');
 check(
-  queues.length === 10,
-  `six dead-letter queues, the group-close queue and three flush queues (found ${queues.length})`,
+  queues.length === 4 + 2 * notifiers.length,
+  `a dead-letter and a flush queue per notifier (${notifiers.length}), the group-close queue and three more dead-letter queues (found ${queues.length})`,
 );
 for (const [id, q] of queues) check(props(q).SqsManagedSseEnabled === true, `queue ${id} is encrypted`);
 const isWorkQueue = (id: string) => id === 'GroupCloseQueue' || id.endsWith('FlushQueue');
@@ -104,23 +103,27 @@ check(
 // Send budgets: each notifier consumes its own flush queue, which redrives to its dead-letter queue,
 // and may touch only its channel's budget and overflow items of the state table.
 const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => props(m));
-for (const [channel, role] of Object.entries(NOTIFIER_ROLES)) {
-  const name = role.replace(/Role$/, '');
-  const flushQueue = props(queues.find(([id]) => id === `${name}FlushQueue`)?.[1] ?? {});
+for (const { name: channel, dlq, flushQueue: flushId, functionKey } of notifiers) {
+  const flushQueue = props(queues.find(([id]) => id === flushId)?.[1] ?? {});
   check(
-    JSON.stringify(flushQueue.RedrivePolicy ?? {}).includes(`"${name}Dlq"`),
-    `the ${channel} flush queue redrives to ${name}Dlq`,
+    JSON.stringify(flushQueue.RedrivePolicy ?? {}).includes(`"${dlq}"`),
+    `the ${channel} flush queue redrives to ${dlq}`,
   );
-  const mapping = mappings.find((m) => JSON.stringify(m.EventSourceArn).includes(`"${name}FlushQueue"`));
+  const mapping = mappings.find((m) => JSON.stringify(m.EventSourceArn).includes(`"${flushId}"`));
+  // osls names a function's resource after its key: notifySlack → NotifySlackLambdaFunction.
+  const functionResource = `${functionKey[0]?.toUpperCase()}${functionKey.slice(1)}LambdaFunction`;
   check(
     mapping !== undefined &&
       JSON.stringify(mapping.FunctionResponseTypes) === JSON.stringify(['ReportBatchItemFailures']) &&
-      JSON.stringify(mapping.FunctionName ?? '').includes(`${name}LambdaFunction`),
+      JSON.stringify(mapping.FunctionName ?? '').includes(`"${functionResource}"`),
     `notify-${channel} consumes its flush queue, reporting failed messages one by one`,
   );
 }
 const functions = ofType('AWS::Lambda::Function');
-check(functions.length === 5, `four pipeline functions and the heartbeat canary (found ${functions.length})`);
+check(
+  functions.length === 2 + notifiers.length,
+  `the alert function, a notifier per channel (${notifiers.length}) and the heartbeat canary (found ${functions.length})`,
+);
 for (const [id, f] of functions) {
   const p = props(f);
   check(p.Runtime === 'nodejs22.x', `${id} runs nodejs22.x`);
@@ -135,7 +138,7 @@ const onFailure = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) =>
 );
 // The canary has none: a heartbeat that never arrives is what the heartbeat alarm is for.
 check(
-  onFailure.length === 4,
+  onFailure.length === 1 + notifiers.length,
   `an on-failure destination for every pipeline function (found ${onFailure.length})`,
 );
 
@@ -245,8 +248,10 @@ if (orgId === '') {
 }
 for (const [id] of roles)
   if (id !== 'AlertRole') check(!policyText(id).includes('sts:AssumeRole'), `${id} assumes no role`);
-for (const channel of NOTIFIER_CHANNELS) {
-  const role = NOTIFIER_ROLES[channel];
+for (const notifier of notifiers) {
+  const { role } = notifier;
+  // What the notifier's code touches: its budgets and tallies, and what its deployment declares it keeps.
+  const leadingKeys = sendBudgetKeyPrefixes(notifier);
   const state = statementsOf(role).filter((st) => JSON.stringify(st).includes('"StateTable"'));
   check(
     state.length === 1 &&
@@ -257,11 +262,11 @@ for (const channel of NOTIFIER_CHANNELS) {
           Resource: { 'Fn::GetAtt': ['StateTable', 'Arn'] },
           Condition: {
             'ForAllValues:StringLike': {
-              'dynamodb:LeadingKeys': sendBudgetKeyPrefixes(channel).map((prefix) => `${prefix}*`),
+              'dynamodb:LeadingKeys': leadingKeys.map((prefix) => `${prefix}*`),
             },
           },
         }),
-    `${role} reads and updates only its channel's budget, overflow (and, for PagerDuty, incident) items of the state table`,
+    `${role} reads and updates only its channel's budget and overflow items of the state table, and the prefixes its deployment declares`,
   );
 }
 
@@ -269,8 +274,7 @@ for (const channel of NOTIFIER_CHANNELS) {
 // no SSM, SNS or KMS permission anywhere else in them (shared/config/access.ts).
 const config = loadConfigFile(configPath(), { stage });
 const access = receiverAccess(config);
-for (const channel of NOTIFIER_CHANNELS) {
-  const role = NOTIFIER_ROLES[channel];
+for (const { name: channel, role } of notifiers) {
   const policies = props(roles.get(role) ?? {}).Policies;
   const list = Array.isArray(policies) ? policies : [];
   const expected = receiverPolicy(access, channel);
@@ -342,7 +346,7 @@ const alarmOn = (metric: string, dimValue: string) =>
       JSON.stringify(a.Dimensions).includes(dimValue) &&
       JSON.stringify(a.AlarmActions) === JSON.stringify([{ Ref: 'AlertsTopic' }]),
   );
-for (const fn of ['alert', 'notify-slack', 'notify-pagerduty', 'notify-email']) {
+for (const fn of ['alert', ...notifiers.map((n) => `notify-${n.name}`)]) {
   check(alarmOn('Errors', `${prefix}-${fn}`), `an errors alarm on ${fn} notifying the topic directly`);
   check(alarmOn('Throttles', `${prefix}-${fn}`), `a throttles alarm on ${fn}`);
 }

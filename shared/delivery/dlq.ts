@@ -12,6 +12,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
+import { NOTIFIER_DEPLOYMENTS } from '../deploy/deployments.ts';
 import {
   ALERTS_SOURCE,
   type Channel,
@@ -204,12 +205,17 @@ export interface RedriveOptions {
   flushQueueUrl?: ((channel: Channel) => string | undefined) | undefined;
 }
 
+/** A notifier's dead-letter queue URL, of any channel the stack deploys (shared/deploy/notifiers.ts). */
+const NOTIFIER_DLQ_URL = new RegExp(
+  `^(.*/)([^/]+)-notify-(?:${NOTIFIER_DEPLOYMENTS.map((d) => d.name).join('|')})-dlq$`,
+);
+
 /**
  * `https://sqs.<region>.amazonaws.com/<account>/<prefix>-notify-<channel>-dlq` → the same prefix's
- * `<prefix>-notify-<flushChannel>-flush` (resources/core.yml names both queues so).
+ * `<prefix>-notify-<flushChannel>-flush` (shared/deploy/notifiers.ts names both queues so).
  */
 export function flushQueueUrlBeside(dlqUrl: string, channel: Channel): string | undefined {
-  const match = /^(.*\/)([^/]+)-notify-(?:slack|pagerduty|email)-dlq$/.exec(dlqUrl);
+  const match = NOTIFIER_DLQ_URL.exec(dlqUrl);
   return match ? `${match[1]}${match[2]}-notify-${channel}-flush` : undefined;
 }
 

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { NOTIFIER_DEPLOYMENTS } from '../deploy/deployments.ts';
+import { notifierFunctions } from '../deploy/notifiers.ts';
 import { isRecord } from '../detect/values.ts';
 
 /** One EventBridge rule as serverless.yml declares it for a function. */
@@ -99,10 +101,39 @@ function resolveValues(value: unknown, resolve: (s: string) => string): unknown 
   return value;
 }
 
+/** The `functions` entry osls fills with the channels' notifiers (scripts/serverless-notifiers.cjs). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: serverless.yml's variable syntax, as written there
+const GENERATED_NOTIFIERS = '${file(./scripts/serverless-notifiers.cjs):functions}';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: serverless.yml's variable syntax
+const PREFIX = '${self:custom.prefix}';
+
+/**
+ * serverless.yml's functions: a mapping, or a list of mappings osls merges, one of which may be the
+ * generated notifiers, built here as the package builds them.
+ */
+function declaredFunctions(
+  doc: Record<string, unknown>,
+  resolve: (s: string) => string,
+): Record<string, unknown> {
+  if (isRecord(doc.functions)) return doc.functions;
+  if (!Array.isArray(doc.functions)) return {};
+  const merged: Record<string, unknown> = {};
+  for (const entry of doc.functions) {
+    if (isRecord(entry)) Object.assign(merged, entry);
+    else if (entry === GENERATED_NOTIFIERS)
+      Object.assign(merged, notifierFunctions(NOTIFIER_DEPLOYMENTS, { prefix: resolve(PREFIX) }));
+    else
+      throw new Error(
+        `serverless.yml: functions holds ${JSON.stringify(entry)}, which cloud-alerts cannot read`,
+      );
+  }
+  return merged;
+}
+
 export function parseServerlessRules(text: string, options: ReadOptions = {}): DeclaredRule[] {
   const { doc, resolve } = load(text, options);
   const rules: DeclaredRule[] = [];
-  const functions = isRecord(doc.functions) ? doc.functions : {};
+  const functions = declaredFunctions(doc, resolve);
   for (const [functionKey, fn] of Object.entries(functions)) {
     if (!isRecord(fn)) continue;
     const handler = typeof fn.handler === 'string' ? fn.handler : '';

@@ -249,28 +249,12 @@ export interface ChannelStateKeys {
 }
 
 /**
- * The channels' own prefixes by name, for callers that have only a name (scripts/check-template.ts):
- * the registry (shared/notify/channels/registry.ts) registers each plug-in's when it loads. This
- * module is in every notifier's bundle, which must not carry the registry, hence this way round.
- */
-const registeredPrefixes = new Map<string, readonly string[]>();
-
-export function registerStateKeyPrefixes(plugin: ChannelStateKeys): void {
-  registeredPrefixes.set(plugin.name, plugin.deploy.stateKeyPrefixes ?? []);
-}
-
-/**
  * The state-table key prefixes a notifier of `channel` may touch (IAM dynamodb:LeadingKeys): its
  * budgets, its overflow tallies, and what its plug-in keeps (deploy.stateKeyPrefixes: PagerDuty's
  * ledger of the incidents it opened, shared/state/incidents.ts).
  */
-export function sendBudgetKeyPrefixes(channel: string | ChannelStateKeys): string[] {
-  const name = typeof channel === 'string' ? channel : channel.name;
-  const own = typeof channel === 'string' ? registeredPrefixes.get(name) : channel.deploy.stateKeyPrefixes;
-  if (own === undefined && typeof channel === 'string') {
-    throw new Error(`no channel "${name}" is registered: load shared/notify/channels/registry.ts`);
-  }
-  return [`budget#${name}#`, `overflow#${name}#`, ...(own ?? [])];
+export function sendBudgetKeyPrefixes(channel: ChannelStateKeys): string[] {
+  return [`budget#${channel.name}#`, `overflow#${channel.name}#`, ...(channel.deploy.stateKeyPrefixes ?? [])];
 }
 
 export class SendBudgetStoreError extends Error {

@@ -23,6 +23,7 @@ import {
   type ChannelName,
   type DeployedStage,
   deployToEmulator,
+  ofFunction,
   queueUrlsToEmulator,
 } from './kit/stage.ts';
 
@@ -350,7 +351,12 @@ describe('one alert, end to end: each bundle with its own role, IAM enforced', (
     for (const call of s.gateway.calls) {
       const owner = s.keyOwner.get(call.accessKeyId);
       if (owner === undefined) continue;
-      for (const verdict of checkCalls([call], s.snapshot.policies[owner], REGION, MOTO_ACCOUNT)) {
+      for (const verdict of checkCalls(
+        [call],
+        ofFunction(s.snapshot.policies, owner),
+        REGION,
+        MOTO_ACCOUNT,
+      )) {
         const line = `${verdict.action} ${verdict.resource}`;
         byFunction.set(owner, [...(byFunction.get(owner) ?? []), line]);
         if (!verdict.allowed) denied.push(`${owner}: ${line}`);

@@ -1,5 +1,4 @@
 import { receiverChannel } from '../../config/receivers.ts';
-import { registerStateKeyPrefixes } from '../../state/send-budget.ts';
 import { email } from './email/index.ts';
 import { pagerduty } from './pagerduty/index.ts';
 import { slack } from './slack/index.ts';
@@ -12,8 +11,6 @@ import type { AnyChannelPlugin } from './types.ts';
  * here, functions/notify-<name>/handler.ts, docs/configuration.md and README.md.
  */
 export const CHANNEL_PLUGINS = [slack, pagerduty, email] as const;
-
-for (const plugin of CHANNEL_PLUGINS) registerStateKeyPrefixes(plugin);
 
 export type ChannelPlugins = (typeof CHANNEL_PLUGINS)[number];
 export type Channel = ChannelPlugins['name'];

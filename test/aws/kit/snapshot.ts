@@ -11,23 +11,41 @@ import { GetRolePolicyCommand, ListRolePoliciesCommand } from '@aws-sdk/client-i
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { DescribeParametersCommand } from '@aws-sdk/client-ssm';
+import { NOTIFIER_DEPLOYMENTS, type NotifierChannelName } from '../../../shared/deploy/deployments.ts';
+import { notifierIds } from '../../../shared/deploy/notifiers.ts';
 import type { AwsClients } from './clients.ts';
 import { type PolicyDocument, parseMotoPolicy } from './iam.ts';
 import { codeSha256, type DeployedFunction, readFunction } from './lambda.ts';
 import { MOTO_ACCOUNT, REGION } from './moto.ts';
 
-/** serverless.yml's function keys: the artifact is `<key>.zip`. */
-export const FUNCTION_KEYS = ['alert', 'notifySlack', 'notifyPagerDuty', 'notifyEmail'] as const;
-export type FunctionKey = (typeof FUNCTION_KEYS)[number];
-export const CHANNELS = ['slack', 'pagerduty', 'email'] as const;
-export type ChannelName = (typeof CHANNELS)[number];
+/**
+ * serverless.yml's function keys: the artifact is `<key>.zip`. A notifier's is `notify<deploy.id>`;
+ * the tests address today's three by name, and iterate every channel's (FUNCTION_KEYS).
+ */
+export type FunctionKey = 'alert' | `notify${string}`;
+type NamedFunctionKey = 'alert' | 'notifySlack' | 'notifyPagerDuty' | 'notifyEmail';
+/** A value per function: today's by name, any channel's by its key (ofFunction). */
+export type PerFunction<T> = Record<NamedFunctionKey, T> & Record<FunctionKey, T>;
 
-const FUNCTION_SUFFIX: Record<FunctionKey, string> = {
-  alert: 'alert',
-  notifySlack: 'notify-slack',
-  notifyPagerDuty: 'notify-pagerduty',
-  notifyEmail: 'notify-email',
-};
+/** The value of `key`, which perFunction built for every key in FUNCTION_KEYS. */
+export function ofFunction<T>(per: PerFunction<T>, key: FunctionKey): T {
+  const value = per[key];
+  if (value === undefined) throw new Error(`no function ${key} (FUNCTION_KEYS: ${FUNCTION_KEYS.join(', ')})`);
+  return value;
+}
+/** The channels the stack deploys a notifier for (shared/deploy/deployments.ts). */
+export const CHANNELS: readonly ChannelName[] = NOTIFIER_DEPLOYMENTS.map((d) => d.name);
+export type ChannelName = NotifierChannelName;
+/** Each function's key and the end of its name (`<prefix>-notify-slack`). */
+const FUNCTIONS: readonly { key: FunctionKey; suffix: string }[] = [
+  { key: 'alert', suffix: 'alert' },
+  ...NOTIFIER_DEPLOYMENTS.map((d) => ({
+    key: notifierIds(d).functionKey as FunctionKey,
+    suffix: `notify-${d.name}`,
+  })),
+];
+export const FUNCTION_KEYS: readonly FunctionKey[] = FUNCTIONS.map((f) => f.key);
+const FUNCTION_SUFFIX = new Map(FUNCTIONS.map((f) => [f.key, f.suffix]));
 
 export interface RuleView {
   name: string;
@@ -38,9 +56,9 @@ export interface RuleView {
 
 /** What the deploy created, read back from the emulator before the tier changes anything. */
 export interface Snapshot {
-  functions: Record<FunctionKey, DeployedFunction>;
+  functions: PerFunction<DeployedFunction>;
   /** Each function's role's inline policies, as deployed. */
-  policies: Record<FunctionKey, PolicyDocument[]>;
+  policies: PerFunction<PolicyDocument[]>;
   rules: { default: RuleView[]; alerts: RuleView[] };
   queues: Record<string, { url: string; arn: string; attributes: Record<string, string> }>;
   topic: {
@@ -94,22 +112,19 @@ export async function readPolicies(
   );
 }
 
-/** One value per function, built in order (an object literal evaluates its members in order). */
-export async function perFunction<T>(
-  build: (key: FunctionKey) => Promise<T>,
-): Promise<Record<FunctionKey, T>> {
-  return {
-    alert: await build('alert'),
-    notifySlack: await build('notifySlack'),
-    notifyPagerDuty: await build('notifyPagerDuty'),
-    notifyEmail: await build('notifyEmail'),
-  };
+/** One value per function, built one after the other, in order. */
+export async function perFunction<T>(build: (key: FunctionKey) => Promise<T>): Promise<PerFunction<T>> {
+  const out: Partial<Record<FunctionKey, T>> = {};
+  for (const key of FUNCTION_KEYS) out[key] = await build(key);
+  return out as PerFunction<T>;
 }
 
 export async function perChannel<T>(
   build: (channel: ChannelName) => Promise<T>,
 ): Promise<Record<ChannelName, T>> {
-  return { slack: await build('slack'), pagerduty: await build('pagerduty'), email: await build('email') };
+  const out: Partial<Record<ChannelName, T>> = {};
+  for (const channel of CHANNELS) out[channel] = await build(channel);
+  return out as Record<ChannelName, T>;
 }
 
 export function roleName(arn: string): string {
@@ -119,13 +134,13 @@ export function roleName(arn: string): string {
 /** Reads back what the deploy of `prefix` created, before the tier changes anything. */
 export async function readSnapshot(c: AwsClients, prefix: string, packageDir: string): Promise<Snapshot> {
   const functions = await perFunction(async (key) => {
-    const fn = await readFunction(c.lambda, `${prefix}-${FUNCTION_SUFFIX[key]}`);
+    const fn = await readFunction(c.lambda, `${prefix}-${FUNCTION_SUFFIX.get(key)}`);
     const zip = join(packageDir, `${key}.zip`);
     if (fn.codeSha256 !== codeSha256(zip)) throw new Error(`${fn.name}: deployed code is not ${zip}`);
     return fn;
   });
   const policies = await perFunction(async (key) =>
-    (await readPolicies(c, roleName(functions[key].roleArn))).map((p) => p.document),
+    (await readPolicies(c, roleName(ofFunction(functions, key).roleArn))).map((p) => p.document),
   );
   const queues: Snapshot['queues'] = {};
   for (const url of (await c.sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls ?? []) {

@@ -26,6 +26,8 @@ import {
   type ChannelName,
   FUNCTION_KEYS,
   type FunctionKey,
+  ofFunction,
+  type PerFunction,
   perChannel,
   perFunction,
   type RuleView,
@@ -35,7 +37,7 @@ import {
   type Snapshot,
 } from './snapshot.ts';
 
-export { CHANNELS, type ChannelName, type FunctionKey } from './snapshot.ts';
+export { CHANNELS, type ChannelName, type FunctionKey, ofFunction } from './snapshot.ts';
 
 /** Fake secrets, never real ones: a webhook URL on the local fake Slack and a 32-character routing key. */
 export interface FakeSecrets {
@@ -72,7 +74,7 @@ export interface DeployedStage {
   /** Which function each role session's access key belongs to. */
   keyOwner: Map<string, FunctionKey>;
   /** The role's inline policies as moto enforces them (see enforceableByMoto), by function. */
-  enforced: Record<FunctionKey, { roleName: string; policies: { name: string; document: PolicyDocument }[] }>;
+  enforced: PerFunction<{ roleName: string; policies: { name: string; document: PolicyDocument }[] }>;
   run(key: FunctionKey, event: unknown): Promise<Invocation>;
   stop(): Promise<void>;
 }
@@ -218,7 +220,7 @@ export async function deployToEmulator(stage: string): Promise<DeployedStage> {
     // One session per function role, as Lambda takes one. moto's STS cannot check a trust policy that
     // names a service principal once IAM is enforced (it fails on it), so the sessions are taken before.
     const sessions = await perFunction(async (fnKey) => {
-      const fn = snap.functions[fnKey];
+      const fn = ofFunction(snap.functions, fnKey);
       const role = roleName(fn.roleArn);
       const policies = (await readPolicies(setup, role)).map((p) => ({
         name: p.name,
@@ -244,7 +246,7 @@ export async function deployToEmulator(stage: string): Promise<DeployedStage> {
       };
       return { credentials, enforced: { roleName: role, policies } };
     });
-    const keyOwner = new Map(FUNCTION_KEYS.map((k) => [sessions[k].credentials.accessKeyId, k]));
+    const keyOwner = new Map(FUNCTION_KEYS.map((k) => [ofFunction(sessions, k).credentials.accessKeyId, k]));
     const taskRoots = await perFunction(async (fnKey) =>
       extractPackage(join(packageDir, `${fnKey}.zip`), join(work, 'task', fnKey)),
     );
@@ -271,19 +273,16 @@ export async function deployToEmulator(stage: string): Promise<DeployedStage> {
       capture,
       topicCapture: topicQueue.url,
       keyOwner,
-      enforced: {
-        alert: sessions.alert.enforced,
-        notifySlack: sessions.notifySlack.enforced,
-        notifyPagerDuty: sessions.notifyPagerDuty.enforced,
-        notifyEmail: sessions.notifyEmail.enforced,
-      },
+      enforced: Object.fromEntries(
+        FUNCTION_KEYS.map((k) => [k, ofFunction(sessions, k).enforced]),
+      ) as DeployedStage['enforced'],
       run: (fnKey, event) =>
-        invoke(snap.functions[fnKey], taskRoots[fnKey], event, {
+        invoke(ofFunction(snap.functions, fnKey), ofFunction(taskRoots, fnKey), event, {
           endpoint: gateway.endpoint,
           region: REGION,
-          credentials: sessions[fnKey].credentials,
+          credentials: ofFunction(sessions, fnKey).credentials,
           env: {
-            ...queueUrlsToEmulator(snap.functions[fnKey].environment, gateway.endpoint),
+            ...queueUrlsToEmulator(ofFunction(snap.functions, fnKey).environment, gateway.endpoint),
             // The one variable not deployed: PagerDuty's endpoint, pointed at the local fake.
             ...(fnKey === 'notifyPagerDuty' ? { PAGERDUTY_EVENTS_URL: pagerDutyUrl } : {}),
           },

@@ -4,6 +4,8 @@ import { performance } from 'node:perf_hooks';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parse } from 'yaml';
+import { NOTIFIER_DEPLOYMENTS } from '../../../shared/deploy/deployments.ts';
+import { notifierResources } from '../../../shared/deploy/notifiers.ts';
 import { compilePattern, matchPattern } from '../../../shared/eventbridge/pattern.ts';
 import type { DeclaredRule } from '../../../shared/eventbridge/serverless.ts';
 import type { PutEventsPort } from '../../../shared/pipeline/publish.ts';
@@ -110,12 +112,21 @@ export interface QueueSettings {
   maxReceiveCount?: number | undefined;
 }
 
-/** A queue's VisibilityTimeout and redrive maxReceiveCount as resources/*.yml declare them. */
+type DeclaredResources = Record<string, { Properties?: Record<string, unknown> }>;
+
+/**
+ * A queue's VisibilityTimeout and redrive maxReceiveCount as resources/*.yml declare them, or, for a
+ * notifier's queues, as the package generates them (shared/deploy/notifiers.ts).
+ */
 export function declaredQueueSettings(logicalId: string, files: readonly string[]): QueueSettings {
-  for (const file of files) {
-    const doc: unknown = parse(readFileSync(file, 'utf8'));
-    const resources = (doc as { Resources?: Record<string, { Properties?: Record<string, unknown> }> })
-      ?.Resources;
+  const generated = notifierResources(NOTIFIER_DEPLOYMENTS, {
+    prefix: 'cloud-alerts-dev',
+    assumeRolePolicy: {},
+  }).Resources as DeclaredResources;
+  const declared = files.map(
+    (file) => (parse(readFileSync(file, 'utf8')) as { Resources?: DeclaredResources })?.Resources,
+  );
+  for (const resources of [...declared, generated]) {
     const props = resources?.[logicalId]?.Properties;
     if (!props) continue;
     const redrive = props.RedrivePolicy as { maxReceiveCount?: unknown } | undefined;
