@@ -21,7 +21,6 @@ import type { Config, Receiver } from '../../shared/config/schema.ts';
 import type { OncePort } from '../../shared/delivery/idempotency.ts';
 import {
   type Alert,
-  CHANNELS,
   type Channel,
   type NotificationRequest,
   notificationKey,
@@ -169,7 +168,9 @@ export async function checkRetryTable<S, B>(
   for (const outcome of OUTCOMES) {
     const { error, reply, requests } = await attempt(subject, standIn, outcome);
     const got = describeResult(error);
-    if (requests === 0) problems.push(`${outcome}: nothing reached the vendor`);
+    // A transport may record only what it published; a stand-in sees every request.
+    const counted = subject.transport === undefined || outcome === 'accepted';
+    if (counted && requests === 0) problems.push(`${outcome}: nothing reached the vendor`);
     if (outcome === 'accepted') {
       if (error !== undefined) problems.push(`accepted: expected success, got ${got}`);
       continue;
@@ -274,28 +275,6 @@ export function kitConfig<S>(channel: string, receivers: ReadonlyArray<PipelineR
   };
 }
 
-/**
- * Where the kit meets today's NotifyDeps: delivery still takes a sender per channel name, so every
- * name forwards to the plug-in's own render and sender, as delivery does once it takes a plug-in.
- */
-function pluginSenders<S, B>(
-  subject: ConformanceSubject<S, B>,
-  sender: ChannelSender<B, S>,
-  request: NotificationRequest,
-  receiver: PipelineReceiver<S>,
-): NotifyDeps['senders'] {
-  const deliver = async (): Promise<void> => {
-    const body = subject.plugin.render(request.alert, receiver.settings, renderContext(receiver.secret));
-    await sender.send(body, {
-      receiver: receiver.name,
-      settings: receiver.settings,
-      secret: receiver.secret,
-      request,
-    });
-  };
-  return Object.fromEntries(CHANNELS.map((name) => [name, { send: deliver }])) as NotifyDeps['senders'];
-}
-
 /** One request through the notifier's pipeline, with everything it logs and dead-letters captured. */
 async function throughPipeline<S, B>(
   subject: ConformanceSubject<S, B>,
@@ -313,18 +292,34 @@ async function throughPipeline<S, B>(
       logs.push(`${level} ${message} ${inspect(extra, { depth: 8 })} ${safeJson(extra)}`);
   const logger: LogPort = { info: line('info'), warn: line('warn'), error: line('error') };
   const deadLetters: string[] = [];
+  const deadLetter: NotifyDeps['deadLetter'] = async (record) => {
+    deadLetters.push(`${safeJson(record)} ${inspect(record, { depth: 8 })}`);
+  };
   const secrets = new Map(receivers.map((r) => [r.name, r.secret]));
-  const deps: NotifyDeps = {
+  const context: NotifyDeps['context'] = {
+    secret: (r) => secrets.get(r.name),
+    stackTopicArn: STACK_TOPIC_ARN,
+  };
+  const deliver = async (): Promise<void> => {
+    const { settings, secret, name } = receiver;
+    const body = subject.plugin.render(request.alert, settings, renderContext(secret));
+    await sender.send(body, { receiver: name, settings, secret, request });
+  };
+  // Delivery takes the notifier's plug-in and its sender (`plugin`, `sender`) once channels are
+  // plug-ins; until then it names the channel and takes a sender per channel name, and every name
+  // forwards to the plug-in's own render and sender here. Each shape ignores the other's fields.
+  const ports = {
+    plugin: subject.plugin,
+    sender,
     channel: subject.plugin.name as Channel,
+    senders: new Proxy({}, { get: () => ({ send: deliver }) }),
     config: kitConfig(subject.plugin.name, receivers),
-    senders: pluginSenders(subject, sender, request, receiver),
-    context: { secret: (r) => secrets.get(r.name), stackTopicArn: STACK_TOPIC_ARN },
+    context,
     logger,
-    deadLetter: async (record) => {
-      deadLetters.push(`${safeJson(record)} ${inspect(record, { depth: 8 })}`);
-    },
+    deadLetter,
     once,
   };
+  const deps: NotifyDeps = ports;
   try {
     return {
       result: await processRequest(request, deps, { fold: false }),
@@ -385,13 +380,27 @@ export async function checkNoSecret<S, B>(
 const OVERSIZE_FIELD_BYTES = 100 * 1024;
 const OVERSIZE_FACTS = 200;
 const OVERSIZE_LINKS = 50;
+/**
+ * Facts and links past the first few carry 4 KB each: still far past every per-element limit, while
+ * 200 facts of 100 KB (40 MB, 200 times what shared/pipeline/bound.ts lets onto the bus) would cost
+ * a renderer tens of seconds and test nothing more.
+ */
+const OVERSIZE_WHOLE_ITEMS = 10;
+const OVERSIZE_ITEM_BYTES = 4 * 1024;
+
+function repeated(unit: string, bytes: number): string {
+  return unit.repeat(Math.ceil(bytes / Buffer.byteLength(unit, 'utf8')));
+}
 
 /**
- * An alert with every string 100 KB, 200 facts and 50 links. `unit` is repeated: plain ASCII, or
- * characters that grow when escaped or encoded (`&` becomes `&amp;`, an emoji is four bytes).
+ * An alert with every string of its own 100 KB, and 200 facts and 50 links (the first ten of each
+ * 100 KB a string, the rest 4 KB). `unit` is repeated: plain ASCII, or characters that grow when
+ * escaped or encoded (`&` becomes `&amp;`, an emoji is four bytes).
  */
 export function oversizeAlert(unit: string): Alert {
-  const big = unit.repeat(Math.ceil(OVERSIZE_FIELD_BYTES / Buffer.byteLength(unit, 'utf8')));
+  const big = repeated(unit, OVERSIZE_FIELD_BYTES);
+  const item = repeated(unit, OVERSIZE_ITEM_BYTES);
+  const sized = (i: number) => (i < OVERSIZE_WHOLE_ITEMS ? big : item);
   return buildAlert({
     id: `id-${big}`,
     ruleId: big,
@@ -412,10 +421,10 @@ export function oversizeAlert(unit: string): Alert {
       crossAccount: true,
     },
     resource: { type: big, name: big, arn: big },
-    facts: Array.from({ length: OVERSIZE_FACTS }, (_, i) => ({ label: `${i} ${big}`, value: big })),
+    facts: Array.from({ length: OVERSIZE_FACTS }, (_, i) => ({ label: `${i} ${sized(i)}`, value: sized(i) })),
     links: Array.from({ length: OVERSIZE_LINKS }, (_, i) => ({
-      text: big,
-      url: `https://eu-west-1.console.aws.amazon.com/s3/buckets/${i}${encodeURIComponent(big)}`,
+      text: sized(i),
+      url: `https://eu-west-1.console.aws.amazon.com/s3/buckets/${i}${encodeURIComponent(sized(i))}`,
     })),
     dedupKey: big,
     eventId: big,
@@ -681,7 +690,7 @@ export function describeChannelConformance<S, B>(name: string, subject: Conforma
 
     it('an oversize alert renders within the vendor body limit and is still sent', async () => {
       expect(await checkVendorLimits(subject, standIn)).toEqual([]);
-    }, 60_000);
+    }, 120_000);
 
     it('hostile text (mentions, links, forged lines, bidi, zero-width, HTML) renders inert', () => {
       expect(checkHostileText(subject)).toEqual([]);
