@@ -256,7 +256,7 @@ describe('each conformance check fails a channel that breaks its promise', () =>
     expect(problems).toContain('reset: expected a DeliveryError, got success');
     const plain = { ...fakeSubject, sender: senderThat(() => new Error('boom')) };
     expect(await checkRetryTable(plain, standIn)).toContain(
-      'timeout: expected a DeliveryError, got a Error that is not a DeliveryError',
+      'timeout: expected a DeliveryError, got Error (not a DeliveryError)',
     );
   });
 
@@ -331,7 +331,7 @@ describe('each conformance check fails a channel that breaks its promise', () =>
     ]);
   });
 
-  it('vendor limits: a render that throws, and a vendor that refuses what is sent', async () => {
+  it('vendor limits: a render that throws on many facts, and a sender that refuses a big body', async () => {
     const throws = {
       ...fakeSubject,
       plugin: {
@@ -347,14 +347,20 @@ describe('each conformance check fails a channel that breaks its promise', () =>
       'oversize ASCII alert: rendering failed with a permanent DeliveryError',
       'oversize escaped and multi-byte alert: rendering failed with a permanent DeliveryError',
     ]);
-    const refused = { ...fakeSubject, sender: senderThat(() => undefined) };
+    // A sender whose own size guard is stricter than its renderer: the alert is never sent.
     const failing = {
-      ...refused,
-      sender: () => ({
-        send: async () => {
-          throw new DeliveryError({ channel: CHANNEL, retryable: false, reason: 'HTTP 413' });
-        },
-      }),
+      ...fakeSubject,
+      sender: () => {
+        const good = createFakeSender({ timeoutMs: KIT_TIMEOUT_MS });
+        return {
+          async send(body: FakeBody, target: SendTarget<FakeSettings>) {
+            if (JSON.stringify(body).length > 4_000) {
+              throw new DeliveryError({ channel: CHANNEL, retryable: false, reason: 'body too large' });
+            }
+            await good.send(body, target);
+          },
+        };
+      },
     };
     expect(await checkVendorLimits(failing, standIn)).toEqual([
       'oversize ASCII alert: the vendor accepted, but the send ended in a permanent DeliveryError',

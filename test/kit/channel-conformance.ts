@@ -13,6 +13,14 @@
  *
  * Each check is also exported as a function returning the problems it found, so the kit's own test
  * can show that each one fails a channel that breaks its promise. Nothing here knows any channel.
+ *
+ *   describeChannelConformance('teams', {
+ *     plugin: teams,
+ *     receiver: (url) => ({ settings: { workflowUrlParameter: '/cloud-alerts/test/teams' }, secret: url }),
+ *     visibleText: (body) => textsOfTheCard(body),
+ *     activeMarkup: [/<at>/i, /\]\(/],
+ *     maxBodyBytes: TEAMS_MAX_BYTES,
+ *   });
  */
 import { inspect } from 'node:util';
 import { escapeHtml } from '../../shared/backtest/html.ts';
@@ -96,7 +104,7 @@ function describeResult(e: unknown): string {
     return `a ${e.retryable ? 'retryable' : 'permanent'} DeliveryError${wait}`;
   }
   const name = e instanceof Error ? e.constructor.name : typeof e;
-  return `a ${name} that is not a DeliveryError`;
+  return `${name} (not a DeliveryError)`;
 }
 
 interface Attempt<S, B> {
