@@ -96,6 +96,8 @@ const EMPTY = '—';
 /** Starts every line of a multi-item fact value, so no item an attacker wrote can start a line. */
 const ITEM_MARK = '• ';
 const MORE_FACTS_TITLE = 'More facts';
+const PRE_CUT_FACTOR = 4;
+const PRE_CUT_SLACK = 64;
 
 /** How long each kind of text may be; halved when even a card without facts is over the body limit. */
 interface Caps {
@@ -184,7 +186,17 @@ function neutraliseMarkdown(s: string): string {
  * marker. Every replacement is one BMP character, so cutting never splits one.
  */
 export function teamsInline(s: string, max: number): string {
-  return truncate(neutraliseMarkdown(inlineText(s)), max);
+  return truncate(neutraliseMarkdown(inlineText(preCut(s, max))), max);
+}
+
+/**
+ * A 250 KB value is cut before the work that scans every character, cheaply (a surrogate pair it
+ * splits becomes U+FFFD later); what is left still says it was cut, however much of it turns out to be
+ * invisible characters that inlineText removes.
+ */
+function preCut(s: string, max: number): string {
+  const n = PRE_CUT_FACTOR * max + PRE_CUT_SLACK;
+  return s.length <= n ? s : s.slice(0, n) + TRUNCATION_MARKER;
 }
 
 function text(s: string, extra: Omit<TeamsTextBlock, 'type' | 'text' | 'wrap'> = {}): TeamsTextBlock {
@@ -269,7 +281,7 @@ function context(alert: Alert, caps: Caps): TeamsFactSet {
 /** One fact of the alert: its items behind a bullet each, one line apiece, when it has several. */
 function evidenceFact(f: Fact, caps: Caps): TeamsFact {
   const title = teamsInline(f.label, caps.factTitle);
-  const items = factItems(f.value);
+  const items = factItems(preCut(f.value, caps.factValue));
   if (items.length <= 1) return fact(title, teamsInline(items[0] ?? '', caps.factValue));
   const lines = items.map((item) => `${ITEM_MARK}${teamsInline(item, caps.factValue)}`);
   return fact(title, truncate(lines.join('\n'), caps.factValue));
@@ -293,13 +305,32 @@ function fallbackText(alert: Alert, caps: Caps): string {
   return truncate(`[${label}] ${title}: ${teamsInline(alert.summary, caps.prose) || EMPTY}`, caps.prose);
 }
 
-function buildMessage(alert: Alert, caps: Caps, factsShown: number): TeamsMessage {
+/** The parts of a card that do not depend on how many facts it shows, rendered once per set of caps. */
+interface Parts {
+  top: TeamsElement[];
+  evidence: TeamsFact[];
+  buttons: TeamsOpenUrl[];
+  omitted: number;
+  fallbackText: string;
+}
+
+function partsOf(alert: Alert, caps: Caps): Parts {
   const { actions: buttons, omitted } = actions(alert.links, caps);
-  const body: TeamsElement[] = [header(alert, caps), ...prose(alert, caps), context(alert, caps)];
-  // A resolve is a short follow-up to the card that announced it: the evidence is on that card.
-  const evidence = alert.status === 'resolved' ? [] : alert.facts;
+  return {
+    top: [header(alert, caps), ...prose(alert, caps), context(alert, caps)],
+    // A resolve is a short follow-up to the card that announced it: the evidence is on that card.
+    evidence: alert.status === 'resolved' ? [] : alert.facts.map((f) => evidenceFact(f, caps)),
+    buttons,
+    omitted,
+    fallbackText: fallbackText(alert, caps),
+  };
+}
+
+function buildMessage(parts: Parts, factsShown: number): TeamsMessage {
+  const { evidence, omitted } = parts;
+  const body: TeamsElement[] = [...parts.top];
   if (evidence.length > 0) {
-    const facts = evidence.slice(0, factsShown).map((f) => evidenceFact(f, caps));
+    const facts = evidence.slice(0, factsShown);
     if (factsShown < evidence.length) {
       facts.push(
         fact(MORE_FACTS_TITLE, `${evidence.length - factsShown} more not shown ${TRUNCATION_MARKER}`),
@@ -318,10 +349,10 @@ function buildMessage(alert: Alert, caps: Caps, factsShown: number): TeamsMessag
           $schema: ADAPTIVE_CARD_SCHEMA,
           type: 'AdaptiveCard',
           version: TEAMS_CARD_VERSION,
-          fallbackText: fallbackText(alert, caps),
+          fallbackText: parts.fallbackText,
           msteams: { width: 'Full' },
           body,
-          actions: buttons,
+          actions: parts.buttons,
         },
       },
     ],
@@ -346,15 +377,15 @@ function halved(caps: Caps): Caps {
 }
 
 /** The most facts that fit (a card with more facts is never smaller), by bisection. */
-function mostFactsThatFit(alert: Alert, caps: Caps, maxBytes: number): TeamsMessage | undefined {
-  const total = alert.status === 'resolved' ? 0 : alert.facts.length;
-  let best = buildMessage(alert, caps, 0);
+function mostFactsThatFit(parts: Parts, maxBytes: number): TeamsMessage | undefined {
+  const total = parts.evidence.length;
+  let best = buildMessage(parts, 0);
   if (teamsBodyBytes(best) > maxBytes) return undefined;
   let lo = 0;
   let hi = total;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    const candidate = buildMessage(alert, caps, mid);
+    const candidate = buildMessage(parts, mid);
     if (teamsBodyBytes(candidate) <= maxBytes) {
       lo = mid;
       best = candidate;
@@ -374,11 +405,12 @@ function mostFactsThatFit(alert: Alert, caps: Caps, maxBytes: number): TeamsMess
 export function renderTeams(alert: Alert, maxBytes: number = TEAMS_BODY_MAX_BYTES): TeamsMessage {
   let caps = CAPS;
   for (;;) {
-    const message = mostFactsThatFit(alert, caps, maxBytes);
+    const parts = partsOf(alert, caps);
+    const message = mostFactsThatFit(parts, maxBytes);
     if (message !== undefined) return message;
     const next = halved(caps);
     // Caps stop shrinking at 20 characters: the card is then a few KB whatever the alert holds.
-    if (JSON.stringify(next) === JSON.stringify(caps)) return buildMessage(alert, caps, 0);
+    if (JSON.stringify(next) === JSON.stringify(caps)) return buildMessage(parts, 0);
     caps = next;
   }
 }
