@@ -1,3 +1,7 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { loadConfigFile } from '../../../../shared/config/load.ts';
 import type { Alert, Severity } from '../../../../shared/events/alert.ts';
 import { teams } from '../../../../shared/notify/channels/teams/index.ts';
 import {
@@ -19,6 +23,8 @@ import {
 import { TEAMS_CHANNEL, workflowUrl } from '../../../../shared/notify/channels/teams/sender.ts';
 import type { SendTarget } from '../../../../shared/notify/channels/types.ts';
 import { TRUNCATION_MARKER } from '../../../../shared/notify/text.ts';
+import { evaluate } from '../../../../shared/pipeline/evaluate.ts';
+import { EVENTS_DIR } from '../../../helpers/events.ts';
 import { buildAlert, CLOUDTRAIL_EVENT_ID, hugeString, LONE_SURROGATES } from '../fixtures.ts';
 
 const settings = { workflowUrlParameter: '/cloud-alerts/test/teams/security' };
@@ -378,6 +384,31 @@ const HOSTILE: Array<[string, string, string]> = [
   ['a comparison', 'CPUUtilization > 80 and x < 5', 'CPUUtilization > 80 and x < 5'],
 ];
 
+/**
+ * Holds a card to the rules for attacker text: one line per text (a multi-item fact's items each behind
+ * our bullet), no Markdown, mention, entity, templating or live link an attacker wrote, nothing hidden,
+ * no line that opens a block, only http(s) buttons, and the body under the limit.
+ */
+function checkCard(message: TeamsMessage): void {
+  for (const { where, text } of readable(message)) {
+    const lines = text.split('\n');
+    // Only a multi-item fact value has several lines, each behind our bullet.
+    if (lines.length > 1) expect(where === 'fact value' && lines.every((l) => l.startsWith('• '))).toBe(true);
+    const attacker = text.replace(/^\*\*(What happened|Verdict):\*\* /, '');
+    expect(attacker).not.toMatch(/[*`]/);
+    expect(attacker).not.toMatch(/\]\(|<[A-Za-z/!?]|&#?[A-Za-z0-9]+;|\{\{/);
+    expect(attacker).not.toMatch(/:\/\/|www\./i);
+    expect(attacker).not.toMatch(/@(here|channel|everyone|team)\b/i);
+    // A line break only between the items of a fact, where the renderer put it.
+    expect(attacker).not.toMatch(/[^\P{Cc}\n]|\p{Cf}/u);
+    // The fallback is plain text and starts with our label; every other line must not open a block.
+    if (where === 'fallback') expect(text).toMatch(/^\[(CRITICAL|HIGH|MEDIUM|LOW|INFO|RESOLVED)\] /);
+    else for (const line of lines) expect(line).not.toMatch(/^(>|#|[-+] |\d+[.)] |\[)/);
+  }
+  for (const action of card(message).actions) expect(action.url).toMatch(/^https?:\/\//);
+  expect(teamsBodyBytes(message)).toBeLessThanOrEqual(TEAMS_BODY_MAX_BYTES);
+}
+
 describe('attacker text in a Teams card', () => {
   it.each(HOSTILE)('renders %s inert', (_name, input, shown) => {
     expect(teamsInline(input, 1000)).toBe(shown);
@@ -405,25 +436,110 @@ describe('attacker text in a Teams card', () => {
         attempted: true,
       }),
     );
-    for (const { where, text } of readable(message)) {
-      const lines = text.split('\n');
-      // Only a multi-item fact value has several lines, each behind our bullet.
-      if (lines.length > 1)
-        expect(where === 'fact value' && lines.every((l) => l.startsWith('• '))).toBe(true);
-      const attacker = text.replace(/^\*\*(What happened|Verdict):\*\* /, '');
-      expect(attacker).not.toMatch(/[*`]/);
-      expect(attacker).not.toMatch(/\]\(|<[A-Za-z/!?]|&#?[A-Za-z0-9]+;|\{\{/);
-      expect(attacker).not.toMatch(/:\/\/|www\./i);
-      expect(attacker).not.toMatch(/@(here|channel|everyone|team)\b/i);
-      // A line break only between the items of a fact, where the renderer put it.
-      expect(attacker).not.toMatch(/[^\P{Cc}\n]|\p{Cf}/u);
-      // The fallback is plain text and starts with our label; every other line must not open a block.
-      if (where === 'fallback') expect(text).toMatch(/^\[CRITICAL\] /);
-      else for (const line of lines) expect(line).not.toMatch(/^(>|#|[-+] |\d+[.)] |\[)/);
-    }
+    checkCard(message);
     expect(card(message).actions.map((a) => a.url)).toEqual([
       'https://console.aws.amazon.com/cloudtrail/home',
     ]);
+  });
+});
+
+function jsonFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return jsonFiles(path);
+    return name.endsWith('.json') ? [path] : [];
+  });
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Keys that pick the parser and the rule: poisoning them only yields the generic alert. */
+const STRUCTURAL = new Set(['source', 'detail-type', 'eventSource', 'eventName', 'value', 'version']);
+
+/** The event with `p` appended to every other string, envelope and detail alike. */
+function poisoned(node: unknown, p: string, key = ''): unknown {
+  if (typeof node === 'string') return STRUCTURAL.has(key) ? node : `${node}${p}`;
+  if (Array.isArray(node)) return node.map((child) => poisoned(child, p));
+  if (isRecord(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, poisoned(v, p, k)]));
+  return node;
+}
+
+describe('attacker text from raw events in a Teams card', () => {
+  const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'test' });
+  const samples = jsonFiles(EVENTS_DIR)
+    .map((file) => JSON.parse(readFileSync(file, 'utf8')) as unknown)
+    .filter((e): e is Record<string, unknown> => isRecord(e) && 'detail-type' in e);
+  const payload = HOSTILE.map(([, input]) => input).join(' ');
+
+  it('renders every alert of every sample event, every string poisoned, inert and under the limit', () => {
+    let alerts = 0;
+    for (const sample of samples) {
+      for (const alert of evaluate(poisoned(sample, payload), config).alerts) {
+        checkCard(renderTeams(alert));
+        alerts++;
+      }
+    }
+    // Most samples still raise their alert with every string poisoned.
+    expect(alerts).toBeGreaterThan(samples.length / 2);
+  });
+
+  it('holds for random strings in every field of an alert (fast-check, seeded)', () => {
+    const hostile = fc.oneof(
+      fc.constantFrom(...HOSTILE.map(([, input]) => input)),
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.string({
+        unit: fc.constantFrom(
+          '[',
+          ']',
+          '(',
+          ')',
+          '<',
+          '>',
+          '&',
+          '*',
+          '_',
+          '#',
+          '-',
+          '1',
+          '.',
+          '\n',
+          ' ',
+          'a',
+          '{',
+          '@',
+        ),
+        maxLength: 40,
+      }),
+    );
+    const text = fc.array(hostile, { maxLength: 4 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(
+        text,
+        text,
+        text,
+        text,
+        fc.array(fc.tuple(text, text), { maxLength: 6 }),
+        (title, summary, verdict, name, facts) => {
+          checkCard(
+            renderTeams(
+              buildAlert({
+                title,
+                summary,
+                verdict,
+                account: { id: name, alias: name },
+                actor: { kind: 'iam-user', display: name, crossAccount: false },
+                resource: { type: name, name },
+                facts: facts.map(([label, value]) => ({ label, value })),
+                links: [{ text: name, url: 'https://console.aws.amazon.com/' }],
+              }),
+            ),
+          );
+        },
+      ),
+      { seed: 19, numRuns: 500 },
+    );
   });
 });
 
