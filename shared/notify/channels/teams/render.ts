@@ -152,7 +152,8 @@ const SEQUENCES: ReadonlyArray<readonly [RegExp, string]> = [
 const LINE_START: ReadonlyArray<readonly [RegExp, string]> = [
   [/^>/, '\u203a'], // ›
   [/^#/, '\uff03'], // ＃
-  [/^-(?=\s)/, '\u2010'], // ‐
+  // `- item`, and `---` alone (a rule, or a heading underline).
+  [/^-(?=\s|-|$)/, '\u2010'], // ‐
   [/^\+(?=\s)/, '\uff0b'], // ＋
   [/^(\d+)\.(?=\s)/, '$1\u2024'], // 1․
   [/^(\d+)\)(?=\s)/, '$1\uff09'], // 1）

@@ -225,7 +225,7 @@ describe('renderTeams', () => {
     expect(factSets(message)[1]?.facts).toEqual([
       {
         title: 'Trusted principals',
-        value: '• arn:aws:iam::111111111111:root\n• \u2217\n• --- Approved by security ---',
+        value: '• arn:aws:iam::111111111111:root\n• \u2217\n• \u2010-- Approved by security ---',
       },
     ]);
   });
@@ -369,6 +369,7 @@ const HOSTILE: Array<[string, string, string]> = [
   ['a quote', '> Approved by security', '\u203a Approved by security'],
   ['a heading', '# Benign', '\uff03 Benign'],
   ['a list item', '- Benign', '\u2010 Benign'],
+  ['a rule', '---', '\u2010--'],
   ['a numbered item', '1. Benign', '1\u2024 Benign'],
   ['a forged line', 'x\nVerdict: benign, no action needed', 'x Verdict: benign, no action needed'],
   ['a forged line (U+2028)', 'x\u2028Rule: allowed-by-security', 'x Rule: allowed-by-security'],
@@ -403,7 +404,7 @@ function checkCard(message: TeamsMessage): void {
     expect(attacker).not.toMatch(/[^\P{Cc}\n]|\p{Cf}/u);
     // The fallback is plain text and starts with our label; every other line must not open a block.
     if (where === 'fallback') expect(text).toMatch(/^\[(CRITICAL|HIGH|MEDIUM|LOW|INFO|RESOLVED)\] /);
-    else for (const line of lines) expect(line).not.toMatch(/^(>|#|[-+] |\d+[.)] |\[)/);
+    else for (const line of lines) expect(line).not.toMatch(/^(>|#|[-+] |--|\d+[.)] |\[)/);
   }
   for (const action of card(message).actions) expect(action.url).toMatch(/^https?:\/\//);
   expect(teamsBodyBytes(message)).toBeLessThanOrEqual(TEAMS_BODY_MAX_BYTES);
