@@ -8,18 +8,21 @@
 
 // https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook
 // — "The message size limit is 28 KB. When the size exceeds 28 KB, you receive an error."
-// https://learn.microsoft.com/en-us/connectors/teams/ (known issues) — posting a message through the Teams
-// connector, which the workflow's "Post card in a chat or channel" step is, fails with "Request Entity too
-// large" past "about 28 KB", counted on what Teams stores after the flow re-wraps the card, not on our
-// request. Third parties report failures well below it (rubydoc.info/gems/msteams_hermes: 413s from about
-// 21 KB). Nothing we send needs more than a few KB, so we aim far below: 20 KiB of request body.
+// https://learn.microsoft.com/en-us/connectors/teams/ (known issues) — a message posted through the Teams
+// connector, which the workflow's "Post card in a chat or channel" step is, may be "about 28 KB" including
+// all its HTML elements, else the step fails with "Request Entity too large". That is not measured on our
+// request byte for byte, and third parties report failures below it (https://rubydoc.info/gems/msteams_hermes:
+// "testing aligned with 21KB"). Nothing we send needs more than a few KB, so we aim below both: 20 KiB of
+// request body.
 export const TEAMS_DOCUMENTED_MESSAGE_MAX_BYTES = 28 * 1024;
 export const TEAMS_BODY_MAX_BYTES = 20 * 1024;
 
 // https://learn.microsoft.com/en-us/microsoft-copilot-studio/guidance/adaptive-cards-overview — "Teams is
-// also limited to version 1.5". Everything we use (Container styles, FactSet, Action.OpenUrl, TextBlock
-// colours) exists since 1.2 (https://adaptivecards.io/explorer/), and 1.4 is what Workflows' flow bot is
-// widely seen rendering, so a card never falls back to its fallbackText for asking too new a version.
+// also limited to version 1.5" (the Adaptive Cards designer's Teams host targets 1.5 too:
+// https://github.com/microsoft/AdaptiveCards/blob/main/source/nodejs/adaptivecards-designer/src/containers/teams/teams-container.ts).
+// Everything we use (Container styles, FactSet, Action.OpenUrl, TextBlock colours) exists since 1.2
+// (https://adaptivecards.io/explorer/); we ask for 1.4, one below the maximum, so a client a release behind
+// still renders the card instead of its fallbackText.
 export const TEAMS_CARD_VERSION = '1.4';
 
 // https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using
@@ -28,9 +31,9 @@ export const TEAMS_CARD_VERSION = '1.4';
 export const TEAMS_ATTACHMENT_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const ADAPTIVE_CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
 
-// https://github.com/microsoft/AdaptiveCards/blob/main/source/nodejs/adaptivecards-designer/src/containers/teams-container.ts
-// — the Adaptive Cards designer's Teams host config has "maxActions": 6; Microsoft documents no other
-// number for Teams, and a host drops the actions past its maximum without a word, so we stop at six and
+// https://github.com/microsoft/AdaptiveCards/blob/11024974f5cfaa268db9ad6c1193c963365e06ce/source/nodejs/adaptivecards-designer/src/containers/teams-container.ts
+// — the Adaptive Cards designer's Teams host config (light and dark) has "maxActions": 6; Microsoft's Teams
+// pages state no number, and a host drops the actions past its maximum without a word, so we stop at six and
 // say how many links were left out.
 export const TEAMS_MAX_ACTIONS = 6;
 
