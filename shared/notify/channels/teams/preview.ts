@@ -1,0 +1,69 @@
+import type { ChannelPreview } from '../types.ts';
+import type { TeamsElement, TeamsFact, TeamsMessage } from './render.ts';
+
+/**
+ * The previews read the exact body: what replay prints and what the report shows is what the workflow
+ * would post. Every string in a card is already one inert line (render.ts), so the previews only lay
+ * it out; the only Markdown we write ourselves is `**label**`, shown as the label.
+ */
+
+function unbold(s: string): string {
+  return s.replace(/\*\*([^*]+)\*\*/g, '$1');
+}
+
+function factLines(facts: readonly TeamsFact[], indent: string): string[] {
+  return facts.flatMap((f) => {
+    const [first = '', ...rest] = f.value.split('\n');
+    return [`${indent}${f.title}: ${first}`, ...rest.map((line) => `${indent}  ${line}`)];
+  });
+}
+
+function elementLines(element: TeamsElement): string[] {
+  if (element.type === 'Container') {
+    return element.items.map((item, i) => (i === 0 ? `[${element.style}] ${item.text}` : `  ${item.text}`));
+  }
+  if (element.type === 'FactSet') return factLines(element.facts, '  ');
+  return [unbold(element.text)];
+}
+
+function text(body: TeamsMessage): string {
+  const card = body.attachments[0].content;
+  const lines = card.body.flatMap(elementLines);
+  for (const action of card.actions) lines.push(`[button] ${action.title} → ${action.url}`);
+  return lines.join('\n');
+}
+
+function html(body: TeamsMessage, escapeHtml: (s: string) => string): string {
+  const card = body.attachments[0].content;
+  const rows = (facts: readonly TeamsFact[]) =>
+    facts
+      .map(
+        (f) =>
+          `<tr><th>${escapeHtml(f.title)}</th><td>${escapeHtml(f.value).replace(/\n/g, '<br>')}</td></tr>`,
+      )
+      .join('');
+  const parts = card.body.map((element) => {
+    if (element.type === 'Container') {
+      const items = element.items.map((item, i) =>
+        i === 0
+          ? `<div class="t-title">${escapeHtml(item.text)}</div>`
+          : `<div class="t-note">${escapeHtml(item.text)}</div>`,
+      );
+      return `<div class="t-band t-${escapeHtml(element.style)}">${items.join('')}</div>`;
+    }
+    if (element.type === 'FactSet') return `<table class="t-facts">${rows(element.facts)}</table>`;
+    // `**label**` is the only Markdown we write: bold it after escaping, so nothing else can be.
+    const escaped = escapeHtml(element.text).replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+    return `<div class="t-text${element.isSubtle ? ' t-subtle' : ''}">${escaped}</div>`;
+  });
+  // render.ts keeps only http(s) URLs in buttons; the report checks again before making a link.
+  const buttons = card.actions.map((action) =>
+    /^https?:\/\//i.test(action.url)
+      ? `<a class="t-button" href="${escapeHtml(action.url)}" rel="noopener noreferrer" target="_blank">${escapeHtml(action.title)}</a>`
+      : `<span class="t-button">${escapeHtml(action.title)}</span>`,
+  );
+  if (buttons.length > 0) parts.push(`<div class="t-actions">${buttons.join(' ')}</div>`);
+  return `<div class="teams">${parts.join('\n')}</div>`;
+}
+
+export const teamsPreview: ChannelPreview<TeamsMessage> = { text, html };
