@@ -61,7 +61,9 @@ export function verifyWebhookSignature(input: VerifyWebhookInput): VerifyWebhook
   const timestampText = input.timestamp?.trim() ?? '';
   if (!TIMESTAMP.test(timestampText)) return { ok: false, reason: 'malformed timestamp' };
   const timestamp = Number(timestampText);
-  if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) return { ok: false, reason: 'stale timestamp' };
+  // Whole seconds on both sides, as the sender makes its timestamp.
+  if (Math.abs(Math.floor(now / 1000) - timestamp) > toleranceSeconds)
+    return { ok: false, reason: 'stale timestamp' };
 
   const candidates = (input.signature ?? '')
     .split(',')
