@@ -30,7 +30,7 @@ export interface WebhookAlert {
   region: string;
   time: string;
   actor?: {
-    kind: string;
+    kind: NonNullable<Alert['actor']>['kind'];
     display: string;
     name?: string;
     arn?: string;

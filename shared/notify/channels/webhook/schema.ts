@@ -1,4 +1,4 @@
-import { SEVERITIES } from '../../../events/alert.ts';
+import { ActorKindSchema, AlertSchema, SEVERITIES } from '../../../events/alert.ts';
 import { WEBHOOK_BODY_MAX_BYTES, WEBHOOK_BODY_VERSION } from './limits.ts';
 
 /**
@@ -6,6 +6,8 @@ import { WEBHOOK_BODY_MAX_BYTES, WEBHOOK_BODY_VERSION } from './limits.ts';
  * to validate against. A unit test validates every rendered body with it, so it cannot drift from
  * render.ts. It uses only: type, const, enum, properties, required, additionalProperties, items,
  * minimum, and annotations (title, description, format).
+ *
+ * Enumerations come from the Alert schema: a new value there is an additive change (version 1 stays).
  *
  * Objects are closed (`additionalProperties: false`) to catch drift in our tests; receivers should
  * not copy that into their own validation, since additive changes keep version 1.
@@ -17,19 +19,7 @@ const actor = {
   type: 'object',
   description: 'Who made the call (CloudTrail alerts).',
   properties: {
-    kind: {
-      enum: [
-        'iam-user',
-        'assumed-role',
-        'sso-user',
-        'root',
-        'federated',
-        'web-identity',
-        'aws-service',
-        'aws-account',
-        'unknown',
-      ],
-    },
+    kind: { enum: [...ActorKindSchema.options] },
     display: { ...text, description: 'In words: "IAM user alice", "role deploy (session ci-42)".' },
     name: { ...text, description: 'User name, role name or service principal.' },
     arn: text,
@@ -49,8 +39,8 @@ const alert = {
     rule: { ...text, description: 'The rule that raised it (docs/rules.md).' },
     title: text,
     severity: { enum: [...SEVERITIES] },
-    status: { enum: ['firing', 'resolved'] },
-    kind: { enum: ['cloudtrail', 'alarm', 'generic'] },
+    status: { enum: [...AlertSchema.shape.status.options] },
+    kind: { enum: [...AlertSchema.shape.kind.options] },
     summary: { ...text, description: 'Who did what to which resource.' },
     verdict: { ...text, description: 'Whether it is dangerous now.' },
     account: {
