@@ -208,8 +208,11 @@ function payloadBytes(payload: WebhookPayload): number {
  */
 export function renderWebhookPayload(alert: Alert): WebhookPayload {
   const type = webhookEventType(alert);
-  const full: Counts = { facts: alert.facts.length, links: alert.links.length, tags: 0 };
-  full.tags = Object.keys(alert.tags ?? {}).length;
+  const full: Counts = {
+    facts: alert.facts.length,
+    links: alert.links.length,
+    tags: Object.keys(alert.tags ?? {}).length,
+  };
   const build = (cap: number, counts: Counts, truncated: boolean): WebhookPayload => ({
     version: WEBHOOK_BODY_VERSION,
     type,

@@ -93,7 +93,7 @@ export function refusedHeaderReason(name: string): string | undefined {
  * Static, non-secret headers for routing (a tenant, an index, a queue name). Messages name a header
  * only when its name is a valid token, and never repeat a value.
  */
-const StaticHeaders = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+const HeaderMap = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
   const names = Object.keys(headers);
   if (names.length > WEBHOOK_HEADERS_MAX) {
     ctx.addIssue({ code: 'custom', message: `at most ${WEBHOOK_HEADERS_MAX} headers` });
@@ -129,6 +129,15 @@ const StaticHeaders = z.record(z.string(), z.string()).superRefine((headers, ctx
     }
   }
 });
+
+// A record built by assignment turns a key spelled "__proto__" into the prototype: the header would
+// vanish without a word. It is caught on the raw input, before that happens.
+const StaticHeaders = z.preprocess((raw, ctx) => {
+  if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, '__proto__')) {
+    ctx.issues.push({ code: 'custom', message: 'header __proto__ is not a usable name', input: raw });
+  }
+  return raw;
+}, HeaderMap);
 
 export const WebhookSettingsSchema = z
   .object({

@@ -141,6 +141,11 @@ describe('WebhookSettingsSchema', () => {
       expect(messages.join('\n')).not.toContain(value.trim() || value);
     });
 
+    it('refuses a header named __proto__ instead of dropping it without a word', () => {
+      const headers = JSON.parse('{"__proto__":"x","X-Tenant":"secops"}');
+      expect(issues({ ...VALID, headers })).toEqual(['headers: header __proto__ is not a usable name']);
+    });
+
     it('accepts inner spaces and the empty value', () => {
       expect(issues({ ...VALID, headers: { 'X-Team': 'Security Operations', 'X-Empty': '' } })).toEqual([]);
     });
