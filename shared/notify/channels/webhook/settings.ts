@@ -1,0 +1,155 @@
+import * as z from 'zod';
+import { PagerDutyReceiverSchema } from '../../../config/schema.ts';
+import { WEBHOOK_HEADER_VALUE_MAX, WEBHOOK_HEADERS_MAX } from './limits.ts';
+
+// The config schema's own rules for a parameter name and a KMS key ARN, so every receiver accepts the
+// same spellings and gives the same messages.
+const { routingKeyParameter: ParameterName, kmsKeyArn: OptionalKmsKeyArn } =
+  PagerDutyReceiverSchema.shape.pagerduty.shape;
+
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * Where the body goes. https, because the body describes the account's security events; plain http
+ * only to this machine (a test receiver, a sidecar). No user:password@: the URL is stored in the
+ * function's artifact, and credentials belong in SSM. Messages never repeat the URL.
+ */
+const WebhookUrl = z.string().superRefine((value, ctx) => {
+  // The URL parser silently drops tabs and line breaks; refuse them so the URL shown is the URL used.
+  if (!/^[\x21-\x7E]+$/.test(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be printable ASCII without spaces (percent-encode anything else)',
+    });
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
+    return;
+  }
+  const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== 'https:' && !loopbackHttp) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be an https:// URL (http:// only for 127.0.0.1, ::1 or localhost)',
+    });
+  }
+  if (url.username !== '' || url.password !== '') {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must not carry user:password@: the configuration is stored in the function artifact; the body is signed with the secret in signingSecretParameter instead',
+    });
+  }
+});
+
+// RFC 9110 §5.1 field-name = token; §5.6.2 tchar.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Visible ASCII and spaces inside; no CR, LF or other controls (they would split or forge a header),
+// nothing outside ASCII (fetch sends Latin-1 at best), no space at either end (fetch trims it, so the
+// value sent would differ from the one configured).
+const VALUE = /^(?:[\x21-\x7E](?:[\x20-\x7E]*[\x21-\x7E])?)?$/;
+
+/** Headers cloud-alerts sets itself: a static one would fight the signature, the body or the agent. */
+const OURS = ['content-type', 'user-agent'];
+const OURS_PREFIX = 'x-cloud-alerts-';
+
+/** Connection-level, or describing the body: fetch manages them, and a wrong one breaks the request. */
+const TRANSPORT = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+  'content-length',
+  'content-encoding',
+  'expect',
+];
+
+/** Names that carry credentials, exactly or as a part ("x-auth-token", "apikey", "x-client-secret"). */
+const CREDENTIAL_NAMES = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+const CREDENTIAL_PARTS = ['auth', 'token', 'secret', 'key', 'password', 'passwd', 'credential', 'session'];
+
+/** Why a header name is refused, or undefined when it may be configured. The name is already a token. */
+export function refusedHeaderReason(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (CREDENTIAL_NAMES.includes(lower) || CREDENTIAL_PARTS.some((part) => lower.includes(part))) {
+    return 'looks like it carries a credential: the configuration is stored in the function artifact, so secrets belong in SSM; the receiver authenticates us by the X-Cloud-Alerts-Signature header instead';
+  }
+  if (OURS.includes(lower) || lower.startsWith(OURS_PREFIX)) {
+    return 'is set by cloud-alerts itself';
+  }
+  if (TRANSPORT.includes(lower)) return 'is managed by the HTTP client';
+  return undefined;
+}
+
+/**
+ * Static, non-secret headers for routing (a tenant, an index, a queue name). Messages name a header
+ * only when its name is a valid token, and never repeat a value.
+ */
+const HeaderMap = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+  const names = Object.keys(headers);
+  if (names.length > WEBHOOK_HEADERS_MAX) {
+    ctx.addIssue({ code: 'custom', message: `at most ${WEBHOOK_HEADERS_MAX} headers` });
+  }
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: "a header name must be an RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~",
+      });
+      continue;
+    }
+    const refused = refusedHeaderReason(name);
+    if (refused !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `header ${name} ${refused}`, path: [name] });
+    }
+    const lower = name.toLowerCase();
+    if (seen.has(lower)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `header ${name} appears twice (names ignore case)`,
+        path: [name],
+      });
+    }
+    seen.add(lower);
+    if (!VALUE.test(value) || value.length > WEBHOOK_HEADER_VALUE_MAX) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `the value of header ${name} must be printable ASCII without line breaks or surrounding spaces, at most ${WEBHOOK_HEADER_VALUE_MAX} characters`,
+        path: [name],
+      });
+    }
+  }
+});
+
+// A record built by assignment turns a key spelled "__proto__" into the prototype: the header would
+// vanish without a word. It is caught on the raw input, before that happens.
+const StaticHeaders = z.preprocess((raw, ctx) => {
+  if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, '__proto__')) {
+    ctx.issues.push({ code: 'custom', message: 'header __proto__ is not a usable name', input: raw });
+  }
+  return raw;
+}, HeaderMap);
+
+export const WebhookSettingsSchema = z
+  .object({
+    /** The receiver's endpoint: https (http only for loopback). Not a secret: it is in the config. */
+    url: WebhookUrl,
+    /** SecureString parameter holding the HMAC signing secret (openssl rand -hex 32). */
+    signingSecretParameter: ParameterName,
+    /** The customer managed key the parameter is encrypted with, if not aws/ssm. */
+    kmsKeyArn: OptionalKmsKeyArn,
+    /** Static headers sent with every request; never credentials (see refusedHeaderReason). */
+    headers: StaticHeaders.optional(),
+  })
+  .strict();
+
+export type WebhookSettings = z.infer<typeof WebhookSettingsSchema>;
