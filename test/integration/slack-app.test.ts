@@ -209,6 +209,22 @@ describe('Slack app mode against the Web API stand-in', () => {
     expect(bodies).not.toContain('<https://evil');
   });
 
+  it('calls the channel to the first message only, not to each reply in its thread', async () => {
+    const { sender } = makeSender();
+    const send = (alert: Alert) =>
+      withRetries(
+        () => sender.send(renderSlack(alert, { mention: 'here' }), target(alert)),
+        DEFAULT_RETRY_POLICY,
+        retryClock,
+      );
+    await send(alarmAt(0));
+    clock += 5_000;
+    await send(alarmAt(1));
+    const [first] = slack.messages(CHANNEL);
+    expect(first?.text.startsWith('<!here> ')).toBe(true);
+    expect(JSON.stringify(first?.replies)).not.toContain('<!here>');
+  });
+
   it('keeps two channels apart: the same alert key is a message in each', async () => {
     const { sender } = makeSender();
     await deliver(sender, alarmAt(0), CHANNEL);

@@ -2,9 +2,14 @@ import type { Alert, NotificationRequest } from '../../../../shared/events/alert
 import {
   classifySlackError,
   createSlackAppSender,
+  createSlackAppSenderFrom,
+  SLACK_APP_STATE_KEY_PREFIXES,
   SlackAppSettingsSchema,
+  slackAppBudgetIdentity,
+  slackAppSecret,
 } from '../../../../shared/notify/channels/slack/app/index.ts';
 import {
+  asThreadReply,
   decideAction,
   durationText,
   resolvedMessage,
@@ -394,5 +399,45 @@ describe('createSlackAppSender', () => {
     ]);
     expect(slack.calls[2]?.body).toMatchObject({ thread_ts: FIRING.ts });
     expect(await ledger.get(key, now())).toEqual({ ...FIRING, status: 'resolved' });
+  });
+});
+
+describe('asThreadReply', () => {
+  it("drops the receiver's mention from a repeat, and nothing an attacker wrote becomes one", () => {
+    const alert = alarm({ summary: '<!here> ping' });
+    const reply = asThreadReply(renderSlack(alert, { mention: 'here' }));
+    const all = JSON.stringify(reply);
+    expect(all).not.toContain('<!here>');
+    expect(all).toContain('&lt;!here&gt; ping');
+    expect(reply.text.startsWith('[CRITICAL]')).toBe(true);
+    expect(renderSlack(alert, { mention: 'here' }).text.startsWith('<!here> ')).toBe(true);
+  });
+});
+
+describe('plug-in entry points', () => {
+  it('names the bot token parameter as the secret, and budgets per token and channel', () => {
+    expect(slackAppSecret({ ...SETTINGS, kmsKeyArn: undefined })).toMatchObject({
+      parameter: '/cloud-alerts/test/slack-bot',
+      field: 'botTokenParameter',
+      what: 'bot token',
+    });
+    expect(slackAppBudgetIdentity(SETTINGS, undefined)).toBeUndefined();
+    expect(slackAppBudgetIdentity(SETTINGS, 'a')).not.toBe(
+      slackAppBudgetIdentity({ ...SETTINGS, channel: 'C0999ZZZZZZ' }, 'a'),
+    );
+    expect(SLACK_APP_STATE_KEY_PREFIXES).toEqual(['slackmsg#']);
+  });
+
+  it('builds a working sender from SenderOptions without a state table (memory ledger)', async () => {
+    const slack = fakeSlack();
+    const sender = createSlackAppSenderFrom({
+      fetchImpl: slack.fetchImpl,
+      env: { SLACK_API_URL: 'http://127.0.0.1:9/api' },
+    });
+    const alert = alarm();
+    await sender.send(renderSlack(alert), target(alert));
+    await sender.send(renderSlack(alert), target(alert));
+    expect(slack.calls[0]?.url).toBe('http://127.0.0.1:9/api/chat.postMessage');
+    expect(slack.calls[1]?.body).toHaveProperty('thread_ts');
   });
 });

@@ -10,7 +10,14 @@ import type { SlackMessage } from '../../../slack.ts';
 import type { ChannelSender, SendTarget } from '../../types.ts';
 import { SLACK_API_URL } from './limits.ts';
 import type { SlackAppSettings } from './settings.ts';
-import { alertTimeMs, decideAction, resolvedMessage, resolvedReply, timeInAlarmText } from './thread.ts';
+import {
+  alertTimeMs,
+  asThreadReply,
+  decideAction,
+  resolvedMessage,
+  resolvedReply,
+  timeInAlarmText,
+} from './thread.ts';
 import { callSlack, SlackApiError, type SlackMethod, type SlackPosted } from './web-api.ts';
 
 /** The slice of a logger the sender needs (Powertools Logger and the pipeline's LogPort fit). */
@@ -51,7 +58,11 @@ function resolveBaseUrl(options: SlackAppSenderOptions): string {
   return fromEnv.replace(/\/+$/, '');
 }
 
-/** The remembered message is gone: post a new one instead of failing the alert. */
+/**
+ * The remembered message is gone: post a new one instead of failing the alert. Not channel_not_found:
+ * the remembered channel is the receiver's own (it is part of the key), so a new post would be
+ * refused the same way, and the permanent error says what to fix.
+ */
 const GONE_ON_UPDATE: ReadonlySet<string> = new Set([
   'message_not_found',
   'cant_update_message',
@@ -207,7 +218,7 @@ export function createSlackAppSender(
         return;
       }
       try {
-        await post(token, action.record.channel, message, action.record.ts);
+        await post(token, action.record.channel, asThreadReply(message), action.record.ts);
       } catch (e) {
         if (!isGone(e, GONE_ON_REPLY)) throw e;
         await postNew(token, key, message, action.record.firstAt, action.record.status, target);

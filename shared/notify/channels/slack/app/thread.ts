@@ -89,3 +89,20 @@ export function resolvedMessage(message: SlackMessage, line: string): SlackMessa
 export function resolvedReply(line: string): SlackMessage {
   return { text: `RESOLVED: ${line}`, blocks: [statusSection(line)] };
 }
+
+// renderSlack escapes every `<` of alert text, so a leading `<!here> ` / `<!channel> ` is the mention
+// the receiver asked for, never an attacker's.
+const OUR_MENTION = /^<!(?:here|channel)> /;
+
+/**
+ * A message as a thread reply: without the receiver's mention. The channel was called to the thread's
+ * parent; calling it again for every repeat and summary is the noise threads are meant to remove.
+ */
+export function asThreadReply(message: SlackMessage): SlackMessage {
+  const blocks = message.blocks.map((block): SlackBlock => {
+    if (block.type !== 'section' || block.text === undefined || !OUR_MENTION.test(block.text.text))
+      return block;
+    return { ...block, text: { ...block.text, text: block.text.text.replace(OUR_MENTION, '') } };
+  });
+  return { text: message.text.replace(OUR_MENTION, ''), blocks };
+}
