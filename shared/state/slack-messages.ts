@@ -88,7 +88,11 @@ export function createDynamoDbSlackMessageLedger(
   const { tableName, client } = options;
   return {
     async get(key, now) {
-      const out = await client.send(new GetCommand({ TableName: tableName, Key: { pk: key } }));
+      // Strongly consistent: a group's summary can follow its opener within a second, and an eventually
+      // consistent read that misses the opener's message would start a second one.
+      const out = await client.send(
+        new GetCommand({ TableName: tableName, Key: { pk: key }, ConsistentRead: true }),
+      );
       if (out.Item === undefined) return undefined;
       // TTL deletes lazily: an expired item is gone, whatever it still says.
       const expires: unknown = out.Item.expiresAt;

@@ -55,4 +55,17 @@ describe('createDynamoDbSlackMessageLedger', () => {
     );
     expect(await ledger.get(key, T0)).toBeUndefined();
   });
+
+  it("reads strongly consistent, so a summary right after its opener finds the opener's message", async () => {
+    const inputs: unknown[] = [];
+    const spying = {
+      send: (command: { input: unknown }) => {
+        inputs.push(command.input);
+        return doc.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const ledger = createDynamoDbSlackMessageLedger({ tableName: TABLE, client: spying });
+    await ledger.get(slackMessageKey('xoxb-consistent', 'C0123ABCDEF', 'k'), T0);
+    expect(inputs).toEqual([expect.objectContaining({ ConsistentRead: true })]);
+  });
 });

@@ -188,15 +188,22 @@ describe('callSlack', () => {
     expect(e).toMatchObject({ retryable: true, retryAfterMs: 3000, status: 429, slackError: 'ratelimited' });
   });
 
-  it('waits a second on a rate limit that gave no Retry-After', async () => {
-    const slack = fakeSlack({ body: { ok: false, error: 'rate_limited' } });
-    const e = await callSlack({
+  it("waits one slot of the method's limit on a rate limit that gave no Retry-After", async () => {
+    const slack = fakeSlack({ body: { ok: false, error: 'rate_limited' } }, { status: 429, body: {} });
+    const post = await callSlack({
       ...base,
       method: 'chat.postMessage',
       body: {},
       fetchImpl: slack.fetchImpl,
     }).catch((x) => x);
-    expect(e).toMatchObject({ retryable: true, retryAfterMs: 1000 });
+    expect(post).toMatchObject({ retryable: true, retryAfterMs: 1000 });
+    const update = await callSlack({
+      ...base,
+      method: 'chat.update',
+      body: {},
+      fetchImpl: slack.fetchImpl,
+    }).catch((x) => x);
+    expect(update).toMatchObject({ retryable: true, retryAfterMs: 1200, status: 429 });
   });
 
   it('retries 5xx and an answer that is not JSON; not a 404', async () => {

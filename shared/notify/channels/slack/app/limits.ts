@@ -38,9 +38,12 @@ export const SLACK_UPDATE_TIER3_PER_MINUTE = 50;
 /**
  * Over a limit Slack answers HTTP 429 with `Retry-After` (seconds) and `{"ok":false,"error":"ratelimited"}`.
  * https://docs.slack.dev/apis/web-api/rate-limits (Responding to rate limiting conditions)
- * When no Retry-After came, wait a second: the per-channel posting limit's own unit.
+ * When no Retry-After came, wait one slot of the method's own limit.
  */
-export const SLACK_DEFAULT_RETRY_AFTER_MS = 1000;
+export const SLACK_DEFAULT_RETRY_AFTER_MS: Readonly<Record<'chat.postMessage' | 'chat.update', number>> = {
+  'chat.postMessage': Math.ceil(1000 / SLACK_POST_PER_CHANNEL_PER_SECOND),
+  'chat.update': Math.ceil(60_000 / SLACK_UPDATE_TIER3_PER_MINUTE),
+};
 
 /**
  * A channel ID: C… public, G… private (older), D… direct message; upper-case letters and digits.

@@ -205,7 +205,7 @@ export async function callSlack(options: CallSlackOptions): Promise<SlackPosted>
       retryable: true,
       reason: `${method}: ${code}${status === 429 ? ' (HTTP 429)' : ''}`,
       status,
-      retryAfterMs: parseRetryAfter(retryAfter, now()) ?? SLACK_DEFAULT_RETRY_AFTER_MS,
+      retryAfterMs: parseRetryAfter(retryAfter, now()) ?? SLACK_DEFAULT_RETRY_AFTER_MS[method],
     });
   }
   if (status < 200 || status >= 300) {
