@@ -371,6 +371,30 @@ describe('createSlackAppSender', () => {
     expect(slack.calls).toHaveLength(1);
   });
 
+  it('trims the token, and refuses a URL or a token with spaces permanently without repeating it', async () => {
+    const slack = fakeSlack();
+    const sender = createSlackAppSender({
+      messages: createMemorySlackMessageLedger(),
+      fetchImpl: slack.fetchImpl,
+      baseUrl: 'https://slack.test/api',
+    });
+    const alert = alarm();
+    await sender.send(renderSlack(alert), { ...target(alert), secret: `${TOKEN}\n` });
+    expect(slack.calls[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    for (const secret of [
+      'https://hooks.slack.com/services/T0/B0/XXXXXXXXXXXXXXXX',
+      `${TOKEN} extra`,
+      `${TOKEN}é`,
+    ]) {
+      const e = await sender.send(renderSlack(alert), { ...target(alert), secret }).catch((x) => x);
+      expect(e).toMatchObject({ retryable: false });
+      expect(e.message).toContain('/cloud-alerts/test/slack-bot');
+      expect(e.message).not.toContain('hooks.slack.com');
+      expectNoToken(e);
+    }
+    expect(slack.calls).toHaveLength(1);
+  });
+
   it('fails permanently without a token, naming the parameter and nothing else', async () => {
     const sender = createSlackAppSender({
       messages: createMemorySlackMessageLedger(),

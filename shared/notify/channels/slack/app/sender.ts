@@ -74,6 +74,31 @@ const GONE_ON_REPLY: ReadonlySet<string> = new Set([
   'message_not_found',
 ]);
 
+/**
+ * The token as a header can carry it: trimmed (a value saved from `$(cat file)` ends in a newline), and
+ * printable ASCII only, since fetch refuses anything else as a header and that would be retried as a
+ * network error forever. The messages name the parameter, never the value.
+ */
+function botTokenOf(target: SendTarget<SlackAppSettings>): string {
+  const parameter = target.settings.botTokenParameter;
+  const token = target.secret?.trim() ?? '';
+  const refuse = (why: string) =>
+    new DeliveryError({ channel: 'slack', retryable: false, reason: `${why} (SSM parameter ${parameter})` });
+  if (token === '')
+    throw refuse("no bot token: put the app's Bot User OAuth Token (xoxb-…) in the parameter");
+  if (/^https?:/i.test(token)) {
+    throw refuse(
+      'the parameter holds a URL, not a bot token: a webhook receiver names it in webhookUrlParameter',
+    );
+  }
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw refuse(
+      'the bot token has spaces or characters a token never has: copy the Bot User OAuth Token again',
+    );
+  }
+  return token;
+}
+
 function isGone(e: unknown, codes: ReadonlySet<string>): e is SlackApiError {
   return e instanceof SlackApiError && !e.retryable && codes.has(e.slackError);
 }
@@ -197,14 +222,7 @@ export function createSlackAppSender(
 
   return {
     async send(message, target) {
-      const token = target.secret;
-      if (token === undefined || token === '') {
-        throw new DeliveryError({
-          channel: 'slack',
-          retryable: false,
-          reason: `no bot token: put the app's Bot User OAuth Token in the SSM parameter ${target.settings.botTokenParameter}`,
-        });
-      }
+      const token = botTokenOf(target);
       const { alert } = target.request;
       const key = slackMessageKey(token, target.settings.channel, alert.dedupKey);
       const action = decideAction(alert, await lookUp(key, target));
