@@ -1,0 +1,40 @@
+import {
+  SLACK_MESSAGE_RETAIN_SECONDS,
+  type SlackMessageLedger,
+  slackMessageKey,
+} from '../../../../shared/state/slack-messages.ts';
+
+export const T0 = Date.parse('2026-11-24T03:00:00Z');
+
+const record = { channel: 'C0123ABCDEF', ts: '1764039600.000100', firstAt: T0, status: 'firing' as const };
+
+/** The contract every Slack message ledger keeps: run against memory and against dynalite. */
+export function slackMessageLedgerContract(name: string, make: () => SlackMessageLedger): void {
+  describe(`slack message ledger: ${name}`, () => {
+    it('remembers the message of an alert key until it is replaced', async () => {
+      const ledger = make();
+      const key = slackMessageKey('xoxb-token-a', 'C0123ABCDEF', `cloud-alerts/alarm/${name}-1`);
+      expect(await ledger.get(key, T0)).toBeUndefined();
+      await ledger.put(key, record, T0);
+      expect(await ledger.get(key, T0 + 1000)).toEqual(record);
+      await ledger.put(key, { ...record, status: 'resolved' }, T0 + 2000);
+      expect(await ledger.get(key, T0 + 3000)).toEqual({ ...record, status: 'resolved' });
+    });
+
+    it('keeps channels and workspaces apart: one alert key under two tokens or channels is two messages', async () => {
+      const ledger = make();
+      const dedupKey = `cloud-alerts/alarm/${name}-2`;
+      await ledger.put(slackMessageKey('xoxb-token-a', 'C0123ABCDEF', dedupKey), record, T0);
+      expect(await ledger.get(slackMessageKey('xoxb-token-b', 'C0123ABCDEF', dedupKey), T0)).toBeUndefined();
+      expect(await ledger.get(slackMessageKey('xoxb-token-a', 'C0999ZZZZZZ', dedupKey), T0)).toBeUndefined();
+    });
+
+    it('forgets a message after its retention, as TTL would', async () => {
+      const ledger = make();
+      const key = slackMessageKey('xoxb-token-a', 'C0123ABCDEF', `cloud-alerts/alarm/${name}-3`);
+      await ledger.put(key, record, T0);
+      expect(await ledger.get(key, T0 + (SLACK_MESSAGE_RETAIN_SECONDS - 60) * 1000)).toEqual(record);
+      expect(await ledger.get(key, T0 + (SLACK_MESSAGE_RETAIN_SECONDS + 60) * 1000)).toBeUndefined();
+    });
+  });
+}
