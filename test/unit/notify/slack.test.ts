@@ -4,6 +4,7 @@ import {
   type SlackBlock,
   type SlackMessage,
   type SlackSectionBlock,
+  slackBlocksText,
 } from '../../../shared/notify/channels/slack/render.ts';
 import { createSlackSender } from '../../../shared/notify/channels/slack/sender.ts';
 import { TRUNCATION_MARKER } from '../../../shared/notify/text.ts';
@@ -209,6 +210,40 @@ describe('renderSlack', () => {
     expect(fields).toHaveLength(shown + 1);
     expect(fields.at(-1)?.text).toBe(`*More facts:* ${1000 - shown} more not shown ${TRUNCATION_MARKER}`);
     expect(message.blocks.at(-1)?.type).toBe('context');
+  });
+
+  it("keeps the text of all blocks under Slack's total, shortening then leaving out facts", () => {
+    const huge = hugeString(10 * 1024, '&');
+    const facts = Array.from({ length: 40 }, (_, i) => ({ label: `Fact ${i}`, value: huge }));
+    const links = Array.from({ length: 30 }, (_, i) => ({
+      text: huge,
+      url: `https://console.aws.amazon.com/${i}`,
+    }));
+    const alert = buildAlert({
+      summary: huge,
+      verdict: huge,
+      region: huge,
+      time: huge,
+      ruleId: huge,
+      facts,
+      links,
+    });
+    const message = renderSlack(alert);
+    expect(slackBlocksText(message)).toBeLessThanOrEqual(limits.SLACK_BLOCKS_TEXT_MAX);
+    const fields = fieldSections(message.blocks).flatMap((s) => s.fields ?? []);
+    // Even the largest header, summary, buttons and context leave room for a fact and the note.
+    expect(fields.length).toBeGreaterThanOrEqual(2);
+    expect(fields.at(-1)?.text).toBe(
+      `*More facts:* ${41 - fields.length} more not shown ${TRUNCATION_MARKER}`,
+    );
+    expect(fields[0]?.text.endsWith(TRUNCATION_MARKER)).toBe(true);
+    // A few short facts are shown whole, as before.
+    const small = renderSlack(buildAlert({ facts: facts.slice(0, 3).map((f) => ({ ...f, value: 'v' })) }));
+    expect(
+      fieldSections(small.blocks)
+        .flatMap((s) => s.fields ?? [])
+        .map((f) => f.text),
+    ).toEqual(['*Fact 0:* v', '*Fact 1:* v', '*Fact 2:* v']);
   });
 
   it('respects every text limit for 250 KB strings and marks each cut', () => {

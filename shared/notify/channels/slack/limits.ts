@@ -27,6 +27,20 @@ export const SLACK_ACTIONS_ELEMENTS_MAX = 25;
 export const SLACK_CONTEXT_ELEMENTS_MAX = 10;
 export const SLACK_CONTEXT_TEXT_MAX = 3000;
 
+/**
+ * The text of all blocks of one message together, in characters. Slack documents no total for a
+ * message's blocks, only per element (above) and 40,000 characters of `text`, past which it truncates
+ * (https://api.slack.com/changelog/2018-04-truncating-really-long-messages). It does refuse messages
+ * whose blocks hold too much text, with `msg_blocks_too_long`: at about 13,200 characters of block text
+ * in https://github.com/slackapi/bolt-js/issues/2509 (labelled a server-side issue; a Slack engineer
+ * there put the limit at "12,000 text characters with a buffer for block containers", as
+ * https://github.com/slackapi/bolt-js/issues/2867 quotes), and at 11,341 characters over 45 blocks in
+ * #2867, where 9,597 over 50 blocks went through. Webhooks
+ * and chat.postMessage share the limit (the changelog: "all methods of posting messages"). 8,000 stays
+ * under every refusal reported, and is still two screens of text.
+ */
+export const SLACK_BLOCKS_TEXT_MAX = 8000;
+
 // https://api.slack.com/methods/chat.postMessage#truncating — Slack truncates `text` past 40,000
 // characters and recommends ≤ 4,000; the fallback is one line used for notifications.
 export const SLACK_TEXT_FALLBACK_MAX = 4000;

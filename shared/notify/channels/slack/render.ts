@@ -11,9 +11,9 @@ import {
 import {
   SLACK_ACTIONS_ELEMENTS_MAX,
   SLACK_BUTTON_TEXT_MAX,
+  SLACK_BLOCKS_TEXT_MAX,
   SLACK_BUTTON_URL_MAX,
   SLACK_CONTEXT_ELEMENTS_MAX,
-  SLACK_CONTEXT_TEXT_MAX,
   SLACK_FIELD_TEXT_MAX,
   SLACK_HEADER_TEXT_MAX,
   SLACK_MAX_BLOCKS,
@@ -85,6 +85,16 @@ const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
 const RESOLVED_EMOJI = ':large_green_circle:';
 const SUMMARY_MAX = 1000;
 const FACT_LABEL_MAX = 200;
+/**
+ * Each context item (account, region, time, rule). Slack takes 3,000 per element, but four of those
+ * would leave the facts no room under SLACK_BLOCKS_TEXT_MAX; these values are short in real events.
+ * With it, the header (150), the summary section (3,000), 25 buttons (25 × 75) and the context
+ * (4 × 500 and two notes) take at most about 7,100 characters, so the message fits whatever the
+ * alert holds and the facts always have room for at least one field and the note of those left out.
+ */
+const CONTEXT_ITEM_MAX = 500;
+/** A fact shortened to less than this is not worth showing: it is counted among those left out. */
+const FACT_FIELD_MIN = 400;
 const EMPTY = '—';
 /** Starts every line of a multi-item fact, so no item an attacker wrote can start a line. */
 const ITEM_MARK = '• ';
@@ -172,26 +182,43 @@ function summarySection(alert: Alert, mention: string): SlackSectionBlock {
   return { type: 'section', text: mrkdwn(`${first}\n${second}${slackInline(verdict, room)}`) };
 }
 
-/** `*Label:* value`, or the label alone on its line with one `•` line per item. */
-function factField(fact: Fact): SlackMrkdwn {
+/** `*Label:* value`, or the label alone on its line with one `•` line per item; at most `max` characters. */
+function factField(fact: Fact, max: number): SlackMrkdwn {
   const label = `*${slackInline(fact.label, FACT_LABEL_MAX) || EMPTY}:*`;
-  const room = SLACK_FIELD_TEXT_MAX - label.length - 1;
+  const room = max - label.length - 1;
   const items = factItems(fact.value);
   if (items.length <= 1) return mrkdwn(`${label} ${slackInline(items[0] ?? EMPTY, room) || EMPTY}`);
   const lines = items.map((item) => `${ITEM_MARK}${slackInline(item, room)}`);
   return mrkdwn(`${label}\n${cutEscaped(lines.join('\n'), room)}`);
 }
 
-/** Facts in sections of ten fields; past the block budget the last field says how many were left out. */
-function factSections(facts: readonly Fact[], maxSections: number): SlackSectionBlock[] {
+function moreFacts(left: number): SlackMrkdwn {
+  return mrkdwn(`*More facts:* ${left} more not shown ${TRUNCATION_MARKER}`);
+}
+/** The longest "more facts" note (its count has at most 10 digits). */
+const MORE_FACTS_MAX = moreFacts(1e9).text.length;
+
+/**
+ * Facts in sections of ten fields, within `maxSections` blocks and `room` characters of text: each
+ * fact whole (up to Slack's field limit) while it fits, the next one shortened if enough room is left,
+ * and past that a last field that says how many were left out.
+ */
+function factSections(facts: readonly Fact[], maxSections: number, room: number): SlackSectionBlock[] {
   if (facts.length === 0 || maxSections <= 0) return [];
   const capacity = maxSections * SLACK_SECTION_FIELDS_MAX;
-  const fields =
-    facts.length <= capacity ? facts.map(factField) : facts.slice(0, capacity - 1).map(factField);
-  if (facts.length > capacity) {
-    const left = facts.length - (capacity - 1);
-    fields.push(mrkdwn(`*More facts:* ${left} more not shown ${TRUNCATION_MARKER}`));
+  const fields: SlackMrkdwn[] = [];
+  let left = room;
+  for (const [i, fact] of facts.entries()) {
+    const last = i === facts.length - 1;
+    // Unless this is the last fact, a slot and room stay free for the note of those left out.
+    if (capacity - fields.length - (last ? 0 : 1) <= 0) break;
+    const max = Math.min(SLACK_FIELD_TEXT_MAX, left - (last ? 0 : MORE_FACTS_MAX));
+    if (max < FACT_FIELD_MIN) break;
+    const field = factField(fact, max);
+    fields.push(field);
+    left -= field.text.length;
   }
+  if (fields.length < facts.length) fields.push(moreFacts(facts.length - fields.length));
   const sections: SlackSectionBlock[] = [];
   for (let i = 0; i < fields.length; i += SLACK_SECTION_FIELDS_MAX) {
     sections.push({ type: 'section', fields: fields.slice(i, i + SLACK_SECTION_FIELDS_MAX) });
@@ -221,19 +248,18 @@ function actions(links: readonly Link[]): { block?: SlackActionsBlock; omitted: 
 }
 
 function accountLabel(alert: Alert): string {
-  const id = slackInline(alert.account.id, SLACK_CONTEXT_TEXT_MAX);
-  const alias =
-    alert.account.alias === undefined ? '' : slackInline(alert.account.alias, SLACK_CONTEXT_TEXT_MAX);
+  const id = slackInline(alert.account.id, CONTEXT_ITEM_MAX);
+  const alias = alert.account.alias === undefined ? '' : slackInline(alert.account.alias, CONTEXT_ITEM_MAX);
   return alias === '' ? id : `${alias} (${id})`;
 }
 
 function context(alert: Alert, omittedLinks: number): SlackContextBlock {
   const items = [
     `Account: ${accountLabel(alert)}`,
-    `Region: ${slackInline(alert.region, SLACK_CONTEXT_TEXT_MAX)}`,
-    `Time: ${slackInline(alert.time, SLACK_CONTEXT_TEXT_MAX)}`,
-    `Rule: ${slackInline(alert.ruleId, SLACK_CONTEXT_TEXT_MAX)}`,
-  ].map((item) => cutEscaped(item, SLACK_CONTEXT_TEXT_MAX));
+    `Region: ${slackInline(alert.region, CONTEXT_ITEM_MAX)}`,
+    `Time: ${slackInline(alert.time, CONTEXT_ITEM_MAX)}`,
+    `Rule: ${slackInline(alert.ruleId, CONTEXT_ITEM_MAX)}`,
+  ].map((item) => cutEscaped(item, CONTEXT_ITEM_MAX));
   if (alert.status === 'resolved') items.push(':white_check_mark: Resolved');
   else if (alert.attempted === true) items.push(':no_entry: Attempted: the call was denied, nothing changed');
   if (omittedLinks > 0) items.push(`${omittedLinks} link(s) not shown ${TRUNCATION_MARKER}`);
@@ -245,6 +271,21 @@ function fallbackText(alert: Alert, mention: string): string {
   const room = SLACK_TEXT_FALLBACK_MAX - mention.length;
   const text = `[${label}] ${slackInline(alert.title, room)}: ${slackInline(alert.summary, room)}`;
   return mention + cutEscaped(text, room);
+}
+
+/** The characters of text in a message's blocks, as Slack's limit on them counts (SLACK_BLOCKS_TEXT_MAX). */
+export function slackBlocksText(message: SlackMessage): number {
+  let n = 0;
+  for (const block of message.blocks) {
+    if (block.type === 'header') n += block.text.text.length;
+    else if (block.type === 'section') {
+      n += block.text?.text.length ?? 0;
+      for (const field of block.fields ?? []) n += field.text.length;
+    } else if (block.type === 'actions') {
+      for (const button of block.elements) n += button.text.text.length;
+    } else for (const element of block.elements) n += element.text.length;
+  }
+  return n;
 }
 
 /**
@@ -261,9 +302,14 @@ export function renderSlack(alert: Alert, options: RenderSlackOptions = {}): Sla
     ...(actionsBlock === undefined ? [] : [actionsBlock]),
     context(alert, omitted),
   ];
+  const used = slackBlocksText({ text: '', blocks: [...top, ...bottom] });
   const facts =
     alert.status === 'resolved'
       ? []
-      : factSections(alert.facts, SLACK_MAX_BLOCKS - top.length - bottom.length);
+      : factSections(
+          alert.facts,
+          SLACK_MAX_BLOCKS - top.length - bottom.length,
+          SLACK_BLOCKS_TEXT_MAX - used,
+        );
   return { text: fallbackText(alert, mention), blocks: [...top, ...facts, ...bottom] };
 }
