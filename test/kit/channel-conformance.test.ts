@@ -418,6 +418,38 @@ describe('each conformance check fails a channel that breaks its promise', () =>
     );
   });
 
+  it('hostile text: a verbatim channel that escapes the data, or shows a live link outside it', () => {
+    // The fake's own body escapes and defangs: as a channel promising the alert as data, it fails.
+    const escapes = { ...fakeSubject, verbatim: (body: FakeBody) => body };
+    const problems = checkHostileText(escapes);
+    expect(problems).toContain('Slack link: the title does not arrive exactly as written');
+    expect(problems).toContain('forged line (LF): the summary does not arrive exactly as written');
+    // Data carried exactly passes that rule; URLs in it are data, but controls and forged lines are not.
+    const raw = (alert: Alert): FakeBody => ({
+      title: alert.title,
+      lines: [
+        alert.summary,
+        alert.verdict ?? '',
+        alert.actor?.display ?? '',
+        alert.resource?.name ?? '',
+        ...alert.facts.map((f) => f.value),
+      ],
+      links: alert.links,
+    });
+    const exact = {
+      ...fakeSubject,
+      plugin: { ...fakePlugin, render: raw },
+      visibleText: (body: FakeBody) => [JSON.stringify(body)],
+      verbatim: (body: FakeBody) => body,
+    };
+    const found = checkHostileText(exact);
+    expect(found.filter((p) => /does not arrive exactly/.test(p))).toEqual([]);
+    expect(found.filter((p) => /^raw URL, visible text 1: a live link/.test(p))).toEqual([]);
+    expect(found).toContainEqual(
+      expect.stringMatching(/^bidi override, preview\.text: control or invisible character U\+202E/),
+    );
+  });
+
   it('idempotency: a sender that posts every body twice', async () => {
     const subject = {
       ...fakeSubject,

@@ -8,7 +8,8 @@
  *    for (seconds or an HTTP date), 5xx, timeouts and resets are retryable;
  * 2. no secret in any error (message, stack, JSON, causes) nor in what the notifier logs and dead-letters;
  * 3. an oversize alert renders within the vendor's body limit and is still sent;
- * 4. hostile text (mentions, links, forged lines, bidi and zero-width controls, HTML) renders inert;
+ * 4. hostile text (mentions, links, forged lines, bidi and zero-width controls, HTML) renders inert,
+ *    and for a channel that promises fidelity (`verbatim`) also arrives exactly as written;
  * 5. one delivery per (alert, receiver) through processRequest and a once-store.
  *
  * Each check is also exported as a function returning the problems it found, so the kit's own test
@@ -63,6 +64,13 @@ export interface ConformanceSubject<S, B> {
   /** Largest body the vendor takes, in UTF-8 bytes of JSON.stringify(body) unless measure given. */
   maxBodyBytes: number;
   measure?(body: B): number;
+  /**
+   * For a channel whose promise is fidelity, not display (a signed JSON webhook for machines): the
+   * alert as the body carries it. The kit then checks that the attacker's text arrives exactly, not
+   * escaped or defanged away, and exempts visible text and previews from the live-link rule only (a
+   * URL inside a JSON string is data; the receiver escapes it for its own markup).
+   */
+  verbatim?(body: B): unknown;
   /** Transport other than HTTP (e-mail via SNS): the subject supplies a sender per outcome instead. */
   transport?: { senderFor(outcome: Outcome): ChannelSender<B, S>; sent(): unknown[] };
 }
@@ -563,7 +571,12 @@ function excerpt(text: string, at: number): string {
   return JSON.stringify(text.slice(Math.max(0, at - 20), at + 40));
 }
 
-function inertProblems(where: string, text: string, activeMarkup: readonly RegExp[]): Problems {
+function inertProblems(
+  where: string,
+  text: string,
+  activeMarkup: readonly RegExp[],
+  urlsAreData = false,
+): Problems {
   const problems: Problems = [];
   for (const markup of activeMarkup) {
     const at = text.search(markup);
@@ -574,13 +587,36 @@ function inertProblems(where: string, text: string, activeMarkup: readonly RegEx
     const code = text.codePointAt(hidden)?.toString(16).toUpperCase().padStart(4, '0');
     problems.push(`${where}: control or invisible character U+${code} at ${excerpt(text, hidden)}`);
   }
-  const link = text.search(LIVE_EVIL_LINK);
+  const link = urlsAreData ? -1 : text.search(LIVE_EVIL_LINK);
   if (link !== -1) problems.push(`${where}: a live link to the attacker's host at ${excerpt(text, link)}`);
   for (const line of text.split(LINE_BREAK)) {
     if (FORGED_LINE.test(line))
       problems.push(`${where}: a line the attacker started: ${JSON.stringify(line)}`);
   }
   return problems;
+}
+
+function stringsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null) return [];
+  return [...Object.keys(value), ...Object.values(value).flatMap(stringsOf)];
+}
+
+/** For a verbatim channel: the alert's own strings, each as the attacker wrote it, somewhere in the data. */
+function verbatimProblems(where: string, alert: Alert, data: unknown): Problems {
+  const carried = new Set(stringsOf(data));
+  const expected: Array<[string, string | undefined]> = [
+    ['title', alert.title],
+    ['summary', alert.summary],
+    ['verdict', alert.verdict],
+    ['actor', alert.actor?.display],
+    ['resource', alert.resource?.name],
+    ['first fact', alert.facts[0]?.value],
+    ['first link text', alert.links[0]?.text],
+  ];
+  return expected
+    .filter(([, value]) => value !== undefined && !carried.has(value))
+    .map(([field]) => `${where}: the ${field} does not arrive exactly as written`);
 }
 
 /** Check 4: for each row of the hostile-text table, nothing an attacker wrote is live in what people read. */
@@ -606,10 +642,12 @@ export function checkHostileText<S, B>(subject: ConformanceSubject<S, B>): Probl
     if (alert.status === 'firing' && !texts.some((t) => t.includes('Title') || t.includes('Summary'))) {
       problems.push(`${name}: visibleText shows neither the title nor the summary`);
     }
+    const verbatim = subject.verbatim !== undefined;
+    if (subject.verbatim) problems.push(...verbatimProblems(name, alert, subject.verbatim(body)));
     texts.forEach((text, i) => {
-      problems.push(...inertProblems(`${name}, visible text ${i + 1}`, text, subject.activeMarkup));
+      problems.push(...inertProblems(`${name}, visible text ${i + 1}`, text, subject.activeMarkup, verbatim));
     });
-    problems.push(...inertProblems(`${name}, preview.text`, subject.plugin.preview.text(body), []));
+    problems.push(...inertProblems(`${name}, preview.text`, subject.plugin.preview.text(body), [], verbatim));
     const html = subject.plugin.preview.html(body, escapeHtml);
     const live = html.search(LIVE_HTML);
     if (live !== -1) problems.push(`${name}, preview.html: live HTML at ${excerpt(html, live)}`);
