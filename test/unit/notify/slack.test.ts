@@ -5,6 +5,7 @@ import {
   type SlackMessage,
   type SlackSectionBlock,
   slackBlocksText,
+  slackBlockTexts,
 } from '../../../shared/notify/channels/slack/render.ts';
 import { createSlackSender } from '../../../shared/notify/channels/slack/sender.ts';
 import { TRUNCATION_MARKER } from '../../../shared/notify/text.ts';
@@ -21,17 +22,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** Every text a reader can see, to check escaping and limits without caring where it lives. */
 function texts(message: SlackMessage): string[] {
-  const out = [message.text];
-  for (const block of message.blocks) {
-    if (block.type === 'header') out.push(block.text.text);
-    if (block.type === 'section') {
-      if (block.text) out.push(block.text.text);
-      for (const field of block.fields ?? []) out.push(field.text);
-    }
-    if (block.type === 'actions') for (const button of block.elements) out.push(button.text.text);
-    if (block.type === 'context') for (const element of block.elements) out.push(element.text);
-  }
-  return out;
+  return [message.text, ...slackBlockTexts(message.blocks)];
 }
 
 function fieldSections(blocks: SlackBlock[]): SlackSectionBlock[] {

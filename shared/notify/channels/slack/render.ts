@@ -273,19 +273,20 @@ function fallbackText(alert: Alert, mention: string): string {
   return mention + cutEscaped(text, room);
 }
 
+/** Every text a person reads in the blocks: header, section text and fields, button labels, context. */
+export function slackBlockTexts(blocks: readonly SlackBlock[]): string[] {
+  return blocks.flatMap((block) => {
+    if (block.type === 'header') return [block.text.text];
+    if (block.type === 'section')
+      return [...(block.text ? [block.text.text] : []), ...(block.fields ?? []).map((f) => f.text)];
+    if (block.type === 'actions') return block.elements.map((button) => button.text.text);
+    return block.elements.map((element) => element.text);
+  });
+}
+
 /** The characters of text in a message's blocks, as Slack's limit on them counts (SLACK_BLOCKS_TEXT_MAX). */
 export function slackBlocksText(message: SlackMessage): number {
-  let n = 0;
-  for (const block of message.blocks) {
-    if (block.type === 'header') n += block.text.text.length;
-    else if (block.type === 'section') {
-      n += block.text?.text.length ?? 0;
-      for (const field of block.fields ?? []) n += field.text.length;
-    } else if (block.type === 'actions') {
-      for (const button of block.elements) n += button.text.text.length;
-    } else for (const element of block.elements) n += element.text.length;
-  }
-  return n;
+  return slackBlockTexts(message.blocks).reduce((n, text) => n + text.length, 0);
 }
 
 /**

@@ -5,23 +5,8 @@
  */
 import { slack } from '../../../../shared/notify/channels/slack/index.ts';
 import { SLACK_BLOCKS_TEXT_MAX } from '../../../../shared/notify/channels/slack/limits.ts';
-import { type SlackMessage, slackBlocksText } from '../../../../shared/notify/channels/slack/render.ts';
+import { slackBlocksText, slackBlockTexts } from '../../../../shared/notify/channels/slack/render.ts';
 import { describeChannelConformance } from '../../../kit/channel-conformance.ts';
-
-/** Every string a person reads: the notification text and each block's text, field and button label. */
-function visibleText(message: SlackMessage): string[] {
-  const out = [message.text];
-  for (const block of message.blocks) {
-    if (block.type === 'header') out.push(block.text.text);
-    if (block.type === 'section') {
-      if (block.text) out.push(block.text.text);
-      for (const field of block.fields ?? []) out.push(field.text);
-    }
-    if (block.type === 'actions') for (const button of block.elements) out.push(button.text.text);
-    if (block.type === 'context') for (const element of block.elements) out.push(element.text);
-  }
-  return out;
-}
 
 describeChannelConformance('slack', {
   plugin: slack,
@@ -31,7 +16,8 @@ describeChannelConformance('slack', {
     rejected: { status: 400, body: 'invalid_blocks' },
     unauthorized: { status: 403, body: 'invalid_token' },
   },
-  visibleText,
+  // Every string a person reads: the notification text and each block's text, fields and labels.
+  visibleText: (message) => [message.text, ...slackBlockTexts(message.blocks)],
   // Slack's control sequences (<!here>, <!channel>, <!subteam^…>, <@U…>, <#C…>, <url|label>) and the
   // broadcast words, which Slack parses in text that is not verbatim (the notification `text`).
   activeMarkup: [/<[!@#]/, /<(https?|mailto):/i, /(^|[^\w\uff20])@(here|channel|everyone)\b/i],

@@ -11,12 +11,7 @@ import {
   WEBHOOK_DELIVERY_ID_MAX,
 } from '../../../../shared/notify/channels/webhook/limits.ts';
 import { type WebhookBody, webhookDocument } from '../../../../shared/notify/channels/webhook/render.ts';
-import {
-  DELIVERY_HEADER,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  verifyWebhookSignature,
-} from '../../../../shared/notify/channels/webhook/verify.ts';
+import * as verify from '../../../../shared/notify/channels/webhook/verify.ts';
 import type { FetchLike } from '../../../../shared/notify/http.ts';
 import { utf8ByteLength } from '../../../../shared/notify/text.ts';
 import { describeChannelConformance, KIT_TIMEOUT_MS } from '../../../kit/channel-conformance.ts';
@@ -34,16 +29,16 @@ const verifyingFetch: FetchLike = async (input, init) => {
   const headers = new Headers(init.headers);
   const body = init.body;
   if (!(body instanceof Uint8Array)) return refused('the body is not the signed bytes');
-  const verdict = verifyWebhookSignature({
+  const verdict = verify.verifyWebhookSignature({
     secret: SIGNING_SECRET,
-    timestamp: headers.get(TIMESTAMP_HEADER),
-    signature: headers.get(SIGNATURE_HEADER),
+    timestamp: headers.get(verify.TIMESTAMP_HEADER),
+    signature: headers.get(verify.SIGNATURE_HEADER),
     body,
   });
   if (!verdict.ok) return refused(verdict.reason);
   const document: unknown = JSON.parse(Buffer.from(body).toString('utf8'));
   const id = typeof document === 'object' && document !== null ? Reflect.get(document, 'id') : undefined;
-  if (!headers.get(DELIVERY_HEADER) || headers.get(DELIVERY_HEADER) !== id) {
+  if (!headers.get(verify.DELIVERY_HEADER) || headers.get(verify.DELIVERY_HEADER) !== id) {
     return refused('the delivery header is not the body id');
   }
   return fetch(input, init);
