@@ -8,6 +8,7 @@ import {
   parseConfig,
 } from '../../../shared/config/load.ts';
 import type { ReceiverFor } from '../../../shared/config/schema.ts';
+import { slack as slackPlugin } from '../../../shared/notify/channels/slack/index.ts';
 
 const SOURCE = 'cloud-alerts.yml';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the config placeholder is the literal text ${stage}
@@ -49,7 +50,7 @@ describe('loadConfigFile', () => {
     ]);
     const params = config.receivers.flatMap((r) =>
       'slack' in r
-        ? [r.slack.webhookUrlParameter]
+        ? [slackPlugin.secret(r.slack)?.parameter]
         : 'pagerduty' in r
           ? [r.pagerduty.routingKeyParameter]
           : [],
@@ -62,7 +63,7 @@ describe('loadConfigFile', () => {
   it('replaces the stage placeholder with the dev stage too', () => {
     const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
     const slack = config.receivers[0] as ReceiverFor<'slack'>;
-    expect(slack.slack.webhookUrlParameter).toBe('/cloud-alerts/dev/slack/default');
+    expect(slackPlugin.secret(slack.slack)?.parameter).toBe('/cloud-alerts/dev/slack/default');
     expect(slack.slack.mention).toEqual({ target: 'here', severities: ['critical'] });
   });
 
