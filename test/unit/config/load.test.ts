@@ -314,3 +314,52 @@ ${routes.join('\n')}
     );
   });
 });
+
+describe('Slack receivers: webhook or app mode', () => {
+  const withSlack = (lines: string) =>
+    VALID.replace(`    slack:\n      webhookUrlParameter: ${SLACK_PARAMETER}\n`, `    slack:\n${lines}`);
+
+  it('accepts an app receiver: bot token parameter and channel ID', () => {
+    const config = parseConfig(
+      withSlack('      botTokenParameter: /cloud-alerts/${stage}/slack/bot\n      channel: C0123ABCDEF\n'),
+      { stage: 'dev', source: SOURCE },
+    );
+    const receiver = config.receivers[0] as ReceiverFor<'slack'>;
+    expect(receiver.slack).toEqual({
+      botTokenParameter: '/cloud-alerts/dev/slack/bot',
+      channel: 'C0123ABCDEF',
+    });
+    expect(slackPlugin.secret(receiver.slack)).toMatchObject({
+      parameter: '/cloud-alerts/dev/slack/bot',
+      field: 'botTokenParameter',
+      what: 'bot token',
+    });
+  });
+
+  it('names both keys when a receiver gives both or neither', () => {
+    for (const lines of [
+      `      webhookUrlParameter: ${SLACK_PARAMETER}\n      botTokenParameter: /x/bot\n      channel: C0123ABCDEF\n`,
+      '      kmsKeyArn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab\n',
+    ]) {
+      const problems = problemsOf(withSlack(lines));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain(
+        'exactly one of webhookUrlParameter (incoming webhook) or botTokenParameter',
+      );
+    }
+  });
+
+  it("says what is wrong with the mode's settings: a channel name instead of its ID, a missing channel", () => {
+    const named = problemsOf(withSlack('      botTokenParameter: /x/bot\n      channel: "#security"\n'));
+    expect(named.join('\n')).toContain('channel: a channel ID such as C0123ABCDEF, not a name');
+    const missing = problemsOf(withSlack('      botTokenParameter: /x/bot\n'));
+    expect(missing.join('\n')).toMatch(/channel: /);
+    const mixed = problemsOf(
+      withSlack(
+        '      botTokenParameter: /x/bot\n      channel: C0123ABCDEF\n      webhookUrl: https://hooks.slack.com/x\n',
+      ),
+    );
+    expect(mixed.join('\n')).toContain('webhookUrl');
+    expect(mixed.join('\n')).not.toContain('hooks.slack.com');
+  });
+});
