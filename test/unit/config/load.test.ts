@@ -321,7 +321,9 @@ describe('Slack receivers: webhook or app mode', () => {
 
   it('accepts an app receiver: bot token parameter and channel ID', () => {
     const config = parseConfig(
-      withSlack(`      botTokenParameter: ${SLACK_PARAMETER.replace('security', 'bot')}\n      channel: C0123ABCDEF\n`),
+      withSlack(
+        `      botTokenParameter: ${SLACK_PARAMETER.replace('security', 'bot')}\n      channel: C0123ABCDEF\n`,
+      ),
       { stage: 'dev', source: SOURCE },
     );
     const receiver = config.receivers[0] as ReceiverFor<'slack'>;
