@@ -1,8 +1,19 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { notifierHandler } from '../../shared/aws/notifier.ts';
+import { channelNotifier, notifierHandler } from '../../shared/aws/notifier.ts';
 import { secretsFromSsm } from '../../shared/aws/secrets.ts';
+import { compileConfig } from '../../shared/config/compiled.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { DeadLetterRecord } from '../../shared/delivery/dead-letter.ts';
 import type { RetryClock } from '../../shared/delivery/retry.ts';
@@ -211,5 +222,63 @@ describe('slack notifier with an app receiver and a webhook receiver', () => {
     // The webhook receiver is not affected by the app's channel.
     await deliver(handler, alarmAt(0), 'ops-webhook');
     expect(webhook.received).toHaveLength(1);
+  });
+});
+
+describe('the slack notifier as deployed (channelNotifier)', () => {
+  const dynamo = mockClient(DynamoDBClient);
+  const documents = mockClient(DynamoDBDocumentClient);
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cloud-alerts-slack-app-'));
+    dynamo.reset();
+    documents.reset();
+    // Idempotency (Powertools) and the send budget: an empty table, every write accepted.
+    dynamo.on(PutItemCommand).resolves({});
+    dynamo.on(UpdateItemCommand).resolves({});
+    dynamo.on(DeleteItemCommand).resolves({});
+    documents.on(UpdateCommand).resolves({});
+    documents.on(GetCommand).resolves({});
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the app sender the state table: the message is remembered under slackmsg#', async () => {
+    const runtimeConfig = join(dir, 'cloud-alerts.json');
+    writeFileSync(
+      runtimeConfig,
+      JSON.stringify(compileConfig(parseConfig(CONFIG, { stage: 'test' }), 'test')),
+    );
+    const handler = channelNotifier(slackPlugin, secretsFromSsm, {
+      CLOUD_ALERTS_RUNTIME_CONFIG: runtimeConfig,
+      STAGE: 'test',
+      STATE_TABLE_NAME: 'cloud-alerts-test-state',
+      IDEMPOTENCY_TABLE_NAME: 'cloud-alerts-test-idempotency',
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+      SLACK_FLUSH_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/flush',
+      SLACK_API_URL: api.baseUrl,
+    });
+    const alert = alarmAt(0);
+    const outcome = await handler(
+      notificationEvent({ channel: 'slack', receiver: 'ops-app', key: `${alert.id}/ops-app`, alert }),
+      lambdaContext('notify-slack'),
+    );
+
+    expect(outcome).toEqual({ status: 'delivered', receiver: 'ops-app' });
+    expect(api.messages(CHANNEL)).toHaveLength(1);
+    const reads = documents.commandCalls(GetCommand).map((c) => c.args[0].input);
+    const slackReads = reads.filter((i) => String(i.Key?.pk).startsWith('slackmsg#'));
+    expect(slackReads).toHaveLength(1);
+    expect(slackReads[0]?.TableName).toBe('cloud-alerts-test-state');
+    const remembered = documents
+      .commandCalls(UpdateCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => String(i.Key?.pk).startsWith('slackmsg#'));
+    expect(remembered).toHaveLength(1);
+    expect(remembered[0]?.Key?.pk).toBe(slackReads[0]?.Key?.pk);
+    expect(JSON.stringify(remembered)).not.toContain(TOKEN);
   });
 });
