@@ -32,7 +32,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
   const setup = loadPipelineSetup('replay', args.values, io);
   if (!setup) return EXIT_USAGE;
   const send = args.values.send
-    ? Object.fromEntries(CHANNEL_PLUGINS.map((plugin) => [plugin.name, plugin.createSender()]))
+    ? Object.fromEntries(CHANNEL_PLUGINS.map((plugin) => [plugin.name, plugin.createSender({ env: io.env })]))
     : undefined;
   const topicArn = io.env.ALERTS_TOPIC_ARN;
   const replay = createReplayer({

@@ -1,3 +1,4 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,7 +13,7 @@ import { createDynamoDbOnce, type OncePort } from '../delivery/idempotency.ts';
 import type { FlushScheduler } from '../delivery/overflow.ts';
 import { DEFAULT_RETRY_POLICY, lambdaClock, type RetryClock, type RetryPolicy } from '../delivery/retry.ts';
 import { isSqsEvent } from '../events/sqs.ts';
-import type { AnyChannelPlugin, ChannelSender } from '../notify/channels/types.ts';
+import type { AnyChannelPlugin, ChannelSender, StateTable } from '../notify/channels/types.ts';
 import { secretKey, secretProblemKey } from '../notify/deliver.ts';
 import { handleNotification, type NotifyDeps } from '../pipeline/notify.ts';
 import { handleFlushBatch } from '../pipeline/overflow-flush.ts';
@@ -74,6 +75,14 @@ export function sendBudgetOf(delivery: NotifierDelivery, config: Config): SendBu
   };
 }
 
+/** The state table (STATE_TABLE_NAME): send budgets, overflow tallies and what the plug-in keeps. */
+export function stateTableFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  client: DynamoDBClient = new DynamoDBClient({}),
+): StateTable {
+  return { tableName: requireEnv('STATE_TABLE_NAME', env), client: DynamoDBDocumentClient.from(client) };
+}
+
 /**
  * The production parts, from the function's environment (serverless.yml): its dead-letter queue, the
  * idempotency table, the state table that holds the send budgets and overflow tallies, and its flush
@@ -83,12 +92,9 @@ export function sendBudgetOf(delivery: NotifierDelivery, config: Config): SendBu
 export function notifierDeliveryFromEnv(
   plugin: AnyChannelPlugin,
   env: NodeJS.ProcessEnv = process.env,
+  client: DynamoDBClient = new DynamoDBClient({}),
+  state: StateTable = stateTableFromEnv(env, client),
 ): NotifierDelivery {
-  const client = new DynamoDBClient({});
-  const state = {
-    tableName: requireEnv('STATE_TABLE_NAME', env),
-    client: DynamoDBDocumentClient.from(client),
-  };
   return {
     deadLetter: createSqsDeadLetter({ queueUrl: requireEnv('DEAD_LETTER_QUEUE_URL', env) }),
     once: createDynamoDbOnce({ tableName: requireEnv('IDEMPOTENCY_TABLE_NAME', env), client }),
@@ -108,12 +114,14 @@ export interface NotifierParts {
   delivery?: NotifierDelivery | undefined;
   /** Middleware that puts the receivers' secrets on the context (shared/aws/secrets.ts); none without. */
   secrets?: ReturnType<typeof secretsFromSsm> | undefined;
+  /** The function's logger, when the sender was built with it; one is created otherwise. */
+  logger?: Logger | undefined;
 }
 
 /** The shared shape of the notify functions: logger, the receivers' secrets, then one delivery. */
 export function notifierHandler(plugin: AnyChannelPlugin, config: Config, parts: NotifierParts) {
   const { sender, stackTopicArn, delivery = {}, secrets } = parts;
-  const logger = createLogger(`notify-${plugin.name}`);
+  const logger = parts.logger ?? createLogger(`notify-${plugin.name}`);
   const chain = middy().use(injectLambdaContext(logger));
   if (secrets) chain.use(secrets);
   const policy = delivery.retryPolicy ?? DEFAULT_RETRY_POLICY;
@@ -174,10 +182,15 @@ export function channelNotifier(
       stackTopicArn: env.ALERTS_TOPIC_ARN,
     });
   }
+  // One state table client for the delivery's stores and the sender's own (Slack app threads).
+  const client = new DynamoDBClient({});
+  const state = stateTableFromEnv(env, client);
+  const logger = createLogger(`notify-${plugin.name}`);
   return notifierHandler(plugin, config, {
-    sender: plugin.createSender({ env }),
+    sender: plugin.createSender({ env, state, logger }),
+    logger,
     stackTopicArn: needsTopic ? requireEnv('ALERTS_TOPIC_ARN', env) : env.ALERTS_TOPIC_ARN,
-    delivery: notifierDeliveryFromEnv(plugin, env),
+    delivery: notifierDeliveryFromEnv(plugin, env, client, state),
     secrets: readSecrets?.(config, plugin),
   });
 }

@@ -11,6 +11,7 @@ import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-i
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { receiverChannel } from '../../shared/config/receivers.ts';
 import { readServerlessRules } from '../../shared/eventbridge/serverless.ts';
+import { slack as slackPlugin } from '../../shared/notify/channels/slack/index.ts';
 import { loadEvent } from '../helpers/events.ts';
 import { awsClients, BOOTSTRAP_KEYS } from './kit/clients.ts';
 import { emulatorEnv, REPO } from './kit/deploy.ts';
@@ -534,7 +535,7 @@ describe('a permission taken from a role makes its function fail', () => {
     const request = parseEnvelope(body ?? '', MOTO_ACCOUNT);
     const posts = s.slack.received.length;
     const parameter = s.config.receivers.flatMap((r) =>
-      'slack' in r ? [r.slack.webhookUrlParameter] : [],
+      'slack' in r ? [slackPlugin.secret(r.slack)?.parameter] : [],
     )[0];
 
     const { roleName, policies } = s.enforced.notifySlack;

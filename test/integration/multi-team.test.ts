@@ -23,7 +23,7 @@ const EXPECTED: Record<string, string> = {
   'events/cloudwatch/anomaly-band-ok.json': 'slack-payments',
   'events/cloudwatch/composite-actions-suppressed.json': 'slack-platform pagerduty-platform',
   'events/cloudwatch/composite-alarm.json': '(silence)',
-  'events/cloudwatch/composite-ok.json': 'slack-payments pagerduty-platform',
+  'events/cloudwatch/composite-ok.json': 'slack-payments slack-payments-oncall pagerduty-platform',
   'events/cloudwatch/lambda-errors-alarm-next-episode.json': 'slack-orders pagerduty-platform',
   'events/cloudwatch/lambda-errors-alarm.json': 'slack-orders pagerduty-platform',
   'events/cloudwatch/lambda-errors-insufficient-data.json': 'slack-orders',

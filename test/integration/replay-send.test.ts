@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { runCli } from '../helpers/cli.ts';
 import { startRecorder } from '../helpers/http.ts';
+import { startSlackWebApi } from './kit/slack-web-api.ts';
 
 const sns = mockClient(SNSClient);
 const EVENT = 'events/s3/put-bucket-acl-public-read.json';
@@ -149,6 +150,68 @@ route: { receivers: [slack-team, email-team] }
     } finally {
       await slack.close();
     }
+  });
+
+  describe('a Slack app receiver', () => {
+    const BOT_TOKEN = 'xoxb-123456789012-1234567890123-ReplaySendToken42';
+    const appConfig = () => {
+      const file = join(dir, 'slack-app.yml');
+      writeFileSync(
+        file,
+        `receivers:
+  - name: slack-app
+    slack: { botTokenParameter: /cloud-alerts/\${stage}/slack/bot, channel: C0123ABCDEF }
+route: { receivers: [slack-app] }
+`,
+      );
+      return file;
+    };
+
+    it('shows the chat.postMessage body and what later alerts of its key do, without --send', async () => {
+      const { code, stdout } = await runCli(['replay', EVENT, '--config', appConfig()]);
+      expect(code).toBe(0);
+      expect(stdout).toContain(
+        '(Slack app: chat.postMessage to channel C0123ABCDEF; a repeat replies in its thread, a resolve updates the original message and replies in the thread)',
+      );
+      const json = await runCli(['replay', EVENT, '--json', '--config', appConfig()]);
+      const line: Line = JSON.parse(json.stdout.trim());
+      expect(line.notifications[0]?.body).toMatchObject({
+        channel: 'C0123ABCDEF',
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+    });
+
+    it('posts with the bot token from the environment to the stand-in, exactly the body shown', async () => {
+      const api = await startSlackWebApi({ tokens: [BOT_TOKEN], channels: ['C0123ABCDEF'], now: Date.now });
+      try {
+        const { code, stdout, stderr } = await runCli(
+          ['replay', EVENT, '--json', '--send', '--config', appConfig()],
+          {
+            env: { CLOUD_ALERTS_SECRET_SLACK_APP: BOT_TOKEN, SLACK_API_URL: api.baseUrl },
+          },
+        );
+        expect(deliveries(stdout)).toEqual([['slack-app', 'delivered']]);
+        expect(code).toBe(0);
+        expect(api.requests.map((r) => r.method)).toEqual(['chat.postMessage']);
+        const line: Line = JSON.parse(stdout.trim());
+        expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual(line.notifications[0]?.body);
+        expect(`${stdout}${stderr}`).not.toContain(BOT_TOKEN);
+      } finally {
+        await api.close();
+      }
+    });
+
+    it('names the variable for a missing bot token', async () => {
+      const { code, stdout } = await runCli(['replay', EVENT, '--json', '--send', '--config', appConfig()]);
+      expect(code).toBe(1);
+      expect(deliveries(stdout)).toEqual([
+        [
+          'slack-app',
+          'slack delivery failed: receiver slack-app: no bot token: CLOUD_ALERTS_SECRET_SLACK_APP is not set (set it to the value of SSM parameter /cloud-alerts/dev/slack/bot), permanent',
+        ],
+      ]);
+    });
   });
 
   it('a dry run exits 0 and sends nothing, with no secret set', async () => {

@@ -1,8 +1,8 @@
 import { DEFAULT_RETRY_POLICY, type RetryClock, withRetries } from '../../shared/delivery/retry.ts';
 import type { Alert, NotificationRequest } from '../../shared/events/alert.ts';
 import { createSlackAppSender } from '../../shared/notify/channels/slack/app/index.ts';
+import { renderSlack } from '../../shared/notify/channels/slack/render.ts';
 import { DeliveryError } from '../../shared/notify/errors.ts';
-import { renderSlack } from '../../shared/notify/slack.ts';
 import { createMemorySlackMessageLedger } from '../../shared/state/slack-messages.ts';
 import { buildAlert, HOSTILE_USER_AGENT, HOSTILE_USER_AGENT_ESCAPED } from '../unit/notify/fixtures.ts';
 import { type SlackWebApiStandIn, startSlackWebApi } from './kit/slack-web-api.ts';

@@ -76,6 +76,13 @@ export interface SenderOptions {
   env?: NodeJS.ProcessEnv | undefined;
   /** Present in Lambda (the notifier's role may touch the channel's `stateKeyPrefixes` only). */
   state?: StateTable | undefined;
+  /** The notifier's logger, for what a sender notes but does not fail on (a state write that failed). */
+  logger?: SenderLog | undefined;
+}
+
+/** The slice of a logger a sender may use (Powertools Logger and the pipeline's LogPort fit). */
+export interface SenderLog {
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
 /** How a notifier of this channel is deployed (generated into the template from the registry). */

@@ -15,6 +15,7 @@ import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import type { Config } from '../../../shared/config/schema.ts';
+import { slack as slackPlugin } from '../../../shared/notify/channels/slack/index.ts';
 import { startRecorder } from '../../helpers/http.ts';
 import { type AwsClients, awsClients, BOOTSTRAP_KEYS } from './clients.ts';
 import { deployStage, REPO } from './deploy.ts';
@@ -128,7 +129,7 @@ export function queueUrlsToEmulator(env: Record<string, string>, endpoint: strin
 /** The SSM parameters the configuration's receivers of `channel` name. */
 function secretParameterNames(config: Config, channel: 'slack' | 'pagerduty'): string[] {
   return config.receivers.flatMap((r) => {
-    if (channel === 'slack' && 'slack' in r) return [r.slack.webhookUrlParameter];
+    if (channel === 'slack' && 'slack' in r) return [slackPlugin.secret(r.slack)?.parameter ?? ''];
     if (channel === 'pagerduty' && 'pagerduty' in r) return [r.pagerduty.routingKeyParameter];
     return [];
   });

@@ -55,7 +55,7 @@ describe('receiverPolicy for the shipped configurations', () => {
         Sid: 'ReadReceiverSecrets',
         Effect: 'Allow',
         Action: 'ssm:GetParameters',
-        Resource: ['orders', 'payments', 'platform', 'security'].map((t) =>
+        Resource: ['orders', 'payments', 'payments-bot', 'platform', 'security'].map((t) =>
           param(`/cloud-alerts/dev/slack/${t}`),
         ),
       },

@@ -8,6 +8,7 @@ import {
   parseConfig,
 } from '../../../shared/config/load.ts';
 import type { ReceiverFor } from '../../../shared/config/schema.ts';
+import { slack as slackPlugin } from '../../../shared/notify/channels/slack/index.ts';
 
 const SOURCE = 'cloud-alerts.yml';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the config placeholder is the literal text ${stage}
@@ -49,7 +50,7 @@ describe('loadConfigFile', () => {
     ]);
     const params = config.receivers.flatMap((r) =>
       'slack' in r
-        ? [r.slack.webhookUrlParameter]
+        ? [slackPlugin.secret(r.slack)?.parameter]
         : 'pagerduty' in r
           ? [r.pagerduty.routingKeyParameter]
           : [],
@@ -62,7 +63,7 @@ describe('loadConfigFile', () => {
   it('replaces the stage placeholder with the dev stage too', () => {
     const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
     const slack = config.receivers[0] as ReceiverFor<'slack'>;
-    expect(slack.slack.webhookUrlParameter).toBe('/cloud-alerts/dev/slack/default');
+    expect(slackPlugin.secret(slack.slack)?.parameter).toBe('/cloud-alerts/dev/slack/default');
     expect(slack.slack.mention).toEqual({ target: 'here', severities: ['critical'] });
   });
 
@@ -311,5 +312,56 @@ ${routes.join('\n')}
     expect(() => parseConfig('', { stage: 'dev' })).toThrow(
       'config: expected a YAML mapping with receivers and route',
     );
+  });
+});
+
+describe('Slack receivers: webhook or app mode', () => {
+  const withSlack = (lines: string) =>
+    VALID.replace(`    slack:\n      webhookUrlParameter: ${SLACK_PARAMETER}\n`, `    slack:\n${lines}`);
+
+  it('accepts an app receiver: bot token parameter and channel ID', () => {
+    const config = parseConfig(
+      withSlack(
+        `      botTokenParameter: ${SLACK_PARAMETER.replace('security', 'bot')}\n      channel: C0123ABCDEF\n`,
+      ),
+      { stage: 'dev', source: SOURCE },
+    );
+    const receiver = config.receivers[0] as ReceiverFor<'slack'>;
+    expect(receiver.slack).toEqual({
+      botTokenParameter: '/cloud-alerts/dev/slack/bot',
+      channel: 'C0123ABCDEF',
+    });
+    expect(slackPlugin.secret(receiver.slack)).toMatchObject({
+      parameter: '/cloud-alerts/dev/slack/bot',
+      field: 'botTokenParameter',
+      what: 'bot token',
+    });
+  });
+
+  it('names both keys when a receiver gives both or neither', () => {
+    for (const lines of [
+      `      webhookUrlParameter: ${SLACK_PARAMETER}\n      botTokenParameter: /x/bot\n      channel: C0123ABCDEF\n`,
+      '      kmsKeyArn: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab\n',
+    ]) {
+      const problems = problemsOf(withSlack(lines));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain(
+        'exactly one of webhookUrlParameter (incoming webhook) or botTokenParameter',
+      );
+    }
+  });
+
+  it("says what is wrong with the mode's settings: a channel name instead of its ID, a missing channel", () => {
+    const named = problemsOf(withSlack('      botTokenParameter: /x/bot\n      channel: "#security"\n'));
+    expect(named.join('\n')).toContain('channel: a channel ID such as C0123ABCDEF, not a name');
+    const missing = problemsOf(withSlack('      botTokenParameter: /x/bot\n'));
+    expect(missing.join('\n')).toMatch(/channel: /);
+    const mixed = problemsOf(
+      withSlack(
+        '      botTokenParameter: /x/bot\n      channel: C0123ABCDEF\n      webhookUrl: https://hooks.slack.com/x\n',
+      ),
+    );
+    expect(mixed.join('\n')).toContain('webhookUrl');
+    expect(mixed.join('\n')).not.toContain('hooks.slack.com');
   });
 });

@@ -156,9 +156,11 @@ describe('notifierFunctions and notifierResources', () => {
       'overflow#pagerduty#*',
       'incident#pagerduty#*',
     ]);
+    // The Slack app mode's thread ledger (shared/state/slack-messages.ts).
     expect(leadingKeys(released.Resources.NotifySlackRole as Json)).toEqual([
       'budget#slack#*',
       'overflow#slack#*',
+      'slackmsg#*',
     ]);
   });
 

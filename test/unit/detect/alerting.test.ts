@@ -442,6 +442,19 @@ describe('SSM', () => {
     ]);
   });
 
+  it("takes a Slack app receiver's bot token parameter for one of its secrets", () => {
+    const own = ownResources(
+      [
+        {
+          name: 'slack-app',
+          slack: { botTokenParameter: '/cloud-alerts/dev/slack/bot', channel: 'C0123ABCDEF' },
+        },
+      ],
+      {},
+    );
+    expect(own.secrets).toEqual([{ parameter: '/cloud-alerts/dev/slack/bot', receiver: 'slack-app' }]);
+  });
+
   it('names the receivers whose secret it was, from the configuration', () => {
     const own = ownResources(
       [{ name: 'slack-security', slack: { webhookUrlParameter: '/shared/hooks/security' } }],

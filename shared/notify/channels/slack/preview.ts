@@ -1,10 +1,20 @@
 import { isRecord, str } from '../../../detect/values.ts';
 import { htmlLink, previewLine as t } from '../preview.ts';
 import type { ChannelPreview } from '../types.ts';
+import type { SlackPostBody } from './app/sender.ts';
 import type { SlackMessage } from './render.ts';
 
+/** What a Slack receiver is sent: the webhook's message, or an app's chat.postMessage body. */
+export type SlackBody = SlackMessage | SlackPostBody;
+
+/** App mode only: where the message goes and what later alerts of its key do to it. */
+function appNote(body: SlackBody): string | undefined {
+  if (!('channel' in body)) return undefined;
+  return `(Slack app: chat.postMessage to channel ${t(body.channel)}; a repeat replies in its thread, a resolve updates the original message and replies in the thread)`;
+}
+
 /** Block Kit as a person would read it in the channel, not as JSON. */
-function slackText(message: SlackMessage): string {
+function slackText(message: SlackBody): string {
   const body: unknown = message;
   const lines: string[] = [];
   const blocks = isRecord(body) && Array.isArray(body.blocks) ? body.blocks : [];
@@ -30,6 +40,8 @@ function slackText(message: SlackMessage): string {
       lines.push(parts.join(' · '));
     }
   }
+  const note = appNote(message);
+  if (note !== undefined) lines.push(note);
   return lines.join('\n');
 }
 
@@ -70,7 +82,7 @@ export function mrkdwnToHtml(text: string, escapeHtml: (s: string) => string): s
   return out.join('').replace(/\n/g, '<br>');
 }
 
-function slackHtml(message: SlackMessage, escapeHtml: (s: string) => string): string {
+function slackHtml(message: SlackBody, escapeHtml: (s: string) => string): string {
   const body: unknown = message;
   const mrkdwn = (text: string) => mrkdwnToHtml(text, escapeHtml);
   const blocks = isRecord(body) && Array.isArray(body.blocks) ? body.blocks : [];
@@ -105,7 +117,9 @@ function slackHtml(message: SlackMessage, escapeHtml: (s: string) => string): st
       out.push(`<div class="s-context">${parts.join(' ')}</div>`);
     } else if (b.type === 'divider') out.push('<hr>');
   }
+  const note = appNote(message);
+  if (note !== undefined) out.push(`<div class="s-context">${escapeHtml(note)}</div>`);
   return `<div class="slack">${out.join('\n')}</div>`;
 }
 
-export const slackPreview: ChannelPreview<SlackMessage> = { text: slackText, html: slackHtml };
+export const slackPreview: ChannelPreview<SlackBody> = { text: slackText, html: slackHtml };

@@ -17,8 +17,8 @@ import {
   timeInAlarmText,
 } from '../../../../shared/notify/channels/slack/app/thread.ts';
 import { callSlack } from '../../../../shared/notify/channels/slack/app/web-api.ts';
+import { renderSlack } from '../../../../shared/notify/channels/slack/render.ts';
 import { DeliveryError } from '../../../../shared/notify/errors.ts';
-import { renderSlack } from '../../../../shared/notify/slack.ts';
 import {
   createMemorySlackMessageLedger,
   type SlackMessageLedger,

@@ -8,8 +8,8 @@ import {
   createMemorySlackMessageLedger,
   SLACK_MESSAGE_KEY_PREFIX,
 } from '../../../../state/slack-messages.ts';
-import type { SlackMessage } from '../../../slack.ts';
 import type { ChannelSender, SecretSpec, SenderOptions } from '../../types.ts';
+import type { SlackMessage } from '../render.ts';
 import { createSlackAppSender, type SlackAppLog } from './sender.ts';
 import type { SlackAppSettings } from './settings.ts';
 
@@ -19,6 +19,8 @@ export {
   createSlackAppSender,
   type SlackAppLog,
   type SlackAppSenderOptions,
+  type SlackPostBody,
+  slackPostBody,
 } from './sender.ts';
 export { type SlackAppSettings, SlackAppSettingsSchema } from './settings.ts';
 export { classifySlackError, SlackApiError } from './web-api.ts';
@@ -68,6 +70,6 @@ export function createSlackAppSenderFrom(
     timeoutMs: options.timeoutMs,
     now: options.now,
     env: options.env,
-    logger,
+    logger: logger ?? options.logger,
   });
 }

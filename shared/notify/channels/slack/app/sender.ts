@@ -6,8 +6,8 @@ import {
 } from '../../../../state/slack-messages.ts';
 import { DeliveryError, errorLabel } from '../../../errors.ts';
 import type { FetchLike } from '../../../http.ts';
-import type { SlackMessage } from '../../../slack.ts';
-import type { ChannelSender, SendTarget } from '../../types.ts';
+import type { ChannelSender, SenderLog, SendTarget } from '../../types.ts';
+import type { SlackMessage } from '../render.ts';
 import { SLACK_API_URL } from './limits.ts';
 import type { SlackAppSettings } from './settings.ts';
 import {
@@ -20,10 +20,26 @@ import {
 } from './thread.ts';
 import { callSlack, SlackApiError, type SlackMethod, type SlackPosted } from './web-api.ts';
 
-/** The slice of a logger the sender needs (Powertools Logger and the pipeline's LogPort fit). */
-export interface SlackAppLog {
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
+/** The body of chat.postMessage for a new message: what replay shows for an app receiver. */
+export interface SlackPostBody extends SlackMessage {
+  channel: string;
+  unfurl_links: false;
+  unfurl_media: false;
 }
+
+export function slackPostBody(channel: string, message: SlackMessage): SlackPostBody {
+  return {
+    channel,
+    text: message.text,
+    blocks: message.blocks,
+    // Our text escapes what it must; nothing should turn names into mentions or URLs into previews.
+    unfurl_links: false,
+    unfurl_media: false,
+  };
+}
+
+/** The slice of a logger the sender needs (Powertools Logger and the pipeline's LogPort fit). */
+export type SlackAppLog = SenderLog;
 
 export interface SlackAppSenderOptions {
   /** Where the alert keys' messages are remembered (the state table in Lambda). */
@@ -129,12 +145,7 @@ export function createSlackAppSender(
 
   const post = (token: string, channel: string, message: SlackMessage, threadTs?: string) =>
     call('chat.postMessage', token, {
-      channel,
-      text: message.text,
-      blocks: message.blocks,
-      // Our text escapes what it must; nothing should turn names into mentions or URLs into previews.
-      unfurl_links: false,
-      unfurl_media: false,
+      ...slackPostBody(channel, message),
       ...(threadTs === undefined ? {} : { thread_ts: threadTs }),
     });
 

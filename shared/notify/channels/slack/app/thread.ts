@@ -1,7 +1,7 @@
 import type { Alert } from '../../../../events/alert.ts';
 import type { SlackMessageRecord } from '../../../../state/slack-messages.ts';
-import { SLACK_MAX_BLOCKS, SLACK_TEXT_FALLBACK_MAX } from '../../../limits.ts';
-import type { SlackBlock, SlackMessage, SlackSectionBlock } from '../../../slack.ts';
+import { SLACK_MAX_BLOCKS, SLACK_TEXT_FALLBACK_MAX } from '../limits.ts';
+import type { SlackBlock, SlackMessage, SlackSectionBlock } from '../render.ts';
 
 /**
  * What one alert does in Slack, given the message remembered for its key:
