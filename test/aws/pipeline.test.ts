@@ -11,6 +11,7 @@ import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-i
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { receiverChannel } from '../../shared/config/receivers.ts';
 import { readServerlessRules } from '../../shared/eventbridge/serverless.ts';
+import { requirePlugin } from '../../shared/notify/channels/registry.ts';
 import { loadEvent } from '../helpers/events.ts';
 import { awsClients, BOOTSTRAP_KEYS } from './kit/clients.ts';
 import { emulatorEnv, REPO } from './kit/deploy.ts';
@@ -158,8 +159,7 @@ describe('serverless deploy --stage dev, read back from the emulator', () => {
     ).toEqual([]);
     for (const channel of CHANNELS) {
       const flush = arn('sqs', `${PREFIX}-notify-${channel}-flush`);
-      const own =
-        p[({ slack: 'notifySlack', pagerduty: 'notifyPagerDuty', email: 'notifyEmail' } as const)[channel]];
+      const own = ofFunction(p, `notify${requirePlugin(channel).deploy.id}`);
       for (const action of ['sqs:SendMessage', 'sqs:ReceiveMessage', 'sqs:DeleteMessage']) {
         expect([channel, action, allows(own, action, flush)]).toEqual([channel, action, true]);
         expect([channel, action, allows(p.alert, action, flush)]).toEqual([channel, action, false]);
