@@ -3,12 +3,9 @@
  * one the trigger and the post-card step take, and every answer a workflow can give is classified as
  * docs/failure-handling.md says, with the secret URL nowhere in an error.
  */
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { notifierHandler } from '../../shared/aws/notifier.ts';
-import { secretsFromSsm } from '../../shared/aws/secrets.ts';
 import { parseConfig } from '../../shared/config/load.ts';
-import type { DeadLetterRecord } from '../../shared/delivery/dead-letter.ts';
 import type { NotificationRequest } from '../../shared/events/alert.ts';
 import { teams } from '../../shared/notify/channels/teams/index.ts';
 import { TEAMS_BODY_MAX_BYTES, TEAMS_CARD_VERSION } from '../../shared/notify/channels/teams/limits.ts';
@@ -17,6 +14,7 @@ import { TEAMS_CHANNEL } from '../../shared/notify/channels/teams/sender.ts';
 import type { TeamsSettings } from '../../shared/notify/channels/teams/settings.ts';
 import type { SendTarget } from '../../shared/notify/channels/types.ts';
 import { DeliveryError } from '../../shared/notify/errors.ts';
+import { notifierWithSecret } from '../helpers/channels.ts';
 import { notificationEvent } from '../helpers/events.ts';
 import { lambdaContext } from '../helpers/lambda.ts';
 import { buildAlert, hugeString } from '../unit/notify/fixtures.ts';
@@ -220,27 +218,8 @@ describe('notify-teams end to end: a request event in, a card at the workflow, a
   afterAll(() => ssm.restore());
 
   /** functions/notify-teams as Lambda runs it, with the workflow URL in (emulated) SSM and the DLQ recorded. */
-  function notifier() {
-    ssm.reset();
-    ssm.on(GetParametersCommand).resolves({
-      Parameters: [{ Name: PARAMETER, Value: workflow.url, Type: 'SecureString' }],
-      InvalidParameters: [],
-    });
-    const deadLettered: DeadLetterRecord[] = [];
-    const handler = notifierHandler(teams, CONFIG, {
-      sender: teams.createSender(),
-      secrets: secretsFromSsm(CONFIG, teams, {
-        client: new SSMClient({ region: 'eu-west-1' }),
-        region: 'eu-west-1',
-      }),
-      delivery: {
-        deadLetter: async (record) => {
-          deadLettered.push(record);
-        },
-      },
-    });
-    return { handler, deadLettered };
-  }
+  const notifier = () =>
+    notifierWithSecret(ssm, teams, CONFIG, { parameter: PARAMETER, value: workflow.url });
 
   function requestEvent() {
     const alert = buildAlert();

@@ -1,15 +1,13 @@
-import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { jest } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { notifierHandler } from '../../shared/aws/notifier.ts';
-import { secretsFromSsm } from '../../shared/aws/secrets.ts';
 import { parseConfig } from '../../shared/config/load.ts';
-import type { DeadLetterRecord } from '../../shared/delivery/dead-letter.ts';
 import type { NotificationRequest } from '../../shared/events/alert.ts';
 import { webhook } from '../../shared/notify/channels/webhook/index.ts';
 import { WEBHOOK_CHANNEL } from '../../shared/notify/channels/webhook/limits.ts';
 import { WebhookSettingsSchema } from '../../shared/notify/channels/webhook/settings.ts';
 import { DeliveryError } from '../../shared/notify/errors.ts';
+import { notifierWithSecret } from '../helpers/channels.ts';
 import { notificationEvent } from '../helpers/events.ts';
 import { lambdaContext } from '../helpers/lambda.ts';
 import { buildAlert, HOSTILE_USER_AGENT, LONE_SURROGATES } from '../unit/notify/fixtures.ts';
@@ -262,25 +260,16 @@ describe('notify-webhook end to end: a request event in, a verified body at the 
       `receivers:\n  - name: siem\n    webhook: { url: "${receiver.url}/${testCase}/hook", signingSecretParameter: ${PARAMETER} }\nroute: { receivers: [siem] }\n`,
       { stage: 'test' },
     );
-    ssm.reset();
-    ssm.on(GetParametersCommand).resolves({
-      Parameters: [{ Name: PARAMETER, Value: SECRET, Type: 'SecureString' }],
-      InvalidParameters: [],
-    });
-    const deadLettered: DeadLetterRecord[] = [];
-    const handler = notifierHandler(webhook, config, {
-      sender: webhook.createSender({ timeoutMs: TIMEOUT_MS, now: () => clock }),
-      secrets: secretsFromSsm(config, webhook, {
-        client: new SSMClient({ region: 'eu-west-1' }),
-        region: 'eu-west-1',
-      }),
-      delivery: {
-        deadLetter: async (record) => {
-          deadLettered.push(record);
-        },
+    return notifierWithSecret(
+      ssm,
+      webhook,
+      config,
+      { parameter: PARAMETER, value: SECRET },
+      {
+        timeoutMs: TIMEOUT_MS,
+        now: () => clock,
       },
-    });
-    return { handler, deadLettered };
+    );
   }
 
   it('delivers a body the receiver verifies, with the request key as its delivery id', async () => {

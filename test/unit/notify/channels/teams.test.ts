@@ -1,12 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { formatResult } from '../../../../cli/format.ts';
-import { loadAlarmTagsFile } from '../../../../shared/alarms/tags-file.ts';
 import { loadConfigFile } from '../../../../shared/config/load.ts';
-import { readServerlessRules } from '../../../../shared/eventbridge/serverless.ts';
 import type { Alert, Severity } from '../../../../shared/events/alert.ts';
-import { replayHeartbeatIdentity } from '../../../../shared/heartbeat/heartbeat.ts';
 import { teams } from '../../../../shared/notify/channels/teams/index.ts';
 import {
   TEAMS_BODY_MAX_BYTES,
@@ -28,8 +24,7 @@ import { TEAMS_CHANNEL, workflowUrl } from '../../../../shared/notify/channels/t
 import type { SendTarget } from '../../../../shared/notify/channels/types.ts';
 import { TRUNCATION_MARKER } from '../../../../shared/notify/text.ts';
 import { evaluate } from '../../../../shared/pipeline/evaluate.ts';
-import { inputsFromFile } from '../../../../shared/replay/load.ts';
-import { createReplayer } from '../../../../shared/replay/replay.ts';
+import { replayMultiTeam } from '../../../helpers/channels.ts';
 import { EVENTS_DIR } from '../../../helpers/events.ts';
 import { buildAlert, CLOUDTRAIL_EVENT_ID, hugeString, LONE_SURROGATES } from '../fixtures.ts';
 
@@ -814,22 +809,13 @@ describe('createTeamsSender', () => {
 
 describe('replay of a Teams receiver', () => {
   it('prints the card the workflow would get, as the plug-in renders it, through the CLI formatter', async () => {
-    const replay = createReplayer({
-      rules: readServerlessRules('serverless.yml', { stage: 'dev' }),
-      config: loadConfigFile('config/examples/multi-team.yml', { stage: 'dev' }),
-      alarmLookup: loadAlarmTagsFile('events/alarm-tags.yml'),
-      heartbeat: replayHeartbeatIdentity('cloud-alerts', 'dev'),
-    });
-    const [input] = inputsFromFile('events/cloudwatch/metric-math-ok.json');
-    if (!input) throw new Error('no sample');
-    const result = await replay(input.source, input.event);
+    const { result, printed } = await replayMultiTeam('events/cloudwatch/metric-math-ok.json');
     const note = result.notifications.find((n) => n.channel === 'teams');
     expect(note?.receiver).toBe('teams-payments');
     expect(note?.body).toMatchObject({
       type: 'message',
       attachments: [{ content: { type: 'AdaptiveCard' } }],
     });
-    const printed = formatResult(result, { color: false });
     expect(printed).toContain('  → teams teams-payments\n');
     expect(printed).toContain(
       `    │ ${teams.preview

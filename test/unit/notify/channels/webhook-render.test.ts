@@ -1,10 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { formatResult } from '../../../../cli/format.ts';
-import { loadConfigFile } from '../../../../shared/config/load.ts';
-import { readServerlessRules } from '../../../../shared/eventbridge/serverless.ts';
 import type { Alert } from '../../../../shared/events/alert.ts';
-import { replayHeartbeatIdentity } from '../../../../shared/heartbeat/heartbeat.ts';
 import { webhook } from '../../../../shared/notify/channels/webhook/index.ts';
 import {
   CLOUD_ALERTS_VERSION,
@@ -21,8 +17,7 @@ import {
 import { WEBHOOK_BODY_SCHEMA } from '../../../../shared/notify/channels/webhook/schema.ts';
 import type { WebhookSettings } from '../../../../shared/notify/channels/webhook/settings.ts';
 import { TRUNCATION_MARKER, utf8ByteLength } from '../../../../shared/notify/text.ts';
-import { inputsFromFile } from '../../../../shared/replay/load.ts';
-import { createReplayer } from '../../../../shared/replay/replay.ts';
+import { replayMultiTeam } from '../../../helpers/channels.ts';
 import {
   buildAlert,
   CLOUDTRAIL_EVENT_ID,
@@ -542,18 +537,11 @@ const AT_SEND_TIME_FIELDS = {
 
 describe('replay of a webhook receiver', () => {
   it('prints the request the endpoint would get, with the real delivery id, through the CLI formatter', async () => {
-    const replay = createReplayer({
-      rules: readServerlessRules('serverless.yml', { stage: 'dev' }),
-      config: loadConfigFile('config/examples/multi-team.yml', { stage: 'dev' }),
-      heartbeat: replayHeartbeatIdentity('cloud-alerts', 'dev'),
-    });
-    const [input] = inputsFromFile('events/cloudtrail/stop-logging.json');
-    if (!input) throw new Error('no sample');
-    const result = await replay(input.source, input.event);
+    const { result, printed } = await replayMultiTeam('events/cloudtrail/stop-logging.json');
     const note = result.notifications.find((n) => n.channel === 'webhook');
     expect(note?.receiver).toBe('webhook-siem');
-    const alertId = (note?.body as WebhookBody).payload.alert.id;
-    const printed = formatResult(result, { color: false });
+    if (!note) throw new Error('no webhook notification');
+    const alertId = (note.body as WebhookBody).payload.alert.id;
     expect(printed).toContain('  → webhook webhook-siem\n');
     expect(printed).toContain('    │ POST https://siem.example.com/ingest/cloud-alerts\n');
     expect(printed).toContain(`    │ X-Cloud-Alerts-Delivery: ${alertId}/webhook-siem\n`);
