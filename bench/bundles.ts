@@ -122,9 +122,13 @@ export function functionEnv(outDir: string): NodeJS.ProcessEnv {
     HEARTBEAT_PARAMETER: '/cloud-alerts/dev/heartbeat',
     IDEMPOTENCY_TABLE_NAME: 'bench-idempotency',
     DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench',
-    SLACK_FLUSH_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-slack-flush',
-    PAGERDUTY_FLUSH_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-pagerduty-flush',
-    EMAIL_FLUSH_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/bench-email-flush',
+    // Every channel's flush queue (shared/aws/notifier.ts, flushQueueEnv), so a new plug-in needs no line here.
+    ...Object.fromEntries(
+      CHANNEL_PLUGINS.map((plugin) => [
+        `${plugin.name.toUpperCase()}_FLUSH_QUEUE_URL`,
+        `https://sqs.eu-west-1.amazonaws.com/123456789012/bench-${plugin.name}-flush`,
+      ]),
+    ),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',

@@ -5,7 +5,7 @@
  * http(s), and a Content-Security-Policy forbids any fetch and any script but the page's own.
  */
 import { createHash } from 'node:crypto';
-import { pluginFor } from '../notify/channels/registry.ts';
+import { CHANNEL_PLUGINS, pluginFor } from '../notify/channels/registry.ts';
 import type { ReplayNotification } from '../replay/replay.ts';
 import type { AlertPreview, BacktestSummary } from './summary.ts';
 
@@ -179,7 +179,10 @@ export function renderHtmlReport(
   previews: AlertPreview[],
   generatedAt = new Date(),
 ): string {
-  const style = STYLE + LEGEND_COLOURS.map((c, i) => `.legend i.c${i}{background:${c}}`).join('');
+  const style =
+    STYLE +
+    LEGEND_COLOURS.map((c, i) => `.legend i.c${i}{background:${c}}`).join('') +
+    CHANNEL_PLUGINS.map((p) => p.preview.css ?? '').join('');
   const csp = `default-src 'none'; style-src 'sha256-${sha256(style)}'; script-src 'sha256-${sha256(SCRIPT)}'; img-src data:; base-uri 'none'; form-action 'none'`;
   const s = summary;
   const range = s.timeRange

@@ -86,7 +86,7 @@ function render<P extends AnyChannelPlugin>(
   plugin: P,
 ): Rendered<BodyOf<P>> {
   const { request } = target;
-  const rctx: RenderContext = { secret: target.secret, stackTopicArn: ctx.stackTopicArn };
+  const rctx: RenderContext = { secret: target.secret, stackTopicArn: ctx.stackTopicArn, request };
   try {
     return {
       channel: request.channel,

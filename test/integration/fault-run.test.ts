@@ -10,7 +10,7 @@ import {
   type OncePort,
 } from '../../shared/delivery/idempotency.ts';
 import type { RetryClock, RetryPolicy } from '../../shared/delivery/retry.ts';
-import type { Channel, NotificationRequest } from '../../shared/events/alert.ts';
+import type { NotificationRequest } from '../../shared/events/alert.ts';
 import { createEmailSender, emailChannelSender } from '../../shared/notify/channels/email/sender.ts';
 import {
   createPagerDutySender,
@@ -148,8 +148,10 @@ function tokenOf(text: string): number {
   return Number(match[1]);
 }
 
-const CHANNELS: readonly Channel[] = ['slack', 'pagerduty', 'email'];
-const RECEIVER: Record<Channel, string> = {
+// The run's stack has receivers of these three channels only.
+const CHANNELS = ['slack', 'pagerduty', 'email'] as const;
+type FaultChannel = (typeof CHANNELS)[number];
+const RECEIVER: Record<FaultChannel, string> = {
   slack: 'slack-default',
   pagerduty: 'pagerduty-default',
   email: 'email-default',
@@ -267,7 +269,7 @@ async function faultRun(total: number, once: OncePort, seed: number): Promise<vo
         const outcome = await handleNotification(envelope(request), {
           plugin: requirePlugin(request.channel),
           config,
-          sender: senders[request.channel],
+          sender: senders[request.channel as FaultChannel],
           logger: silentLogger,
           retry: { policy: POLICY, clock: invocationClock(tokenOf(request.alert.title)) },
           deadLetter,

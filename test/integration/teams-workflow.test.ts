@@ -3,6 +3,9 @@
  * one the trigger and the post-card step take, and every answer a workflow can give is classified as
  * docs/failure-handling.md says, with the secret URL nowhere in an error.
  */
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { parseConfig } from '../../shared/config/load.ts';
 import type { NotificationRequest } from '../../shared/events/alert.ts';
 import { teams } from '../../shared/notify/channels/teams/index.ts';
 import { TEAMS_BODY_MAX_BYTES, TEAMS_CARD_VERSION } from '../../shared/notify/channels/teams/limits.ts';
@@ -11,6 +14,9 @@ import { TEAMS_CHANNEL } from '../../shared/notify/channels/teams/sender.ts';
 import type { TeamsSettings } from '../../shared/notify/channels/teams/settings.ts';
 import type { SendTarget } from '../../shared/notify/channels/types.ts';
 import { DeliveryError } from '../../shared/notify/errors.ts';
+import { notifierWithSecret } from '../helpers/channels.ts';
+import { notificationEvent } from '../helpers/events.ts';
+import { lambdaContext } from '../helpers/lambda.ts';
 import { buildAlert, hugeString } from '../unit/notify/fixtures.ts';
 import {
   DOCUMENTED_MESSAGE_MAX_BYTES,
@@ -199,5 +205,63 @@ describe('Teams plug-in against a Workflows webhook stand-in', () => {
     expect(teams.budgetIdentity(settings, { secret: workflow.url, stackTopicArn: undefined })).toBe(
       workflow.url,
     );
+  });
+});
+
+describe('notify-teams end to end: a request event in, a card at the workflow, an outcome out', () => {
+  const PARAMETER = '/cloud-alerts/test/teams/payments';
+  const CONFIG = parseConfig(
+    `receivers:\n  - name: teams-payments\n    teams: { workflowUrlParameter: ${PARAMETER} }\nroute: { receivers: [teams-payments] }\n`,
+    { stage: 'test' },
+  );
+  const ssm = mockClient(SSMClient);
+  afterAll(() => ssm.restore());
+
+  /** functions/notify-teams as Lambda runs it, with the workflow URL in (emulated) SSM and the DLQ recorded. */
+  const notifier = () =>
+    notifierWithSecret(ssm, teams, CONFIG, { parameter: PARAMETER, value: workflow.url });
+
+  function requestEvent() {
+    const alert = buildAlert();
+    return {
+      alert,
+      event: notificationEvent({
+        channel: 'teams',
+        receiver: 'teams-payments',
+        key: `${alert.id}/teams-payments`,
+        alert,
+      }),
+    };
+  }
+
+  it('posts the card the plug-in renders for the alert and reports it delivered', async () => {
+    const { handler, deadLettered } = notifier();
+    const { alert, event } = requestEvent();
+    const outcome = await handler(event, lambdaContext('notify-teams'));
+    expect(outcome).toEqual({ status: 'delivered', receiver: 'teams-payments' });
+    expect(deadLettered).toEqual([]);
+    expect(workflow.refused).toEqual([]);
+    expect(workflow.posted.map((p) => p.message)).toEqual([
+      teams.render(alert, { workflowUrlParameter: PARAMETER }, ctx),
+    ]);
+  });
+
+  it('dead-letters a card the workflow refuses (400) with a reason that carries no part of the URL', async () => {
+    const { handler, deadLettered } = notifier();
+    workflow.script({
+      kind: 'reply',
+      status: 400,
+      body: JSON.stringify({
+        error: { code: 'InvalidRequestContent', message: `bad card for ${workflow.url}` },
+      }),
+    });
+    const outcome = await handler(requestEvent().event, lambdaContext('notify-teams'));
+    expect(outcome).toMatchObject({ status: 'dead-lettered', receiver: 'teams-payments' });
+    expect(workflow.requests).toBe(1);
+    expect(deadLettered.map((r) => r.receiver)).toEqual(['teams-payments']);
+    expect(deadLettered[0]?.reason).toMatch(/^teams delivery failed: .*400/);
+    const leaked = JSON.stringify([outcome, deadLettered]);
+    expect(leaked).not.toContain(workflow.signature);
+    expect(leaked).not.toContain('/workflows/');
   });
 });

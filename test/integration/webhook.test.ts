@@ -1,9 +1,15 @@
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { jest } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import { parseConfig } from '../../shared/config/load.ts';
 import type { NotificationRequest } from '../../shared/events/alert.ts';
 import { webhook } from '../../shared/notify/channels/webhook/index.ts';
 import { WEBHOOK_CHANNEL } from '../../shared/notify/channels/webhook/limits.ts';
 import { WebhookSettingsSchema } from '../../shared/notify/channels/webhook/settings.ts';
 import { DeliveryError } from '../../shared/notify/errors.ts';
+import { notifierWithSecret } from '../helpers/channels.ts';
+import { notificationEvent } from '../helpers/events.ts';
+import { lambdaContext } from '../helpers/lambda.ts';
 import { buildAlert, HOSTILE_USER_AGENT, LONE_SURROGATES } from '../unit/notify/fixtures.ts';
 import { type Answer, startWebhookReceiver, type WebhookReceiver } from './kit/webhook-receiver.ts';
 
@@ -240,5 +246,55 @@ describe('webhook retry table', () => {
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
+  });
+});
+
+describe('notify-webhook end to end: a request event in, a verified body at the receiver, an outcome out', () => {
+  const PARAMETER = '/cloud-alerts/test/webhook/siem';
+  const ssm = mockClient(SSMClient);
+  afterAll(() => ssm.restore());
+
+  /** functions/notify-webhook as Lambda runs it, the signing secret in (emulated) SSM, the DLQ recorded. */
+  function notifier(testCase: string) {
+    const config = parseConfig(
+      `receivers:\n  - name: siem\n    webhook: { url: "${receiver.url}/${testCase}/hook", signingSecretParameter: ${PARAMETER} }\nroute: { receivers: [siem] }\n`,
+      { stage: 'test' },
+    );
+    return notifierWithSecret(
+      ssm,
+      webhook,
+      config,
+      { parameter: PARAMETER, value: SECRET },
+      {
+        timeoutMs: TIMEOUT_MS,
+        now: () => clock,
+      },
+    );
+  }
+
+  it('delivers a body the receiver verifies, with the request key as its delivery id', async () => {
+    const { handler, deadLettered } = notifier('ok');
+    const request = requestFor();
+    const outcome = await handler(notificationEvent(request), lambdaContext('notify-webhook'));
+    expect(outcome).toEqual({ status: 'delivered', receiver: 'siem' });
+    expect(deadLettered).toEqual([]);
+    expect(receiver.refused).toEqual([]);
+    expect(receiver.processed.map((p) => p.id)).toEqual([request.key]);
+    expect(receiver.processed[0]?.document).toMatchObject({
+      version: 1,
+      type: 'alert.firing',
+      receiver: 'siem',
+      alert: { id: request.alert.id, title: request.alert.title },
+    });
+  });
+
+  it('dead-letters a body the receiver refuses (400) without the signing secret anywhere', async () => {
+    const { handler, deadLettered } = notifier('echo');
+    const outcome = await handler(notificationEvent(requestFor()), lambdaContext('notify-webhook'));
+    expect(outcome).toMatchObject({ status: 'dead-lettered', receiver: 'siem' });
+    expect(receiver.requests).toHaveLength(1);
+    expect(deadLettered.map((r) => r.receiver)).toEqual(['siem']);
+    expect(deadLettered[0]?.reason).toMatch(/^webhook delivery failed: .*400/);
+    expect(JSON.stringify([outcome, deadLettered])).not.toContain(SECRET);
   });
 });

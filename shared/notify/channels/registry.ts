@@ -2,7 +2,9 @@ import { receiverChannel } from '../../config/receivers.ts';
 import { email } from './email/index.ts';
 import { pagerduty } from './pagerduty/index.ts';
 import { slack } from './slack/index.ts';
+import { teams } from './teams/index.ts';
 import type { AnyChannelPlugin } from './types.ts';
+import { webhook } from './webhook/index.ts';
 
 /**
  * Every channel, in the order the CLI, the checks and the template list them. Nothing a Lambda
@@ -10,7 +12,7 @@ import type { AnyChannelPlugin } from './types.ts';
  * carries one channel (test/integration/cold-start.test.ts). Adding a channel: its folder, a line
  * here, functions/notify-<name>/handler.ts, docs/configuration.md and README.md.
  */
-export const CHANNEL_PLUGINS = [slack, pagerduty, email] as const;
+export const CHANNEL_PLUGINS = [slack, pagerduty, email, teams, webhook] as const;
 
 export type ChannelPlugins = (typeof CHANNEL_PLUGINS)[number];
 export type Channel = ChannelPlugins['name'];

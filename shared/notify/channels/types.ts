@@ -40,6 +40,11 @@ export interface RenderContext {
   secret: string | undefined;
   /** The stack's topic, for e-mail receivers configured with `topicArn: stack`. */
   stackTopicArn: string | undefined;
+  /**
+   * The request being delivered, for a body that names the delivery (the webhook's delivery id), so
+   * replay shows it as sent. Absent when a body is rendered for an alert alone.
+   */
+  request?: NotificationRequest | undefined;
 }
 
 /** Everything a sender is told about one delivery besides the body. */
@@ -110,6 +115,11 @@ export interface ChannelPreview<B> {
   text(body: B): string;
   /** HTML for the report; every string escaped (shared/backtest/html.ts escapes with `escapeHtml`). */
   html(body: B, escapeHtml: (s: string) => string): string;
+  /**
+   * The report's style rules for the classes `html` uses, prefixed by the channel's own class so no
+   * two channels collide. Added to the report's one stylesheet (its CSP hashes it): no markup, no url().
+   */
+  css?: string | undefined;
 }
 
 export interface ChannelPlugin<Name extends string = string, S = unknown, B = unknown> {

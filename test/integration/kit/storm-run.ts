@@ -90,7 +90,10 @@ export interface StormRunOptions {
   progress?: ((line: string) => void) | undefined;
 }
 
-export const CHANNEL_FUNCTIONS: Readonly<Record<Channel, string>> = {
+/** The channels the storm's stack has receivers of. */
+type StormChannel = 'slack' | 'pagerduty' | 'email';
+
+export const CHANNEL_FUNCTIONS: Readonly<Record<StormChannel, string>> = {
   slack: 'notifySlack',
   pagerduty: 'notifyPagerDuty',
   email: 'notifyEmail',
@@ -103,7 +106,7 @@ const FUNCTION_DLQS: Readonly<Record<string, string>> = {
   notifyEmail: 'NotifyEmailDlq',
 };
 
-const FLUSH_QUEUES: Readonly<Record<Channel, string>> = {
+const FLUSH_QUEUES: Readonly<Record<StormChannel, string>> = {
   slack: 'NotifySlackFlushQueue',
   pagerduty: 'NotifyPagerDutyFlushQueue',
   email: 'NotifyEmailFlushQueue',
@@ -206,7 +209,7 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
   // The group-close queue runs on the alert app's clock: its delays are grouping windows.
   const groupClose = queue('GroupCloseQueue', alertClock, { deadLetter: deadLetters.GroupCloseDlq });
   const flushQueues = Object.fromEntries(
-    (Object.keys(FLUSH_QUEUES) as Channel[]).map((channel) => [
+    (Object.keys(FLUSH_QUEUES) as StormChannel[]).map((channel) => [
       channel,
       queue(FLUSH_QUEUES[channel], wallClock, {
         deadLetter: deadLetters[FUNCTION_DLQS[CHANNEL_FUNCTIONS[channel]] ?? ''],
@@ -214,7 +217,7 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
         batchSize: 1,
       }),
     ]),
-  ) as Record<Channel, LocalQueue>;
+  ) as Record<StormChannel, LocalQueue>;
   const queues = [groupClose, ...Object.values(flushQueues), ...Object.values(deadLetters)];
 
   // Every SQS call the code makes goes to the harness's queues, by URL.
@@ -274,12 +277,12 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
     pagerduty: pagerDutyChannelSender(createPagerDutySender({ url: pagerduty.eventsUrl })),
     email: emailChannelSender(createEmailSender({ sns: snsClient })),
   };
-  const secrets: Record<Channel, Record<string, string>> = { slack: {}, pagerduty: {}, email: {} };
+  const secrets: Record<StormChannel, Record<string, string>> = { slack: {}, pagerduty: {}, email: {} };
   for (const r of config.receivers) {
     if ('slack' in r) secrets.slack[secretKey(r.name)] = webhookUrl;
     if ('pagerduty' in r) secrets.pagerduty[secretKey(r.name)] = ROUTING_KEY;
   }
-  for (const channel of Object.keys(CHANNEL_FUNCTIONS) as Channel[]) {
+  for (const channel of Object.keys(CHANNEL_FUNCTIONS) as StormChannel[]) {
     const name = CHANNEL_FUNCTIONS[channel];
     const handler = notifierHandler(requirePlugin(channel), config, {
       sender: senders[channel],
@@ -386,7 +389,9 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
     deadLetters,
     workQueues: {
       GroupCloseQueue: groupClose,
-      ...Object.fromEntries(Object.entries(flushQueues).map(([c, q]) => [FLUSH_QUEUES[c as Channel], q])),
+      ...Object.fromEntries(
+        Object.entries(flushQueues).map(([c, q]) => [FLUSH_QUEUES[c as StormChannel], q]),
+      ),
     },
     timing: {
       startedAt,

@@ -102,8 +102,8 @@ describe('cloud-alerts routes test', () => {
         'events/s3/put-bucket-policy-public.json',
         '  s3-bucket-policy-public critical firing: S3 bucket made public by policy',
         '    matched: route.routes[2].routes[0]',
-        '    receivers: slack-security, pagerduty-security, email-security',
-        'receivers: slack-security, pagerduty-security, email-security',
+        '    receivers: slack-security, pagerduty-security, email-security, webhook-siem',
+        'receivers: slack-security, pagerduty-security, email-security, webhook-siem',
         '',
       ].join('\n'),
     );
@@ -119,7 +119,9 @@ describe('cloud-alerts routes test', () => {
       MULTI,
     ]);
     expect(stdout).toContain('    matched: route.routes[1], route.routes[2].routes[0]\n');
-    expect(stdout).toContain('receivers: email-audit, slack-security, pagerduty-security, email-security\n');
+    expect(stdout).toContain(
+      'receivers: email-audit, slack-security, pagerduty-security, email-security, webhook-siem\n',
+    );
   });
 
   it('says which allow-list entry held an alert back', async () => {

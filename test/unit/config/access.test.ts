@@ -55,11 +55,25 @@ describe('receiverPolicy for the shipped configurations', () => {
         Sid: 'ReadReceiverSecrets',
         Effect: 'Allow',
         Action: 'ssm:GetParameters',
-        Resource: ['orders', 'payments', 'payments-bot', 'platform', 'security'].map((t) =>
+        Resource: ['orders', 'payments-bot', 'platform', 'security'].map((t) =>
           param(`/cloud-alerts/dev/slack/${t}`),
         ),
       },
     ]);
+    // Payments works in Microsoft Teams, and the SIEM gets a signed webhook: each notifier reads only its own.
+    for (const [channel, parameter] of [
+      ['teams', '/cloud-alerts/dev/teams/payments'],
+      ['webhook', '/cloud-alerts/dev/webhook/siem'],
+    ] as const) {
+      expect(receiverPolicy(access, channel)?.PolicyDocument.Statement).toEqual([
+        {
+          Sid: 'ReadReceiverSecrets',
+          Effect: 'Allow',
+          Action: 'ssm:GetParameters',
+          Resource: [param(parameter)],
+        },
+      ]);
+    }
     expect(receiverPolicy(access, 'pagerduty')?.PolicyDocument.Statement).toEqual([
       {
         Sid: 'ReadReceiverSecrets',

@@ -14,13 +14,13 @@ const GENERATOR = './scripts/serverless-notifiers.cjs';
 const TRUST = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole' }] };
 /** A channel the template has never heard of: it must get everything the others get, with no other edit. */
 const FAKE: NotifierDeployment = {
-  name: 'teams',
-  title: 'Microsoft Teams',
+  name: 'chat',
+  title: 'Chat',
   deploy: {
-    id: 'Teams',
-    description: 'Notification requests for Teams receivers → Workflows webhooks',
-    stateKeyPrefixes: ['teamsmsg#'],
-    environment: { TEAMS_MODE: 'workflows' },
+    id: 'Chat',
+    description: 'Notification requests for chat receivers → a chat service',
+    stateKeyPrefixes: ['chatmsg#'],
+    environment: { CHAT_MODE: 'rooms' },
   },
 };
 const ALL = [...NOTIFIER_DEPLOYMENTS, FAKE];
@@ -146,11 +146,16 @@ describe('notifierFunctions and notifierResources', () => {
 
   it("keep today's logical ids and state prefixes", () => {
     const released = notifierResources(NOTIFIER_DEPLOYMENTS, { prefix: PREFIX, assumeRolePolicy: TRUST });
-    expect(Object.keys(released.Resources).filter((k) => k.endsWith('Role'))).toEqual([
-      'NotifySlackRole',
-      'NotifyPagerDutyRole',
-      'NotifyEmailRole',
-    ]);
+    // Released ids stay; a channel added later adds its own without touching this list.
+    expect(Object.keys(released.Resources).filter((k) => k.endsWith('Role'))).toEqual(
+      expect.arrayContaining([
+        'NotifySlackRole',
+        'NotifyPagerDutyRole',
+        'NotifyEmailRole',
+        'NotifyTeamsRole',
+        'NotifyWebhookRole',
+      ]),
+    );
     expect(leadingKeys(released.Resources.NotifyPagerDutyRole as Json)).toEqual([
       'budget#pagerduty#*',
       'overflow#pagerduty#*',
@@ -166,15 +171,15 @@ describe('notifierFunctions and notifierResources', () => {
 
   it('refuse two channels of one name or id, and ids CloudFormation cannot take', () => {
     const options = { prefix: PREFIX, assumeRolePolicy: TRUST };
-    const twin = { ...FAKE, name: 'teams2' };
-    expect(() => notifierResources([FAKE, twin], options)).toThrow('two channels share the id teams');
+    const twin = { ...FAKE, name: 'chat2' };
+    expect(() => notifierResources([FAKE, twin], options)).toThrow('two channels share the id chat');
     expect(() =>
       notifierFunctions([FAKE, { ...FAKE, deploy: { ...FAKE.deploy, id: 'Other' } }], options),
-    ).toThrow('two channels share the name teams');
-    expect(() =>
-      notifierResources([{ ...FAKE, deploy: { ...FAKE.deploy, id: 'teams-x' } }], options),
-    ).toThrow('is not PascalCase');
-    expect(() => notifierResources([{ ...FAKE, name: 'Teams' }], options)).toThrow('not lower-case');
+    ).toThrow('two channels share the name chat');
+    expect(() => notifierResources([{ ...FAKE, deploy: { ...FAKE.deploy, id: 'chat-x' } }], options)).toThrow(
+      'is not PascalCase',
+    );
+    expect(() => notifierResources([{ ...FAKE, name: 'Chat' }], options)).toThrow('not lower-case');
   });
 });
 

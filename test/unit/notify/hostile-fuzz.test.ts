@@ -269,7 +269,14 @@ describe('hostile events through parse → render', () => {
   });
 
   it(`never throws and never lets an injected mention or link through (${RUNS} mutated events, seed ${SEED})`, () => {
-    const counts = { alerts: 0, slack: 0, pagerduty: 0, email: 0, rejected: 0 };
+    const counts: Record<string, number> &
+      Record<'alerts' | 'slack' | 'pagerduty' | 'email' | 'rejected', number> = {
+      alerts: 0,
+      slack: 0,
+      pagerduty: 0,
+      email: 0,
+      rejected: 0,
+    };
     fc.assert(
       fc.property(
         fc.nat({ max: SEEDS.length - 1 }),
@@ -285,7 +292,7 @@ describe('hostile events through parse → render', () => {
             // As the notifier sees it: bounded by the alert function, then JSON over EventBridge.
             const request = NotificationRequestSchema.parse(JSON.parse(JSON.stringify(boundRequest(n))));
             const rendered = renderNotification(request, config, ctx, requirePlugin(request.channel));
-            counts[rendered.channel]++;
+            counts[rendered.channel] = (counts[rendered.channel] ?? 0) + 1;
             const wire = JSON.stringify(rendered.body);
             expect(JSON.parse(wire)).toEqual(rendered.body);
             if (rendered.channel === 'slack') checkSlack(rendered.body);

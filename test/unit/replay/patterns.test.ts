@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { compilePattern, matchPattern } from '../../../shared/eventbridge/pattern.ts';
 import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
+import { CHANNEL_PLUGINS } from '../../../shared/notify/channels/registry.ts';
 import { listFiles } from '../../../shared/replay/load.ts';
 
 const rules = readServerlessRules('serverless.yml', { stage: 'dev' });
@@ -35,6 +36,12 @@ describe('serverless.yml patterns', () => {
       ['cloud-alerts-dev-notify-slack', 'notifySlack', 'AlertsBus'],
       ['cloud-alerts-dev-notify-pagerduty', 'notifyPagerDuty', 'AlertsBus'],
       ['cloud-alerts-dev-notify-email', 'notifyEmail', 'AlertsBus'],
+      // Every other channel's notifier, generated from the registry like these three.
+      ...CHANNEL_PLUGINS.slice(3).map((p) => [
+        `cloud-alerts-dev-notify-${p.name}`,
+        `notify${p.deploy.id}`,
+        'AlertsBus',
+      ]),
     ]);
   });
 

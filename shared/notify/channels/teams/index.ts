@@ -1,3 +1,4 @@
+import { terminalLine } from '../../../util/terminal.ts';
 import type { ChannelPlugin } from '../types.ts';
 import { TEAMS_BUDGET } from './limits.ts';
 import { teamsPreview } from './preview.ts';
@@ -29,6 +30,8 @@ export const teams: ChannelPlugin<'teams', TeamsSettings, TeamsMessage> = {
   shown: (body) => body,
   preview: teamsPreview,
   createSender: createTeamsSender,
+  // Under `invoke local` the secret is the placeholder naming its parameter, never the URL.
+  describeSend: (target) => `POST to ${terminalLine(target.secret ?? '')}`,
   deploy: {
     id: 'Teams',
     description: 'Notification requests for Microsoft Teams receivers → Teams Workflows webhooks',

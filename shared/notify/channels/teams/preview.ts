@@ -66,4 +66,17 @@ function html(body: TeamsMessage, escapeHtml: (s: string) => string): string {
   return `<div class="teams">${parts.join('\n')}</div>`;
 }
 
-export const teamsPreview: ChannelPreview<TeamsMessage> = { text, html };
+/** The card's look in the report: the severity band in the Adaptive Card container style's colour. */
+const css = [
+  '.teams{border:1px solid #e0e0e0;border-radius:4px;overflow:hidden;font-size:13px}',
+  '.teams .t-band{padding:6px 10px}.teams .t-title{font-weight:700;font-size:15px}.teams .t-note{font-size:12px}',
+  '.teams .t-attention{background:#fde7e9;border-left:4px solid #c4314b}.teams .t-warning{background:#fff4ce;border-left:4px solid #c19c00}',
+  '.teams .t-accent{background:#e8ebfa;border-left:4px solid #5b5fc7}.teams .t-emphasis{background:#f5f5f5;border-left:4px solid #8a8886}',
+  '.teams .t-default{background:#fff;border-left:4px solid #c8c6c4}.teams .t-good{background:#e7f2da;border-left:4px solid #6bb700}',
+  '.teams .t-text{margin:6px 10px}.teams .t-subtle{color:#616061;font-size:12px}',
+  '.teams .t-facts{margin:6px 10px;font-size:12px}.teams .t-facts th{font-weight:600;white-space:nowrap}',
+  '.teams .t-actions{margin:6px 10px 8px;display:flex;flex-wrap:wrap;gap:6px}',
+  '.teams .t-button{display:inline-block;border:1px solid #c8c6c4;border-radius:4px;padding:2px 10px;color:#242424;text-decoration:none;font-weight:600;font-size:12px}',
+].join('\n');
+
+export const teamsPreview: ChannelPreview<TeamsMessage> = { text, html, css };

@@ -1,16 +1,11 @@
-import type { Channel } from '../../../events/alert.ts';
 import { DeliveryError } from '../../errors.ts';
 import { postJson } from '../../http.ts';
 import type { ChannelSender, SenderOptions } from '../types.ts';
 import type { TeamsMessage } from './render.ts';
 import type { TeamsSettings } from './settings.ts';
 
-/**
- * The channel's name in errors and requests. `Channel` (shared/events/alert.ts) is still the closed
- * union of the first three channels; the registry widens it to any plug-in's name, and until then
- * this is the one place the name is cast.
- */
-export const TEAMS_CHANNEL = 'teams' as string as Channel;
+/** The channel's name in errors and requests. */
+export const TEAMS_CHANNEL = 'teams';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 // A workflow URL's signature (`sig=`, 43 characters) and other long query values are credentials on

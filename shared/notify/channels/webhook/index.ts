@@ -1,3 +1,4 @@
+import { terminalLine } from '../../../util/terminal.ts';
 import type { ChannelPlugin } from '../types.ts';
 import { WEBHOOK_BUDGET } from './limits.ts';
 import { webhookPreview } from './preview.ts';
@@ -31,10 +32,13 @@ export const webhook: ChannelPlugin<'webhook', WebhookSettings, WebhookBody> = {
     }
   },
   // The signing secret never enters the body: it is used at send time only.
-  render: (alert, settings) => renderWebhook(alert, settings),
+  render: (alert, settings, ctx) => renderWebhook(alert, settings, ctx.request),
   shown: (body) => body,
   preview: webhookPreview,
   createSender: (options) => createWebhookSender(options),
+  // The URL is the configuration's; under `invoke local` the secret is the placeholder naming its parameter.
+  describeSend: (target) =>
+    `POST to ${terminalLine(target.settings.url)}, signed with ${terminalLine(target.secret ?? '')}`,
   deploy: {
     id: 'Webhook',
     description: 'Notification requests for webhook receivers → signed HTTPS POST',

@@ -1,16 +1,10 @@
-import type { Channel } from '../../../events/alert.ts';
-
 /**
  * The webhook is ours end to end: no vendor publishes a limit for it, so every number here is a
  * choice of this project, documented for receivers in docs/configuration.md ("Webhook receivers").
  */
 
-/**
- * The channel's name as DeliveryError and NotificationRequest type it. `Channel` still lists the three
- * original channels until the registry (issue 19) widens it to the plug-ins' names; this is the one
- * place that bridges the gap.
- */
-export const WEBHOOK_CHANNEL = 'webhook' as string as Channel;
+/** The channel's name in errors and requests. */
+export const WEBHOOK_CHANNEL = 'webhook';
 
 /**
  * The body's format version. Additive changes (a new optional field, a new `type`) keep it; removing

@@ -28,7 +28,7 @@ function previewHeaders(body: WebhookBody): string[] {
     `User-Agent: ${WEBHOOK_USER_AGENT}`,
     `X-Cloud-Alerts-Timestamp: ${AT_SEND_TIME.timestamp}`,
     `X-Cloud-Alerts-Signature: ${AT_SEND_TIME.signature}`,
-    `X-Cloud-Alerts-Delivery: ${AT_SEND_TIME.id}`,
+    `X-Cloud-Alerts-Delivery: ${body.delivery?.id ?? AT_SEND_TIME.id}`,
     // Names are RFC 9110 tokens and values printable ASCII (the settings schema): already inert.
     ...body.headers.map(([name, value]) => `${name}: ${value}`),
   ];
@@ -36,7 +36,7 @@ function previewHeaders(body: WebhookBody): string[] {
 
 /** The document as it will be sent, pretty-printed, the send-time fields as placeholders. */
 function previewJson(body: WebhookBody): string {
-  const document = webhookDocument(body.payload, AT_SEND_TIME);
+  const document = webhookDocument(body.payload, { ...AT_SEND_TIME, ...body.delivery });
   return JSON.stringify(document, null, 2).replace(RAW_IN_JSON, escapeCodeUnits);
 }
 
@@ -46,6 +46,10 @@ function previewText(body: WebhookBody): string {
 
 export const webhookPreview: ChannelPreview<WebhookBody> = {
   text: previewText,
+  css: [
+    '.webhook pre{white-space:pre-wrap;word-break:break-word;font-size:12px;margin:4px 0 0;background:#f7f7f7;padding:6px 8px;border-radius:4px}',
+    '.webhook .webhook-headers{color:#616061}.webhook .webhook-body{max-height:480px;overflow:auto}',
+  ].join('\n'),
   html: (body, escapeHtml) =>
     [
       '<div class="webhook">',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Alert } from '../../../events/alert.ts';
+import type { Alert, NotificationRequest } from '../../../events/alert.ts';
 import { truncate, utf8ByteLength, wellFormed } from '../../text.ts';
 import {
   WEBHOOK_BODY_MAX_BYTES,
@@ -67,6 +67,11 @@ export interface WebhookBody {
   url: string;
   headers: [string, string][];
   payload: WebhookPayload;
+  /**
+   * The delivery's id and receiver, when rendered for a request (RenderContext.request): the previews
+   * show them as sent. The sender takes both from its target, so a body without them sends the same.
+   */
+  delivery?: { id: string; receiver: string };
 }
 
 /** The JSON document as sent; key order is fixed, so the same delivery serialises the same. */
@@ -247,11 +252,18 @@ export function renderWebhookPayload(alert: Alert): WebhookPayload {
 }
 
 /** The body for one receiver: its URL and static headers, and the document. */
-export function renderWebhook(alert: Alert, settings: WebhookSettings): WebhookBody {
+export function renderWebhook(
+  alert: Alert,
+  settings: WebhookSettings,
+  request?: NotificationRequest | undefined,
+): WebhookBody {
   return {
     url: settings.url,
     headers: Object.entries(settings.headers ?? {}),
     payload: renderWebhookPayload(alert),
+    ...(request !== undefined
+      ? { delivery: { id: webhookDeliveryId(request.key), receiver: request.receiver } }
+      : {}),
   };
 }
 

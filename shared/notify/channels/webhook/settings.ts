@@ -1,11 +1,6 @@
-import * as z from 'zod';
-import { PagerDutyReceiverSchema } from '../../../config/schema.ts';
+import * as z from 'zod/mini';
+import { KmsKeyArn, ParameterName } from '../../../config/primitives.ts';
 import { WEBHOOK_HEADER_VALUE_MAX, WEBHOOK_HEADERS_MAX } from './limits.ts';
-
-// The config schema's own rules for a parameter name and a KMS key ARN, so every receiver accepts the
-// same spellings and gives the same messages.
-const { routingKeyParameter: ParameterName, kmsKeyArn: OptionalKmsKeyArn } =
-  PagerDutyReceiverSchema.shape.pagerduty.shape;
 
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
@@ -14,37 +9,39 @@ const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'loca
  * only to this machine (a test receiver, a sidecar). No user:password@: the URL is stored in the
  * function's artifact, and credentials belong in SSM. Messages never repeat the URL.
  */
-const WebhookUrl = z.string().superRefine((value, ctx) => {
-  // The URL parser silently drops tabs and line breaks; refuse them so the URL shown is the URL used.
-  if (!/^[\x21-\x7E]+$/.test(value)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be printable ASCII without spaces (percent-encode anything else)',
-    });
-    return;
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
-    return;
-  }
-  const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !loopbackHttp) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be an https:// URL (http:// only for 127.0.0.1, ::1 or localhost)',
-    });
-  }
-  if (url.username !== '' || url.password !== '') {
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        'must not carry user:password@: the configuration is stored in the function artifact; the body is signed with the secret in signingSecretParameter instead',
-    });
-  }
-});
+const WebhookUrl = z.string().check(
+  z.superRefine((value, ctx) => {
+    // The URL parser silently drops tabs and line breaks; refuse them so the URL shown is the URL used.
+    if (!/^[\x21-\x7E]+$/.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be printable ASCII without spaces (percent-encode anything else)',
+      });
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
+      return;
+    }
+    const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+    if (url.protocol !== 'https:' && !loopbackHttp) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an https:// URL (http:// only for 127.0.0.1, ::1 or localhost)',
+      });
+    }
+    if (url.username !== '' || url.password !== '') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must not carry user:password@: the configuration is stored in the function artifact; the body is signed with the secret in signingSecretParameter instead',
+      });
+    }
+  }),
+);
 
 // RFC 9110 §5.1 field-name = token; §5.6.2 tchar.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -93,63 +90,68 @@ export function refusedHeaderReason(name: string): string | undefined {
  * Static, non-secret headers for routing (a tenant, an index, a queue name). Messages name a header
  * only when its name is a valid token, and never repeat a value.
  */
-const HeaderMap = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
-  const names = Object.keys(headers);
-  if (names.length > WEBHOOK_HEADERS_MAX) {
-    ctx.addIssue({ code: 'custom', message: `at most ${WEBHOOK_HEADERS_MAX} headers` });
-  }
-  const seen = new Set<string>();
-  for (const [name, value] of Object.entries(headers)) {
-    if (!TOKEN.test(name)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: "a header name must be an RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~",
-      });
-      continue;
+const HeaderMap = z.record(z.string(), z.string()).check(
+  z.superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > WEBHOOK_HEADERS_MAX) {
+      ctx.addIssue({ code: 'custom', message: `at most ${WEBHOOK_HEADERS_MAX} headers` });
     }
-    const refused = refusedHeaderReason(name);
-    if (refused !== undefined) {
-      ctx.addIssue({ code: 'custom', message: `header ${name} ${refused}`, path: [name] });
+    const seen = new Set<string>();
+    for (const [name, value] of Object.entries(headers)) {
+      if (!TOKEN.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: "a header name must be an RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~",
+        });
+        continue;
+      }
+      const refused = refusedHeaderReason(name);
+      if (refused !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `header ${name} ${refused}`, path: [name] });
+      }
+      const lower = name.toLowerCase();
+      if (seen.has(lower)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `header ${name} appears twice (names ignore case)`,
+          path: [name],
+        });
+      }
+      seen.add(lower);
+      if (!VALUE.test(value) || value.length > WEBHOOK_HEADER_VALUE_MAX) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `the value of header ${name} must be printable ASCII without line breaks or surrounding spaces, at most ${WEBHOOK_HEADER_VALUE_MAX} characters`,
+          path: [name],
+        });
+      }
     }
-    const lower = name.toLowerCase();
-    if (seen.has(lower)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `header ${name} appears twice (names ignore case)`,
-        path: [name],
-      });
-    }
-    seen.add(lower);
-    if (!VALUE.test(value) || value.length > WEBHOOK_HEADER_VALUE_MAX) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `the value of header ${name} must be printable ASCII without line breaks or surrounding spaces, at most ${WEBHOOK_HEADER_VALUE_MAX} characters`,
-        path: [name],
-      });
-    }
-  }
-});
+  }),
+);
 
 // A record built by assignment turns a key spelled "__proto__" into the prototype: the header would
-// vanish without a word. It is caught on the raw input, before that happens.
-const StaticHeaders = z.preprocess((raw, ctx) => {
-  if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, '__proto__')) {
-    ctx.issues.push({ code: 'custom', message: 'header __proto__ is not a usable name', input: raw });
-  }
-  return raw;
-}, HeaderMap);
+// vanish without a word. It is caught on the raw input, before that happens (a failed first stage
+// of a pipe stops it).
+const StaticHeaders = z.pipe(
+  z.unknown().check(
+    z.superRefine((raw, ctx) => {
+      if (typeof raw === 'object' && raw !== null && Object.hasOwn(raw, '__proto__')) {
+        ctx.addIssue({ code: 'custom', message: 'header __proto__ is not a usable name' });
+      }
+    }),
+  ),
+  HeaderMap,
+);
 
-export const WebhookSettingsSchema = z
-  .object({
-    /** The receiver's endpoint: https (http only for loopback). Not a secret: it is in the config. */
-    url: WebhookUrl,
-    /** SecureString parameter holding the HMAC signing secret (openssl rand -hex 32). */
-    signingSecretParameter: ParameterName,
-    /** The customer managed key the parameter is encrypted with, if not aws/ssm. */
-    kmsKeyArn: OptionalKmsKeyArn,
-    /** Static headers sent with every request; never credentials (see refusedHeaderReason). */
-    headers: StaticHeaders.optional(),
-  })
-  .strict();
+export const WebhookSettingsSchema = z.strictObject({
+  /** The receiver's endpoint: https (http only for loopback). Not a secret: it is in the config. */
+  url: WebhookUrl,
+  /** SecureString parameter holding the HMAC signing secret (openssl rand -hex 32). */
+  signingSecretParameter: ParameterName,
+  /** The customer managed key the parameter is encrypted with, if not aws/ssm. */
+  kmsKeyArn: z.optional(KmsKeyArn),
+  /** Static headers sent with every request; never credentials (see refusedHeaderReason). */
+  headers: z.optional(StaticHeaders),
+});
 
 export type WebhookSettings = z.infer<typeof WebhookSettingsSchema>;

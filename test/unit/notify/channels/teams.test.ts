@@ -24,6 +24,7 @@ import { TEAMS_CHANNEL, workflowUrl } from '../../../../shared/notify/channels/t
 import type { SendTarget } from '../../../../shared/notify/channels/types.ts';
 import { TRUNCATION_MARKER } from '../../../../shared/notify/text.ts';
 import { evaluate } from '../../../../shared/pipeline/evaluate.ts';
+import { replayMultiTeam } from '../../../helpers/channels.ts';
 import { EVENTS_DIR } from '../../../helpers/events.ts';
 import { buildAlert, CLOUDTRAIL_EVENT_ID, hugeString, LONE_SURROGATES } from '../fixtures.ts';
 
@@ -608,6 +609,33 @@ describe('Teams previews', () => {
       '<div class="t-band t-good"><div class="t-title">Resolved: S3 bucket made public</div></div>',
     );
   });
+
+  it('brings a style rule for every class its report markup uses, every band included', () => {
+    const severities: Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+    const html = [
+      ...severities.map((severity) => buildAlert({ severity })),
+      buildAlert({ status: 'resolved' }),
+      buildAlert({ covers: 3 }),
+    ]
+      .map((alert) => teams.preview.html(renderTeams(alert), escapeHtml))
+      .join('\n');
+    const used = new Set([...html.matchAll(/class="([^"]+)"/g)].flatMap((m) => (m[1] ?? '').split(' ')));
+    expect([...used].sort()).toEqual(
+      expect.arrayContaining([
+        't-attention',
+        't-band',
+        't-button',
+        't-facts',
+        't-good',
+        't-warning',
+        'teams',
+      ]),
+    );
+    const css = teams.preview.css ?? '';
+    expect([...used].filter((c) => !css.includes(`.${c}{`) && !css.includes(`.${c} `))).toEqual([]);
+    // One stylesheet with a CSP hash: the rules must not reach outside it.
+    expect(css).not.toMatch(/url\(|@import|<\//i);
+  });
 });
 
 describe('the teams plug-in', () => {
@@ -776,5 +804,27 @@ describe('createTeamsSender', () => {
       expect((e as Error).message).toContain('bad sig [redacted]');
       expect((e as Error).message).not.toContain(SIGNATURE);
     }
+  });
+});
+
+describe('replay of a Teams receiver', () => {
+  it('prints the card the workflow would get, as the plug-in renders it, through the CLI formatter', async () => {
+    const { result, printed } = await replayMultiTeam('events/cloudwatch/metric-math-ok.json');
+    const note = result.notifications.find((n) => n.channel === 'teams');
+    expect(note?.receiver).toBe('teams-payments');
+    expect(note?.body).toMatchObject({
+      type: 'message',
+      attachments: [{ content: { type: 'AdaptiveCard' } }],
+    });
+    expect(printed).toContain('  → teams teams-payments\n');
+    expect(printed).toContain(
+      `    │ ${teams.preview
+        .text(note?.body as TeamsMessage)
+        .split('\n')
+        .join('\n    │ ')}\n`,
+    );
+    expect(printed).toContain('    │ [good] Resolved: Alarm example-checkout-5xx-rate\n');
+    // Nothing of the secret: replay has only the placeholder naming the parameter, and the card never carries it.
+    expect(JSON.stringify(note)).not.toContain('/cloud-alerts/dev/teams/payments');
   });
 });

@@ -17,6 +17,7 @@ import {
 import { WEBHOOK_BODY_SCHEMA } from '../../../../shared/notify/channels/webhook/schema.ts';
 import type { WebhookSettings } from '../../../../shared/notify/channels/webhook/settings.ts';
 import { TRUNCATION_MARKER, utf8ByteLength } from '../../../../shared/notify/text.ts';
+import { replayMultiTeam } from '../../../helpers/channels.ts';
 import {
   buildAlert,
   CLOUDTRAIL_EVENT_ID,
@@ -502,6 +503,23 @@ describe('webhook previews', () => {
     expect(text).toContain('\\u202eexe.txt\\u200b \\u009b31m');
   });
 
+  it('shows the delivery id and receiver of the request it was rendered for, in the header and the body', () => {
+    const request = { channel: 'webhook', receiver: 'siem', key: `${alert.id}/siem`, alert } as const;
+    const body = webhook.render(alert, SETTINGS, { secret: undefined, stackTopicArn: undefined, request });
+    const text = webhook.preview.text(body);
+    expect(text).toContain(`X-Cloud-Alerts-Delivery: ${request.key}\n`);
+    const json = JSON.parse(text.split('\n\n').slice(1).join('\n\n'));
+    expect(json).toMatchObject({ id: request.key, receiver: 'siem', sentAt: AT_SEND_TIME.sentAt });
+  });
+
+  it('brings a style rule for every class its report markup uses', () => {
+    const html = webhook.preview.html(render(alert), (s) => s);
+    const used = [...html.matchAll(/class="([^"]+)"/g)].flatMap((m) => (m[1] ?? '').split(' '));
+    expect(used.length).toBeGreaterThan(0);
+    const css = webhook.preview.css ?? '';
+    expect(used.filter((c) => !css.includes(`.${c}`))).toEqual([]);
+  });
+
   it('escapes everything in the HTML report', () => {
     const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     const html = webhook.preview.html(render(alert), escapeHtml);
@@ -516,3 +534,21 @@ const AT_SEND_TIME_FIELDS = {
   receiver: AT_SEND_TIME.receiver,
   sentAt: AT_SEND_TIME.sentAt,
 };
+
+describe('replay of a webhook receiver', () => {
+  it('prints the request the endpoint would get, with the real delivery id, through the CLI formatter', async () => {
+    const { result, printed } = await replayMultiTeam('events/cloudtrail/stop-logging.json');
+    const note = result.notifications.find((n) => n.channel === 'webhook');
+    expect(note?.receiver).toBe('webhook-siem');
+    if (!note) throw new Error('no webhook notification');
+    const alertId = (note.body as WebhookBody).payload.alert.id;
+    expect(printed).toContain('  → webhook webhook-siem\n');
+    expect(printed).toContain('    │ POST https://siem.example.com/ingest/cloud-alerts\n');
+    expect(printed).toContain(`    │ X-Cloud-Alerts-Delivery: ${alertId}/webhook-siem\n`);
+    expect(printed).toContain('    │ X-Siem-Index: aws-security\n');
+    expect(printed).toContain(`    │   "id": "${alertId}/webhook-siem",\n`);
+    expect(printed).toContain('    │   "receiver": "webhook-siem",\n');
+    // The signing secret is used at send time only: not even its parameter's placeholder is printed.
+    expect(printed).not.toContain('/cloud-alerts/dev/webhook/siem');
+  });
+});

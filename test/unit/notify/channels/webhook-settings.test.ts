@@ -1,3 +1,6 @@
+// Messages as `config check` prints them: the config schema (zod classic) loads zod's English locale,
+// which zod/mini alone leaves out.
+import '../../../../shared/config/schema.ts';
 import { WEBHOOK_HEADERS_MAX } from '../../../../shared/notify/channels/webhook/limits.ts';
 import {
   refusedHeaderReason,
