@@ -72,7 +72,7 @@ describe('cloud-alerts config check --region', () => {
       'eu-west-1',
     ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/multi-team\.yml: valid for stage dev in eu-west-1: 9 receiver\(s\)/);
+    expect(stdout).toMatch(/multi-team\.yml: valid for stage dev in eu-west-1: 10 receiver\(s\)/);
   });
 
   it('refuses it for us-east-1, naming the receiver and its topic, as serverless package would', async () => {
@@ -86,7 +86,7 @@ describe('cloud-alerts config check --region', () => {
     ]);
     expect(code).toBe(1);
     expect(stdout.split('\n')).toEqual([
-      'error: config/examples/multi-team.yml:44:17: receivers[8].email.topicArn: receiver email-audit: the topic is in eu-west-1, but notify-email publishes in us-east-1 and SNS publishes only to topics of its own region; create the topic in us-east-1, or deploy the stack to eu-west-1',
+      'error: config/examples/multi-team.yml:50:17: receivers[9].email.topicArn: receiver email-audit: the topic is in eu-west-1, but notify-email publishes in us-east-1 and SNS publishes only to topics of its own region; create the topic in us-east-1, or deploy the stack to eu-west-1',
       'config/examples/multi-team.yml: 1 error(s), 0 warning(s)',
       '',
     ]);

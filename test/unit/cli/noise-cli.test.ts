@@ -76,7 +76,7 @@ route:
   it('checks the multi-team example', async () => {
     const { code, stdout } = await runCli(['config', 'check', '--config', MULTI]);
     expect(code).toBe(0);
-    expect(stdout).toContain('9 receiver(s), 1 allow-list entry, 1 silence(s)');
+    expect(stdout).toContain('10 receiver(s), 1 allow-list entry, 1 silence(s)');
   });
 
   it('rejects an unknown subcommand as a usage error', async () => {
