@@ -15,11 +15,19 @@ export interface SlackMessageRecord {
   firstAt: number;
   /** `resolved` once the message was edited for the resolve: the next firing starts a new message. */
   status: 'firing' | 'resolved';
+  /**
+   * The alert time of the event that set `status`, epoch ms. Alerts can arrive out of order (a Lambda
+   * retry, a dead-letter redrive, an ALARM and its OK handled at once): a record is never replaced by
+   * one set by an older event, or a late ALARM would leave a resolved alarm "firing" and thread the
+   * next episode under the old message.
+   */
+  at: number;
 }
 
 export interface SlackMessageLedger {
   get(key: string, now: number): Promise<SlackMessageRecord | undefined>;
-  put(key: string, record: SlackMessageRecord, now: number): Promise<void>;
+  /** Stores the record; false (nothing written) when the one stored was set by a later event. */
+  put(key: string, record: SlackMessageRecord, now: number): Promise<boolean>;
 }
 
 /**
@@ -50,6 +58,7 @@ const RecordSchema = z.object({
   ts: z.string().check(z.regex(/^\d{1,12}\.\d{1,8}$/)),
   firstAt: z.number(),
   status: z.enum(['firing', 'resolved']),
+  at: z.number(),
 });
 
 function expiresAt(now: number): number {
@@ -66,7 +75,10 @@ export function createMemorySlackMessageLedger(): SlackMessageLedger & { size():
       return { ...item.record };
     },
     async put(key, record, now) {
+      const stored = items.get(key);
+      if (stored !== undefined && stored.record.at > record.at) return false;
       items.set(key, { record: { ...record }, expiresAt: expiresAt(now) });
+      return true;
     },
   };
 }
@@ -101,28 +113,38 @@ export function createDynamoDbSlackMessageLedger(
       return parsed.success ? parsed.data : undefined;
     },
     async put(key, record, now) {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: key },
-          UpdateExpression:
-            'SET #channel = :channel, #ts = :ts, #firstAt = :firstAt, #status = :status, #expiresAt = :exp',
-          ExpressionAttributeNames: {
-            '#channel': 'channel',
-            '#ts': 'ts',
-            '#firstAt': 'firstAt',
-            '#status': 'status',
-            '#expiresAt': 'expiresAt',
-          },
-          ExpressionAttributeValues: {
-            ':channel': record.channel,
-            ':ts': record.ts,
-            ':firstAt': record.firstAt,
-            ':status': record.status,
-            ':exp': expiresAt(now),
-          },
-        }),
-      );
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: key },
+            UpdateExpression:
+              'SET #channel = :channel, #ts = :ts, #firstAt = :firstAt, #status = :status, #at = :at, #expiresAt = :exp',
+            // Two notifiers of one alert key can write in either order: the later event's record wins.
+            ConditionExpression: 'attribute_not_exists(#at) OR #at <= :at',
+            ExpressionAttributeNames: {
+              '#channel': 'channel',
+              '#ts': 'ts',
+              '#firstAt': 'firstAt',
+              '#status': 'status',
+              '#at': 'at',
+              '#expiresAt': 'expiresAt',
+            },
+            ExpressionAttributeValues: {
+              ':channel': record.channel,
+              ':ts': record.ts,
+              ':firstAt': record.firstAt,
+              ':status': record.status,
+              ':at': record.at,
+              ':exp': expiresAt(now),
+            },
+          }),
+        );
+        return true;
+      } catch (e) {
+        if (e instanceof Error && e.name === 'ConditionalCheckFailedException') return false;
+        throw e;
+      }
     },
   };
 }

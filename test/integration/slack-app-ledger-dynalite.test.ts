@@ -30,7 +30,7 @@ describe('createDynamoDbSlackMessageLedger', () => {
     const key = slackMessageKey('xoxb-item-shape', 'C0123ABCDEF', 'cloud-alerts/alarm/item-shape');
     await ledger.put(
       key,
-      { channel: 'C0123ABCDEF', ts: '1764039600.000100', firstAt: T0, status: 'firing' },
+      { channel: 'C0123ABCDEF', ts: '1764039600.000100', firstAt: T0, status: 'firing', at: T0 },
       T0,
     );
     const item = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: key } }));
@@ -40,6 +40,7 @@ describe('createDynamoDbSlackMessageLedger', () => {
       ts: '1764039600.000100',
       firstAt: T0,
       status: 'firing',
+      at: T0,
       expiresAt: Math.ceil(T0 / 1000) + SLACK_MESSAGE_RETAIN_SECONDS,
     });
   });

@@ -36,7 +36,10 @@ const FIRING: SlackMessageRecord = {
   ts: '1763630102.000100',
   firstAt: FIRST_AT,
   status: 'firing',
+  at: FIRST_AT,
 };
+/** An alert's time after the remembered ALARM's. */
+const LATER = FIRST_AT + 60_000;
 
 function alarm(overrides: Partial<Alert> = {}): Alert {
   return buildAlert({
@@ -238,22 +241,33 @@ describe('callSlack', () => {
 
 describe('decideAction', () => {
   it('posts when nothing is remembered, or the remembered message was resolved (a new episode)', () => {
-    expect(decideAction(alarm(), undefined)).toEqual({ kind: 'post' });
-    expect(decideAction(alarm(), { ...FIRING, status: 'resolved' })).toEqual({ kind: 'post' });
-    expect(decideAction(alarm({ status: 'resolved' }), undefined)).toEqual({ kind: 'post' });
+    expect(decideAction(alarm(), undefined, LATER)).toEqual({ kind: 'post' });
+    expect(decideAction(alarm(), { ...FIRING, status: 'resolved' }, LATER)).toEqual({ kind: 'post' });
+    expect(decideAction(alarm({ status: 'resolved' }), undefined, LATER)).toEqual({ kind: 'post' });
   });
 
   it('replies in the thread to a repeat and to a group summary of the same key', () => {
-    expect(decideAction(alarm(), FIRING)).toEqual({ kind: 'reply', record: FIRING });
-    expect(decideAction(alarm({ covers: 12 }), FIRING)).toEqual({ kind: 'reply', record: FIRING });
+    expect(decideAction(alarm(), FIRING, LATER)).toEqual({ kind: 'reply', record: FIRING });
+    expect(decideAction(alarm({ covers: 12 }), FIRING, LATER)).toEqual({ kind: 'reply', record: FIRING });
   });
 
   it('resolves a firing message, and only replies to a second resolve', () => {
-    expect(decideAction(alarm({ status: 'resolved' }), FIRING)).toEqual({ kind: 'resolve', record: FIRING });
+    expect(decideAction(alarm({ status: 'resolved' }), FIRING, LATER)).toEqual({
+      kind: 'resolve',
+      record: FIRING,
+    });
     const resolved = { ...FIRING, status: 'resolved' as const };
-    expect(decideAction(alarm({ status: 'resolved' }), resolved)).toEqual({
+    expect(decideAction(alarm({ status: 'resolved' }), resolved, LATER)).toEqual({
       kind: 'reply',
       record: resolved,
+    });
+  });
+
+  it('posts an OK older than the remembered ALARM on its own: it ends an earlier episode, not this one', () => {
+    expect(decideAction(alarm({ status: 'resolved' }), FIRING, FIRST_AT - 1000)).toEqual({ kind: 'post' });
+    expect(decideAction(alarm({ status: 'resolved' }), FIRING, FIRST_AT)).toEqual({
+      kind: 'resolve',
+      record: FIRING,
     });
   });
 });
@@ -429,7 +443,39 @@ describe('createSlackAppSender', () => {
       'chat.postMessage',
     ]);
     expect(slack.calls[2]?.body).toMatchObject({ thread_ts: FIRING.ts });
-    expect(await ledger.get(key, now())).toEqual({ ...FIRING, status: 'resolved' });
+    expect(await ledger.get(key, now())).toEqual({ ...FIRING, status: 'resolved', at: now() });
+  });
+
+  it('an ALARM remembered after its own OK (out of order) does not thread the next episode under it', async () => {
+    const ledger = createMemorySlackMessageLedger();
+    const slack = fakeSlack();
+    const sender = createSlackAppSender({
+      messages: ledger,
+      fetchImpl: slack.fetchImpl,
+      baseUrl: 'https://slack.test/api',
+      now,
+    });
+    const fired = alarm({ id: 'a1', time: '2026-11-20T09:00:00Z' });
+    const ok = alarm({ id: 'o1', status: 'resolved', time: '2026-11-20T09:00:20Z' });
+    // The OK is handled first (the ALARM's delivery was retried, or both ran at once and the ALARM's
+    // notifier remembered last): two messages, and the episode must stay resolved.
+    await sender.send(renderSlack(ok), target(ok));
+    await sender.send(renderSlack(fired), target(fired));
+    const key = slackMessageKey(TOKEN, CHANNEL, fired.dedupKey);
+    expect(await ledger.get(key, now())).toMatchObject({ status: 'resolved', at: Date.parse(ok.time) });
+    // Three days later a new episode: a new top-level message, not a reply in the old thread.
+    const next = alarm({ id: 'a2', time: '2026-11-23T09:00:00Z' });
+    await sender.send(renderSlack(next), target(next));
+    expect(slack.calls.map((c) => [c.url.split('/').pop(), c.body.thread_ts])).toEqual([
+      ['chat.postMessage', undefined],
+      ['chat.postMessage', undefined],
+      ['chat.postMessage', undefined],
+    ]);
+    // And an OK older than the remembered ALARM (a late one of an earlier episode) edits nothing.
+    const lateOk = alarm({ id: 'o0', status: 'resolved', time: '2026-11-22T09:00:00Z' });
+    await sender.send(renderSlack(lateOk), target(lateOk));
+    expect(slack.calls.map((c) => c.url.split('/').pop())).not.toContain('chat.update');
+    expect(await ledger.get(key, now())).toMatchObject({ status: 'firing', at: Date.parse(next.time) });
   });
 });
 

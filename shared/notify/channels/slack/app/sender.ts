@@ -151,7 +151,12 @@ export function createSlackAppSender(
 
   async function remember(key: string, record: SlackMessageRecord, target: SendTarget<SlackAppSettings>) {
     try {
-      await messages.put(key, record, now());
+      if (!(await messages.put(key, record, now()))) {
+        logger?.warn('slack app: an alert of this key from later is remembered; this older one is not', {
+          receiver: target.receiver,
+          alertId: target.request.alert.id,
+        });
+      }
     } catch (e) {
       logger?.warn(
         'slack app: message sent but not remembered; the next alert of its key starts a new message',
@@ -170,6 +175,7 @@ export function createSlackAppSender(
     message: SlackMessage,
     firstAt: number,
     status: SlackMessageRecord['status'],
+    at: number,
     target: SendTarget<SlackAppSettings>,
   ) {
     const posted = await post(token, target.settings.channel, message);
@@ -182,7 +188,7 @@ export function createSlackAppSender(
     }
     await remember(
       key,
-      { channel: posted.channel ?? target.settings.channel, ts: posted.ts, firstAt, status },
+      { channel: posted.channel ?? target.settings.channel, ts: posted.ts, firstAt, status, at },
       target,
     );
   }
@@ -208,7 +214,8 @@ export function createSlackAppSender(
     alert: Alert,
     target: SendTarget<SlackAppSettings>,
   ) {
-    const line = timeInAlarmText(alert, record.firstAt, alertTimeMs(alert, now()));
+    const resolvedAt = alertTimeMs(alert, now());
+    const line = timeInAlarmText(alert, record.firstAt, resolvedAt);
     const edited = resolvedMessage(message, line);
     try {
       await call('chat.update', token, {
@@ -219,7 +226,7 @@ export function createSlackAppSender(
       });
     } catch (e) {
       if (!isGone(e, GONE_ON_UPDATE)) throw e;
-      await postNew(token, key, edited, record.firstAt, 'resolved', target);
+      await postNew(token, key, edited, record.firstAt, 'resolved', resolvedAt, target);
       return;
     }
     try {
@@ -228,7 +235,7 @@ export function createSlackAppSender(
       // The edit went through and says it all; a thread that vanished in between is no loss.
       if (!isGone(e, GONE_ON_REPLY)) throw e;
     }
-    await remember(key, { ...record, status: 'resolved' }, target);
+    await remember(key, { ...record, status: 'resolved', at: resolvedAt }, target);
   }
 
   return {
@@ -236,10 +243,11 @@ export function createSlackAppSender(
       const token = botTokenOf(target);
       const { alert } = target.request;
       const key = slackMessageKey(token, target.settings.channel, alert.dedupKey);
-      const action = decideAction(alert, await lookUp(key, target));
+      const at = alertTimeMs(alert, now());
+      const action = decideAction(alert, await lookUp(key, target), at);
       if (action.kind === 'post') {
         const status = alert.status === 'resolved' ? 'resolved' : 'firing';
-        await postNew(token, key, message, alertTimeMs(alert, now()), status, target);
+        await postNew(token, key, message, at, status, at, target);
         return;
       }
       if (action.kind === 'resolve') {
@@ -250,7 +258,8 @@ export function createSlackAppSender(
         await post(token, action.record.channel, asThreadReply(message), action.record.ts);
       } catch (e) {
         if (!isGone(e, GONE_ON_REPLY)) throw e;
-        await postNew(token, key, message, action.record.firstAt, action.record.status, target);
+        const { firstAt, status } = action.record;
+        await postNew(token, key, message, firstAt, status, Math.max(at, action.record.at), target);
       }
     },
   };

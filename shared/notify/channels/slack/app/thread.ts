@@ -8,16 +8,24 @@ import type { SlackBlock, SlackMessage, SlackSectionBlock } from '../render.ts';
  * - `post`: a new top-level message (nothing remembered, or the last one was resolved: a new episode);
  * - `reply`: a repeat or a group's summary (same dedupKey) goes into the remembered message's thread;
  * - `resolve`: chat.update of the remembered message, marked resolved, and a reply saying so.
- * A resolve of a message already resolved only replies: nothing is left to edit.
+ * A resolve of a message already resolved only replies: nothing is left to edit. `at` is the alert's
+ * time (alertTimeMs), compared with the record's to recognise an alert that arrived out of order.
  */
 export type SlackAppAction =
   | { kind: 'post' }
   | { kind: 'reply'; record: SlackMessageRecord }
   | { kind: 'resolve'; record: SlackMessageRecord };
 
-export function decideAction(alert: Alert, record: SlackMessageRecord | undefined): SlackAppAction {
+export function decideAction(
+  alert: Alert,
+  record: SlackMessageRecord | undefined,
+  at: number,
+): SlackAppAction {
   if (record === undefined) return { kind: 'post' };
   if (alert.status === 'resolved') {
+    // An OK older than the ALARM that posted the message ends an earlier episode (it arrived late):
+    // it must not mark the current one resolved. It is posted on its own and not remembered.
+    if (record.status === 'firing' && at < record.at) return { kind: 'post' };
     return record.status === 'firing' ? { kind: 'resolve', record } : { kind: 'reply', record };
   }
   return record.status === 'firing' ? { kind: 'reply', record } : { kind: 'post' };
