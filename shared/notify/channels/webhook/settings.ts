@@ -71,16 +71,37 @@ const TRANSPORT = [
 
 /** Names that carry credentials, exactly or as a part ("x-auth-token", "apikey", "x-client-secret"). */
 const CREDENTIAL_NAMES = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
-const CREDENTIAL_PARTS = ['auth', 'token', 'secret', 'key', 'password', 'passwd', 'credential', 'session'];
+const CREDENTIAL_PARTS = [
+  'auth',
+  'token',
+  'secret',
+  'key',
+  'password',
+  'passwd',
+  'pwd',
+  'credential',
+  'session',
+  'signature',
+  'jwt',
+  'bearer',
+];
+
+/**
+ * Values that are credentials whatever the header is called: an HTTP authentication scheme and its
+ * parameters (RFC 9110 §11.4: "Bearer …", "Basic …"), or a long unbroken run of letters and digits
+ * like an API key or a JWT. Routing values (a tenant, an index) are short words.
+ */
+const CREDENTIAL_VALUE =
+  /^(bearer|basic|digest|token|apikey|splunk|negotiate|hmac)\s+\S|[A-Za-z0-9+/_-]{32,}|^eyJ[A-Za-z0-9_-]+\./i;
 
 /** Why a header name is refused, or undefined when it may be configured. The name is already a token. */
 export function refusedHeaderReason(name: string): string | undefined {
   const lower = name.toLowerCase();
-  if (CREDENTIAL_NAMES.includes(lower) || CREDENTIAL_PARTS.some((part) => lower.includes(part))) {
-    return 'looks like it carries a credential: the configuration is stored in the function artifact, so secrets belong in SSM; the receiver authenticates us by the X-Cloud-Alerts-Signature header instead';
-  }
   if (OURS.includes(lower) || lower.startsWith(OURS_PREFIX)) {
     return 'is set by cloud-alerts itself';
+  }
+  if (CREDENTIAL_NAMES.includes(lower) || CREDENTIAL_PARTS.some((part) => lower.includes(part))) {
+    return 'looks like it carries a credential: the configuration is stored in the function artifact, so secrets belong in SSM; the receiver authenticates us by the X-Cloud-Alerts-Signature header instead';
   }
   if (TRANSPORT.includes(lower)) return 'is managed by the HTTP client';
   return undefined;
@@ -122,6 +143,12 @@ const HeaderMap = z.record(z.string(), z.string()).check(
         ctx.addIssue({
           code: 'custom',
           message: `the value of header ${name} must be printable ASCII without line breaks or surrounding spaces, at most ${WEBHOOK_HEADER_VALUE_MAX} characters`,
+          path: [name],
+        });
+      } else if (CREDENTIAL_VALUE.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `the value of header ${name} looks like a credential (an authentication scheme or a long token): the configuration is stored in the function artifact, so secrets belong in SSM; the receiver authenticates us by the X-Cloud-Alerts-Signature header instead`,
           path: [name],
         });
       }

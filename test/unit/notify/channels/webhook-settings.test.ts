@@ -85,6 +85,10 @@ describe('WebhookSettingsSchema', () => {
       ['X-Amz-Security-Token', 'credential'],
       ['X-Password', 'credential'],
       ['X-Session-Id', 'credential'],
+      ['X-Pwd', 'credential'],
+      ['X-JWT', 'credential'],
+      ['X-Hub-Signature-256', 'credential'],
+      ['Bearer', 'credential'],
       // Ours: they would fight the signature, the body type or the agent.
       ['Content-Type', 'set by cloud-alerts'],
       ['User-Agent', 'set by cloud-alerts'],
@@ -123,6 +127,28 @@ describe('WebhookSettingsSchema', () => {
         expect(messages).toEqual([
           "headers: a header name must be an RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~",
         ]);
+      },
+    );
+
+    // Whatever the header is called, a value that is a credential stays out of the artifact.
+    it.each([
+      ['an authentication scheme', 'Bearer abc'],
+      ['Splunk HEC authorisation', 'Splunk 0a1b2c3d'],
+      ['basic credentials', 'basic dXNlcjpwYXNz'],
+      ['a long random token', 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6'],
+      ['a JWT', 'eyJhbGciOiJIUzI1NiJ9.e30.sig'],
+    ])('refuses a value that looks like %s and never repeats it', (_what, value) => {
+      const messages = issues({ ...VALID, headers: { 'X-Tenant': value } });
+      expect(messages).toEqual([
+        expect.stringMatching(/^headers\.X-Tenant: the value of header X-Tenant looks like a credential/),
+      ]);
+      expect(messages.join('\n')).not.toContain(value);
+    });
+
+    it.each(['secops', 'aws_security', 'Security Operations', 'eu-west-1/prod', 'X-Bypass-Cache'])(
+      'accepts the routing value %j',
+      (value) => {
+        expect(issues({ ...VALID, headers: { 'X-Tenant': value } })).toEqual([]);
       },
     );
 
