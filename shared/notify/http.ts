@@ -99,33 +99,59 @@ function classifyTransportError(e: unknown, timeoutMs: number): { retryable: boo
   return { retryable: true, reason: `network error (${label})` };
 }
 
+/** What a vendor answered: its status, its Retry-After header and its body as text. */
+export interface VendorAnswer {
+  status: number;
+  retryAfter: string | null;
+  text: string;
+}
+
+/**
+ * One POST, nothing more: no redirect is followed (it would carry the alert, or a token in a header,
+ * to another host, and turn POST into GET), and the body is read under the same timeout signal, so a
+ * stalled body also ends as TimeoutError. Transport failures are thrown as they come; callers
+ * classify and sanitise them.
+ */
+export async function postOnce(options: {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  fetchImpl?: FetchLike | undefined;
+}): Promise<VendorAnswer> {
+  const { url, body, headers, timeoutMs, fetchImpl = fetch } = options;
+  const response = await fetchImpl(url, {
+    method: 'POST',
+    headers,
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const retryAfter = response.headers.get('retry-after');
+  return { status: response.status, retryAfter, text: await response.text() };
+}
+
 /**
  * POSTs JSON and classifies the outcome: 2xx resolves; 429, 5xx, timeouts and network failures throw a
  * retryable DeliveryError; any other status throws a permanent one. Errors never carry the URL.
  */
 export async function postJson(options: PostJsonOptions): Promise<PostJsonResult> {
-  const { url, body, channel, timeoutMs, fetchImpl = fetch, now = Date.now } = options;
+  const { url, body, channel, timeoutMs, fetchImpl, now = Date.now } = options;
   const secrets = secretsOf(url, options.secrets ?? []);
-  let status: number;
-  let text: string;
-  let retryAfter: string | null;
+  let answer: VendorAnswer;
   try {
-    const response = await fetchImpl(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8' },
+    answer = await postOnce({
+      url,
       body: JSON.stringify(body),
-      // A redirect would replay the alert to another host (and turn POST into GET); report it instead.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      timeoutMs,
+      fetchImpl,
     });
-    status = response.status;
-    retryAfter = response.headers.get('retry-after');
-    // Reading the body is under the same timeout signal, so a stalled body also ends as TimeoutError.
-    text = await response.text();
   } catch (e) {
     const { retryable, reason } = classifyTransportError(e, timeoutMs);
     throw new DeliveryError({ channel, retryable, reason, cause: new SanitizedError(e) });
   }
+  const { status, text, retryAfter } = answer;
 
   if (status >= 200 && status < 300) return { status, text };
 

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { DeliveryError, errorIdentity, SanitizedError } from '../../../errors.ts';
-import { type FetchLike, parseRetryAfter } from '../../../http.ts';
+import { type FetchLike, parseRetryAfter, postOnce } from '../../../http.ts';
 import { SLACK_API_CONTENT_TYPE, SLACK_DEFAULT_RETRY_AFTER_MS } from './limits.ts';
 
 export type SlackMethod = 'chat.postMessage' | 'chat.update';
@@ -165,22 +165,19 @@ function transportFailure(method: SlackMethod, e: unknown, timeoutMs: number): S
  * travels in the header only and no error repeats anything Slack or the network said beyond codes.
  */
 export async function callSlack(options: CallSlackOptions): Promise<SlackPosted> {
-  const { baseUrl, method, token, body, timeoutMs, fetchImpl = fetch, now = Date.now } = options;
+  const { baseUrl, method, token, body, timeoutMs, fetchImpl, now = Date.now } = options;
   let status: number;
   let retryAfter: string | null;
   let text: string;
   try {
-    const response = await fetchImpl(`${baseUrl}/${method}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': SLACK_API_CONTENT_TYPE },
+    // The token travels in the header only; no redirect is followed (it would carry the token away).
+    ({ status, retryAfter, text } = await postOnce({
+      url: `${baseUrl}/${method}`,
       body: JSON.stringify(body),
-      // A redirect would carry the token to another host; report it instead.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = response.status;
-    retryAfter = response.headers.get('retry-after');
-    text = await response.text();
+      headers: { authorization: `Bearer ${token}`, 'content-type': SLACK_API_CONTENT_TYPE },
+      timeoutMs,
+      fetchImpl,
+    }));
   } catch (e) {
     throw transportFailure(method, e, timeoutMs);
   }
