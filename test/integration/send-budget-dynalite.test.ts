@@ -1,4 +1,5 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbIncidentLedger } from '../../shared/state/incidents.ts';
 import {
   createDynamoDbBudgetStore,
@@ -12,36 +13,28 @@ import {
   T0,
   take,
 } from '../unit/state/send-budget-contract.ts';
-import { type LocalDynamo, startLocalDynamo } from './kit/dynalite.ts';
+import { stateTableInDynalite } from './kit/dynalite.ts';
 
-const TABLE = 'cloud-alerts-test-state';
-let dynamo: LocalDynamo;
-let doc: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo(TABLE, 'pk');
-  doc = DynamoDBDocumentClient.from(dynamo.client);
-});
-
-afterAll(async () => {
-  await dynamo?.close();
-});
+const table = stateTableInDynalite();
+const TABLE = table.tableName;
 
 budgetStoreContract('DynamoDB (dynalite)', () =>
-  createDynamoDbBudgetStore({ tableName: TABLE, client: doc }),
+  createDynamoDbBudgetStore({ tableName: TABLE, client: table.client }),
 );
 overflowStoreContract('DynamoDB (dynalite)', () =>
-  createDynamoDbOverflowStore({ tableName: TABLE, client: doc }),
+  createDynamoDbOverflowStore({ tableName: TABLE, client: table.client }),
 );
 incidentLedgerContract('DynamoDB (dynalite)', () =>
-  createDynamoDbIncidentLedger({ tableName: TABLE, client: doc }),
+  createDynamoDbIncidentLedger({ tableName: TABLE, client: table.client }),
 );
 
 describe('createDynamoDbBudgetStore', () => {
   it('stores the bucket as its theoretical arrival time with a TTL, under the key it is given', async () => {
-    const store = createDynamoDbBudgetStore({ tableName: TABLE, client: doc });
+    const store = createDynamoDbBudgetStore({ tableName: TABLE, client: table.client });
     await store.take(take({ key: 'budget#slack#item-shape' }));
-    const item = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'budget#slack#item-shape' } }));
+    const item = await table.client.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: 'budget#slack#item-shape' } }),
+    );
     expect(item.Item).toEqual({
       pk: 'budget#slack#item-shape',
       tat: T0 + 1000,
@@ -54,7 +47,7 @@ describe('createDynamoDbBudgetStore', () => {
     const counting = {
       send: (command: { constructor: { name: string } }) => {
         sent.push(command.constructor.name);
-        return doc.send(command as never);
+        return table.client.send(command as never);
       },
     } as unknown as DynamoDBDocumentClient;
     const store = createDynamoDbBudgetStore({ tableName: TABLE, client: counting });
@@ -67,9 +60,9 @@ describe('createDynamoDbBudgetStore', () => {
 
 describe('createDynamoDbOverflowStore', () => {
   it('keeps the tally under overflow#<channel>#<receiver> with a TTL of 14 days', async () => {
-    const store = createDynamoDbOverflowStore({ tableName: TABLE, client: doc });
+    const store = createDynamoDbOverflowStore({ tableName: TABLE, client: table.client });
     await store.fold(fold({ receiver: 'item-shape' }));
-    const item = await doc.send(
+    const item = await table.client.send(
       new GetCommand({ TableName: TABLE, Key: { pk: 'overflow#slack#item-shape' } }),
     );
     expect(item.Item).toMatchObject({

@@ -1,30 +1,22 @@
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbStateStore } from '../../shared/state/dynamodb.ts';
 import { PENDING_RETAIN_SECONDS, StateStoreError } from '../../shared/state/store.ts';
 import { example, input, SEED, stateStoreContract } from '../unit/state/contract.ts';
-import { type LocalDynamo, startLocalDynamo } from './kit/dynalite.ts';
+import { stateTableInDynalite } from './kit/dynalite.ts';
 
-const TABLE = 'cloud-alerts-test-state';
-let dynamo: LocalDynamo;
-let doc: DynamoDBDocumentClient;
+const table = stateTableInDynalite();
+const TABLE = table.tableName;
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo(TABLE, 'pk');
-  doc = DynamoDBDocumentClient.from(dynamo.client);
-});
-
-afterAll(async () => {
-  await dynamo?.close();
-});
-
-stateStoreContract('DynamoDB (dynalite)', () => createDynamoDbStateStore({ tableName: TABLE, client: doc }));
+stateStoreContract('DynamoDB (dynalite)', () =>
+  createDynamoDbStateStore({ tableName: TABLE, client: table.client }),
+);
 
 describe('createDynamoDbStateStore', () => {
   it('writes the window with pk and an expiresAt TTL in epoch seconds', async () => {
-    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: table.client });
     const claim = input({ key: 'group#ttl', expiresAt: 1_795_000_000 });
     await store.claim(claim);
-    const item = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'group#ttl' } }));
+    const item = await table.client.send(new GetCommand({ TableName: TABLE, Key: { pk: 'group#ttl' } }));
     expect(item.Item).toEqual({
       pk: 'group#ttl',
       owner: 'alert-1',
@@ -38,13 +30,13 @@ describe('createDynamoDbStateStore', () => {
   });
 
   it('keeps a window with a summary taken 14 days past the take, as long as the group-close DLQ keeps its message', async () => {
-    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: table.client });
     const open = input({ key: 'group#retain', summarize: SEED });
     await store.claim(open);
     await store.claim({ ...open, owner: 'alert-2', at: open.at + 60_000 });
     const now = open.at + 6 * 60_000;
     expect(await store.takeSummary('group#retain', open.at, SEED, now)).toHaveLength(1);
-    const item = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: 'group#retain' } }));
+    const item = await table.client.send(new GetCommand({ TableName: TABLE, Key: { pk: 'group#retain' } }));
     expect(PENDING_RETAIN_SECONDS).toBe(14 * 24 * 3600);
     expect(item.Item?.expiresAt).toBeGreaterThanOrEqual(Math.ceil(now / 1000) + 14 * 24 * 3600);
   });
@@ -52,7 +44,7 @@ describe('createDynamoDbStateStore', () => {
   /** A closed window holding two alerts, as the first version wrote it: no summarized, no pending. */
   async function putLegacyWindow(pk: string): Promise<number> {
     const openedAt = Date.parse('2026-11-21T09:00:00Z');
-    await doc.send(
+    await table.client.send(
       new PutCommand({
         TableName: TABLE,
         Item: {
@@ -72,7 +64,7 @@ describe('createDynamoDbStateStore', () => {
   }
 
   it('takes the summary of a window written before summaries were counted (no summarized, no pending)', async () => {
-    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: table.client });
     const openedAt = await putLegacyWindow('group#before-upgrade');
     await expect(store.window('group#before-upgrade')).resolves.toMatchObject({
       held: 2,
@@ -87,7 +79,7 @@ describe('createDynamoDbStateStore', () => {
   });
 
   it('carries what a window written before summaries were counted still holds into the next one', async () => {
-    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: table.client });
     const openedAt = await putLegacyWindow('group#legacy-carry');
     const next = await store.claim(
       input({ key: 'group#legacy-carry', owner: 'ct:9', at: openedAt + 20 * 60_000, summarize: SEED }),
@@ -99,7 +91,7 @@ describe('createDynamoDbStateStore', () => {
   });
 
   it('reads a pending summary stored before examples were kept, and keeps counting into a window without them', async () => {
-    const store = createDynamoDbStateStore({ tableName: TABLE, client: doc });
+    const store = createDynamoDbStateStore({ tableName: TABLE, client: table.client });
     const openedAt = await putLegacyWindow('group#before-examples');
     const old = {
       openedAt: openedAt - 3_600_000,
@@ -111,7 +103,7 @@ describe('createDynamoDbStateStore', () => {
       rules: ['iam-user-created'],
       seed: SEED,
     };
-    await doc.send(
+    await table.client.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: { pk: 'group#before-examples' },
@@ -145,7 +137,7 @@ describe('createDynamoDbStateStore', () => {
   });
 
   it('wraps a failing table in a StateStoreError with the cause', async () => {
-    const store = createDynamoDbStateStore({ tableName: 'no-such-table', client: doc });
+    const store = createDynamoDbStateStore({ tableName: 'no-such-table', client: table.client });
     const err = await store.claim(input()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StateStoreError);
     expect((err as StateStoreError).cause).toBeInstanceOf(Error);

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 
 export interface LocalDynamo {
@@ -42,6 +43,32 @@ export async function startLocalDynamo(
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The state table in dynalite for one suite: started before its tests, closed after them. */
+export interface StateTableInDynalite {
+  readonly tableName: string;
+  /** The document client on it; only inside tests and hooks, once the table has started. */
+  readonly client: DynamoDBDocumentClient;
+}
+
+export function stateTableInDynalite(tableName = 'cloud-alerts-test-state'): StateTableInDynalite {
+  let dynamo: LocalDynamo | undefined;
+  let client: DynamoDBDocumentClient | undefined;
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo(tableName, 'pk');
+    client = DynamoDBDocumentClient.from(dynamo.client);
+  });
+  afterAll(async () => {
+    await dynamo?.close();
+  });
+  return {
+    tableName,
+    get client() {
+      if (!client) throw new Error('the dynalite state table is used before beforeAll started it');
+      return client;
     },
   };
 }
