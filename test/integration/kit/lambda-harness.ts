@@ -52,6 +52,12 @@ export function virtualClock(startMs: number, scale: number): ScaledClock {
 export class Activity {
   private pending = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private halted = false;
+
+  /** True once stop() ran: no timer is started and no queued invocation runs any more. */
+  get stopped(): boolean {
+    return this.halted;
+  }
 
   track<T>(work: Promise<T>): Promise<T> {
     this.pending++;
@@ -62,6 +68,7 @@ export class Activity {
 
   /** Runs `fn` after `ms` wall milliseconds; counted as pending until it has run. */
   after(ms: number, fn: () => void): void {
+    if (this.halted) return;
     this.pending++;
     const timer = setTimeout(
       () => {
@@ -97,8 +104,13 @@ export class Activity {
     }
   }
 
-  /** Cancels every timer not yet run (after a failed run, so the test process can exit). */
+  /**
+   * Cancels every timer not yet run and refuses what would start later (a retry, an invocation still
+   * waiting for a slot), so that once a run is over, cut off or failed, the process can exit: only
+   * the invocations already running finish, within their timeout.
+   */
   stop(): void {
+    this.halted = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
@@ -372,6 +384,7 @@ export class LocalFunction {
       else this.slots++;
     }
     try {
+      if (this.options.activity.stopped) throw new Error(`${this.options.name}: the harness was stopped`);
       return await this.run(event);
     } finally {
       if (limit !== undefined) {
