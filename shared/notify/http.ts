@@ -99,6 +99,17 @@ function classifyTransportError(e: unknown, timeoutMs: number): { retryable: boo
   return { retryable: true, reason: `network error (${label})` };
 }
 
+/**
+ * Hosts of this machine, in URL.hostname form: the only ones a secret may travel to over plain http
+ * (the tests' vendor stand-ins, a sidecar). Anywhere else it would cross a network in the clear.
+ */
+export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', '[::1]', 'localhost'];
+
+/** https, or plain http to one of `loopback`: where a request carrying a secret may go. */
+export function isHttpsOrLoopback(url: URL, loopback: readonly string[] = LOOPBACK_HOSTS): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && loopback.includes(url.hostname));
+}
+
 /** What a vendor answered: its status, its Retry-After header and its body as text. */
 export interface VendorAnswer {
   status: number;

@@ -43,6 +43,7 @@ import type {
 import { isDeliveryError } from '../../shared/notify/errors.ts';
 import type { LogPort } from '../../shared/pipeline/logger.ts';
 import { type NotifyDeps, type NotifyOutcome, processRequest } from '../../shared/pipeline/notify.ts';
+import { memoryOnce } from '../helpers/delivery.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 import { OUTCOMES, type Outcome, type StandIn, startStandIn, type VendorReply } from './stand-in.ts';
 
@@ -653,20 +654,6 @@ export function checkHostileText<S, B>(subject: ConformanceSubject<S, B>): Probl
     if (live !== -1) problems.push(`${name}, preview.html: live HTML at ${excerpt(html, live)}`);
   }
   return problems;
-}
-
-function memoryOnce(): OncePort {
-  const done = new Map<string, Record<string, unknown>>();
-  return {
-    async run(request, work) {
-      const found = done.get(request.key);
-      // biome-ignore lint/suspicious/noExplicitAny: the stored result is the work's own.
-      if (found) return found as any;
-      const result = await work(request);
-      done.set(request.key, result);
-      return result;
-    },
-  };
 }
 
 /** Check 5: one send per (alert, receiver): a redelivered request is not sent again, another receiver is. */

@@ -25,6 +25,7 @@ import {
   createMemoryBudgetStore,
   createMemoryOverflowStore,
 } from '../../../shared/state/send-budget-memory.ts';
+import { memoryOnce } from '../../helpers/delivery.ts';
 import { notificationEvent } from '../../helpers/events.ts';
 import { lambdaContext } from '../../helpers/lambda.ts';
 import { buildAlert } from '../notify/fixtures.ts';
@@ -51,20 +52,6 @@ interface World {
   failSlack: { next: DeliveryError | undefined };
   /** The waits of criticals in debt, when the world sleeps virtually. */
   slept: number[];
-}
-
-function memoryOnce(): OncePort {
-  const done = new Map<string, Record<string, unknown>>();
-  return {
-    async run(request, work) {
-      const found = done.get(request.key);
-      // biome-ignore lint/suspicious/noExplicitAny: the stored result is the work's own.
-      if (found) return found as any;
-      const result = await work(request);
-      done.set(request.key, result);
-      return result;
-    },
-  };
 }
 
 function world(

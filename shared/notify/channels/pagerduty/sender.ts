@@ -1,4 +1,4 @@
-import { type FetchLike, postJson } from '../../http.ts';
+import { type FetchLike, isHttpsOrLoopback, postJson } from '../../http.ts';
 import type { ChannelSender } from '../types.ts';
 import type { PagerDutyEvent } from './render.ts';
 import type { PagerDutySettings } from './settings.ts';
@@ -24,8 +24,7 @@ export function pagerDutyEventsUrl(env: NodeJS.ProcessEnv = process.env): string
   } catch {
     throw new Error(`${PAGERDUTY_EVENTS_URL_ENV} is not a URL`);
   }
-  const loopback = url.protocol === 'http:' && url.hostname === '127.0.0.1';
-  if (url.protocol !== 'https:' && !loopback) {
+  if (!isHttpsOrLoopback(url, ['127.0.0.1'])) {
     throw new Error(`${PAGERDUTY_EVENTS_URL_ENV} must be an https:// URL (http:// only for 127.0.0.1)`);
   }
   if (url.username !== '' || url.password !== '') {

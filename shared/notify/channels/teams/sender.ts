@@ -1,5 +1,5 @@
 import { DeliveryError } from '../../errors.ts';
-import { postJson } from '../../http.ts';
+import { isHttpsOrLoopback, postJson } from '../../http.ts';
 import type { ChannelSender, SenderOptions } from '../types.ts';
 import type { TeamsMessage } from './render.ts';
 import type { TeamsSettings } from './settings.ts';
@@ -30,8 +30,8 @@ export function workflowUrl(secret: string | undefined): URL {
   } catch {
     throw permanent('the workflow URL in SSM is not a URL');
   }
-  const loopback = url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]');
-  if (url.protocol !== 'https:' && !loopback) {
+  // The documented exception is 127.0.0.1; [::1] is the same machine.
+  if (!isHttpsOrLoopback(url, ['127.0.0.1', '[::1]'])) {
     throw permanent('the workflow URL in SSM must be an https:// URL (http:// only for 127.0.0.1)');
   }
   if (url.username !== '' || url.password !== '') {

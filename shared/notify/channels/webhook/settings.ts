@@ -1,8 +1,7 @@
 import * as z from 'zod/mini';
 import { KmsKeyArn, ParameterName } from '../../../config/primitives.ts';
+import { isHttpsOrLoopback } from '../../http.ts';
 import { WEBHOOK_HEADER_VALUE_MAX, WEBHOOK_HEADERS_MAX } from './limits.ts';
-
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /**
  * Where the body goes. https, because the body describes the account's security events; plain http
@@ -26,8 +25,7 @@ const WebhookUrl = z.string().check(
       ctx.addIssue({ code: 'custom', message: 'must be an https:// URL' });
       return;
     }
-    const loopbackHttp = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
-    if (url.protocol !== 'https:' && !loopbackHttp) {
+    if (!isHttpsOrLoopback(url)) {
       ctx.addIssue({
         code: 'custom',
         message: 'must be an https:// URL (http:// only for 127.0.0.1, ::1 or localhost)',

@@ -5,7 +5,7 @@ import {
   slackMessageKey,
 } from '../../../../state/slack-messages.ts';
 import { DeliveryError, errorLabel } from '../../../errors.ts';
-import type { FetchLike } from '../../../http.ts';
+import { type FetchLike, LOOPBACK_HOSTS } from '../../../http.ts';
 import type { ChannelSender, SenderLog, SendTarget } from '../../types.ts';
 import type { SlackMessage } from '../render.ts';
 import { SLACK_API_URL } from './limits.ts';
@@ -68,7 +68,7 @@ function resolveBaseUrl(options: SlackAppSenderOptions): string {
   } catch {
     // Refused below like any other host.
   }
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') {
+  if (!LOOPBACK_HOSTS.includes(host)) {
     throw new Error('SLACK_API_URL is for local tests only and must point at 127.0.0.1 or localhost');
   }
   return fromEnv.replace(/\/+$/, '');
