@@ -56,8 +56,11 @@ export interface ConformanceSubject<S, B> {
   receiver(url: string): { settings: S; secret: string | undefined };
   /** How this vendor answers each outcome; defaults are plain HTTP (202/400/401/429+Retry-After: 7/429+HTTP-date/500/503). */
   replies?: Partial<Record<Outcome, VendorReply>>;
-  /** Builds the sender against the stand-in (default plugin.createSender({ timeoutMs: 300 })). */
-  sender?(url: string): ChannelSender<B, S>;
+  /**
+   * Builds the sender against the stand-in (default plugin.createSender({ timeoutMs })). The kit passes
+   * KIT_TIMEOUT_MS for the row where the stand-in never answers and KIT_ANSWER_TIMEOUT_MS otherwise.
+   */
+  sender?(url: string, timeoutMs: number): ChannelSender<B, S>;
   /** Everything a person would read in the rendered body, for the hostile-text table. */
   visibleText(body: B): string[];
   /** How the channel's markup makes a mention/link active, so the kit can assert none survives. Strings or regexes that must NOT occur in visibleText for hostile input (e.g. /<!channel>/, /<https?:[^>]*\|/). */
@@ -78,6 +81,12 @@ export interface ConformanceSubject<S, B> {
 
 /** Short, so the timeout row of the retry table costs little. */
 export const KIT_TIMEOUT_MS = 300;
+/**
+ * The timeout for every row where the stand-in does answer: long enough that a loaded CI machine
+ * (all test workers busy) cannot turn a 400 into a timeout, which the retry table would then read
+ * as a retryable failure.
+ */
+export const KIT_ANSWER_TIMEOUT_MS = 10_000;
 const STACK_TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:cloud-alerts-kit-alerts';
 /** Retry-After as an HTTP date has whole seconds, and the sender reads its clock a moment after the reply. */
 const RETRY_AFTER_DATE_SLACK_MS = 2500;
@@ -102,7 +111,8 @@ function senderOf<S, B>(
   url: string,
 ): ChannelSender<B, S> {
   if (subject.transport) return subject.transport.senderFor(outcome);
-  return subject.sender?.(url) ?? subject.plugin.createSender({ timeoutMs: KIT_TIMEOUT_MS });
+  const timeoutMs = outcome === 'timeout' ? KIT_TIMEOUT_MS : KIT_ANSWER_TIMEOUT_MS;
+  return subject.sender?.(url, timeoutMs) ?? subject.plugin.createSender({ timeoutMs });
 }
 
 /** What a send ended in, in words that carry no message text (a message may hold the secret). */

@@ -46,6 +46,13 @@ export interface ChannelAccount {
   throttled: number;
   busiestMinute: number;
   busiestSecond: number;
+  /** The most tokens the channel's budgets granted within any one second. */
+  busiestGrantSecond: number;
+  /**
+   * The most tokens granted within one second plus the run's longest event-loop stall: what may
+   * reach the vendor in one second when sends granted across a stall are released together.
+   */
+  busiestGrantSecondAcrossStall: number;
   /** Wall ms from the critical event's injection to the vendor accepting its message. */
   criticalAfterMs: number | undefined;
   /**
@@ -163,6 +170,7 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
   );
   const calls = channel === 'email' ? messages : (channel === 'slack' ? run.slack : run.pagerduty).calls;
   const accepted = messages;
+  const grants = run.grants.filter((g) => g.channel === channel);
   return {
     channel,
     requests: requests.length,
@@ -180,6 +188,8 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
     throttled: calls.filter((c) => c.status === 429).length,
     busiestMinute: busiestWindow(accepted, 60_000),
     busiestSecond: busiestWindow(accepted, 1000),
+    busiestGrantSecond: busiestWindow(grants, 1000),
+    busiestGrantSecondAcrossStall: busiestWindow(grants, 1000 + run.eventLoopStallMs),
     criticalAfterMs,
     aheadOfCritical,
   };

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CachePersistenceLayer } from '@aws-lambda-powertools/idempotency/cache';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -35,6 +36,7 @@ import { silentLogger } from '../../../shared/pipeline/logger.ts';
 import type { NotifyOutcome } from '../../../shared/pipeline/notify.ts';
 import { createMemoryIncidentLedger } from '../../../shared/state/incidents.ts';
 import { createMemoryStateStore } from '../../../shared/state/memory.ts';
+import { type BudgetStore, waitForSlotMs } from '../../../shared/state/send-budget.ts';
 import {
   createMemoryBudgetStore,
   createMemoryOverflowStore,
@@ -158,6 +160,18 @@ export interface StormRun {
     settledAt: number;
   };
   webhookUrl: string;
+  /**
+   * Every token a send budget granted, by channel: the wall time the budget let that send go (its
+   * slot, for a critical that waited in debt). This is what the budgets control; when the vendor
+   * receives it is also up to this single process's scheduling.
+   */
+  grants: Array<{ channel: Channel; at: number }>;
+  /**
+   * The longest this process's event loop stalled during the run (ms). Sends granted over a stall
+   * reach the stand-ins together when it ends: a harness effect, not a budget's (every test worker
+   * busy does it).
+   */
+  eventLoopStallMs: number;
   close(): Promise<void>;
 }
 
@@ -165,6 +179,21 @@ function secretsOn(values: Record<string, string>): MiddlewareObj<unknown, unkno
   return {
     before(request) {
       Object.assign(request.context, values);
+    },
+  };
+}
+
+/** The budget store, noting each grant: when the budget lets that send go (GCRA: its slot). */
+function recordingGrants(store: BudgetStore, grants: StormRun['grants']): BudgetStore {
+  return {
+    async take(input) {
+      const result = await store.take(input);
+      if (result.granted) {
+        const channel = input.key.split('#')[1] as Channel;
+        const wait = result.tat === undefined ? 0 : waitForSlotMs(result.tat, input.limits, input.now);
+        grants.push({ channel, at: input.now + wait });
+      }
+      return result;
     },
   };
 }
@@ -267,7 +296,8 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
   });
 
   // One state table, one idempotency table: shared by every invocation of every notifier.
-  const budget = createMemoryBudgetStore();
+  const grants: StormRun['grants'] = [];
+  const budget = recordingGrants(createMemoryBudgetStore(), grants);
   const overflow = createMemoryOverflowStore();
   const incidents = createMemoryIncidentLedger();
   const idempotency = new CachePersistenceLayer({ client: memoryCacheClient() });
@@ -329,6 +359,8 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
 
   const defaultBus = localBus('default', rules, functions, alertClock.now);
   const injectedAt = new Map<string, number>();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const startedAt = Date.now();
   let lastInjectedAt = startedAt;
   for (const e of storm.events) {
@@ -363,6 +395,7 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
     settled = false;
   }
   clearInterval(ticker);
+  loopDelay.disable();
 
   const requests: NotificationRequest[] = [];
   const raised: Alert[] = [];
@@ -401,6 +434,8 @@ export async function runStorm(options: StormRunOptions): Promise<StormRun> {
       settledAt: Date.now(),
     },
     webhookUrl,
+    grants,
+    eventLoopStallMs: loopDelay.max / 1e6,
     close,
   };
 }

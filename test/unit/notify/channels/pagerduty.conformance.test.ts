@@ -7,7 +7,7 @@ import { pagerduty } from '../../../../shared/notify/channels/pagerduty/index.ts
 import { PAGERDUTY_EVENT_MAX_BYTES } from '../../../../shared/notify/channels/pagerduty/limits.ts';
 import type { PagerDutyEvent } from '../../../../shared/notify/channels/pagerduty/render.ts';
 import { PAGERDUTY_EVENTS_URL_ENV } from '../../../../shared/notify/channels/pagerduty/sender.ts';
-import { describeChannelConformance, KIT_TIMEOUT_MS } from '../../../kit/channel-conformance.ts';
+import { describeChannelConformance } from '../../../kit/channel-conformance.ts';
 
 /** An integration key's shape: 32 characters. */
 const ROUTING_KEY = 'R0UT1NGk3yR0UT1NGk3yR0UT1NGk3y01';
@@ -52,8 +52,7 @@ describeChannelConformance('pagerduty', {
       body: `{"status":"invalid event","message":"Event object is invalid","errors":["routing_key ${ROUTING_KEY} is invalid"]}`,
     },
   },
-  sender: (url) =>
-    pagerduty.createSender({ timeoutMs: KIT_TIMEOUT_MS, env: { [PAGERDUTY_EVENTS_URL_ENV]: url } }),
+  sender: (url, timeoutMs) => pagerduty.createSender({ timeoutMs, env: { [PAGERDUTY_EVENTS_URL_ENV]: url } }),
   visibleText,
   // Plain text everywhere: PagerDuty has no mention or link syntax; the kit's own rules (no control or
   // invisible characters, no live URL, no line the attacker starts) are the whole check.

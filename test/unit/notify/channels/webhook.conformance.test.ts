@@ -14,7 +14,7 @@ import { type WebhookBody, webhookDocument } from '../../../../shared/notify/cha
 import * as verify from '../../../../shared/notify/channels/webhook/verify.ts';
 import type { FetchLike } from '../../../../shared/notify/http.ts';
 import { utf8ByteLength } from '../../../../shared/notify/text.ts';
-import { describeChannelConformance, KIT_TIMEOUT_MS } from '../../../kit/channel-conformance.ts';
+import { describeChannelConformance } from '../../../kit/channel-conformance.ts';
 
 /** As `openssl rand -hex 32` makes one. */
 const SIGNING_SECRET = '5f1c0a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a19';
@@ -60,7 +60,7 @@ describeChannelConformance('webhook', {
     settings: { url, signingSecretParameter: '/cloud-alerts/test/webhook', headers: { 'X-Tenant': 'kit' } },
     secret: SIGNING_SECRET,
   }),
-  sender: () => webhook.createSender({ timeoutMs: KIT_TIMEOUT_MS, fetchImpl: verifyingFetch }),
+  sender: (_url, timeoutMs) => webhook.createSender({ timeoutMs, fetchImpl: verifyingFetch }),
   // A machine reads the body; a person reads it only through replay's preview.
   visibleText: (body) => [webhook.preview.text(body)],
   // The body's promise is the alert as detected, unescaped: the receiver escapes it for its markup.
