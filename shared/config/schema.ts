@@ -4,6 +4,7 @@ import { SEVERITIES, SeveritySchema } from '../events/alert.ts';
 import { CHANNEL_PLUGINS, type Channel, type ChannelPlugins } from '../notify/channels/registry.ts';
 import type { AnyChannelPlugin, ChannelPlugin } from '../notify/channels/types.ts';
 import { ALARMS_CONFIG_DEFAULTS, AlarmsConfigSchema } from './alarms.ts';
+import { EVIDENCE_CONFIG_DEFAULTS, EvidenceConfigSchema } from './evidence.ts';
 import { type Budget, BudgetSchema } from './primitives.ts';
 
 export { type Budget, BudgetSchema, KmsKeyArn, ParameterName } from './primitives.ts';
@@ -287,6 +288,7 @@ export const ConfigSchema = z
     grouping: GroupingConfigSchema.default({ ...GROUPING_DEFAULTS }),
     flapping: FlappingConfigSchema.default({ transitions: 4, windowMinutes: 30 }),
     delivery: DeliveryConfigSchema.default({ overflowSummarySeconds: 30 }),
+    evidence: EvidenceConfigSchema.default(EVIDENCE_CONFIG_DEFAULTS),
   })
   .strict();
 export type Config = z.infer<typeof ConfigSchema>;

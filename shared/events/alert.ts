@@ -56,6 +56,28 @@ export type Fact = z.infer<typeof FactSchema>;
 export const LinkSchema = z.object({ text: z.string(), url: z.string() });
 export type Link = z.infer<typeof LinkSchema>;
 
+/**
+ * What AWS said beyond the event, fetched when the alert was raised (shared/evidence): the alarm's
+ * metric over its last periods, the children a composite alarm fired on, the errors in the failing
+ * function's logs, who else changed the resource. Every string is built by us: AWS names and
+ * attacker-influenced text (log lines, user names) went through inlineText with secret-looking
+ * values masked, so a channel renders each line as one inert line, escaped for its markup.
+ */
+export const EVIDENCE_KINDS = ['metric', 'children', 'logs', 'history'] as const;
+export const EvidenceSchema = z.object({
+  kind: z.enum(EVIDENCE_KINDS),
+  /** Our words, e.g. "Errors (Sum per minute), 09:32–10:02 UTC". */
+  title: z.string(),
+  /**
+   * A sparkline: one row of block characters (U+2581–U+2588; "·" where there was no data), oldest
+   * first. Monospace where the channel has it; read on its own it still makes sense.
+   */
+  chart: z.optional(z.string()),
+  /** One line each, already inert: the legend, the figures, one error or one change per line. */
+  lines: z.array(z.string()),
+});
+export type Evidence = z.infer<typeof EvidenceSchema>;
+
 export const ResourceSchema = z.object({
   type: z.string(),
   name: z.string(),
@@ -87,6 +109,8 @@ export const AlertSchema = z.object({
   resource: z.optional(ResourceSchema),
   facts: z.array(FactSchema),
   links: z.array(LinkSchema),
+  /** What AWS showed when the alert was raised (metric, logs, history); absent when nothing was read. */
+  evidence: z.optional(z.array(EvidenceSchema)),
   /** PagerDuty dedup_key and the grouping identity; a resolve reuses the trigger's key. */
   dedupKey: z.string(),
   /** EventBridge event id of the event that raised it. */
