@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { receiverAccess, receiverPolicy } from '../shared/config/access.ts';
+import { EVIDENCE_POLICY_NAME, evidencePolicy } from '../shared/config/evidence-access.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { configPath } from '../shared/config/runtime.ts';
 import { NOTIFIER_DEPLOYMENTS } from '../shared/deploy/deployments.ts';
@@ -293,6 +294,24 @@ for (const { name: channel, role } of notifiers) {
 for (const [id] of roles)
   if (!id.startsWith('Notify'))
     check(!/"ssm:Get|"sns:Publish/.test(policyText(id)), `${id} reads no secret and publishes to no topic`);
+
+// Evidence (shared/config/evidence-access.ts): the alert role reads metrics, the configured log groups
+// and CloudTrail history exactly as the configuration turns them on, and no other role reads any.
+const expectedEvidence = evidencePolicy(config.evidence);
+const alertPolicyList = props(roles.get('AlertRole') ?? {}).Policies;
+const evidencePolicies = (Array.isArray(alertPolicyList) ? alertPolicyList : []).filter(
+  (p: unknown) => isObj(p) && p.PolicyName === EVIDENCE_POLICY_NAME,
+);
+check(
+  JSON.stringify(evidencePolicies) === JSON.stringify(expectedEvidence ? [expectedEvidence] : []),
+  'AlertRole is granted exactly the evidence reads its configuration turns on',
+);
+for (const [id] of roles)
+  if (id !== 'AlertRole')
+    check(
+      !/"(logs:FilterLogEvents|cloudtrail:LookupEvents|cloudwatch:GetMetricData)"/.test(policyText(id)),
+      `${id} reads no evidence`,
+    );
 
 // IAM refuses a role description outside tab, newline, carriage return and U+0020-U+00FF
 // (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).

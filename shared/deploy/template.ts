@@ -1,4 +1,10 @@
-import { NOTIFIER_CHANNELS, NOTIFIER_ROLES, type ReceiverAccess, receiverPolicy } from '../config/access.ts';
+import {
+  type InlinePolicy,
+  NOTIFIER_CHANNELS,
+  NOTIFIER_ROLES,
+  type ReceiverAccess,
+  receiverPolicy,
+} from '../config/access.ts';
 import { isRecord } from '../detect/values.ts';
 
 /**
@@ -281,10 +287,16 @@ export function addRolePolicies(template: Template, roleId: string, policies: un
 
 /**
  * The template to deploy: conditions known at package time decided, implied DependsOn dropped, and
- * each notifier role given exactly the parameters, topics and keys its receivers name.
+ * each notifier role given exactly the parameters, topics and keys its receivers name, and the alert
+ * role the read actions its configuration needs (evidence: shared/config/evidence-access.ts).
  */
-export function finalizeTemplate(input: Template, access: ReceiverAccess): Template {
+export function finalizeTemplate(
+  input: Template,
+  access: ReceiverAccess,
+  alertPolicies: InlinePolicy[] = [],
+): Template {
   let template = dropImpliedDependsOn(resolveStaticConditions(input));
+  if (alertPolicies.length > 0) template = addRolePolicies(template, 'AlertRole', alertPolicies);
   for (const channel of NOTIFIER_CHANNELS) {
     const policy = receiverPolicy(access, channel);
     if (policy) template = addRolePolicies(template, NOTIFIER_ROLES[channel], [policy]);

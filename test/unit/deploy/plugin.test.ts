@@ -56,11 +56,11 @@ describe('scripts/finalize-template.ts', () => {
       timeout: 30_000,
     });
 
-  it('reads the template on stdin and writes it back with the receivers policies', () => {
+  it('reads the template on stdin and writes it back with the receivers and evidence policies', () => {
     const compiled = join(dir, 'cloud-alerts.json');
     const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'qa' });
     writeFileSync(compiled, JSON.stringify(compileConfig(config, 'qa')));
-    const roles = ['NotifySlackRole', 'NotifyPagerDutyRole', 'NotifyEmailRole'];
+    const roles = ['AlertRole', 'NotifySlackRole', 'NotifyPagerDutyRole', 'NotifyEmailRole'];
     const template = {
       Conditions: { Org: { 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] } },
       Resources: Object.fromEntries(roles.map((id) => [id, { Type: 'AWS::IAM::Role', Properties: {} }])),
@@ -74,7 +74,12 @@ describe('scripts/finalize-template.ts', () => {
       roles.map((id) =>
         written.Resources[id].Properties.Policies.map((p: { PolicyName: string }) => p.PolicyName),
       ),
-    ).toEqual([['notify-slack-receivers'], ['notify-pagerduty-receivers'], ['notify-email-receivers']]);
+    ).toEqual([
+      ['alert-evidence'],
+      ['notify-slack-receivers'],
+      ['notify-pagerduty-receivers'],
+      ['notify-email-receivers'],
+    ]);
   });
 
   it('refuses a configuration compiled for another stage, saying so', () => {
