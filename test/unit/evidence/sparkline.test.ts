@@ -1,10 +1,5 @@
 import { EVIDENCE_LINE_MAX, evidenceLine } from '../../../shared/evidence/limits.ts';
-import {
-  breaches,
-  SPARKLINE_MAX,
-  sparkline,
-  thresholdLegend,
-} from '../../../shared/evidence/sparkline.ts';
+import { breaches, SPARKLINE_MAX, sparkline, thresholdLegend } from '../../../shared/evidence/sparkline.ts';
 import { TRUNCATION_MARKER } from '../../../shared/notify/text.ts';
 
 describe('sparkline', () => {
@@ -21,7 +16,9 @@ describe('sparkline', () => {
   });
 
   it('draws only "·" when every datapoint is missing, NaN or infinite', () => {
-    expect(sparkline([undefined, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])).toBe('····');
+    expect(sparkline([undefined, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])).toBe(
+      '····',
+    );
   });
 
   it('ignores NaN and Infinity as missing and scales the rest', () => {
@@ -79,7 +76,9 @@ describe('sparkline', () => {
 
 describe('thresholdLegend', () => {
   it('names the breaching half and the threshold with its unit', () => {
-    expect(thresholdLegend({ value: 5, comparison: '>' }, 'Count')).toBe('▅▆▇█ = above the threshold 5 Count');
+    expect(thresholdLegend({ value: 5, comparison: '>' }, 'Count')).toBe(
+      '▅▆▇█ = above the threshold 5 Count',
+    );
     expect(thresholdLegend({ value: 10, comparison: '<' })).toBe('▁▂▃▄ = below the threshold 10');
     expect(thresholdLegend({ value: 0.25, comparison: '≥' })).toBe('▅▆▇█ = at or above the threshold 0.25');
     expect(thresholdLegend({ value: 2.5, comparison: '≤' }, 'Percent')).toBe(
