@@ -223,8 +223,12 @@ function specFromDetail(input: AlarmEvidenceInput): ChartSpec | string {
   const side = band
     ? bandComparison(detail.state.reason ?? '', detail.configuration?.comparisonOperator)
     : undefined;
+  // A Metrics Insights query needs its period in the request; an event without one still says it in reasonData.
+  const queries = built.queries.map((q) =>
+    q.id === primaryId && q.period === undefined && isInsightsQuery(q.expression) ? { ...q, period } : q,
+  );
   return {
-    queries: built.queries,
+    queries,
     primaryId,
     bandId: band ? built.ids.get(band) : undefined,
     bandSide: side !== undefined && isBandSide(side) ? side : band ? 'outside the band' : undefined,

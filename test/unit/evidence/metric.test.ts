@@ -282,6 +282,20 @@ describe('alarmMetricEvidence', () => {
     ]);
   });
 
+  it("gives a Metrics Insights query the reasonData's period when the event's query has none", async () => {
+    const { port, requests } = fakeMetricData([]);
+    await alarmMetricEvidence(
+      inputFor('metrics-insights-alarm.json', (d) => {
+        const metrics = (d.configuration as { metrics: Array<Record<string, unknown>> }).metrics;
+        if (metrics[0]) delete metrics[0].period;
+      }),
+      { metricData: port },
+      LIMITS,
+    );
+    expect(requests[0]?.queries[0]?.period).toBe(300);
+    expect(requests[0]?.startMs).toBe(Date.parse('2026-11-21T02:00:00Z'));
+  });
+
   it("lists a composite alarm's triggering children and charts the first child's metric", async () => {
     const child: AlarmStateInfo = {
       name: 'example-checkout-5xx-rate',
