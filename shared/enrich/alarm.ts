@@ -64,7 +64,7 @@ export function parseReasonData(text: string | undefined): Record<string, unknow
 }
 
 /** Short, readable numbers: integers as they are, two decimals from 1 up, three significant digits below. */
-function num(n: number): string {
+export function num(n: number): string {
   if (Number.isInteger(n)) return String(n);
   return Math.abs(n) >= 1 ? String(Math.round(n * 100) / 100) : String(Number(n.toPrecision(3)));
 }
@@ -73,7 +73,7 @@ function numbers(v: unknown): number[] {
   return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : [];
 }
 
-function isInsightsQuery(expression: string | undefined): boolean {
+export function isInsightsQuery(expression: string | undefined): boolean {
   return expression !== undefined && /^\s*SELECT\s/i.test(expression);
 }
 
@@ -95,13 +95,13 @@ function metricWords(m: AlarmMetric): string | undefined {
 }
 
 /** The metric the alarm evaluates: the one whose data is returned, else the first. */
-function primaryMetric(detail: AlarmDetail): AlarmMetric | undefined {
+export function primaryMetric(detail: AlarmDetail): AlarmMetric | undefined {
   const metrics = detail.configuration?.metrics ?? [];
   return metrics.find((m) => m.returnData) ?? metrics[0];
 }
 
 /** The ANOMALY_DETECTION_BAND expression of an anomaly-detection alarm, if it is one. */
-function bandMetric(detail: AlarmDetail): AlarmMetric | undefined {
+export function bandMetric(detail: AlarmDetail): AlarmMetric | undefined {
   const metrics = detail.configuration?.metrics ?? [];
   const id = detail.configuration?.thresholdMetricId;
   return (
@@ -124,7 +124,7 @@ function mathInputs(detail: AlarmDetail, primary: AlarmMetric | undefined): stri
   return inputs.length > 0 ? inputs.join('; ') : undefined;
 }
 
-function durationWords(seconds: number): string {
+export function durationWords(seconds: number): string {
   return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }
 
@@ -135,13 +135,44 @@ function windowWords(n: number, of: number, period: number | undefined): string 
 }
 
 /** The band's comparison from the reason (which names the side crossed), else the operator. */
-function bandComparison(reason: string, operator: string | undefined): string {
+export function bandComparison(reason: string, operator: string | undefined): string {
   const lower = /(?<!not )less than the lower threshold/.test(reason);
   const upper = /(?<!not )greater than the upper threshold/.test(reason);
   if (lower && !upper) return 'below the band';
   if (upper && !lower) return 'above the band';
   if (lower && upper) return 'outside the band';
   return (operator && ownValue(OPERATORS, operator)) ?? 'outside the band';
+}
+
+export type StaticComparison = '>' | '≥' | '<' | '≤';
+
+const STATIC_COMPARISONS: ReadonlySet<string> = new Set<StaticComparison>(['>', '≥', '<', '≤']);
+
+function isStaticComparison(s: string | undefined): s is StaticComparison {
+  return s !== undefined && STATIC_COMPARISONS.has(s);
+}
+
+/**
+ * A static threshold and its comparison: the threshold from reasonData (what CloudWatch evaluated),
+ * else DescribeAlarms or the configuration; the comparison from the reason's words, else the
+ * operator. Undefined when either is unknown, and for anomaly-band operators.
+ */
+export function staticThreshold(
+  detail: AlarmDetail,
+  reasonData: Record<string, unknown> | undefined,
+  context?: Pick<AlarmContext, 'threshold' | 'comparisonOperator'>,
+): { threshold: number; comparison: StaticComparison } | undefined {
+  const reason = detail.state.reason ?? '';
+  const operator = context?.comparisonOperator ?? detail.configuration?.comparisonOperator;
+  const threshold =
+    typeof reasonData?.threshold === 'number' && Number.isFinite(reasonData.threshold)
+      ? reasonData.threshold
+      : (context?.threshold ?? detail.configuration?.threshold);
+  const op =
+    REASON_COMPARISONS.find(([words]) => reason.includes(`${words} the threshold`))?.[1] ??
+    (operator ? ownValue(OPERATORS, operator) : undefined);
+  if (threshold === undefined || !Number.isFinite(threshold) || !isStaticComparison(op)) return undefined;
+  return { threshold, comparison: op };
 }
 
 /**
@@ -177,15 +208,9 @@ export function conditionInWords(
     const width = /ANOMALY_DETECTION_BAND\s*\([^,]+,\s*([\d.]+)\s*\)/i.exec(band?.expression ?? '')?.[1];
     condition = `${name}${stat ? ` ${stat}` : ''} ${bandComparison(reason, operator)}${bounds}${width ? ` (${width} standard deviations)` : ''}`;
   } else {
-    const threshold =
-      typeof reasonData?.threshold === 'number'
-        ? reasonData.threshold
-        : (context?.threshold ?? detail.configuration?.threshold);
-    const op =
-      REASON_COMPARISONS.find(([words]) => reason.includes(`${words} the threshold`))?.[1] ??
-      (operator ? ownValue(OPERATORS, operator) : undefined);
-    if (threshold === undefined || !op) return undefined;
-    condition = `${name}${stat ? ` ${stat}` : ''} ${op} ${num(threshold)}`;
+    const found = staticThreshold(detail, reasonData, context);
+    if (!found) return undefined;
+    condition = `${name}${stat ? ` ${stat}` : ''} ${found.comparison} ${num(found.threshold)}`;
   }
 
   const window = /(\d+) out of the last (\d+) datapoints?/.exec(reason);
@@ -226,7 +251,8 @@ function triggeringAlarms(reasonData: Record<string, unknown> | undefined): stri
   return names.length > 0 ? names.join(', ') : undefined;
 }
 
-function parseTime(t: string | undefined): number | undefined {
+/** CloudWatch's timestamps ("2026-11-20T09:15:30.000+0000") as epoch ms. */
+export function parseTime(t: string | undefined): number | undefined {
   // CloudWatch writes "+0000"; Date.parse wants "+00:00".
   const ms = t ? Date.parse(t.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : Number.NaN;
   return Number.isFinite(ms) ? ms : undefined;

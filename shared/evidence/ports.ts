@@ -76,6 +76,17 @@ export interface AlarmStateInfo {
   reason?: string | undefined;
   /** Epoch ms of the last state change. */
   updatedMs?: number | undefined;
+  /**
+   * A metric alarm's metric as GetMetricData queries (a classic single-metric alarm as one query),
+   * so the evidence can chart a composite alarm's child; absent for composite alarms.
+   */
+  metrics?: MetricDataQuery[] | undefined;
+  threshold?: number | undefined;
+  /** ComparisonOperator, e.g. GreaterThanOrEqualToThreshold. */
+  comparisonOperator?: string | undefined;
+  /** Anomaly-detection alarms: the id of the ANOMALY_DETECTION_BAND query among `metrics`. */
+  thresholdMetricId?: string | undefined;
+  evaluationPeriods?: number | undefined;
 }
 
 export type AlarmStatesPort = (request: {
