@@ -12,6 +12,8 @@
  * Error: Runtime exited with error: signal: killed\nRuntime.ExitError`.
  */
 
+import { maskSecrets } from './mask.ts';
+
 /**
  * What a Lambda error line carries, one term per format: `ERROR` (Node's level column, Python's
  * `[ERROR]`, JSON's `"level":"ERROR"`), `errorType` (an error object in either format), `Exception`
@@ -170,9 +172,13 @@ const NORMALISERS: ReadonlyArray<readonly [RegExp, string | ((m: string, ...g: s
   [/\s+/g, ' '],
 ];
 
-/** The error with what differs per request taken out: equal signatures are one distinct error. */
+/**
+ * The error with what differs per request taken out: equal signatures are one distinct error.
+ * Secrets are masked first, so two lines that differ only in a token are one error, as they will
+ * read once masked.
+ */
 export function errorSignature(text: string): string {
-  let s = text.slice(0, TEXT_MAX);
+  let s = maskSecrets(text.slice(0, TEXT_MAX));
   for (const [pattern, replacement] of NORMALISERS) {
     s = typeof replacement === 'string' ? s.replace(pattern, replacement) : s.replace(pattern, replacement);
   }

@@ -107,6 +107,12 @@ describe('errorSignature', () => {
     ).toBe("order '<id>' failed at <time> for <id> after <n> ms (trace <hex>)");
   });
 
+  it('is the same for lines that differ only in a secret', () => {
+    expect(errorSignature('login failed password=hunter2')).toBe(
+      errorSignature('login failed password=letmein'),
+    );
+  });
+
   it('keeps what names the error: quoted words, short numbers', () => {
     expect(errorSignature("KeyError: 'customer_id'")).toBe("KeyError: 'customer_id'");
     expect(errorSignature('upstream returned 503')).toBe('upstream returned 503');

@@ -297,6 +297,20 @@ describe('alarmLogEvidence', () => {
     });
   });
 
+  it("points at the alarm's tag when the tagged log group does not exist", async () => {
+    const port: LogEventsPort = async () => {
+      throw new EvidenceReadError('not-found', 'no such group');
+    };
+    const result = await alarmLogEvidence(
+      inputFor(undefined, { tags: { 'log-group': '/aws/lambda/renamed' } }),
+      { logEvents: port },
+      LIMITS,
+    );
+    expect(result.evidence[0]?.lines).toEqual([
+      "no log group /aws/lambda/renamed (check the alarm's log-group tag)",
+    ]);
+  });
+
   it.each([
     ['denied', 'warn'],
     ['failed', 'warn'],
