@@ -15,6 +15,8 @@ export const ALARM_TAGS = {
   team: 'team',
   runbook: 'runbook',
   notify: 'notify',
+  /** The log group whose errors the alert shows (shared/evidence/logs.ts), when it is not /aws/lambda/<function>. */
+  logGroup: 'log-group',
 } as const;
 
 /**

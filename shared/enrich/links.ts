@@ -16,7 +16,7 @@ function consoleHost(region: string): string {
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** Region names we put into URLs must be region names, not whatever an event claims. */
-function safeRegion(region: string): string {
+export function safeRegion(region: string): string {
   return REGION.test(region) ? region : 'us-east-1';
 }
 
