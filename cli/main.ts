@@ -3,6 +3,7 @@ import { configCommand } from './config-check.ts';
 import { dlqCommand } from './dlq.ts';
 import { doctorCommand } from './doctor.ts';
 import { forwarderCommand } from './forwarder.ts';
+import { historyCommand } from './history.ts';
 import { type CliIo, EXIT_USAGE, processIo } from './io.ts';
 import { replayCommand } from './replay.ts';
 import { routesCommand } from './routes-test.ts';
@@ -17,6 +18,11 @@ Usage:
   cloud-alerts backtest <path...> [--json] [--html report.html] [--config FILE] [--stage STAGE]
       Stream CloudTrail log files (.json, .json.gz, folders) through the same rules and routing:
       alerts per rule, receiver and actor, suppressions and errors; nothing is sent.
+  cloud-alerts history <resource | actor> [--since 7d] [--until TIME] [--archive PATH...] [--region R]
+                      [--resource | --actor] [--json]
+      Who changed it: each write to the resource (or by the actor), oldest first, with who, from
+      where, with which client and our rules' verdict; from CloudTrail event history (90 days) or
+      archive files. history --help for details.
   cloud-alerts test-pattern --pattern <file|json> --event <file|json>
   cloud-alerts test-pattern --jsonl < cases.jsonl
       Evaluate an EventBridge event pattern like 'aws events test-event-pattern'.
@@ -51,6 +57,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return replayCommand(rest, io);
     case 'backtest':
       return backtestCommand(rest, io);
+    case 'history':
+      return historyCommand(rest, io);
     case 'forwarder':
       return forwarderCommand(rest, io);
     case 'dlq':
