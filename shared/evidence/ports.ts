@@ -56,6 +56,11 @@ export interface MetricDataSeries {
 
 export interface MetricDataRequest {
   region: string;
+  /**
+   * The alarm whose metric this is (its name). GetMetricData does not take it; recorded answers
+   * (replay --evidence, shared/evidence/recorded.ts) are found by it, so the metric builder passes it.
+   */
+  alarmName?: string | undefined;
   queries: MetricDataQuery[];
   startMs: number;
   endMs: number;
@@ -76,6 +81,17 @@ export interface AlarmStateInfo {
   reason?: string | undefined;
   /** Epoch ms of the last state change. */
   updatedMs?: number | undefined;
+  /**
+   * A metric alarm's metric as GetMetricData queries (a classic single-metric alarm as one query),
+   * so the evidence can chart a composite alarm's child; absent for composite alarms.
+   */
+  metrics?: MetricDataQuery[] | undefined;
+  threshold?: number | undefined;
+  /** ComparisonOperator, e.g. GreaterThanOrEqualToThreshold. */
+  comparisonOperator?: string | undefined;
+  /** Anomaly-detection alarms: the id of the ANOMALY_DETECTION_BAND query among `metrics`. */
+  thresholdMetricId?: string | undefined;
+  evaluationPeriods?: number | undefined;
 }
 
 export type AlarmStatesPort = (request: {
