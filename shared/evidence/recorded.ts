@@ -404,10 +404,13 @@ function recordedLogEvents(data: EvidenceFile, pageEvents: number): LogEventsPor
       throw err;
     }
     const events: LogEvent[] = recorded
-      .map((e) => ({ timestamp: Date.parse(e.at), message: e.message, logStream: e.stream }))
+      .map((e) => ({
+        timestamp: Date.parse(e.at),
+        message: e.message,
+        ...(e.stream === undefined ? {} : { logStream: e.stream }),
+      }))
       .filter((e) => e.timestamp >= request.startMs && e.timestamp <= request.endMs && matches(e.message))
-      .sort((a, b) => a.timestamp - b.timestamp)
-      .map((e) => (e.logStream === undefined ? { timestamp: e.timestamp, message: e.message } : e));
+      .sort((a, b) => a.timestamp - b.timestamp);
 
     const read: LogEvent[] = [];
     let bytesRead = 0;
