@@ -12,7 +12,7 @@ import { testPatternCommand } from './test-pattern.ts';
 const USAGE = `cloud-alerts — AWS alerts from CloudTrail and CloudWatch alarms
 
 Usage:
-  cloud-alerts replay <path...> [--json] [--send] [--config FILE] [--stage STAGE] [--alarm-tags FILE]
+  cloud-alerts replay <path...> [--json] [--send] [--config FILE] [--stage STAGE] [--alarm-tags FILE] [--evidence FILE]
       Run events (EventBridge events, CloudTrail log files, .json.gz, folders) through the
       serverless.yml patterns and the real handlers; print what each channel would receive.
   cloud-alerts backtest <path...> [--json] [--html report.html] [--config FILE] [--stage STAGE]

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import type { EvidencePorts } from '../shared/evidence/ports.ts';
+import { EvidenceFileError, loadEvidenceFile } from '../shared/evidence/recorded.ts';
 import { CHANNEL_PLUGINS } from '../shared/notify/channels/registry.ts';
 import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import {
@@ -31,6 +33,16 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
   }
   const setup = loadPipelineSetup('replay', args.values, io);
   if (!setup) return EXIT_USAGE;
+  let evidence: EvidencePorts | undefined;
+  if (args.values.evidence !== undefined) {
+    try {
+      evidence = loadEvidenceFile(args.values.evidence);
+    } catch (err) {
+      if (!(err instanceof EvidenceFileError)) throw err;
+      io.stderr(`replay: ${terminalLine(err.message)}\n`);
+      return EXIT_USAGE;
+    }
+  }
   const send = args.values.send
     ? Object.fromEntries(CHANNEL_PLUGINS.map((plugin) => [plugin.name, plugin.createSender({ env: io.env })]))
     : undefined;
@@ -40,6 +52,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     config: setup.config,
     heartbeat: setup.heartbeat,
     ...(setup.alarmLookup ? { alarmLookup: setup.alarmLookup } : {}),
+    ...(evidence ? { evidence } : {}),
     ...(send ? { send, ...secretsFromEnv(io.env) } : {}),
     // --send publishes only to the topic it was given: a guessed ARN would be someone else's topic.
     ...(send || topicArn ? { stackTopicArn: () => topicArn } : {}),
@@ -109,6 +122,7 @@ function parse(argv: string[]) {
       stage: { type: 'string' },
       serverless: { type: 'string' },
       'alarm-tags': { type: 'string' },
+      evidence: { type: 'string' },
     },
   });
 }

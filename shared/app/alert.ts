@@ -4,6 +4,7 @@ import type { AlarmLookup } from '../alarms/lookup.ts';
 import type { Config } from '../config/schema.ts';
 import type { Alert } from '../events/alert.ts';
 import { isSqsEvent } from '../events/sqs.ts';
+import type { EvidencePorts } from '../evidence/ports.ts';
 import type { HeartbeatDeps } from '../heartbeat/heartbeat.ts';
 import { type AlertOutcome, handleAlertEvent, publishAlerts } from '../pipeline/alert.ts';
 import { defaultStages } from '../pipeline/default-stages.ts';
@@ -49,6 +50,11 @@ export interface AlertPorts {
    * passes the stack's identity and a metric; replay passes the identity with a metric that counts nothing.
    */
   heartbeat?: HeartbeatDeps | undefined;
+  /**
+   * The reads evidence takes (GetMetricData, DescribeAlarms, FilterLogEvents, LookupEvents): AWS in
+   * Lambda, recorded answers in replay (--evidence FILE). Left out, alerts carry no evidence.
+   */
+  evidence?: EvidencePorts | undefined;
 }
 
 export interface AlertApp {

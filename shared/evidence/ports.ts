@@ -56,6 +56,11 @@ export interface MetricDataSeries {
 
 export interface MetricDataRequest {
   region: string;
+  /**
+   * The alarm whose metric this is (its name). GetMetricData does not take it; recorded answers
+   * (replay --evidence, shared/evidence/recorded.ts) are found by it, so the metric builder passes it.
+   */
+  alarmName?: string | undefined;
   queries: MetricDataQuery[];
   startMs: number;
   endMs: number;

@@ -10,6 +10,7 @@ import { isRecord, str } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { ALERT_RAISED, type Alert, AlertSchema, type Channel } from '../events/alert.ts';
+import type { EvidencePorts } from '../evidence/ports.ts';
 import type { HeartbeatIdentity } from '../heartbeat/heartbeat.ts';
 import { pluginFor, pluginOf } from '../notify/channels/registry.ts';
 import type { AnyChannelPlugin, ChannelSender } from '../notify/channels/types.ts';
@@ -95,6 +96,8 @@ export interface ReplayerOptions {
   logger?: LogPort;
   /** Stands in for CloudWatch's DescribeAlarms/ListTagsForResource (--alarm-tags FILE). */
   alarmLookup?: AlarmLookup;
+  /** Stand in for GetMetricData, DescribeAlarms, FilterLogEvents and LookupEvents (--evidence FILE). */
+  evidence?: EvidencePorts;
   /** Whose writes are the heartbeat: shown as matched and quiet, as the Lambda counts them. */
   heartbeat?: HeartbeatIdentity | undefined;
 }
@@ -245,6 +248,7 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
       },
     },
     alarms: { lookup: opts.alarmLookup ?? noAlarmLookup },
+    ...(opts.evidence ? { evidence: opts.evidence } : {}),
     // The canary's writes are matched and quiet, as the Lambda counts them; replay counts nothing.
     ...(opts.heartbeat ? { heartbeat: { identity: opts.heartbeat, metric: { beat() {} } } } : {}),
     logger,

@@ -227,6 +227,8 @@ const EXPECTED: Record<string, string> = {
   'events/s3/put-bucket-policy-org-pinned.json': '(allow-list)',
   'events/s3/put-bucket-policy-public-aws-star.json':
     'slack-security pagerduty-security email-security webhook-siem',
+  'events/s3/put-bucket-policy-public-new-bucket.json':
+    'slack-security pagerduty-security email-security webhook-siem',
   'events/s3/put-bucket-policy-public.json': 'slack-security pagerduty-security email-security webhook-siem',
   'events/s3/put-bucket-policy-source-ip-pinned.json': 'slack-security',
   'events/s3/put-bucket-public-access-block-disabled.json': 'slack-security pagerduty-security',

@@ -120,6 +120,7 @@ const EXPECTED: Record<string, Array<[string, string, string]>> = {
   'events/s3/put-bucket-policy-deny-only.json': [['s3-bucket-policy-changed', 'low', 'firing']],
   'events/s3/put-bucket-policy-org-pinned.json': [['s3-bucket-policy-changed', 'medium', 'firing']],
   'events/s3/put-bucket-policy-public-aws-star.json': [['s3-bucket-policy-public', 'critical', 'firing']],
+  'events/s3/put-bucket-policy-public-new-bucket.json': [['s3-bucket-policy-public', 'critical', 'firing']],
   'events/s3/put-bucket-policy-public.json': [['s3-bucket-policy-public', 'critical', 'firing']],
   'events/s3/put-bucket-policy-source-ip-pinned.json': [['s3-bucket-policy-changed', 'low', 'firing']],
   'events/s3/put-bucket-public-access-block-disabled.json': [
