@@ -12,6 +12,7 @@ import { type GroupCloseMessage, handleGroupCloseBatch } from '../pipeline/group
 import type { LogPort } from '../pipeline/logger.ts';
 import type { PublishOptions, PutEventsPort } from '../pipeline/publish.ts';
 import type { AlertStage } from '../pipeline/stages.ts';
+import { createEvidenceStage } from '../stages/evidence.ts';
 import type { GroupCloseScheduler } from '../stages/grouping.ts';
 import { type CounterPort, countingPutEvents, countSuppressions } from '../stages/metrics.ts';
 import type { StateStore } from '../state/store.ts';
@@ -88,6 +89,15 @@ export function createAlertApp(config: Config, ports: AlertPorts): AlertApp {
     }),
     state: ports.state,
     groupClose: ports.groupClose.scheduler,
+    ...(ports.evidence
+      ? {
+          evidence: createEvidenceStage({
+            ports: ports.evidence,
+            ownAccount: ports.alarms.ownAccount,
+            now: clock,
+          }),
+        }
+      : {}),
   });
   // An alert counts as sent once EventBridge accepted it (shared/stages/metrics.ts).
   const putEvents = counter ? countingPutEvents(ports.bus.putEvents, counter) : ports.bus.putEvents;

@@ -10,6 +10,7 @@ import { readCloudTrailRecord } from '../events/cloudtrail.ts';
 import { inlineText, truncate } from '../notify/text.ts';
 import type { LogPort } from '../pipeline/logger.ts';
 import { containerHistoryLookups, type HistoryLookups, type HistoryRead } from './history-cache.ts';
+import { EVIDENCE_LINE_MAX, EVIDENCE_LINES_MAX } from './limits.ts';
 import {
   type EvidenceResult,
   NO_EVIDENCE,
@@ -17,10 +18,6 @@ import {
   type TrailEvent,
   type TrailLookupPort,
 } from './ports.ts';
-
-// Shared limits (DESIGN-20): defined here until shared/evidence/limits.ts is merged.
-export const EVIDENCE_LINE_MAX = 300;
-export const EVIDENCE_LINES_MAX = 8;
 
 /** LookupEvents answers at most 50 events a page. https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html */
 export const LOOKUP_PAGE_MAX = 50;

@@ -4,57 +4,33 @@
  * the window, pages, bytes and the evidence step's deadline (docs/alarms.md, `log-group` tag).
  */
 import type { EvidenceConfig } from '../config/evidence.ts';
+import { logGroupAllowed } from '../config/evidence-access.ts';
 import { ALARM_TAGS, parseReasonData } from '../enrich/alarm.ts';
 import type { AlarmDetail, AlarmMetric } from '../events/alarm.ts';
-import type { Alert, Evidence, Link } from '../events/alert.ts';
-import { inlineText, oneLine, truncate } from '../notify/text.ts';
-import type { LogPort } from '../pipeline/logger.ts';
+import type { Evidence, Link } from '../events/alert.ts';
 import { ownValue } from '../util/own.ts';
+import { EVIDENCE_LINES_MAX, evidenceLine } from './limits.ts';
 import { ERROR_FILTER_PATTERN, groupErrors } from './log-errors.ts';
 import { lambdaMonitorLink, logsInsightsLink } from './logs-links.ts';
-import { maskSecrets } from './mask.ts';
-import { type EvidenceResult, type LogEventsPort, NO_EVIDENCE, readCode } from './ports.ts';
-
-// Shared evidence limits (DESIGN-20): the same names and values as shared/evidence/limits.ts.
-export const EVIDENCE_LINE_MAX = 300;
-export const EVIDENCE_LINES_MAX = 8;
+import {
+  type AlarmEvidenceInput,
+  type EvidenceResult,
+  type LogEventsPort,
+  NO_EVIDENCE,
+  readCode,
+} from './ports.ts';
 
 /** The window when the alarm's own data does not give one. */
 const DEFAULT_WINDOW_MS = 15 * 60_000;
 /** The longest window read, lead included: the alarm's story, not the function's day. */
 const MAX_WINDOW_MS = 60 * 60_000;
-/**
- * How much of a line is masked and made inert before it is cut to EVIDENCE_LINE_MAX: enough that a
- * secret starting inside the shown part ends inside the masked part.
- */
-const MASK_WINDOW = 4000;
-
 /** Log group names: 1-512 of [.\-_/#A-Za-z0-9] (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html). */
 const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
 /** Function names: 1-64 of letters, digits, `-` and `_` (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html). */
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-export interface AlarmEvidenceInput {
-  /** alert.tags = the alarm's tags (event or DescribeAlarms). */
-  alert: Alert;
-  detail: AlarmDetail;
-  /** The alarm's region. */
-  region: string;
-  signal?: AbortSignal | undefined;
-  /** Epoch ms. */
-  now: number;
-  logger?: LogPort | undefined;
-}
-
 export function isLogGroupName(name: string): boolean {
   return LOG_GROUP_NAME.test(name);
-}
-
-/** Whether `logGroup` falls inside `evidence.logs.logGroups` (names, or prefixes ending in `*`): what IAM grants. */
-export function logGroupAllowed(logGroup: string, allowed: readonly string[]): boolean {
-  return allowed.some((entry) =>
-    entry.endsWith('*') ? logGroup.startsWith(entry.slice(0, -1)) : logGroup === entry,
-  );
 }
 
 /** A Lambda dimension's function: `FunctionName`, or `Resource` (`fn` or `fn:alias`). */
@@ -171,12 +147,6 @@ export function alarmWindow(
   const windowStart = candidates.find((t) => t !== undefined && t < endMs) ?? endMs - DEFAULT_WINDOW_MS;
   const startMs = Math.max(windowStart - leadMinutes * 60_000, endMs - MAX_WINDOW_MS);
   return { startMs, endMs };
-}
-
-/** An untrusted text as one evidence line: one line, secrets masked, links inert, capped. */
-export function evidenceLine(raw: string): string {
-  const line = oneLine(raw.length > MASK_WINDOW ? raw.slice(0, MASK_WINDOW) : raw);
-  return truncate(inlineText(maskSecrets(line)), EVIDENCE_LINE_MAX);
 }
 
 function hhmm(ms: number): string {

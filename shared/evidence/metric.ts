@@ -23,10 +23,10 @@ import {
   staticThreshold,
 } from '../enrich/alarm.ts';
 import type { AlarmDetail, AlarmMetric } from '../events/alarm.ts';
-import type { Alert, Evidence } from '../events/alert.ts';
-import type { LogPort } from '../pipeline/logger.ts';
+import type { Evidence } from '../events/alert.ts';
 import { EVIDENCE_LINES_MAX, evidenceLine } from './limits.ts';
 import {
+  type AlarmEvidenceInput,
   type AlarmStateInfo,
   type AlarmStatesPort,
   type EvidenceReadCode,
@@ -38,19 +38,6 @@ import {
   readCode,
 } from './ports.ts';
 import { breaches, breachWords, type SparkThreshold, sparkline, thresholdLegend } from './sparkline.ts';
-
-export interface AlarmEvidenceInput {
-  /** alert.tags = the alarm's tags (event or DescribeAlarms), alert.region, alert.account.id. */
-  alert: Alert;
-  detail: AlarmDetail;
-  /** The alarm's region. */
-  region: string;
-  /** One deadline for the whole evidence step. */
-  signal?: AbortSignal | undefined;
-  /** Epoch ms. */
-  now: number;
-  logger?: LogPort | undefined;
-}
 
 export interface MetricEvidencePorts {
   metricData?: MetricDataPort | undefined;
@@ -88,6 +75,8 @@ interface ChartSpec {
   endMs: number;
   /** "example-checkout-5xx-rate: " before a composite child's title. */
   titlePrefix?: string | undefined;
+  /** The alarm the chart is of (the composite's child, for a child's chart): recorded answers are found by it. */
+  alarmName: string;
 }
 
 function report(input: AlarmEvidenceInput, code: EvidenceReadCode, what: string, err: unknown): void {
@@ -241,6 +230,7 @@ function specFromDetail(input: AlarmEvidenceInput): ChartSpec | string {
     threshold: found ? { value: found.threshold, comparison: found.comparison } : undefined,
     evaluated: evaluatedPeriods(detail.state.reason, detail.configuration?.evaluationPeriods),
     endMs: endOf(input),
+    alarmName: detail.alarmName,
   };
 }
 
@@ -285,6 +275,7 @@ function specFromChild(info: AlarmStateInfo, endMs: number): ChartSpec | undefin
     evaluated: evaluatedPeriods(info.reason, info.evaluationPeriods),
     endMs,
     titlePrefix: `${info.name}: `,
+    alarmName: info.name,
   };
 }
 
@@ -492,6 +483,7 @@ async function readChart(
       startMs: endMs - periods * periodMs,
       endMs,
       signal: input.signal,
+      alarmName: spec.alarmName,
     });
     return metricSection(spec, series, periods);
   } catch (err) {

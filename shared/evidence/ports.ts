@@ -7,7 +7,9 @@
  * A port throws EvidenceReadError on failure, with a code a builder can put in words ("no log group
  * /aws/lambda/x"); anything else it throws is treated as `failed`.
  */
-import type { Evidence, Link } from '../events/alert.ts';
+import type { AlarmDetail } from '../events/alarm.ts';
+import type { Alert, Evidence, Link } from '../events/alert.ts';
+import type { LogPort } from '../pipeline/logger.ts';
 
 export type EvidenceReadCode = 'not-found' | 'denied' | 'throttled' | 'timeout' | 'failed';
 
@@ -167,6 +169,20 @@ export interface EvidencePorts {
   alarmStates?: AlarmStatesPort | undefined;
   logEvents?: LogEventsPort | undefined;
   trailLookup?: TrailLookupPort | undefined;
+}
+
+/** What the alarm builders (metric.ts, logs.ts) read from: the alert, its event's detail, one deadline. */
+export interface AlarmEvidenceInput {
+  /** alert.tags = the alarm's tags (event or DescribeAlarms), alert.region, alert.account.id. */
+  alert: Alert;
+  detail: AlarmDetail;
+  /** The alarm's region. */
+  region: string;
+  /** One deadline for the whole evidence step. */
+  signal?: AbortSignal | undefined;
+  /** Epoch ms. */
+  now: number;
+  logger?: LogPort | undefined;
 }
 
 /** What one builder adds to an alert: evidence sections and links (console pages we build). */

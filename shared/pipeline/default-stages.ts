@@ -21,6 +21,8 @@ export interface StagePorts {
   state?: StateStore;
   /** Sends a grouping window's summary when it closes; without one it rides on the actor's next alert. */
   groupClose?: GroupCloseScheduler;
+  /** Metric, logs and history read into the alert (shared/stages/evidence.ts); runs last. */
+  evidence?: AlertStage;
 }
 
 /**
@@ -41,5 +43,7 @@ export function defaultStages(_config: Config, ports: StagePorts): AlertStage[] 
           createGroupingStage(ports.state, ports.groupClose),
         ]
       : []),
+    // Evidence last: only alerts that are going out cost a read, and never one a silence would drop.
+    ...(ports.evidence ? [ports.evidence] : []),
   ];
 }

@@ -22,10 +22,17 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * Signing names that differ from the IAM prefix: CloudWatch signs as `monitoring`
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html names the prefix).
+ */
+const IAM_PREFIX: Readonly<Record<string, string>> = { monitoring: 'cloudwatch' };
+
 /** `AWS4-HMAC-SHA256 Credential=AKID/20261204/eu-west-1/ssm/aws4_request, …` → AKID and ssm. */
 function signer(headers: IncomingHttpHeaders): { accessKeyId: string; service: string } | undefined {
   const match = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(header(headers, 'authorization') ?? '');
-  return match?.[1] && match[2] ? { accessKeyId: match[1], service: match[2] } : undefined;
+  if (!match?.[1] || !match[2]) return undefined;
+  return { accessKeyId: match[1], service: IAM_PREFIX[match[2]] ?? match[2] };
 }
 
 function isJsonProtocol(headers: IncomingHttpHeaders): boolean {

@@ -170,8 +170,14 @@ export function resourcesOf(call: AwsCall, region: string, account: string): str
     }
     case 'sns:Publish':
       return [Param('TopicArn').parse(p).TopicArn ?? ''];
+    // Evidence (shared/config/evidence-access.ts): GetMetricData and LookupEvents have no resource
+    // type, FilterLogEvents acts on the log group.
     case 'cloudwatch:DescribeAlarms':
+    case 'cloudwatch:GetMetricData':
+    case 'cloudtrail:LookupEvents':
       return ['*'];
+    case 'logs:FilterLogEvents':
+      return [arn('logs', `log-group:${Param('logGroupName').parse(p).logGroupName ?? ''}`)];
     default:
       throw new Error(
         `the emulator tier does not know which resource ${call.action} acts on: add it to test/aws/kit/iam.ts`,

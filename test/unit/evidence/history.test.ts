@@ -1,16 +1,13 @@
 import { EVIDENCE_CONFIG_DEFAULTS } from '../../../shared/config/evidence.ts';
 import type { Alert } from '../../../shared/events/alert.ts';
-import {
-  EVIDENCE_LINE_MAX,
-  relativeTime,
-  resourceHistoryEvidence,
-} from '../../../shared/evidence/history.ts';
+import { relativeTime, resourceHistoryEvidence } from '../../../shared/evidence/history.ts';
 import {
   type Clock,
   createHistoryLookups,
   HistoryCache,
   RegionRateLimiter,
 } from '../../../shared/evidence/history-cache.ts';
+import { EVIDENCE_LINE_MAX } from '../../../shared/evidence/limits.ts';
 import {
   EvidenceReadError,
   type TrailEvent,

@@ -1,18 +1,15 @@
 import { EVIDENCE_CONFIG_DEFAULTS } from '../../../shared/config/evidence.ts';
+import { logGroupAllowed } from '../../../shared/config/evidence-access.ts';
 import { alarmAlert } from '../../../shared/enrich/alarm.ts';
 import { type AlarmDetail, AlarmDetailSchema } from '../../../shared/events/alarm.ts';
-import {
-  type AlarmEvidenceInput,
-  alarmLogEvidence,
-  alarmWindow,
-  EVIDENCE_LINE_MAX,
-  logGroupAllowed,
-} from '../../../shared/evidence/logs.ts';
+import { EVIDENCE_LINE_MAX } from '../../../shared/evidence/limits.ts';
+import { alarmLogEvidence, alarmWindow } from '../../../shared/evidence/logs.ts';
 import {
   encodeQueryDetail,
   lambdaMonitorLink,
   logsInsightsLink,
 } from '../../../shared/evidence/logs-links.ts';
+import type { AlarmEvidenceInput } from '../../../shared/evidence/ports.ts';
 import {
   EvidenceReadError,
   type LogEvent,

@@ -1,8 +1,9 @@
 import { jest } from '@jest/globals';
 import { alarmAlert } from '../../../shared/enrich/alarm.ts';
 import { AlarmDetailSchema } from '../../../shared/events/alarm.ts';
-import { type AlarmEvidenceInput, alarmMetricEvidence } from '../../../shared/evidence/metric.ts';
+import { alarmMetricEvidence } from '../../../shared/evidence/metric.ts';
 import {
+  type AlarmEvidenceInput,
   type AlarmStateInfo,
   type AlarmStatesPort,
   EvidenceReadError,
@@ -143,6 +144,8 @@ describe('alarmMetricEvidence', () => {
         startMs: Date.parse('2026-11-20T08:45:00Z'),
         endMs: Date.parse('2026-11-20T09:15:00Z'),
         signal: undefined,
+        // Not a GetMetricData parameter: recorded answers (replay) are found by it.
+        alarmName: 'example-orders-api-errors',
       },
     ]);
   });
