@@ -3,8 +3,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { cachedAlarmLookup, createCloudWatchAlarmLookup } from '../alarms/lookup.ts';
 import { memberReaderFromEnv } from '../alarms/member-access.ts';
 import { EventBridgeClient, putEventsWith } from '../aws/clients.ts';
+import { createTrailLookupPort } from '../aws/evidence/cloudtrail.ts';
+import { createLogEventsPort } from '../aws/evidence/logs.ts';
+import { createAlarmStatesPort, createMetricDataPort } from '../aws/evidence/metric-data.ts';
 import { createSqsGroupCloseQueue } from '../aws/group-close-queue.ts';
 import type { Config } from '../config/schema.ts';
+import type { EvidencePorts } from '../evidence/ports.ts';
 import type { HeartbeatDeps } from '../heartbeat/heartbeat.ts';
 import type { LogPort } from '../pipeline/logger.ts';
 import type { CounterPort } from '../stages/metrics.ts';
@@ -54,6 +58,21 @@ export function requiredEnv<const N extends string>(
 }
 
 /**
+ * Evidence read with the function's own role (shared/config/evidence-access.ts grants exactly these):
+ * each client loads on its first read, so a CloudTrail event never loads CloudWatch Logs.
+ */
+export function lambdaEvidencePorts(config: Config): EvidencePorts | undefined {
+  const { evidence } = config;
+  if (!evidence.enabled) return undefined;
+  return {
+    metricData: createMetricDataPort(),
+    alarmStates: createAlarmStatesPort(),
+    ...(evidence.logs.enabled ? { logEvents: createLogEventsPort() } : {}),
+    ...(evidence.history.enabled ? { trailLookup: createTrailLookupPort() } : {}),
+  };
+}
+
+/**
  * The alert function's ports in AWS, from its environment. Only the clients every invocation uses are
  * created here (EventBridge, DynamoDB); CloudWatch, STS and SQS load on first use (docs/deploy.md).
  */
@@ -80,6 +99,7 @@ export function lambdaAlertPorts(
       ownAccount: vars.ACCOUNT_ID,
       readsMemberAccounts: members !== undefined,
     },
+    evidence: lambdaEvidencePorts(config),
     logger: parts.logger,
     ...(parts.counter ? { counter: parts.counter } : {}),
     ...(parts.heartbeat ? { heartbeat: parts.heartbeat } : {}),

@@ -10,8 +10,8 @@ import { createAlarmStatesPort, createMetricDataPort } from '../../shared/aws/ev
 import { alarmAlert } from '../../shared/enrich/alarm.ts';
 import { AlarmDetailSchema } from '../../shared/events/alarm.ts';
 import { alarmMetricEvidence } from '../../shared/evidence/metric.ts';
-import { type Moto, startMoto } from '../aws/kit/moto.ts';
 import { detailOf, envelopeOf, loadEvent } from '../helpers/events.ts';
+import { type Moto, startMoto } from './kit/moto.ts';
 
 const REGION = 'eu-west-1';
 // PutMetricData refuses namespaces starting with "AWS/", so the sample's metric moves to our own.

@@ -11,8 +11,8 @@ import { AlarmDetailSchema } from '../../shared/events/alarm.ts';
 import { ERROR_FILTER_PATTERN } from '../../shared/evidence/log-errors.ts';
 import { alarmLogEvidence } from '../../shared/evidence/logs.ts';
 import { EvidenceReadError, type LogEventsRequest } from '../../shared/evidence/ports.ts';
-import { type Moto, REGION, startMoto } from '../aws/kit/moto.ts';
 import { detailOf, envelopeOf, loadEvent } from '../helpers/events.ts';
+import { type Moto, REGION, startMoto } from './kit/moto.ts';
 
 /**
  * FilterLogEvents against moto (moto_server on 127.0.0.1, started here). moto 5.2.1 evaluates a
