@@ -6,11 +6,19 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteRolePolicyCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { receiverChannel } from '../../shared/config/receivers.ts';
 import { readServerlessRules } from '../../shared/eventbridge/serverless.ts';
+import type { Alert } from '../../shared/events/alert.ts';
 import { requirePlugin } from '../../shared/notify/channels/registry.ts';
 import { slack as slackPlugin } from '../../shared/notify/channels/slack/index.ts';
 import { loadEvent } from '../helpers/events.ts';
@@ -580,5 +588,138 @@ describe('a permission taken from a role makes its function fail', () => {
     expect(letters[0].reason).toMatch(/AccessDenied/);
     expect(letters[0].reason).toContain(parameter);
     expect(letters[0].reason).not.toContain(s.secrets.slackWebhookUrl);
+  });
+});
+
+describe('evidence: the alert role reads the alarm’s metric and its function’s errors, IAM enforced', () => {
+  // PutMetricData refuses namespaces starting with "AWS/", so the alarm watches the same metric in a
+  // namespace of our own, and names its function's log group with the `log-group` tag (docs/evidence.md).
+  const NAMESPACE = 'Example/Lambda';
+  const FUNCTION = 'example-evidence-api';
+  const GROUP = `/aws/lambda/${FUNCTION}`;
+  const MINUTE = 60_000;
+  const stateAt = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
+  const at = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
+
+  function alarmEvent(): unknown {
+    const event = loadEvent('cloudwatch/lambda-errors-alarm.json') as {
+      id: string;
+      time: string;
+      detail: Record<string, unknown> & {
+        state: Record<string, unknown>;
+        configuration: { metrics: Array<{ metricStat: { metric: Record<string, unknown> } }> };
+      };
+    };
+    const metric = event.detail.configuration.metrics[0]?.metricStat.metric;
+    if (!metric) throw new Error('the sample alarm has no metric');
+    metric.namespace = NAMESPACE;
+    metric.dimensions = { FunctionName: FUNCTION };
+    event.id = '6a1d3c55-0e0b-4f8e-9d7a-3c2b1a0f9e8d';
+    event.time = new Date(stateAt + 30_000).toISOString();
+    event.detail.alarmName = 'example-evidence-api-errors';
+    event.detail.alarmTags = { 'log-group': GROUP };
+    event.detail.state = {
+      ...event.detail.state,
+      timestamp: at(stateAt + 30_000),
+      reasonData: JSON.stringify({
+        version: '1.0',
+        startDate: at(stateAt - MINUTE),
+        statistic: 'Sum',
+        period: 60,
+        recentDatapoints: [7],
+        threshold: 5,
+        evaluatedDatapoints: [{ timestamp: at(stateAt - MINUTE), sampleCount: 1, value: 7 }],
+      }),
+    };
+    return event;
+  }
+
+  it('puts the metric’s chart and the distinct errors into the alert, with only calls the role allows', async () => {
+    const config = {
+      endpoint: s.gateway.endpoint,
+      region: REGION,
+      credentials: s.operatorKeys,
+      maxAttempts: 1,
+    };
+    const cloudwatch = new CloudWatchClient(config);
+    const logs = new CloudWatchLogsClient(config);
+    try {
+      await cloudwatch.send(
+        new PutMetricDataCommand({
+          Namespace: NAMESPACE,
+          MetricData: [0, 0, 1, 7].map((value, i) => ({
+            MetricName: 'Errors',
+            Dimensions: [{ Name: 'FunctionName', Value: FUNCTION }],
+            Timestamp: new Date(stateAt - (4 - i) * MINUTE),
+            Value: value,
+          })),
+        }),
+      );
+      await logs.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
+      await logs.send(new CreateLogStreamCommand({ logGroupName: GROUP, logStreamName: 's1' }));
+      const line = (ms: number, text: string) => ({
+        timestamp: ms,
+        message: `${new Date(ms).toISOString()}\t3f0c2c2a-1b2c-4d5e-8f90-123456789abc\tERROR\t${text}`,
+      });
+      await logs.send(
+        new PutLogEventsCommand({
+          logGroupName: GROUP,
+          logStreamName: 's1',
+          logEvents: [
+            line(
+              stateAt - 90_000,
+              'Invoke Error \t{"errorType":"TypeError","errorMessage":"Cannot read properties of undefined"}',
+            ),
+            line(
+              stateAt - 80_000,
+              'Invoke Error \t{"errorType":"TypeError","errorMessage":"Cannot read properties of undefined"}',
+            ),
+          ],
+        }),
+      );
+    } finally {
+      cloudwatch.destroy();
+      logs.destroy();
+    }
+
+    const from = s.gateway.calls.length;
+    const inv = await s.run('alert', alarmEvent());
+    expectDelivered(inv);
+    const [body] = await drain(s.operator.sqs, s.capture[configuredChannels()[0] ?? 'slack'], 1);
+    for (const channel of configuredChannels().slice(1)) await drain(s.operator.sqs, s.capture[channel], 1);
+    const alert = (parseEnvelope(body ?? '', MOTO_ACCOUNT).detail as { alert: Alert }).alert;
+    expect(alert.evidence?.map((e) => e.kind)).toEqual(['metric', 'logs']);
+    const [metric, errors] = alert.evidence ?? [];
+    expect(metric?.chart).toMatch(/[▅▆▇█]$/);
+    expect(errors?.lines.join('\n')).toMatch(/2× .*TypeError: Cannot read properties of undefined/);
+    expect(alert.links.map((l) => l.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/Logs Insights/)]),
+    );
+
+    const evidenceCalls = checkCalls(
+      s.gateway.calls.slice(from).filter((c) => s.keyOwner.get(c.accessKeyId) === 'alert'),
+      ofFunction(s.snapshot.policies, 'alert'),
+      REGION,
+      MOTO_ACCOUNT,
+    ).filter((v) => /GetMetricData|FilterLogEvents/.test(v.action));
+    // The two reads run at once: their order is the network's.
+    expect(
+      evidenceCalls.map((v) => `${v.allowed ? 'allowed' : 'DENIED'} ${v.action} ${v.resource}`).sort(),
+    ).toEqual([
+      'allowed cloudwatch:GetMetricData *',
+      `allowed logs:FilterLogEvents ${arn('logs', `log-group:${GROUP}`)}`,
+    ]);
+  });
+
+  it('grants log reads only inside evidence.logs.logGroups, and no notifier any evidence read', async () => {
+    const p = s.snapshot.policies;
+    expect(allows(p.alert, 'logs:FilterLogEvents', arn('logs', `log-group:${GROUP}`))).toBe(true);
+    expect(allows(p.alert, 'logs:FilterLogEvents', arn('logs', 'log-group:/ecs/payments'))).toBe(false);
+    for (const notifier of ['notifySlack', 'notifyPagerDuty', 'notifyEmail'] as const) {
+      expect(allows(p[notifier], 'logs:FilterLogEvents', arn('logs', `log-group:${GROUP}`))).toBe(false);
+      expect(allows(p[notifier], 'cloudtrail:LookupEvents', '*')).toBe(false);
+      expect(allows(p[notifier], 'cloudwatch:GetMetricData', '*')).toBe(false);
+    }
+    expect(allows(p.alert, 'cloudtrail:LookupEvents', '*')).toBe(true);
   });
 });

@@ -115,10 +115,26 @@ export function allows(
 const MOTO_CHECKS_RESOURCES = new Set(['sqs', 'sts', 'iam']);
 
 /**
+ * moto names an action by the service's signing name, not its IAM prefix: a CloudWatch call is checked
+ * as `monitoring:GetMetricData` (moto/iam/access_control.py takes the credential scope's service), where
+ * AWS checks `cloudwatch:GetMetricData`. The same grant, spelled both ways.
+ */
+const MOTO_ACTION_SPELLING: Readonly<Record<string, string>> = { cloudwatch: 'monitoring' };
+
+function withMotoSpelling(actions: string | string[]): string | string[] {
+  const extra = list(actions).flatMap((a) => {
+    const [prefix, name] = a.split(':');
+    const moto = prefix === undefined ? undefined : MOTO_ACTION_SPELLING[prefix];
+    return moto && name ? [`${moto}:${name}`] : [];
+  });
+  return extra.length === 0 ? actions : [...list(actions), ...extra];
+}
+
+/**
  * The same policy, in the form moto can enforce: statements on services whose resources moto does
- * not check are widened to "*", and lose their conditions (moto knows no dynamodb:LeadingKeys). moto
- * then enforces the actions; {@link checkCalls} checks resources and conditions against the policy as
- * deployed.
+ * not check are widened to "*", and lose their conditions (moto knows no dynamodb:LeadingKeys), and
+ * CloudWatch actions are also spelled as moto checks them. moto then enforces the actions;
+ * {@link checkCalls} checks resources and conditions against the policy as deployed.
  */
 export function enforceableByMoto(policy: PolicyDocument): PolicyDocument {
   return {
@@ -126,7 +142,7 @@ export function enforceableByMoto(policy: PolicyDocument): PolicyDocument {
     Statement: policy.Statement.map((s) => {
       if (list(s.Action).every((a) => MOTO_CHECKS_RESOURCES.has(a.split(':')[0] ?? ''))) return s;
       const { Condition: _unenforceable, ...rest } = s;
-      return { ...rest, Resource: '*' };
+      return { ...rest, Action: withMotoSpelling(s.Action), Resource: '*' };
     }),
   };
 }
