@@ -176,8 +176,8 @@ function webhookAlert(alert: Alert, cap: number, counts: Counts): WebhookAlert {
   }
   out.facts = alert.facts.slice(0, counts.facts).map((f) => ({ label: t(f.label), value: t(f.value) }));
   out.links = alert.links.slice(0, counts.links).map((l) => ({ text: t(l.text), url: t(l.url) }));
-  // After links in the document, as in Alert; only when the alert has it, so an alert without
-  // evidence serialises as before.
+  // Last in the document, after the other optional fields; only when the alert has it, so an alert
+  // without evidence serialises byte for byte as before.
   if (alert.evidence !== undefined) {
     out.evidence = alert.evidence.slice(0, counts.evidence).map((e) => ({
       kind: e.kind,
