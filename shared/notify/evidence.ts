@@ -74,6 +74,18 @@ export function shownEvidence(alert: Alert): EvidenceText[] {
   return (alert.evidence ?? []).map(evidenceText);
 }
 
+/**
+ * Our word for each kind, in front of a section's title where the channel has no other marker of
+ * ours on that line (Slack, Teams): a title may hold an alarm's or a log group's name, and no line
+ * may start with words an attacker chose.
+ */
+export const EVIDENCE_KIND_LABEL: Readonly<Record<Evidence['kind'], string>> = {
+  metric: 'Metric',
+  children: 'Alarms',
+  logs: 'Logs',
+  history: 'History',
+};
+
 /** What a section says about the lines it could not show. */
 export function moreLinesNote(n: number): string {
   return `${n} more line(s) not shown ${TRUNCATION_MARKER}`;
@@ -89,18 +101,25 @@ export const EVIDENCE_LABEL = 'Evidence:';
 /** Indents the chart and the lines under their title, the lines behind a marker of ours. */
 export const EVIDENCE_INDENT = '  ';
 export const EVIDENCE_ITEM_MARK = '  • ';
+/**
+ * The chart's frame in plain text: thin bars from the sparkline's own Unicode block (any font that
+ * draws the bars draws them), so the chart's line too starts with a character of ours, and a reader
+ * sees where the periods start and end.
+ */
+export const CHART_OPEN = '\u2595'; // ▕ RIGHT ONE EIGHTH BLOCK
+export const CHART_CLOSE = '\u258f'; // ▏ LEFT ONE EIGHTH BLOCK
 
 /**
  * A section as plain-text lines (e-mail, terminal previews):
  *
  *   Evidence: Errors (Sum per minute), 09:32–10:02 UTC
- *     ▁▁▂▁▁▅▇█
+ *     ▕▁▁▂▁▁▅▇█▏
  *     • Threshold 5 (Sum ≥ 5 for 1 minute); last 12
  */
 export function evidencePlainLines(section: EvidenceText): string[] {
   return [
     `${EVIDENCE_LABEL} ${section.title}`,
-    ...(section.chart === undefined ? [] : [`${EVIDENCE_INDENT}${section.chart}`]),
+    ...(section.chart === undefined ? [] : [`${EVIDENCE_INDENT}${CHART_OPEN}${section.chart}${CHART_CLOSE}`]),
     ...section.lines.map((line) => `${EVIDENCE_ITEM_MARK}${line}`),
     ...(section.omitted > 0 ? [`${EVIDENCE_ITEM_MARK}${moreLinesNote(section.omitted)}`] : []),
   ];

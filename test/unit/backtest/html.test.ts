@@ -199,7 +199,7 @@ describe('evidence in the report', () => {
       expect(html).toContain(monospace);
     }
     // E-mail and the webhook are shown in <pre> as a whole.
-    expect(html).toContain('\n  ▁▁▂▁▁▅▇█\n');
+    expect(html).toContain('\n  ▕▁▁▂▁▁▅▇█▏\n');
     expect(html).toContain('&quot;chart&quot;: &quot;▁▁▂▁▁▅▇█&quot;');
     const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
     for (const rule of ['.slack .s-code{', '.pd .pd-chart{', '.teams .t-mono{'])

@@ -113,7 +113,7 @@ const SLACK_EVIDENCE: SlackSectionBlock[] = [
     text: {
       type: 'mrkdwn',
       text: [
-        '*Errors (Sum per minute), 09:55–10:02 UTC*',
+        '*Metric:* Errors (Sum per minute), 09:55–10:02 UTC',
         '```▁▁▂▁▁▅▇█```',
         '• Threshold 5 (Sum ≥ 5); breaching: the last 3 minutes',
         '• Last 12 Count at 10:02, lowest 0, highest 12',
@@ -126,7 +126,7 @@ const SLACK_EVIDENCE: SlackSectionBlock[] = [
     text: {
       type: 'mrkdwn',
       text: [
-        '*Top errors in /aws/lambda/checkout, 09:50–10:02 UTC*',
+        '*Logs:* Top errors in /aws/lambda/checkout, 09:50–10:02 UTC',
         "• 9× TypeError: Cannot read properties of undefined (reading 'id') (first 09:58:11)",
         '• 2× Error: connect ETIMEDOUT 10.0.3.7:5432 (first 09:59:40)',
         '• 1× Task timed out after 3.00 seconds (first 10:01:02)',
@@ -138,7 +138,7 @@ const SLACK_EVIDENCE: SlackSectionBlock[] = [
     type: 'section',
     text: {
       type: 'mrkdwn',
-      text: '*Changes to checkout in the last day*\n• Code updated 12 minutes ago by role deploy (session ci-42)',
+      text: '*History:* Changes to checkout in the last day\n• Code updated 12 minutes ago by role deploy (session ci-42)',
       verbatim: true,
     },
   },
@@ -184,7 +184,7 @@ describe('Slack: evidence', () => {
       }),
     );
     expect((message.blocks[3] as SlackSectionBlock).text?.text).toBe(
-      '*\u2217bold\u2217 &lt;!here&gt;*\n```▁\u02cb\u02cb\u02cb&lt;!channel&gt;&amp;```\n• \u02cdx\u02cd \uff20here',
+      '*Metric:* \u2217bold\u2217 &lt;!here&gt;\n```▁\u02cb\u02cb\u02cb&lt;!channel&gt;&amp;```\n• \u02cdx\u02cd \uff20here',
     );
   });
 
@@ -217,15 +217,15 @@ describe('Slack: evidence', () => {
     );
     const sections = message.blocks.slice(3, 8).map((b) => (b as SlackSectionBlock).text?.text ?? '');
     expect(sections.map((s) => s.split('\n')[0])).toEqual([
-      '*Errors*',
-      '*Children*',
-      '*Top errors*',
-      '*More errors*',
-      '*Changes*',
+      '*Metric:* Errors',
+      '*Alarms:* Children',
+      '*Logs:* Top errors',
+      '*Logs:* More errors',
+      '*History:* Changes',
     ]);
     // The short history is shown whole; the four long ones split the rest and count their cut lines.
-    expect(sections[4]).toBe('*Changes*\n• Code updated 12 minutes ago');
-    expect(sections[0]?.split('\n').slice(0, 2)).toEqual(['*Errors*', '```▁▂█```']);
+    expect(sections[4]).toBe('*History:* Changes\n• Code updated 12 minutes ago');
+    expect(sections[0]?.split('\n').slice(0, 2)).toEqual(['*Metric:* Errors', '```▁▂█```']);
     const lengths = sections.slice(0, 4).map((s) => s.length);
     expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThan(310);
     for (const section of sections.slice(0, 4)) {
@@ -238,11 +238,11 @@ describe('Slack: evidence', () => {
   it('previews the chart as a code block: in the text as written, in the report in monospace', () => {
     const body = slack.render(lambdaErrorsAlert(), { webhookUrlParameter: '/cloud-alerts/slack' }, CTX);
     const text = slack.preview.text(body).split('\n');
-    expect(text).toContain('*Errors (Sum per minute), 09:55–10:02 UTC*');
+    expect(text).toContain('*Metric:* Errors (Sum per minute), 09:55–10:02 UTC');
     expect(text).toContain('```▁▁▂▁▁▅▇█```');
     const html = slack.preview.html(body, escapeHtml);
     expect(html).toContain(
-      '<div class="s-section"><strong>Errors (Sum per minute), 09:55–10:02 UTC</strong><pre class="s-code">▁▁▂▁▁▅▇█</pre>• Threshold 5 (Sum ≥ 5); breaching: the last 3 minutes<br>• Last 12 Count at 10:02, lowest 0, highest 12</div>',
+      '<div class="s-section"><strong>Metric:</strong> Errors (Sum per minute), 09:55–10:02 UTC<pre class="s-code">▁▁▂▁▁▅▇█</pre>• Threshold 5 (Sum ≥ 5); breaching: the last 3 minutes<br>• Last 12 Count at 10:02, lowest 0, highest 12</div>',
     );
     expect(slack.preview.css).toContain('.slack .s-code{font-family:');
   });
@@ -327,7 +327,7 @@ describe('PagerDuty: evidence', () => {
 
 const EMAIL_EVIDENCE = [
   'Evidence: Errors (Sum per minute), 09:55–10:02 UTC',
-  '  ▁▁▂▁▁▅▇█',
+  '  ▕▁▁▂▁▁▅▇█▏',
   '  • Threshold 5 (Sum ≥ 5); breaching: the last 3 minutes',
   '  • Last 12 Count at 10:02, lowest 0, highest 12',
   '',
@@ -389,7 +389,7 @@ describe('E-mail: evidence', () => {
       '…',
     ]);
     // The report shows the whole mail in a <pre>: the chart in monospace.
-    expect(email.preview.html(input, escapeHtml)).toContain('\n  ▁▁▂▁▁▅▇█\n');
+    expect(email.preview.html(input, escapeHtml)).toContain('\n  ▕▁▁▂▁▁▅▇█▏\n');
   });
 });
 
@@ -399,7 +399,12 @@ describe('Teams: evidence', () => {
     const at = card.body.findIndex((e) => e.type === 'TextBlock' && e.text === 'Evidence');
     expect(card.body[at + 1]?.type).toBe('FactSet');
     expect(card.body.slice(at + 2)).toEqual([
-      { type: 'TextBlock', text: 'Errors (Sum per minute), 09:55–10:02 UTC', wrap: true, weight: 'Bolder' },
+      {
+        type: 'TextBlock',
+        text: 'Metric: Errors (Sum per minute), 09:55–10:02 UTC',
+        wrap: true,
+        weight: 'Bolder',
+      },
       { type: 'TextBlock', text: '▁▁▂▁▁▅▇█', wrap: true, fontType: 'Monospace', spacing: 'None' },
       {
         type: 'TextBlock',
@@ -415,7 +420,7 @@ describe('Teams: evidence', () => {
       },
       {
         type: 'TextBlock',
-        text: 'Top errors in /aws/lambda/checkout, 09:50–10:02 UTC',
+        text: 'Logs: Top errors in /aws/lambda/checkout, 09:50–10:02 UTC',
         wrap: true,
         weight: 'Bolder',
       },
@@ -437,7 +442,12 @@ describe('Teams: evidence', () => {
         wrap: true,
         spacing: 'None',
       },
-      { type: 'TextBlock', text: 'Changes to checkout in the last day', wrap: true, weight: 'Bolder' },
+      {
+        type: 'TextBlock',
+        text: 'History: Changes to checkout in the last day',
+        wrap: true,
+        weight: 'Bolder',
+      },
       {
         type: 'TextBlock',
         text: '• Code updated 12 minutes ago by role deploy (session ci-42)',
@@ -456,7 +466,7 @@ describe('Teams: evidence', () => {
       }),
     ).attachments[0].content;
     const texts = card.body.slice(-3).map((e) => (e.type === 'TextBlock' ? e.text : ''));
-    expect(texts).toEqual(['＃ [x］(http[:]//e) ‹at>y‹/at>', '∗∗▁∗∗', '• ‐ ｛{DATE(x)}}']);
+    expect(texts).toEqual(['Logs: ＃ [x］(http[:]//e) ‹at>y‹/at>', '∗∗▁∗∗', '• ‐ ｛{DATE(x)}}']);
   });
 
   it('drops sections before facts to stay under the body limit, and says how many', () => {
@@ -479,7 +489,9 @@ describe('Teams: evidence', () => {
     const message = renderTeams(lambdaErrorsAlert());
     expect(teams.preview.text(message).split('\n')).toContain('▁▁▂▁▁▅▇█');
     const html = teams.preview.html(message, escapeHtml);
-    expect(html).toContain('<div class="t-text t-bold">Errors (Sum per minute), 09:55–10:02 UTC</div>');
+    expect(html).toContain(
+      '<div class="t-text t-bold">Metric: Errors (Sum per minute), 09:55–10:02 UTC</div>',
+    );
     expect(html).toContain('<div class="t-text t-mono t-tight">▁▁▂▁▁▅▇█</div>');
     expect(teams.preview.css).toContain('.teams .t-mono{font-family:');
   });

@@ -1,5 +1,11 @@
 import type { Alert, Fact, Link, Severity } from '../../../events/alert.ts';
-import { type EvidenceText, moreEvidenceNote, moreLinesNote, shownEvidence } from '../../evidence.ts';
+import {
+  EVIDENCE_KIND_LABEL,
+  type EvidenceText,
+  moreEvidenceNote,
+  moreLinesNote,
+  shownEvidence,
+} from '../../evidence.ts';
 import {
   escapeSlack,
   factItems,
@@ -244,12 +250,13 @@ const EVIDENCE_SECTION_MIN =
 const MORE_EVIDENCE_MAX = moreEvidenceNote(1e9).length;
 
 /**
- * `*Title*`, the chart in a code block (monospace; escaped like all text: Slack parses `&`, `<`, `>`
+ * `*Kind:* Title`, the chart in a code block (monospace; escaped like all text: Slack parses `&`, `<`, `>`
  * even there, and slackInline replaces the backticks that could close the block), then one `•` line
  * per line, within `max` characters. Lines that do not fit are counted in a last line of ours.
  */
 function evidenceSection(section: EvidenceText, max: number): SlackSectionBlock {
-  const head = [`*${slackInline(section.title, EVIDENCE_TITLE_MAX - 2)}*`];
+  const label = `*${EVIDENCE_KIND_LABEL[section.kind]}:* `;
+  const head = [`${label}${slackInline(section.title, EVIDENCE_TITLE_MAX - label.length)}`];
   if (section.chart !== undefined) {
     head.push(`\`\`\`${slackInline(section.chart, EVIDENCE_CHART_MAX - 6)}\`\`\``);
   }

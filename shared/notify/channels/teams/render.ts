@@ -1,5 +1,11 @@
 import type { Alert, Fact, Link, Severity } from '../../../events/alert.ts';
-import { type EvidenceText, moreEvidenceNote, moreLinesNote, shownEvidence } from '../../evidence.ts';
+import {
+  EVIDENCE_KIND_LABEL,
+  type EvidenceText,
+  moreEvidenceNote,
+  moreLinesNote,
+  shownEvidence,
+} from '../../evidence.ts';
 import {
   factItems,
   inlineText,
@@ -294,12 +300,14 @@ function evidenceFact(f: Fact, caps: Caps): TeamsFact {
 }
 
 /**
- * An evidence section as TextBlocks: its title in bold, the chart in monospace, then one block per line
+ * An evidence section as TextBlocks: its kind (our word) and title in bold, the chart in monospace, then one block per line
  * behind a bullet of ours (a block each: whether a client breaks a TextBlock at `\n` outside a list is
  * not documented), and a last line counting those left out.
  */
 function evidenceBlocks(section: EvidenceText, caps: Caps): TeamsTextBlock[] {
-  const blocks = [text(teamsInline(section.title, caps.title) || EMPTY, { weight: 'Bolder' })];
+  // The whole block is bold (weight), so the label needs no Markdown of its own.
+  const label = `${EVIDENCE_KIND_LABEL[section.kind]}:`;
+  const blocks = [text(`${label} ${teamsInline(section.title, caps.title) || EMPTY}`, { weight: 'Bolder' })];
   if (section.chart !== undefined) {
     blocks.push(text(teamsInline(section.chart, caps.factValue), { fontType: 'Monospace', spacing: 'None' }));
   }
