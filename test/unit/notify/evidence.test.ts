@@ -4,6 +4,7 @@
  * and that an alert without evidence (or a resolve) renders as it did before evidence existed.
  */
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import fc from 'fast-check';
 import { escapeHtml } from '../../../shared/backtest/html.ts';
 import type { Alert } from '../../../shared/events/alert.ts';
 import { email } from '../../../shared/notify/channels/email/index.ts';
@@ -233,6 +234,38 @@ describe('Slack: evidence', () => {
       expect(section.length).toBeLessThanOrEqual(SLACK_SECTION_TEXT_MAX);
     }
     expect(slackBlocksText(message)).toBeLessThanOrEqual(SLACK_BLOCKS_TEXT_MAX);
+  });
+
+  it('stays within every Slack cap whatever the facts and evidence hold', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 700 });
+    const section = fc.record({
+      kind: fc.constantFrom('metric' as const, 'children' as const, 'logs' as const, 'history' as const),
+      title: text,
+      chart: fc.option(text, { nil: undefined }),
+      lines: fc.array(text, { maxLength: 12 }),
+    });
+    const facts = fc.array(fc.record({ label: fc.string({ maxLength: 40 }), value: text }), {
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(facts, fc.array(section, { maxLength: 12 }), (f, evidence) => {
+        const message = renderSlack(lambdaErrorsAlert({ facts: f, evidence }));
+        expect(message.blocks.length).toBeLessThanOrEqual(50);
+        expect(slackBlocksText(message)).toBeLessThanOrEqual(SLACK_BLOCKS_TEXT_MAX);
+        for (const block of message.blocks) {
+          if (block.type === 'section' && block.text) {
+            expect(block.text.text.length).toBeLessThanOrEqual(SLACK_SECTION_TEXT_MAX);
+          }
+        }
+        // Every section is shown or counted.
+        const shown = message.blocks.filter(
+          (b) => b.type === 'section' && /^\*(Metric|Alarms|Logs|History):\* /.test(b.text?.text ?? ''),
+        ).length;
+        const note = /(\d+) evidence section\(s\) not shown/.exec(JSON.stringify(message.blocks.at(-1)));
+        expect(shown + Number(note?.[1] ?? 0)).toBe(evidence.length);
+      }),
+      { seed: 20, numRuns: 300 },
+    );
   });
 
   it('previews the chart as a code block: in the text as written, in the report in monospace', () => {

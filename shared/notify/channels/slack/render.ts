@@ -281,9 +281,10 @@ function evidenceSection(section: EvidenceText, max: number): SlackSectionBlock 
       shown++;
       continue;
     }
-    if (room >= EVIDENCE_LINE_CUT_MIN + noteRoom) {
+    if (room >= EVIDENCE_LINE_CUT_MIN) {
       // The last line that fits is cut rather than dropped: the top error is often the longest.
-      text += `\n${cutEscaped(line, room - noteRoom)}`;
+      // `room` already keeps the note's place when lines follow.
+      text += `\n${cutEscaped(line, room)}`;
       shown++;
     }
     break;
