@@ -234,10 +234,10 @@ function factSections(facts: readonly Fact[], maxSections: number, room: number)
 }
 
 /** An evidence title, and a chart (one row: a sparkline is a few dozen characters), once escaped. */
-const EVIDENCE_TITLE_MAX = 200;
-const EVIDENCE_CHART_MAX = 300;
+const ESCAPED_TITLE_MAX = 200;
+const ESCAPED_CHART_MAX = 300;
 /** An evidence line once escaped: a 300-character line with a few `&` or `<` still fits whole. */
-const EVIDENCE_LINE_MAX = 600;
+const ESCAPED_LINE_MAX = 600;
 /** A line cut to less than this is not worth showing: it is counted with those left out. */
 const EVIDENCE_LINE_CUT_MIN = 80;
 /**
@@ -245,7 +245,7 @@ const EVIDENCE_LINE_CUT_MIN = 80;
  * section granted less (and wanting more) is counted as not shown instead.
  */
 const EVIDENCE_SECTION_MIN =
-  EVIDENCE_TITLE_MAX + EVIDENCE_CHART_MAX + 2 * ITEM_MARK.length + moreLinesNote(1e9).length + 16;
+  ESCAPED_TITLE_MAX + ESCAPED_CHART_MAX + 2 * ITEM_MARK.length + moreLinesNote(1e9).length + 16;
 /** The longest note of evidence sections left out, kept free in the context block when there is evidence. */
 const MORE_EVIDENCE_MAX = moreEvidenceNote(1e9).length;
 
@@ -256,12 +256,12 @@ const MORE_EVIDENCE_MAX = moreEvidenceNote(1e9).length;
  */
 function evidenceSection(section: EvidenceText, max: number): SlackSectionBlock {
   const label = `*${EVIDENCE_KIND_LABEL[section.kind]}:* `;
-  const head = [`${label}${slackInline(section.title, EVIDENCE_TITLE_MAX - label.length)}`];
+  const head = [`${label}${slackInline(section.title, ESCAPED_TITLE_MAX - label.length)}`];
   if (section.chart !== undefined) {
-    head.push(`\`\`\`${slackInline(section.chart, EVIDENCE_CHART_MAX - 6)}\`\`\``);
+    head.push(`\`\`\`${slackInline(section.chart, ESCAPED_CHART_MAX - 6)}\`\`\``);
   }
   let text = head.join('\n');
-  const lines = section.lines.map((line) => `${ITEM_MARK}${slackInline(line, EVIDENCE_LINE_MAX)}`);
+  const lines = section.lines.map((line) => `${ITEM_MARK}${slackInline(line, ESCAPED_LINE_MAX)}`);
   const noteRoom = 1 + ITEM_MARK.length + moreLinesNote(1e9).length;
   let shown = 0;
   for (const [i, line] of lines.entries()) {
