@@ -17,6 +17,7 @@ import {
   checkRetryTable,
   checkVendorLimits,
   describeChannelConformance,
+  hostileAlert,
   KIT_TIMEOUT_MS,
   type Outcome,
   type StandIn,
@@ -55,6 +56,21 @@ function inert(s: string, bytes = LINE_BYTES): string {
   return truncateBytes(inert, bytes, '…');
 }
 
+const SECTIONS_MAX = 5;
+const SECTION_LINES_MAX = 8;
+
+/** Evidence as the fake shows it: a title line, the chart, each line behind a marker, all inert. */
+function fakeEvidence(alert: Alert, show: (s: string, bytes?: number) => string = inert): string[] {
+  if (alert.status !== 'firing') return [];
+  return (alert.evidence ?? [])
+    .slice(0, SECTIONS_MAX)
+    .flatMap((e) => [
+      `Evidence: ${show(e.title, 100)}`,
+      ...(e.chart === undefined ? [] : [`Chart: ${show(e.chart, 100)}`]),
+      ...e.lines.slice(0, SECTION_LINES_MAX).map((line) => `- ${show(line)}`),
+    ]);
+}
+
 function renderFake(alert: Alert): FakeBody {
   const facts = alert.facts.slice(0, FACTS_MAX).map(
     (f) =>
@@ -68,6 +84,7 @@ function renderFake(alert: Alert): FakeBody {
       `What happened: ${inert(alert.summary)}`,
       ...(alert.verdict === undefined ? [] : [`Verdict: ${inert(alert.verdict)}`]),
       ...facts.map((f) => truncateBytes(f, LINE_BYTES, '…')),
+      ...fakeEvidence(alert),
       `Account: ${inert(alert.account.alias ?? alert.account.id, 100)}`,
       `Region: ${inert(alert.region, 100)}`,
       `Rule: ${inert(alert.ruleId, 100)}`,
@@ -331,6 +348,30 @@ describe('each conformance check fails a channel that breaks its promise', () =>
     ]);
   });
 
+  it('vendor limits: a render that cuts the fields but not the evidence', async () => {
+    const uncut = (alert: Alert): FakeBody => {
+      const body = renderFake({ ...alert, evidence: [] });
+      for (const e of alert.evidence ?? []) body.lines.push(e.title, ...e.lines);
+      return body;
+    };
+    const problems = await checkVendorLimits(
+      { ...fakeSubject, plugin: { ...fakePlugin, render: uncut } },
+      standIn,
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/^oversize ASCII alert: the body is \d+ bytes, over the vendor's 40000$/),
+      expect.stringMatching(
+        /^oversize ASCII evidence alert: the body is \d+ bytes, over the vendor's 40000$/,
+      ),
+      expect.stringMatching(
+        /^oversize escaped and multi-byte alert: the body is \d+ bytes, over the vendor's 40000$/,
+      ),
+      expect.stringMatching(
+        /^oversize escaped and multi-byte evidence alert: the body is \d+ bytes, over the vendor's 40000$/,
+      ),
+    ]);
+  });
+
   it('vendor limits: a render that throws on many facts, and a sender that refuses a big body', async () => {
     const throws = {
       ...fakeSubject,
@@ -362,12 +403,14 @@ describe('each conformance check fails a channel that breaks its promise', () =>
         };
       },
     };
-    expect(await checkVendorLimits(failing, standIn)).toEqual([
-      'oversize ASCII alert: the vendor accepted, but the send ended in a permanent DeliveryError',
-      'oversize ASCII alert: nothing reached the vendor',
-      'oversize escaped and multi-byte alert: the vendor accepted, but the send ended in a permanent DeliveryError',
-      'oversize escaped and multi-byte alert: nothing reached the vendor',
-    ]);
+    expect(await checkVendorLimits(failing, standIn)).toEqual(
+      ['ASCII', 'ASCII evidence', 'escaped and multi-byte', 'escaped and multi-byte evidence'].flatMap(
+        (name) => [
+          `oversize ${name} alert: the vendor accepted, but the send ended in a permanent DeliveryError`,
+          `oversize ${name} alert: nothing reached the vendor`,
+        ],
+      ),
+    );
   });
 
   it('hostile text: a render that passes attacker text through', () => {
@@ -396,6 +439,60 @@ describe('each conformance check fails a channel that breaks its promise', () =>
     expect(rows(/^bidi isolates, visible text 1: control or invisible character U\+2066/)).toHaveLength(1);
     expect(rows(/^zero-width, visible text 1: control or invisible character U\+200B/)).toHaveLength(1);
     expect(rows(/^terminal escapes, preview\.text: control or invisible character U\+001B/)).toHaveLength(1);
+  });
+
+  it('hostile text: a render that escapes the alert but passes its evidence through', () => {
+    // Trusts the builders: evidence goes out as stored, cut for size only.
+    const raw = (s: string) => s.slice(0, 200);
+    const trusting = (alert: Alert): FakeBody => {
+      const body = renderFake({ ...alert, evidence: [] });
+      body.lines.push(...fakeEvidence(alert, raw));
+      return body;
+    };
+    const problems = checkHostileText({ ...fakeSubject, plugin: { ...fakePlugin, render: trusting } });
+    // Nothing in the alert's own fields is found: every problem is in the evidence lines.
+    const rows = (pattern: RegExp) => problems.filter((p) => pattern.test(p));
+    expect(rows(/^mention <!channel>, visible text \d+: active markup \/<\[!@#\]\//).length).toBeGreaterThan(
+      0,
+    );
+    expect(rows(/^raw URL, visible text \d+: a live link to the attacker's host/).length).toBeGreaterThan(0);
+    expect(rows(/^forged line \(LF\), visible text \d+: a line the attacker started/).length).toBeGreaterThan(
+      0,
+    );
+    expect(
+      rows(/^bidi override, visible text \d+: control or invisible character U\+202E/).length,
+    ).toBeGreaterThan(0);
+    expect(rows(/^HTML script, preview\.html: live HTML/)).toEqual([]);
+    const evidenceLines = (alert: Alert) => new Set(fakeEvidence(alert, raw));
+    const alert = hostileAlert('<!channel>');
+    const body = trusting(alert);
+    const flagged = body.lines.filter((line) => /<!channel>/.test(line));
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged.every((line) => evidenceLines(alert).has(line))).toBe(true);
+  });
+
+  it('hostile text: a render that leaves the evidence out, or shows it in no preview', () => {
+    const silent = checkHostileText({
+      ...fakeSubject,
+      plugin: { ...fakePlugin, render: (alert: Alert) => renderFake({ ...alert, evidence: [] }) },
+    });
+    expect(silent).toContain('mention <!channel>: visibleText does not show the evidence title');
+    expect(silent).toContain('mention <!channel>: visibleText does not show the evidence chart');
+    expect(silent).toContain('mention <!channel>: visibleText does not show the evidence first line');
+    // Resolves carry no evidence in the chat channels: not asked for.
+    expect(silent.filter((p) => p.startsWith('everything at once, resolved'))).toEqual([]);
+    const blindPreview = checkHostileText({
+      ...fakeSubject,
+      plugin: {
+        ...fakePlugin,
+        preview: {
+          text: (body: FakeBody) => body.title,
+          html: (body: FakeBody, escapeHtml: (s: string) => string) => `<p>${escapeHtml(body.title)}</p>`,
+        },
+      },
+    });
+    expect(blindPreview).toContain('mention <!channel>, preview.text: no evidence chart');
+    expect(blindPreview).toContain('mention <!channel>, preview.html: no evidence chart');
   });
 
   it('hostile text: escaping that misses HTML in the preview, and an empty visibleText', () => {
@@ -433,6 +530,7 @@ describe('each conformance check fails a channel that breaks its promise', () =>
         alert.actor?.display ?? '',
         alert.resource?.name ?? '',
         ...alert.facts.map((f) => f.value),
+        ...(alert.evidence ?? []).flatMap((e) => [e.title, e.chart ?? '', ...e.lines]),
       ],
       links: alert.links,
     });

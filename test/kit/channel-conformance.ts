@@ -7,9 +7,12 @@
  * 1. the retry table: 2xx resolves, 4xx is permanent, 429 is retryable with the wait the vendor asked
  *    for (seconds or an HTTP date), 5xx, timeouts and resets are retryable;
  * 2. no secret in any error (message, stack, JSON, causes) nor in what the notifier logs and dead-letters;
- * 3. an oversize alert renders within the vendor's body limit and is still sent;
+ * 3. an oversize alert (its evidence too: many sections, long lines) renders within the vendor's body
+ *    limit and is still sent;
  * 4. hostile text (mentions, links, forged lines, bidi and zero-width controls, HTML) renders inert,
- *    and for a channel that promises fidelity (`verbatim`) also arrives exactly as written;
+ *    in the alert's fields and in its evidence (titles, charts, lines: the evidence builders make them
+ *    inert, but a renderer must not rely on it), the evidence is shown, and for a channel that promises
+ *    fidelity (`verbatim`) everything arrives exactly as written;
  * 5. one delivery per (alert, receiver) through processRequest and a once-store.
  *
  * Each check is also exported as a function returning the problems it found, so the kit's own test
@@ -31,6 +34,7 @@ import type { OncePort } from '../../shared/delivery/idempotency.ts';
 import {
   type Alert,
   type Channel,
+  EVIDENCE_KINDS,
   type NotificationRequest,
   notificationKey,
 } from '../../shared/events/alert.ts';
@@ -420,8 +424,8 @@ function repeated(unit: string, bytes: number): string {
 }
 
 /**
- * An alert with every string of its own 100 KB, and 200 facts and 50 links (the first ten of each
- * 100 KB a string, the rest 4 KB). `unit` is repeated: plain ASCII, or characters that grow when
+ * An alert with every string of its own 100 KB, 200 facts and 50 links (the first ten of each
+ * 100 KB a string, the rest 4 KB), and {@link oversizeEvidence}. `unit` is repeated: plain ASCII, or characters that grow when
  * escaped or encoded (`&` becomes `&amp;`, an emoji is four bytes).
  */
 export function oversizeAlert(unit: string): Alert {
@@ -453,11 +457,37 @@ export function oversizeAlert(unit: string): Alert {
       text: sized(i),
       url: `https://eu-west-1.console.aws.amazon.com/s3/buckets/${i}${encodeURIComponent(sized(i))}`,
     })),
+    evidence: oversizeEvidence(big, item),
     dedupKey: big,
     eventId: big,
     cloudTrailEventId: big,
     tags: { [big]: big },
   });
+}
+
+const OVERSIZE_EVIDENCE_SECTIONS = 30;
+const OVERSIZE_EVIDENCE_LINES = 12;
+/** Sections past the first few carry 4 KB strings, as facts do. */
+const OVERSIZE_WHOLE_SECTIONS = 2;
+
+/**
+ * Evidence far past anything a builder stores: 30 sections of 12 lines (past EVIDENCE_LINES_MAX),
+ * titles, charts and lines of 100 KB in the first two, 4 KB in the rest.
+ */
+function oversizeEvidence(big: string, item: string): NonNullable<Alert['evidence']> {
+  return Array.from({ length: OVERSIZE_EVIDENCE_SECTIONS }, (_, i) => {
+    const sized = i < OVERSIZE_WHOLE_SECTIONS ? big : item;
+    return {
+      kind: EVIDENCE_KINDS[i % EVIDENCE_KINDS.length] ?? 'metric',
+      title: `${i} ${sized}`,
+      chart: `▁▂▃▄▅▆▇█${sized}`,
+      lines: Array.from({ length: OVERSIZE_EVIDENCE_LINES }, (_, j) => `${j} ${sized}`),
+    };
+  });
+}
+
+export function oversizeEvidenceOf(unit: string): NonNullable<Alert['evidence']> {
+  return oversizeEvidence(repeated(unit, OVERSIZE_FIELD_BYTES), repeated(unit, OVERSIZE_ITEM_BYTES));
 }
 
 const OVERSIZE_UNITS: ReadonlyArray<[string, string]> = [
@@ -475,10 +505,17 @@ export async function checkVendorLimits<S, B>(
   standIn: StandIn,
 ): Promise<Problems> {
   const problems: Problems = [];
-  for (const [name, unit] of OVERSIZE_UNITS) {
+  const cases = OVERSIZE_UNITS.flatMap(
+    ([name, unit]): Array<[string, Alert]> => [
+      [name, oversizeAlert(unit)],
+      // With ordinary fields the evidence has all the room, and must still be cut to fit.
+      [`${name} evidence`, buildAlert({ evidence: oversizeEvidenceOf(unit) })],
+    ],
+  );
+  for (const [name, alert] of cases) {
     let sent: Attempt<S, B>;
     try {
-      sent = await attempt(subject, standIn, 'accepted', oversizeAlert(unit));
+      sent = await attempt(subject, standIn, 'accepted', alert);
     } catch (e) {
       problems.push(`oversize ${name} alert: rendering failed with ${describeResult(e)}`);
       continue;
@@ -532,7 +569,16 @@ export const HOSTILE_TEXT: ReadonlyArray<readonly [name: string, text: string]> 
 
 const EVERYTHING = HOSTILE_TEXT.map(([, text]) => text).join(' ');
 
-/** Every string of the alert an event can fill carries `p`, after a word of ours; fact labels and link URLs are ours. */
+/** Words of ours the kit looks for, to hold a channel to showing the evidence it was given. */
+export const EVIDENCE_TITLE_WORDS = 'Errors of';
+export const EVIDENCE_CHART = '▁▂▇█';
+export const EVIDENCE_LINE_WORDS = 'Threshold';
+
+/**
+ * Every string of the alert an event can fill carries `p`, after a word of ours; fact labels and link
+ * URLs are ours. Its evidence carries `p` in each title, chart and line, as a log line or an alarm name
+ * would if a builder let it through.
+ */
 export function hostileAlert(p: string, overrides: Partial<Alert> = {}): Alert {
   return buildAlert({
     id: `id ${p}`,
@@ -559,6 +605,15 @@ export function hostileAlert(p: string, overrides: Partial<Alert> = {}): Alert {
       { label: 'Trusted principals', value: `arn:aws:iam::111111111111:root\n${p}` },
     ],
     links: [{ text: `Open ${p}`, url: 'https://us-east-1.console.aws.amazon.com/iam/home#/roles/details/x' }],
+    evidence: [
+      {
+        kind: 'metric',
+        title: `${EVIDENCE_TITLE_WORDS} ${p}`,
+        chart: `${EVIDENCE_CHART} ${p}`,
+        lines: [`${EVIDENCE_LINE_WORDS} ${p}`, `Last ${p}`],
+      },
+      { kind: 'logs', title: `Top errors ${p}`, lines: [`9× ${p}`, `2× Error: ${p}`] },
+    ],
     dedupKey: `cloud-alerts/rule/${p}`,
     eventId: `event ${p}`,
     cloudTrailEventId: `trail ${p}`,
@@ -624,6 +679,9 @@ function verbatimProblems(where: string, alert: Alert, data: unknown): Problems 
     ['resource', alert.resource?.name],
     ['first fact', alert.facts[0]?.value],
     ['first link text', alert.links[0]?.text],
+    ['first evidence title', alert.evidence?.[0]?.title],
+    ['first evidence chart', alert.evidence?.[0]?.chart],
+    ['first evidence line', alert.evidence?.[0]?.lines[0]],
   ];
   return expected
     .filter(([, value]) => value !== undefined && !carried.has(value))
@@ -653,13 +711,31 @@ export function checkHostileText<S, B>(subject: ConformanceSubject<S, B>): Probl
     if (alert.status === 'firing' && !texts.some((t) => t.includes('Title') || t.includes('Summary'))) {
       problems.push(`${name}: visibleText shows neither the title nor the summary`);
     }
+    // A renderer that drops the evidence would pass every rule below: a firing alert shows it.
+    if (alert.status === 'firing') {
+      for (const [part, words] of [
+        ['title', EVIDENCE_TITLE_WORDS],
+        ['chart', EVIDENCE_CHART],
+        ['first line', EVIDENCE_LINE_WORDS],
+      ] as const) {
+        if (!texts.some((t) => t.includes(words))) {
+          problems.push(`${name}: visibleText does not show the evidence ${part}`);
+        }
+      }
+    }
     const verbatim = subject.verbatim !== undefined;
     if (subject.verbatim) problems.push(...verbatimProblems(name, alert, subject.verbatim(body)));
     texts.forEach((text, i) => {
       problems.push(...inertProblems(`${name}, visible text ${i + 1}`, text, subject.activeMarkup, verbatim));
     });
-    problems.push(...inertProblems(`${name}, preview.text`, subject.plugin.preview.text(body), [], verbatim));
+    const previewText = subject.plugin.preview.text(body);
+    problems.push(...inertProblems(`${name}, preview.text`, previewText, [], verbatim));
     const html = subject.plugin.preview.html(body, escapeHtml);
+    // Replay and the report show what the channel sends, evidence included.
+    if (alert.status === 'firing' && texts.some((t) => t.includes(EVIDENCE_CHART))) {
+      if (!previewText.includes(EVIDENCE_CHART)) problems.push(`${name}, preview.text: no evidence chart`);
+      if (!html.includes(EVIDENCE_CHART)) problems.push(`${name}, preview.html: no evidence chart`);
+    }
     const live = html.search(LIVE_HTML);
     if (live !== -1) problems.push(`${name}, preview.html: live HTML at ${excerpt(html, live)}`);
   }

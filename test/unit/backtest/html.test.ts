@@ -6,8 +6,15 @@ import { createBacktest } from '../../../shared/backtest/backtest.ts';
 import { chartData, escapeHtml, renderHtmlReport } from '../../../shared/backtest/html.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
+import { email } from '../../../shared/notify/channels/email/index.ts';
+import { pagerduty } from '../../../shared/notify/channels/pagerduty/index.ts';
+import { slack } from '../../../shared/notify/channels/slack/index.ts';
 import { mrkdwnToHtml as slackMrkdwnToHtml } from '../../../shared/notify/channels/slack/preview.ts';
+import { teams } from '../../../shared/notify/channels/teams/index.ts';
+import type { AnyChannelPlugin } from '../../../shared/notify/channels/types.ts';
+import { webhook } from '../../../shared/notify/channels/webhook/index.ts';
 import { detailOf, loadEvent } from '../../helpers/events.ts';
+import { lambdaErrorsAlert } from '../notify/fixtures.ts';
 
 const rules = readServerlessRules('serverless.yml', { stage: 'dev' });
 const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
@@ -151,8 +158,63 @@ describe('chartData', () => {
   });
 });
 
+describe('evidence in the report', () => {
+  it('shows each channel preview of an alert with evidence, the sparkline in monospace and styled', () => {
+    const alert = lambdaErrorsAlert();
+    const ctx = { secret: 'R0UT1NGk3yR0UT1NGk3yR0UT1NGk3y01', stackTopicArn: 'arn:aws:sns:eu-west-1:1:t' };
+    const receivers: Array<[AnyChannelPlugin, unknown]> = [
+      [slack, { webhookUrlParameter: '/s' }],
+      [pagerduty, { routingKeyParameter: '/p' }],
+      [email, { topicArn: 'stack' }],
+      [teams, { workflowUrlParameter: '/t' }],
+      [webhook, { url: 'https://siem.example.com/in', signingSecretParameter: '/w' }],
+    ];
+    const notifications = receivers.map(([plugin, settings]) => ({
+      channel: plugin.name,
+      receiver: `${plugin.name}-ops`,
+      body: plugin.shown(plugin.render(alert, settings, ctx), settings),
+    }));
+    const html = renderHtmlReport(
+      createBacktest({ rules, config }).summary(),
+      [
+        {
+          rule: alert.ruleId,
+          severity: alert.severity,
+          status: alert.status,
+          title: alert.title,
+          summary: alert.summary,
+          verdict: alert.verdict ?? null,
+          source: 'events/cloudwatch/lambda-errors.json',
+          count: 1,
+          notifications,
+        },
+      ] as Parameters<typeof renderHtmlReport>[1],
+      new Date('2026-11-24T00:00:00Z'),
+    );
+    for (const monospace of [
+      '<pre class="s-code">▁▁▂▁▁▅▇█</pre>',
+      '<li class="pd-chart">▁▁▂▁▁▅▇█</li>',
+      '<div class="t-text t-mono t-tight">▁▁▂▁▁▅▇█</div>',
+    ]) {
+      expect(html).toContain(monospace);
+    }
+    // E-mail and the webhook are shown in <pre> as a whole.
+    expect(html).toContain('\n  ▕▁▁▂▁▁▅▇█▏\n');
+    expect(html).toContain('&quot;chart&quot;: &quot;▁▁▂▁▁▅▇█&quot;');
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    for (const rule of ['.slack .s-code{', '.pd .pd-chart{', '.teams .t-mono{'])
+      expect(style).toContain(rule);
+  });
+});
+
 describe('mrkdwnToHtml (the Slack preview)', () => {
   const mrkdwnToHtml = (text: string) => slackMrkdwnToHtml(text, escapeHtml);
+  it('renders a code block in monospace, escaped, with nothing formatted inside', () => {
+    expect(mrkdwnToHtml('*Errors*\n```▁*x*_y_ &lt;b&gt;```\n• line')).toBe(
+      '<strong>Errors</strong><pre class="s-code">▁*x*_y_ &lt;b&gt;</pre>• line',
+    );
+  });
+
   it('renders links, mentions and bold as Slack shows them', () => {
     expect(
       mrkdwnToHtml('<!here> *Bucket made public*\n<https://a.example/x?a=1&amp;b=2|Open &amp; see>'),

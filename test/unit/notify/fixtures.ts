@@ -61,3 +61,64 @@ export const LONE_SURROGATES = 'a\uD83Db\uDE00c';
 export function hugeString(bytes = 250 * 1024, unit = 'x'): string {
   return unit.repeat(Math.ceil(bytes / Buffer.byteLength(unit, 'utf8')));
 }
+
+/**
+ * A Lambda errors alarm as the evidence builders (shared/evidence) fill it: the metric with its
+ * sparkline and legend, the top errors from the function's log group, and who changed it lately.
+ */
+export function lambdaErrorsAlert(overrides: Partial<Alert> = {}): Alert {
+  return buildAlert({
+    id: 'alarm:checkout-errors:2026-11-20T10:02:00Z',
+    ruleId: 'cloudwatch-alarm',
+    title: 'Alarm checkout-errors',
+    severity: 'high',
+    kind: 'alarm',
+    summary: 'Alarm checkout-errors went to ALARM: Errors ≥ 5 for 1 minute',
+    verdict: 'Threshold crossed: 12 errors in the last minute (threshold 5).',
+    time: '2026-11-20T10:02:00Z',
+    actor: undefined,
+    resource: {
+      type: 'Lambda function',
+      name: 'checkout',
+      arn: 'arn:aws:lambda:eu-west-1:123456789012:function:checkout',
+    },
+    cloudTrailEventId: undefined,
+    facts: [
+      { label: 'Metric', value: 'AWS/Lambda Errors (FunctionName=checkout)' },
+      { label: 'Threshold', value: 'Sum ≥ 5 for 1 of 1 minute' },
+    ],
+    links: [
+      {
+        text: 'Open alarm',
+        url: 'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#alarmsV2:alarm/checkout-errors',
+      },
+    ],
+    dedupKey: 'cloud-alerts:alarm:123456789012:eu-west-1:checkout-errors',
+    evidence: [
+      {
+        kind: 'metric',
+        title: 'Errors (Sum per minute), 09:55–10:02 UTC',
+        chart: '▁▁▂▁▁▅▇█',
+        lines: [
+          'Threshold 5 (Sum ≥ 5); breaching: the last 3 minutes',
+          'Last 12 Count at 10:02, lowest 0, highest 12',
+        ],
+      },
+      {
+        kind: 'logs',
+        title: 'Top errors in /aws/lambda/checkout, 09:50–10:02 UTC',
+        lines: [
+          "9× TypeError: Cannot read properties of undefined (reading 'id') (first 09:58:11)",
+          '2× Error: connect ETIMEDOUT 10.0.3.7:5432 (first 09:59:40)',
+          '1× Task timed out after 3.00 seconds (first 10:01:02)',
+        ],
+      },
+      {
+        kind: 'history',
+        title: 'Changes to checkout in the last day',
+        lines: ['Code updated 12 minutes ago by role deploy (session ci-42)'],
+      },
+    ],
+    ...overrides,
+  });
+}

@@ -88,7 +88,11 @@ function slackTexts(body: SlackMessage): Array<{ where: string; text: string; ve
   for (const block of body.blocks) {
     if (block.type === 'header') out.push({ where: 'header', text: block.text.text });
     if (block.type === 'section') {
-      if (block.text) out.push({ where: 'summary', text: block.text.text, verbatim: block.text.verbatim });
+      // The summary is the first section; a later section with text is an evidence section.
+      const where = /^\*What happened:\*/.test(block.text?.text.replace(OUR_MENTION, '') ?? '')
+        ? 'summary'
+        : 'evidence';
+      if (block.text) out.push({ where, text: block.text.text, verbatim: block.text.verbatim });
       for (const f of block.fields ?? []) out.push({ where: 'field', text: f.text, verbatim: f.verbatim });
     }
     if (block.type === 'context') {
@@ -116,11 +120,17 @@ const SLACK_LINE_STARTS: Record<string, (line: string, index: number) => boolean
       line,
     ),
   button: (_line, i) => i === 0,
+  // Our word for the kind, then the title; the chart alone in its code block; each line behind a bullet.
+  evidence: (line, i) =>
+    i === 0
+      ? /^\*(Metric|Alarms|Logs|History):\* /.test(line)
+      : /^```[^`]*```$/.test(line) || line.startsWith('• '),
 };
 
 function checkSlack(body: SlackMessage): void {
   for (const { where, text, verbatim } of slackTexts(body)) {
-    if (where === 'summary' || where === 'field' || where === 'context') expect(verbatim).toBe(true);
+    if (where === 'summary' || where === 'field' || where === 'context' || where === 'evidence')
+      expect(verbatim).toBe(true);
     const lines = text.split('\n');
     lines.forEach((line, i) => {
       const starts = SLACK_LINE_STARTS[where];
@@ -162,6 +172,8 @@ function checkEmail(
       /^(What happened|Verdict|Account|Region|Time|Rule|Event ID|CloudTrail event ID): /.test(line) ||
       line === 'Attempted: the call was denied, nothing changed.' ||
       line.startsWith('  • ') ||
+      line.startsWith('Evidence: ') ||
+      /^ {2}\u2595[^\n]*\u258f$/.test(line) ||
       labels.some((label) => line === `${label}:` || line.startsWith(`${label}: `));
     if (!ours) throw new Error(`forged e-mail line: ${JSON.stringify(line)}`);
     expect(line).not.toMatch(LIVE_LINK);
@@ -226,6 +238,13 @@ function hostileAlert(p: string, overrides: Partial<Alert> = {}): Alert {
     ],
     links: [
       { text: `Open role${p}`, url: 'https://us-east-1.console.aws.amazon.com/iam/home#/roles/details/x' },
+    ],
+    // The builders make evidence inert; a renderer must hold even when one did not. The attacker's
+    // text starts every string here, where an alarm name or a log line would.
+    evidence: [
+      { kind: 'metric', title: p, chart: `${p}▁▂█`, lines: [p, `${p}\n${p}`] },
+      { kind: 'logs', title: `${p} errors`, lines: Array.from({ length: 12 }, () => p) },
+      { kind: 'history', title: p, chart: p, lines: [] },
     ],
     dedupKey: `cloud-alerts/rule/${p}`,
     eventId: p,

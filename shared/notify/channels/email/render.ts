@@ -1,5 +1,6 @@
 import type { MessageAttributeValue, PublishCommandInput } from '@aws-sdk/client-sns';
 import type { Alert, Fact } from '../../../events/alert.ts';
+import { evidencePlainLines, shownEvidence } from '../../evidence.ts';
 import {
   factItems,
   inlineText,
@@ -54,6 +55,8 @@ function lines(alert: Alert): { body: string[]; tail: string[] } {
   if (alert.status === 'firing' && alert.facts.length > 0) {
     body.push('', ...alert.facts.flatMap(factLines));
   }
+  // Last in the body, so a body over the limit loses evidence before facts (renderEmail cuts its end).
+  for (const section of shownEvidence(alert)) body.push('', ...evidencePlainLines(section));
   const tail: string[] = [];
   if (alert.links.length > 0) {
     // Our links, built from AWS identifiers: the one place a URL is left clickable.

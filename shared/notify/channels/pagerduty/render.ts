@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Alert, Severity } from '../../../events/alert.ts';
+import { moreLinesNote, shownEvidence } from '../../evidence.ts';
 import {
   factItems,
   inlineText,
@@ -12,7 +13,10 @@ import { PAGERDUTY_DEDUP_KEY_MAX, PAGERDUTY_EVENT_MAX_BYTES, PAGERDUTY_SUMMARY_M
 
 export type PagerDutySeverity = 'critical' | 'error' | 'warning' | 'info';
 
-export type PagerDutyDetails = Record<string, string | boolean | Record<string, string>>;
+/** A section's title → its chart (if any) and its lines, each a line of plain text. */
+export type PagerDutyEvidence = Record<string, string[]>;
+
+export type PagerDutyDetails = Record<string, string | boolean | Record<string, string> | PagerDutyEvidence>;
 
 export interface PagerDutyPayload {
   summary: string;
@@ -72,7 +76,7 @@ export function pagerDutyDedupKey(key: string): string {
 }
 
 /** Plain assignment of a key spelled "__proto__" would set the object's prototype and lose the value. */
-function setOwn(record: Record<string, string>, key: string, value: string): void {
+function setOwn<V>(record: Record<string, V>, key: string, value: V): void {
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
@@ -90,10 +94,33 @@ function factsObject(alert: Alert): Record<string, string> {
   return facts;
 }
 
+/**
+ * `{ [title]: [chart?, ...lines] }`, titles made unique as fact labels are. PagerDuty shows custom
+ * details as a list of keys and values, an array as its items: the chart is its own line.
+ */
+function evidenceObject(alert: Alert): PagerDutyEvidence | undefined {
+  const sections = shownEvidence(alert);
+  if (sections.length === 0) return undefined;
+  const evidence: PagerDutyEvidence = {};
+  for (const section of sections) {
+    let key = section.title;
+    for (let n = 2; Object.hasOwn(evidence, key); n++) key = `${section.title} (${n})`;
+    setOwn(evidence, key, [
+      ...(section.chart === undefined ? [] : [section.chart]),
+      ...section.lines,
+      ...(section.omitted > 0 ? [moreLinesNote(section.omitted)] : []),
+    ]);
+  }
+  return evidence;
+}
+
 /** Every string PagerDuty shows went through {@link inlineText}: one line, no control characters, no live URL. */
 function customDetails(alert: Alert): PagerDutyDetails {
   const details: PagerDutyDetails = {};
   if (alert.facts.length > 0) details.facts = factsObject(alert);
+  // After the facts: who and what first, then why (shared/notify/evidence.ts).
+  const evidence = evidenceObject(alert);
+  if (evidence !== undefined) details.evidence = evidence;
   if (alert.verdict !== undefined) details.verdict = inlineText(alert.verdict);
   if (alert.actor !== undefined) {
     details.actor = inlineText(
@@ -128,7 +155,10 @@ interface LongestValue {
   replace: (value: string) => void;
 }
 
-/** The longest string among custom_details and its facts, with a way to put a shorter one back. */
+/**
+ * The longest string among custom_details, its facts and its evidence lines, with a way to put a
+ * shorter one back.
+ */
 function longestValue(details: PagerDutyDetails): LongestValue | undefined {
   let longest: LongestValue | undefined;
   const consider = (value: string, replace: (v: string) => void): void => {
@@ -137,24 +167,28 @@ function longestValue(details: PagerDutyDetails): LongestValue | undefined {
   for (const [key, value] of Object.entries(details)) {
     if (typeof value === 'string') consider(value, (v) => (details[key] = v));
     else if (typeof value === 'object') {
-      for (const [inner, innerValue] of Object.entries(value))
-        consider(innerValue, (v) => setOwn(value, inner, v));
+      const inners: Record<string, string | string[]> = value;
+      for (const [inner, innerValue] of Object.entries(inners)) {
+        if (typeof innerValue === 'string') consider(innerValue, (v) => setOwn(inners, inner, v));
+        else {
+          for (const [i, item] of innerValue.entries()) {
+            consider(item, (v) => {
+              innerValue[i] = v;
+            });
+          }
+        }
+      }
     }
   }
   return longest;
 }
 
-const TRIM_ROUNDS = 16;
-
-/**
- * Keeps the serialised event within PagerDuty's 512 KB by shortening the longest custom_details values,
- * each cut marked. When many small values are the problem, custom_details is replaced by a note.
- */
-function fitEvent(event: PagerDutyTriggerEvent): PagerDutyTriggerEvent {
+/** Shortens the longest values until the event fits; false if it still does not after TRIM_ROUNDS. */
+function trim(event: PagerDutyTriggerEvent): boolean {
   const details = event.payload.custom_details;
   for (let round = 0; round < TRIM_ROUNDS; round++) {
     const overflow = serialisedBytes(event) - PAGERDUTY_EVENT_MAX_BYTES;
-    if (overflow <= 0) return event;
+    if (overflow <= 0) return true;
     const longest = longestValue(details);
     if (longest === undefined) break;
     // JSON escaping can make a value larger on the wire than in memory; the next round catches the rest.
@@ -162,7 +196,24 @@ function fitEvent(event: PagerDutyTriggerEvent): PagerDutyTriggerEvent {
     if (shorter.length >= longest.value.length) break;
     longest.replace(shorter);
   }
-  if (serialisedBytes(event) <= PAGERDUTY_EVENT_MAX_BYTES) return event;
+  return serialisedBytes(event) <= PAGERDUTY_EVENT_MAX_BYTES;
+}
+
+const TRIM_ROUNDS = 16;
+
+/**
+ * Keeps the serialised event within PagerDuty's 512 KB by shortening the longest custom_details values,
+ * each cut marked. When many small values are the problem, the evidence is replaced by a note, and if
+ * that is not enough, custom_details.
+ */
+function fitEvent(event: PagerDutyTriggerEvent): PagerDutyTriggerEvent {
+  if (trim(event)) return event;
+  // Too many values to shorten: the evidence goes before the facts do, and says so.
+  const details = event.payload.custom_details;
+  if (details.evidence !== undefined) {
+    details.evidence = `evidence removed: the event exceeded ${PAGERDUTY_EVENT_MAX_BYTES} bytes ${TRUNCATION_MARKER}`;
+    if (trim(event)) return event;
+  }
   event.payload.custom_details = {
     truncated: `custom details removed: the event exceeded ${PAGERDUTY_EVENT_MAX_BYTES} bytes ${TRUNCATION_MARKER}`,
   };

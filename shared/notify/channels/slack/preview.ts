@@ -50,8 +50,24 @@ function unslack(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-/** Inline mrkdwn on plain text: *bold*, _italic_, `code`. Input is already HTML-escaped. */
+const CODE_BLOCK = /```([^`]*)```/g;
+
+/**
+ * Inline mrkdwn on plain text: ```code blocks``` (monospace, nothing inside formats), *bold*,
+ * _italic_, `code`. Input is already HTML-escaped.
+ */
 function emphasis(escaped: string): string {
+  const out: string[] = [];
+  let last = 0;
+  for (let m = CODE_BLOCK.exec(escaped); m; m = CODE_BLOCK.exec(escaped)) {
+    out.push(inlineEmphasis(escaped.slice(last, m.index)), `<pre class="s-code">${m[1] ?? ''}</pre>`);
+    last = m.index + m[0].length;
+  }
+  out.push(inlineEmphasis(escaped.slice(last)));
+  return out.join('');
+}
+
+function inlineEmphasis(escaped: string): string {
   return escaped
     .replace(/`([^`\n]+)`/g, '<code>$1</code>')
     .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s).,:;!?])/g, '$1<strong>$2</strong>')
@@ -79,7 +95,11 @@ export function mrkdwnToHtml(text: string, escapeHtml: (s: string) => string): s
     last = m.index + m[0].length;
   }
   out.push(emphasis(escapeHtml(unslack(text.slice(last)))));
-  return out.join('').replace(/\n/g, '<br>');
+  // A code block is a block of its own: the line breaks around it are its margins.
+  return out
+    .join('')
+    .replace(/\n?(<pre class="s-code">[^<]*<\/pre>)\n?/g, '$1')
+    .replace(/\n/g, '<br>');
 }
 
 function slackHtml(message: SlackBody, escapeHtml: (s: string) => string): string {
@@ -122,4 +142,9 @@ function slackHtml(message: SlackBody, escapeHtml: (s: string) => string): strin
   return `<div class="slack">${out.join('\n')}</div>`;
 }
 
-export const slackPreview: ChannelPreview<SlackBody> = { text: slackText, html: slackHtml };
+export const slackPreview: ChannelPreview<SlackBody> = {
+  text: slackText,
+  html: slackHtml,
+  // Slack shows a code block in monospace on a grey ground: the evidence's sparkline.
+  css: '.slack .s-code{font-family:ui-monospace,Menlo,Consolas,monospace;background:#f8f8f8;border:1px solid #e8e8e8;border-radius:4px;padding:2px 6px;margin:2px 0;white-space:pre-wrap;word-break:break-all}',
+};

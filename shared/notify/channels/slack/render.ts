@@ -1,5 +1,12 @@
 import type { Alert, Fact, Link, Severity } from '../../../events/alert.ts';
 import {
+  EVIDENCE_KIND_LABEL,
+  type EvidenceText,
+  moreEvidenceNote,
+  moreLinesNote,
+  shownEvidence,
+} from '../../evidence.ts';
+import {
   escapeSlack,
   factItems,
   inlineText,
@@ -226,6 +233,106 @@ function factSections(facts: readonly Fact[], maxSections: number, room: number)
   return sections;
 }
 
+/** An evidence title, and a chart (one row: a sparkline is a few dozen characters), once escaped. */
+const ESCAPED_TITLE_MAX = 200;
+const ESCAPED_CHART_MAX = 300;
+/** An evidence line once escaped: a 300-character line with a few `&` or `<` still fits whole. */
+const ESCAPED_LINE_MAX = 600;
+/** A line cut to less than this is not worth showing: it is counted with those left out. */
+const EVIDENCE_LINE_CUT_MIN = 80;
+/**
+ * The room a section needs to show its title, its chart and the note of the lines left out; a
+ * section granted less (and wanting more) is counted as not shown instead.
+ */
+const EVIDENCE_SECTION_MIN =
+  ESCAPED_TITLE_MAX + ESCAPED_CHART_MAX + 2 * ITEM_MARK.length + moreLinesNote(1e9).length + 16;
+/** The longest note of evidence sections left out, kept free in the context block when there is evidence. */
+const MORE_EVIDENCE_MAX = moreEvidenceNote(1e9).length;
+
+/**
+ * `*Kind:* Title`, the chart in a code block (monospace; escaped like all text: Slack parses `&`, `<`, `>`
+ * even there, and slackInline replaces the backticks that could close the block), then one `•` line
+ * per line, within `max` characters. Lines that do not fit are counted in a last line of ours.
+ */
+function evidenceSection(section: EvidenceText, max: number): SlackSectionBlock {
+  const label = `*${EVIDENCE_KIND_LABEL[section.kind]}:* `;
+  const head = [`${label}${slackInline(section.title, ESCAPED_TITLE_MAX - label.length)}`];
+  if (section.chart !== undefined) {
+    head.push(`\`\`\`${slackInline(section.chart, ESCAPED_CHART_MAX - 6)}\`\`\``);
+  }
+  let text = head.join('\n');
+  const lines = section.lines.map((line) => `${ITEM_MARK}${slackInline(line, ESCAPED_LINE_MAX)}`);
+  const noteRoom = 1 + ITEM_MARK.length + moreLinesNote(1e9).length;
+  let shown = 0;
+  for (const [i, line] of lines.entries()) {
+    const rest = lines
+      .slice(i)
+      .map((l) => `\n${l}`)
+      .join('');
+    if (section.omitted === 0 && text.length + rest.length <= max) {
+      text += rest;
+      shown = lines.length;
+      break;
+    }
+    const more = i < lines.length - 1 || section.omitted > 0;
+    const room = max - text.length - 1 - (more ? noteRoom : 0);
+    if (line.length <= room) {
+      text += `\n${line}`;
+      shown++;
+      continue;
+    }
+    if (room >= EVIDENCE_LINE_CUT_MIN) {
+      // The last line that fits is cut rather than dropped: the top error is often the longest.
+      // `room` already keeps the note's place when lines follow.
+      text += `\n${cutEscaped(line, room)}`;
+      shown++;
+    }
+    break;
+  }
+  const omitted = lines.length - shown + section.omitted;
+  if (omitted > 0) text += `\n${ITEM_MARK}${moreLinesNote(omitted)}`;
+  return { type: 'section', text: mrkdwn(text) };
+}
+
+/**
+ * Shares `room` among sections that want `wants` characters: each gets what it wants or an equal
+ * share of what is left, whichever is smaller, so one long section of log lines cannot crowd out the
+ * metric or the history.
+ */
+function shares(wants: readonly number[], room: number): number[] {
+  const order = wants.map((_, i) => i).sort((a, b) => (wants[a] ?? 0) - (wants[b] ?? 0));
+  const out = wants.map(() => 0);
+  let left = Math.max(0, room);
+  order.forEach((i, k) => {
+    const share = Math.min(wants[i] ?? 0, Math.floor(left / (order.length - k)));
+    out[i] = share;
+    left -= share;
+  });
+  return out;
+}
+
+/**
+ * A section per evidence, within `maxBlocks` blocks and `room` characters. Sections that would get
+ * too little room go from the end (the builders put the metric first) and are counted.
+ */
+function evidenceSections(
+  sections: readonly EvidenceText[],
+  maxBlocks: number,
+  room: number,
+): { blocks: SlackSectionBlock[]; omitted: number } {
+  let kept = sections.slice(0, Math.max(0, maxBlocks));
+  for (;;) {
+    const wants = kept.map((s) => evidenceSection(s, SLACK_SECTION_TEXT_MAX).text?.text.length ?? 0);
+    const granted = shares(wants, room);
+    const short = granted.some((g, i) => g < Math.min(wants[i] ?? 0, EVIDENCE_SECTION_MIN));
+    if (!short) {
+      const blocks = kept.map((s, i) => evidenceSection(s, granted[i] ?? 0));
+      return { blocks, omitted: sections.length - kept.length };
+    }
+    kept = kept.slice(0, -1);
+  }
+}
+
 function isUsableUrl(url: string): boolean {
   return url.length <= SLACK_BUTTON_URL_MAX && /^https?:\/\//i.test(url);
 }
@@ -253,7 +360,7 @@ function accountLabel(alert: Alert): string {
   return alias === '' ? id : `${alias} (${id})`;
 }
 
-function context(alert: Alert, omittedLinks: number): SlackContextBlock {
+function context(alert: Alert, omittedLinks: number, omittedEvidence = 0): SlackContextBlock {
   const items = [
     `Account: ${accountLabel(alert)}`,
     `Region: ${slackInline(alert.region, CONTEXT_ITEM_MAX)}`,
@@ -263,6 +370,7 @@ function context(alert: Alert, omittedLinks: number): SlackContextBlock {
   if (alert.status === 'resolved') items.push(':white_check_mark: Resolved');
   else if (alert.attempted === true) items.push(':no_entry: Attempted: the call was denied, nothing changed');
   if (omittedLinks > 0) items.push(`${omittedLinks} link(s) not shown ${TRUNCATION_MARKER}`);
+  if (omittedEvidence > 0) items.push(moreEvidenceNote(omittedEvidence));
   return { type: 'context', elements: items.slice(0, SLACK_CONTEXT_ELEMENTS_MAX).map(mrkdwn) };
 }
 
@@ -298,19 +406,27 @@ export function slackBlocksText(message: SlackMessage): number {
 export function renderSlack(alert: Alert, options: RenderSlackOptions = {}): SlackMessage {
   const mention = mentionOf(options);
   const { block: actionsBlock, omitted } = actions(alert.links);
+  const evidence = shownEvidence(alert);
   const top: SlackBlock[] = [header(alert), summarySection(alert, mention)];
-  const bottom: SlackBlock[] = [
+  const bottom = (omittedEvidence: number): SlackBlock[] => [
     ...(actionsBlock === undefined ? [] : [actionsBlock]),
-    context(alert, omitted),
+    context(alert, omitted, omittedEvidence),
   ];
-  const used = slackBlocksText({ text: '', blocks: [...top, ...bottom] });
+  const blocksLeft = SLACK_MAX_BLOCKS - top.length - bottom(0).length;
+  // With evidence, the note of sections left out must still fit in the context.
+  const used =
+    slackBlocksText({ text: '', blocks: [...top, ...bottom(0)] }) +
+    (evidence.length > 0 ? MORE_EVIDENCE_MAX : 0);
   const facts =
-    alert.status === 'resolved'
-      ? []
-      : factSections(
-          alert.facts,
-          SLACK_MAX_BLOCKS - top.length - bottom.length,
-          SLACK_BLOCKS_TEXT_MAX - used,
-        );
-  return { text: fallbackText(alert, mention), blocks: [...top, ...facts, ...bottom] };
+    alert.status === 'resolved' ? [] : factSections(alert.facts, blocksLeft, SLACK_BLOCKS_TEXT_MAX - used);
+  // Evidence gets what the facts left: it is cut before them.
+  const shown = evidenceSections(
+    evidence,
+    blocksLeft - facts.length,
+    SLACK_BLOCKS_TEXT_MAX - used - slackBlocksText({ text: '', blocks: facts }),
+  );
+  return {
+    text: fallbackText(alert, mention),
+    blocks: [...top, ...facts, ...shown.blocks, ...bottom(shown.omitted)],
+  };
 }

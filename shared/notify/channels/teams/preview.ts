@@ -54,7 +54,14 @@ function html(body: TeamsMessage, escapeHtml: (s: string) => string): string {
     if (element.type === 'FactSet') return `<table class="t-facts">${rows(element.facts)}</table>`;
     // `**label**` is the only Markdown we write: bold it after escaping, so nothing else can be.
     const escaped = escapeHtml(element.text).replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
-    return `<div class="t-text${element.isSubtle ? ' t-subtle' : ''}">${escaped}</div>`;
+    const classes = [
+      't-text',
+      ...(element.isSubtle ? ['t-subtle'] : []),
+      ...(element.weight === 'Bolder' ? ['t-bold'] : []),
+      ...(element.fontType === 'Monospace' ? ['t-mono'] : []),
+      ...(element.spacing === 'None' ? ['t-tight'] : []),
+    ];
+    return `<div class="${classes.join(' ')}">${escaped}</div>`;
   });
   // render.ts keeps only http(s) URLs in buttons; the report checks again before making a link.
   const buttons = card.actions.map((action) =>
@@ -74,6 +81,8 @@ const css = [
   '.teams .t-accent{background:#e8ebfa;border-left:4px solid #5b5fc7}.teams .t-emphasis{background:#f5f5f5;border-left:4px solid #8a8886}',
   '.teams .t-default{background:#fff;border-left:4px solid #c8c6c4}.teams .t-good{background:#e7f2da;border-left:4px solid #6bb700}',
   '.teams .t-text{margin:6px 10px}.teams .t-subtle{color:#616061;font-size:12px}',
+  '.teams .t-bold{font-weight:700}.teams .t-tight{margin-top:0}',
+  '.teams .t-mono{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-all}',
   '.teams .t-facts{margin:6px 10px;font-size:12px}.teams .t-facts th{font-weight:600;white-space:nowrap}',
   '.teams .t-actions{margin:6px 10px 8px;display:flex;flex-wrap:wrap;gap:6px}',
   '.teams .t-button{display:inline-block;border:1px solid #c8c6c4;border-radius:4px;padding:2px 10px;color:#242424;text-decoration:none;font-weight:600;font-size:12px}',

@@ -1,5 +1,12 @@
 import type { Alert, Fact, Link, Severity } from '../../../events/alert.ts';
 import {
+  EVIDENCE_KIND_LABEL,
+  type EvidenceText,
+  moreEvidenceNote,
+  moreLinesNote,
+  shownEvidence,
+} from '../../evidence.ts';
+import {
   factItems,
   inlineText,
   SUMMARY_LABEL,
@@ -31,6 +38,10 @@ export interface TeamsTextBlock {
   size?: 'Large' | 'Medium';
   color?: TeamsColor;
   isSubtle?: true;
+  /** Adaptive Cards 1.2: the evidence's sparkline, whose bars line up only in a fixed-width font. */
+  fontType?: 'Monospace';
+  /** The lines of one evidence section sit close under its title, as a list does. */
+  spacing?: 'None';
 }
 export interface TeamsFact {
   title: string;
@@ -288,6 +299,27 @@ function evidenceFact(f: Fact, caps: Caps): TeamsFact {
   return fact(title, truncate(lines.join('\n'), caps.factValue));
 }
 
+/**
+ * An evidence section as TextBlocks: its kind (our word) and title in bold, the chart in monospace, then one block per line
+ * behind a bullet of ours (a block each: whether a client breaks a TextBlock at `\n` outside a list is
+ * not documented), and a last line counting those left out.
+ */
+function evidenceBlocks(section: EvidenceText, caps: Caps): TeamsTextBlock[] {
+  // The whole block is bold (weight), so the label needs no Markdown of its own.
+  const label = `${EVIDENCE_KIND_LABEL[section.kind]}:`;
+  const blocks = [text(`${label} ${teamsInline(section.title, caps.title) || EMPTY}`, { weight: 'Bolder' })];
+  if (section.chart !== undefined) {
+    blocks.push(text(teamsInline(section.chart, caps.factValue), { fontType: 'Monospace', spacing: 'None' }));
+  }
+  for (const line of section.lines) {
+    blocks.push(text(`${ITEM_MARK}${teamsInline(line, caps.factValue)}`, { spacing: 'None' }));
+  }
+  if (section.omitted > 0) {
+    blocks.push(text(`${ITEM_MARK}${moreLinesNote(section.omitted)}`, { spacing: 'None', isSubtle: true }));
+  }
+  return blocks;
+}
+
 function actions(links: readonly Link[], caps: Caps): { actions: TeamsOpenUrl[]; omitted: number } {
   const shown = links.filter((link) => isUsableUrl(link.url)).slice(0, TEAMS_MAX_ACTIONS);
   return {
@@ -309,7 +341,10 @@ function fallbackText(alert: Alert, caps: Caps): string {
 /** The parts of a card that do not depend on how many facts it shows, rendered once per set of caps. */
 interface Parts {
   top: TeamsElement[];
+  /** The alert's facts, under the card's "Evidence" heading. */
   evidence: TeamsFact[];
+  /** The evidence sections read from AWS (shared/notify/evidence.ts), after the facts. */
+  sections: TeamsTextBlock[][];
   buttons: TeamsOpenUrl[];
   omitted: number;
   fallbackText: string;
@@ -321,14 +356,15 @@ function partsOf(alert: Alert, caps: Caps): Parts {
     top: [header(alert, caps), ...prose(alert, caps), context(alert, caps)],
     // A resolve is a short follow-up to the card that announced it: the evidence is on that card.
     evidence: alert.status === 'resolved' ? [] : alert.facts.map((f) => evidenceFact(f, caps)),
+    sections: shownEvidence(alert).map((section) => evidenceBlocks(section, caps)),
     buttons,
     omitted,
     fallbackText: fallbackText(alert, caps),
   };
 }
 
-function buildMessage(parts: Parts, factsShown: number): TeamsMessage {
-  const { evidence, omitted } = parts;
+function buildMessage(parts: Parts, factsShown: number, sectionsShown = parts.sections.length): TeamsMessage {
+  const { evidence, sections, omitted } = parts;
   const body: TeamsElement[] = [...parts.top];
   if (evidence.length > 0) {
     const facts = evidence.slice(0, factsShown);
@@ -338,6 +374,10 @@ function buildMessage(parts: Parts, factsShown: number): TeamsMessage {
       );
     }
     body.push(text('Evidence', { weight: 'Bolder' }), { type: 'FactSet', facts });
+  }
+  for (const blocks of sections.slice(0, sectionsShown)) body.push(...blocks);
+  if (sectionsShown < sections.length) {
+    body.push(text(moreEvidenceNote(sections.length - sectionsShown), { isSubtle: true }));
   }
   if (omitted > 0) body.push(text(`${omitted} link(s) not shown ${TRUNCATION_MARKER}`, { isSubtle: true }));
   return {
@@ -377,22 +417,36 @@ function halved(caps: Caps): Caps {
   };
 }
 
-/** The most facts that fit (a card with more facts is never smaller), by bisection. */
-function mostFactsThatFit(parts: Parts, maxBytes: number): TeamsMessage | undefined {
-  const total = parts.evidence.length;
-  let best = buildMessage(parts, 0);
+/** The largest n in [0, total] whose card fits (a card with more is never smaller), by bisection. */
+function mostThatFit(
+  total: number,
+  build: (n: number) => TeamsMessage,
+  maxBytes: number,
+): TeamsMessage | undefined {
+  let best = build(0);
   if (teamsBodyBytes(best) > maxBytes) return undefined;
   let lo = 0;
   let hi = total;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    const candidate = buildMessage(parts, mid);
+    const candidate = build(mid);
     if (teamsBodyBytes(candidate) <= maxBytes) {
       lo = mid;
       best = candidate;
     } else hi = mid - 1;
   }
   return best;
+}
+
+/**
+ * Every fact and as many evidence sections as fit; if not even the facts fit without sections, no
+ * section and as many facts as fit: evidence is cut before the facts.
+ */
+function mostFactsThatFit(parts: Parts, maxBytes: number): TeamsMessage | undefined {
+  const all = parts.evidence.length;
+  const withSections = mostThatFit(parts.sections.length, (n) => buildMessage(parts, all, n), maxBytes);
+  if (withSections !== undefined) return withSections;
+  return mostThatFit(all, (n) => buildMessage(parts, n, 0), maxBytes);
 }
 
 /**
@@ -411,7 +465,7 @@ export function renderTeams(alert: Alert, maxBytes: number = TEAMS_BODY_MAX_BYTE
     if (message !== undefined) return message;
     const next = halved(caps);
     // Caps stop shrinking at 20 characters: the card is then a few KB whatever the alert holds.
-    if (JSON.stringify(next) === JSON.stringify(caps)) return buildMessage(parts, 0);
+    if (JSON.stringify(next) === JSON.stringify(caps)) return buildMessage(parts, 0, 0);
     caps = next;
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Alert, NotificationRequest } from '../../../events/alert.ts';
+import type { Alert, Evidence, NotificationRequest } from '../../../events/alert.ts';
 import { truncate, utf8ByteLength, wellFormed } from '../../text.ts';
 import {
   WEBHOOK_BODY_MAX_BYTES,
@@ -42,6 +42,8 @@ export interface WebhookAlert {
   resource?: { type: string; name: string; arn?: string };
   facts: { label: string; value: string }[];
   links: { text: string; url: string }[];
+  /** What AWS showed when the alert was raised, as the alert carries it; absent when nothing was read. */
+  evidence?: { kind: Evidence['kind']; title: string; chart?: string; lines: string[] }[];
   dedupKey: string;
   eventId: string;
   cloudTrailEventId?: string;
@@ -120,6 +122,7 @@ interface Counts {
   facts: number;
   links: number;
   tags: number;
+  evidence: number;
 }
 
 /**
@@ -173,6 +176,16 @@ function webhookAlert(alert: Alert, cap: number, counts: Counts): WebhookAlert {
   }
   out.facts = alert.facts.slice(0, counts.facts).map((f) => ({ label: t(f.label), value: t(f.value) }));
   out.links = alert.links.slice(0, counts.links).map((l) => ({ text: t(l.text), url: t(l.url) }));
+  // Last in the document, after the other optional fields; only when the alert has it, so an alert
+  // without evidence serialises byte for byte as before.
+  if (alert.evidence !== undefined) {
+    out.evidence = alert.evidence.slice(0, counts.evidence).map((e) => ({
+      kind: e.kind,
+      title: t(e.title),
+      ...(e.chart !== undefined ? { chart: t(e.chart) } : {}),
+      lines: e.lines.map(t),
+    }));
+  }
   if (alert.cloudTrailEventId !== undefined) out.cloudTrailEventId = t(alert.cloudTrailEventId);
   // Two keys cut to the same prefix keep the first value: tags are a map, not a list.
   for (const [key, value] of Object.entries(alert.tags ?? {}).slice(0, counts.tags)) {
@@ -209,7 +222,7 @@ function payloadBytes(payload: WebhookPayload): number {
  * The document for `alert`, within {@link WEBHOOK_BODY_MAX_BYTES} once the sender adds its fields.
  * Deterministic: when the alert is too big, every string longer than a cap C is cut to C (marker
  * included), C the largest that fits; if even {@link WEBHOOK_STRING_MIN} does not fit, the last tags,
- * links and facts are dropped, in that order. Either way `truncated` is true.
+ * evidence sections, links and facts are dropped, in that order. Either way `truncated` is true.
  */
 export function renderWebhookPayload(alert: Alert): WebhookPayload {
   const type = webhookEventType(alert);
@@ -217,6 +230,7 @@ export function renderWebhookPayload(alert: Alert): WebhookPayload {
     facts: alert.facts.length,
     links: alert.links.length,
     tags: Object.keys(alert.tags ?? {}).length,
+    evidence: alert.evidence?.length ?? 0,
   };
   const build = (cap: number, counts: Counts, truncated: boolean): WebhookPayload => ({
     version: WEBHOOK_BODY_VERSION,
@@ -239,11 +253,12 @@ export function renderWebhookPayload(alert: Alert): WebhookPayload {
     return build(low, full, true);
   }
 
-  // Too many items even with short strings: halve the tags kept, then the links, then the facts.
+  // Too many items even with short strings: halve the tags kept, then the evidence sections (cut
+  // before the facts, as every channel does), then the links, then the facts.
   const counts = { ...full };
   let payload = build(WEBHOOK_STRING_MIN, counts, true);
   while (payloadBytes(payload) > PAYLOAD_MAX_BYTES) {
-    const list = (['tags', 'links', 'facts'] as const).find((name) => counts[name] > 0);
+    const list = (['tags', 'evidence', 'links', 'facts'] as const).find((name) => counts[name] > 0);
     if (list === undefined) break;
     counts[list] = Math.floor(counts[list] / 2);
     payload = build(WEBHOOK_STRING_MIN, counts, true);

@@ -1,4 +1,4 @@
-import { ActorKindSchema, AlertSchema, SEVERITIES } from '../../../events/alert.ts';
+import { ActorKindSchema, AlertSchema, EVIDENCE_KINDS, SEVERITIES } from '../../../events/alert.ts';
 import { WEBHOOK_BODY_MAX_BYTES, WEBHOOK_BODY_VERSION } from './limits.ts';
 
 /**
@@ -77,6 +77,21 @@ const alert = {
         type: 'object',
         properties: { text, url: { ...text, format: 'uri' } },
         required: ['text', 'url'],
+        additionalProperties: false,
+      },
+    },
+    evidence: {
+      type: 'array',
+      description: 'What AWS showed when the alert was raised: the metric, the errors, the history.',
+      items: {
+        type: 'object',
+        properties: {
+          kind: { enum: [...EVIDENCE_KINDS] },
+          title: text,
+          chart: { ...text, description: 'A sparkline: one row of U+2581–U+2588, "·" for no data.' },
+          lines: { type: 'array', items: text },
+        },
+        required: ['kind', 'title', 'lines'],
         additionalProperties: false,
       },
     },

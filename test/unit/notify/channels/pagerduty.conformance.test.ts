@@ -31,6 +31,8 @@ function visibleText(event: PagerDutyEvent): string[] {
     // A detail's key is shown as its label.
     ...Object.keys(custom_details),
     ...(typeof custom_details.facts === 'object' ? Object.keys(custom_details.facts) : []),
+    // An evidence section's title is its key.
+    ...(typeof custom_details.evidence === 'object' ? Object.keys(custom_details.evidence) : []),
     ...event.links.map((link) => link.text),
   ];
 }

@@ -25,6 +25,7 @@ import {
   HOSTILE_USER_AGENT,
   hugeString,
   LONE_SURROGATES,
+  lambdaErrorsAlert,
 } from '../fixtures.ts';
 
 const SETTINGS: WebhookSettings = {
@@ -248,6 +249,17 @@ describe('renderWebhook', () => {
 });
 
 describe('WEBHOOK_BODY_SCHEMA', () => {
+  it('validates a body with evidence, and refuses a section of an unknown shape', () => {
+    const document = onTheWire(documentFor(lambdaErrorsAlert())) as WebhookDocument;
+    expect(validate(WEBHOOK_BODY_SCHEMA, document)).toEqual([]);
+    const bad = { ...document, alert: { ...document.alert, evidence: [{ kind: 'graph', title: 1 }] } };
+    expect(validate(WEBHOOK_BODY_SCHEMA, bad)).toEqual([
+      '$.alert.evidence[0]: missing lines',
+      '$.alert.evidence[0].kind: not one of the enum',
+      '$.alert.evidence[0].title: not string',
+    ]);
+  });
+
   it('is draft 2020-12 and validates the rendered firing, resolved and summary bodies', () => {
     expect(WEBHOOK_BODY_SCHEMA.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     for (const alert of [buildAlert(), buildAlert({ status: 'resolved' }), buildAlert({ covers: 3 })]) {
