@@ -1,5 +1,8 @@
 import type { Alert, Evidence } from '../events/alert.ts';
+import { EVIDENCE_LINE_MAX, EVIDENCE_LINES_MAX } from '../evidence/limits.ts';
 import { inlineText, TRUNCATION_MARKER, truncate } from './text.ts';
+
+export { EVIDENCE_LINE_MAX, EVIDENCE_LINES_MAX };
 
 /**
  * The evidence sections (shared/evidence) as every channel shows them, before its own markup: each
@@ -13,12 +16,6 @@ import { inlineText, TRUNCATION_MARKER, truncate } from './text.ts';
  * of room, evidence is cut before the facts, and the cut is said.
  */
 
-/**
- * The same names and values as shared/evidence/limits.ts (helper A of issue 20): a line is at most
- * this long, a section at most this many lines. The lead keeps one definition at merge.
- */
-export const EVIDENCE_LINE_MAX = 300;
-export const EVIDENCE_LINES_MAX = 8;
 /** Titles are our words ("Errors (Sum per minute), 09:32–10:02 UTC"); a longer one was not built by us. */
 export const EVIDENCE_TITLE_MAX = 200;
 const UNTITLED = 'Evidence';

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type Alert, type NotificationRequest, notificationKey } from '../events/alert.ts';
+import { type Alert, type Evidence, type NotificationRequest, notificationKey } from '../events/alert.ts';
+import { EVIDENCE_LINE_MAX, EVIDENCE_LINES_MAX } from '../evidence/limits.ts';
+import { SPARKLINE_MAX } from '../evidence/sparkline.ts';
 import { TRUNCATION_MARKER, truncate, utf8ByteLength, wellFormed } from '../notify/text.ts';
 
 /**
@@ -24,6 +26,10 @@ interface Caps {
   url: number;
   name: number;
   tags: number;
+  /** Evidence sections, lines per section, characters per line (the builders' own caps at full scale). */
+  evidence: number;
+  evidenceLines: number;
+  evidenceLine: number;
 }
 
 const FULL_CAPS: Caps = {
@@ -36,6 +42,9 @@ const FULL_CAPS: Caps = {
   url: 4000,
   name: 2048,
   tags: 50,
+  evidence: 8,
+  evidenceLines: EVIDENCE_LINES_MAX,
+  evidenceLine: EVIDENCE_LINE_MAX,
 };
 
 // Tried in order until the alert fits; JSON can make a string up to six times longer (`\u0001`).
@@ -53,6 +62,9 @@ function scaled(caps: Caps, scale: number): Caps {
     url: s(caps.url, 400),
     name: s(caps.name, 200),
     tags: s(caps.tags, 5),
+    evidence: s(caps.evidence, 2),
+    evidenceLines: s(caps.evidenceLines, 2),
+    evidenceLine: s(caps.evidenceLine, 80),
   };
 }
 
@@ -116,6 +128,7 @@ function boundWith(alert: Alert, caps: Caps, marker: string): Alert {
     eventId: stableId(alert.eventId),
   };
   if (alert.verdict !== undefined) bounded.verdict = long(alert.verdict, caps.text);
+  if (alert.evidence !== undefined) bounded.evidence = boundEvidence(alert.evidence, caps);
   if (alert.cloudTrailEventId !== undefined) bounded.cloudTrailEventId = stableId(alert.cloudTrailEventId);
   if (alert.actor !== undefined) {
     const { name, arn, accountId } = alert.actor;
@@ -143,6 +156,29 @@ function boundWith(alert: Alert, caps: Caps, marker: string): Alert {
     );
   }
   return bounded;
+}
+
+/**
+ * Evidence as the builders cap it (shared/evidence/limits.ts), tighter at smaller scales; a section or
+ * line left out is counted in a line of its own. The channels bound it again for their own limits.
+ */
+function boundEvidence(evidence: readonly Evidence[], caps: Caps): Evidence[] {
+  const line = (s: string) => truncate(s, caps.evidenceLine);
+  const sections = evidence.slice(0, caps.evidence).map((section): Evidence => {
+    const lines = section.lines.slice(0, caps.evidenceLines).map(line);
+    if (section.lines.length > caps.evidenceLines)
+      lines[lines.length - 1] = `${section.lines.length - caps.evidenceLines + 1} more lines not shown`;
+    return {
+      kind: section.kind,
+      title: truncate(section.title, caps.title),
+      ...(section.chart === undefined ? {} : { chart: truncate(section.chart, SPARKLINE_MAX) }),
+      lines,
+    };
+  });
+  const last = sections[sections.length - 1];
+  if (evidence.length > caps.evidence && last)
+    last.lines = [...last.lines, `${evidence.length - caps.evidence} more evidence sections not shown`];
+  return sections;
 }
 
 function bytes(alert: Alert): number {

@@ -45,6 +45,28 @@ describe('boundAlert', () => {
     expect(boundAlert(alert).summary.endsWith(TRUNCATION_MARKER)).toBe(true);
   });
 
+  it('bounds evidence a request carries beyond what the builders make, and counts what it leaves out', () => {
+    const section = (i: number) => ({
+      kind: 'logs' as const,
+      title: `Errors ${i} ${'t'.repeat(5000)}`,
+      chart: '▁'.repeat(10_000),
+      lines: Array.from({ length: 2000 }, () => 'x'.repeat(2000)),
+    });
+    const alert = buildAlert({ evidence: Array.from({ length: 20 }, (_, i) => section(i)) });
+    const bounded = boundAlert(alert);
+    expect(size(bounded)).toBeLessThanOrEqual(ALERT_MAX_BYTES);
+    const evidence = bounded.evidence ?? [];
+    expect(evidence.length).toBeLessThanOrEqual(8);
+    expect(evidence.length).toBeGreaterThan(0);
+    for (const s of evidence) {
+      expect(s.chart?.length).toBeLessThanOrEqual(100);
+      expect(s.lines.length).toBeLessThanOrEqual(9);
+      expect(s.lines.filter((l) => !/not shown$/.test(l)).every((l) => l.length <= 300)).toBe(true);
+    }
+    expect(evidence[0]?.lines.at(-1)).toMatch(/^\d+ more lines not shown$/);
+    expect(evidence.at(-1)?.lines.at(-1)).toMatch(/^\d+ more evidence sections not shown$/);
+  });
+
   it('keeps a huge list of facts within budget and says how many were left out', () => {
     const facts = Array.from({ length: 5000 }, (_, i) => ({ label: `tag ${i}`, value: 'v'.repeat(100) }));
     const bounded = boundAlert(buildAlert({ facts }));
