@@ -89,15 +89,12 @@ export function createAlertApp(config: Config, ports: AlertPorts): AlertApp {
     }),
     state: ports.state,
     groupClose: ports.groupClose.scheduler,
-    ...(ports.evidence
-      ? {
-          evidence: createEvidenceStage({
-            ports: ports.evidence,
-            ownAccount: ports.alarms.ownAccount,
-            now: clock,
-          }),
-        }
-      : {}),
+    // Always in the chain, so every path runs the same stages; without ports it reads nothing.
+    evidence: createEvidenceStage({
+      ports: ports.evidence ?? {},
+      ownAccount: ports.alarms.ownAccount,
+      now: clock,
+    }),
   });
   // An alert counts as sent once EventBridge accepted it (shared/stages/metrics.ts).
   const putEvents = counter ? countingPutEvents(ports.bus.putEvents, counter) : ports.bus.putEvents;

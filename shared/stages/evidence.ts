@@ -172,7 +172,9 @@ export function createEvidenceStage(options: EvidenceStageOptions): AlertStage {
   return {
     name: 'evidence',
     async run(alerts, ctx) {
-      if (!ctx.config.evidence.enabled) return { alerts, suppressed: [] };
+      // No port (replay without --evidence, `routes test`): nothing to read.
+      if (!ctx.config.evidence.enabled || !Object.values(options.ports).some(Boolean))
+        return { alerts, suppressed: [] };
       return { alerts: await Promise.all(alerts.map((a) => enrich(a, ctx))), suppressed: [] };
     },
   };

@@ -14,7 +14,7 @@ import { silentLogger } from '../../shared/pipeline/logger.ts';
 import { createReplayer } from '../../shared/replay/replay.ts';
 
 /** The alert function's chain, in order: what Lambda runs, and so what every local path must run. */
-const CHAIN = ['alarm-context', 'allow-list', 'silence', 'flapping', 'dedupe', 'grouping'];
+const CHAIN = ['alarm-context', 'allow-list', 'silence', 'flapping', 'dedupe', 'grouping', 'evidence'];
 
 const names = (app: AlertApp) => app.stages.map((s) => s.name);
 const config = loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' });
