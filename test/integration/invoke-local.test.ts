@@ -82,7 +82,7 @@ describe('serverless invoke local, with no AWS account', () => {
         'Known only once deployed, shown as placeholders: GROUP_CLOSE_QUEUE_URL, ACCOUNT_ID, ALARM_READER_ROLE_NAME.',
       );
       expect(run.stdout).toContain(
-        'alert stages: alarm-context → allow-list → silence → flapping → dedupe → grouping\n',
+        'alert stages: alarm-context → allow-list → silence → flapping → dedupe → grouping → evidence\n',
       );
       expect(run.stdout).toContain(
         [
