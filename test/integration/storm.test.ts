@@ -45,6 +45,9 @@ function criticalBoundMs(channel: Channel): number {
   return Math.min((ahead + 2) * slotMs + 2000, CRITICAL_DEBT_MS + 2000);
 }
 
+/** An event-loop stall longer than this means the run was starved of CPU (see the vendor-limit test). */
+const STARVED_MS = 250;
+
 let run: StormRun;
 let accounts: Record<Channel, ChannelAccount>;
 
@@ -149,14 +152,15 @@ describe('a storm of 2,000 events and one critical change', () => {
     expect(pagerduty.throttled).toBe(0);
     expect(pagerduty.busiestMinute).toBeLessThanOrEqual(120);
     // SNS takes everything; more than 10 a second would get the e-mail subscription suspended.
-    // The budget never lets more than that go in any second…
+    // The budget never lets more than that go in any second: what our code decides…
     expect(email.busiestGrantSecond).toBeLessThanOrEqual(SNS_EMAIL_PER_SECOND);
-    // …and SNS receives no more, unless this one process stalled (every test worker busy) and sent
-    // at once what the budget had spread over the stall: then no more than was granted across it.
-    // In Lambda each send waits in its own invocation; no stall of one releases the others.
-    expect(email.busiestSecond).toBeLessThanOrEqual(
-      Math.max(SNS_EMAIL_PER_SECOND, email.busiestGrantSecondAcrossStall),
-    );
+    // …and SNS receives no more while this process keeps time. Starved of CPU (every test worker
+    // busy: the event loop once stalled past STARVED_MS), the one process that runs every
+    // "invocation" releases in one bunch sends the budget spread over seconds; in Lambda each send
+    // waits in its own invocation, and no stall of one releases the others. Starved, the bound is
+    // twice the limit, still far below what 951 unbudgeted requests would make.
+    const starved = run.eventLoopStallMs > STARVED_MS;
+    expect(email.busiestSecond).toBeLessThanOrEqual((starved ? 2 : 1) * SNS_EMAIL_PER_SECOND);
   });
 
   it('turns 2,000 events into tens of vendor calls per channel, not thousands', () => {

@@ -48,11 +48,6 @@ export interface ChannelAccount {
   busiestSecond: number;
   /** The most tokens the channel's budgets granted within any one second. */
   busiestGrantSecond: number;
-  /**
-   * The most tokens granted within one second plus the run's longest event-loop stall: what may
-   * reach the vendor in one second when sends granted across a stall are released together.
-   */
-  busiestGrantSecondAcrossStall: number;
   /** Wall ms from the critical event's injection to the vendor accepting its message. */
   criticalAfterMs: number | undefined;
   /**
@@ -189,7 +184,6 @@ export function accountChannel(run: StormRun, channel: Channel): ChannelAccount 
     busiestMinute: busiestWindow(accepted, 60_000),
     busiestSecond: busiestWindow(accepted, 1000),
     busiestGrantSecond: busiestWindow(grants, 1000),
-    busiestGrantSecondAcrossStall: busiestWindow(grants, 1000 + run.eventLoopStallMs),
     criticalAfterMs,
     aheadOfCritical,
   };
