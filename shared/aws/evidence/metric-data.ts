@@ -260,15 +260,27 @@ function metricsOf(a: MetricAlarm): MetricDataQuery[] | undefined {
   ];
 }
 
-function metricInfo(a: MetricAlarm): AlarmStateInfo | undefined {
+/** What DescribeAlarms says of any alarm, metric or composite; undefined without a name or a known state. */
+function stateInfo(
+  a: MetricAlarm | CompositeAlarm,
+  kind: AlarmStateInfo['kind'],
+): AlarmStateInfo | undefined {
   if (!a.AlarmName || !isState(a.StateValue)) return undefined;
   return {
     name: a.AlarmName,
     arn: a.AlarmArn,
-    kind: 'metric',
+    kind,
     state: a.StateValue,
     reason: a.StateReason,
     updatedMs: timeOf(a),
+  };
+}
+
+function metricInfo(a: MetricAlarm): AlarmStateInfo | undefined {
+  const info = stateInfo(a, 'metric');
+  if (!info) return undefined;
+  return {
+    ...info,
     metrics: metricsOf(a),
     threshold: a.Threshold,
     comparisonOperator: a.ComparisonOperator,
@@ -278,15 +290,7 @@ function metricInfo(a: MetricAlarm): AlarmStateInfo | undefined {
 }
 
 function compositeInfo(a: CompositeAlarm): AlarmStateInfo | undefined {
-  if (!a.AlarmName || !isState(a.StateValue)) return undefined;
-  return {
-    name: a.AlarmName,
-    arn: a.AlarmArn,
-    kind: 'composite',
-    state: a.StateValue,
-    reason: a.StateReason,
-    updatedMs: timeOf(a),
-  };
+  return stateInfo(a, 'composite');
 }
 
 /** DescribeAlarms by name, metric and composite alarms alike: one call, up to 100 names. */
