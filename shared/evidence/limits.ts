@@ -10,7 +10,7 @@ export const EVIDENCE_LINES_MAX = 8;
  * How much of a text is masked and made inert before it is cut to EVIDENCE_LINE_MAX: enough that a
  * secret starting inside the shown part ends inside the masked part.
  */
-const MASK_WINDOW = 4000;
+const MASK_WINDOW = 1000;
 
 /**
  * One inert line of evidence from text we did not write (a log line, an alarm's reason, a user

@@ -177,8 +177,14 @@ const NORMALISERS: ReadonlyArray<readonly [RegExp, string | ((m: string, ...g: s
  * Secrets are masked first, so two lines that differ only in a token are one error, as they will
  * read once masked.
  */
+/**
+ * How much of an error's text makes its signature: enough to tell errors apart, short enough that
+ * masking (which must see the secret to hide it) costs little per line, whatever an attacker logs.
+ */
+const SIGNATURE_MAX = 400;
+
 export function errorSignature(text: string): string {
-  let s = maskSecrets(text.slice(0, TEXT_MAX));
+  let s = maskSecrets(text.slice(0, SIGNATURE_MAX));
   for (const [pattern, replacement] of NORMALISERS) {
     s = typeof replacement === 'string' ? s.replace(pattern, replacement) : s.replace(pattern, replacement);
   }
@@ -199,15 +205,35 @@ export interface GroupedErrors {
   groups: ErrorGroup[];
   /** Lines that were errors (passed matchesErrorPattern). */
   lines: number;
+  /** Error lines counted but not grouped: the time for grouping ran out first. */
+  ungrouped: number;
 }
 
-/** Distinct errors among log events, in any order. */
-export function groupErrors(events: ReadonlyArray<{ timestamp: number; message: string }>): GroupedErrors {
+/** How often grouping looks at the clock: reading it per line would cost more than most lines. */
+const CLOCK_EVERY = 32;
+
+/**
+ * Distinct errors among log events, in any order. Grouping is synchronous work no timer can cut, on
+ * text an attacker may write: with `until` (epoch ms on `now`), lines past it are counted, not grouped.
+ */
+export function groupErrors(
+  events: ReadonlyArray<{ timestamp: number; message: string }>,
+  budget: { until?: number; now?: () => number } = {},
+): GroupedErrors {
   const bySignature = new Map<string, ErrorGroup>();
+  const now = budget.now ?? Date.now;
   let lines = 0;
+  let ungrouped = 0;
+  let outOfTime = false;
   for (const event of events) {
     if (!matchesErrorPattern(event.message)) continue;
     lines += 1;
+    if (!outOfTime && budget.until !== undefined && lines % CLOCK_EVERY === 0)
+      outOfTime = now() > budget.until;
+    if (outOfTime) {
+      ungrouped += 1;
+      continue;
+    }
     const { text } = parseLambdaLine(event.message);
     const signature = errorSignature(text);
     const group = bySignature.get(signature);
@@ -224,5 +250,5 @@ export function groupErrors(events: ReadonlyArray<{ timestamp: number; message: 
   const groups = [...bySignature.values()].sort(
     (a, b) => b.count - a.count || a.firstMs - b.firstMs || (a.signature < b.signature ? -1 : 1),
   );
-  return { groups, lines };
+  return { groups, lines, ungrouped };
 }

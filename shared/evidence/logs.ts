@@ -20,6 +20,12 @@ import {
   readCode,
 } from './ports.ts';
 
+/**
+ * The most time grouping may take (synchronous, so the evidence deadline cannot cut it): lines past
+ * it are counted, not grouped. Well inside the default evidence.timeoutMs.
+ */
+const GROUPING_BUDGET_MS = 250;
+
 /** The window when the alarm's own data does not give one. */
 const DEFAULT_WINDOW_MS = 15 * 60_000;
 /** The longest window read, lead included: the alarm's story, not the function's day. */
@@ -234,7 +240,7 @@ export async function alarmLogEvidence(
     return { evidence: [], links };
   }
 
-  const { groups, lines } = groupErrors(read.events);
+  const { groups, lines, ungrouped } = groupErrors(read.events, { until: Date.now() + GROUPING_BUDGET_MS });
   const more = read.truncated ? ', more not read' : '';
   const scanned = `read ${size(read.bytesRead)} of ${plural(read.pages, 'page')}${more}`;
   if (lines === 0) {
@@ -248,7 +254,9 @@ export async function alarmLogEvidence(
     kind: 'logs',
     title: title(logGroup),
     lines: [
-      evidenceLine(`${plural(lines, 'error line')}, ${groups.length} distinct; ${scanned}`),
+      evidenceLine(
+        `${plural(lines, 'error line')}, ${groups.length} distinct${ungrouped > 0 ? ` (${ungrouped} not grouped in time)` : ''}; ${scanned}`,
+      ),
       ...shown.map((g) => evidenceLine(`${g.count}× (first ${hhmmss(g.firstMs)}) ${g.text}`)),
     ],
   };

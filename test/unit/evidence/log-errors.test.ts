@@ -120,6 +120,25 @@ describe('errorSignature', () => {
 });
 
 describe('groupErrors', () => {
+  it('counts but does not group the lines past its time budget', () => {
+    let clock = 0;
+    const events = Array.from({ length: 1000 }, (_, i) => ({
+      timestamp: i,
+      message: `ERROR failure ${i % 7}`,
+    }));
+    const result = groupErrors(events, {
+      until: 10,
+      now: () => {
+        clock += 1;
+        return clock;
+      },
+    });
+    expect(result.lines).toBe(1000);
+    expect(result.ungrouped).toBeGreaterThan(0);
+    expect(result.ungrouped).toBeLessThan(1000);
+    expect(result.groups.reduce((n, g) => n + g.count, 0) + result.ungrouped).toBe(1000);
+  });
+
   it('counts one error per cause, most frequent first, with its first time and text', () => {
     const at = (s: number) => Date.parse('2026-11-20T09:14:00Z') + s * 1000;
     const { groups, lines } = groupErrors([

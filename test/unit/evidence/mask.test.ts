@@ -59,6 +59,31 @@ describe('maskSecrets', () => {
     expect(maskSecrets(input)).toBe(expected);
   });
 
+  it.each([
+    ['a GitHub token', 'clone with ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij failed', 'ghp_'],
+    ['a fine-grained GitHub token', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnop', 'github_pat_'],
+    ['a Stripe live key', 'charge sk_live_51HabcdefghijklmnopqrstuvWXYZ0123 refused', 'sk_live_51H'],
+    ['a Google API key', 'maps AIzaSyA1234567890abcdefghijklmnopqrstuv', 'AIzaSy'],
+    ['a Slack app-level token', 'socket xapp-1-A0123456789-0123456789012-abcdef', 'xapp-1-A'],
+    ['a bare AWS secret access key', 'creds wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end', 'wJalrXUtnFEMI'],
+    ['a password after a space', 'login failed: password hunter2 for bob', 'hunter2'],
+    ['a password said in words', 'the Password is swordfish', 'swordfish'],
+    ['pass=', 'pass=opensesame&user=bob', 'opensesame'],
+    ['a URL-encoded token', 'GET /cb?token%3Dabc123def456 failed', 'abc123def456'],
+    ['a password with an @ in a URL', 'postgres://admin:S3cr3tP@ss@db.example:5432/app', 'ss@db'],
+    ['JSON logged as a string', '{"body": "{\\"password\\": \\"hunter2\\"}"}', 'hunter2'],
+  ])('masks %s', (_what, text, secret) => {
+    const masked = maskSecrets(text);
+    expect(masked).toContain(MASK);
+    expect(masked).not.toContain(secret);
+  });
+
+  it('leaves a git object id and a request id alone', () => {
+    const text =
+      'deploy of 3f786850e387550fdab836ed7e6dc881de23001b failed, request 8d2c5f0a-3b1e-4c7d-9a6f-2e4b1c8d7f30';
+    expect(maskSecrets(text)).toBe(text);
+  });
+
   it('leaves ordinary error text alone', () => {
     const text = "TypeError: Cannot read properties of undefined (reading 'id') at handler (index.mjs:3:20)";
     expect(maskSecrets(text)).toBe(text);
