@@ -239,14 +239,16 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 /** One line per entry, every event-derived field made inert for the terminal. */
 export function formatTimeline(entries: TimelineEntry[]): string {
   const verdictOf = (e: TimelineEntry) => (e.verdict ? `${e.verdict.severity} ${e.verdict.ruleId}` : '—');
-  const nameWidth = Math.min(32, Math.max(0, ...entries.map((e) => e.eventName.length)));
+  // The service beside the call: a resource name can be shared by a bucket, a table and a role.
+  const call = (e: TimelineEntry) => `${e.eventSource.replace(/\.amazonaws\.com$/, '')}:${e.eventName}`;
+  const nameWidth = Math.min(48, Math.max(0, ...entries.map((e) => call(e).length)));
   const verdictWidth = Math.min(48, Math.max(0, ...entries.map((e) => verdictOf(e).length)));
   const lines = entries.map((e) => {
     const time = `${e.time.slice(0, 19).replace('T', ' ')} UTC`;
     const verdict = verdictOf(e);
     const where = e.sourceIp ? ` from ${terminalLine(e.sourceIp)}` : '';
     const client = e.client ? ` with ${terminalLine(e.client)}` : '';
-    return `${time}  ${pad(verdict, verdictWidth)}  ${pad(terminalLine(e.eventName), nameWidth)}  ${terminalLine(e.actor)}${where}${client}`;
+    return `${time}  ${pad(verdict, verdictWidth)}  ${pad(terminalLine(call(e)), nameWidth)}  ${terminalLine(e.actor)}${where}${client}`;
   });
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

@@ -154,6 +154,11 @@ export function summariseHistory(
     lookbackDays: number;
     /** The read was another alert's, this long ago (from the cache). */
     reusedAgoMs?: number | undefined;
+    /**
+     * The alert's service (`s3.amazonaws.com`): LookupEvents finds every resource of that name, and a
+     * DynamoDB table named like the bucket is not the bucket's history. Anyone may create a namesake.
+     */
+    eventSource?: string | undefined;
   },
 ): string[] {
   const { alert } = ctx;
@@ -162,6 +167,7 @@ export function summariseHistory(
   const seenOwn = ownId !== undefined && read.events.some((e) => e.eventId === ownId);
   const changes: Change[] = read.events
     .filter((e) => e.readOnly !== true && e.eventId !== ownId)
+    .filter((e) => ctx.eventSource === undefined || e.eventSource === ctx.eventSource)
     .map((event) => ({ event, who: principalOf(event.record, event.username, alert.account.id) }))
     .sort((a, b) => b.event.timeMs - a.event.timeMs);
   const before = Number.isFinite(alertMs) ? changes.filter((c) => c.event.timeMs <= alertMs) : changes;
@@ -343,6 +349,8 @@ export async function resourceHistoryEvidence(
       alertCaller: alertPrincipal(input),
       lookbackDays: limits.lookbackDays,
       reusedAgoMs,
+      eventSource:
+        typeof input.cloudTrailRecord?.eventSource === 'string' ? input.cloudTrailRecord.eventSource : undefined,
     });
     if (lines.length === 0) return NO_EVIDENCE;
     const evidence: Evidence = {

@@ -65,13 +65,13 @@ describe('history --archive', () => {
       /^Changes to example-reports, 2026-03-03T13:00:00.000Z – 2026-03-10T13:00:00.000Z \(CloudTrail archives\)$/,
     );
     expect(lines[1]).toMatch(
-      /^2026-03-08 09:00:00 UTC {2}\S.* PutBucketPolicy +role terraform-ci \(session run-7\) from 198\.51\.100\.40 with Terraform 1\.7\.5$/,
+      /^2026-03-08 09:00:00 UTC {2}\S.* s3:PutBucketPolicy +role terraform-ci \(session run-7\) from 198\.51\.100\.40 with Terraform 1\.7\.5$/,
     );
     expect(lines[2]).toMatch(
       /^2026-03-10 11:56:00 UTC .*CreateBucket +IAM user alice from 192\.0\.2\.10 with AWS CLI 2\.15\.30$/,
     );
     expect(lines[3]).toMatch(
-      /^2026-03-10 12:00:00 UTC {2}critical s3-bucket-acl-public {2}PutBucketAcl +IAM user alice/,
+      /^2026-03-10 12:00:00 UTC {2}critical s3-bucket-acl-public {2}s3:PutBucketAcl +IAM user alice/,
     );
     expect(lines[4]).toMatch(/^2026-03-10 12:10:00 UTC .*PutBucketCors/);
     expect(lines[5]).toBe('4 change(s).');

@@ -111,7 +111,13 @@ function recordingLogger(): LogPort & { entries: Array<[string, string]> } {
 
 async function run(
   pages: Parameters<typeof portOf>[0],
-  over: { alert?: Alert; logger?: LogPort; signal?: AbortSignal; limits?: Partial<typeof limits> } = {},
+  over: {
+    alert?: Alert;
+    logger?: LogPort;
+    signal?: AbortSignal;
+    limits?: Partial<typeof limits>;
+    record?: Record<string, unknown>;
+  } = {},
 ) {
   const { port, calls } = portOf(pages);
   const result = await resourceHistoryEvidence(
@@ -121,6 +127,7 @@ async function run(
       now: T + 10 * MIN,
       ...(over.logger ? { logger: over.logger } : {}),
       ...(over.signal ? { signal: over.signal } : {}),
+      ...(over.record ? { cloudTrailRecord: over.record } : {}),
     },
     { trailLookup: port },
     { ...limits, ...over.limits },
@@ -159,6 +166,25 @@ describe('resourceHistoryEvidence', () => {
       },
     ]);
     expect(lines).toEqual(['Created 4 minutes earlier by the same user (CreateBucket)']);
+  });
+
+  it('leaves out a namesake of another service: a table named like the bucket is not its history', async () => {
+    const { lines } = await run(
+      [
+        {
+          events: [
+            own,
+            ev('t', 'CreateTable', T - 2 * MIN, identity('mallory'), {
+              eventSource: 'dynamodb.amazonaws.com',
+            }),
+            ev('c', 'CreateBucket', T - 4 * MIN, identity('alice')),
+          ],
+        },
+      ],
+      { record: { eventSource: 's3.amazonaws.com', userIdentity: identity('alice') } },
+    );
+    expect(lines).toEqual([expect.stringMatching(/^Created 4 minutes earlier by .*\(CreateBucket\)$/)]);
+    expect(lines.join('\n')).not.toMatch(/mallory|CreateTable/);
   });
 
   it('names who last changed the policy, and the other changes of the day with how many people', async () => {
