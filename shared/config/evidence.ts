@@ -37,6 +37,12 @@ export const EvidenceConfigSchema = z
         enabled: z.boolean().default(true),
         /** Log groups the function may read (IAM follows this list); an alarm's `log-group` tag must fall inside. */
         logGroups: z.array(LogGroupPattern).min(1).default(['/aws/lambda/*']),
+        /**
+         * Read the group an alarm's `log-group` tag names. Whoever may tag an alarm then chooses which
+         * group (inside logGroups) an alert shows errors from; false reads only an AWS/Lambda alarm's
+         * own function's group.
+         */
+        followTag: z.boolean().default(true),
         /** FilterLogEvents pages read at most (each up to 1 MB or 10,000 events). */
         maxPages: z.number().int().min(1).max(10).default(3),
         /** Bytes of matching log events read at most. */
@@ -55,6 +61,7 @@ export const EvidenceConfigSchema = z
       .default({
         enabled: true,
         logGroups: ['/aws/lambda/*'],
+        followTag: true,
         maxPages: 3,
         maxBytes: 1024 * 1024,
         topErrors: 5,

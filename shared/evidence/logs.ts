@@ -73,9 +73,16 @@ export type LogTarget =
  * value (validated) and the config key, never the allowed list. A function group outside the list
  * is the operator's deliberate narrowing, so it is only logged.
  */
-export function logTarget(input: AlarmEvidenceInput, logGroups: readonly string[]): LogTarget {
+export function logTarget(
+  input: AlarmEvidenceInput,
+  logGroups: readonly string[],
+  followTag = true,
+): LogTarget {
   const functionName = alarmFunction(input.detail);
-  const tag = input.alert.tags ? ownValue(input.alert.tags, ALARM_TAGS.logGroup)?.trim() : undefined;
+  // Whoever may tag an alarm picks the group it reads (within logGroups): `followTag: false` takes
+  // that choice back to the function's own group (docs/evidence.md, "The log-group tag").
+  const tag =
+    followTag && input.alert.tags ? ownValue(input.alert.tags, ALARM_TAGS.logGroup)?.trim() : undefined;
   if (tag !== undefined && tag !== '') {
     if (!isLogGroupName(tag))
       return {
@@ -182,7 +189,7 @@ export async function alarmLogEvidence(
   limits: EvidenceConfig['logs'],
 ): Promise<EvidenceResult> {
   if (!limits.enabled || !ports.logEvents || input.detail.state.value !== 'ALARM') return NO_EVIDENCE;
-  const target = logTarget(input, limits.logGroups);
+  const target = logTarget(input, limits.logGroups, limits.followTag);
   if (target.kind === 'none') return NO_EVIDENCE;
 
   const { startMs, endMs } = alarmWindow(input.detail, input.now, limits.leadMinutes);

@@ -219,6 +219,16 @@ describe('alarmLogEvidence', () => {
     expect(result.links.map((l) => l.text)).toEqual(['Open Logs Insights']);
   });
 
+  it('with followTag off, a tag chooses nothing: the function’s own group is read', async () => {
+    const { port, requests } = portAnswering([]);
+    await alarmLogEvidence(
+      inputFor(undefined, { tags: { 'log-group': '/aws/lambda/payments-ledger' } }),
+      { logEvents: port },
+      { ...LIMITS, followTag: false },
+    );
+    expect(requests.map((r) => r.logGroup)).toEqual(['/aws/lambda/example-orders-api']);
+  });
+
   it('refuses a tagged log group outside evidence.logs.logGroups, in the alert and in the log', async () => {
     const { port, requests } = portAnswering([]);
     const { logger, calls } = recordingLogger();
