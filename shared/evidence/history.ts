@@ -350,7 +350,9 @@ export async function resourceHistoryEvidence(
       lookbackDays: limits.lookbackDays,
       reusedAgoMs,
       eventSource:
-        typeof input.cloudTrailRecord?.eventSource === 'string' ? input.cloudTrailRecord.eventSource : undefined,
+        typeof input.cloudTrailRecord?.eventSource === 'string'
+          ? input.cloudTrailRecord.eventSource
+          : undefined,
     });
     if (lines.length === 0) return NO_EVIDENCE;
     const evidence: Evidence = {

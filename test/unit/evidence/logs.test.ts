@@ -378,12 +378,12 @@ describe('alarmLogEvidence', () => {
       expect(line.length).toBeLessThanOrEqual(EVIDENCE_LINE_MAX);
     }
     const all = lines.join('\n');
-    expect(all).toContain('<https[:]//evil.example|click here>');
+    expect(all).toContain('<https[:]//evil[.]example|click here>');
     expect(all).toContain('line one'); // the forged second line stays inside the first
     expect(all).not.toContain('AKIAIOSFODNN7EXAMPLE');
     expect(all).not.toContain('hunter2');
     expect(all).not.toContain('xoxb-');
-    expect(all).toContain('invoicefdp.exe');
+    expect(all).toContain('invoicefdp[.]exe');
   });
 
   it('caps a 1 MB line', async () => {

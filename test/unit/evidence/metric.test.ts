@@ -601,7 +601,7 @@ describe('alarmMetricEvidence', () => {
       { periods: 5 },
     );
     expect(result.evidence[0]?.title).toBe(
-      'rate <!channel> https[:]//evil.example (per 1 min), 02:09–02:14 UTC',
+      'rate <!channel> https[:]//evil[.]example (per 1 min), 02:09–02:14 UTC',
     );
   });
 

@@ -99,7 +99,7 @@ describe('breaches', () => {
 describe('evidenceLine', () => {
   it('makes one inert line, links defused', () => {
     expect(evidenceLine('boom\n<!channel> see https://evil.example/x')).toBe(
-      'boom <!channel> see https[:]//evil.example/x',
+      'boom <!channel> see https[:]//evil[.]example/x',
     );
   });
 
