@@ -537,6 +537,11 @@ function decodeToken(token: string): Partial<TrailCursor> | undefined {
  * that the attribute matches, within the window (both ends included), newest first, `maxResults` a
  * page, the rest behind a `nextToken` valid only for the same lookup.
  */
+function inRegion(record: TrailRecord, region: string): boolean {
+  const recorded = (record as { awsRegion?: unknown }).awsRegion;
+  return typeof recorded !== 'string' || recorded === region;
+}
+
 function recordedTrailLookup(data: EvidenceFile): TrailLookupPort {
   const byId = new Map<string, TrailRecord>();
   for (const records of Object.values(data.cloudtrail)) for (const r of records) byId.set(r.eventID, r);
@@ -580,6 +585,8 @@ function recordedTrailLookup(data: EvidenceFile): TrailLookupPort {
       ({ record, timeMs }) =>
         timeMs >= request.startMs &&
         timeMs <= request.endMs &&
+        // Event history is regional: a record of another region is not in this one's.
+        inRegion(record, request.region) &&
         (key === 'Username' ? lookupUsername(record) === value : namesResource(record, value)),
     );
     const page = matching.slice(offset, offset + request.maxResults);

@@ -50,7 +50,8 @@ function readsFor(
     if (!parsed.success || parsed.data.state.value !== 'ALARM') return [];
     const detail = parsed.data;
     const arn = alarmArnOf(ctx.envelope, detail);
-    if (isForeign(alarmArnAccount(arn)?.account, options.ownAccount)) {
+    // An ARN whose account cannot be read falls back to the envelope's, which EventBridge sets.
+    if (isForeign(alarmArnAccount(arn)?.account ?? ctx.envelope.account, options.ownAccount)) {
       logger.info('alarm in another account: no evidence read', { alertId: alert.id, alarmArn: arn });
       return [];
     }

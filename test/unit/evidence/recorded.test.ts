@@ -555,6 +555,25 @@ describe('recorded trailLookup (LookupEvents)', () => {
     expect(await ids('Username', 'constructor')).toEqual([]);
   });
 
+  it('answers from the asked region only: event history is regional', async () => {
+    const elsewhere = ports({
+      cloudtrail: {
+        'example-reports-2026': [created, { ...tagged, awsRegion: 'us-east-1' }],
+      },
+    });
+    const found = async (r: string) =>
+      (
+        await elsewhere.trailLookup({
+          region: r,
+          attribute: { key: 'ResourceName', value: 'example-reports-2026' },
+          maxResults: 50,
+          ...window,
+        })
+      ).events.map((e) => e.eventId);
+    expect(await found(region)).toEqual(['e-create']);
+    expect(await found('us-east-1')).toEqual(['e-tag', 'e-create']);
+  });
+
   it('keeps to the window, both ends included', async () => {
     expect(
       await ids('ResourceName', 'example-reports-2026', {
