@@ -63,10 +63,18 @@ const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 /** "7d", "12h", "30m" before `nowMs`, or an ISO 8601 date/time; undefined when it is neither. */
 export function parseTime(s: string, nowMs: number): number | undefined {
-  const rel = /^(\d{1,6})([mhd])$/.exec(s.trim());
+  const text = s.trim();
+  const rel = /^(\d{1,6})([mhd])$/.exec(text);
   if (rel) return nowMs - Number(rel[1]) * (UNITS[rel[2] as string] as number);
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s.trim())) return undefined;
-  const t = Date.parse(s.trim());
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]([\d:.]+)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
+  if (!iso) return undefined;
+  const [, year, month, day, time, zone] = iso;
+  // A day the calendar does not have (2026-02-30) is a typo, not the 2nd of March.
+  const daysInMonth = new Date(Date.UTC(Number(year), Number(month), 0)).getUTCDate();
+  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > daysInMonth)
+    return undefined;
+  // The timeline is in UTC: a time without a zone is read as UTC, not as this machine's local time.
+  const t = Date.parse(time !== undefined && zone === undefined ? `${text.replace(' ', 'T')}Z` : text);
   return Number.isFinite(t) ? t : undefined;
 }
 
@@ -74,6 +82,7 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
+    tokens: true,
     options: {
       resource: { type: 'boolean', default: false },
       actor: { type: 'boolean', default: false },
@@ -100,16 +109,23 @@ interface Plan {
 }
 
 function plan(args: ReturnType<typeof parse>, io: CliIo, nowMs: number): Plan {
-  const [target, ...rest] = args.positionals;
-  if (!target || target.trim() === '')
-    throw new UsageError('give a resource or an actor, e.g. cloud-alerts history example-reports');
+  // `--archive a b c`: the paths after the first arrive as positionals. Which positional is the
+  // target and which an archive path is told by where it stands: after --archive (until the next
+  // option) it is a path, wherever the target is written.
   const archives = [...(args.values.archive ?? [])];
-  // `--archive a b c`: the paths after the first are positionals.
-  if (rest.length > 0) {
-    if (archives.length === 0)
-      throw new UsageError(`one resource or actor at a time (also got: ${rest.map(terminalLine).join(' ')})`);
-    archives.push(...rest);
+  const targets: string[] = [];
+  let afterArchive = false;
+  for (const token of args.tokens ?? []) {
+    if (token.kind === 'option') afterArchive = token.name === 'archive';
+    else if (token.kind === 'positional') (afterArchive ? archives : targets).push(token.value);
   }
+  const [target, ...rest] = targets;
+  if (!target || target.trim() === '')
+    throw new UsageError(
+      'give a resource or an actor, before --archive, e.g. cloud-alerts history example-reports --archive ./trail',
+    );
+  if (rest.length > 0)
+    throw new UsageError(`one resource or actor at a time (also got: ${rest.map(terminalLine).join(' ')})`);
   if (args.values.resource && args.values.actor)
     throw new UsageError('--resource and --actor exclude each other');
   const mode: HistoryMode = args.values.resource ? 'resource' : args.values.actor ? 'actor' : 'either';

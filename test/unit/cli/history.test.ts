@@ -342,6 +342,26 @@ describe('history arguments', () => {
     expect(out).toBe('');
   });
 
+  it('tells the target from archive paths by where each stands, not by order', async () => {
+    const after = await run([
+      'example-reports',
+      '--resource',
+      '--archive',
+      FIXTURES,
+      FIXTURES,
+      '--since',
+      '2026-03-01',
+      '--until',
+      '2026-03-11',
+    ]);
+    expect(after.code).toBe(0);
+    expect(after.out).toMatch(/4 change\(s\)\.\n$/);
+    // Only paths after --archive: no target, said so, rather than a path taken for the target.
+    const onlyPaths = await run(['--archive', FIXTURES, FIXTURES]);
+    expect(onlyPaths.code).toBe(2);
+    expect(onlyPaths.err).toMatch(/give a resource or an actor, before --archive/);
+  });
+
   it('--help prints the usage and exits 0, through main too', async () => {
     const direct = await run(['--help']);
     expect(direct.code).toBe(0);
@@ -387,11 +407,18 @@ describe('parseTime', () => {
     ['2026-03-01', Date.parse('2026-03-01')],
     ['2026-03-01T10:00:00Z', Date.parse('2026-03-01T10:00:00Z')],
     ['2026-03-01T10:00:00+02:00', Date.parse('2026-03-01T08:00:00Z')],
+    // The timeline is UTC, whatever this machine's zone: a time without a zone is UTC.
+    ['2026-03-01T10:00:00', Date.parse('2026-03-01T10:00:00Z')],
+    ['2026-03-01 10:00', Date.parse('2026-03-01T10:00:00Z')],
+    ['2028-02-29', Date.parse('2028-02-29T00:00:00Z')],
   ])('%s', (s, ms) => {
     expect(parseTime(s, NOW)).toBe(ms);
   });
 
-  it.each(['', 'soon', '7', '7w', '-7d', '2026-13-45', 'March 1'])('rejects %j', (s) => {
-    expect(parseTime(s, NOW)).toBeUndefined();
-  });
+  it.each(['', 'soon', '7', '7w', '-7d', '2026-13-45', 'March 1', '2026-02-30', '2026-04-31', '2026-00-10'])(
+    'rejects %j',
+    (s) => {
+      expect(parseTime(s, NOW)).toBeUndefined();
+    },
+  );
 });
