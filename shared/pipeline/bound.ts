@@ -176,8 +176,12 @@ function boundEvidence(evidence: readonly Evidence[], caps: Caps): Evidence[] {
     };
   });
   const last = sections[sections.length - 1];
-  if (evidence.length > caps.evidence && last)
-    last.lines = [...last.lines, `${evidence.length - caps.evidence} more evidence sections not shown`];
+  if (evidence.length > caps.evidence && last) {
+    // In place of the last line when the section is full: a renderer shows at most evidenceLines.
+    const note = `${evidence.length - caps.evidence} more evidence sections not shown`;
+    last.lines =
+      last.lines.length < caps.evidenceLines ? [...last.lines, note] : [...last.lines.slice(0, -1), note];
+  }
   return sections;
 }
 

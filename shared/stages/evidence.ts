@@ -55,6 +55,18 @@ function readsFor(
       logger.info('alarm in another account: no evidence read', { alertId: alert.id, alarmArn: arn });
       return [];
     }
+    // Cross-account observability: a query of a source account's metric (its `accountId`) would be
+    // read here as this account's namesake, and so would that function's logs. None is read.
+    const sourceAccount = (detail.configuration?.metrics ?? [])
+      .map((m) => (m as { accountId?: unknown }).accountId)
+      .find((id) => typeof id === 'string' && id !== options.ownAccount);
+    if (sourceAccount !== undefined) {
+      logger.info('alarm on another account’s metric: no evidence read', {
+        alertId: alert.id,
+        alarmArn: arn,
+      });
+      return [];
+    }
     const region = arn.split(':')[3] || alert.region;
     const input = { alert, detail, region, now, logger };
     const reads: Read[] = [

@@ -60,7 +60,7 @@ describe('boundAlert', () => {
     expect(evidence.length).toBeGreaterThan(0);
     for (const s of evidence) {
       expect(s.chart?.length).toBeLessThanOrEqual(100);
-      expect(s.lines.length).toBeLessThanOrEqual(9);
+      expect(s.lines.length).toBeLessThanOrEqual(8);
       expect(s.lines.filter((l) => !/not shown$/.test(l)).every((l) => l.length <= 300)).toBe(true);
     }
     expect(evidence[0]?.lines.at(-1)).toMatch(/^\d+ more lines not shown$/);

@@ -193,6 +193,27 @@ describe('the evidence stage', () => {
     expect(calls).toEqual([]);
   });
 
+  it('reads nothing for an alarm on a source account’s metric (cross-account observability)', async () => {
+    const calls: string[] = [];
+    const event = loadEvent(ALARM) as {
+      detail: { configuration: { metrics: Array<Record<string, unknown>> } };
+    };
+    const [metric] = event.detail.configuration.metrics;
+    if (metric) metric.accountId = '444455556666';
+    const [alert] = await raise(event, {
+      metricData: async (r) => {
+        calls.push('metric');
+        return metricData(r);
+      },
+      logEvents: async (r) => {
+        calls.push('logs');
+        return logEvents(r);
+      },
+    });
+    expect(alert?.evidence).toBeUndefined();
+    expect(calls).toEqual([]);
+  });
+
   it('gives a public-bucket change the bucket’s history', async () => {
     const event = loadEvent('s3/put-bucket-policy-public-new-bucket.json') as {
       time: string;
