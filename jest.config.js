@@ -1,6 +1,7 @@
 /** Jest in native ESM (Middy 6 is ESM-only), TypeScript through SWC. */
 export default {
-  testEnvironment: 'node',
+  // Node's, with each test's console held and shown only when the test fails (test/setup/quiet-environment.js).
+  testEnvironment: '<rootDir>/test/setup/quiet-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The emulated-AWS tier needs moto_server: it runs with `npm run test:aws` (jest.aws.config.js).
