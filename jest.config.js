@@ -14,6 +14,8 @@ export default {
     ],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // A passing file prints nothing; failures and the totals as usual (test/setup/failures-reporter.js).
+  reporters: ['<rootDir>/test/setup/failures-reporter.js', 'summary'],
   cacheDirectory: '<rootDir>/.jest-cache',
   testTimeout: 20000,
 };
