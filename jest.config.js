@@ -1,6 +1,7 @@
 /** Jest in native ESM (Middy 6 is ESM-only), TypeScript through SWC. */
 export default {
-  testEnvironment: 'node',
+  // Node's, with each test's console held and shown only when the test fails (test/setup/quiet-environment.js).
+  testEnvironment: '<rootDir>/test/setup/quiet-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The emulated-AWS tier needs moto_server: it runs with `npm run test:aws` (jest.aws.config.js).
@@ -13,6 +14,8 @@ export default {
     ],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // A passing file prints nothing; failures and the totals as usual (test/setup/failures-reporter.js).
+  reporters: ['<rootDir>/test/setup/failures-reporter.js', 'summary'],
   cacheDirectory: '<rootDir>/.jest-cache',
   testTimeout: 20000,
 };

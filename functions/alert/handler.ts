@@ -17,7 +17,9 @@ const logger = createLogger('alert');
 const config = loadRuntimeConfig();
 // `serverless invoke local` runs the same application on ports that print instead of sending.
 const local = invokedLocally(process.env);
-const metrics = local ? undefined : new Metrics({ namespace: METRICS_NAMESPACE });
+// Metrics' own warnings (an invocation that counted nothing) go through the function's logger: JSON like
+// every other line, and under its log level rather than raw on stdout.
+const metrics = local ? undefined : new Metrics({ namespace: METRICS_NAMESPACE, logger });
 
 // The canary's writes (shared/heartbeat): recognised before detection, counted, never sent.
 const heartbeatIdentity = heartbeatIdentityFromEnv(process.env);

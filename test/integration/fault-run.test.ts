@@ -22,6 +22,7 @@ import type { FetchLike } from '../../shared/notify/http.ts';
 import { silentLogger } from '../../shared/pipeline/logger.ts';
 import { handleNotification } from '../../shared/pipeline/notify.ts';
 import { notificationEvent } from '../helpers/events.ts';
+import { lambdaContext } from '../helpers/lambda.ts';
 import { buildAlert } from '../unit/notify/fixtures.ts';
 import { type LocalDynamo, startLocalDynamo } from './kit/dynalite.ts';
 import { type Behaviour, type FakeVendor, startFakeVendor } from './kit/fake-vendor.ts';
@@ -265,6 +266,9 @@ async function faultRun(total: number, once: OncePort, seed: number): Promise<vo
     for (let attempt = 1; attempt <= LAMBDA_ATTEMPTS; attempt++) {
       if (attempt > 1) counts.lambdaRetries++;
       counts.invocations++;
+      // What notifierHandler does on each invocation: an in-progress record then expires with the
+      // invocation, so a retry after a timeout is not blocked (and Powertools has its remaining time).
+      once.registerLambdaContext?.(lambdaContext(`notify-${request.channel}`));
       try {
         const outcome = await handleNotification(envelope(request), {
           plugin: requirePlugin(request.channel),

@@ -46,6 +46,10 @@ beforeAll(() => {
     STATE_TABLE_NAME: 'cloud-alerts-dev-state',
     GROUP_CLOSE_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/cloud-alerts-dev-group-close',
   });
+  // Lambda's Powertools writes EMF to stdout, which this test reads; the test environment's dev mode
+  // (test/setup/quiet-environment.js) would send it to the console instead.
+  delete process.env.POWERTOOLS_DEV;
+  delete process.env.POWERTOOLS_METRICS_DISABLED;
 });
 
 afterAll(() => {

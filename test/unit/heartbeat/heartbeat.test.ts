@@ -238,6 +238,12 @@ describe('handleAlertEvent with a heartbeat', () => {
 });
 
 describe('powertoolsHeartbeat', () => {
+  // As in Lambda: EMF on stdout, which this test reads, not the test environment's dev-mode console.
+  beforeAll(() => {
+    delete process.env.POWERTOOLS_DEV;
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
+  });
+
   it('writes one EMF record with the namespace, metric and dimensions the alarm names', () => {
     const lines: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
