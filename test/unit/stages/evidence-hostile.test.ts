@@ -50,7 +50,8 @@ describe('evidence under hostile log text', () => {
     const [alert] = await raise(loadEvent(ALARM), { logEvents: answering(messages) }, config);
     const took = Date.now() - started;
     expect(alert).toBeDefined();
-    expect(took).toBeLessThan(500 + ABORT_GRACE_MS + 400);
+    // Before the fix it took seconds on an idle machine; the slack is for a busy one (every test worker running).
+    expect(took).toBeLessThan(500 + ABORT_GRACE_MS + 1500);
   });
 
   it('masks a password inside JSON that was logged as a string (escaped quotes), as an API Gateway body is', async () => {
