@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AlarmLookup } from '../shared/alarms/lookup.ts';
-import { loadAlarmTagsFile } from '../shared/alarms/tags-file.ts';
 import { type AlertApp, createAlertApp } from '../shared/app/alert.ts';
 import { recordingAlertPorts } from '../shared/app/local-alert.ts';
-import { loadConfigFile } from '../shared/config/load.ts';
-import { configPath } from '../shared/config/runtime.ts';
 import type { Config } from '../shared/config/schema.ts';
+import { isRecord } from '../shared/detect/values.ts';
 import {
   ALERT_RAISED,
   type Alert,
@@ -15,12 +12,16 @@ import {
   NOTIFICATION_REQUESTED,
   NotificationRequestSchema,
 } from '../shared/events/alert.ts';
+import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
+import { alertFunctionRules, matchingRuleNames } from '../shared/replay/replay.ts';
 import { routeAlert } from '../shared/route/route.ts';
 import { terminalLine } from '../shared/util/terminal.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { loadPipelineSetup } from './setup.ts';
 
 const USAGE =
-  'usage: cloud-alerts routes test --event FILE [--config FILE] [--stage STAGE] [--at TIMESTAMP] [--alarm-tags FILE]\n';
+  'usage: cloud-alerts routes test --event PATH... [--config FILE] [--stage STAGE] [--serverless FILE] [--at TIMESTAMP] [--alarm-tags FILE]\n' +
+  '  PATH: what replay reads: an event, a CloudTrail record or log file (Records), a list, .json.gz, a folder\n';
 
 /** The alert application Lambda runs, with the clock at --at and a bus that keeps what it is given. */
 export function routesTestApp(
@@ -49,23 +50,30 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
     io.stderr(`${sub ? `routes: unknown subcommand ${sub}\n` : ''}${USAGE}`);
     return EXIT_USAGE;
   }
-  let values: Partial<Record<'event' | 'config' | 'stage' | 'at' | 'alarm-tags', string>>;
+  let values: Partial<Record<'config' | 'stage' | 'at' | 'alarm-tags' | 'serverless', string>> & {
+    event?: string[] | undefined;
+  };
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: rest,
+      allowPositionals: true,
       options: {
-        event: { type: 'string' },
+        event: { type: 'string', multiple: true },
         config: { type: 'string' },
         stage: { type: 'string' },
         at: { type: 'string' },
         'alarm-tags': { type: 'string' },
+        serverless: { type: 'string' },
       },
     }));
   } catch (err) {
     io.stderr(`routes test: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
     return EXIT_USAGE;
   }
-  if (!values.event) {
+  // Paths as replay takes them (files, log files, archives, folders), after --event or on their own.
+  const paths = [...(values.event ?? []), ...positionals];
+  if (paths.length === 0) {
     io.stderr(`routes test: --event is required\n${USAGE}`);
     return EXIT_USAGE;
   }
@@ -74,46 +82,80 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
     io.stderr(`routes test: --at must be a timestamp such as 2026-12-01T23:00:00Z\n`);
     return EXIT_USAGE;
   }
-  let event: unknown;
-  let config: Config;
-  let alarmLookup: AlarmLookup | undefined;
-  try {
-    event = JSON.parse(readFileSync(values.event, 'utf8'));
-    config = loadConfigFile(values.config ?? configPath(io.env), {
-      stage: values.stage ?? io.env.STAGE ?? 'dev',
-    });
-    const tags = values['alarm-tags'];
-    if (tags !== undefined) alarmLookup = loadAlarmTagsFile(tags);
-  } catch (err) {
-    io.stderr(`routes test: ${terminalLine(err instanceof Error ? err.message : String(err))}\n`);
-    return EXIT_USAGE;
-  }
+  const setup = loadPipelineSetup('routes test', values, io);
+  if (!setup) return EXIT_USAGE;
+  const { config, alarmLookup } = setup;
+  // The rules that run the alert function: an event none matches is not routed at all, as in replay.
+  const entryRules = alertFunctionRules(setup.rules);
 
-  const bus: PutEventsRequestEntry[] = [];
-  const outcome = await routesTestApp(config, bus, { alarmLookup, now }).handleEvent(event);
-  if (outcome.status === 'rejected') {
-    io.stderr(`routes test: ${terminalLine(outcome.reason ?? 'not an event')}\n`);
-    return EXIT_USAGE;
-  }
-  const alerts: Alert[] = parsedDetails(bus, ALERT_RAISED).map((d) => AlertSchema.parse(d));
-  const requests = parsedDetails(bus, NOTIFICATION_REQUESTED).map((d) => NotificationRequestSchema.parse(d));
   // Alert text comes from the event: every value is shown through terminalLine, off the terminal's controls.
   const t = terminalLine;
-  const lines: string[] = [t(values.event)];
-  if (alerts.length === 0 && outcome.suppressed.length === 0)
-    lines.push('  no alert: the rules judge this event harmless');
-  for (const s of outcome.suppressed)
-    lines.push(`  ${t(s.ruleId)}: suppressed by ${t(s.kind)}: ${t(s.reason)}`);
+  let exit = EXIT_OK;
+  const lines: string[] = [];
   const all = new Set<string>();
-  for (const alert of alerts) {
-    const { matched } = routeAlert(config.route, alert);
-    const receivers = requests.filter((r) => r.alert.id === alert.id).map((r) => r.receiver);
-    for (const r of receivers) all.add(r);
-    lines.push(`  ${t(alert.ruleId)} ${t(alert.severity)} ${t(alert.status)}: ${t(alert.title)}`);
-    lines.push(`    matched: ${matched.map(t).join(', ')}`);
-    lines.push(`    receivers: ${receivers.length > 0 ? receivers.map(t).join(', ') : '(none)'}`);
+  const test = async (source: string, event: unknown) => {
+    lines.push(t(source));
+    if (!isRecord(event)) {
+      lines.push('  error: not a JSON object');
+      exit = EXIT_USAGE;
+      return;
+    }
+    if (matchingRuleNames(entryRules, event).length === 0) {
+      lines.push('  no serverless.yml rule matches: the alert function would not run');
+      return;
+    }
+    // Fresh state for each event: the answer is where this event goes, whatever came before it.
+    const bus: PutEventsRequestEntry[] = [];
+    const outcome = await routesTestApp(config, bus, { alarmLookup, now }).handleEvent(event);
+    if (outcome.status === 'rejected') {
+      lines.push(`  error: ${t(outcome.reason ?? 'not an event')}`);
+      io.stderr(`routes test: ${t(source)}: ${t(outcome.reason ?? 'not an event')}\n`);
+      exit = EXIT_USAGE;
+      return;
+    }
+    const alerts: Alert[] = parsedDetails(bus, ALERT_RAISED).map((d) => AlertSchema.parse(d));
+    const requests = parsedDetails(bus, NOTIFICATION_REQUESTED).map((d) =>
+      NotificationRequestSchema.parse(d),
+    );
+    if (alerts.length === 0 && outcome.suppressed.length === 0)
+      lines.push('  no alert: the rules judge this event harmless');
+    for (const s of outcome.suppressed)
+      lines.push(`  ${t(s.ruleId)}: suppressed by ${t(s.kind)}: ${t(s.reason)}`);
+    for (const alert of alerts) {
+      const { matched } = routeAlert(config.route, alert);
+      const receivers = requests.filter((r) => r.alert.id === alert.id).map((r) => r.receiver);
+      for (const r of receivers) all.add(r);
+      lines.push(`  ${t(alert.ruleId)} ${t(alert.severity)} ${t(alert.status)}: ${t(alert.title)}`);
+      lines.push(`    matched: ${matched.map(t).join(', ')}`);
+      lines.push(`    receivers: ${receivers.length > 0 ? receivers.map(t).join(', ') : '(none)'}`);
+    }
+  };
+  for (const path of paths) {
+    let files: string[];
+    try {
+      files = listFiles(path);
+    } catch (err) {
+      if (!(err instanceof UnreadablePathError)) throw err;
+      io.stderr(`routes test: ${t(err.message)}\n`);
+      exit = EXIT_USAGE;
+      continue;
+    }
+    if (files.length === 0) {
+      io.stderr(`routes test: ${t(path)}: no .json or .json.gz files\n`);
+      exit = EXIT_USAGE;
+    }
+    for (const file of files) {
+      for (const input of inputsFromFile(file)) {
+        if (input.error === undefined) await test(input.source, input.event);
+        else {
+          lines.push(t(input.source), `  error: ${t(input.error)}`);
+          io.stderr(`routes test: ${t(input.source)}: ${t(input.error)}\n`);
+          exit = EXIT_USAGE;
+        }
+      }
+    }
   }
   lines.push(`receivers: ${all.size > 0 ? [...all].map(t).join(', ') : '(none)'}`);
   io.stdout(`${lines.join('\n')}\n`);
-  return EXIT_OK;
+  return exit;
 }

@@ -6,6 +6,7 @@ import { allowEntryExpired } from '../route/allow-list.ts';
 import { anyGlob } from '../route/route.ts';
 import { silenceExpired } from '../route/silence.ts';
 import { accessProblems, receiverAccess } from './access.ts';
+import { explainIssue } from './issues.ts';
 import { type Config, ConfigSchema, type Route } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -35,6 +36,21 @@ type Path = ReadonlyArray<PropertyKey>;
 /** Written literally in the YAML; not a JavaScript template. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder is the literal text ${stage}
 const STAGE_PLACEHOLDER = '${stage}';
+
+/** Where the key that ends `path` was written (an unknown key), else where its value was. */
+function locateKey(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: Path): string {
+  const key = path.at(-1);
+  const parent = doc.getIn(
+    path.slice(0, -1).map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    true,
+  );
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === key);
+    const at = pair && nodePos(pair.key, lines);
+    if (at) return at;
+  }
+  return locate(doc, lines, path);
+}
 
 function locate(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: Path): string {
   // Walk up until a node exists: a missing field is reported at its parent.
@@ -227,10 +243,12 @@ function parseLocated(text: string, opts: LoadOptions): { config: Config; at: (p
   }
   const result = ConfigSchema.safeParse(value);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue: z.core.$ZodIssue) =>
-        `${source}:${locate(doc, lines, issue.path)}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`,
-    );
+    const problems = result.error.issues
+      .flatMap((issue: z.core.$ZodIssue) => explainIssue(issue, ConfigSchema, value))
+      .map(
+        (p) =>
+          `${source}:${(p.atKey ? locateKey : locate)(doc, lines, p.path)}: ${formatPath(p.path) || '(top level)'}: ${p.message}`,
+      );
     throw new ConfigError(`invalid configuration in ${source}:\n  ${problems.join('\n  ')}`, problems);
   }
   const config = result.data;

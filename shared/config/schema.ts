@@ -5,6 +5,7 @@ import { CHANNEL_PLUGINS, type Channel, type ChannelPlugins } from '../notify/ch
 import type { AnyChannelPlugin, ChannelPlugin } from '../notify/channels/types.ts';
 import { ALARMS_CONFIG_DEFAULTS, AlarmsConfigSchema } from './alarms.ts';
 import { EVIDENCE_CONFIG_DEFAULTS, EvidenceConfigSchema } from './evidence.ts';
+import { nearestKey } from './issues.ts';
 import { type Budget, BudgetSchema } from './primitives.ts';
 
 export { type Budget, BudgetSchema, KmsKeyArn, ParameterName } from './primitives.ts';
@@ -42,7 +43,14 @@ function receiverProblem(issue: z.core.$ZodRawIssue): string | undefined {
   const [only] = named;
   if (named.length !== 1 || only === undefined || !channels.includes(only)) {
     const names = named.length === 0 ? 'none' : named.map((key) => JSON.stringify(key)).join(', ');
-    return `a receiver names exactly one channel (${channels.join(', ')}) besides name and budget; this one names ${names}`;
+    const typos = named
+      .filter((key) => !channels.includes(key))
+      .flatMap((key) => {
+        const near = nearestKey(key, [...channels, 'name', 'budget']);
+        return near ? [`"${near}" for "${key}"`] : [];
+      });
+    const hint = typos.length > 0 ? `; did you mean ${typos.join(', ')}?` : '';
+    return `a receiver names exactly one channel (${channels.join(', ')}) besides name and budget; this one names ${names}${hint}`;
   }
   const problems = (issue.errors[channels.indexOf(only)] ?? []).map(
     (inner) => `${inner.path.map(String).join('.') || '(receiver)'}: ${inner.message}`,

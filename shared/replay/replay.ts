@@ -71,7 +71,7 @@ function examplesOf(alert: Alert): { examples?: string[] } {
   return fact ? { examples: fact.value.split('\n') } : {};
 }
 
-interface CompiledRule extends DeclaredRule {
+export interface CompiledRule extends DeclaredRule {
   compiled: CompiledPattern;
 }
 
@@ -215,9 +215,27 @@ function groupCloseBatch(message: GroupCloseMessage): SQSEvent {
  * time: their summaries come from closeDue, through the same group-close consumer Lambda runs.
  * One event at a time: a call must finish before the next starts.
  */
+/**
+ * The serverless.yml rules on the default bus that run the alert function, compiled: an event none
+ * of them matches never reaches it. `cloud-alerts routes test` asks the same question replay does.
+ */
+export function alertFunctionRules(rules: readonly DeclaredRule[]): CompiledRule[] {
+  return rules
+    .filter((r) => r.bus === 'default' && r.handler.startsWith(ALERT_HANDLER))
+    .map((r) => ({ ...r, compiled: compilePattern(r.pattern) }));
+}
+
+/** The names of the rules among `entryRules` that match `event`, in serverless.yml's order. */
+export function matchingRuleNames(
+  entryRules: readonly CompiledRule[],
+  event: Record<string, unknown>,
+): string[] {
+  return entryRules.filter((r) => matchPattern(r.compiled, event)).map((r) => r.name);
+}
+
 export function createReplayer(opts: ReplayerOptions): Replayer {
   const compiled: CompiledRule[] = opts.rules.map((r) => ({ ...r, compiled: compilePattern(r.pattern) }));
-  const entryRules = compiled.filter((r) => r.bus === 'default' && r.handler.startsWith(ALERT_HANDLER));
+  const entryRules = alertFunctionRules(opts.rules);
   const busRules = compiled.filter((r) => r.bus !== 'default' && NOTIFIER.test(r.handler));
   const logger = opts.logger ?? silentLogger;
   // What the alert function put on the bus during the current call.
@@ -332,7 +350,7 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
       detailType: isRecord(event) ? (str(event['detail-type']) ?? null) : null,
     };
     if (!isRecord(event)) return { ...base, error: 'not a JSON object' };
-    base.matchedRules = entryRules.filter((r) => matchPattern(r.compiled, event)).map((r) => r.name);
+    base.matchedRules = matchingRuleNames(entryRules, event);
     if (base.matchedRules.length === 0) return base;
 
     const { result: outcome, entries } = await capturing(() => app.handleEvent(event));

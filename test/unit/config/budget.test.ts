@@ -40,8 +40,11 @@ describe('send budget configuration', () => {
   it.each([
     ['budget: { perMinute: 20, burst: 2, reserve: 2 }', /reserve must be less than burst/],
     ['budget: { perMinute: 0, burst: 2, reserve: 1 }', /perMinute/],
-    // A missing field fails every receiver kind: the error names the receiver and its line.
-    ['budget: { perMinute: 20, burst: 2 }', /test\.yml:3:5: receivers\[0\]/],
+    // A missing field is named, at the budget that lacks it, not as "the receiver fits no channel".
+    [
+      'budget: { perMinute: 20, burst: 2 }',
+      /test\.yml:5:13: receivers\[0\]\.budget\.reserve: missing: expected a number/,
+    ],
     ['budget: { perMinute: 20, burst: 2, reserve: 1, per: 3 }', /per/],
   ])('refuses %s', (budget, message) => {
     expect(() => config(budget)).toThrow(message);

@@ -127,7 +127,7 @@ describe('parseConfig', () => {
 
   it('says which channels a receiver may name when it names none it knows, or two', () => {
     expect(problemsOf(VALID.replace('    slack:', '    slak:'))).toEqual([
-      `${SOURCE}:4:5: receivers[0]: a receiver names exactly one channel (${CHANNEL_LIST}) besides name and budget; this one names "slak"`,
+      `${SOURCE}:4:5: receivers[0]: a receiver names exactly one channel (${CHANNEL_LIST}) besides name and budget; this one names "slak"; did you mean "slack" for "slak"?`,
     ]);
     const both = VALID.replace('    slack:', '    email: { topicArn: stack }\n    slack:');
     expect(problemsOf(both)).toEqual([
@@ -201,8 +201,12 @@ route:`,
     const text = `${VALID.replace('  receivers: [slack-security]\n', '  receivers: [slack-security]\n  recievers: [pager]\n')}extra: 1\n`;
     const problems = problemsOf(text);
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^cloud-alerts\.yml:\d+:\d+: route: Unrecognized key: "recievers"$/);
-    expect(problems[1]).toMatch(/^cloud-alerts\.yml:1:1: \(top level\): Unrecognized key: "extra"$/);
+    expect(problems[0]).toMatch(
+      /^cloud-alerts\.yml:\d+:\d+: route\.recievers: unknown key "recievers"; did you mean "receivers"\?$/,
+    );
+    expect(problems[1]).toMatch(
+      /^cloud-alerts\.yml:\d+:1: extra: unknown key "extra"; expected one of accounts, /,
+    );
   });
 
   it('reports an account id that is not 12 digits', () => {
@@ -307,9 +311,7 @@ ${routes.join('\n')}
   });
 
   it('reports a top-level list', () => {
-    expect(problemsOf('- a\n')).toEqual([
-      `${SOURCE}:1:1: (top level): Invalid input: expected object, received array`,
-    ]);
+    expect(problemsOf('- a\n')).toEqual([`${SOURCE}:1:1: (top level): expected a mapping; got a list`]);
   });
 
   it('uses "config" as the source when none is given', () => {

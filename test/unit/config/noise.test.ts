@@ -93,7 +93,7 @@ silences:
     [
       'an allow-list entry without a reason',
       'allowList:\n  - actor: terraform-ci\n',
-      `${SOURCE}:8:5: allowList[0].reason: Invalid input: expected string, received undefined`,
+      `${SOURCE}:8:5: allowList[0].reason: missing: expected a string`,
     ],
     [
       'an allow-list entry that matches everything',
