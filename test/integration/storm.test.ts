@@ -4,7 +4,7 @@ import { requirePlugin } from '../../shared/notify/channels/registry.ts';
 import { emissionIntervalMs } from '../../shared/state/send-budget.ts';
 import { ISSUE_STORM } from './kit/storm.ts';
 import { accountAll, type ChannelAccount, groupingAccount, STORM_CHANNELS } from './kit/storm-accounting.ts';
-import { runStorm, type StormRun, type StormRunOptions } from './kit/storm-run.ts';
+import { CHANNEL_FUNCTIONS, runStorm, type StormRun, type StormRunOptions } from './kit/storm-run.ts';
 import { SNS_EMAIL_PER_SECOND } from './kit/vendors.ts';
 
 /**
@@ -119,9 +119,18 @@ describe('a storm of 2,000 events and one critical change', () => {
         notFolded: 0,
         first: [],
       });
-      // …and the overflow summaries the vendor received stand for exactly those alerts.
-      expect(a.summarisedAlerts).toBe(a.missingAlerts);
-      expect(a.deliveredAlerts + a.summarisedAlerts).toBe(a.requestedAlerts);
+      // …and the overflow summaries the vendor received stand for exactly those alerts. A notifier
+      // invocation that failed after folding (a harness timeout on a starved machine) is retried and
+      // folds again: a summary may then count high by a retry, never low (docs/failure-handling.md).
+      const failedRuns =
+        run.functions[CHANNEL_FUNCTIONS[channel as keyof typeof CHANNEL_FUNCTIONS]]?.stats.errors ?? 0;
+      if (failedRuns === 0) {
+        expect(a.summarisedAlerts).toBe(a.missingAlerts);
+        expect(a.deliveredAlerts + a.summarisedAlerts).toBe(a.requestedAlerts);
+      } else {
+        expect(a.summarisedAlerts).toBeGreaterThanOrEqual(a.missingAlerts);
+        expect(a.deliveredAlerts + a.summarisedAlerts).toBeGreaterThanOrEqual(a.requestedAlerts);
+      }
       // Nothing else reached the vendor.
       expect(a.unexplained).toEqual([]);
     },
