@@ -81,3 +81,54 @@ export function formatResult(r: ReplayResult, style: Style): string {
   }
   return `${out.join('\n')}\n\n`;
 }
+
+/** Alerts and notifications per rule over a whole replay, for the table printed before its summary line. */
+export class RuleTally {
+  private readonly rows = new Map<string, { alerts: number; byChannel: Map<string, number> }>();
+  private readonly channels = new Set<string>();
+
+  add(result: ReplayResult): void {
+    for (const a of result.alerts) this.row(a.rule).alerts++;
+    if (result.notifications.length === 0) return;
+    // A notification does not name its alert: when one event raised alerts of several rules, its
+    // notifications are counted on a row of their own rather than guessed onto one of them.
+    const rules = new Set(result.alerts.map((a) => a.rule));
+    const [only] = rules;
+    const row = this.row(rules.size === 1 && only !== undefined ? only : '(several rules)');
+    for (const n of result.notifications) {
+      this.channels.add(n.channel);
+      row.byChannel.set(n.channel, (row.byChannel.get(n.channel) ?? 0) + 1);
+    }
+  }
+
+  private row(rule: string): { alerts: number; byChannel: Map<string, number> } {
+    let row = this.rows.get(rule);
+    if (!row) {
+      row = { alerts: 0, byChannel: new Map() };
+      this.rows.set(rule, row);
+    }
+    return row;
+  }
+
+  /** Rule, alerts, then notifications per channel; busiest rule first. Empty when nothing alerted. */
+  format(): string {
+    if (this.rows.size === 0) return '';
+    const channels = [...this.channels].sort();
+    const rows = [...this.rows].sort((a, b) => b[1].alerts - a[1].alerts || a[0].localeCompare(b[0]));
+    const body = rows.map(([rule, r]) => [
+      t(rule),
+      String(r.alerts),
+      ...channels.map((c) => String(r.byChannel.get(c) ?? 0)),
+    ]);
+    const total = [
+      'total',
+      String(rows.reduce((n, [, r]) => n + r.alerts, 0)),
+      ...channels.map((c) => String(rows.reduce((n, [, r]) => n + (r.byChannel.get(c) ?? 0), 0))),
+    ];
+    const table = [['rule', 'alerts', ...channels], ...body, total];
+    const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? [];
+    const line = (r: string[]) =>
+      `  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`.trimEnd();
+    return `Per rule (notifications by channel):\n${table.map(line).join('\n')}\n`;
+  }
+}

@@ -11,7 +11,7 @@ import {
   secretsFromEnv,
 } from '../shared/replay/replay.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
-import { formatResult } from './format.ts';
+import { formatResult, RuleTally } from './format.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
 
@@ -60,7 +60,9 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
 
   let exit = EXIT_OK;
   const counts = { events: 0, alerts: 0, notifications: 0, errors: 0, delivered: 0, failed: 0 };
+  const tally = new RuleTally();
   const show = (result: ReplayResult) => {
+    tally.add(result);
     counts.alerts += result.alerts.length;
     counts.notifications += result.notifications.length;
     for (const n of result.notifications) {
@@ -98,6 +100,8 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     ? `sent: ${counts.delivered} delivered, ${counts.failed} failed`
     : 'dry-run: nothing sent; --send delivers';
   if (!args.values.json) {
+    const table = tally.format();
+    if (table !== '') io.stdout(`\n${table}\n`);
     io.stdout(
       `${counts.events} event(s), ${counts.alerts} alert(s), ${counts.notifications} notification(s), ${counts.errors} error(s) (${mode})\n`,
     );

@@ -109,12 +109,21 @@ export interface ChannelDeploy {
   environment?: Readonly<Record<string, string | Record<string, unknown>>> | undefined;
 }
 
+/** What the report knows of the alert behind a preview. */
+export interface PreviewAlert {
+  severity: string;
+}
+
 /** A channel's previews: what replay prints and what the backtest report shows, from the exact body. */
 export interface ChannelPreview<B> {
   /** Plain text for the terminal, a line per element; no ANSI, already inert. */
   text(body: B): string;
-  /** HTML for the report; every string escaped (shared/backtest/html.ts escapes with `escapeHtml`). */
-  html(body: B, escapeHtml: (s: string) => string): string;
+  /**
+   * HTML for the report; every string escaped (shared/backtest/html.ts escapes with `escapeHtml`).
+   * `alert` is what the body was rendered from, for a channel whose own words differ from ours
+   * (PagerDuty's "error" for our "high").
+   */
+  html(body: B, escapeHtml: (s: string) => string, alert?: PreviewAlert): string;
   /**
    * The report's style rules for the classes `html` uses, prefixed by the channel's own class so no
    * two channels collide. Added to the report's one stylesheet (its CSP hashes it): no markup, no url().

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBacktest } from '../../../shared/backtest/backtest.ts';
-import { chartData, escapeHtml, renderHtmlReport } from '../../../shared/backtest/html.ts';
+import {
+  chartData,
+  escapeHtml,
+  OTHER_COLOUR,
+  PALETTE,
+  renderHtmlReport,
+  TOP_RULES,
+} from '../../../shared/backtest/html.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
 import { email } from '../../../shared/notify/channels/email/index.ts';
@@ -77,7 +84,10 @@ describe('renderHtmlReport', () => {
     expect(previews).toHaveLength(2);
     const attrs = [...html.matchAll(/\s(src|href)="([^"]*)"/g)];
     expect(attrs.length).toBeGreaterThan(0);
-    for (const m of attrs) {
+    // The page's own anchors (contents, rule table → preview) are ids we made, never the caller's text.
+    const external = attrs.filter((m) => !/^#[a-z0-9-]+$/.test(m[2] ?? ''));
+    expect(attrs.length - external.length).toBeGreaterThanOrEqual(9);
+    for (const m of external) {
       expect(m[1]).toBe('href');
       expect(m[2]).toMatch(/^https:\/\//);
       expect(m[2]).not.toMatch(/[<>"]/);
@@ -150,9 +160,10 @@ describe('chartData', () => {
     ).toEqual({
       bucket: 'hour',
       labels: ['2026-11-16T08', '2026-11-16T09', '2026-11-16T10', '2026-11-16T11'],
+      // Busiest first.
       series: [
-        { rule: 'a', values: [2, 0, 0, 1] },
-        { rule: 'b', values: [0, 4, 0, 0] },
+        { rule: 'b', colour: PALETTE[0], total: 4, values: [0, 4, 0, 0] },
+        { rule: 'a', colour: PALETTE[1], total: 3, values: [2, 0, 0, 1] },
       ],
     });
   });
@@ -228,5 +239,128 @@ describe('mrkdwnToHtml (the Slack preview)', () => {
     expect(escapeHtml(`<a href="x" onclick='y'>&`)).toBe(
       '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;',
     );
+  });
+});
+
+describe('the chart keeps the busiest rules and sums the rest as "other"', () => {
+  const timeline = {
+    bucket: 'hour' as const,
+    series: Array.from({ length: 12 }, (_, i) => ({
+      rule: `rule-${String(i).padStart(2, '0')}`,
+      // rule-00 has 1 alert an hour, rule-11 has 12: the busiest come last alphabetically.
+      points: [
+        ['2026-11-16T08', i + 1],
+        ['2026-11-16T10', 2 * (i + 1)],
+      ] as Array<[string, number]>,
+    })),
+  };
+
+  it('keeps TOP_RULES series by volume, busiest first, each in its own colour, and one grey "other"', () => {
+    const data = chartData(timeline);
+    expect(data.series.map((s) => s.rule)).toEqual([
+      ...Array.from({ length: TOP_RULES }, (_, i) => `rule-${String(11 - i).padStart(2, '0')}`),
+      'other (4 rules)',
+    ]);
+    const colours = data.series.map((s) => s.colour);
+    expect(new Set(colours).size).toBe(colours.length);
+    expect(colours.at(-1)).toBe(OTHER_COLOUR);
+    expect(colours.slice(0, TOP_RULES)).toEqual(PALETTE.slice(0, TOP_RULES));
+  });
+
+  it('loses no alert: "other" is the sum of the rules it stands for, bucket by bucket', () => {
+    const data = chartData(timeline);
+    const other = data.series.at(-1);
+    // rule-00..rule-03: 1+2+3+4 = 10 at 08h, twice that at 10h, nothing at 09h.
+    expect(other?.values).toEqual([10, 0, 20]);
+    expect(other?.total).toBe(30);
+    const everything = timeline.series.flatMap((s) => s.points.map(([, v]) => v)).reduce((a, b) => a + b);
+    expect(data.series.reduce((a, s) => a + s.total, 0)).toBe(everything);
+    for (const s of data.series) expect(s.values.reduce((a, b) => a + b, 0)).toBe(s.total);
+  });
+
+  it('names a single leftover rule instead of calling it "other"', () => {
+    const data = chartData({ ...timeline, series: timeline.series.slice(0, TOP_RULES + 1) });
+    expect(data.series).toHaveLength(TOP_RULES + 1);
+    expect(data.series.map((s) => s.rule)).not.toContain(expect.stringMatching(/^other/));
+  });
+});
+
+describe('report structure', () => {
+  it('has a table of contents whose every link lands on an id in the page, and collapsible previews', async () => {
+    const html = await hostileReport();
+    const nav = /<nav class="toc"[^>]*>([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '';
+    const targets = [...nav.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]);
+    expect(targets.length).toBeGreaterThanOrEqual(9);
+    const ids = new Set([...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
+    for (const t of targets) expect(ids).toContain(t);
+    expect(targets).toContain('previews');
+    // Each preview folds into a <details> whose summary says what it is; the rule table links to it.
+    const details = [...html.matchAll(/<details class="preview-box" id="(preview-\d+)">\n<summary>/g)];
+    expect(details.map((m) => m[1])).toEqual(['preview-1', 'preview-2']);
+    for (const [, id] of details) expect(html).toContain(`<a href="#${id}">`);
+  });
+
+  it('lets long ARNs and agents wrap where they must, never short words', async () => {
+    const html = await hostileReport();
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    expect(style).toMatch(/td,code,[^{]*\{overflow-wrap:anywhere\}/);
+    expect(style).not.toContain('word-break:break-all}code');
+    expect(html).toMatch(/<td class="word">critical<\/td>/);
+    expect(html).toMatch(/<td>arn:aws:iam::123456789012:user\/&lt;script&gt;/);
+  });
+});
+
+describe('Slack emoji in the preview', () => {
+  it('draws the shortcodes our messages use as emoji, and leaves unknown ones and code alone', () => {
+    for (const [code, emoji] of [
+      [':red_circle:', '🔴'],
+      [':large_orange_circle:', '🟠'],
+      [':large_yellow_circle:', '🟡'],
+      [':large_blue_circle:', '🔵'],
+      [':white_circle:', '⚪'],
+      [':large_green_circle:', '🟢'],
+      [':white_check_mark:', '✅'],
+      [':no_entry:', '⛔'],
+    ]) {
+      expect(slackMrkdwnToHtml(`${code} Resolved`, escapeHtml)).toBe(`${emoji} Resolved`);
+    }
+    expect(slackMrkdwnToHtml(':not_an_emoji: arn:aws:iam::1:role/x', escapeHtml)).toBe(
+      ':not_an_emoji: arn:aws:iam::1:role/x',
+    );
+    expect(slackMrkdwnToHtml('```:red_circle:```', escapeHtml)).toBe(
+      '<pre class="s-code">:red_circle:</pre>',
+    );
+  });
+
+  it('shows the header of every severity with its emoji, not its shortcode', async () => {
+    const html = await hostileReport();
+    const slackParts = [...html.matchAll(/<div class="s-header">([^<]*)<\/div>/g)].map((m) => m[1]);
+    expect(slackParts.length).toBe(2);
+    for (const header of slackParts) {
+      expect(header).not.toMatch(/:[a-z_]+:/);
+      expect(header).toMatch(/^(🔴|🟠|🟡|🔵|⚪) /u);
+    }
+  });
+});
+
+describe('the PagerDuty preview', () => {
+  it("shows our severity beside PagerDuty's word for it", () => {
+    const alert = { ...lambdaErrorsAlert(), severity: 'high' as const };
+    const body = pagerduty.shown(
+      pagerduty.render(
+        alert,
+        { routingKeyParameter: '/p' },
+        { secret: 'R0UT1NGk3yR0UT1NGk3yR0UT1NGk3y01', stackTopicArn: 'arn:aws:sns:eu-west-1:1:t' },
+      ),
+      { routingKeyParameter: '/p' },
+    );
+    const html = pagerduty.preview.html(body as Parameters<typeof pagerduty.preview.html>[0], escapeHtml, {
+      severity: 'high',
+    });
+    expect(html).toContain(
+      '<div class="pd-summary"><span class="sev sev-high">high</span> <span class="pd-sev">PagerDuty severity: error</span>',
+    );
+    // No badge dressed as an error: "error" is PagerDuty's level, not a failure.
+    expect(html).not.toContain('sev-error');
   });
 });

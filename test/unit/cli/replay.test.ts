@@ -438,6 +438,58 @@ describe('cloud-alerts replay events --json', () => {
   });
 });
 
+describe('cloud-alerts replay events (as npm start runs it): the per-rule table', () => {
+  it('ends with a table of alerts and notifications per rule, then the summary line last', async () => {
+    const json = await runCli(['replay', 'events', '--json']);
+    const results: Line[] = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const human = await runCli(['replay', 'events']);
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(
+      /^\d+ event\(s\), (\d+) alert\(s\), (\d+) notification\(s\), 0 error\(s\) \(dry-run/,
+    );
+    const head = lines.indexOf('Per rule (notifications by channel):');
+    expect(head).toBeGreaterThan(0);
+    const table = lines.slice(head + 1, -2).map((l) => l.trim().split(/\s{2,}/));
+    expect(lines.at(-2)).toBe('');
+    const [columns, ...rows] = table;
+    expect(columns?.slice(0, 2)).toEqual(['rule', 'alerts']);
+    const channels = columns?.slice(2) ?? [];
+    expect(channels).toEqual(
+      [...new Set(results.flatMap((r) => r.notifications.map((n) => n.channel)))].sort(),
+    );
+    const total = rows.at(-1);
+    const perRule = rows.slice(0, -1);
+    expect(total?.[0]).toBe('total');
+    // Every alert counted on its rule, busiest rule first, and the columns add up to the summary line.
+    const alerts = new Map<string, number>();
+    for (const r of results) for (const a of r.alerts) alerts.set(a.rule, (alerts.get(a.rule) ?? 0) + 1);
+    for (const [rule, n] of alerts) expect(perRule.find((r) => r[0] === rule)?.[1]).toBe(String(n));
+    const counts = perRule.map((r) => Number(r[1]));
+    expect(counts.filter((n) => n > 0)).toEqual([...counts.filter((n) => n > 0)].sort((a, b) => b - a));
+    const [, alertTotal, notificationTotal] =
+      /(\d+) alert\(s\), (\d+) notification/.exec(lines.at(-1) ?? '') ?? [];
+    expect(total?.[1]).toBe(alertTotal);
+    expect(total?.slice(2).reduce((a, c) => a + Number(c), 0)).toBe(Number(notificationTotal));
+    for (const [i, channel] of channels.entries()) {
+      const sent = results.flatMap((r) => r.notifications).filter((n) => n.channel === channel).length;
+      expect(perRule.reduce((a, r) => a + Number(r[i + 2]), 0)).toBe(sent);
+      expect(total?.[i + 2]).toBe(String(sent));
+    }
+    // The busiest sample rule, worked out by hand: cloudwatch-alarm fires on 16 samples.
+    expect(perRule[0]?.slice(0, 2)).toEqual(['cloudwatch-alarm', '16']);
+  });
+
+  it('prints no table with --json: stdout holds only the JSON lines', async () => {
+    const out = await runCli(['replay', 'events/s3', '--json']);
+    expect(out.stdout).not.toContain('Per rule');
+    for (const l of out.stdout.trim().split('\n')) expect(() => JSON.parse(l)).not.toThrow();
+  });
+});
+
 describe('cloud-alerts replay errors', () => {
   let dir: string;
   beforeEach(() => {

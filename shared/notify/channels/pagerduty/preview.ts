@@ -1,7 +1,7 @@
 import { isRecord, str } from '../../../detect/values.ts';
 import { looksLikeChart } from '../../evidence.ts';
 import { htmlLink, previewLine as t } from '../preview.ts';
-import type { ChannelPreview } from '../types.ts';
+import type { ChannelPreview, PreviewAlert } from '../types.ts';
 import type { PagerDutyEvent } from './render.ts';
 
 /** custom_details.evidence read back: each title and its items (a note when it was removed to fit). */
@@ -46,7 +46,26 @@ function evidenceHtml(payload: Record<string, unknown>, escapeHtml: (s: string) 
   return `<div class="pd-evidence">${sections.join('')}</div>`;
 }
 
-function pagerDutyHtml(event: PagerDutyEvent, escapeHtml: (s: string) => string): string {
+/**
+ * Ours first, then PagerDuty's word for it: PagerDuty has four severities, so our "high" arrives as
+ * "error" (https://developer.pagerduty.com/docs/events-api-v2-overview#alert-event-fields), and a
+ * reader of the report must not take that for a failure.
+ */
+function severityHtml(
+  pd: string | undefined,
+  alert: PreviewAlert | undefined,
+  escapeHtml: (s: string) => string,
+): string {
+  const theirs = pd === undefined ? '' : `<span class="pd-sev">PagerDuty severity: ${escapeHtml(pd)}</span>`;
+  if (alert === undefined) return theirs;
+  return `<span class="sev sev-${escapeHtml(alert.severity)}">${escapeHtml(alert.severity)}</span> ${theirs}`;
+}
+
+function pagerDutyHtml(
+  event: PagerDutyEvent,
+  escapeHtml: (s: string) => string,
+  alert?: PreviewAlert,
+): string {
   const body: unknown = event;
   if (!isRecord(body)) return '';
   const p = isRecord(body.payload) ? body.payload : {};
@@ -57,7 +76,7 @@ function pagerDutyHtml(event: PagerDutyEvent, escapeHtml: (s: string) => string)
       isRecord(l) ? htmlLink(str(l.href) ?? '', str(l.text) ?? str(l.href) ?? '', escapeHtml) : '',
     )
     .filter(Boolean);
-  return `<div class="pd"><div class="pd-summary"><span class="sev sev-${escapeHtml(str(p.severity) ?? 'info')}">${escapeHtml(str(p.severity) ?? '')}</span> ${escapeHtml(str(p.summary) ?? '')}</div>
+  return `<div class="pd"><div class="pd-summary">${severityHtml(str(p.severity), alert, escapeHtml)} ${escapeHtml(str(p.summary) ?? '')}</div>
 <table>${row('event_action', body.event_action)}${row('dedup_key', body.dedup_key)}${row('source', p.source)}${row('component', p.component)}${row('group', p.group)}${row('class', p.class)}</table>
 ${evidenceHtml(p, escapeHtml)}${links.length > 0 ? `<div class="pd-links">${links.join(' · ')}</div>` : ''}</div>`;
 }
@@ -66,6 +85,7 @@ export const pagerDutyPreview: ChannelPreview<PagerDutyEvent> = {
   text: pagerDutyText,
   html: pagerDutyHtml,
   css: [
+    '.pd .pd-sev{font-size:11px;color:#616061;border:1px solid #ccc;border-radius:3px;padding:0 4px;white-space:nowrap}',
     '.pd .pd-evidence{font-size:12px;margin:4px 0}.pd .pd-ev-title{font-weight:600;margin-top:4px}',
     '.pd .pd-evidence ul{margin:2px 0 2px 18px;padding:0}.pd .pd-chart{font-family:ui-monospace,Menlo,Consolas,monospace;list-style:none}',
   ].join('\n'),

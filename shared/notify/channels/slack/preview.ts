@@ -67,8 +67,38 @@ function emphasis(escaped: string): string {
   return out.join('');
 }
 
+/**
+ * The shortcodes our Slack messages use (and a few common ones), as Slack draws them; Slack's full
+ * list (https://api.slack.com/reference/surfaces/formatting#emoji) is thousands long, so any other
+ * shortcode stays as its text, as Slack shows one it does not know.
+ */
+export const SLACK_EMOJI: Readonly<Record<string, string>> = {
+  red_circle: '🔴',
+  large_orange_circle: '🟠',
+  large_yellow_circle: '🟡',
+  large_blue_circle: '🔵',
+  large_green_circle: '🟢',
+  white_circle: '⚪',
+  white_check_mark: '✅',
+  no_entry: '⛔',
+  warning: '⚠️',
+  rotating_light: '🚨',
+  alarm_clock: '⏰',
+  bell: '🔔',
+  lock: '🔒',
+  unlock: '🔓',
+  fire: '🔥',
+};
+
+/** `:name:` to its emoji; the names are ASCII, so escaping before or after changes nothing. */
+export function slackEmoji(text: string): string {
+  return text.replace(/:([a-z0-9_+-]+):/g, (whole, name: string) =>
+    Object.hasOwn(SLACK_EMOJI, name) ? (SLACK_EMOJI[name] ?? whole) : whole,
+  );
+}
+
 function inlineEmphasis(escaped: string): string {
-  return escaped
+  return slackEmoji(escaped)
     .replace(/`([^`\n]+)`/g, '<code>$1</code>')
     .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s).,:;!?])/g, '$1<strong>$2</strong>')
     .replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s).,:;!?])/g, '$1<em>$2</em>');
@@ -111,7 +141,7 @@ function slackHtml(message: SlackBody, escapeHtml: (s: string) => string): strin
     if (!isRecord(b)) continue;
     const text = isRecord(b.text) ? str(b.text.text) : undefined;
     if (b.type === 'header' && text !== undefined)
-      out.push(`<div class="s-header">${escapeHtml(text)}</div>`);
+      out.push(`<div class="s-header">${slackEmoji(escapeHtml(text))}</div>`);
     else if (b.type === 'section') {
       if (text !== undefined) out.push(`<div class="s-section">${mrkdwn(text)}</div>`);
       const fields = Array.isArray(b.fields) ? b.fields : [];
