@@ -17,10 +17,10 @@ import {
 } from '../shared/events/alert.ts';
 import { routeAlert } from '../shared/route/route.ts';
 import { terminalLine } from '../shared/util/terminal.ts';
+import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 
-const USAGE =
-  'usage: cloud-alerts routes test --event FILE [--config FILE] [--stage STAGE] [--at TIMESTAMP] [--alarm-tags FILE]\n';
+const USAGE = commandUsage('routes');
 
 /** The alert application Lambda runs, with the clock at --at and a bus that keeps what it is given. */
 export function routesTestApp(
@@ -53,16 +53,10 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     ({ values } = parseArgs({
       args: rest,
-      options: {
-        event: { type: 'string' },
-        config: { type: 'string' },
-        stage: { type: 'string' },
-        at: { type: 'string' },
-        'alarm-tags': { type: 'string' },
-      },
+      options: COMMANDS.routes.options,
     }));
   } catch (err) {
-    io.stderr(`routes test: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    io.stderr(`routes test: ${terminalLine(argsError(err))}\n${USAGE}`);
     return EXIT_USAGE;
   }
   if (!values.event) {
