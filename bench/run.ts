@@ -14,6 +14,7 @@ import { evaluate } from '../shared/pipeline/evaluate.ts';
 import { listFiles } from '../shared/replay/load.ts';
 import { benchBacktest } from './backtest.ts';
 import { BUNDLE_LIMIT_BYTES, bareStartInShellEnv, measureBundles, STARTUP_TARGET_RATIO } from './bundles.ts';
+import { cliStartupRows, measureCliStartup } from './cli.ts';
 import { benchPatterns } from './pattern.ts';
 import { benchStorm } from './storm.ts';
 
@@ -100,6 +101,7 @@ for (const b of bundles) {
     ],
   );
 }
+rows.push(...cliStartupRows(measureCliStartup()));
 // The storm of test/integration/storm.test.ts: about 50 s of wall time, vendors on 127.0.0.1.
 const storm = await benchStorm();
 rows.push(...storm.rows);

@@ -6,7 +6,8 @@ import { renderHtmlReport } from '../shared/backtest/html.ts';
 import { Progress } from '../shared/backtest/progress.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
-import { terminalJson } from '../shared/util/terminal.ts';
+import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
+import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
 
@@ -21,7 +22,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
   try {
     args = parse(argv);
   } catch (err) {
-    io.stderr(`backtest: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`backtest: ${terminalLine(argsError(err))}\n${commandUsage('backtest')}`);
     return EXIT_USAGE;
   }
   const paths = args.positionals;
@@ -42,14 +43,28 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     },
   });
 
+  // A path given on the command line that cannot be read, or holds no log file, is bad input (exit 2,
+  // as in replay); the summary still counts it. A bad file inside a folder is skipped and listed.
+  let exit = EXIT_OK;
   const files: string[] = [];
   for (const path of paths) {
+    let found: string[];
     try {
-      files.push(...listFiles(path));
+      found = listFiles(path);
     } catch (err) {
       if (!(err instanceof UnreadablePathError)) throw err;
+      io.stderr(`backtest: ${terminalLine(err.message)}\n`);
       backtest.pathFailed(path, err.message);
+      exit = EXIT_USAGE;
+      continue;
     }
+    if (found.length === 0) {
+      const why = `no log file (.json, .json.gz) in ${path}`;
+      io.stderr(`backtest: ${terminalLine(why)}\n`);
+      backtest.pathFailed(path, why);
+      exit = EXIT_USAGE;
+    }
+    files.push(...found);
   }
   // Progress is for a person watching; JSON output is for a program.
   const progress =
@@ -79,7 +94,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     }
     if (!args.values.json) io.stdout(`Report written to ${html}\n`);
   }
-  return EXIT_OK;
+  return exit;
 }
 
 function totalSize(files: string[]): number {
@@ -98,13 +113,6 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      html: { type: 'string' },
-      config: { type: 'string' },
-      stage: { type: 'string' },
-      serverless: { type: 'string' },
-      'alarm-tags': { type: 'string' },
-    },
+    options: COMMANDS.backtest.options,
   });
 }

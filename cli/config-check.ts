@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkConfig } from '../shared/config/load.ts';
 import { configPath } from '../shared/config/runtime.ts';
+import { plainError } from '../shared/util/errors.ts';
+import { terminalLine } from '../shared/util/terminal.ts';
+import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 
 export const EXIT_INVALID = 1;
 
-const USAGE = 'usage: cloud-alerts config check [--config FILE] [--stage STAGE] [--region REGION]\n';
+const USAGE = commandUsage('config');
 
 /**
  * `cloud-alerts config check`: validate the file the Lambda will load, naming the line and field
@@ -28,10 +31,10 @@ export async function configCommand(
   try {
     ({ values } = parseArgs({
       args: rest,
-      options: { config: { type: 'string' }, stage: { type: 'string' }, region: { type: 'string' } },
+      options: COMMANDS.config.options,
     }));
   } catch (err) {
-    io.stderr(`config check: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    io.stderr(`config check: ${terminalLine(argsError(err))}\n${USAGE}`);
     return EXIT_USAGE;
   }
   const file = values.config ?? configPath(io.env);
@@ -42,7 +45,7 @@ export async function configCommand(
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    io.stderr(`config check: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`config check: cannot read ${file}: ${plainError(err)}\n`);
     return EXIT_USAGE;
   }
   const result = checkConfig(text, { stage, region, source: file, now: now() });

@@ -10,6 +10,7 @@ import {
 } from '../shared/delivery/dlq.ts';
 import type { Channel } from '../shared/events/alert.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
+import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 
 const EXIT_FAILED = 1;
@@ -20,14 +21,7 @@ const LIST_VISIBILITY_SECONDS = 30;
 const REDRIVE_VISIBILITY_SECONDS = 120;
 const DEFAULT_MAX = 1000;
 
-const USAGE = `Usage:
-  cloud-alerts dlq list --queue <url> [--json] [--max N]
-  cloud-alerts dlq redrive --queue <url> [--dry-run] [--bus NAME] [--stage STAGE] [--max N]
-                          [--flush-queue <url>]
-
-redrive puts notification requests back on the alerts bus, and overflow flushes back on the
-channel's flush queue (by default the one beside the dead-letter queue: <prefix>-notify-<channel>-flush).
-`;
+const USAGE = commandUsage('dlq');
 
 /** `https://sqs.eu-west-1.amazonaws.com/123456789012/q` → eu-west-1, so no region flag is needed. */
 export function regionOfQueueUrl(url: string): string | undefined {
@@ -93,18 +87,10 @@ export async function dlqCommand(argv: string[], io: CliIo, clients?: DlqClients
   try {
     ({ values } = parseArgs({
       args: rest,
-      options: {
-        queue: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        bus: { type: 'string' },
-        stage: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        max: { type: 'string' },
-        'flush-queue': { type: 'string' },
-      },
+      options: COMMANDS.dlq.options,
     }));
   } catch (err) {
-    io.stderr(`dlq: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    io.stderr(`dlq: ${terminalLine(argsError(err))}\n${USAGE}`);
     return EXIT_USAGE;
   }
   if ((sub !== 'list' && sub !== 'redrive') || !values.queue) {

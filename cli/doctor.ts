@@ -15,12 +15,10 @@ import { runDoctor } from '../shared/doctor/doctor.ts';
 import { type LocalSetup, readLocalSetup } from '../shared/doctor/local.ts';
 import { exitCode, formatFinding, summaryLine } from '../shared/doctor/report.ts';
 import { terminalLine } from '../shared/util/terminal.ts';
+import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_USAGE } from './io.ts';
 
-const USAGE = `Usage:
-  cloud-alerts doctor [--stage STAGE] [--region REGION] [--config FILE] [--serverless FILE]
-                      [--send-test [--timeout SECONDS]]
-`;
+const USAGE = commandUsage('doctor');
 
 /** serverless.yml's default region, when neither --region nor the environment names one. */
 const DEFAULT_REGION = 'eu-west-1';
@@ -84,17 +82,10 @@ export async function doctorCommand(argv: string[], io: CliIo, deps: DoctorDeps 
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: {
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        config: { type: 'string' },
-        serverless: { type: 'string' },
-        'send-test': { type: 'boolean', default: false },
-        timeout: { type: 'string' },
-      },
+      options: COMMANDS.doctor.options,
     }));
   } catch (err) {
-    io.stderr(`doctor: ${terminalLine(err instanceof Error ? err.message : String(err))}\n${USAGE}`);
+    io.stderr(`doctor: ${terminalLine(argsError(err))}\n${USAGE}`);
     return EXIT_USAGE;
   }
   const usage = (problem: string) => {

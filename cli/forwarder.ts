@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { forwarderTemplate } from '../shared/deploy/forwarder.ts';
 import { parseCloudAlertsSettings, parseServerlessRules } from '../shared/eventbridge/serverless.ts';
+import { plainError } from '../shared/util/errors.ts';
+import { terminalLine } from '../shared/util/terminal.ts';
+import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 
 export async function forwarderCommand(argv: string[], io: CliIo): Promise<number> {
@@ -15,16 +18,10 @@ export async function forwarderCommand(argv: string[], io: CliIo): Promise<numbe
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: {
-        'target-bus': { type: 'string' },
-        'global-only': { type: 'boolean', default: false },
-        'alarm-reader': { type: 'string' },
-        stage: { type: 'string' },
-        serverless: { type: 'string' },
-      },
+      options: COMMANDS.forwarder.options,
     }));
   } catch (err) {
-    io.stderr(`forwarder: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`forwarder: ${terminalLine(argsError(err))}\n${commandUsage('forwarder')}`);
     return EXIT_USAGE;
   }
   if (!values['target-bus']) {
@@ -33,8 +30,14 @@ export async function forwarderCommand(argv: string[], io: CliIo): Promise<numbe
   }
   const stage = values.stage ?? 'dev';
   const file = values.serverless ?? 'serverless.yml';
+  let text: string;
   try {
-    const text = readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    io.stderr(`forwarder: cannot read ${file}: ${plainError(err)}\n`);
+    return EXIT_USAGE;
+  }
+  try {
     const settings = parseCloudAlertsSettings(text, { stage });
     const principalArn = values['alarm-reader'];
     if (principalArn !== undefined && !settings.alarmReaderRole)

@@ -20,6 +20,7 @@ import {
 } from '../shared/history/timeline.ts';
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
+import { argsError, COMMANDS, commandHelp } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 
 /** LookupEvents failed (denied, throttled past our retries, no network): the message says which. */
@@ -32,23 +33,7 @@ export const MAX_PAGES = 200;
 /** A throttled page is retried after 1 s, 2 s, 4 s (on top of the SDK's own attempts), then reported. */
 const THROTTLE_RETRIES = 3;
 
-export const HISTORY_USAGE = `Usage: cloud-alerts history <resource | actor> [--resource | --actor] [--since 7d] [--until TIME]
-                          [--archive PATH...] [--region R] [--json] [--config FILE] [--stage STAGE]
-
-Who changed it? One line per write to the resource (or by the actor), oldest first: time (UTC),
-call, who, from where, with which client, and the verdict of cloud-alerts' rules ("—": none).
-
-  <resource | actor>  a resource name or ARN (bucket, role, function…), or a user name, role name,
-                      session name or ARN; both are looked up unless --resource or --actor says which
-  --since, --until    7d, 12h, 30m (before now) or an ISO time; default: the last 7 days
-  --archive PATH...   read CloudTrail log files (.json, .json.gz, folders) instead of event history
-  --region R          the Region whose event history is read (default $AWS_REGION); with --archive,
-                      only records of that Region
-  --json              one JSON array of entries, for scripts
-  --config, --stage   the configuration the verdicts use (default config/cloud-alerts.yml)
-
-Exit 0 with the timeline (possibly empty), 1 when AWS refused or failed, 2 on bad arguments.
-`;
+export const HISTORY_USAGE = commandHelp('history');
 
 export interface HistoryDeps {
   /** LookupEvents; the SDK-backed port when absent. */
@@ -83,18 +68,7 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     tokens: true,
-    options: {
-      resource: { type: 'boolean', default: false },
-      actor: { type: 'boolean', default: false },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      archive: { type: 'string', multiple: true },
-      region: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      config: { type: 'string' },
-      stage: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: { ...COMMANDS.history.options, help: { type: 'boolean', short: 'h', default: false } },
   });
 }
 
@@ -284,9 +258,7 @@ export async function historyCommand(argv: string[], io: CliIo, deps: HistoryDep
     p = plan(args, io, nowMs);
     config = loadVerdictConfig(args, io);
   } catch (err) {
-    io.stderr(
-      `history: ${terminalLine(err instanceof Error ? err.message : String(err))}\n\n${HISTORY_USAGE}`,
-    );
+    io.stderr(`history: ${terminalLine(argsError(err))}\n\n${HISTORY_USAGE}`);
     return EXIT_USAGE;
   }
 

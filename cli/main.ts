@@ -1,83 +1,65 @@
-import { backtestCommand } from './backtest.ts';
-import { configCommand } from './config-check.ts';
-import { dlqCommand } from './dlq.ts';
-import { doctorCommand } from './doctor.ts';
-import { forwarderCommand } from './forwarder.ts';
-import { historyCommand } from './history.ts';
-import { type CliIo, EXIT_USAGE, processIo } from './io.ts';
-import { replayCommand } from './replay.ts';
-import { routesCommand } from './routes-test.ts';
-import { testPatternCommand } from './test-pattern.ts';
+import { readFileSync } from 'node:fs';
+import { type CommandName, commandHelp, isCommand, topLevelHelp } from './commands.ts';
+import { type CliIo, EXIT_OK, EXIT_USAGE, processIo } from './io.ts';
 
-const USAGE = `cloud-alerts — AWS alerts from CloudTrail and CloudWatch alarms
+// Each command is imported when it runs: `--help` and `--version` load no AWS SDK, zod or YAML.
+const RUN: Record<CommandName, () => Promise<(argv: string[], io: CliIo) => Promise<number>>> = {
+  replay: async () => (await import('./replay.ts')).replayCommand,
+  backtest: async () => (await import('./backtest.ts')).backtestCommand,
+  history: async () => (await import('./history.ts')).historyCommand,
+  forwarder: async () => (await import('./forwarder.ts')).forwarderCommand,
+  dlq: async () => (await import('./dlq.ts')).dlqCommand,
+  doctor: async () => (await import('./doctor.ts')).doctorCommand,
+  'test-pattern': async () => (await import('./test-pattern.ts')).testPatternCommand,
+  config: async () => (await import('./config-check.ts')).configCommand,
+  routes: async () => (await import('./routes-test.ts')).routesCommand,
+};
 
-Usage:
-  cloud-alerts replay <path...> [--json] [--send] [--config FILE] [--stage STAGE] [--alarm-tags FILE] [--evidence FILE]
-      Run events (EventBridge events, CloudTrail log files, .json.gz, folders) through the
-      serverless.yml patterns and the real handlers; print what each channel would receive.
-  cloud-alerts backtest <path...> [--json] [--html report.html] [--config FILE] [--stage STAGE]
-      Stream CloudTrail log files (.json, .json.gz, folders) through the same rules and routing:
-      alerts per rule, receiver and actor, suppressions and errors; nothing is sent.
-  cloud-alerts history <resource | actor> [--since 7d] [--until TIME] [--archive PATH...] [--region R]
-                      [--resource | --actor] [--json]
-      Who changed it: each write to the resource (or by the actor), oldest first, with who, from
-      where, with which client and our rules' verdict; from CloudTrail event history (90 days) or
-      archive files. history --help for details.
-  cloud-alerts test-pattern --pattern <file|json> --event <file|json>
-  cloud-alerts test-pattern --jsonl < cases.jsonl
-      Evaluate an EventBridge event pattern like 'aws events test-event-pattern'.
-  cloud-alerts forwarder --target-bus <event bus ARN> [--global-only] [--alarm-reader <role ARN>]
-                        [--stage STAGE]
-      Print a CloudFormation template (StackSet-ready) forwarding what the alert rules match to
-      the target bus: us-east-1 global events to the home region, or a member account to the
-      central account. --alarm-reader (members) adds a role that only the central alert function
-      (its role ARN, stack output AlertRoleArn) may assume, to read the member's alarms.
-  cloud-alerts dlq list --queue <url> [--json]
-  cloud-alerts dlq redrive --queue <url> [--dry-run] [--bus NAME] [--flush-queue <url>]
-      Show dead-lettered notifications with their reasons; put them back on the alerts bus
-      (overflow flushes back on their flush queue), deleting each message only after it was taken.
-  cloud-alerts config check [--config FILE] [--stage STAGE]
-      Validate the configuration, naming the line and field of each error; warn about expired
-      silences and allow-list entries. Exit 1 on errors.
-  cloud-alerts routes test --event FILE [--config FILE] [--stage STAGE] [--at TIMESTAMP]
-      Run one event through the pipeline and print which receivers it reaches and why
-      (matched routes, or the allow-list entry, silence or window that held it back).
-  cloud-alerts doctor [--stage STAGE] [--region REGION] [--config FILE] [--send-test [--timeout SECONDS]]
-      Check a deployed stack before trusting it: stack current, rules enabled, receivers' secrets
-      present (never read), e-mail subscription confirmed, us-east-1 covered, dead-letter queues,
-      alarms, last heartbeat. --send-test sends a test notification to every receiver through the
-      deployed pipeline and reports which delivered. Exit 0 healthy, 1 on a problem, 2 on usage.
-  cloud-alerts help
-`;
+/** The package's version: package.json is one folder up from cli/ and two from the bundle in .build/cli/. */
+export function packageVersion(): string {
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8'));
+      if (pkg.name === 'cloud-alerts' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not this folder
+    }
+  }
+  return 'unknown';
+}
+
+/** `--help` or `-h` before a `--` (after it, arguments are operands). */
+function asksForHelp(args: string[]): boolean {
+  for (const arg of args) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
+}
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case 'replay':
-      return replayCommand(rest, io);
-    case 'backtest':
-      return backtestCommand(rest, io);
-    case 'history':
-      return historyCommand(rest, io);
-    case 'forwarder':
-      return forwarderCommand(rest, io);
-    case 'dlq':
-      return dlqCommand(rest, io);
-    case 'doctor':
-      return doctorCommand(rest, io);
-    case 'test-pattern':
-      return testPatternCommand(rest, io);
-    case 'config':
-      return configCommand(rest, io);
-    case 'routes':
-      return routesCommand(rest, io);
-    case 'help':
-    case '--help':
-    case '-h':
-      io.stdout(USAGE);
-      return 0;
-    default:
-      io.stderr(`${command ? `unknown command: ${command}\n\n` : ''}${USAGE}`);
+  if (command === 'help' || command === '--help' || command === '-h') {
+    const about = rest[0];
+    if (about !== undefined && !isCommand(about)) {
+      io.stderr(`unknown command: ${about}\n\n${topLevelHelp()}`);
       return EXIT_USAGE;
+    }
+    io.stdout(about === undefined ? topLevelHelp() : commandHelp(about));
+    return EXIT_OK;
   }
+  if (command === '--version' || command === '-v') {
+    io.stdout(`cloud-alerts ${packageVersion()}\n`);
+    return EXIT_OK;
+  }
+  if (!isCommand(command)) {
+    io.stderr(`${command ? `unknown command: ${command}\n\n` : ''}${topLevelHelp()}`);
+    return EXIT_USAGE;
+  }
+  if (asksForHelp(rest)) {
+    io.stdout(commandHelp(command));
+    return EXIT_OK;
+  }
+  const run = await RUN[command]();
+  return run(rest, io);
 }

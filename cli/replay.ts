@@ -11,6 +11,7 @@ import {
   secretsFromEnv,
 } from '../shared/replay/replay.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
+import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { formatResult, RuleTally } from './format.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
@@ -23,7 +24,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     args = parse(argv);
   } catch (err) {
-    io.stderr(`replay: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`replay: ${terminalLine(argsError(err))}\n${commandUsage('replay')}`);
     return EXIT_USAGE;
   }
   const paths = args.positionals;
@@ -78,8 +79,15 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     } catch (err) {
       if (!(err instanceof UnreadablePathError)) throw err;
       io.stderr(`replay: ${terminalLine(err.message)}\n`);
+      // Counted in the summary line too, so a run that read nothing does not look clean.
+      counts.errors++;
       exit = EXIT_USAGE;
       continue;
+    }
+    if (files.length === 0) {
+      io.stderr(`replay: ${terminalLine(`no event file (.json, .json.gz) in ${path}`)}\n`);
+      counts.errors++;
+      exit = EXIT_USAGE;
     }
     for (const file of files) {
       for (const input of inputsFromFile(file)) {
@@ -119,14 +127,6 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      send: { type: 'boolean', default: false },
-      config: { type: 'string' },
-      stage: { type: 'string' },
-      serverless: { type: 'string' },
-      'alarm-tags': { type: 'string' },
-      evidence: { type: 'string' },
-    },
+    options: COMMANDS.replay.options,
   });
 }

@@ -16,12 +16,11 @@ import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay
 import { alertFunctionRules, matchingRuleNames } from '../shared/replay/replay.ts';
 import { routeAlert } from '../shared/route/route.ts';
 import { terminalLine } from '../shared/util/terminal.ts';
+import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
 
-const USAGE =
-  'usage: cloud-alerts routes test --event PATH... [--config FILE] [--stage STAGE] [--serverless FILE] [--at TIMESTAMP] [--alarm-tags FILE]\n' +
-  '  PATH: what replay reads: an event, a CloudTrail record or log file (Records), a list, .json.gz, a folder\n';
+const USAGE = commandUsage('routes');
 
 /** The alert application Lambda runs, with the clock at --at and a bus that keeps what it is given. */
 export function routesTestApp(
@@ -58,17 +57,10 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
     ({ values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: {
-        event: { type: 'string', multiple: true },
-        config: { type: 'string' },
-        stage: { type: 'string' },
-        at: { type: 'string' },
-        'alarm-tags': { type: 'string' },
-        serverless: { type: 'string' },
-      },
+      options: COMMANDS.routes.options,
     }));
   } catch (err) {
-    io.stderr(`routes test: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    io.stderr(`routes test: ${terminalLine(argsError(err))}\n${USAGE}`);
     return EXIT_USAGE;
   }
   // Paths as replay takes them (files, log files, archives, folders), after --event or on their own.

@@ -7,7 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { compilePattern, matchPattern, PatternError } from '../shared/eventbridge/pattern.ts';
+import { plainError } from '../shared/util/errors.ts';
 import { terminalLine } from '../shared/util/terminal.ts';
+import { commandUsage } from './commands.ts';
 
 export interface TestPatternIo {
   stdin: NodeJS.ReadableStream;
@@ -15,9 +17,7 @@ export interface TestPatternIo {
   stderr: (s: string) => void;
 }
 
-const USAGE =
-  'usage: cloud-alerts test-pattern --pattern <file|json> --event <file|json>\n' +
-  '       cloud-alerts test-pattern --jsonl   (stdin: one {"pattern": …, "event": …} per line)\n';
+const USAGE = commandUsage('test-pattern');
 
 class UsageError extends Error {}
 
@@ -66,7 +66,7 @@ async function loadJson(arg: string, what: string): Promise<unknown> {
     try {
       text = await readFile(arg, 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read ${what} file ${arg}: ${message(err)}`);
+      throw new UsageError(`cannot read ${what} file ${arg}: ${terminalLine(plainError(err))}`);
     }
   }
   try {

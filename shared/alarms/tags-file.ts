@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import * as z from 'zod';
 import { alarmNameFromArn } from '../enrich/alarm.ts';
+import { plainError } from '../util/errors.ts';
 import { ownValue } from '../util/own.ts';
 import type { AlarmLookup } from './lookup.ts';
 
@@ -36,9 +37,15 @@ export function fileAlarmLookup(entries: AlarmTagsFile): AlarmLookup {
 
 /** Reads a YAML (or JSON, which YAML reads too) --alarm-tags file; a bad one is a usage error. */
 export function loadAlarmTagsFile(path: string): AlarmLookup {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new AlarmTagsFileError(`cannot read ${path}: ${plainError(err)}`, { cause: err });
+  }
   let data: unknown;
   try {
-    data = parse(readFileSync(path, 'utf8'));
+    data = parse(text);
   } catch (err) {
     throw new AlarmTagsFileError(`${path}: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { plainError } from '../util/errors.ts';
 import { RecordScanner } from './records.ts';
 
 export interface ScanOutcome {
@@ -23,13 +24,11 @@ const READ_CHUNK = 1024 * 1024;
 const TEXT_CHUNK = 64 * 1024;
 
 /**
- * Node's errors, described with their code (ENOENT, Z_DATA_ERROR) when they have one. Duck-typed:
- * errors from another realm (a vm context, as under Jest) fail `instanceof Error`.
+ * Node's errors in plain words (shared/util/errors.ts). Duck-typed: errors from another realm
+ * (a vm context, as under Jest) fail `instanceof Error`.
  */
 export function errorText(err: unknown): string {
-  if (typeof err !== 'object' || err === null || !('message' in err)) return String(err);
-  const code = 'code' in err && typeof err.code === 'string' ? `${err.code}: ` : '';
-  return `${code}${String(err.message)}`;
+  return plainError(err);
 }
 
 /**

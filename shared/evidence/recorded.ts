@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import * as z from 'zod';
 import { alarmNameFromArn } from '../enrich/alarm.ts';
+import { plainError } from '../util/errors.ts';
 import { ownValue } from '../util/own.ts';
 import { compileFilterPattern, FilterPatternError } from './filter-pattern.ts';
 import {
@@ -207,9 +208,7 @@ export function loadEvidenceFile(path: string): EvidencePorts {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new EvidenceFileError(`${path}: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new EvidenceFileError(`cannot read ${path}: ${plainError(err)}`, { cause: err });
   }
   return recordedEvidencePorts(parseEvidenceFile(text, path));
 }

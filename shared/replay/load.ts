@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isRecord, str } from '../detect/values.ts';
 import { CLOUDTRAIL_API_CALL, CONSOLE_SIGNIN_DETAIL_TYPES } from '../events/envelope.ts';
+import { plainError } from '../util/errors.ts';
 
 /** One thing to replay: an event (or a reason it could not become one) and where it came from. */
 export interface ReplayInput {
@@ -24,9 +25,7 @@ export function listFiles(path: string): string[] {
   try {
     st = statSync(path);
   } catch (err) {
-    throw new UnreadablePathError(
-      `cannot read ${path}: ${typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'error'}`,
-    );
+    throw new UnreadablePathError(`cannot read ${path}: ${plainError(err)}`);
   }
   if (st.isFile()) return [path];
   if (!st.isDirectory()) throw new UnreadablePathError(`cannot read ${path}: not a file or folder`);
@@ -144,7 +143,7 @@ export function inputsFromFile(file: string, opts: ReadOptions = {}): ReplayInpu
     if (gzipped && isOutputLimit(err)) {
       return [{ source: file, error: `inflates past ${mb(limit)}; ${tooLarge(limit)}` }];
     }
-    return [{ source: file, error: `cannot read: ${err instanceof Error ? err.message : String(err)}` }];
+    return [{ source: file, error: `cannot read: ${plainError(err)}` }];
   }
   return inputsFromText(buf.toString('utf8'), file);
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -37,7 +37,7 @@ describe('cloud-alerts backtest', () => {
     expect(summary.records.malformed).toBe(0);
     expect(summary.alerts.total).toBeGreaterThan(0);
     expect(summary.errors.files).toEqual([
-      { file: bad, error: 'cannot read: Z_DATA_ERROR: incorrect header check', recordsBefore: 0 },
+      { file: bad, error: 'cannot read: not a gzip file', recordsBefore: 0 },
     ]);
     expect(summary.errors.total).toBe(1);
     expect(Object.keys(summary.matchedByRule).every((r) => r.startsWith('cloud-alerts-dev-'))).toBe(true);
@@ -65,15 +65,30 @@ describe('cloud-alerts backtest', () => {
     expect(readFileSync(report, 'utf8')).toMatch(/^<!doctype html>/);
   });
 
-  it('reports a path that does not exist among the errors and still runs the rest', async () => {
+  it('runs the rest past a path that does not exist, counts it and exits 2 as replay does', async () => {
     writeLogFiles(dir, { ...SET, files: 1 });
-    const { code, stdout } = await runCli(['backtest', join(dir, 'nope'), dir, '--json']);
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = await runCli(['backtest', join(dir, 'nope'), dir, '--json']);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`backtest: cannot read ${join(dir, 'nope')}: no such file or folder\n`);
     const summary = parseSummary(stdout);
     expect(summary.records.read).toBe(300);
     expect(summary.errors.files).toEqual([
-      { file: join(dir, 'nope'), error: expect.stringMatching(/^cannot read .*nope: /), recordsBefore: 0 },
+      {
+        file: join(dir, 'nope'),
+        error: `cannot read ${join(dir, 'nope')}: no such file or folder`,
+        recordsBefore: 0,
+      },
     ]);
+    expect(summary.errors.total).toBe(1);
+  });
+
+  it('says so when a folder holds no log file, and exits 2', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const { code, stdout, stderr } = await runCli(['backtest', empty]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`backtest: no log file (.json, .json.gz) in ${empty}\n`);
+    expect(stdout).toMatch(/^0 record\(s\) in 1 file\(s\); .* 1 error\(s\)\./);
   });
 
   it('explains its usage when given no path', async () => {
@@ -89,7 +104,7 @@ describe('cloud-alerts backtest', () => {
     const report = join(dir, 'missing-folder', 'report.html');
     const { code, stderr } = await runCli(['backtest', dir, '--json', '--html', report]);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^backtest: cannot write .*report\.html: ENOENT/);
+    expect(stderr).toMatch(/^backtest: cannot write .*report\.html: no such file or folder\n$/);
     expect(existsSync(report)).toBe(false);
   });
 

@@ -208,8 +208,8 @@ describe('createBacktest', () => {
       [join(dir, 'missing.json'), 'cannot read'],
       [cut, 'cannot read'],
     ]);
-    expect(s.errors.files[0]?.error).toContain('ENOENT');
-    expect(s.errors.files[1]?.error).toContain('unexpected end of file');
+    expect(s.errors.files[0]?.error).toContain('no such file or folder');
+    expect(s.errors.files[1]?.error).toBe('cannot read: truncated gzip file');
   });
 
   it('reads EventBridge events as they are, alarm state changes included', async () => {

@@ -331,7 +331,7 @@ describe('history arguments', () => {
     [['a', '--until', '5x', '--region', 'r'], /--until 5x/],
     [['a', '--since', '1h', '--until', '2h', '--region', 'r'], /--since must be before --until/],
     [['a'], /give --region/],
-    [['a', '--bogus'], /Unknown option '--bogus'/],
+    [['a', '--bogus'], /unknown option --bogus\n/],
     [['a', '--since', '\u001b[2Jx', '--region', 'r'], /--since \\x1b\[2Jx/],
   ])('%j → exit 2', async (args, message) => {
     const { code, err, out } = await run(args as string[]);

@@ -82,7 +82,7 @@ route:
   it('rejects an unknown subcommand as a usage error', async () => {
     const { code, stderr } = await runCli(['config', 'lint']);
     expect(code).toBe(2);
-    expect(stderr).toContain('usage: cloud-alerts config check');
+    expect(stderr).toContain('Usage: cloud-alerts config check');
   });
 });
 

@@ -100,7 +100,7 @@ describe('routes test reads what replay reads', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(`routes test: ${notGzip}: cannot read: `);
     expect(stderr).toContain(`routes test: ${empty}: no .json or .json.gz files`);
-    expect(stderr).toContain(`routes test: cannot read ${missing}: ENOENT`);
+    expect(stderr).toContain(`routes test: cannot read ${missing}: no such file or folder`);
   });
 });
 

@@ -434,8 +434,8 @@ describe('the SDK clients doctor makes', () => {
 
 describe('cloud-alerts doctor usage (exit 2)', () => {
   it.each([
-    [['--bogus'], "Unknown option '--bogus'"],
-    [['extra'], 'Unexpected argument'],
+    [['--bogus'], 'doctor: unknown option --bogus\n'],
+    [['extra'], 'doctor: unexpected argument extra\n'],
     [['--stage', 'dev stage'], 'not a stage name: dev stage'],
     [['--region', 'Europe'], 'not a region: Europe'],
     [['--timeout', '30'], '--timeout goes with --send-test'],
@@ -447,7 +447,7 @@ describe('cloud-alerts doctor usage (exit 2)', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain(message);
-    expect(stderr).toContain('Usage:\n  cloud-alerts doctor');
+    expect(stderr).toContain('Usage: cloud-alerts doctor');
   });
 
   it('is listed in cloud-alerts help', async () => {

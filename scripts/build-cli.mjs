@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Bundles the CLI (cli/main.ts and what it imports from shared/) into .build/cli/, so
+// `cloud-alerts` starts as plain JavaScript instead of compiling TypeScript on every run.
+// Run by npm's `prepare` (every `npm install` on a clone) and by `npm run build:cli`.
+// Plain JavaScript on purpose: it runs before anything could compile TypeScript for it.
+//
+// --optional (prepare): a failed build (no esbuild, as with `npm install --omit=dev`) warns and
+// exits 0: bin/cloud-alerts.js then runs the TypeScript through tsx, slower but the same CLI.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outRoot = join(root, '.build');
+const out = join(outRoot, 'cli');
+const tmp = join(outRoot, `cli.tmp-${process.pid}`);
+
+async function buildCli() {
+  const { build } = await import('esbuild');
+  rmSync(tmp, { recursive: true, force: true });
+  // A source saved while esbuild reads it is newer than this, so the launcher will not trust the build.
+  const started = Date.now();
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: ['cli/main.ts'],
+    bundle: true,
+    // Commands are imported on first use: `--help` loads only the command table.
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // node_modules stay where npm put them: the bundle holds only this project's code.
+    packages: 'external',
+    outdir: tmp,
+    metafile: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  // The launcher runs the bundle only while no source it was built from is newer (bin/cloud-alerts.js).
+  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
+  writeFileSync(
+    join(tmp, 'inputs.json'),
+    `${JSON.stringify({ builtAt: started, inputs: [...inputs, 'package.json'] })}\n`,
+  );
+  // Swapped in whole, so a CLI started meanwhile sees the old build or the new one, never half of one.
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(outRoot, { recursive: true });
+  renameSync(tmp, out);
+  return inputs.length;
+}
+
+try {
+  const sources = await buildCli();
+  console.log(`cloud-alerts CLI built: ${relative(root, out)}/main.js (${sources} sources)`);
+} catch (err) {
+  rmSync(tmp, { recursive: true, force: true });
+  if (!process.argv.includes('--optional')) throw err;
+  console.warn(
+    `cloud-alerts CLI not built (${err instanceof Error ? err.message : String(err)}); it will run from TypeScript, slower to start`,
+  );
+}
