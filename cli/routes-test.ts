@@ -66,7 +66,9 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
   // Paths as replay takes them (files, log files, archives, folders), after --event or on their own.
   const paths = [...(values.event ?? []), ...positionals];
   if (paths.length === 0) {
-    io.stderr(`routes test: --event is required\n${USAGE}`);
+    io.stderr(
+      `routes test: give an event, a log file or a folder (--event PATH, or the path alone)\n${USAGE}`,
+    );
     return EXIT_USAGE;
   }
   const now = values.at === undefined ? new Date() : new Date(values.at);

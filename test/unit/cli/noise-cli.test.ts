@@ -175,6 +175,6 @@ describe('cloud-alerts routes test', () => {
   it('needs --event', async () => {
     const { code, stderr } = await runCli(['routes', 'test']);
     expect(code).toBe(2);
-    expect(stderr).toContain('--event is required');
+    expect(stderr).toContain('give an event, a log file or a folder');
   });
 });
