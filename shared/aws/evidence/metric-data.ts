@@ -119,6 +119,16 @@ interface Gathering {
   points: Map<number, number>;
 }
 
+/** Before a read: not past the deadline, and the client module loaded (on first use). */
+async function startRead(what: string, signal: AbortSignal | undefined): Promise<CloudWatchSdk> {
+  if (signal?.aborted) throw new EvidenceReadError('timeout', `${what} not started: the deadline passed`);
+  try {
+    return await loadCloudWatch();
+  } catch (err) {
+    throw evidenceReadError(err, 'loading the CloudWatch client');
+  }
+}
+
 /**
  * GetMetricData for one alarm's queries, oldest datapoint first. A later page that fails or runs past
  * the deadline leaves the series read so far, marked PartialData; only a failed first page throws.
@@ -127,13 +137,7 @@ export function createMetricDataPort(options: CloudWatchEvidenceOptions = {}): M
   const clientFor = clients(options);
   return async ({ region, queries, startMs, endMs, signal }) => {
     const what = 'GetMetricData';
-    if (signal?.aborted) throw new EvidenceReadError('timeout', `${what} not started: the deadline passed`);
-    let sdk: CloudWatchSdk;
-    try {
-      sdk = await loadCloudWatch();
-    } catch (err) {
-      throw evidenceReadError(err, 'loading the CloudWatch client');
-    }
+    const sdk = await startRead(what, signal);
     const client = clientFor(region, sdk);
     // An anomaly band comes back as two results with one Id, so a series is its Id and its Label.
     const gathered = new Map<string, Gathering>();
@@ -300,13 +304,7 @@ export function createAlarmStatesPort(options: CloudWatchEvidenceOptions = {}): 
     const what = 'DescribeAlarms';
     const asked = [...new Set(names)].slice(0, DESCRIBE_ALARMS_NAMES_MAX);
     if (asked.length === 0) return [];
-    if (signal?.aborted) throw new EvidenceReadError('timeout', `${what} not started: the deadline passed`);
-    let sdk: CloudWatchSdk;
-    try {
-      sdk = await loadCloudWatch();
-    } catch (err) {
-      throw evidenceReadError(err, 'loading the CloudWatch client');
-    }
+    const sdk = await startRead(what, signal);
     try {
       const answer = await clientFor(region, sdk).send(
         new sdk.DescribeAlarmsCommand({

@@ -1,6 +1,6 @@
 import { nearestKey } from '../../../shared/config/issues.ts';
-import { ConfigError, parseConfig } from '../../../shared/config/load.ts';
 import { CHANNEL_PLUGINS } from '../../../shared/notify/channels/registry.ts';
+import { configProblems } from '../../helpers/config.ts';
 
 // Every registered channel, in the registry's order: a new plug-in changes the message, not this test.
 const CHANNELS = CHANNEL_PLUGINS.map((p) => p.name).join(', ');
@@ -21,15 +21,7 @@ route:
       receivers: [pager]
 `;
 
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, { stage: 'dev', source: SOURCE });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (text: string): string[] => configProblems(text, SOURCE);
 
 const edit = (from: string, to: string) => {
   if (!BASE.includes(from)) throw new Error(`not in BASE: ${from}`);

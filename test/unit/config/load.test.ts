@@ -10,6 +10,7 @@ import {
 import type { ReceiverFor } from '../../../shared/config/schema.ts';
 import { CHANNEL_PLUGINS } from '../../../shared/notify/channels/registry.ts';
 import { slack as slackPlugin } from '../../../shared/notify/channels/slack/index.ts';
+import { configProblems } from '../../helpers/config.ts';
 
 // Every registered channel, in the registry's order: a new plug-in changes the message, not this test.
 const CHANNEL_LIST = CHANNEL_PLUGINS.map((p) => p.name).join(', ');
@@ -18,15 +19,7 @@ const SOURCE = 'cloud-alerts.yml';
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the config placeholder is the literal text ${stage}
 const SLACK_PARAMETER = '/cloud-alerts/${stage}/slack/security';
 
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, { stage: 'dev', source: SOURCE });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (text: string): string[] => configProblems(text, SOURCE);
 
 const VALID = `accounts:
   "123456789012": production
