@@ -4,8 +4,9 @@ import { type CompiledPattern, compilePattern, matchPattern } from '../eventbrid
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
 import { wrapCloudTrailRecord } from '../replay/load.ts';
 import { createReplayer, eventTimeMs, type ReplayerOptions } from '../replay/replay.ts';
-import { scanFile } from './files.ts';
+import { errorText, scanLog } from './files.ts';
 import { MalformedRecord } from './records.ts';
+import { fileRef, type LogRef, logName } from './sources.ts';
 import { type AlertPreview, type BacktestSummary, SummaryBuilder } from './summary.ts';
 
 export interface BacktestOptions {
@@ -18,6 +19,13 @@ export interface BacktestOptions {
 export interface Backtest {
   /** Stream one file through the pipeline; a bad file is recorded in the summary, never thrown. */
   runFile(file: string, onBytes?: (bytes: number) => void, onRecords?: (n: number) => void): Promise<void>;
+  /** runFile for any log object (shared/backtest/sources.ts). */
+  runLog(ref: LogRef, onBytes?: (bytes: number) => void, onRecords?: (n: number) => void): Promise<void>;
+  /**
+   * Records that arrive already parsed (a query's results), in batches; counted as one source named
+   * `name`. A batch iterator that throws ends that source as a failed one, with what it had read.
+   */
+  runRecords(name: string, batches: AsyncIterable<unknown[]>): Promise<void>;
   /** A path that could not even be listed. */
   pathFailed(path: string, error: string): void;
   /** Sends the grouping summaries still due when the records ran out (as their windows close). */
@@ -128,21 +136,40 @@ export function createBacktest(opts: BacktestOptions): Backtest {
     async finish() {
       for (const s of await replay.closeDue()) acc.result({ time: s.time }, s);
     },
-    async runFile(file, onBytes, onRecords) {
+    runFile(file, onBytes, onRecords) {
+      return this.runLog(fileRef(file), onBytes, onRecords);
+    },
+    async runLog(ref, onBytes, onRecords) {
+      const name = logName(ref);
       let index = 0;
-      const outcome = await scanFile(
-        file,
+      const outcome = await scanLog(
+        ref,
         async (records) => {
           for (const record of records) {
-            const pending = one(record, `${file}#${index++}`);
+            const pending = one(record, `${name}#${index++}`);
             if (pending) await pending;
           }
           onRecords?.(records.length);
         },
         onBytes ? { onBytes } : {},
       );
-      if (outcome.error) acc.fileFailed(file, outcome.error, outcome.records);
+      if (outcome.error) acc.fileFailed(name, outcome.error, outcome.records);
       else acc.fileDone();
+    },
+    async runRecords(name, batches) {
+      let index = 0;
+      try {
+        for await (const records of batches) {
+          for (const record of records) {
+            const pending = one(record, `${name}#${index++}`);
+            if (pending) await pending;
+          }
+        }
+      } catch (err) {
+        acc.fileFailed(name, errorText(err), index);
+        return;
+      }
+      acc.fileDone();
     },
     pathFailed(path, error) {
       acc.fileFailed(path, error, 0);

@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { plainError } from '../util/errors.ts';
 import { RecordScanner } from './records.ts';
+import { fileRef, isGzipped, type LogRef, openLog } from './sources.ts';
 
 export interface ScanOutcome {
   /** Elements found, malformed ones included. */
@@ -35,14 +35,28 @@ export function errorText(err: unknown): string {
  * Stream one log file (`.json` or `.json.gz`) and hand its records, parsed, to `onBatch`, a
  * chunk's worth at a time. Memory stays at a chunk plus the largest record, whatever the file size.
  */
-export async function scanFile(
+export function scanFile(
   file: string,
   onBatch: (records: unknown[]) => Promise<void> | void,
   opts: ScanOptions = {},
 ): Promise<ScanOutcome> {
+  return scanLog(fileRef(file), onBatch, opts);
+}
+
+/** scanFile for any log object a backtest can read (shared/backtest/sources.ts). */
+export async function scanLog(
+  ref: LogRef,
+  onBatch: (records: unknown[]) => Promise<void> | void,
+  opts: ScanOptions = {},
+): Promise<ScanOutcome> {
   const scanner = new RecordScanner();
-  const gzipped = file.endsWith('.gz');
-  const raw = createReadStream(file, { highWaterMark: gzipped ? READ_CHUNK : TEXT_CHUNK });
+  const gzipped = isGzipped(ref);
+  let raw: Readable;
+  try {
+    raw = await openLog(ref, gzipped ? READ_CHUNK : TEXT_CHUNK);
+  } catch (err) {
+    return { records: 0, error: `cannot read: ${errorText(err)}` };
+  }
   if (opts.onBytes) {
     const onBytes = opts.onBytes;
     raw.on('data', (b) => onBytes(b.length));
