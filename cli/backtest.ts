@@ -1,9 +1,12 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Backtest, createBacktest } from '../shared/backtest/backtest.ts';
 import { errorText } from '../shared/backtest/files.ts';
 import { renderHtmlReport } from '../shared/backtest/html.ts';
+import { type ReaderPool, startReaderPool } from '../shared/backtest/pool.ts';
 import { Progress } from '../shared/backtest/progress.ts';
+import { fileRef, type LogRef } from '../shared/backtest/sources.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
@@ -32,6 +35,29 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     );
     return EXIT_USAGE;
   }
+  const workers = workerCount(args.values.workers);
+  if (workers === undefined) {
+    io.stderr(
+      `backtest: --workers takes a whole number from 1 to ${MAX_WORKERS}\n${commandUsage('backtest')}`,
+    );
+    return EXIT_USAGE;
+  }
+  // The readers start loading now, while the configuration and rules are read.
+  let pool: ReaderPool | undefined = workers > 1 ? startReaderPool(workers) : undefined;
+  try {
+    return await run(args, paths, io, pool);
+  } finally {
+    await pool?.close();
+    pool = undefined;
+  }
+}
+
+async function run(
+  args: ReturnType<typeof parse>,
+  paths: string[],
+  io: CliIo,
+  pool: ReaderPool | undefined,
+): Promise<number> {
   const setup = loadPipelineSetup('backtest', args.values, io);
   if (!setup) return EXIT_USAGE;
   const backtest: Backtest = createBacktest({
@@ -46,7 +72,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
   // A path given on the command line that cannot be read, or holds no log file, is bad input (exit 2,
   // as in replay); the summary still counts it. A bad file inside a folder is skipped and listed.
   let exit = EXIT_OK;
-  const files: string[] = [];
+  const refs: LogRef[] = [];
   for (const path of paths) {
     let found: string[];
     try {
@@ -64,21 +90,28 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
       backtest.pathFailed(path, why);
       exit = EXIT_USAGE;
     }
-    files.push(...found);
+    refs.push(...found.map(fileRef));
   }
   // Progress is for a person watching; JSON output is for a program.
   const progress =
     io.isTTY && !args.values.json
-      ? new Progress({ write: io.stderr, totalFiles: files.length, totalBytes: totalSize(files) })
+      ? new Progress({
+          write: io.stderr,
+          totalFiles: refs.length,
+          totalBytes: refs.reduce((sum, r) => sum + r.size, 0),
+        })
       : undefined;
-  for (const file of files) {
-    progress?.fileStarted();
-    await backtest.runFile(
-      file,
-      progress && ((b) => progress.addBytes(b)),
-      progress && ((r) => progress.addRecords(r)),
-    );
-  }
+  await backtest.runLogs(refs, {
+    // One object gains nothing from threads.
+    ...(pool && refs.length > 1 ? { pool } : {}),
+    ...(progress
+      ? {
+          onObject: () => progress.fileStarted(),
+          onBytes: (b: number) => progress.addBytes(b),
+          onRecords: (r: number) => progress.addRecords(r),
+        }
+      : {}),
+  });
   progress?.done();
 
   await backtest.finish();
@@ -97,16 +130,15 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
   return exit;
 }
 
-function totalSize(files: string[]): number {
-  let total = 0;
-  for (const f of files) {
-    try {
-      total += statSync(f).size;
-    } catch {
-      // unreadable: the run reports it when it gets there
-    }
-  }
-  return total;
+/** More threads than this only add memory: reading is bound by gunzip and JSON.parse per core. */
+const MAX_WORKERS = 64;
+
+/** --workers as given, or one per core (as many as Node says this process may use). */
+function workerCount(value: string | undefined): number | undefined {
+  if (value === undefined) return Math.min(availableParallelism(), MAX_WORKERS);
+  if (!/^\d+$/.test(value)) return undefined;
+  const n = Number(value);
+  return n >= 1 && n <= MAX_WORKERS ? n : undefined;
 }
 
 function parse(argv: string[]) {

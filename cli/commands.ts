@@ -77,6 +77,11 @@ alerts per rule, receiver and actor, suppressions and errors; nothing is sent.`,
     options: {
       json,
       html: { type: 'string', value: 'FILE', help: 'also write an HTML report there' },
+      workers: {
+        type: 'string',
+        value: 'N',
+        help: 'reader threads (default: one per core; 1 reads on the main thread); the result is the same',
+      },
       config,
       stage,
       serverless,

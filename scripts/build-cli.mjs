@@ -22,7 +22,8 @@ async function buildCli() {
   const started = Date.now();
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ['cli/main.ts'],
+    // The backtest's reader threads start from their own entry (shared/backtest/pool.ts finds it here).
+    entryPoints: ['cli/main.ts', { in: 'shared/backtest/worker.ts', out: 'backtest-worker' }],
     bundle: true,
     // Commands are imported on first use: `--help` loads only the command table.
     splitting: true,

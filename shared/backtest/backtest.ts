@@ -1,11 +1,8 @@
 import type { Config } from '../config/schema.ts';
-import { isRecord } from '../detect/values.ts';
-import { type CompiledPattern, compilePattern, matchPattern } from '../eventbridge/pattern.ts';
 import type { DeclaredRule } from '../eventbridge/serverless.ts';
-import { wrapCloudTrailRecord } from '../replay/load.ts';
 import { createReplayer, eventTimeMs, type ReplayerOptions } from '../replay/replay.ts';
-import { errorText, scanLog } from './files.ts';
-import { MalformedRecord } from './records.ts';
+import type { ReaderPool } from './pool.ts';
+import { type PartItem, type PartTotals, RecordJudge, readLog, readRecords } from './reader.ts';
 import { fileRef, type LogRef, logName } from './sources.ts';
 import { type AlertPreview, type BacktestSummary, SummaryBuilder } from './summary.ts';
 
@@ -14,6 +11,14 @@ export interface BacktestOptions {
   config: Config;
   /** Passed on to the replayer (alarm lookup, stages); sending is never enabled here. */
   replayer?: Omit<ReplayerOptions, 'rules' | 'config' | 'send' | 'secret'>;
+}
+
+export interface RunLogsOptions {
+  pool?: ReaderPool;
+  onBytes?: (bytes: number) => void;
+  onRecords?: (n: number) => void;
+  /** Called as each object's part starts being applied (progress counts files). */
+  onObject?: (ref: LogRef) => void;
 }
 
 export interface Backtest {
@@ -26,6 +31,11 @@ export interface Backtest {
    * `name`. A batch iterator that throws ends that source as a failed one, with what it had read.
    */
   runRecords(name: string, batches: AsyncIterable<unknown[]>): Promise<void>;
+  /**
+   * Every object in order; with a pool, read on its workers (every core), with exactly the result
+   * one core gives: parts are applied in the order of `refs`.
+   */
+  runLogs(refs: LogRef[], opts?: RunLogsOptions): Promise<void>;
   /** A path that could not even be listed. */
   pathFailed(path: string, error: string): void;
   /** Sends the grouping summaries still due when the records ran out (as their windows close). */
@@ -34,96 +44,38 @@ export interface Backtest {
   previews(): AlertPreview[];
 }
 
-function isCloudTrailRecord(v: Record<string, unknown>): boolean {
-  return typeof v.eventSource === 'string' && typeof v.eventName === 'string' && !('detail-type' in v);
-}
-
-/** What a pattern's `source` admits, when it is a list of strings, prefixes or anything-but prefixes. */
-type SourceTest = (source: string) => boolean;
-
-function sourceTest(source: unknown): SourceTest | undefined {
-  if (!Array.isArray(source) || source.length === 0) return undefined;
-  const tests: SourceTest[] = [];
-  for (const leaf of source) {
-    if (typeof leaf === 'string') {
-      tests.push((s) => s === leaf);
-      continue;
-    }
-    const op = isRecord(leaf) && Object.keys(leaf).length === 1 ? leaf : undefined;
-    const prefix = op?.prefix;
-    const but = isRecord(op?.['anything-but']) ? op['anything-but'] : undefined;
-    const butPrefix = but && Object.keys(but).length === 1 ? but.prefix : undefined;
-    if (typeof prefix === 'string') tests.push((s) => s.startsWith(prefix));
-    else if (typeof butPrefix === 'string') tests.push((s) => !s.startsWith(butPrefix));
-    // Anything else (equals-ignore-case, wildcard, exists…): try the pattern on every event.
-    else return undefined;
-  }
-  return (s) => tests.some((t) => t(s));
-}
-
-/**
- * EventBridge matches `source` values exactly, by prefix or anything-but prefix, and most of a trail
- * comes from a few sources: each distinct source is judged once against every pattern's `source`, and
- * an event is then tried only against the patterns that admit its source (the rest cannot match).
- * Exported for the test that checks it never drops a pattern the full match would take.
- */
-export function patternsBySource(patterns: unknown[]): (source: unknown) => CompiledPattern[] {
-  const all = patterns.map((pattern) => ({
-    compiled: compilePattern(pattern),
-    test: sourceTest(isRecord(pattern) ? pattern.source : undefined),
-    // A pattern that names a source cannot match an event without one.
-    namesSource: isRecord(pattern) && pattern.source !== undefined,
-  }));
-  const noSource = all.filter((p) => !p.namesSource).map((p) => p.compiled);
-  const cache = new Map<string, CompiledPattern[]>();
-  return (source) => {
-    if (typeof source !== 'string') return noSource;
-    let found = cache.get(source);
-    if (!found) {
-      found = all.filter((p) => p.test === undefined || p.test(source)).map((p) => p.compiled);
-      // Bounded: sources are AWS service names, a few hundred at most.
-      if (cache.size < 2000) cache.set(source, found);
-    }
-    return found;
-  };
-}
-
 /**
  * The alert function's EventBridge rules decide whether it runs at all; most of a trail is
- * read-only noise no rule matches, so those records are counted and dropped before the replayer
- * (which matches again, authoritatively, and runs exactly what Lambda runs).
+ * read-only noise no rule matches, so the reader (shared/backtest/reader.ts) counts those records
+ * and drops them; the replayer matches again, authoritatively, and runs exactly what Lambda runs.
  */
 export function createBacktest(opts: BacktestOptions): Backtest {
   const replay = createReplayer({ ...opts.replayer, rules: opts.rules, config: opts.config });
-  const candidatesFor = patternsBySource(opts.rules.filter((r) => r.bus === 'default').map((r) => r.pattern));
+  const patterns = opts.rules.filter((r) => r.bus === 'default').map((r) => r.pattern);
+  const judge = new RecordJudge(patterns);
   const acc = new SummaryBuilder();
 
-  /** Synchronous for the common unmatched record: awaiting each of millions costs real time. */
-  function one(value: unknown, source: string): Promise<void> | undefined {
-    if (value instanceof MalformedRecord) {
-      acc.recordFailed(`malformed record: ${value.reason}`, source);
-      return;
+  async function applyItems(name: string, items: PartItem[]): Promise<void> {
+    for (const item of items) {
+      const source = `${name}#${item.i}`;
+      if ('bad' in item) {
+        acc.recordFailed(item.bad, source);
+        continue;
+      }
+      const event = item.event;
+      try {
+        await closeDueBy(eventTimeMs(event));
+        acc.result(event, await replay(source, event));
+      } catch (err) {
+        acc.recordFailed(`pipeline error: ${err instanceof Error ? err.message : String(err)}`, source);
+      }
     }
-    if (!isRecord(value)) {
-      acc.recordFailed('malformed record: not a JSON object', source);
-      return;
-    }
-    let event: Record<string, unknown>;
-    if (isCloudTrailRecord(value)) event = wrapCloudTrailRecord(value);
-    else if ('detail-type' in value) event = value;
-    else {
-      acc.recordFailed('malformed record: neither a CloudTrail record nor an EventBridge event', source);
-      return;
-    }
-    acc.record(event);
-    if (!candidatesFor(event.source).some((p) => matchPattern(p, event))) return;
-    return closeDueBy(eventTimeMs(event))
-      .then(() => replay(source, event))
-      .then(
-        (result) => acc.result(event, result),
-        (err: unknown) =>
-          acc.recordFailed(`pipeline error: ${err instanceof Error ? err.message : String(err)}`, source),
-      );
+  }
+
+  function applyTotals(name: string, totals: PartTotals): void {
+    acc.records(totals);
+    if (totals.error !== undefined) acc.fileFailed(name, totals.error, totals.elements);
+    else acc.fileDone();
   }
 
   /** Summaries of grouping windows that closed before `t` (event time), counted like any alert. */
@@ -132,44 +84,54 @@ export function createBacktest(opts: BacktestOptions): Backtest {
     for (const s of await replay.closeDue(t)) acc.result({ time: s.time }, s);
   }
 
+  async function runLog(
+    ref: LogRef,
+    onBytes?: (bytes: number) => void,
+    onRecords?: (n: number) => void,
+  ): Promise<void> {
+    const name = logName(ref);
+    const totals = await readLog(ref, judge, {
+      onItems: (items) => applyItems(name, items),
+      ...(onBytes ? { onBytes } : {}),
+      ...(onRecords ? { onRecords } : {}),
+    });
+    applyTotals(name, totals);
+  }
+
   return {
     async finish() {
       for (const s of await replay.closeDue()) acc.result({ time: s.time }, s);
     },
     runFile(file, onBytes, onRecords) {
-      return this.runLog(fileRef(file), onBytes, onRecords);
+      return runLog(fileRef(file), onBytes, onRecords);
     },
-    async runLog(ref, onBytes, onRecords) {
-      const name = logName(ref);
-      let index = 0;
-      const outcome = await scanLog(
-        ref,
-        async (records) => {
-          for (const record of records) {
-            const pending = one(record, `${name}#${index++}`);
-            if (pending) await pending;
-          }
-          onRecords?.(records.length);
-        },
-        onBytes ? { onBytes } : {},
-      );
-      if (outcome.error) acc.fileFailed(name, outcome.error, outcome.records);
-      else acc.fileDone();
-    },
+    runLog,
     async runRecords(name, batches) {
-      let index = 0;
-      try {
-        for await (const records of batches) {
-          for (const record of records) {
-            const pending = one(record, `${name}#${index++}`);
-            if (pending) await pending;
-          }
+      const totals = await readRecords(batches, judge, { onItems: (items) => applyItems(name, items) });
+      applyTotals(name, totals);
+    },
+    async runLogs(refs, o = {}) {
+      if (!o.pool) {
+        for (const ref of refs) {
+          o.onObject?.(ref);
+          await runLog(ref, o.onBytes, o.onRecords);
         }
-      } catch (err) {
-        acc.fileFailed(name, errorText(err), index);
         return;
       }
-      acc.fileDone();
+      let started = -1;
+      const hooks = {
+        ...(o.onBytes ? { onBytes: o.onBytes } : {}),
+        ...(o.onRecords ? { onRecords: o.onRecords } : {}),
+      };
+      for await (const event of o.pool.read(refs, patterns, hooks)) {
+        const ref = refs[event.seq] as LogRef;
+        if (event.seq !== started) {
+          started = event.seq;
+          o.onObject?.(ref);
+        }
+        if ('items' in event) await applyItems(logName(ref), event.items);
+        else applyTotals(logName(ref), event.totals);
+      }
     },
     pathFailed(path, error) {
       acc.fileFailed(path, error, 0);

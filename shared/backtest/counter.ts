@@ -27,6 +27,11 @@ export class BoundedCounter {
     return this.counts.size;
   }
 
+  /** Every key with its count, in the order keys were first counted. */
+  entries(): Array<[string, number]> {
+    return [...this.counts];
+  }
+
   /** Highest counts first; ties by key so output is stable. */
   top(limit = Number.POSITIVE_INFINITY): Array<[string, number]> {
     return [...this.counts]

@@ -1,6 +1,7 @@
-import { isRecord, str } from '../detect/values.ts';
+import { isRecord } from '../detect/values.ts';
 import type { ReplayNotification, ReplayResult } from '../replay/replay.ts';
 import { BoundedCounter } from './counter.ts';
+import { actorOfIdentity, type PartTotals } from './reader.ts';
 
 /** Everything a backtest found, as `--json` prints it. Every string from the logs is untrusted. */
 export interface BacktestSummary {
@@ -73,14 +74,7 @@ const MAX_HOURLY_POINTS = 240;
 export function actorOf(event: Record<string, unknown>): string | undefined {
   const detail = event.detail;
   if (!isRecord(detail) || !isRecord(detail.userIdentity)) return undefined;
-  const id = detail.userIdentity;
-  return (
-    str(id.arn) ??
-    (id.type === 'AWSService' ? str(id.invokedBy) : undefined) ??
-    str(id.principalId) ??
-    str(id.type) ??
-    'unknown'
-  );
+  return actorOfIdentity(detail.userIdentity);
 }
 
 export class SummaryBuilder {
@@ -130,16 +124,14 @@ export class SummaryBuilder {
     else this.unlisted++;
   }
 
-  /** Every well-formed record, matched or not. */
-  record(event: Record<string, unknown>): void {
-    this.recordsRead++;
-    const time = event.time;
-    if (typeof time === 'string') {
-      if (this.first === undefined || time < this.first) this.first = time;
-      if (this.last === undefined || time > this.last) this.last = time;
-    }
-    const actor = actorOf(event);
-    if (actor !== undefined) this.actorRecords.add(actor);
+  /** The well-formed records of one object, matched or not (shared/backtest/reader.ts). */
+  records(part: PartTotals): void {
+    this.recordsRead += part.records;
+    if (part.first !== undefined && (this.first === undefined || part.first < this.first))
+      this.first = part.first;
+    if (part.last !== undefined && (this.last === undefined || part.last > this.last)) this.last = part.last;
+    for (const [actor, n] of part.actors) this.actorRecords.add(actor, n);
+    if (part.actorsApproximate) this.actorRecords.approximate = true;
   }
 
   /** What the pipeline made of a record that matched a rule. */

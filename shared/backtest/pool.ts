@@ -1,0 +1,183 @@
+/**
+ * Reading on every core: worker threads (shared/backtest/worker.ts) each read one log object at a
+ * time through the same RecordJudge the main thread uses, and the main thread takes their parts in
+ * the order the objects were listed, so grouping windows, dedupe and suppressions see records in
+ * exactly the order a one-core run does. Memory stays bounded: workers read at most `lookahead`
+ * objects ahead of the one being applied, and a worker stops reading once it has `MAX_UNACKED`
+ * chunks of items the main thread has not taken yet.
+ */
+import { Worker } from 'node:worker_threads';
+import type { PartItem, PartTotals } from './reader.ts';
+import { type LogRef, logName } from './sources.ts';
+
+/** Messages between the pool and its workers. */
+export type ToWorker =
+  | { type: 'patterns'; patterns: unknown[] }
+  | { type: 'read'; seq: number; ref: LogRef }
+  | { type: 'ack' };
+export type FromWorker =
+  | { type: 'items'; seq: number; items: PartItem[] }
+  | { type: 'bytes'; n: number }
+  | { type: 'records'; n: number }
+  | { type: 'end'; seq: number; totals: PartTotals };
+
+/** Chunks of items a worker may have in flight before it waits for the main thread. */
+export const MAX_UNACKED = 16;
+/**
+ * A worker's V8 heap ceiling: reading holds a chunk of text and its records, a few megabytes; a
+ * file that needs more is pathological and fails alone rather than taking the machine's memory.
+ */
+export const WORKER_HEAP_MB = 256;
+
+export type PartEvent = { seq: number; items: PartItem[] } | { seq: number; totals: PartTotals };
+
+export interface ReadHooks {
+  onBytes?: (bytes: number) => void;
+  onRecords?: (n: number) => void;
+}
+
+export interface ReaderPool {
+  readonly size: number;
+  /** Every object's items and totals, object after object in the order given. */
+  read(refs: LogRef[], patterns: unknown[], hooks?: ReadHooks): AsyncGenerator<PartEvent>;
+  close(): Promise<void>;
+}
+
+/** The worker's entry: built JavaScript next to the CLI bundle, or the TypeScript through tsx. */
+function workerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('./worker-boot.mjs', here) : new URL('./backtest-worker.js', here);
+}
+
+interface Slot {
+  worker: Worker;
+  /** The object this worker reads now, if any. */
+  seq: number | undefined;
+}
+
+interface PartState {
+  chunks: PartItem[][];
+  totals?: PartTotals;
+  slot: Slot;
+}
+
+/**
+ * Starts `size` workers now (they load while the caller reads its configuration); `read` hands
+ * them objects. `close` ends them: the caller must call it, or the process stays up.
+ */
+export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): ReaderPool {
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`a reader pool needs at least one worker; got ${size}`);
+  // Tests start a reader that fails on purpose (test/fixtures/backtest/crashing-worker.mjs).
+  const url = opts.workerUrl ?? workerUrl();
+  const slots: Slot[] = [];
+  let onMessage: (slot: Slot, m: FromWorker) => void = () => {};
+  let onFailure: (slot: Slot, err: Error) => void = () => {};
+
+  function spawn(): Slot {
+    const worker = new Worker(url, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const slot: Slot = { worker, seq: undefined };
+    worker.on('message', (m: FromWorker) => onMessage(slot, m));
+    worker.on('error', (err) => onFailure(slot, err));
+    return slot;
+  }
+  for (let k = 0; k < size; k++) slots.push(spawn());
+
+  return {
+    size,
+    async *read(refs, patterns, hooks = {}) {
+      for (const s of slots) s.worker.postMessage({ type: 'patterns', patterns } satisfies ToWorker);
+      const parts = new Map<number, PartState>();
+      const lookahead = size * 2;
+      let next = 0;
+      let current = 0;
+      let wake: (() => void) | undefined;
+      const signal = () => {
+        const w = wake;
+        wake = undefined;
+        w?.();
+      };
+      const assign = () => {
+        for (const slot of slots) {
+          if (slot.seq !== undefined || next >= refs.length || next >= current + lookahead) continue;
+          const seq = next++;
+          slot.seq = seq;
+          parts.set(seq, { chunks: [], slot });
+          slot.worker.postMessage({ type: 'read', seq, ref: refs[seq] as LogRef } satisfies ToWorker);
+        }
+      };
+      onMessage = (slot, m) => {
+        if (m.type === 'bytes') hooks.onBytes?.(m.n);
+        else if (m.type === 'records') hooks.onRecords?.(m.n);
+        else if (m.type === 'items') parts.get(m.seq)?.chunks.push(m.items);
+        else if (m.type === 'end') {
+          const part = parts.get(m.seq);
+          if (part) part.totals = m.totals;
+          slot.seq = undefined;
+          assign();
+        }
+        signal();
+      };
+      onFailure = (slot, err) => {
+        // The object this worker was reading fails alone (as an unreadable file does); a fresh
+        // worker takes its place and the run goes on.
+        const index = slots.indexOf(slot);
+        const seq = slot.seq;
+        const fresh = spawn();
+        fresh.worker.postMessage({ type: 'patterns', patterns } satisfies ToWorker);
+        if (index >= 0) slots[index] = fresh;
+        if (seq !== undefined) {
+          const part = parts.get(seq);
+          const ref = refs[seq];
+          if (part && ref) {
+            part.totals = {
+              records: 0,
+              actors: [],
+              actorsApproximate: false,
+              elements: 0,
+              error: `the reader stopped: ${workerFailure(err)} (${logName(ref)})`,
+            };
+          }
+        }
+        assign();
+        signal();
+      };
+      assign();
+      try {
+        while (current < refs.length) {
+          const part = parts.get(current);
+          if (!part) throw new Error(`backtest pool: object ${current} was never handed to a worker`);
+          const chunk = part.chunks.shift();
+          if (chunk) {
+            part.slot.worker.postMessage({ type: 'ack' } satisfies ToWorker);
+            yield { seq: current, items: chunk };
+            continue;
+          }
+          if (part.totals) {
+            const totals = part.totals;
+            parts.delete(current);
+            current++;
+            assign();
+            yield { seq: current - 1, totals };
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+      } finally {
+        onMessage = () => {};
+        onFailure = () => {};
+      }
+    },
+    async close() {
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+    },
+  };
+}
+
+function workerFailure(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') return `it needed more than ${WORKER_HEAP_MB} MB of memory`;
+  return err.message;
+}

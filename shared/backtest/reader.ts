@@ -1,0 +1,190 @@
+/**
+ * The part of a backtest that reads: one log object in, its records classified. It runs the same
+ * way on the main thread (one core) and in a worker thread (every core), so a run on many cores
+ * gives exactly what a run on one gives: each object yields a `LogPart` (the records that matched
+ * a rule and the malformed ones, in record order, plus counts that do not depend on order), and
+ * the main thread applies parts in the order the objects were listed.
+ */
+import { isRecord, str } from '../detect/values.ts';
+import { type CompiledPattern, matchPattern } from '../eventbridge/pattern.ts';
+import { wrapCloudTrailRecord } from '../replay/load.ts';
+import { BoundedCounter } from './counter.ts';
+import { errorText, scanLog } from './files.ts';
+import { patternsFor } from './prefilter.ts';
+import { MalformedRecord } from './records.ts';
+import type { LogRef } from './sources.ts';
+
+/** One record the main thread must see, by its index in the object. */
+export type PartItem =
+  /** Not a record the pipeline can take: why, as the summary lists it. */
+  | { i: number; bad: string }
+  /** Matched at least one of the alert function's rules: the event as EventBridge would deliver it. */
+  | { i: number; event: Record<string, unknown> };
+
+/** What reading one object found, apart from its items. */
+export interface PartTotals {
+  /** Well-formed records (CloudTrail records and EventBridge events). */
+  records: number;
+  /** Earliest and latest event time among them (EventBridge `time`). */
+  first?: string;
+  last?: string;
+  /** Records per caller, in first-seen order. */
+  actors: Array<[string, number]>;
+  actorsApproximate: boolean;
+  /** Elements read before `error` (malformed ones included). */
+  elements: number;
+  /** Why the object could not be read to the end. */
+  error?: string;
+}
+
+/** Distinct callers one object may count before its tally becomes approximate (counter.ts). */
+const ACTORS_PER_PART = 10_000;
+const EPOCH = new Date(0).toISOString();
+
+/** Who made the call, as CloudTrail names them, from a record's userIdentity. */
+export function actorOfIdentity(identity: Record<string, unknown>): string {
+  return (
+    str(identity.arn) ??
+    (identity.type === 'AWSService' ? str(identity.invokedBy) : undefined) ??
+    str(identity.principalId) ??
+    str(identity.type) ??
+    'unknown'
+  );
+}
+
+function isCloudTrailRecord(v: Record<string, unknown>): boolean {
+  return typeof v.eventSource === 'string' && typeof v.eventName === 'string' && !('detail-type' in v);
+}
+
+/** Classifies records one by one, keeping the order-free counts of the object being read. */
+export class RecordJudge {
+  private readonly candidates: (source: unknown, eventName: unknown) => CompiledPattern[];
+  private totals!: PartTotals;
+  private actors!: BoundedCounter;
+  constructor(patterns: unknown[]) {
+    this.candidates = patternsFor(patterns);
+    this.reset();
+  }
+
+  /** Starts a new object. */
+  reset(): void {
+    this.totals = { records: 0, actors: [], actorsApproximate: false, elements: 0 };
+    this.actors = new BoundedCounter(ACTORS_PER_PART);
+  }
+
+  /** The item for the main thread, or undefined for a well-formed record no rule matches (most of them). */
+  judge(value: unknown, i: number): PartItem | undefined {
+    if (value instanceof MalformedRecord) return { i, bad: `malformed record: ${value.reason}` };
+    if (!isRecord(value)) return { i, bad: 'malformed record: not a JSON object' };
+    let event: Record<string, unknown> | undefined;
+    let time: unknown;
+    let source: string;
+    let eventName: unknown;
+    if (isCloudTrailRecord(value)) {
+      // The envelope (wrapCloudTrailRecord) is built only for the few records a rule may match.
+      time = str(value.eventTime) ?? EPOCH;
+      if (isRecord(value.userIdentity)) this.actors.add(actorOfIdentity(value.userIdentity));
+      source = this.sourceOf(value.eventSource as string);
+      eventName = value.eventName;
+    } else if ('detail-type' in value) {
+      event = value;
+      time = value.time;
+      const detail = value.detail;
+      if (isRecord(detail) && isRecord(detail.userIdentity))
+        this.actors.add(actorOfIdentity(detail.userIdentity));
+      source = value.source as string;
+      eventName = isRecord(detail) ? detail.eventName : undefined;
+    } else {
+      return { i, bad: 'malformed record: neither a CloudTrail record nor an EventBridge event' };
+    }
+    this.count(time);
+    const patterns = this.candidates(source, eventName);
+    if (patterns.length === 0) return undefined;
+    event ??= wrapCloudTrailRecord(value);
+    const e = event;
+    return patterns.some((p) => matchPattern(p, e)) ? { i, event: e } : undefined;
+  }
+
+  private count(time: unknown): void {
+    const t = this.totals;
+    t.records++;
+    if (typeof time === 'string') {
+      if (t.first === undefined || time < t.first) t.first = time;
+      if (t.last === undefined || time > t.last) t.last = time;
+    }
+  }
+
+  private readonly sources = new Map<string, string>();
+
+  /** The EventBridge source of a CloudTrail eventSource, as wrapCloudTrailRecord builds it. */
+  private sourceOf(eventSource: string): string {
+    let source = this.sources.get(eventSource);
+    if (source === undefined) {
+      source = `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`;
+      // Bounded: a hostile file cannot grow it past this.
+      if (this.sources.size < 2000) this.sources.set(eventSource, source);
+    }
+    return source;
+  }
+
+  /** The object's totals; `reset` before the next one. */
+  finish(elements: number, error?: string): PartTotals {
+    const t = this.totals;
+    t.elements = elements;
+    t.actors = this.actors.entries();
+    t.actorsApproximate = this.actors.approximate;
+    if (error !== undefined) t.error = error;
+    return t;
+  }
+}
+
+export interface ReadHooks {
+  /** Items in record order, a chunk at a time; awaited, so a slow consumer holds the reading back. */
+  onItems: (items: PartItem[]) => Promise<void> | void;
+  onBytes?: (bytes: number) => void;
+  onRecords?: (n: number) => void;
+}
+
+/** Reads one object through the judge: items go out as they are found, the totals come back. */
+export async function readLog(ref: LogRef, judge: RecordJudge, hooks: ReadHooks): Promise<PartTotals> {
+  judge.reset();
+  let index = 0;
+  const outcome = await scanLog(
+    ref,
+    async (records) => {
+      let items: PartItem[] | undefined;
+      for (const record of records) {
+        const item = judge.judge(record, index++);
+        if (item) (items ??= []).push(item);
+      }
+      if (items) await hooks.onItems(items);
+      hooks.onRecords?.(records.length);
+    },
+    hooks.onBytes ? { onBytes: hooks.onBytes } : {},
+  );
+  return judge.finish(outcome.records, outcome.error);
+}
+
+/** The same for records that arrive parsed (a query's results); a failing iterator ends the source. */
+export async function readRecords(
+  batches: AsyncIterable<unknown[]>,
+  judge: RecordJudge,
+  hooks: ReadHooks,
+): Promise<PartTotals> {
+  judge.reset();
+  let index = 0;
+  try {
+    for await (const records of batches) {
+      let items: PartItem[] | undefined;
+      for (const record of records) {
+        const item = judge.judge(record, index++);
+        if (item) (items ??= []).push(item);
+      }
+      if (items) await hooks.onItems(items);
+      hooks.onRecords?.(records.length);
+    }
+  } catch (err) {
+    return judge.finish(index, errorText(err));
+  }
+  return judge.finish(index);
+}

@@ -1,0 +1,78 @@
+/**
+ * A backtest reader thread (shared/backtest/pool.ts): reads the objects it is handed, one at a
+ * time, through the same RecordJudge a one-core run uses, and posts items and totals back.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './pool.ts';
+import { MAX_UNACKED } from './pool.ts';
+import { RecordJudge, readLog } from './reader.ts';
+import type { LogRef } from './sources.ts';
+
+const port = parentPort;
+if (!port) throw new Error('shared/backtest/worker.ts runs as a worker thread');
+
+let judge: RecordJudge | undefined;
+const queue: Array<{ seq: number; ref: LogRef }> = [];
+let busy = false;
+let unacked = 0;
+let resume: (() => void) | undefined;
+/** Progress is sent in batches: a message per chunk would cost more than the chunk. */
+let bytes = 0;
+let records = 0;
+const post = (m: FromWorker) => port.postMessage(m);
+
+function flushProgress(): void {
+  if (bytes > 0) post({ type: 'bytes', n: bytes });
+  if (records > 0) post({ type: 'records', n: records });
+  bytes = 0;
+  records = 0;
+}
+
+async function drain(): Promise<void> {
+  if (busy) return;
+  busy = true;
+  try {
+    // Messages arrive in order, so the patterns always come before the first object.
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      if (!judge) throw new Error('backtest worker: an object arrived before the patterns');
+      const { seq, ref } = job;
+      const totals = await readLog(ref, judge, {
+        onItems: async (items) => {
+          post({ type: 'items', seq, items });
+          unacked++;
+          if (unacked > MAX_UNACKED) {
+            await new Promise<void>((r) => {
+              resume = r;
+            });
+          }
+        },
+        onBytes: (n) => {
+          bytes += n;
+          if (bytes >= 4 * 1024 * 1024) flushProgress();
+        },
+        onRecords: (n) => {
+          records += n;
+        },
+      });
+      flushProgress();
+      post({ type: 'end', seq, totals });
+    }
+  } finally {
+    busy = false;
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'patterns') judge = new RecordJudge(m.patterns);
+  else if (m.type === 'ack') {
+    unacked--;
+    if (unacked <= MAX_UNACKED && resume) {
+      const r = resume;
+      resume = undefined;
+      r();
+    }
+  } else if (m.type === 'read') {
+    queue.push({ seq: m.seq, ref: m.ref });
+    void drain();
+  }
+});
