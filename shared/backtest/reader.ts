@@ -138,6 +138,18 @@ export class RecordJudge {
   }
 }
 
+/** The items among `records`, whose first has index `from`; undefined when there are none. */
+function judgeAll(judge: RecordJudge, records: unknown[], from: number): PartItem[] | undefined {
+  let items: PartItem[] | undefined;
+  for (let k = 0; k < records.length; k++) {
+    const item = judge.judge(records[k], from + k);
+    if (!item) continue;
+    if (!items) items = [];
+    items.push(item);
+  }
+  return items;
+}
+
 export interface ReadHooks {
   /** Items in record order, a chunk at a time; awaited, so a slow consumer holds the reading back. */
   onItems: (items: PartItem[]) => Promise<void> | void;
@@ -152,11 +164,8 @@ export async function readLog(ref: LogRef, judge: RecordJudge, hooks: ReadHooks)
   const outcome = await scanLog(
     ref,
     async (records) => {
-      let items: PartItem[] | undefined;
-      for (const record of records) {
-        const item = judge.judge(record, index++);
-        if (item) (items ??= []).push(item);
-      }
+      const items = judgeAll(judge, records, index);
+      index += records.length;
       if (items) await hooks.onItems(items);
       hooks.onRecords?.(records.length);
     },
@@ -175,11 +184,8 @@ export async function readRecords(
   let index = 0;
   try {
     for await (const records of batches) {
-      let items: PartItem[] | undefined;
-      for (const record of records) {
-        const item = judge.judge(record, index++);
-        if (item) (items ??= []).push(item);
-      }
+      const items = judgeAll(judge, records, index);
+      index += records.length;
       if (items) await hooks.onItems(items);
       hooks.onRecords?.(records.length);
     }
