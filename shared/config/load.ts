@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
-import { CLOUDTRAIL_RULES } from '../detect/catalog.ts';
+import { CLOUDTRAIL_RULES, RULE_IDS } from '../detect/catalog.ts';
 import { allowEntryExpired } from '../route/allow-list.ts';
-import { anyGlob } from '../route/route.ts';
+import { anyGlob, globMatch } from '../route/route.ts';
 import { silenceExpired } from '../route/silence.ts';
 import { accessProblems, receiverAccess } from './access.ts';
 import { explainIssue } from './issues.ts';
+import { nearestKey } from './near.ts';
 import { type Config, ConfigSchema, type Route } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -163,6 +164,45 @@ function collectRouteReceivers(
     collectRouteReceivers(child, [...path, 'routes', i], out);
 }
 
+/** Every place the configuration names rule ids, in the schema's order: routes, allow-list, silences. */
+function ruleRefs(config: Config): Array<{ value: string | string[]; path: (string | number)[] }> {
+  const refs: Array<{ value: string | string[]; path: (string | number)[] }> = [];
+  const walk = (route: Route, path: (string | number)[]) => {
+    if (route.match?.rule !== undefined)
+      refs.push({ value: route.match.rule, path: [...path, 'match', 'rule'] });
+    for (const [i, child] of (route.routes ?? []).entries()) walk(child, [...path, 'routes', i]);
+  };
+  walk(config.route, ['route']);
+  for (const [i, entry] of config.allowList.entries())
+    if (entry.rule !== undefined) refs.push({ value: entry.rule, path: ['allowList', i, 'rule'] });
+  for (const [i, silence] of config.silences.entries())
+    if (silence.match.rule !== undefined)
+      refs.push({ value: silence.match.rule, path: ['silences', i, 'match', 'rule'] });
+  return refs;
+}
+
+/** A rule id as written, quoted when it looks like one (never a pasted key or URL, which has no dash). */
+function shownRule(value: string): string {
+  return value.length <= 64 && /^[a-z0-9*]+(-[a-z0-9*]+)+$/.test(value) ? `rule "${value}"` : 'rule id';
+}
+
+/**
+ * A rule id no rule has never matches: the route, silence or allow-list entry would do nothing, and
+ * a typo in an allow-list would let the alerts it meant to hold back through. A glob must match at
+ * least one rule.
+ */
+function ruleProblem(value: string): string | undefined {
+  if (value.includes('*')) {
+    if (RULE_IDS.some((id) => globMatch(value, id))) return undefined;
+    return `${shownRule(value)} matches no rule (docs/rules.md lists them)`;
+  }
+  if (RULE_IDS.includes(value)) return undefined;
+  const near = nearestKey(value, RULE_IDS);
+  return near
+    ? `unknown ${shownRule(value)}; did you mean "${near}"?`
+    : `unknown ${shownRule(value)} (docs/rules.md lists them)`;
+}
+
 /** Parse and validate; every problem is reported with its line:column and field path. */
 export function parseConfig(text: string, opts: LoadOptions): Config {
   return parseLocated(text, opts).config;
@@ -268,6 +308,15 @@ function parseLocated(text: string, opts: LoadOptions): { config: Config; at: (p
       problems.push(
         `${source}:${locate(doc, lines, ref.path)}: ${formatPath(ref.path)}: unknown receiver "${ref.name}"`,
       );
+    }
+  }
+  for (const ref of ruleRefs(config)) {
+    const values = Array.isArray(ref.value)
+      ? ref.value.map((v, i) => ({ v, path: [...ref.path, i] }))
+      : [{ v: ref.value, path: ref.path }];
+    for (const { v, path } of values) {
+      const problem = ruleProblem(v);
+      if (problem) problems.push(`${source}:${locate(doc, lines, path)}: ${formatPath(path)}: ${problem}`);
     }
   }
   if (opts.region !== undefined) {

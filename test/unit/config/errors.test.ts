@@ -260,6 +260,48 @@ const CASES: Array<[string, string, string[]]> = [
     ],
   ],
   [
+    'an unknown rule id in a route matcher, with the nearest rule',
+    edit('{ severity: critical }', '{ rule: s3-bucket-policy-publc }'),
+    [
+      `${SOURCE}:11:22: route.routes[0].match.rule: unknown rule "s3-bucket-policy-publc"; did you mean "s3-bucket-policy-public"?`,
+    ],
+  ],
+  [
+    'an unknown rule id in a list, nothing near',
+    edit('{ severity: critical }', '{ rule: [s3-bucket-policy-public, no-such-rule-at-all] }'),
+    [
+      `${SOURCE}:11:48: route.routes[0].match.rule[1]: unknown rule "no-such-rule-at-all" (docs/rules.md lists them)`,
+    ],
+  ],
+  [
+    'a rule glob that matches no rule',
+    edit('{ severity: critical }', '{ rule: "iam-nothing-*" }'),
+    [
+      `${SOURCE}:11:22: route.routes[0].match.rule: rule "iam-nothing-*" matches no rule (docs/rules.md lists them)`,
+    ],
+  ],
+  [
+    'an unknown rule id in an allow-list entry and a silence',
+    `${BASE}allowList:
+  - { reason: ci, actor: ci, rule: [security-group-changd] }
+silences:
+  - match: { rule: cloudwatch-alarn }
+    startsAt: 2026-01-01T00:00:00Z
+    endsAt: 2026-01-02T00:00:00Z
+    comment: work
+    createdBy: ops
+`,
+    [
+      `${SOURCE}:14:37: allowList[0].rule[0]: unknown rule "security-group-changd"; did you mean "security-group-changed"?`,
+      `${SOURCE}:16:20: silences[0].match.rule: unknown rule "cloudwatch-alarn"; did you mean "cloudwatch-alarm"?`,
+    ],
+  ],
+  [
+    'a pasted key in a rule matcher is not echoed',
+    edit('{ severity: critical }', '{ rule: 0123456789abcdef0123456789abcdef }'),
+    [`${SOURCE}:11:22: route.routes[0].match.rule: unknown rule id (docs/rules.md lists them)`],
+  ],
+  [
     'a long string is not echoed (it may be a pasted secret)',
     `${BASE}alarms: { defaultSeverity: "https://hooks.slack.com/services/T0/B0/XXXX" }\n`,
     [
@@ -276,6 +318,17 @@ describe('configuration errors', () => {
       expect(problem).not.toMatch(/Invalid input|Invalid option|Unrecognized key|Too (small|big)/);
     }
   });
+});
+
+describe('rule ids the configuration names', () => {
+  it.each(['iam-*', '*', 's3-*', 'forged-aws-event', 'cloudwatch-alarm-flapping', 'alert-group-summary'])(
+    'accepts %s',
+    (rule) => {
+      expect(() => configProblems(edit('{ severity: critical }', `{ rule: "${rule}" }`), SOURCE)).toThrow(
+        'expected a ConfigError',
+      );
+    },
+  );
 });
 
 describe('nearestKey', () => {
