@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Backtest, createBacktest } from '../shared/backtest/backtest.ts';
 import { errorText } from '../shared/backtest/files.ts';
@@ -6,6 +6,7 @@ import { renderHtmlReport } from '../shared/backtest/html.ts';
 import { Progress } from '../shared/backtest/progress.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
+import { plainError } from '../shared/util/errors.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
@@ -30,6 +31,13 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     io.stderr(
       'backtest: give at least one file or folder of CloudTrail logs, e.g. cloud-alerts backtest ./AWSLogs\n',
     );
+    return EXIT_USAGE;
+  }
+  // A run over a year of logs takes a while: a report path that cannot be written is found now, not after it.
+  const html = args.values.html;
+  const unwritable = html === undefined ? undefined : whyUnwritable(html);
+  if (html !== undefined && unwritable !== undefined) {
+    io.stderr(`backtest: cannot write --html ${terminalLine(html)}: ${unwritable}\n`);
     return EXIT_USAGE;
   }
   const setup = loadPipelineSetup('backtest', args.values, io);
@@ -84,7 +92,6 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
   await backtest.finish();
   const summary = backtest.summary();
   io.stdout(args.values.json ? `${terminalJson(summary)}\n` : formatSummary(summary));
-  const html = args.values.html;
   if (html !== undefined) {
     try {
       writeFileSync(html, renderHtmlReport(summary, backtest.previews()));
@@ -95,6 +102,27 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     if (!args.values.json) io.stdout(`Report written to ${html}\n`);
   }
   return exit;
+}
+
+/**
+ * Why a report could not be written at `path`, or undefined when it can: the file is opened for
+ * appending (created if missing, then removed again), which finds a missing folder, a folder, and a
+ * file or folder that is read-only, as the final write would.
+ */
+function whyUnwritable(path: string): string | undefined {
+  let existed = true;
+  try {
+    if (statSync(path).isDirectory()) return 'is a folder, not a file';
+  } catch {
+    existed = false;
+  }
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (err) {
+    return plainError(err);
+  }
+  if (!existed) rmSync(path, { force: true });
+  return undefined;
 }
 
 function totalSize(files: string[]): number {
