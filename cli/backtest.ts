@@ -10,6 +10,7 @@ import { plainError } from '../shared/util/errors.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { namedFile } from './paths.ts';
 import { loadPipelineSetup } from './setup.ts';
 
 const EXIT_WRITE_FAILED = 1;
@@ -41,7 +42,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     return EXIT_USAGE;
   }
   const setup = loadPipelineSetup('backtest', args.values, io);
-  if (!setup) return EXIT_USAGE;
+  if (typeof setup === 'number') return setup;
   const backtest: Backtest = createBacktest({
     rules: setup.rules,
     config: setup.config,
@@ -55,6 +56,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
   // as in replay); the summary still counts it. A bad file inside a folder is skipped and listed.
   let exit = EXIT_OK;
   const files: string[] = [];
+  const named = new Set<string>();
   for (const path of paths) {
     let found: string[];
     try {
@@ -72,6 +74,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
       backtest.pathFailed(path, why);
       exit = EXIT_USAGE;
     }
+    if (namedFile(path, found)) named.add(path);
     files.push(...found);
   }
   // Progress is for a person watching; JSON output is for a program.
@@ -81,11 +84,18 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
       : undefined;
   for (const file of files) {
     progress?.fileStarted();
-    await backtest.runFile(
+    const outcome = await backtest.runFile(
       file,
       progress && ((b) => progress.addBytes(b)),
       progress && ((r) => progress.addRecords(r)),
     );
+    // A file named on the command line that could not be read, or held no record, is bad input.
+    if (named.has(file) && (outcome.error !== undefined || outcome.events === 0)) {
+      io.stderr(
+        `backtest: ${terminalLine(file)}: ${terminalLine(outcome.error ?? 'holds no CloudTrail record or event')}\n`,
+      );
+      exit = EXIT_USAGE;
+    }
   }
   progress?.done();
 

@@ -26,8 +26,10 @@ export interface CommandSpec {
 }
 
 /** Exit codes, the same for every command (README, "Command line"). */
-export const EXIT_CODES = `Exit status: 0 ok; 1 findings or failures (invalid configuration, failed deliveries or AWS
-calls, a doctor problem, no pattern match); 2 usage error or unreadable input.`;
+export const EXIT_CODES = `Exit status: 0 ok; 1 findings or failures (an invalid configuration, failed deliveries or
+AWS calls, a doctor problem, no pattern match); 2 usage error or unreadable input (a file named on the
+command line that cannot be read, is not JSON or gzip, or holds no event; a bad file inside a folder is
+skipped and listed, and leaves the exit status alone).`;
 
 const config = {
   type: 'string',

@@ -17,7 +17,15 @@ export interface BacktestOptions {
 
 export interface Backtest {
   /** Stream one file through the pipeline; a bad file is recorded in the summary, never thrown. */
-  runFile(file: string, onBytes?: (bytes: number) => void, onRecords?: (n: number) => void): Promise<void>;
+  /**
+   * Streams one file; says how many records it read, how many of them were events (CloudTrail
+   * records or EventBridge events, not malformed), and why it stopped early, if it did.
+   */
+  runFile(
+    file: string,
+    onBytes?: (bytes: number) => void,
+    onRecords?: (n: number) => void,
+  ): Promise<{ records: number; events: number; error?: string | undefined }>;
   /** A path that could not even be listed. */
   pathFailed(path: string, error: string): void;
   /** Sends the grouping summaries still due when the records ran out (as their windows close). */
@@ -26,7 +34,8 @@ export interface Backtest {
   previews(): AlertPreview[];
 }
 
-function isCloudTrailRecord(v: Record<string, unknown>): boolean {
+/** A CloudTrail record, not an EventBridge event around one. */
+export function isCloudTrailRecord(v: Record<string, unknown>): boolean {
   return typeof v.eventSource === 'string' && typeof v.eventName === 'string' && !('detail-type' in v);
 }
 
@@ -89,6 +98,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
   const replay = createReplayer({ ...opts.replayer, rules: opts.rules, config: opts.config });
   const candidatesFor = patternsBySource(opts.rules.filter((r) => r.bus === 'default').map((r) => r.pattern));
   const acc = new SummaryBuilder();
+  let events = 0;
 
   /** Synchronous for the common unmatched record: awaiting each of millions costs real time. */
   function one(value: unknown, source: string): Promise<void> | undefined {
@@ -108,6 +118,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
       return;
     }
     acc.record(event);
+    events++;
     if (!candidatesFor(event.source).some((p) => matchPattern(p, event))) return;
     return closeDueBy(eventTimeMs(event))
       .then(() => replay(source, event))
@@ -130,6 +141,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
     },
     async runFile(file, onBytes, onRecords) {
       let index = 0;
+      const eventsBefore = events;
       const outcome = await scanFile(
         file,
         async (records) => {
@@ -143,6 +155,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
       );
       if (outcome.error) acc.fileFailed(file, outcome.error, outcome.records);
       else acc.fileDone();
+      return { records: outcome.records, events: events - eventsBefore, error: outcome.error };
     },
     pathFailed(path, error) {
       acc.fileFailed(path, error, 0);

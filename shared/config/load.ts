@@ -5,8 +5,10 @@ import { CLOUDTRAIL_RULES, RULE_IDS } from '../detect/catalog.ts';
 import { allowEntryExpired } from '../route/allow-list.ts';
 import { anyGlob, globMatch } from '../route/route.ts';
 import { silenceExpired } from '../route/silence.ts';
+import { plainError } from '../util/errors.ts';
 import { accessProblems, receiverAccess } from './access.ts';
 import { explainIssue } from './issues.ts';
+import { formatPath, locate, locateKey } from './located.ts';
 import { nearestKey } from './near.ts';
 import { type Config, ConfigSchema, type Route } from './schema.ts';
 
@@ -14,6 +16,8 @@ export class ConfigError extends Error {
   constructor(
     message: string,
     readonly problems: string[],
+    /** The file could not be read at all (a usage error), rather than read and found invalid. */
+    readonly unreadable = false,
   ) {
     super(message);
     this.name = 'ConfigError';
@@ -37,39 +41,6 @@ type Path = ReadonlyArray<PropertyKey>;
 /** Written literally in the YAML; not a JavaScript template. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder is the literal text ${stage}
 const STAGE_PLACEHOLDER = '${stage}';
-
-/** Where the key that ends `path` was written (an unknown key), else where its value was. */
-function locateKey(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: Path): string {
-  const key = path.at(-1);
-  const parent = doc.getIn(
-    path.slice(0, -1).map((p) => (typeof p === 'symbol' ? String(p) : p)),
-    true,
-  );
-  if (isMap(parent)) {
-    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === key);
-    const at = pair && nodePos(pair.key, lines);
-    if (at) return at;
-  }
-  return locate(doc, lines, path);
-}
-
-function locate(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: Path): string {
-  // Walk up until a node exists: a missing field is reported at its parent.
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(
-      path.slice(0, n).map((p) => (typeof p === 'symbol' ? String(p) : p)),
-      true,
-    );
-    if (node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)) {
-      const start = node.range[0];
-      if (typeof start === 'number') {
-        const { line, col } = lines.linePos(start);
-        return `${line}:${col}`;
-      }
-    }
-  }
-  return '1:1';
-}
 
 /**
  * The most nodes aliases may add to the config when expanded. An anchor reused in a few routes adds
@@ -144,13 +115,6 @@ function aliasExpansionPast(root: YamlNode, limit: number): AliasProblem | undef
   };
   walk(root);
   return problem;
-}
-
-function formatPath(path: Path): string {
-  return path.reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
-    '',
-  );
 }
 
 function collectRouteReceivers(
@@ -399,10 +363,7 @@ export function loadConfigFile(file: string, opts: LoadOptions): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(
-      `cannot read configuration ${file}: ${err instanceof Error ? err.message : String(err)}`,
-      [],
-    );
+    throw new ConfigError(`cannot read configuration ${file}: ${plainError(err)}`, [], true);
   }
   return parseConfig(text, { ...opts, source: opts.source ?? file });
 }
