@@ -458,6 +458,36 @@ describe('no broken shape gets zod wording', () => {
     expect(broken.length).toBeGreaterThan(500);
   });
 
+  // A key misspelt, or written in the wrong case, in any section (not a mapping of names such as
+  // accounts, tags or headers, where any key goes) is answered with the key it meant.
+  const FREE_KEYS = /^(accounts|.*\.tags|.*\.headers)$/;
+  const typos: Array<[string, Json, string]> = [];
+  for (const path of pathsOf(seed)) {
+    const key = path.at(-1);
+    if (typeof key !== 'string' || key.length < 4 || FREE_KEYS.test(path.slice(0, -1).join('.'))) continue;
+    for (const [how, typo] of [
+      ['misspelt', swapped(key)],
+      ['in lower case', key.toLowerCase()],
+    ] as const) {
+      if (typo === key) continue;
+      typos.push([
+        `${path.join('.')} ${how}`,
+        mutated(seed, path, (p, k) => {
+          p[typo] = p[k];
+          delete p[k];
+        }),
+        `did you mean "${key}"?`,
+      ]);
+    }
+  }
+
+  it.each(typos)('%s: suggests the key', (_name, value, suggestion) => {
+    const problems = configProblems(stringifyYaml(value), SOURCE);
+    expect(problems.some((p) => p.endsWith(suggestion) || p.includes(`${suggestion.slice(0, -1)} for`))).toBe(
+      true,
+    );
+  });
+
   it.each(broken)('%s', (_name, value) => {
     let problems: string[] = [];
     try {
