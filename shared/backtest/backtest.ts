@@ -16,11 +16,30 @@ export interface BacktestOptions {
   replayer?: Omit<ReplayerOptions, 'rules' | 'config' | 'send' | 'secret'>;
 }
 
+/** What reading one object found: records (malformed ones included), events among them, why it stopped. */
+export interface LogOutcome {
+  records: number;
+  events: number;
+  error?: string | undefined;
+}
+
 export interface Backtest {
   /** Stream one file through the pipeline; a bad file is recorded in the summary, never thrown. */
-  runFile(file: string, onBytes?: (bytes: number) => void, onRecords?: (n: number) => void): Promise<void>;
+  /**
+   * Streams one file; says how many records it read, how many of them were events (CloudTrail
+   * records or EventBridge events, not malformed), and why it stopped early, if it did.
+   */
+  runFile(
+    file: string,
+    onBytes?: (bytes: number) => void,
+    onRecords?: (n: number) => void,
+  ): Promise<LogOutcome>;
   /** runFile for any log object (shared/backtest/sources.ts). */
-  runLog(ref: LogRef, onBytes?: (bytes: number) => void, onRecords?: (n: number) => void): Promise<void>;
+  runLog(
+    ref: LogRef,
+    onBytes?: (bytes: number) => void,
+    onRecords?: (n: number) => void,
+  ): Promise<LogOutcome>;
   /**
    * Records that arrive already parsed (a query's results), in batches; counted as one source named
    * `name`. A batch iterator that throws ends that source as a failed one, with what it had read.
@@ -34,7 +53,8 @@ export interface Backtest {
   previews(): AlertPreview[];
 }
 
-function isCloudTrailRecord(v: Record<string, unknown>): boolean {
+/** A CloudTrail record, not an EventBridge event around one. */
+export function isCloudTrailRecord(v: Record<string, unknown>): boolean {
   return typeof v.eventSource === 'string' && typeof v.eventName === 'string' && !('detail-type' in v);
 }
 
@@ -97,6 +117,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
   const replay = createReplayer({ ...opts.replayer, rules: opts.rules, config: opts.config });
   const candidatesFor = patternsBySource(opts.rules.filter((r) => r.bus === 'default').map((r) => r.pattern));
   const acc = new SummaryBuilder();
+  let events = 0;
 
   /** Synchronous for the common unmatched record: awaiting each of millions costs real time. */
   function one(value: unknown, source: string): Promise<void> | undefined {
@@ -116,6 +137,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
       return;
     }
     acc.record(event);
+    events++;
     if (!candidatesFor(event.source).some((p) => matchPattern(p, event))) return;
     return closeDueBy(eventTimeMs(event))
       .then(() => replay(source, event))
@@ -142,6 +164,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
     async runLog(ref, onBytes, onRecords) {
       const name = logName(ref);
       let index = 0;
+      const eventsBefore = events;
       const outcome = await scanLog(
         ref,
         async (records) => {
@@ -155,6 +178,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
       );
       if (outcome.error) acc.fileFailed(name, outcome.error, outcome.records);
       else acc.fileDone();
+      return { records: outcome.records, events: events - eventsBefore, error: outcome.error };
     },
     async runRecords(name, batches) {
       let index = 0;
