@@ -1,6 +1,6 @@
 /** Jest in native ESM (Middy 6 is ESM-only), TypeScript through SWC. */
 export default {
-  // Node's, with each test's console held and shown only when the test fails (test/setup/quiet-environment.js).
+  // Node's, with each test's console held and shown in its failure when it fails (test/setup/quiet-environment.js).
   testEnvironment: '<rootDir>/test/setup/quiet-environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],

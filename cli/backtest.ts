@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Backtest, createBacktest } from '../shared/backtest/backtest.ts';
@@ -6,12 +6,14 @@ import { errorText } from '../shared/backtest/files.ts';
 import { renderHtmlReport } from '../shared/backtest/html.ts';
 import { type ReaderPool, startReaderPool } from '../shared/backtest/pool.ts';
 import { Progress } from '../shared/backtest/progress.ts';
-import { fileRef, type LogRef } from '../shared/backtest/sources.ts';
+import { fileRef, type LogRef, logName } from '../shared/backtest/sources.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
+import { plainError } from '../shared/util/errors.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { namedFile } from './paths.ts';
 import { loadPipelineSetup } from './setup.ts';
 
 const EXIT_WRITE_FAILED = 1;
@@ -33,6 +35,13 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     io.stderr(
       'backtest: give at least one file or folder of CloudTrail logs, e.g. cloud-alerts backtest ./AWSLogs\n',
     );
+    return EXIT_USAGE;
+  }
+  // A run over a year of logs takes a while: a report path that cannot be written is found now, not after it.
+  const html = args.values.html;
+  const unwritable = html === undefined ? undefined : whyUnwritable(html);
+  if (html !== undefined && unwritable !== undefined) {
+    io.stderr(`backtest: cannot write --html ${terminalLine(html)}: ${unwritable}\n`);
     return EXIT_USAGE;
   }
   const workers = workerCount(args.values.workers);
@@ -59,7 +68,7 @@ async function run(
   pool: ReaderPool | undefined,
 ): Promise<number> {
   const setup = loadPipelineSetup('backtest', args.values, io);
-  if (!setup) return EXIT_USAGE;
+  if (typeof setup === 'number') return setup;
   const backtest: Backtest = createBacktest({
     rules: setup.rules,
     config: setup.config,
@@ -73,6 +82,7 @@ async function run(
   // as in replay); the summary still counts it. A bad file inside a folder is skipped and listed.
   let exit = EXIT_OK;
   const refs: LogRef[] = [];
+  const named = new Set<string>();
   for (const path of paths) {
     let found: string[];
     try {
@@ -90,6 +100,7 @@ async function run(
       backtest.pathFailed(path, why);
       exit = EXIT_USAGE;
     }
+    if (namedFile(path, found)) named.add(path);
     refs.push(...found.map(fileRef));
   }
   // Progress is for a person watching; JSON output is for a program.
@@ -111,13 +122,23 @@ async function run(
           onRecords: (r: number) => progress.addRecords(r),
         }
       : {}),
+    onDone: (ref, outcome) => {
+      // A file named on the command line that could not be read, or held no record, is bad input.
+      const file = logName(ref);
+      if (named.has(file) && (outcome.error !== undefined || outcome.events === 0)) {
+        io.stderr(
+          `backtest: ${terminalLine(file)}: ${terminalLine(outcome.error ?? 'holds no CloudTrail record or event')}\n`,
+        );
+        exit = EXIT_USAGE;
+      }
+    },
   });
   progress?.done();
 
   await backtest.finish();
   const summary = backtest.summary();
-  io.stdout(args.values.json ? `${terminalJson(summary)}\n` : formatSummary(summary));
   const html = args.values.html;
+  io.stdout(args.values.json ? `${terminalJson(summary)}\n` : formatSummary(summary));
   if (html !== undefined) {
     try {
       writeFileSync(html, renderHtmlReport(summary, backtest.previews()));
@@ -128,6 +149,27 @@ async function run(
     if (!args.values.json) io.stdout(`Report written to ${html}\n`);
   }
   return exit;
+}
+
+/**
+ * Why a report could not be written at `path`, or undefined when it can: the file is opened for
+ * appending (created if missing, then removed again), which finds a missing folder, a folder, and a
+ * file or folder that is read-only, as the final write would.
+ */
+function whyUnwritable(path: string): string | undefined {
+  let existed = true;
+  try {
+    if (statSync(path).isDirectory()) return 'is a folder, not a file';
+  } catch {
+    existed = false;
+  }
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (err) {
+    return plainError(err);
+  }
+  if (!existed) rmSync(path, { force: true });
+  return undefined;
 }
 
 /** More threads than this only add memory: reading is bound by gunzip and JSON.parse per core. */

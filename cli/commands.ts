@@ -26,8 +26,10 @@ export interface CommandSpec {
 }
 
 /** Exit codes, the same for every command (README, "Command line"). */
-export const EXIT_CODES = `Exit status: 0 ok; 1 findings or failures (invalid configuration, failed deliveries or AWS
-calls, a doctor problem, no pattern match); 2 usage error or unreadable input.`;
+export const EXIT_CODES = `Exit status: 0 ok; 1 findings or failures (an invalid configuration, failed deliveries or
+AWS calls, a doctor problem, no pattern match); 2 usage error or unreadable input (a file named on the
+command line that cannot be read, is not JSON or gzip, or holds no event; a bad file inside a folder is
+skipped and listed, and leaves the exit status alone).`;
 
 const config = {
   type: 'string',
@@ -327,6 +329,30 @@ export function argsError(err: unknown): string {
     default:
       return message;
   }
+}
+
+/**
+ * `--help` or `-h` before a `--` (after it, arguments are operands), and not as the value of a flag
+ * that takes one: `replay --config --help` is a missing value (parseArgs says so), not a request for help.
+ */
+export function asksForHelp(name: CommandName, args: readonly string[]): boolean {
+  const options: Readonly<Record<string, FlagSpec>> = COMMANDS[name].options;
+  const takesValue = (arg: string): boolean => {
+    if (arg.startsWith('--')) return !arg.includes('=') && options[arg.slice(2)]?.type === 'string';
+    // -x VALUE, not -xVALUE: only a lone short flag takes the next argument.
+    return (
+      arg.length === 2 &&
+      arg.startsWith('-') &&
+      Object.values(options).some((flag) => flag.short === arg[1] && flag.type === 'string')
+    );
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+    if (takesValue(arg)) i++;
+  }
+  return false;
 }
 
 /** `cloud-alerts --help`: every command with every flag it takes. */

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createTrailLookupPort } from '../shared/aws/evidence/cloudtrail.ts';
 import { errorText, scanFile } from '../shared/backtest/files.ts';
+import { isCloudTrailRecord } from '../shared/backtest/reader.ts';
 import { MalformedRecord } from '../shared/backtest/records.ts';
-import { loadConfigFile } from '../shared/config/load.ts';
+import { ConfigError, loadConfigFile } from '../shared/config/load.ts';
 import { configPath } from '../shared/config/runtime.ts';
 import type { Config } from '../shared/config/schema.ts';
 import { isRecord } from '../shared/detect/values.ts';
@@ -21,10 +22,11 @@ import {
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { argsError, COMMANDS, commandHelp } from './commands.ts';
-import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { type CliIo, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { namedFile } from './paths.ts';
 
 /** LookupEvents failed (denied, throttled past our retries, no network): the message says which. */
-export const EXIT_AWS_FAILED = 1;
+export const EXIT_AWS_FAILED = EXIT_FAILED;
 
 /** CloudTrail event history keeps 90 days. https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html */
 export const EVENT_HISTORY_DAYS = 90;
@@ -134,22 +136,45 @@ function loadVerdictConfig(args: ReturnType<typeof parse>, io: CliIo): Config | 
   return loadConfigFile(file, { stage: args.values.stage ?? io.env.STAGE ?? 'dev' });
 }
 
-async function fromArchives(p: Plan, config: Config | undefined, io: CliIo): Promise<TimelineEntry[]> {
+/**
+ * The archives' entries, and whether a path named on the command line was bad (cannot be read, a
+ * folder without a log file, a named file that is not one): exit 2 after the rest is shown. A bad file
+ * inside a folder is skipped and listed.
+ */
+async function fromArchives(
+  p: Plan,
+  config: Config | undefined,
+  io: CliIo,
+): Promise<{ entries: TimelineEntry[]; badPath: boolean }> {
   const files: string[] = [];
+  const named = new Set<string>();
+  let badPath = false;
   for (const path of p.archives) {
+    let found: string[];
     try {
-      files.push(...listFiles(path));
+      found = listFiles(path);
     } catch (err) {
-      if (err instanceof UnreadablePathError) throw new UsageError(err.message);
-      throw err;
+      if (!(err instanceof UnreadablePathError)) throw err;
+      io.stderr(`history: ${terminalLine(err.message)}\n`);
+      badPath = true;
+      continue;
     }
+    if (found.length === 0) {
+      io.stderr(`history: ${terminalLine(`no log file (.json, .json.gz) in ${path}`)}\n`);
+      badPath = true;
+    }
+    if (namedFile(path, found)) named.add(path);
+    files.push(...found);
   }
   const entries: TimelineEntry[] = [];
   for (const file of files) {
+    let read = 0;
     const outcome = await scanFile(file, (records) => {
       for (const value of records) {
         if (value instanceof MalformedRecord || !isRecord(value)) continue;
         const record = 'detail-type' in value && isRecord(value.detail) ? value.detail : value;
+        if (!isCloudTrailRecord(record)) continue;
+        read++;
         if (isReadOnly(record) || !matches(record, p.target, p.mode)) continue;
         if (p.region && record.awsRegion !== p.region) continue;
         const entry = entryFromRecord(record, config);
@@ -158,10 +183,15 @@ async function fromArchives(p: Plan, config: Config | undefined, io: CliIo): Pro
         if (t >= p.sinceMs && t <= p.untilMs) entries.push(entry);
       }
     });
-    if (outcome.error)
+    if (outcome.error) {
       io.stderr(`history: ${terminalLine(file)}: ${terminalLine(outcome.error)} (skipped the rest)\n`);
+      if (named.has(file)) badPath = true;
+    } else if (named.has(file) && read === 0) {
+      io.stderr(`history: ${terminalLine(file)}: holds no CloudTrail record\n`);
+      badPath = true;
+    }
   }
-  return entries;
+  return { entries, badPath };
 }
 
 async function fromEventHistory(
@@ -256,19 +286,27 @@ export async function historyCommand(argv: string[], io: CliIo, deps: HistoryDep
       return EXIT_OK;
     }
     p = plan(args, io, nowMs);
-    config = loadVerdictConfig(args, io);
   } catch (err) {
     io.stderr(`history: ${terminalLine(argsError(err))}\n\n${HISTORY_USAGE}`);
     return EXIT_USAGE;
   }
+  try {
+    config = loadVerdictConfig(args, io);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // As in every command: a configuration read and found invalid is 1, one that cannot be read is 2.
+    io.stderr(`history: ${err.message.split('\n').map(terminalLine).join('\n')}\n`);
+    return err.unreadable ? EXIT_USAGE : EXIT_FAILED;
+  }
 
   let entries: TimelineEntry[];
+  let exit = EXIT_OK;
   try {
-    entries = orderTimeline(
-      p.archives.length > 0
-        ? await fromArchives(p, config, io)
-        : await fromEventHistory(p, config, io, deps, nowMs),
-    );
+    if (p.archives.length > 0) {
+      const read = await fromArchives(p, config, io);
+      if (read.badPath) exit = EXIT_USAGE;
+      entries = orderTimeline(read.entries);
+    } else entries = orderTimeline(await fromEventHistory(p, config, io, deps, nowMs));
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr(`history: ${terminalLine(err.message)}\n`);
@@ -287,7 +325,7 @@ export async function historyCommand(argv: string[], io: CliIo, deps: HistoryDep
 
   if (p.json) {
     io.stdout(`${terminalJson(entries)}\n`);
-    return EXIT_OK;
+    return exit;
   }
   const span = `${new Date(p.sinceMs).toISOString()} – ${new Date(p.untilMs).toISOString()}`;
   const what = p.mode === 'either' ? 'to or by' : p.mode === 'resource' ? 'to' : 'by';
@@ -295,5 +333,5 @@ export async function historyCommand(argv: string[], io: CliIo, deps: HistoryDep
   io.stdout(`Changes ${what} ${terminalLine(p.target)}, ${span} (${terminalLine(source)})\n`);
   io.stdout(formatTimeline(entries));
   io.stdout(`${entries.length} change(s).\n`);
-  return EXIT_OK;
+  return exit;
 }

@@ -29,5 +29,9 @@ export function processIo(): CliIo {
   };
 }
 
+/** Exit codes, the same for every command (README, "Command line"; cli/commands.ts EXIT_CODES). */
 export const EXIT_OK = 0;
+/** Findings or failures: an invalid configuration, a failed delivery or AWS call, a doctor problem, no match. */
+export const EXIT_FAILED = 1;
+/** A usage error, or input named on the command line that cannot be read or holds nothing to read. */
 export const EXIT_USAGE = 2;

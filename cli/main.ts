@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type CommandName, commandHelp, isCommand, topLevelHelp } from './commands.ts';
+import { asksForHelp, type CommandName, commandHelp, isCommand, topLevelHelp } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE, processIo } from './io.ts';
 
 // Each command is imported when it runs: `--help` and `--version` load no AWS SDK, zod or YAML.
@@ -28,15 +28,6 @@ export function packageVersion(): string {
   return 'unknown';
 }
 
-/** `--help` or `-h` before a `--` (after it, arguments are operands). */
-function asksForHelp(args: string[]): boolean {
-  for (const arg of args) {
-    if (arg === '--') return false;
-    if (arg === '--help' || arg === '-h') return true;
-  }
-  return false;
-}
-
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
@@ -56,7 +47,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.stderr(`${command ? `unknown command: ${command}\n\n` : ''}${topLevelHelp()}`);
     return EXIT_USAGE;
   }
-  if (asksForHelp(rest)) {
+  if (asksForHelp(command, rest)) {
     io.stdout(commandHelp(command));
     return EXIT_OK;
   }

@@ -14,6 +14,7 @@ import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { formatResult, RuleTally } from './format.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { namedFile } from './paths.ts';
 import { loadPipelineSetup } from './setup.ts';
 
 /** `replay --send` where a delivery failed: the summary (or stderr, with --json) says which. */
@@ -33,14 +34,14 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     return EXIT_USAGE;
   }
   const setup = loadPipelineSetup('replay', args.values, io);
-  if (!setup) return EXIT_USAGE;
+  if (typeof setup === 'number') return setup;
   let evidence: EvidencePorts | undefined;
   if (args.values.evidence !== undefined) {
     try {
       evidence = loadEvidenceFile(args.values.evidence);
     } catch (err) {
       if (!(err instanceof EvidenceFileError)) throw err;
-      io.stderr(`replay: ${terminalLine(err.message)}\n`);
+      io.stderr(`replay: ${err.message.split('\n').map(terminalLine).join('\n')}\n`);
       return EXIT_USAGE;
     }
   }
@@ -89,6 +90,7 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
       counts.errors++;
       exit = EXIT_USAGE;
     }
+    let replayed = 0;
     for (const file of files) {
       for (const input of inputsFromFile(file)) {
         // Grouping windows that closed before this event send their summaries first, as in Lambda.
@@ -99,8 +101,13 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
           : await replay(input.source, input.event);
         counts.events++;
         if (result.error) counts.errors++;
+        else replayed++;
         show(result);
       }
+    }
+    if (namedFile(path, files) && replayed === 0) {
+      io.stderr(`replay: ${terminalLine(path)}: holds no event that could be replayed\n`);
+      exit = EXIT_USAGE;
     }
   }
   for (const summary of await replay.closeDue()) show(summary);

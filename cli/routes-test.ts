@@ -18,6 +18,7 @@ import { routeAlert } from '../shared/route/route.ts';
 import { terminalLine } from '../shared/util/terminal.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
+import { namedFile } from './paths.ts';
 import { loadPipelineSetup } from './setup.ts';
 
 const USAGE = commandUsage('routes');
@@ -77,7 +78,7 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
     return EXIT_USAGE;
   }
   const setup = loadPipelineSetup('routes test', values, io);
-  if (!setup) return EXIT_USAGE;
+  if (typeof setup === 'number') return setup;
   const { config, alarmLookup } = setup;
   // The rules that run the alert function: an event none matches is not routed at all, as in replay.
   const entryRules = alertFunctionRules(setup.rules);
@@ -87,16 +88,17 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
   let exit = EXIT_OK;
   const lines: string[] = [];
   const all = new Set<string>();
-  const test = async (source: string, event: unknown) => {
+  /** Whether the event could be routed at all (a bad one is listed and, in a named file, exit 2). */
+  const test = async (source: string, event: unknown): Promise<boolean> => {
     lines.push(t(source));
     if (!isRecord(event)) {
       lines.push('  error: not a JSON object');
-      exit = EXIT_USAGE;
-      return;
+      io.stderr(`routes test: ${t(source)}: not a JSON object\n`);
+      return false;
     }
     if (matchingRuleNames(entryRules, event).length === 0) {
       lines.push('  no serverless.yml rule matches: the alert function would not run');
-      return;
+      return true;
     }
     // Fresh state for each event: the answer is where this event goes, whatever came before it.
     const bus: PutEventsRequestEntry[] = [];
@@ -104,8 +106,7 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
     if (outcome.status === 'rejected') {
       lines.push(`  error: ${t(outcome.reason ?? 'not an event')}`);
       io.stderr(`routes test: ${t(source)}: ${t(outcome.reason ?? 'not an event')}\n`);
-      exit = EXIT_USAGE;
-      return;
+      return false;
     }
     const alerts: Alert[] = parsedDetails(bus, ALERT_RAISED).map((d) => AlertSchema.parse(d));
     const requests = parsedDetails(bus, NOTIFICATION_REQUESTED).map((d) =>
@@ -123,6 +124,7 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
       lines.push(`    matched: ${matched.map(t).join(', ')}`);
       lines.push(`    receivers: ${receivers.length > 0 ? receivers.map(t).join(', ') : '(none)'}`);
     }
+    return true;
   };
   for (const path of paths) {
     let files: string[];
@@ -138,16 +140,18 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
       io.stderr(`routes test: ${t(path)}: no .json or .json.gz files\n`);
       exit = EXIT_USAGE;
     }
+    let routed = 0;
     for (const file of files) {
       for (const input of inputsFromFile(file)) {
-        if (input.error === undefined) await test(input.source, input.event);
-        else {
+        if (input.error === undefined) {
+          if (await test(input.source, input.event)) routed++;
+        } else {
           lines.push(t(input.source), `  error: ${t(input.error)}`);
           io.stderr(`routes test: ${t(input.source)}: ${t(input.error)}\n`);
-          exit = EXIT_USAGE;
         }
       }
     }
+    if (namedFile(path, files) && routed === 0) exit = EXIT_USAGE;
   }
   lines.push(`receivers: ${all.size > 0 ? [...all].map(t).join(', ') : '(none)'}`);
   io.stdout(`${lines.join('\n')}\n`);

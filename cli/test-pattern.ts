@@ -6,10 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { compilePattern, matchPattern, PatternError } from '../shared/eventbridge/pattern.ts';
 import { plainError } from '../shared/util/errors.ts';
 import { terminalLine } from '../shared/util/terminal.ts';
-import { commandUsage } from './commands.ts';
+import { argsError, COMMANDS, commandUsage } from './commands.ts';
 
 export interface TestPatternIo {
   stdin: NodeJS.ReadableStream;
@@ -22,29 +23,19 @@ const USAGE = commandUsage('test-pattern');
 class UsageError extends Error {}
 
 interface Options {
-  pattern?: string;
-  event?: string;
+  pattern?: string | undefined;
+  event?: string | undefined;
   jsonl: boolean;
 }
 
-function parseArgs(args: readonly string[]): Options {
-  const opts: Options = { jsonl: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (name === '--jsonl' && inline === undefined) {
-      opts.jsonl = true;
-    } else if (name === '--pattern' || name === '--event') {
-      const value = inline ?? args[++i];
-      if (value === undefined) throw new UsageError(`${name} needs a value`);
-      if (name === '--pattern') opts.pattern = value;
-      else opts.event = value;
-    } else {
-      throw new UsageError(`unknown argument: ${arg}`);
-    }
+function parseOptions(args: string[]): Options {
+  let values: { pattern?: string | undefined; event?: string | undefined; jsonl?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({ args, options: COMMANDS['test-pattern'].options, allowPositionals: false }));
+  } catch (err) {
+    throw new UsageError(argsError(err));
   }
+  const opts: Options = { jsonl: values.jsonl === true, pattern: values.pattern, event: values.event };
   if (opts.jsonl && (opts.pattern !== undefined || opts.event !== undefined)) {
     throw new UsageError('--jsonl cannot be combined with --pattern/--event');
   }
@@ -79,7 +70,7 @@ async function loadJson(arg: string, what: string): Promise<unknown> {
 export async function testPatternCommand(args: string[], io: TestPatternIo): Promise<number> {
   let opts: Options;
   try {
-    opts = parseArgs(args);
+    opts = parseOptions(args);
   } catch (err) {
     io.stderr(`test-pattern: ${message(err)}\n${USAGE}`);
     return 2;

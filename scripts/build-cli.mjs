@@ -9,6 +9,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MANIFEST_VERSION, recordInput } from '../bin/fresh-build.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outRoot = join(root, '.build');
@@ -18,7 +19,7 @@ const tmp = join(outRoot, `cli.tmp-${process.pid}`);
 async function buildCli() {
   const { build } = await import('esbuild');
   rmSync(tmp, { recursive: true, force: true });
-  // A source saved while esbuild reads it is newer than this, so the launcher will not trust the build.
+  // A source saved while esbuild reads it changed after this: recorded without a hash, never fresh.
   const started = Date.now();
   const result = await build({
     absWorkingDir: root,
@@ -37,17 +38,19 @@ async function buildCli() {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
-  // The launcher runs the bundle only while no source it was built from is newer (bin/cloud-alerts.js).
-  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
-  writeFileSync(
-    join(tmp, 'inputs.json'),
-    `${JSON.stringify({ builtAt: started, inputs: [...inputs, 'package.json'] })}\n`,
+  // The launcher runs the bundle only while every input has the content it was built from
+  // (bin/fresh-build.js): the sources, and what else decides the output: package.json (the version,
+  // "type"), tsconfig.json (esbuild reads it) and this script.
+  const sources = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
+  const inputs = [...sources, 'package.json', 'tsconfig.json', 'scripts/build-cli.mjs'].map((p) =>
+    recordInput(root, p, started),
   );
+  writeFileSync(join(tmp, 'inputs.json'), `${JSON.stringify({ version: MANIFEST_VERSION, inputs })}\n`);
   // Swapped in whole, so a CLI started meanwhile sees the old build or the new one, never half of one.
   rmSync(out, { recursive: true, force: true });
   mkdirSync(outRoot, { recursive: true });
   renameSync(tmp, out);
-  return inputs.length;
+  return sources.length;
 }
 
 try {

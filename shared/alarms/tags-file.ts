@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import * as z from 'zod';
+import { checkYamlFile } from '../config/located.ts';
 import { alarmNameFromArn } from '../enrich/alarm.ts';
 import { plainError } from '../util/errors.ts';
 import { ownValue } from '../util/own.ts';
@@ -43,21 +43,8 @@ export function loadAlarmTagsFile(path: string): AlarmLookup {
   } catch (err) {
     throw new AlarmTagsFileError(`cannot read ${path}: ${plainError(err)}`, { cause: err });
   }
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (err) {
-    throw new AlarmTagsFileError(`${path}: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
-  }
-  const parsed = AlarmTagsFileSchema.safeParse(data ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
-      .join('; ');
-    throw new AlarmTagsFileError(`${path}: ${issues}`);
-  }
-  return fileAlarmLookup(parsed.data);
+  const checked = checkYamlFile(text, AlarmTagsFileSchema, path, {});
+  if (checked.problems)
+    throw new AlarmTagsFileError(`invalid alarm tags in ${path}:\n  ${checked.problems.join('\n  ')}`);
+  return fileAlarmLookup(checked.data);
 }

@@ -13,19 +13,39 @@ export interface BacktestOptions {
   replayer?: Omit<ReplayerOptions, 'rules' | 'config' | 'send' | 'secret'>;
 }
 
+/** What reading one object found: records (malformed ones included), events among them, why it stopped. */
+export interface LogOutcome {
+  records: number;
+  events: number;
+  error?: string | undefined;
+}
+
 export interface RunLogsOptions {
   pool?: ReaderPool;
   onBytes?: (bytes: number) => void;
   onRecords?: (n: number) => void;
   /** Called as each object's part starts being applied (progress counts files). */
   onObject?: (ref: LogRef) => void;
+  /** Called once each object has been applied, with what it held. */
+  onDone?: (ref: LogRef, outcome: LogOutcome) => void;
 }
 
 export interface Backtest {
-  /** Stream one file through the pipeline; a bad file is recorded in the summary, never thrown. */
-  runFile(file: string, onBytes?: (bytes: number) => void, onRecords?: (n: number) => void): Promise<void>;
+  /**
+   * Streams one file through the pipeline (a bad file is recorded in the summary, never thrown);
+   * says how many records it read, how many were events, and why it stopped early, if it did.
+   */
+  runFile(
+    file: string,
+    onBytes?: (bytes: number) => void,
+    onRecords?: (n: number) => void,
+  ): Promise<LogOutcome>;
   /** runFile for any log object (shared/backtest/sources.ts). */
-  runLog(ref: LogRef, onBytes?: (bytes: number) => void, onRecords?: (n: number) => void): Promise<void>;
+  runLog(
+    ref: LogRef,
+    onBytes?: (bytes: number) => void,
+    onRecords?: (n: number) => void,
+  ): Promise<LogOutcome>;
   /**
    * Records that arrive already parsed (a query's results), in batches; counted as one source named
    * `name`. A batch iterator that throws ends that source as a failed one, with what it had read.
@@ -72,10 +92,11 @@ export function createBacktest(opts: BacktestOptions): Backtest {
     }
   }
 
-  function applyTotals(name: string, totals: PartTotals): void {
+  function applyTotals(name: string, totals: PartTotals): LogOutcome {
     acc.records(totals);
     if (totals.error !== undefined) acc.fileFailed(name, totals.error, totals.elements);
     else acc.fileDone();
+    return { records: totals.elements, events: totals.records, error: totals.error };
   }
 
   /** Summaries of grouping windows that closed before `t` (event time), counted like any alert. */
@@ -88,14 +109,14 @@ export function createBacktest(opts: BacktestOptions): Backtest {
     ref: LogRef,
     onBytes?: (bytes: number) => void,
     onRecords?: (n: number) => void,
-  ): Promise<void> {
+  ): Promise<LogOutcome> {
     const name = logName(ref);
     const totals = await readLog(ref, judge, {
       onItems: (items) => applyItems(name, items),
       ...(onBytes ? { onBytes } : {}),
       ...(onRecords ? { onRecords } : {}),
     });
-    applyTotals(name, totals);
+    return applyTotals(name, totals);
   }
 
   return {
@@ -114,7 +135,9 @@ export function createBacktest(opts: BacktestOptions): Backtest {
       if (!o.pool) {
         for (const ref of refs) {
           o.onObject?.(ref);
-          await runLog(ref, o.onBytes, o.onRecords);
+          // Not inside `onDone?.(…)`: an optional call skips its arguments when there is no callback.
+          const outcome = await runLog(ref, o.onBytes, o.onRecords);
+          o.onDone?.(ref, outcome);
         }
         return;
       }
@@ -130,7 +153,10 @@ export function createBacktest(opts: BacktestOptions): Backtest {
           o.onObject?.(ref);
         }
         if ('items' in event) await applyItems(logName(ref), event.items);
-        else applyTotals(logName(ref), event.totals);
+        else {
+          const outcome = applyTotals(logName(ref), event.totals);
+          o.onDone?.(ref, outcome);
+        }
       }
     },
     pathFailed(path, error) {

@@ -52,7 +52,8 @@ export function actorOfIdentity(identity: Record<string, unknown>): string {
   );
 }
 
-function isCloudTrailRecord(v: Record<string, unknown>): boolean {
+/** A CloudTrail record, as opposed to an EventBridge event (which has a detail-type). */
+export function isCloudTrailRecord(v: Record<string, unknown>): boolean {
   return typeof v.eventSource === 'string' && typeof v.eventName === 'string' && !('detail-type' in v);
 }
 

@@ -1,5 +1,9 @@
 import type * as z from 'zod';
+import { globalRegistry } from 'zod/v4/core';
 import { SEVERITIES } from '../events/alert.ts';
+import { nearestKey } from './near.ts';
+
+export { nearestKey } from './near.ts';
 
 /**
  * zod's own messages are written for programmers ("Invalid input", "Too big: expected number to be
@@ -52,39 +56,6 @@ export function describeValue(value: unknown): string {
 /** A short, plain string quoted; undefined for anything that could be a URL, key or token. */
 function shownString(value: string): string | undefined {
   return value.length <= 24 && /^[A-Za-z0-9_.*<>=\- ]*$/.test(value) ? JSON.stringify(value) : undefined;
-}
-
-/** Optimal string alignment distance: an insertion, deletion, substitution or swap of neighbours costs 1. */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const row = d[i] as number[];
-      const up = d[i - 1] as number[];
-      let best = Math.min((up[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (up[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        best = Math.min(best, ((d[i - 2] as number[])[j - 2] ?? 0) + 1);
-      row[j] = best;
-    }
-  }
-  return (d[a.length] as number[])[b.length] ?? 0;
-}
-
-/**
- * The known key a typo most likely meant: the nearest by edit distance (case ignored), when it is
- * near enough that the reader would agree (at most 2 edits and fewer than half the letters).
- */
-export function nearestKey(key: string, known: readonly string[]): string | undefined {
-  let best: { name: string; d: number } | undefined;
-  for (const name of known) {
-    const d = distance(key.toLowerCase(), name.toLowerCase());
-    if (best === undefined || d < best.d) best = { name, d };
-  }
-  if (best === undefined) return undefined;
-  return best.d <= 2 && best.d * 2 < Math.max(key.length, best.name.length) ? best.name : undefined;
 }
 
 interface Def {
@@ -162,6 +133,86 @@ function unionMessageAt(schema: unknown, path: Path, input: unknown): string | u
   return undefined;
 }
 
+/**
+ * What the value at `path` is for, from the schema's own description (`z.describe`), so a missing
+ * setting reads "missing: the Slack channel ID …" instead of "expected a string".
+ */
+function descriptionAt(root: unknown, path: Path): string | undefined {
+  const key = path.at(-1);
+  if (typeof key !== 'string') return undefined;
+  for (const parent of schemasAt(root, path.slice(0, -1))) {
+    const about = describedIn(defOf(parent)?.shape?.[key]);
+    if (about !== undefined) return about;
+  }
+  return undefined;
+}
+
+/** The description of a schema or of what it wraps (optional, default, pipe…). */
+function describedIn(schema: unknown): string | undefined {
+  const def = defOf(schema);
+  if (def === undefined) return undefined;
+  const meta = globalRegistry.get(schema as z.core.$ZodType);
+  if (typeof meta?.description === 'string') return meta.description;
+  if (['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(def.type))
+    return describedIn(def.innerType);
+  if (def.type === 'pipe') return describedIn(def.in);
+  return undefined;
+}
+
+/** The keys an object schema declares, when `schema` is one. */
+function shapeKeys(schema: unknown): string[] | undefined {
+  const def = defOf(schema);
+  if (def === undefined) return undefined;
+  if (['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(def.type))
+    return shapeKeys(def.innerType);
+  if (def.type === 'pipe') return shapeKeys(def.in);
+  if (def.type === 'lazy') return def.getter ? shapeKeys(def.getter()) : undefined;
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : undefined;
+}
+
+/**
+ * The option of the union at `path` the input was meant for: the one object option that knows more
+ * of the input's keys than any other (a Slack receiver with botTokenParameter is the app mode, even
+ * with its channel missing). Undefined when options tie, e.g. none of the keys is known.
+ */
+function meantOption(root: unknown, path: Path, input: unknown): number | undefined {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
+  const keys = Object.keys(input);
+  let best: { index: number; known: number; tie: boolean } | undefined;
+  for (const [index, option] of optionsAt(root, path).entries()) {
+    const shape = shapeKeys(option);
+    if (shape === undefined) return undefined;
+    const known = keys.filter((k) => shape.includes(k)).length;
+    if (best === undefined || known > best.known) best = { index, known, tie: false };
+    else if (known === best.known) best.tie = true;
+  }
+  return best && !best.tie && best.known > 0 ? best.index : undefined;
+}
+
+/** The options of the union at `path`, wrappers unwrapped; empty when it is not a union. */
+function optionsAt(schema: unknown, path: Path): unknown[] {
+  const def = defOf(schema);
+  if (def === undefined) return [];
+  if (['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(def.type))
+    return optionsAt(def.innerType, path);
+  if (def.type === 'pipe') return optionsAt(def.in, path);
+  if (def.type === 'lazy') return def.getter ? optionsAt(def.getter(), path) : [];
+  if (def.type === 'union' && path.length === 0) return def.options ?? [];
+  if (def.type === 'union') {
+    for (const option of def.options ?? []) {
+      const found = optionsAt(option, path);
+      if (found.length > 0) return found;
+    }
+    return [];
+  }
+  const [head, ...rest] = path;
+  if (def.type === 'object' && typeof head === 'string' && def.shape && head in def.shape)
+    return optionsAt(def.shape[head], rest);
+  if (def.type === 'array' && typeof head === 'number') return optionsAt(def.element, rest);
+  if (def.type === 'record') return optionsAt(def.valueType, rest);
+  return [];
+}
+
 /** Every key the object at `path` may have, across the union options it may be checked against. */
 export function knownKeysAt(root: unknown, path: Path): string[] {
   const keys = new Set<string>();
@@ -237,6 +288,10 @@ export function explainIssue(
 ): Problem[] {
   const path = [...prefix, ...issue.path];
   const input = valueAt(value, path);
+  if (input === undefined && ['invalid_type', 'invalid_value', 'invalid_union'].includes(issue.code)) {
+    const about = descriptionAt(root, path);
+    if (about !== undefined) return [{ path, message: `missing: ${about}` }];
+  }
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeysAt(root, path);
@@ -271,6 +326,11 @@ export function explainIssue(
       const [only] = fitting;
       if (fitting.length === 1 && only !== undefined)
         return only.flatMap((inner) => explainIssue(inner, root, value, path));
+      // No option fits, but the input's keys say which one it was meant for: that option's problems.
+      const meant = meantOption(root, path, input);
+      const branch = meant === undefined ? undefined : issue.errors[meant];
+      if (branch !== undefined && branch.length > 0 && !branch.some(mixes))
+        return branch.flatMap((inner) => explainIssue(inner, root, value, path));
       if (!ZOD_DEFAULT.test(issue.message)) return [{ path, message: issue.message }];
       const expected = issue.errors.map(expectedOf);
       if (expected.every((e) => e !== undefined))

@@ -1,18 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
-import { CLOUDTRAIL_RULES } from '../detect/catalog.ts';
+import { CLOUDTRAIL_RULES, RULE_IDS } from '../detect/catalog.ts';
 import { allowEntryExpired } from '../route/allow-list.ts';
-import { anyGlob } from '../route/route.ts';
+import { anyGlob, globMatch } from '../route/route.ts';
 import { silenceExpired } from '../route/silence.ts';
+import { plainError } from '../util/errors.ts';
 import { accessProblems, receiverAccess } from './access.ts';
 import { explainIssue } from './issues.ts';
+import { formatPath, locate, locateKey } from './located.ts';
+import { nearestKey } from './near.ts';
 import { type Config, ConfigSchema, type Route } from './schema.ts';
 
 export class ConfigError extends Error {
   constructor(
     message: string,
     readonly problems: string[],
+    /** The file could not be read at all (a usage error), rather than read and found invalid. */
+    readonly unreadable = false,
   ) {
     super(message);
     this.name = 'ConfigError';
@@ -36,39 +41,6 @@ type Path = ReadonlyArray<PropertyKey>;
 /** Written literally in the YAML; not a JavaScript template. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder is the literal text ${stage}
 const STAGE_PLACEHOLDER = '${stage}';
-
-/** Where the key that ends `path` was written (an unknown key), else where its value was. */
-function locateKey(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: Path): string {
-  const key = path.at(-1);
-  const parent = doc.getIn(
-    path.slice(0, -1).map((p) => (typeof p === 'symbol' ? String(p) : p)),
-    true,
-  );
-  if (isMap(parent)) {
-    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === key);
-    const at = pair && nodePos(pair.key, lines);
-    if (at) return at;
-  }
-  return locate(doc, lines, path);
-}
-
-function locate(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: Path): string {
-  // Walk up until a node exists: a missing field is reported at its parent.
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(
-      path.slice(0, n).map((p) => (typeof p === 'symbol' ? String(p) : p)),
-      true,
-    );
-    if (node && typeof node === 'object' && 'range' in node && Array.isArray(node.range)) {
-      const start = node.range[0];
-      if (typeof start === 'number') {
-        const { line, col } = lines.linePos(start);
-        return `${line}:${col}`;
-      }
-    }
-  }
-  return '1:1';
-}
 
 /**
  * The most nodes aliases may add to the config when expanded. An anchor reused in a few routes adds
@@ -145,13 +117,6 @@ function aliasExpansionPast(root: YamlNode, limit: number): AliasProblem | undef
   return problem;
 }
 
-function formatPath(path: Path): string {
-  return path.reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
-    '',
-  );
-}
-
 function collectRouteReceivers(
   route: Route,
   path: (string | number)[],
@@ -161,6 +126,45 @@ function collectRouteReceivers(
     out.push({ name, path: [...path, 'receivers', i] });
   for (const [i, child] of (route.routes ?? []).entries())
     collectRouteReceivers(child, [...path, 'routes', i], out);
+}
+
+/** Every place the configuration names rule ids, in the schema's order: routes, allow-list, silences. */
+function ruleRefs(config: Config): Array<{ value: string | string[]; path: (string | number)[] }> {
+  const refs: Array<{ value: string | string[]; path: (string | number)[] }> = [];
+  const walk = (route: Route, path: (string | number)[]) => {
+    if (route.match?.rule !== undefined)
+      refs.push({ value: route.match.rule, path: [...path, 'match', 'rule'] });
+    for (const [i, child] of (route.routes ?? []).entries()) walk(child, [...path, 'routes', i]);
+  };
+  walk(config.route, ['route']);
+  for (const [i, entry] of config.allowList.entries())
+    if (entry.rule !== undefined) refs.push({ value: entry.rule, path: ['allowList', i, 'rule'] });
+  for (const [i, silence] of config.silences.entries())
+    if (silence.match.rule !== undefined)
+      refs.push({ value: silence.match.rule, path: ['silences', i, 'match', 'rule'] });
+  return refs;
+}
+
+/** A rule id as written, quoted when it looks like one (never a pasted key or URL, which has no dash). */
+function shownRule(value: string): string {
+  return value.length <= 64 && /^[a-z0-9*]+(-[a-z0-9*]+)+$/.test(value) ? `rule "${value}"` : 'rule id';
+}
+
+/**
+ * A rule id no rule has never matches: the route, silence or allow-list entry would do nothing, and
+ * a typo in an allow-list would let the alerts it meant to hold back through. A glob must match at
+ * least one rule.
+ */
+function ruleProblem(value: string): string | undefined {
+  if (value.includes('*')) {
+    if (RULE_IDS.some((id) => globMatch(value, id))) return undefined;
+    return `${shownRule(value)} matches no rule (docs/rules.md lists them)`;
+  }
+  if (RULE_IDS.includes(value)) return undefined;
+  const near = nearestKey(value, RULE_IDS);
+  return near
+    ? `unknown ${shownRule(value)}; did you mean "${near}"?`
+    : `unknown ${shownRule(value)} (docs/rules.md lists them)`;
 }
 
 /** Parse and validate; every problem is reported with its line:column and field path. */
@@ -270,6 +274,15 @@ function parseLocated(text: string, opts: LoadOptions): { config: Config; at: (p
       );
     }
   }
+  for (const ref of ruleRefs(config)) {
+    const values = Array.isArray(ref.value)
+      ? ref.value.map((v, i) => ({ v, path: [...ref.path, i] }))
+      : [{ v: ref.value, path: ref.path }];
+    for (const { v, path } of values) {
+      const problem = ruleProblem(v);
+      if (problem) problems.push(`${source}:${locate(doc, lines, path)}: ${formatPath(path)}: ${problem}`);
+    }
+  }
   if (opts.region !== undefined) {
     for (const p of accessProblems(receiverAccess(config), opts.region))
       problems.push(`${source}:${locate(doc, lines, p.path)}: ${formatPath(p.path)}: ${p.message}`);
@@ -350,10 +363,7 @@ export function loadConfigFile(file: string, opts: LoadOptions): Config {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(
-      `cannot read configuration ${file}: ${err instanceof Error ? err.message : String(err)}`,
-      [],
-    );
+    throw new ConfigError(`cannot read configuration ${file}: ${plainError(err)}`, [], true);
   }
   return parseConfig(text, { ...opts, source: opts.source ?? file });
 }

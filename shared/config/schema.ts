@@ -5,7 +5,7 @@ import { CHANNEL_PLUGINS, type Channel, type ChannelPlugins } from '../notify/ch
 import type { AnyChannelPlugin, ChannelPlugin } from '../notify/channels/types.ts';
 import { ALARMS_CONFIG_DEFAULTS, AlarmsConfigSchema } from './alarms.ts';
 import { EVIDENCE_CONFIG_DEFAULTS, EvidenceConfigSchema } from './evidence.ts';
-import { nearestKey } from './issues.ts';
+import { nearestKey } from './near.ts';
 import { type Budget, BudgetSchema } from './primitives.ts';
 
 export { type Budget, BudgetSchema, KmsKeyArn, ParameterName } from './primitives.ts';
@@ -32,8 +32,8 @@ function receiverSchemaOf(plugin: AnyChannelPlugin) {
 }
 
 /**
- * When no option fits, zod says only "Invalid input". Say which channels a receiver may name, or,
- * when it names one, what is wrong with that channel's settings.
+ * When no option fits, zod says only "Invalid input". Say which channels a receiver may name; when it
+ * names one, the config reader explains that channel's problems at their keys (issues.ts).
  */
 function receiverProblem(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code !== 'invalid_union' || typeof issue.input !== 'object' || issue.input === null)
@@ -52,10 +52,7 @@ function receiverProblem(issue: z.core.$ZodRawIssue): string | undefined {
     const hint = typos.length > 0 ? `; did you mean ${typos.join(', ')}?` : '';
     return `a receiver names exactly one channel (${channels.join(', ')}) besides name and budget; this one names ${names}${hint}`;
   }
-  const problems = (issue.errors[channels.indexOf(only)] ?? []).map(
-    (inner) => `${inner.path.map(String).join('.') || '(receiver)'}: ${inner.message}`,
-  );
-  return problems.length > 0 ? problems.slice(0, 5).join('; ') : undefined;
+  return undefined;
 }
 
 const [firstReceiverSchema, ...otherReceiverSchemas] = CHANNEL_PLUGINS.map(receiverSchemaOf);

@@ -57,6 +57,27 @@ export const GENERIC_RULE = {
     'An event matched a deployed EventBridge rule but no catalog rule understands it; shown as is.',
 } as const;
 
+/**
+ * Rule ids the pipeline raises itself, after detection (flapping, group and overflow summaries, the
+ * doctor's test). Written out here because their stages sit above detect/ (imports flow one way);
+ * test/unit/detect/rule-ids.test.ts ties each to its constant.
+ */
+export const PIPELINE_RULE_IDS = [
+  'cloudwatch-alarm-flapping',
+  'alert-group-summary',
+  'delivery-overflow-summary',
+  'cloud-alerts-test',
+] as const;
+
+/** Every rule id an alert may carry: what a route, silence or allow-list entry may name. */
+export const RULE_IDS: readonly string[] = [
+  ...CLOUDTRAIL_RULES.map((rule) => rule.id),
+  ALARM_RULE.id,
+  FORGED_RULE.id,
+  GENERIC_RULE.id,
+  ...PIPELINE_RULE_IDS,
+];
+
 /** A catalog call name against a recorded one: exact, `Prefix*`, or every call (`*`). */
 function namesCall(name: string, eventName: string): boolean {
   return name === '*'

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { compiledConfigText } from '../config/compiled.ts';
-import { loadConfigFile } from '../config/load.ts';
+import { ConfigError, loadConfigFile } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { isRecord } from '../detect/values.ts';
 import {
   type DeclaredRule,
   parseCloudAlertsSettings,
   parseServerlessRules,
+  parseServerlessYaml,
+  ServerlessFileError,
 } from '../eventbridge/serverless.ts';
+import { plainError } from '../util/errors.ts';
 
 /** What this checkout says should be deployed for a stage and region. */
 export interface LocalSetup {
@@ -40,17 +41,24 @@ export function readLocalSetup(opts: {
   stage: string;
   region: string;
 }): LocalSetup {
-  const text = readFileSync(opts.serverlessFile, 'utf8');
-  const doc: unknown = parse(text);
-  const service = isRecord(doc) && typeof doc.service === 'string' ? doc.service : undefined;
-  if (!service) throw new Error(`${opts.serverlessFile} names no service`);
-  const read = { stage: opts.stage, region: opts.region };
+  let text: string;
+  try {
+    text = readFileSync(opts.serverlessFile, 'utf8');
+  } catch (err) {
+    throw new ServerlessFileError(`cannot read ${opts.serverlessFile}: ${plainError(err)}`, { cause: err });
+  }
+  const doc = parseServerlessYaml(text, opts.serverlessFile);
+  const service = typeof doc.service === 'string' ? doc.service : undefined;
+  if (!service) throw new ServerlessFileError(`${opts.serverlessFile}: names no service`);
+  const read = { stage: opts.stage, region: opts.region, source: opts.serverlessFile };
   const settings = parseCloudAlertsSettings(text, read);
   let config: LocalSetup['config'];
   try {
     const value = loadConfigFile(opts.configFile, { stage: opts.stage });
     config = { ok: true, value, digest: configDigest(value, opts.stage) };
   } catch (err) {
+    // A file that cannot be read is a usage error (exit 2), as in every command; an invalid one is a finding.
+    if (err instanceof ConfigError && err.unreadable) throw err;
     config = { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
   return {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parse, YAMLError } from 'yaml';
 import { NOTIFIER_DEPLOYMENTS } from '../deploy/deployments.ts';
 import { notifierFunctions } from '../deploy/notifiers.ts';
 import { isRecord } from '../detect/values.ts';
+import { plainError } from '../util/errors.ts';
 
 /** One EventBridge rule as serverless.yml declares it for a function. */
 export interface DeclaredRule {
@@ -20,6 +21,37 @@ export interface DeclaredRule {
 export interface ReadOptions {
   stage?: string;
   region?: string;
+  /** The file's name, for messages (default serverless.yml). */
+  source?: string;
+}
+
+/** A serverless.yml that cannot be read or is not one: the message names the file and the line. */
+export class ServerlessFileError extends Error {
+  override readonly name = 'ServerlessFileError';
+}
+
+/** The file's YAML as a mapping, or a ServerlessFileError saying where it went wrong. */
+export function parseServerlessYaml(text: string, source = 'serverless.yml'): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (err) {
+    if (!(err instanceof YAMLError)) throw err;
+    const pos = err.linePos?.[0];
+    // yaml's message repeats the position and quotes the lines around it: the first clause says enough.
+    const what = (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new ServerlessFileError(
+      `${source}:${pos ? `${pos.line}:${pos.col}` : '1:1'}: invalid YAML: ${what}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (!isRecord(doc))
+    throw new ServerlessFileError(
+      `${source}:1:1: not a serverless.yml: expected a mapping with service, provider and functions`,
+    );
+  return doc;
 }
 
 const VARIABLE_G = /\$\{([^${}]+)\}/g;
@@ -29,7 +61,7 @@ const VARIABLE_G = /\$\{([^${}]+)\}/g;
  * `opt:stage|region` with defaults). Anything else (param:, aws:, ssm:) is left in place: names that
  * need it are not ours to guess.
  */
-function resolver(doc: Record<string, unknown>, opts: Required<ReadOptions>) {
+function resolver(doc: Record<string, unknown>, opts: { stage: string; region: string }) {
   const lookup = (path: string): unknown =>
     path.split('.').reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), doc);
   const resolveOne = (expr: string): string | undefined => {
@@ -65,8 +97,7 @@ function busOf(eventBus: unknown): string {
 }
 
 function load(text: string, options: ReadOptions) {
-  const doc: unknown = parse(text);
-  if (!isRecord(doc)) throw new Error('serverless.yml is not a mapping');
+  const doc = parseServerlessYaml(text, options.source);
   const provider = isRecord(doc.provider) ? doc.provider : {};
   const region =
     typeof provider.region === 'string' && !provider.region.includes('${') ? provider.region : 'eu-west-1';
@@ -114,6 +145,7 @@ const PREFIX = '${self:custom.prefix}';
 function declaredFunctions(
   doc: Record<string, unknown>,
   resolve: (s: string) => string,
+  source: string,
 ): Record<string, unknown> {
   if (isRecord(doc.functions)) return doc.functions;
   if (!Array.isArray(doc.functions)) return {};
@@ -123,8 +155,8 @@ function declaredFunctions(
     else if (entry === GENERATED_NOTIFIERS)
       Object.assign(merged, notifierFunctions(NOTIFIER_DEPLOYMENTS, { prefix: resolve(PREFIX) }));
     else
-      throw new Error(
-        `serverless.yml: functions holds ${JSON.stringify(entry)}, which cloud-alerts cannot read`,
+      throw new ServerlessFileError(
+        `${source}: functions holds ${typeof entry === 'string' && entry.length <= 80 ? JSON.stringify(entry) : 'an entry'}, which cloud-alerts cannot read`,
       );
   }
   return merged;
@@ -133,7 +165,7 @@ function declaredFunctions(
 export function parseServerlessRules(text: string, options: ReadOptions = {}): DeclaredRule[] {
   const { doc, resolve } = load(text, options);
   const rules: DeclaredRule[] = [];
-  const functions = declaredFunctions(doc, resolve);
+  const functions = declaredFunctions(doc, resolve, options.source ?? 'serverless.yml');
   for (const [functionKey, fn] of Object.entries(functions)) {
     if (!isRecord(fn)) continue;
     const handler = typeof fn.handler === 'string' ? fn.handler : '';
@@ -149,5 +181,11 @@ export function parseServerlessRules(text: string, options: ReadOptions = {}): D
 }
 
 export function readServerlessRules(file = 'serverless.yml', options: ReadOptions = {}): DeclaredRule[] {
-  return parseServerlessRules(readFileSync(file, 'utf8'), options);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ServerlessFileError(`cannot read ${file}: ${plainError(err)}`, { cause: err });
+  }
+  return parseServerlessRules(text, { source: file, ...options });
 }

@@ -7,8 +7,9 @@
  * The file format is described in docs/replay.md and shown by events/evidence.yml.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
 import * as z from 'zod';
+import { explainIssue } from '../config/issues.ts';
+import { checkYamlFile } from '../config/located.ts';
 import { alarmNameFromArn } from '../enrich/alarm.ts';
 import { plainError } from '../util/errors.ts';
 import { ownValue } from '../util/own.ts';
@@ -68,10 +69,13 @@ const Band = z
 
 /** A list of values, or a band's two edges: each checked as what it looks like, so errors point inside it. */
 const Series = z.unknown().transform((value, ctx): z.infer<typeof Values> | z.infer<typeof Band> => {
-  const parsed = (Array.isArray(value) ? Values : Band).safeParse(value);
+  const schema = Array.isArray(value) ? Values : Band;
+  const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
+  // Passed on as custom issues, so each is worded here, as the configuration's are.
   for (const issue of parsed.error.issues)
-    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    for (const problem of explainIssue(issue, schema, value))
+      ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
   return z.NEVER;
 });
 
@@ -215,36 +219,12 @@ export function loadEvidenceFile(path: string): EvidencePorts {
 
 /** The file's text, checked: what loadEvidenceFile reads before it builds the ports. */
 export function parseEvidenceFile(text: string, source: string): EvidenceFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  const problem = doc.errors[0];
-  if (problem) throw new EvidenceFileError(`${source}: ${problem.message}`);
-  const parsed = EvidenceFileSchema.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.slice(0, MAX_ISSUES).map((issue) => {
-    const path = issue.path.map(String);
-    const line = lineOf(doc, lineCounter, path);
-    // A bad record key: zod says "Invalid key in record"; the key's own check says what a key must be.
-    const message = (issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined) ?? issue.message;
-    return `${line === undefined ? '' : `line ${line}: `}${path.join('.') || '(root)'}: ${message}`;
-  });
-  throw new EvidenceFileError(`${source}: ${issues.join('; ')}`);
-}
-
-/** The line of the deepest node on `path` the document holds (a missing key: its parent's). */
-function lineOf(
-  doc: ReturnType<typeof parseDocument>,
-  counter: LineCounter,
-  path: string[],
-): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    // YAML nodes key sequences by number: `series.m1.2` is item 2.
-    const keys = path.slice(0, n).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-    const node = n === 0 ? doc.contents : doc.getIn(keys, true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (range) return counter.linePos(range[0]).line;
-  }
-  return undefined;
+  const checked = checkYamlFile(text, EvidenceFileSchema, source, {});
+  if (checked.problems)
+    throw new EvidenceFileError(
+      `invalid evidence in ${source}:\n  ${checked.problems.slice(0, MAX_ISSUES).join('\n  ')}`,
+    );
+  return checked.data;
 }
 
 // --- The ports ------------------------------------------------------------------------------------

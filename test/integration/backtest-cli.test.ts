@@ -99,12 +99,47 @@ describe('cloud-alerts backtest', () => {
     );
   });
 
-  it('fails cleanly when the report cannot be written', async () => {
+  it.each([
+    ['a missing folder', (d: string) => join(d, 'missing-folder', 'report.html'), 'no such file or folder'],
+    ['a folder', (d: string) => d, 'is a folder, not a file'],
+    [
+      'a path under a file',
+      (d: string) => {
+        writeFileSync(join(d, 'plain'), '');
+        return join(d, 'plain', 'report.html');
+      },
+      'a part of the path is not a folder',
+    ],
+  ])('refuses a report path in %s before reading anything (exit 2)', async (_name, pathIn, why) => {
     writeLogFiles(dir, { ...SET, files: 1 });
-    const report = join(dir, 'missing-folder', 'report.html');
-    const { code, stderr } = await runCli(['backtest', dir, '--json', '--html', report]);
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/^backtest: cannot write .*report\.html: no such file or folder\n$/);
+    const report = pathIn(dir);
+    // A configuration that cannot be read would be the next problem: the report path is checked first.
+    const { code, stdout, stderr } = await runCli([
+      'backtest',
+      dir,
+      '--json',
+      '--config',
+      join(dir, 'no-such-config.yml'),
+      '--html',
+      report,
+    ]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toBe(`backtest: cannot write --html ${report}: ${why}\n`);
+  });
+
+  it('leaves no empty file behind after checking a new report path', async () => {
+    writeLogFiles(dir, { ...SET, files: 1 });
+    const report = join(dir, 'report.html');
+    const { code } = await runCli([
+      'backtest',
+      dir,
+      '--json',
+      '--config',
+      join(dir, 'nope.yml'),
+      '--html',
+      report,
+    ]);
+    expect(code).toBe(2);
     expect(existsSync(report)).toBe(false);
   });
 

@@ -71,14 +71,30 @@ describe('loadAlarmTagsFile', () => {
   });
 
   it.each([
-    ['an unknown key', 'example-a:\n  tag: {team: x}\n', /example-a/],
-    ['a nested tag value', 'example-a:\n  tags:\n    team: {name: x}\n', /example-a\.tags\.team/],
-    ['invalid YAML', 'example-a: [\n', /tags\.yml/],
+    [
+      'an unknown key',
+      'example-a:\n  tag: {team: x}\n',
+      /tags\.yml:2:3: example-a\.tag: unknown key "tag"; did you mean "tags"\?/,
+    ],
+    [
+      'a nested tag value',
+      'example-a:\n  tags:\n    team: {name: x}\n',
+      /tags\.yml:3:11: example-a\.tags\.team: expected a string or a number or true or false; got a mapping/,
+    ],
+    ['invalid YAML', 'example-a: [\n', /tags\.yml:2:1: invalid YAML: /],
+    [
+      'a list instead of a mapping',
+      '- example-a\n',
+      /tags\.yml:1:1: \(top level\): expected a mapping; got a list/,
+    ],
   ])('names the problem for %s', (_label, text, message) => {
     const file = join(dir, 'tags.yml');
     writeFileSync(file, text);
     expect(() => loadAlarmTagsFile(file)).toThrow(AlarmTagsFileError);
     expect(() => loadAlarmTagsFile(file)).toThrow(message);
+    expect(() => loadAlarmTagsFile(file)).not.toThrow(
+      /Invalid input|Unrecognized key|expected \w+, received/,
+    );
   });
 });
 

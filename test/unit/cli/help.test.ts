@@ -26,6 +26,34 @@ describe('cloud-alerts help', () => {
     expect(afterDashes.code).toBe(2);
   });
 
+  // Subcommands and operands where the command wants them, so only the flag can be wrong.
+  const LEAD: Record<CommandName, string[]> = {
+    replay: [],
+    backtest: [],
+    history: [],
+    'test-pattern': [],
+    forwarder: [],
+    dlq: ['list'],
+    config: ['check'],
+    routes: ['test'],
+    doctor: [],
+  };
+  const valueFlags = NAMES.flatMap((name) =>
+    Object.entries(COMMANDS[name].options as Record<string, { type: string }>)
+      .filter(([, def]) => def.type === 'string')
+      .flatMap(([flag]) => [
+        [name, flag, '--help'],
+        [name, flag, '-h'],
+        [name, flag, '--json'],
+      ]),
+  ) as Array<[CommandName, string, string]>;
+
+  it.each(valueFlags)('%s --%s %s: a missing value, not help (exit 2)', async (name, flag, next) => {
+    const { code, stdout, stderr } = await runCli([name, ...LEAD[name], `--${flag}`, next]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain(`--${flag} needs a value`);
+  });
+
   it('the top-level help lists every command with every flag it takes', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);

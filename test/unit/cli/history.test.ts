@@ -372,13 +372,16 @@ describe('history arguments', () => {
     expect((await runCli(['help'])).stdout).toContain('cloud-alerts history <resource | actor>');
   });
 
-  it('a broken --config is a usage error', async () => {
+  it('an invalid --config exits 1, as config check does; one that cannot be read is a usage error', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'history-cfg-'));
     const file = path.join(dir, 'bad.yml');
     writeFileSync(file, 'receivers: 3\n');
-    const { code, err } = await run(['a', '--archive', FIXTURES, '--config', file]);
-    expect(code).toBe(2);
-    expect(err).toContain('receivers');
+    const invalid = await run(['a', '--archive', FIXTURES, '--config', file]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.err).toContain(`${file}:1:12: receivers: expected a list; got 3`);
+    const folder = await run(['a', '--archive', FIXTURES, '--config', dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toBe(`history: cannot read configuration ${dir}: is a folder, not a file\n`);
   });
 
   it('without a configuration the timeline still comes out, verdicts left out', async () => {

@@ -25,7 +25,7 @@ describe('replay --evidence', () => {
     const { code, stdout, stderr } = await runCli(['replay', SAMPLE, '--evidence', file]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toContain(`${file}: line 3: logs./aws/lambda/f.0.at: an ISO 8601 time`);
+    expect(stderr).toContain(`\n  ${file}:3:13: logs./aws/lambda/f[0].at: an ISO 8601 time`);
   });
 
   it('names a file it cannot read', async () => {

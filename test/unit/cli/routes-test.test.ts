@@ -108,7 +108,7 @@ describe('routes test agrees with replay on every sample in events/', () => {
   it.each([['config/cloud-alerts.yml'], [MULTI]])('with %s', async (config) => {
     const flags = { config, 'alarm-tags': 'events/alarm-tags.yml' };
     const setup = loadPipelineSetup('test', flags, { stderr: () => {}, env: {} } as never);
-    if (!setup) throw new Error('no setup');
+    if (typeof setup === 'number') throw new Error('no setup');
     const { code, stdout } = await runCli([
       'routes',
       'test',

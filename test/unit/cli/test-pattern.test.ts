@@ -66,7 +66,7 @@ describe('test-pattern --pattern/--event', () => {
     [
       'unknown flag',
       ['--pattern', patternFile, '--event', eventFile, '--verbose'],
-      'unknown argument: --verbose',
+      'unknown option --verbose',
     ],
     ['flag without value', ['--event', eventFile, '--pattern'], '--pattern needs a value'],
     [

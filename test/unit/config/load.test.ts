@@ -286,7 +286,7 @@ route:
   it('accepts an anchor reused in many routes, which expands to no more than it says', () => {
     const routes = Array.from(
       { length: 150 },
-      (_, i) => `    - { match: { rule: r${i} }, receivers: *team }`,
+      (_, i) => `    - { match: { account: a${i} }, receivers: *team }`,
     );
     const text = `receivers:
   - name: slack

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../../shared/config/load.ts';
@@ -55,16 +55,34 @@ describe('readLocalSetup', () => {
     expect(local.config.ok).toBe(true);
   });
 
-  it('keeps a configuration that does not load as an error, not a throw', () => {
-    const local = readLocalSetup({
-      serverlessFile: 'serverless.yml',
-      configFile: '/nonexistent/cloud-alerts.yml',
-      stage: 'dev',
-      region: 'eu-west-1',
-    });
-    expect(local.config).toEqual({
-      ok: false,
-      error: expect.stringContaining('/nonexistent/cloud-alerts.yml'),
-    });
+  it('keeps a configuration that is invalid as an error, not a throw', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cloud-alerts-local-'));
+    const configFile = join(dir, 'bad.yml');
+    writeFileSync(configFile, 'receivers: 3\n');
+    try {
+      const local = readLocalSetup({
+        serverlessFile: 'serverless.yml',
+        configFile,
+        stage: 'dev',
+        region: 'eu-west-1',
+      });
+      expect(local.config).toEqual({
+        ok: false,
+        error: expect.stringContaining(`${configFile}:1:12: receivers`),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('throws for a configuration that cannot be read: a usage error, as in every command', () => {
+    expect(() =>
+      readLocalSetup({
+        serverlessFile: 'serverless.yml',
+        configFile: '/nonexistent/cloud-alerts.yml',
+        stage: 'dev',
+        region: 'eu-west-1',
+      }),
+    ).toThrow('cannot read configuration /nonexistent/cloud-alerts.yml: no such file or folder');
   });
 });

@@ -75,12 +75,16 @@ describe('parseEvidenceFile', () => {
   });
 
   it.each([
-    ['an unknown section', 'metric: {}\n', /line 1: \(root\): .*metric/],
+    [
+      'an unknown section',
+      'metric: {}\n',
+      /e\.yml:1:1: metric: unknown key "metric"; did you mean "metrics"\?/,
+    ],
     ['an unknown key in an entry', 'metrics:\n  a:\n    serie: {}\n', /metrics\.a/],
     [
       'a value that is not a number',
       'metrics:\n  a:\n    series:\n      m1: [1, x]\n',
-      /line 4: metrics\.a\.series\.m1\.1/,
+      /e\.yml:4:\d+: metrics\.a\.series\.m1\[1\]: expected a number/,
     ],
     [
       'an id GetMetricData refuses',
@@ -111,25 +115,33 @@ describe('parseEvidenceFile', () => {
     [
       'a query with both metricStat and expression',
       'alarms:\n  b:\n    state: OK\n    metrics:\n      - { id: m1, expression: x, metricStat: { namespace: n, metricName: m, period: 60, stat: Sum } }\n',
-      /alarms\.b\.metrics\.0/,
+      /e\.yml:5:\d+: alarms\.b\.metrics\[0\]/,
     ],
     ['a bad log group name', "logs:\n  'bad group!': []\n", /logs\.bad group!/],
-    ['a log event without a time', 'logs:\n  /g:\n    - { message: x }\n', /line 3: logs\.\/g\.0\.at/],
+    [
+      'a log event without a time',
+      'logs:\n  /g:\n    - { message: x }\n',
+      /e\.yml:3:\d+: logs\.\/g\[0\]\.at: missing/,
+    ],
     [
       'a record without its eventID',
       "cloudtrail:\n  b:\n    - { eventTime: '2026-11-20T09:14:00Z', eventName: X, eventSource: s, requestParameters: { bucketName: b } }\n",
-      /cloudtrail\.b\.0\.eventID/,
+      /e\.yml:3:\d+: cloudtrail\.b\[0\]\.eventID: missing/,
     ],
     [
       'a record filed under a name it does not carry',
       "cloudtrail:\n  other:\n    - { eventID: e, eventTime: '2026-11-20T09:14:00Z', eventName: X, eventSource: s, requestParameters: { bucketName: b } }\n",
-      /line 3: cloudtrail\.other\.0: names neither/,
+      /e\.yml:3:\d+: cloudtrail\.other\[0\]: names neither/,
     ],
-    ['invalid YAML', 'metrics: [\n', /e\.yml: .*line 2/i],
-    ['a duplicate key', 'logs:\n  /g: []\n  /g: []\n', /e\.yml: .*unique/i],
+    ['invalid YAML', 'metrics: [\n', /e\.yml:2:\d+: invalid YAML/],
+    ['a duplicate key', 'logs:\n  /g: []\n  /g: []\n', /e\.yml:3:\d+: invalid YAML: .*unique/i],
   ])('refuses %s, naming where', (_label, text, message) => {
     expect(() => parseEvidenceFile(text, 'e.yml')).toThrow(EvidenceFileError);
     expect(() => parseEvidenceFile(text, 'e.yml')).toThrow(message);
+    // In the configuration's words: line:col and key path, never zod's.
+    expect(() => parseEvidenceFile(text, 'e.yml')).not.toThrow(
+      /Invalid input|Unrecognized key|expected \w+, received/,
+    );
   });
 
   describe('loadEvidenceFile', () => {
@@ -155,7 +167,7 @@ describe('parseEvidenceFile', () => {
     it('names the file and the key path of a bad one', () => {
       const file = join(dir, 'bad.yml');
       writeFileSync(file, 'alarms:\n  b: { state: nope }\n');
-      expect(() => loadEvidenceFile(file)).toThrow(/bad\.yml: line 2: alarms\.b\.state/);
+      expect(() => loadEvidenceFile(file)).toThrow(/bad\.yml:2:\d+: alarms\.b\.state: "nope" is not one of/);
     });
   });
 });

@@ -170,9 +170,13 @@ const StaticHeaders = z.pipe(
 
 export const WebhookSettingsSchema = z.strictObject({
   /** The receiver's endpoint: https (http only for loopback). Not a secret: it is in the config. */
-  url: WebhookUrl,
+  url: WebhookUrl.check(z.describe('the https:// URL the notifications are posted to')),
   /** SecureString parameter holding the HMAC signing secret (openssl rand -hex 32). */
-  signingSecretParameter: ParameterName,
+  signingSecretParameter: ParameterName.check(
+    z.describe(
+      'the SSM SecureString parameter holding the HMAC signing secret, such as /cloud-alerts/prod/webhook/signing',
+    ),
+  ),
   /** The customer managed key the parameter is encrypted with, if not aws/ssm. */
   kmsKeyArn: z.optional(KmsKeyArn),
   /** Static headers sent with every request; never credentials (see refusedHeaderReason). */

@@ -9,6 +9,7 @@ import { SLACK_CHANNEL_ID } from './limits.ts';
  * by a new channel while the remembered messages still point at the old ID.
  */
 const ChannelId = z.string().check(
+  z.describe('the Slack channel ID the app posts to, such as C0123ABCDEF'),
   z.superRefine((value, ctx) => {
     if (SLACK_CHANNEL_ID.test(value)) return;
     const looksLikeName = /^#|^[a-z0-9][a-z0-9._-]*$/.test(value);
@@ -23,7 +24,11 @@ const ChannelId = z.string().check(
 
 export const SlackAppSettingsSchema = z.strictObject({
   /** SecureString parameter holding the bot token (xoxb-…). */
-  botTokenParameter: ParameterName,
+  botTokenParameter: ParameterName.check(
+    z.describe(
+      'the SSM SecureString parameter holding the bot token (xoxb-…), such as /cloud-alerts/prod/slack/bot',
+    ),
+  ),
   /** The conversation the app posts to, by ID. Invite the app to it (/invite @app). */
   channel: ChannelId,
   /** The customer managed key the parameter is encrypted with, if not aws/ssm. */
