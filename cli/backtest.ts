@@ -1,12 +1,14 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Backtest, createBacktest } from '../shared/backtest/backtest.ts';
 import { errorText } from '../shared/backtest/files.ts';
 import { renderHtmlReport } from '../shared/backtest/html.ts';
+import { resolveInputs } from '../shared/backtest/inputs.ts';
 import { Progress } from '../shared/backtest/progress.ts';
+import { planS3Reads } from '../shared/backtest/s3.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
-import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
+import { readSourceOptions } from './backtest-sources.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
@@ -32,6 +34,11 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     );
     return EXIT_USAGE;
   }
+  const sources = readSourceOptions(paths, args.values, Date.now());
+  if (typeof sources === 'string') {
+    io.stderr(`backtest: ${sources}\n${commandUsage('backtest')}`);
+    return EXIT_USAGE;
+  }
   const setup = loadPipelineSetup('backtest', args.values, io);
   if (!setup) return EXIT_USAGE;
   const backtest: Backtest = createBacktest({
@@ -43,38 +50,33 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     },
   });
 
-  // A path given on the command line that cannot be read, or holds no log file, is bad input (exit 2,
-  // as in replay); the summary still counts it. A bad file inside a folder is skipped and listed.
+  // A path given on the command line that cannot be read or listed, or holds no log file, is bad
+  // input (exit 2, as in replay); the summary still counts it. A bad file inside a folder is skipped and listed.
   let exit = EXIT_OK;
-  const files: string[] = [];
-  for (const path of paths) {
-    let found: string[];
-    try {
-      found = listFiles(path);
-    } catch (err) {
-      if (!(err instanceof UnreadablePathError)) throw err;
-      io.stderr(`backtest: ${terminalLine(err.message)}\n`);
-      backtest.pathFailed(path, err.message);
-      exit = EXIT_USAGE;
-      continue;
-    }
-    if (found.length === 0) {
-      const why = `no log file (.json, .json.gz) in ${path}`;
-      io.stderr(`backtest: ${terminalLine(why)}\n`);
-      backtest.pathFailed(path, why);
-      exit = EXIT_USAGE;
-    }
-    files.push(...found);
+  const inputs = await resolveInputs(paths, sources.selection);
+  for (const failure of inputs.failures) {
+    io.stderr(`backtest: ${terminalLine(failure.error)}\n`);
+    backtest.pathFailed(failure.path, failure.error);
+    exit = EXIT_USAGE;
   }
+  const refs = inputs.refs;
+  planS3Reads(
+    refs.filter((r) => r.kind === 's3'),
+    { concurrency: sources.s3Concurrency },
+  );
   // Progress is for a person watching; JSON output is for a program.
   const progress =
     io.isTTY && !args.values.json
-      ? new Progress({ write: io.stderr, totalFiles: files.length, totalBytes: totalSize(files) })
+      ? new Progress({
+          write: io.stderr,
+          totalFiles: refs.length,
+          totalBytes: refs.reduce((sum, r) => sum + r.size, 0),
+        })
       : undefined;
-  for (const file of files) {
+  for (const ref of refs) {
     progress?.fileStarted();
-    await backtest.runFile(
-      file,
+    await backtest.runLog(
+      ref,
       progress && ((b) => progress.addBytes(b)),
       progress && ((r) => progress.addRecords(r)),
     );
@@ -95,18 +97,6 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     if (!args.values.json) io.stdout(`Report written to ${html}\n`);
   }
   return exit;
-}
-
-function totalSize(files: string[]): number {
-  let total = 0;
-  for (const f of files) {
-    try {
-      total += statSync(f).size;
-    } catch {
-      // unreadable: the run reports it when it gets there
-    }
-  }
-  return total;
 }
 
 function parse(argv: string[]) {
