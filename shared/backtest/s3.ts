@@ -309,7 +309,12 @@ let plan: ReadAhead | undefined;
  */
 export function planS3Reads(
   refs: readonly S3Ref[],
-  opts: { concurrency?: number; maxBufferedBytes?: number } = {},
+  opts: {
+    concurrency?: number;
+    maxBufferedBytes?: number;
+    /** For tests: an object's body instead of GetObject. */
+    get?: (ref: S3Ref) => Promise<Readable>;
+  } = {},
 ): void {
   plan?.close();
   plan =
@@ -318,6 +323,7 @@ export function planS3Reads(
           refs,
           Math.max(1, opts.concurrency ?? DEFAULT_S3_CONCURRENCY),
           opts.maxBufferedBytes ?? MAX_READ_AHEAD_BYTES,
+          opts.get,
         )
       : undefined;
 }

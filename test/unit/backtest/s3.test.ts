@@ -1,5 +1,17 @@
-import { PassThrough, type Readable } from 'node:stream';
-import { ReadAhead, type S3Ref, s3ClientConfig, s3ErrorText } from '../../../shared/backtest/s3.ts';
+import { PassThrough, Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { createBacktest } from '../../../shared/backtest/backtest.ts';
+import { generateLogFiles } from '../../../shared/backtest/generate.ts';
+import { Progress } from '../../../shared/backtest/progress.ts';
+import {
+  planS3Reads,
+  ReadAhead,
+  type S3Ref,
+  s3ClientConfig,
+  s3ErrorText,
+} from '../../../shared/backtest/s3.ts';
+import { loadConfigFile } from '../../../shared/config/load.ts';
+import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
 
 const ref = (key: string, size = 10): S3Ref => ({ kind: 's3', bucket: 'trail', key, size });
 
@@ -151,5 +163,64 @@ describe('s3ClientConfig', () => {
     expect(
       s3ClientConfig({ AWS_DEFAULT_REGION: 'eu-central-1', AWS_ENDPOINT_URL_S3: 'https://s3.example.com' }),
     ).toEqual({ region: 'eu-central-1', followRegionRedirects: true, forcePathStyle: false });
+  });
+});
+
+describe('S3 objects through the backtest, with progress by bytes', () => {
+  afterEach(() => planS3Reads([]));
+
+  it('reads planned objects in key order, counts their compressed bytes to 100% and a failed one as a failed file', async () => {
+    const files = [...generateLogFiles({ seed: 7, files: 2, recordsPerFile: 40 })].map((f) =>
+      gzipSync(JSON.stringify({ Records: f.records })),
+    );
+    const refs: S3Ref[] = [
+      ref('AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/01/a.json.gz', files[0]?.length ?? 0),
+      ref('AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/01/b.json.gz', files[1]?.length ?? 0),
+      ref('AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/01/c.json.gz', 100),
+    ];
+    planS3Reads(refs, {
+      concurrency: 2,
+      get: async (r) => {
+        const i = refs.findIndex((x) => x.key === r.key);
+        const body = files[i];
+        if (!body) throw Object.assign(new Error('gone'), { name: 'NoSuchKey' });
+        return Readable.from([body.subarray(0, 100), body.subarray(100)]);
+      },
+    });
+    const written: string[] = [];
+    const total = refs.slice(0, 2).reduce((sum, r) => sum + r.size, 0);
+    const progress = new Progress({
+      write: (s) => written.push(s),
+      totalFiles: refs.length,
+      totalBytes: total,
+    });
+    const backtest = createBacktest({
+      rules: readServerlessRules('serverless.yml', { stage: 'dev' }),
+      config: loadConfigFile('config/cloud-alerts.yml', { stage: 'dev' }),
+    });
+    let bytes = 0;
+    for (const r of refs) {
+      progress.fileStarted();
+      await backtest.runLog(
+        r,
+        (b) => {
+          bytes += b;
+          progress.addBytes(b);
+        },
+        (n) => progress.addRecords(n),
+      );
+    }
+    expect(bytes).toBe(total);
+    expect(progress.line()).toMatch(/^\[#{24}\] 100% · file 3\/3 · 80 records · /);
+    const summary = backtest.summary();
+    expect(summary.files).toEqual({ read: 2, failed: 1 });
+    expect(summary.records.read).toBe(80);
+    expect(summary.errors.files).toEqual([
+      {
+        file: `s3://trail/${refs[2]?.key}`,
+        error: `cannot read: s3://trail/${refs[2]?.key}: the object is gone (deleted since it was listed)`,
+        recordsBefore: 0,
+      },
+    ]);
   });
 });
