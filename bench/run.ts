@@ -13,6 +13,7 @@ import { renderNotification } from '../shared/notify/deliver.ts';
 import { evaluate } from '../shared/pipeline/evaluate.ts';
 import { listFiles } from '../shared/replay/load.ts';
 import { benchBacktest } from './backtest.ts';
+import { benchBacktestS3, s3Rows } from './backtest-s3.ts';
 import { BUNDLE_LIMIT_BYTES, bareStartInShellEnv, measureBundles, STARTUP_TARGET_RATIO } from './bundles.ts';
 import { cliStartupRows, measureCliStartup } from './cli.ts';
 import { benchPatterns } from './pattern.ts';
@@ -78,6 +79,9 @@ rows.push(
   ['Backtest throughput as a share of the floor', `${(share * 100).toFixed(0)}%`, '≥ 50%'],
   [`Backtest peak RSS over ${mb(bt.uncompressedBytes)} of logs`, mb(bt.peakRssBytes), '≤ 256 MB'],
 );
+// `backtest s3://…` against moto's S3 on 127.0.0.1 (bench/backtest-s3.ts).
+const s3 = s3Rows(await benchBacktestS3());
+rows.push(...s3.rows);
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
 const bundles = await measureBundles();
 for (const b of bundles) {
@@ -131,6 +135,8 @@ Command: \`npm run bench\`${process.env.BENCH_BACKTEST_MB ? ` with BENCH_BACKTES
 ${table}
 
 ${backtestNote}
+
+${s3.note}
 
 ${bundleNote}
 

@@ -4,16 +4,18 @@ import { parseArgs } from 'node:util';
 import { type Backtest, createBacktest } from '../shared/backtest/backtest.ts';
 import { errorText } from '../shared/backtest/files.ts';
 import { renderHtmlReport } from '../shared/backtest/html.ts';
+import { resolveInputs } from '../shared/backtest/inputs.ts';
 import { type ReaderPool, startReaderPool } from '../shared/backtest/pool.ts';
 import { Progress } from '../shared/backtest/progress.ts';
-import { fileRef, type LogRef, logName } from '../shared/backtest/sources.ts';
+import { planS3Reads } from '../shared/backtest/s3.ts';
+import { isS3Url } from '../shared/backtest/s3-layout.ts';
+import { logName } from '../shared/backtest/sources.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
-import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import { plainError } from '../shared/util/errors.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
+import { readSourceOptions } from './backtest-sources.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
-import { namedFile } from './paths.ts';
 import { loadPipelineSetup } from './setup.ts';
 
 const EXIT_WRITE_FAILED = 1;
@@ -44,6 +46,11 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     io.stderr(`backtest: cannot write --html ${terminalLine(html)}: ${unwritable}\n`);
     return EXIT_USAGE;
   }
+  const sources = readSourceOptions(paths, args.values, Date.now());
+  if (typeof sources === 'string') {
+    io.stderr(`backtest: ${sources}\n${commandUsage('backtest')}`);
+    return EXIT_USAGE;
+  }
   const workers = workerCount(args.values.workers);
   if (workers === undefined) {
     io.stderr(
@@ -51,10 +58,12 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     );
     return EXIT_USAGE;
   }
-  // The readers start loading now, while the configuration and rules are read.
-  let pool: ReaderPool | undefined = workers > 1 ? startReaderPool(workers) : undefined;
+  // The readers start loading now, while the configuration and rules are read. Not for S3, read on
+  // this thread with its GETs ahead (see run).
+  let pool: ReaderPool | undefined =
+    workers > 1 && !paths.some(isS3Url) ? startReaderPool(workers) : undefined;
   try {
-    return await run(args, paths, io, pool);
+    return await run(args, paths, sources, io, pool);
   } finally {
     await pool?.close();
     pool = undefined;
@@ -64,6 +73,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
 async function run(
   args: ReturnType<typeof parse>,
   paths: string[],
+  sources: Exclude<ReturnType<typeof readSourceOptions>, string>,
   io: CliIo,
   pool: ReaderPool | undefined,
 ): Promise<number> {
@@ -78,31 +88,23 @@ async function run(
     },
   });
 
-  // A path given on the command line that cannot be read, or holds no log file, is bad input (exit 2,
-  // as in replay); the summary still counts it. A bad file inside a folder is skipped and listed.
+  // A path given on the command line that cannot be read or listed, or holds no log file, is bad
+  // input (exit 2, as in replay); the summary still counts it. A bad file inside a folder is skipped
+  // and listed (cli/paths.ts).
   let exit = EXIT_OK;
-  const refs: LogRef[] = [];
-  const named = new Set<string>();
-  for (const path of paths) {
-    let found: string[];
-    try {
-      found = listFiles(path);
-    } catch (err) {
-      if (!(err instanceof UnreadablePathError)) throw err;
-      io.stderr(`backtest: ${terminalLine(err.message)}\n`);
-      backtest.pathFailed(path, err.message);
-      exit = EXIT_USAGE;
-      continue;
-    }
-    if (found.length === 0) {
-      const why = `no log file (.json, .json.gz) in ${path}`;
-      io.stderr(`backtest: ${terminalLine(why)}\n`);
-      backtest.pathFailed(path, why);
-      exit = EXIT_USAGE;
-    }
-    if (namedFile(path, found)) named.add(path);
-    refs.push(...found.map(fileRef));
+  const inputs = await resolveInputs(paths, sources.selection);
+  for (const failure of inputs.failures) {
+    io.stderr(`backtest: ${terminalLine(failure.error)}\n`);
+    backtest.pathFailed(failure.path, failure.error);
+    exit = EXIT_USAGE;
   }
+  const refs = inputs.refs;
+  // A file given by its own name (not found in a folder or under a prefix).
+  const named = new Set(paths);
+  // S3 objects are fetched ahead, in order, on this thread (shared/backtest/s3.ts): reading from S3
+  // waits on the network more than on a core. Local files are read on every core.
+  const s3 = refs.filter((r) => r.kind === 's3');
+  if (s3.length > 0) planS3Reads(s3, { concurrency: sources.s3Concurrency });
   // Progress is for a person watching; JSON output is for a program.
   const progress =
     io.isTTY && !args.values.json

@@ -74,8 +74,8 @@ serverless.yml patterns and the real handlers; print what each channel would rec
   },
   backtest: {
     usage: 'backtest <path...>',
-    summary: `Stream CloudTrail log files (.json, .json.gz, folders) through the same rules and routing:
-alerts per rule, receiver and actor, suppressions and errors; nothing is sent.`,
+    summary: `Stream CloudTrail log files (.json, .json.gz, folders, s3://bucket/prefix) through the same
+rules and routing: alerts per rule, receiver and actor, suppressions and errors; nothing is sent.`,
     options: {
       json,
       html: { type: 'string', value: 'FILE', help: 'also write an HTML report there' },
@@ -88,7 +88,37 @@ alerts per rule, receiver and actor, suppressions and errors; nothing is sent.`,
       stage,
       serverless,
       'alarm-tags': alarmTags,
+      since: {
+        type: 'string',
+        value: 'TIME',
+        help: 's3:// paths: log files delivered from then on: 7d, 12h, 30m (before now) or an ISO time (UTC unless zoned)',
+      },
+      until: {
+        type: 'string',
+        value: 'TIME',
+        help: 's3:// paths: delivered until then, same forms (default now)',
+      },
+      account: {
+        type: 'string',
+        multiple: true,
+        value: 'ID',
+        help: "s3:// paths: only these accounts' logs (repeatable, or a comma list)",
+      },
+      region: {
+        type: 'string',
+        multiple: true,
+        value: 'REGION',
+        help: "s3:// paths: only these Regions' logs (repeatable, or a comma list)",
+      },
+      's3-concurrency': {
+        type: 'string',
+        value: 'N',
+        help: 'S3 objects fetched at once, ahead of the scan (default 8)',
+      },
     },
+    details: `An s3:// path through AWSLogs/ (organisation trails: AWSLogs/o-…/) is read by CloudTrail's layout:
+only the accounts, Regions and days asked for are listed (docs/backtest.md, "From S3"). Credentials
+and Region come from the AWS SDK's standard chain (AWS_PROFILE, AWS_REGION…).`,
   },
   history: {
     usage: 'history <resource | actor>',
