@@ -7,6 +7,7 @@ import { Progress } from '../shared/backtest/progress.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
+import { athenaBacktest } from './backtest-athena.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
@@ -26,6 +27,8 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     return EXIT_USAGE;
   }
   const paths = args.positionals;
+  if (args.values.athena !== undefined || args.values['print-sql'])
+    return athenaBacktest(args.values, paths, io);
   if (paths.length === 0) {
     io.stderr(
       'backtest: give at least one file or folder of CloudTrail logs, e.g. cloud-alerts backtest ./AWSLogs\n',

@@ -71,9 +71,10 @@ serverless.yml patterns and the real handlers; print what each channel would rec
     },
   },
   backtest: {
-    usage: 'backtest <path...>',
+    usage: 'backtest <path...> | --athena TABLE',
     summary: `Stream CloudTrail log files (.json, .json.gz, folders) through the same rules and routing:
-alerts per rule, receiver and actor, suppressions and errors; nothing is sent.`,
+alerts per rule, receiver and actor, suppressions and errors; nothing is sent. With --athena, a
+query over the trail's Athena table selects the candidate records and only those run locally.`,
     options: {
       json,
       html: { type: 'string', value: 'FILE', help: 'also write an HTML report there' },
@@ -81,6 +82,60 @@ alerts per rule, receiver and actor, suppressions and errors; nothing is sent.`,
       stage,
       serverless,
       'alarm-tags': alarmTags,
+      since: {
+        type: 'string',
+        value: 'TIME',
+        help: 'only records from then on: 7d, 12h, 30m (before now) or an ISO time (UTC unless zoned)',
+      },
+      until: { type: 'string', value: 'TIME', help: 'only records up to then; same forms as --since' },
+      account: {
+        type: 'string',
+        multiple: true,
+        value: 'ID',
+        help: 'only records of this account (repeatable)',
+      },
+      region: {
+        type: 'string',
+        multiple: true,
+        value: 'REGION',
+        help: 'only records of this Region (repeatable)',
+      },
+      athena: {
+        type: 'string',
+        value: 'TABLE',
+        help: "read the candidates from this Athena table over the trail (AWS's CloudTrail DDL; docs/backtest.md)",
+      },
+      database: { type: 'string', value: 'NAME', help: 'with --athena: the Glue database holding the table' },
+      workgroup: {
+        type: 'string',
+        value: 'NAME',
+        help: 'with --athena: the workgroup to run in (default primary)',
+      },
+      'athena-output': {
+        type: 'string',
+        value: 'S3URI',
+        help: "with --athena: where Athena writes results (s3://bucket/prefix/); default: the workgroup's",
+      },
+      'date-partition': {
+        type: 'string',
+        value: 'COLUMN[,M,D]',
+        help: 'with --athena: the yyyy/MM/dd partition column (projection DDL: timestamp), or year,month,day',
+      },
+      'region-partition': {
+        type: 'string',
+        value: 'COLUMN',
+        help: 'with --athena: the partition column holding the Region, if the table has one',
+      },
+      'account-partition': {
+        type: 'string',
+        value: 'COLUMN',
+        help: 'with --athena: the partition column holding the account, if the table has one',
+      },
+      'print-sql': {
+        type: 'boolean',
+        default: false,
+        help: 'with --athena: print the query and stop (no AWS call)',
+      },
     },
   },
   history: {
