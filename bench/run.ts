@@ -12,6 +12,7 @@ import { requirePlugin } from '../shared/notify/channels/registry.ts';
 import { renderNotification } from '../shared/notify/deliver.ts';
 import { evaluate } from '../shared/pipeline/evaluate.ts';
 import { listFiles } from '../shared/replay/load.ts';
+import { benchAthenaSelectivity, selectivityRows } from './athena.ts';
 import { benchBacktest } from './backtest.ts';
 import { BUNDLE_LIMIT_BYTES, bareStartInShellEnv, measureBundles, STARTUP_TARGET_RATIO } from './bundles.ts';
 import { cliStartupRows, measureCliStartup } from './cli.ts';
@@ -78,6 +79,7 @@ rows.push(
   ['Backtest throughput as a share of the floor', `${(share * 100).toFixed(0)}%`, '≥ 50%'],
   [`Backtest peak RSS over ${mb(bt.uncompressedBytes)} of logs`, mb(bt.peakRssBytes), '≤ 256 MB'],
 );
+rows.push(...selectivityRows(await benchAthenaSelectivity(defaultBusPatterns)));
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
 const bundles = await measureBundles();
 for (const b of bundles) {

@@ -170,8 +170,11 @@ describe('Athena prefilter SQL, evaluated in DuckDB', () => {
       console.log(
         `athena prefilter, ${name}: ${records.length} records, ${matched} matched, ${selected} selected (${extra} extra candidates)`,
       );
-      // The generated archive is mostly read-only noise: the prefilter must leave most of it out.
+      // The generated archive is mostly read-only noise: the prefilter must leave most of it out. The
+      // extra candidates (shown with CLOUD_ALERTS_TEST_LOGS=1; 3,773 for dev on 2026-12-05) are mostly the
+      // hostile records, whose non-string values SQL admits, and rules that look into requestParameters.
       expect(selected).toBeLessThan(records.length / 2);
+      expect(extra).toBeLessThan(selected / 2);
     });
   }
 
