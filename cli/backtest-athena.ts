@@ -44,6 +44,27 @@ export interface AthenaFlags {
 
 class UsageError extends Error {}
 
+const ATHENA_ONLY = [
+  'database',
+  'workgroup',
+  'athena-output',
+  'date-partition',
+  'region-partition',
+  'account-partition',
+] as const;
+const SCOPE = ['since', 'until', 'region', 'account'] as const;
+
+/**
+ * Without --athena, the flags only this mode reads would be ignored in silence: say so instead. The scope
+ * flags also apply to s3:// paths (their key prefixes), so they pass when one is given.
+ */
+export function athenaFlagMisuse(flags: AthenaFlags, paths: readonly string[]): string | undefined {
+  const used: string[] = ATHENA_ONLY.filter((f) => flags[f] !== undefined);
+  if (!paths.some((p) => p.startsWith('s3://'))) used.push(...SCOPE.filter((f) => flags[f] !== undefined));
+  if (used.length === 0) return undefined;
+  return `${used.map((f) => `--${f}`).join(', ')} ${used.length === 1 ? 'needs' : 'need'} --athena TABLE`;
+}
+
 function partitions(flags: AthenaFlags): PartitionColumns {
   const out: PartitionColumns = {};
   const date = flags['date-partition'];

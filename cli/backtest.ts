@@ -7,7 +7,7 @@ import { Progress } from '../shared/backtest/progress.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
 import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
-import { athenaBacktest } from './backtest-athena.ts';
+import { athenaBacktest, athenaFlagMisuse } from './backtest-athena.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
 import { loadPipelineSetup } from './setup.ts';
@@ -29,6 +29,11 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
   const paths = args.positionals;
   if (args.values.athena !== undefined || args.values['print-sql'])
     return athenaBacktest(args.values, paths, io);
+  const misuse = athenaFlagMisuse(args.values, paths);
+  if (misuse) {
+    io.stderr(`backtest: ${misuse}\n`);
+    return EXIT_USAGE;
+  }
   if (paths.length === 0) {
     io.stderr(
       'backtest: give at least one file or folder of CloudTrail logs, e.g. cloud-alerts backtest ./AWSLogs\n',

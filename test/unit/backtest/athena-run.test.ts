@@ -11,6 +11,7 @@ import {
   runQuery,
 } from '../../../shared/backtest/athena/run.ts';
 import { SELECTED } from '../../../shared/backtest/athena/sql.ts';
+import { runCli } from '../../helpers/cli.ts';
 
 const NAMES = SELECTED.map((s) => s.column);
 
@@ -251,5 +252,13 @@ describe('backtest --athena', () => {
       const t = io();
       expect(await athenaBacktest({ ...flags }, [...paths], t)).toBe(2);
     }
+  });
+
+  it('without --athena, its flags are refused instead of ignored', async () => {
+    const { code, stderr } = await runCli(['backtest', 'events', '--workgroup', 'wg', '--since', '7d']);
+    expect({ code, stderr }).toEqual({
+      code: 2,
+      stderr: 'backtest: --workgroup, --since need --athena TABLE\n',
+    });
   });
 });
