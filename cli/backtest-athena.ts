@@ -119,7 +119,7 @@ export async function athenaBacktest(
     const untilMs = time('until', flags.until, nowMs);
     if (sinceMs !== undefined && untilMs !== undefined && sinceMs > untilMs)
       throw new UsageError('--since is after --until');
-    sql = buildQuery({
+    const query = buildQuery({
       table,
       patterns: setup.rules.filter((r) => r.bus === 'default').map((r) => r.pattern),
       ...(sinceMs !== undefined ? { sinceMs } : {}),
@@ -128,6 +128,12 @@ export async function athenaBacktest(
       accounts: flags.account ?? [],
       partitions: partitions(flags),
     });
+    sql = query.sql;
+    if (!query.narrowed) {
+      io.stderr(
+        'backtest: the patterns make a query longer than Athena takes; reading every record in scope instead (the rules still decide)\n',
+      );
+    }
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof QueryOptionError || err instanceof PatternError))
       throw err;

@@ -544,8 +544,24 @@ function selectExpression(s: (typeof SELECTED)[number]): string {
   return s.kind === 'json' ? `CAST(${s.column} AS JSON) AS ${s.column}` : s.column;
 }
 
-/** The whole query: the columns to rebuild each record, the scope, and the patterns' prefilter. */
-export function buildQuery(opts: QueryOptions): string {
-  const where = and([scopeCondition(opts), patternsCondition(opts.patterns)]);
+/**
+ * The longest query string Athena takes, a quota AWS does not raise:
+ * https://repost.aws/knowledge-center/athena-query-string-length
+ */
+export const MAX_QUERY_BYTES = 262_144;
+
+/**
+ * The whole query: the columns to rebuild each record, the scope, and the patterns' prefilter. A
+ * prefilter too long for Athena is left out (`narrowed: false`): every row of the scope is read and the
+ * rules decide locally, as they always do.
+ */
+export function buildQuery(opts: QueryOptions): { sql: string; narrowed: boolean } {
+  const sql = queryText(opts, patternsCondition(opts.patterns));
+  if (Buffer.byteLength(sql) <= MAX_QUERY_BYTES) return { sql, narrowed: true };
+  return { sql: queryText(opts, 'eventsource IS NOT NULL AND eventname IS NOT NULL'), narrowed: false };
+}
+
+function queryText(opts: QueryOptions, patterns: string): string {
+  const where = and([scopeCondition(opts), patterns]);
   return `SELECT ${SELECTED.map(selectExpression).join(',\n  ')}\nFROM ${sqlIdentifier(opts.table)}\nWHERE ${where}`;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import {
   buildQuery,
+  MAX_QUERY_BYTES,
   patternsCondition,
   QueryOptionError,
   scopeCondition,
@@ -179,7 +180,7 @@ describe('Athena prefilter SQL, evaluated in DuckDB', () => {
   }
 
   it('runs as a whole query (SELECT list, CAST … AS JSON, scope) in DuckDB too', async () => {
-    const sql = buildQuery({
+    const { sql } = buildQuery({
       table: 'cloudtrail_logs',
       patterns: devPatterns,
       sinceMs: Date.parse('2026-11-01T00:00:00Z'),
@@ -386,6 +387,18 @@ describe('Athena query text', () => {
     );
     expect(() => scopeCondition({ accounts: ["1' OR '1"] })).toThrow(QueryOptionError);
     expect(() => scopeCondition({ regions: ["eu' --"] })).toThrow(QueryOptionError);
+  });
+
+  it('leaves out a prefilter longer than Athena takes, keeping the scope', () => {
+    const many = Array.from({ length: 8000 }, (_, i) => ({
+      detail: { eventName: [`Call${i}WithALongishName`] },
+    }));
+    const { sql, narrowed } = buildQuery({ table: 't', patterns: many, regions: ['eu-west-1'] });
+    expect(narrowed).toBe(false);
+    expect(Buffer.byteLength(sql)).toBeLessThanOrEqual(MAX_QUERY_BYTES);
+    expect(sql).toMatch(
+      /WHERE \(awsregion IN \('eu-west-1'\) AND eventsource IS NOT NULL AND eventname IS NOT NULL\)$/,
+    );
   });
 
   it('narrows source and detail-type exactly as wrapCloudTrailRecord derives them', () => {
