@@ -12,6 +12,7 @@ import { requirePlugin } from '../shared/notify/channels/registry.ts';
 import { renderNotification } from '../shared/notify/deliver.ts';
 import { evaluate } from '../shared/pipeline/evaluate.ts';
 import { listFiles } from '../shared/replay/load.ts';
+import { benchAthenaSelectivity, selectivityRows } from './athena.ts';
 import { benchBacktest } from './backtest.ts';
 import { benchBacktestS3, s3Rows } from './backtest-s3.ts';
 import { BUNDLE_LIMIT_BYTES, bareStartInShellEnv, measureBundles, STARTUP_TARGET_RATIO } from './bundles.ts';
@@ -82,6 +83,7 @@ rows.push(
 // `backtest s3://…` against moto's S3 on 127.0.0.1 (bench/backtest-s3.ts).
 const s3 = s3Rows(await benchBacktestS3());
 rows.push(...s3.rows);
+rows.push(...selectivityRows(await benchAthenaSelectivity(defaultBusPatterns)));
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
 const bundles = await measureBundles();
 for (const b of bundles) {

@@ -20,7 +20,7 @@ export interface SourceOptions {
 }
 
 /** `--account 1,2 --account 3` → ['1', '2', '3']. */
-function list(values: string[] | undefined): string[] {
+export function list(values: string[] | undefined): string[] {
   return (values ?? [])
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())

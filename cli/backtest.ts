@@ -13,6 +13,7 @@ import { logName } from '../shared/backtest/sources.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
 import { plainError } from '../shared/util/errors.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
+import { athenaBacktest, athenaFlagMisuse } from './backtest-athena.ts';
 import { readSourceOptions } from './backtest-sources.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
@@ -33,6 +34,13 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     return EXIT_USAGE;
   }
   const paths = args.positionals;
+  if (args.values.athena !== undefined || args.values['print-sql'])
+    return athenaBacktest(args.values, paths, io);
+  const misuse = athenaFlagMisuse(args.values, paths);
+  if (misuse) {
+    io.stderr(`backtest: ${misuse}\n`);
+    return EXIT_USAGE;
+  }
   if (paths.length === 0) {
     io.stderr(
       'backtest: give at least one file or folder of CloudTrail logs, e.g. cloud-alerts backtest ./AWSLogs\n',

@@ -73,9 +73,11 @@ serverless.yml patterns and the real handlers; print what each channel would rec
     },
   },
   backtest: {
-    usage: 'backtest <path...>',
+    usage: 'backtest <path...> | --athena TABLE',
     summary: `Stream CloudTrail log files (.json, .json.gz, folders, s3://bucket/prefix) through the same
-rules and routing: alerts per rule, receiver and actor, suppressions and errors; nothing is sent.`,
+rules and routing: alerts per rule, receiver and actor, suppressions and errors; nothing is sent.
+With --athena, a query over the trail's Athena table selects the candidate records and only those
+run locally.`,
     options: {
       json,
       html: { type: 'string', value: 'FILE', help: 'also write an HTML report there' },
@@ -91,29 +93,65 @@ rules and routing: alerts per rule, receiver and actor, suppressions and errors;
       since: {
         type: 'string',
         value: 'TIME',
-        help: 's3:// paths: log files delivered from then on: 7d, 12h, 30m (before now) or an ISO time (UTC unless zoned)',
+        help: 's3:// paths: files delivered from then on; --athena: records from then on. 7d, 12h, 30m (before now) or an ISO time (UTC unless zoned)',
       },
       until: {
         type: 'string',
         value: 'TIME',
-        help: 's3:// paths: delivered until then, same forms (default now)',
+        help: 's3:// paths: delivered until then; --athena: records up to then. Same forms (default now)',
       },
       account: {
         type: 'string',
         multiple: true,
         value: 'ID',
-        help: "s3:// paths: only these accounts' logs (repeatable, or a comma list)",
+        help: 's3:// paths and --athena: only these accounts (repeatable, or a comma list)',
       },
       region: {
         type: 'string',
         multiple: true,
         value: 'REGION',
-        help: "s3:// paths: only these Regions' logs (repeatable, or a comma list)",
+        help: 's3:// paths and --athena: only these Regions (repeatable, or a comma list)',
       },
       's3-concurrency': {
         type: 'string',
         value: 'N',
         help: 'S3 objects fetched at once, ahead of the scan (default 8)',
+      },
+      athena: {
+        type: 'string',
+        value: 'TABLE',
+        help: "read the candidates from this Athena table over the trail (AWS's CloudTrail DDL; docs/backtest.md)",
+      },
+      database: { type: 'string', value: 'NAME', help: 'with --athena: the Glue database holding the table' },
+      workgroup: {
+        type: 'string',
+        value: 'NAME',
+        help: 'with --athena: the workgroup to run in (default primary)',
+      },
+      'athena-output': {
+        type: 'string',
+        value: 'S3URI',
+        help: "with --athena: where Athena writes results (s3://bucket/prefix/); default: the workgroup's",
+      },
+      'date-partition': {
+        type: 'string',
+        value: 'COLUMN[,M,D]',
+        help: 'with --athena: the yyyy/MM/dd partition column (projection DDL: timestamp), or year,month,day',
+      },
+      'region-partition': {
+        type: 'string',
+        value: 'COLUMN',
+        help: 'with --athena: the partition column holding the Region, if the table has one',
+      },
+      'account-partition': {
+        type: 'string',
+        value: 'COLUMN',
+        help: 'with --athena: the partition column holding the account, if the table has one',
+      },
+      'print-sql': {
+        type: 'boolean',
+        default: false,
+        help: 'with --athena: print the query and stop (no AWS call)',
       },
     },
     details: `An s3:// path through AWSLogs/ (organisation trails: AWSLogs/o-…/) is read by CloudTrail's layout:
