@@ -53,15 +53,13 @@ const ATHENA_ONLY = [
   'region-partition',
   'account-partition',
 ] as const;
-const SCOPE = ['since', 'until', 'region', 'account'] as const;
 
 /**
  * Without --athena, the flags only this mode reads would be ignored in silence: say so instead. The scope
- * flags also apply to s3:// paths (their key prefixes), so they pass when one is given.
+ * flags (--since, --until, --account, --region) also select s3:// keys: readSourceOptions checks those.
  */
-export function athenaFlagMisuse(flags: AthenaFlags, paths: readonly string[]): string | undefined {
+export function athenaFlagMisuse(flags: AthenaFlags): string | undefined {
   const used: string[] = ATHENA_ONLY.filter((f) => flags[f] !== undefined);
-  if (!paths.some((p) => p.startsWith('s3://'))) used.push(...SCOPE.filter((f) => flags[f] !== undefined));
   if (used.length === 0) return undefined;
   return `${used.map((f) => `--${f}`).join(', ')} ${used.length === 1 ? 'needs' : 'need'} --athena TABLE`;
 }

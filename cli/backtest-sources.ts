@@ -41,7 +41,7 @@ export function readSourceOptions(
   const selecting =
     flags.since !== undefined || flags.until !== undefined || accounts.length > 0 || regions.length > 0;
   if (selecting && !paths.some(isS3Url))
-    return '--since, --until, --account and --region select S3 keys: give an s3:// path (e.g. s3://bucket/AWSLogs/)';
+    return '--since, --until, --account and --region select S3 keys: give an s3:// path (e.g. s3://bucket/AWSLogs/), or --athena TABLE';
   const selection: S3Selection = {};
   if (flags.since !== undefined) {
     const t = parseTime(flags.since, nowMs);

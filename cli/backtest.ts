@@ -36,7 +36,7 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
   const paths = args.positionals;
   if (args.values.athena !== undefined || args.values['print-sql'])
     return athenaBacktest(args.values, paths, io);
-  const misuse = athenaFlagMisuse(args.values, paths);
+  const misuse = athenaFlagMisuse(args.values);
   if (misuse) {
     io.stderr(`backtest: ${misuse}\n`);
     return EXIT_USAGE;

@@ -255,10 +255,14 @@ describe('backtest --athena', () => {
   });
 
   it('without --athena, its flags are refused instead of ignored', async () => {
-    const { code, stderr } = await runCli(['backtest', 'events', '--workgroup', 'wg', '--since', '7d']);
-    expect({ code, stderr }).toEqual({
+    const flagOnly = await runCli(['backtest', 'events', '--workgroup', 'wg', '--database', 'db']);
+    expect({ code: flagOnly.code, stderr: flagOnly.stderr }).toEqual({
       code: 2,
-      stderr: 'backtest: --workgroup, --since need --athena TABLE\n',
+      stderr: 'backtest: --database, --workgroup need --athena TABLE\n',
     });
+    // The selection flags belong to s3:// paths and --athena alike.
+    const since = await runCli(['backtest', 'events', '--since', '7d']);
+    expect(since.code).toBe(2);
+    expect(since.stderr).toMatch(/give an s3:\/\/ path .*, or --athena TABLE/);
   });
 });
