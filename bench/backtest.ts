@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { writeLogFiles } from '../shared/backtest/generate.ts';
@@ -18,8 +18,13 @@ export interface BacktestFigures {
   uncompressedBytes: number;
   compressedBytes: number;
   floorRecordsPerSecond: number;
+  /** On every core (the default: one reader thread per core). */
   backtestRecordsPerSecond: number;
+  /** With `--workers 1`: read on the main thread. */
+  singleCoreRecordsPerSecond: number;
   peakRssBytes: number;
+  singleCorePeakRssBytes: number;
+  cores: number;
   alerts: number;
   matched: number;
   runs: number;
@@ -79,7 +84,9 @@ export function benchBacktest(targetBytes: number, runs = 2): BacktestFigures {
     const cli = resolve('bin/cloud-alerts.js');
     let floorBest = 0;
     let backtestBest = 0;
+    let singleBest = 0;
     let peak = 0;
+    let singlePeak = 0;
     let alerts = 0;
     let matched = 0;
     for (let i = 0; i < runs; i++) {
@@ -91,16 +98,17 @@ export function benchBacktest(targetBytes: number, runs = 2): BacktestFigures {
       floorBest = Math.max(floorBest, (f.records * 1000) / floor.ms);
 
       const bt = runChild([TIME, '-v', node, cli, 'backtest', dir, '--json']);
-      const summary: { records: { read: number; matched: number }; alerts: { total: number } } = JSON.parse(
-        bt.stdout,
-      );
-      if (summary.records.read !== set.records) {
-        throw new Error(`backtest read ${summary.records.read} records, expected ${set.records}`);
-      }
+      const summary = parseSummary(bt.stdout, set.records);
       backtestBest = Math.max(backtestBest, (summary.records.read * 1000) / bt.ms);
       peak = Math.max(peak, maxRssBytes(bt.stderr));
       alerts = summary.alerts.total;
       matched = summary.records.matched;
+
+      const one = runChild([TIME, '-v', node, cli, 'backtest', dir, '--json', '--workers', '1']);
+      // Every core must give exactly what one gives.
+      if (one.stdout !== bt.stdout) throw new Error('backtest on every core and on one core disagree');
+      singleBest = Math.max(singleBest, (set.records * 1000) / one.ms);
+      singlePeak = Math.max(singlePeak, maxRssBytes(one.stderr));
     }
     return {
       files: set.files,
@@ -109,7 +117,10 @@ export function benchBacktest(targetBytes: number, runs = 2): BacktestFigures {
       compressedBytes: set.compressedBytes,
       floorRecordsPerSecond: floorBest,
       backtestRecordsPerSecond: backtestBest,
+      singleCoreRecordsPerSecond: singleBest,
       peakRssBytes: peak,
+      singleCorePeakRssBytes: singlePeak,
+      cores: availableParallelism(),
       alerts,
       matched,
       runs,
@@ -117,4 +128,16 @@ export function benchBacktest(targetBytes: number, runs = 2): BacktestFigures {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function parseSummary(
+  stdout: string,
+  expected: number,
+): { records: { read: number; matched: number }; alerts: { total: number } } {
+  const summary: { records: { read: number; matched: number }; alerts: { total: number } } =
+    JSON.parse(stdout);
+  if (summary.records.read !== expected) {
+    throw new Error(`backtest read ${summary.records.read} records, expected ${expected}`);
+  }
+  return summary;
 }

@@ -141,18 +141,14 @@ export function createBacktest(opts: BacktestOptions): Backtest {
         }
         return;
       }
-      let started = -1;
       const hooks = {
         ...(o.onBytes ? { onBytes: o.onBytes } : {}),
         ...(o.onRecords ? { onRecords: o.onRecords } : {}),
       };
       for await (const event of o.pool.read(refs, patterns, hooks)) {
         const ref = refs[event.seq] as LogRef;
-        if (event.seq !== started) {
-          started = event.seq;
-          o.onObject?.(ref);
-        }
-        if ('items' in event) await applyItems(logName(ref), event.items);
+        if ('start' in event) o.onObject?.(ref);
+        else if ('items' in event) await applyItems(logName(ref), event.items);
         else {
           const outcome = applyTotals(logName(ref), event.totals);
           o.onDone?.(ref, outcome);

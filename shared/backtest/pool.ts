@@ -17,8 +17,8 @@ export type ToWorker =
   | { type: 'ack' };
 export type FromWorker =
   | { type: 'items'; seq: number; items: PartItem[] }
-  | { type: 'bytes'; n: number }
-  | { type: 'records'; n: number }
+  | { type: 'bytes'; seq: number; n: number }
+  | { type: 'records'; seq: number; n: number }
   | { type: 'end'; seq: number; totals: PartTotals };
 
 /** Chunks of items a worker may have in flight before it waits for the main thread. */
@@ -29,7 +29,11 @@ export const MAX_UNACKED = 16;
  */
 export const WORKER_HEAP_MB = 256;
 
-export type PartEvent = { seq: number; items: PartItem[] } | { seq: number; totals: PartTotals };
+/** A part begins (`start`), hands over items, ends with its totals; parts come in listed order. */
+export type PartEvent =
+  | { seq: number; start: true }
+  | { seq: number; items: PartItem[] }
+  | { seq: number; totals: PartTotals };
 
 export interface ReadHooks {
   onBytes?: (bytes: number) => void;
@@ -59,6 +63,9 @@ interface PartState {
   chunks: PartItem[][];
   totals?: PartTotals;
   slot: Slot;
+  /** Progress read ahead of the part being applied, reported when its turn comes. */
+  bytes: number;
+  records: number;
 }
 
 /**
@@ -102,14 +109,26 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
           if (slot.seq !== undefined || next >= refs.length || next >= current + lookahead) continue;
           const seq = next++;
           slot.seq = seq;
-          parts.set(seq, { chunks: [], slot });
+          parts.set(seq, { chunks: [], slot, bytes: 0, records: 0 });
           slot.worker.postMessage({ type: 'read', seq, ref: refs[seq] as LogRef } satisfies ToWorker);
         }
       };
+      // Progress follows the part being applied, so it never runs ahead of the results.
+      let started = -1;
       onMessage = (slot, m) => {
-        if (m.type === 'bytes') hooks.onBytes?.(m.n);
-        else if (m.type === 'records') hooks.onRecords?.(m.n);
-        else if (m.type === 'items') parts.get(m.seq)?.chunks.push(m.items);
+        if (m.type === 'bytes') {
+          if (m.seq === started) hooks.onBytes?.(m.n);
+          else {
+            const part = parts.get(m.seq);
+            if (part) part.bytes += m.n;
+          }
+        } else if (m.type === 'records') {
+          if (m.seq === started) hooks.onRecords?.(m.n);
+          else {
+            const part = parts.get(m.seq);
+            if (part) part.records += m.n;
+          }
+        } else if (m.type === 'items') parts.get(m.seq)?.chunks.push(m.items);
         else if (m.type === 'end') {
           const part = parts.get(m.seq);
           if (part) part.totals = m.totals;
@@ -147,6 +166,14 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
         while (current < refs.length) {
           const part = parts.get(current);
           if (!part) throw new Error(`backtest pool: object ${current} was never handed to a worker`);
+          if (started !== current) {
+            started = current;
+            yield { seq: current, start: true };
+            if (part.bytes > 0) hooks.onBytes?.(part.bytes);
+            if (part.records > 0) hooks.onRecords?.(part.records);
+            part.bytes = 0;
+            part.records = 0;
+          }
           const chunk = part.chunks.shift();
           if (chunk) {
             part.slot.worker.postMessage({ type: 'ack' } satisfies ToWorker);

@@ -21,9 +21,9 @@ let bytes = 0;
 let records = 0;
 const post = (m: FromWorker) => port.postMessage(m);
 
-function flushProgress(): void {
-  if (bytes > 0) post({ type: 'bytes', n: bytes });
-  if (records > 0) post({ type: 'records', n: records });
+function flushProgress(seq: number): void {
+  if (bytes > 0) post({ type: 'bytes', seq, n: bytes });
+  if (records > 0) post({ type: 'records', seq, n: records });
   bytes = 0;
   records = 0;
 }
@@ -48,13 +48,13 @@ async function drain(): Promise<void> {
         },
         onBytes: (n) => {
           bytes += n;
-          if (bytes >= 4 * 1024 * 1024) flushProgress();
+          if (bytes >= 4 * 1024 * 1024) flushProgress(seq);
         },
         onRecords: (n) => {
           records += n;
         },
       });
-      flushProgress();
+      flushProgress(seq);
       post({ type: 'end', seq, totals });
     }
   } finally {
