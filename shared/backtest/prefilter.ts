@@ -46,20 +46,89 @@ function eventNames(pattern: Record<string, unknown>): Set<string> | undefined {
  * pattern, and an event is then tried only against the patterns that admit both (the rest cannot
  * match). Exported for the test that checks it never drops a pattern the full match would take.
  */
-export function patternsFor(patterns: unknown[]): (source: unknown, eventName: unknown) => CompiledPattern[] {
+/** A pattern, with a quick test on the event's detail that is false only when the pattern cannot match. */
+export interface Candidate {
+  compiled: CompiledPattern;
+  mayMatch: (detail: unknown) => boolean;
+}
+
+type LeafTest = (value: string) => boolean;
+
+/** A leaf list of strings, prefixes and suffixes as a test on a string value; undefined for other lists. */
+function leafTest(leaves: unknown): LeafTest | undefined {
+  if (!Array.isArray(leaves) || leaves.length === 0) return undefined;
+  const tests: LeafTest[] = [];
+  for (const leaf of leaves) {
+    if (typeof leaf === 'string') tests.push((v) => v === leaf);
+    else if (isRecord(leaf) && Object.keys(leaf).length === 1 && typeof leaf.prefix === 'string') {
+      const prefix = leaf.prefix;
+      tests.push((v) => v.startsWith(prefix));
+    } else if (isRecord(leaf) && Object.keys(leaf).length === 1 && typeof leaf.suffix === 'string') {
+      const suffix = leaf.suffix;
+      tests.push((v) => v.endsWith(suffix));
+    } else return undefined;
+  }
+  return (v) => tests.some((t) => t(v));
+}
+
+/**
+ * The conditions a pattern's `detail` puts on plain fields (outside `$or`), as one test. Exact where
+ * it says no: such a list matches only a string it admits (or an array holding one), never a
+ * missing field; anything else it cannot judge (an array, a number) is left to the full match.
+ */
+function detailTest(detail: unknown): ((detail: unknown) => boolean) | undefined {
+  if (!isRecord(detail)) return undefined;
+  const checks: Array<{ path: string[]; test: LeafTest }> = [];
+  const walk = (node: Record<string, unknown>, path: string[]) => {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$or' || key.includes('.')) continue;
+      if (isRecord(value)) walk(value, [...path, key]);
+      else {
+        const test = leafTest(value);
+        if (test) checks.push({ path: [...path, key], test });
+      }
+    }
+  };
+  walk(detail, []);
+  if (checks.length === 0) return undefined;
+  return (d) => {
+    for (const { path, test } of checks) {
+      let v: unknown = d;
+      for (const step of path) {
+        if (!isRecord(v)) {
+          // A missing field fails the list; an array or other value is for the full match to judge.
+          if (v === undefined) return false;
+          v = Symbol.for('unknown');
+          break;
+        }
+        v = v[step];
+      }
+      if (v === undefined) return false;
+      if (typeof v === 'string' && !test(v)) return false;
+    }
+    return true;
+  };
+}
+
+const always = () => true;
+
+export function patternsFor(patterns: unknown[]): (source: unknown, eventName: unknown) => Candidate[] {
   const all = patterns.map((pattern) => {
     const p = isRecord(pattern) ? pattern : undefined;
     return {
-      compiled: compilePattern(pattern),
+      candidate: {
+        compiled: compilePattern(pattern),
+        mayMatch: detailTest(p?.detail) ?? always,
+      } as Candidate,
       source: sourceTest(p?.source),
       names: p ? eventNames(p) : undefined,
       // A pattern that names a source cannot match an event without one.
       namesSource: p !== undefined && p.source !== undefined,
     };
   });
-  const noSource = all.filter((p) => !p.namesSource).map((p) => p.compiled);
+  const noSource = all.filter((p) => !p.namesSource).map((p) => p.candidate);
   /** source → eventName → the patterns that admit both; `any` for a record whose name is not a string. */
-  const bySource = new Map<string, { any?: CompiledPattern[]; byName: Map<string, CompiledPattern[]> }>();
+  const bySource = new Map<string, { any?: Candidate[]; byName: Map<string, Candidate[]> }>();
   let pairs = 0;
   const select = (source: string, name: string | undefined) =>
     all
@@ -68,7 +137,7 @@ export function patternsFor(patterns: unknown[]): (source: unknown, eventName: u
           (p.source === undefined || p.source(source)) &&
           (p.names === undefined || name === undefined || p.names.has(name)),
       )
-      .map((p) => p.compiled);
+      .map((p) => p.candidate);
   return (source, eventName) => {
     if (typeof source !== 'string') return noSource;
     let entry = bySource.get(source);

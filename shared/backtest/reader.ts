@@ -6,11 +6,11 @@
  * the main thread applies parts in the order the objects were listed.
  */
 import { isRecord, str } from '../detect/values.ts';
-import { type CompiledPattern, matchPattern } from '../eventbridge/pattern.ts';
+import { matchPattern } from '../eventbridge/pattern.ts';
 import { wrapCloudTrailRecord } from '../replay/load.ts';
 import { BoundedCounter } from './counter.ts';
 import { errorText, scanLog } from './files.ts';
-import { patternsFor } from './prefilter.ts';
+import { type Candidate, patternsFor } from './prefilter.ts';
 import { MalformedRecord } from './records.ts';
 import type { LogRef } from './sources.ts';
 
@@ -59,7 +59,7 @@ export function isCloudTrailRecord(v: Record<string, unknown>): boolean {
 
 /** Classifies records one by one, keeping the order-free counts of the object being read. */
 export class RecordJudge {
-  private readonly candidates: (source: unknown, eventName: unknown) => CompiledPattern[];
+  private readonly candidates: (source: unknown, eventName: unknown) => Candidate[];
   private totals!: PartTotals;
   private actors!: BoundedCounter;
   constructor(patterns: unknown[]) {
@@ -81,16 +81,19 @@ export class RecordJudge {
     let time: unknown;
     let source: string;
     let eventName: unknown;
+    /** What the patterns call `detail`: the record itself, or the event's detail. */
+    let detail: unknown;
     if (isCloudTrailRecord(value)) {
       // The envelope (wrapCloudTrailRecord) is built only for the few records a rule may match.
       time = str(value.eventTime) ?? EPOCH;
       if (isRecord(value.userIdentity)) this.actors.add(actorOfIdentity(value.userIdentity));
       source = this.sourceOf(value.eventSource as string);
       eventName = value.eventName;
+      detail = value;
     } else if ('detail-type' in value) {
       event = value;
       time = value.time;
-      const detail = value.detail;
+      detail = value.detail;
       if (isRecord(detail) && isRecord(detail.userIdentity))
         this.actors.add(actorOfIdentity(detail.userIdentity));
       source = value.source as string;
@@ -99,11 +102,13 @@ export class RecordJudge {
       return { i, bad: 'malformed record: neither a CloudTrail record nor an EventBridge event' };
     }
     this.count(time);
-    const patterns = this.candidates(source, eventName);
-    if (patterns.length === 0) return undefined;
-    event ??= wrapCloudTrailRecord(value);
-    const e = event;
-    return patterns.some((p) => matchPattern(p, e)) ? { i, event: e } : undefined;
+    let e: Record<string, unknown> | undefined = event;
+    for (const p of this.candidates(source, eventName)) {
+      if (!p.mayMatch(detail)) continue;
+      e ??= wrapCloudTrailRecord(value);
+      if (matchPattern(p.compiled, e)) return { i, event: e };
+    }
+    return undefined;
   }
 
   private count(time: unknown): void {

@@ -20,6 +20,8 @@ const samples = listFiles('events')
 // And under names: another call, the name as a list (EventBridge matches any element), not a string, none.
 const withName = (e: Record<string, unknown>, eventName: unknown) =>
   typeof e.detail === 'object' && e.detail !== null ? { ...e, detail: { ...e.detail, eventName } } : e;
+const withDetail = (e: Record<string, unknown>, fields: Record<string, unknown>) =>
+  typeof e.detail === 'object' && e.detail !== null ? { ...e, detail: { ...e.detail, ...fields } } : e;
 const variants = samples.flatMap((e) => {
   const name = (e.detail as Record<string, unknown> | undefined)?.eventName;
   return [
@@ -33,16 +35,29 @@ const variants = samples.flatMap((e) => {
     withName(e, ['ListBuckets', name]),
     withName(e, 42),
     withName(e, undefined),
+    // The fields the quick detail test reads: an error code, the caller's type, in every shape.
+    withDetail(e, { errorCode: 'AccessDeniedException' }),
+    withDetail(e, { errorCode: 'Client.UnauthorizedOperation' }),
+    withDetail(e, { errorCode: ['AccessDenied'] }),
+    withDetail(e, { errorCode: 42 }),
+    withDetail(e, { errorCode: null }),
+    withDetail(e, { userIdentity: { type: 'Root' } }),
+    withDetail(e, { userIdentity: { type: ['Root'] } }),
+    withDetail(e, { userIdentity: [{ type: 'Root' }] }),
+    withDetail(e, { userIdentity: undefined }),
+    withDetail(e, { userIdentity: 'Root' }),
   ];
 });
 
 describe('patternsFor', () => {
   it('keeps every pattern that matches, for every sample under every source', () => {
-    expect(variants.length).toBeGreaterThan(1000);
+    expect(variants.length).toBeGreaterThan(2000);
     let matched = 0;
     for (const event of variants) {
       const all = compiled.filter((p) => matchPattern(p, event)).length;
-      const kept = named(event).filter((p) => matchPattern(p, event)).length;
+      const kept = named(event).filter(
+        (p) => p.mayMatch(event.detail) && matchPattern(p.compiled, event),
+      ).length;
       expect([event.source, kept]).toEqual([event.source, all]);
       matched += all;
     }
@@ -57,5 +72,16 @@ describe('patternsFor', () => {
     expect(policy.length).toBeGreaterThan(0);
     // A read no rule names is tried against fewer patterns than the source's full list.
     expect(candidatesFor('aws.s3', 'ListBuckets').length).toBeLessThan(policy.length);
+  });
+
+  it('rules out, from the detail alone, the patterns an ordinary read cannot match', () => {
+    const read = { eventName: 'ListBuckets', userIdentity: { type: 'AssumedRole' } };
+    const left = candidatesFor('aws.s3', 'ListBuckets').filter((p) => p.mayMatch(read));
+    expect(left).toEqual([]);
+    // A denied read is still tried against the pattern for denied calls.
+    const denied = candidatesFor('aws.s3', 'ListBuckets').filter((p) =>
+      p.mayMatch({ ...read, errorCode: 'AccessDenied' }),
+    );
+    expect(denied.length).toBe(1);
   });
 });
