@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { plainError } from '../util/errors.ts';
 import { RecordScanner } from './records.ts';
 import { fileRef, isGzipped, type LogRef, openLog } from './sources.ts';
@@ -23,15 +22,6 @@ const READ_CHUNK = 1024 * 1024;
  * the CPU cache); 256 KB pieces were about 1.5 times slower, 32 KB ones paid more per-chunk overhead.
  */
 const TEXT_CHUNK = 64 * 1024;
-
-/**
- * A local file this small (compressed; CloudTrail's five-minute files are far smaller) is read and
- * inflated in one synchronous call, as the throughput floor does (bench/floor.ts): the stream's
- * per-chunk hand-offs between threads cost more than the inflating. The text it inflates to is
- * capped, so a gzip bomb goes to the streaming path, which holds a chunk at a time.
- */
-export const SYNC_READ_MAX_BYTES = 8 * 1024 * 1024;
-const SYNC_TEXT_MAX_BYTES = 160 * 1024 * 1024;
 
 /**
  * Node's errors in plain words (shared/util/errors.ts). Duck-typed: errors from another realm
@@ -59,13 +49,6 @@ export async function scanLog(
   onBatch: (records: unknown[]) => Promise<void> | void,
   opts: ScanOptions = {},
 ): Promise<ScanOutcome> {
-  if (ref.kind === 'file' && ref.size > 0 && ref.size <= SYNC_READ_MAX_BYTES) {
-    const whole = readWhole(ref.path, isGzipped(ref));
-    if (whole !== undefined) {
-      opts.onBytes?.(ref.size);
-      return scanText(whole, onBatch);
-    }
-  }
   const scanner = new RecordScanner();
   const gzipped = isGzipped(ref);
   let raw: Readable;
@@ -100,39 +83,6 @@ export async function scanLog(
   } finally {
     raw.destroy();
     text.destroy();
-  }
-  return scanner.error
-    ? { records: scanner.count, error: scanner.error.message }
-    : { records: scanner.count };
-}
-
-/**
- * The file's text, or undefined when it cannot be had in one go (unreadable, not gzip, truncated,
- * too large inflated): the streaming path then reads it and reports exactly what it could read.
- */
-function readWhole(path: string, gzipped: boolean): string | undefined {
-  try {
-    const raw = readFileSync(path);
-    if (raw.length > SYNC_READ_MAX_BYTES) return undefined;
-    return (gzipped ? gunzipSync(raw, { maxOutputLength: SYNC_TEXT_MAX_BYTES }) : raw).toString('utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** The streaming path's scan over text already in memory, a chunk at a time. */
-async function scanText(
-  text: string,
-  onBatch: (records: unknown[]) => Promise<void> | void,
-): Promise<ScanOutcome> {
-  const scanner = new RecordScanner();
-  for (let at = 0; at < text.length && !scanner.error; at += TEXT_CHUNK) {
-    const records = scanner.push(text.slice(at, at + TEXT_CHUNK));
-    if (records.length > 0) await onBatch(records);
-  }
-  if (!scanner.error) {
-    const rest = scanner.end();
-    if (rest.length > 0) await onBatch(rest);
   }
   return scanner.error
     ? { records: scanner.count, error: scanner.error.message }
