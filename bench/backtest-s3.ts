@@ -16,6 +16,7 @@ import { writeLogFiles } from '../shared/backtest/generate.ts';
 import { DEFAULT_S3_CONCURRENCY } from '../shared/backtest/s3.ts';
 import { BOOTSTRAP_KEYS } from '../test/aws/kit/clients.ts';
 import { REGION, startMoto } from '../test/aws/kit/moto.ts';
+import { spawnCli } from '../test/helpers/cli-process.ts';
 
 export interface S3BacktestFigures {
   files: number;
@@ -31,26 +32,6 @@ const BUCKET = 'bench-org-trail';
 const ORG = 'o-bench00001';
 /** A busy account's five-minute file, as in bench/backtest.ts. */
 const RECORDS_PER_FILE = 2000;
-
-function runCli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [resolve('bin/cloud-alerts.js'), ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString('utf8');
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString('utf8');
-    });
-    child.once('error', fail);
-    child.once('close', (code) => done({ code, stdout, stderr, ms: performance.now() - t0 }));
-  });
-}
 
 /** `files` generated files (2,000 records each, default gzip level, as CloudTrail writes them). */
 export async function benchBacktestS3(
@@ -93,7 +74,7 @@ export async function benchBacktestS3(
     });
     let best = Number.POSITIVE_INFINITY;
     for (let i = 0; i < runs; i++) {
-      const run = await runCli(
+      const run = await spawnCli(
         ['backtest', `s3://${BUCKET}/AWSLogs/`, '--json', '--s3-concurrency', String(concurrency)],
         env,
       );

@@ -7,6 +7,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from 
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeLogFiles } from '../../shared/backtest/generate.ts';
 import type { BacktestSummary } from '../../shared/backtest/summary.ts';
+import { spawnCli } from '../helpers/cli-process.ts';
 import { awsClients, BOOTSTRAP_KEYS, type Keys } from './kit/clients.ts';
 import { type Moto, REGION, startMoto } from './kit/moto.ts';
 
@@ -32,21 +33,7 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/cloud-alerts.js', ...args], { env, cwd: process.cwd() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b.toString('utf8');
-    });
-    child.stderr.on('data', (b: Buffer) => {
-      stderr += b.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv): Promise<Run> => spawnCli(args, env);
 
 /** The environment of a person at a shell: no AWS settings but those given, no profile files. */
 function envWith(home: string, aws: Record<string, string>): NodeJS.ProcessEnv {
