@@ -75,11 +75,16 @@ export function createBacktest(opts: BacktestOptions): Backtest {
   const judge = new RecordJudge(patterns);
   const acc = new SummaryBuilder();
 
-  async function applyItems(name: string, items: PartItem[]): Promise<void> {
-    for (const item of items) {
+  async function applyItems(name: string, items: PartItem[], ref?: LogRef): Promise<void> {
+    for (const found of items) {
+      const item = 'reread' in found && ref ? await reread(ref, found.i) : found;
       const source = `${name}#${item.i}`;
       if ('bad' in item) {
         acc.recordFailed(item.bad, source);
+        continue;
+      }
+      if ('reread' in item) {
+        acc.recordFailed('malformed record: could not be read again', source);
         continue;
       }
       const event = item.event;
@@ -97,6 +102,20 @@ export function createBacktest(opts: BacktestOptions): Backtest {
     if (totals.error !== undefined) acc.fileFailed(name, totals.error, totals.elements);
     else acc.fileDone();
     return { records: totals.elements, events: totals.records, error: totals.error };
+  }
+
+  /**
+   * Record `i` of `ref`, read again on this thread (a reader thread could not hand it over): the
+   * object is read whole once more, as rare as a record nested deeper than JSON.stringify goes.
+   */
+  async function reread(ref: LogRef, i: number): Promise<PartItem> {
+    let item: PartItem | undefined;
+    await readLog(ref, new RecordJudge(patterns), {
+      onItems: (items) => {
+        item ??= items.find((it) => it.i === i);
+      },
+    });
+    return item ?? { i, reread: true };
   }
 
   /** Summaries of grouping windows that closed before `t` (event time), counted like any alert. */
@@ -148,7 +167,7 @@ export function createBacktest(opts: BacktestOptions): Backtest {
       for await (const event of o.pool.read(refs, patterns, hooks)) {
         const ref = refs[event.seq] as LogRef;
         if ('start' in event) o.onObject?.(ref);
-        else if ('items' in event) await applyItems(logName(ref), event.items);
+        else if ('items' in event) await applyItems(logName(ref), event.items, ref);
         else {
           const outcome = applyTotals(logName(ref), event.totals);
           o.onDone?.(ref, outcome);

@@ -122,11 +122,11 @@ export function patternsFor(patterns: unknown[]): (source: unknown, eventName: u
       } as Candidate,
       source: sourceTest(p?.source),
       names: p ? eventNames(p) : undefined,
-      // A pattern that names a source cannot match an event without one.
-      namesSource: p !== undefined && p.source !== undefined,
     };
   });
-  const noSource = all.filter((p) => !p.namesSource).map((p) => p.candidate);
+  // An event whose source is not a string (hand-made: EventBridge always sets one) is tried against
+  // every pattern: `exists: false`, numbers and arrays are for the full match to judge.
+  const anySource = all.map((p) => p.candidate);
   /** source → eventName → the patterns that admit both; `any` for a record whose name is not a string. */
   const bySource = new Map<string, { any?: Candidate[]; byName: Map<string, Candidate[]> }>();
   let pairs = 0;
@@ -139,7 +139,7 @@ export function patternsFor(patterns: unknown[]): (source: unknown, eventName: u
       )
       .map((p) => p.candidate);
   return (source, eventName) => {
-    if (typeof source !== 'string') return noSource;
+    if (typeof source !== 'string') return anySource;
     let entry = bySource.get(source);
     if (!entry) {
       entry = { byName: new Map() };

@@ -19,7 +19,12 @@ export type PartItem =
   /** Not a record the pipeline can take: why, as the summary lists it. */
   | { i: number; bad: string }
   /** Matched at least one of the alert function's rules: the event as EventBridge would deliver it. */
-  | { i: number; event: Record<string, unknown> };
+  | { i: number; event: Record<string, unknown> }
+  /**
+   * Matched, but too deeply nested to hand from a reader thread to the main thread: the main thread
+   * reads the record again itself (shared/backtest/backtest.ts), as one core would have.
+   */
+  | { i: number; reread: true };
 
 /** What reading one object found, apart from its items. */
 export interface PartTotals {

@@ -26,6 +26,11 @@ export const DEFAULT_S3_CONCURRENCY = 8;
 export const MAX_READ_AHEAD_BYTES = 64 * 1024 * 1024;
 /** A LIST page holds up to 1,000 keys. https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html */
 const LIST_PAGE_KEYS = 1000;
+/**
+ * More objects than this under one path is months of an organisation's trail at once: the refs alone
+ * would take gigabytes. The run stops and asks for a narrower selection instead.
+ */
+export const MAX_LISTED_OBJECTS = 5_000_000;
 
 const loadS3 = onFirstUse(() => import('@aws-sdk/client-s3'));
 
@@ -68,6 +73,8 @@ export function s3Lister(bucket: string): S3Lister {
   async function* pages(prefix: string, delimiter?: string) {
     const [sdk, s3] = await Promise.all([loadS3(), client()]);
     let token: string | undefined;
+    // A server that hands back a token it gave before would be listed for ever.
+    const seen = new Set<string>();
     do {
       const page = await s3.send(
         new sdk.ListObjectsV2Command({
@@ -80,6 +87,13 @@ export function s3Lister(bucket: string): S3Lister {
       );
       yield page;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated && !token)
+        throw new S3ListError(`the listing of s3://${bucket}/${prefix} is cut short without a way on`);
+      if (token !== undefined) {
+        if (seen.has(token))
+          throw new S3ListError(`the listing of s3://${bucket}/${prefix} repeats itself: stopped`);
+        seen.add(token);
+      }
     } while (token);
   }
   return {
@@ -92,8 +106,14 @@ export function s3Lister(bucket: string): S3Lister {
     },
     async objects(prefix) {
       const found: S3Object[] = [];
-      for await (const page of pages(prefix))
+      for await (const page of pages(prefix)) {
         for (const o of page.Contents ?? []) if (o.Key) found.push({ key: o.Key, size: o.Size ?? 0 });
+        if (found.length > MAX_LISTED_OBJECTS) {
+          throw new S3ListError(
+            `more than ${MAX_LISTED_OBJECTS.toLocaleString('en-US')} objects under s3://${bucket}/${prefix}: narrow the run with --since/--until, --account or --region`,
+          );
+        }
+      }
       return found;
     },
   };
@@ -153,6 +173,8 @@ export function s3ErrorText(
     isRecord(err) && isRecord(err.$metadata) && typeof err.$metadata.httpStatusCode === 'number'
       ? err.$metadata.httpStatusCode
       : undefined;
+  // Our own words (a listing that loops or is too large) stand as they are.
+  if (err instanceof S3ListError) return err.message;
   const message = isRecord(err) && typeof err.message === 'string' ? err.message : String(err);
   const where = `s3://${at.bucket}/${at.key ?? at.prefix ?? ''}`;
   if (name === 'NoSuchBucket') return `no bucket named ${at.bucket} (or it is in another account)`;
@@ -176,6 +198,9 @@ export function s3ErrorText(
     return `S3 refused the AWS credentials (${name}: an unknown access key or a wrong secret); ${CHAIN}`;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'ECONNRESET')
     return `cannot reach S3 (${code})${process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL ? ' at the endpoint AWS_ENDPOINT_URL names' : ''}`;
+  // A server's own message may echo the request (its Authorization header, the key id in it): an
+  // answer from S3 (or an endpoint posing as it) is named by its code and status only.
+  if (status !== undefined) return `S3 answered ${name || 'an error'} (HTTP ${status}) for ${where}`;
   return name && !message.startsWith(name) ? `${name}: ${message}` : message;
 }
 

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './pool.ts';
 import { MAX_UNACKED } from './pool.ts';
-import { RecordJudge, readLog } from './reader.ts';
+import { type PartItem, RecordJudge, readLog } from './reader.ts';
 import type { LogRef } from './sources.ts';
 
 const port = parentPort;
@@ -28,6 +28,26 @@ function flushProgress(seq: number): void {
   records = 0;
 }
 
+/**
+ * The items as JSON. One too deeply nested to serialise (JSON.stringify recurses; JSON.parse, which
+ * read it, does not) goes as a marker, and the main thread reads that record again itself.
+ */
+function itemsText(items: PartItem[]): string {
+  try {
+    return JSON.stringify(items);
+  } catch {
+    return `[${items
+      .map((item) => {
+        try {
+          return JSON.stringify(item);
+        } catch {
+          return JSON.stringify({ i: item.i, reread: true });
+        }
+      })
+      .join(',')}]`;
+  }
+}
+
 async function drain(): Promise<void> {
   if (busy) return;
   busy = true;
@@ -38,7 +58,7 @@ async function drain(): Promise<void> {
       const { seq, ref } = job;
       const totals = await readLog(ref, judge, {
         onItems: async (items) => {
-          post({ type: 'items', seq, items });
+          post({ type: 'items', seq, text: itemsText(items) });
           unacked++;
           if (unacked > MAX_UNACKED) {
             await new Promise<void>((r) => {

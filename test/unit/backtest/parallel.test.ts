@@ -148,6 +148,31 @@ describe('backtest on every core', () => {
     }
   });
 
+  it('hands over a matched record nested too deep to copy, and a huge one, as one core reads them (found in review)', async () => {
+    const record = detailOf(loadEvent('iam/create-user.json'));
+    const odd = join(dir, 'pathological');
+    mkdirSync(odd, { recursive: true });
+    try {
+      // 200,000 levels: JSON.parse reads it, JSON.stringify and structured cloning overflow the stack.
+      const deep = `${JSON.stringify(record).slice(0, -1)},"zz":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+      // 1,000,000 empty objects in one record: the copy between threads is large.
+      const wide = `${JSON.stringify({ ...record, eventID: 'wide' }).slice(0, -1)},"zz":[${'{},'.repeat(999_999)}{}]}`;
+      writeFileSync(join(odd, 'a-deep.json.gz'), gzipSync(`{"Records":[${JSON.stringify(record)},${deep}]}`));
+      writeFileSync(join(odd, 'b-wide.json.gz'), gzipSync(`{"Records":[${wide}]}`));
+      writeFileSync(join(odd, 'c-plain.json'), JSON.stringify({ Records: [record] }));
+      const refs = listFiles(odd).map(fileRef);
+      const one = await run(refs);
+      expect(one.summary.files).toEqual({ read: 3, failed: 0 });
+      expect(one.summary.records.matched).toBe(4);
+      pool = startReaderPool(2);
+      const many = await run(refs, pool);
+      expect(many.summary).toEqual(one.summary);
+      expect(many.previews).toEqual(one.previews);
+    } finally {
+      rmSync(odd, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a pool without workers', () => {
     expect(() => startReaderPool(0)).toThrow('a reader pool needs at least one worker; got 0');
   });

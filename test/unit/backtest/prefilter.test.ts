@@ -74,6 +74,36 @@ describe('patternsFor', () => {
     expect(candidatesFor('aws.s3', 'ListBuckets').length).toBeLessThan(policy.length);
   });
 
+  it('keeps every pattern for an event whose source is missing or not a string (found in review)', () => {
+    const odd = [
+      { source: [{ exists: false }] },
+      { source: [{ exists: true }] },
+      { source: [5] },
+      { source: [{ 'anything-but': 'aws.s3' }] },
+      { source: [{ prefix: 'aws.' }, 5] },
+      { source: ['aws.s3'] },
+    ];
+    const judge = patternsFor(odd);
+    const events = [
+      { detail: {} },
+      { source: 5, detail: {} },
+      { source: ['aws.s3'], detail: {} },
+      { source: null },
+    ];
+    let matches = 0;
+    for (const event of events) {
+      for (const pattern of odd) {
+        if (!matchPattern(compilePattern(pattern), event)) continue;
+        matches++;
+        const kept = judge(event.source, undefined).some(
+          (p) => p.mayMatch(event.detail) && matchPattern(p.compiled, event),
+        );
+        expect([pattern, event, kept]).toEqual([pattern, event, true]);
+      }
+    }
+    expect(matches).toBeGreaterThanOrEqual(6);
+  });
+
   it('rules out, from the detail alone, the patterns an ordinary read cannot match', () => {
     const read = { eventName: 'ListBuckets', userIdentity: { type: 'AssumedRole' } };
     const left = candidatesFor('aws.s3', 'ListBuckets').filter((p) => p.mayMatch(read));

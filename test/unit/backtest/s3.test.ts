@@ -1,5 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { createBacktest } from '../../../shared/backtest/backtest.ts';
 import { generateLogFiles } from '../../../shared/backtest/generate.ts';
 import { Progress } from '../../../shared/backtest/progress.ts';
@@ -9,6 +11,7 @@ import {
   type S3Ref,
   s3ClientConfig,
   s3ErrorText,
+  s3Lister,
 } from '../../../shared/backtest/s3.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
@@ -145,6 +148,53 @@ describe('s3ErrorText', () => {
     const text = s3ErrorText(e, at);
     expect(text).not.toContain('deadbeef');
     expect(text).not.toContain('secret-ish');
+  });
+
+  it('names an unknown answer by its code and status only: a server may echo the request', () => {
+    const echo = err(
+      'WeirdError',
+      400,
+      'Credential=AKIDTEST/20261205/us-east-1/s3/aws4_request, Signature=abc',
+    );
+    const text = s3ErrorText(echo, at);
+    expect(text).toBe('S3 answered WeirdError (HTTP 400) for s3://trail/AWSLogs/');
+  });
+});
+
+describe('s3Lister', () => {
+  const s3 = mockClient(S3Client);
+  afterEach(() => s3.reset());
+  afterAll(() => s3.restore());
+
+  it('stops a listing that hands back a token it gave before', async () => {
+    s3.on(ListObjectsV2Command).resolves({
+      IsTruncated: true,
+      NextContinuationToken: 'again',
+      Contents: [{ Key: 'AWSLogs/a.json.gz', Size: 1 }],
+    });
+    await expect(s3Lister('trail').objects('AWSLogs/')).rejects.toThrow(
+      'the listing of s3://trail/AWSLogs/ repeats itself: stopped',
+    );
+    expect(s3.commandCalls(ListObjectsV2Command).length).toBe(2);
+  });
+
+  it('stops a listing cut short without a token', async () => {
+    s3.on(ListObjectsV2Command).resolves({ IsTruncated: true, Contents: [] });
+    await expect(s3Lister('trail').objects('AWSLogs/')).rejects.toThrow('is cut short without a way on');
+  });
+
+  it('lists every page in order while each token is new', async () => {
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({
+        IsTruncated: true,
+        NextContinuationToken: 't1',
+        Contents: [{ Key: 'k1.json.gz', Size: 1 }],
+      })
+      .resolvesOnce({ IsTruncated: false, Contents: [{ Key: 'k2.json.gz', Size: 2 }] });
+    expect(await s3Lister('trail').objects('')).toEqual([
+      { key: 'k1.json.gz', size: 1 },
+      { key: 'k2.json.gz', size: 2 },
+    ]);
   });
 });
 
