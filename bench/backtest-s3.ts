@@ -1,15 +1,6 @@
-/**
- * S3 read throughput for `npm run bench`: `cloud-alerts backtest s3://…` against moto's S3 on
- * 127.0.0.1, as a whole child process. Seeded generated CloudTrail files are uploaded under an
- * organisation trail's layout; the figure is gzipped bytes and records over the process's wall time
- * (start-up, listing and the pipeline included), best of the runs. Run alone with
- * `node bin/run-ts.js bench/backtest-s3.ts` (prints the figures, writes nothing).
- */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeLogFiles } from '../shared/backtest/generate.ts';
