@@ -9,7 +9,7 @@ export const CLI_STARTUP_TARGET_MS = 300;
 export interface CliStartup {
   /** `node bin/cloud-alerts.js --help` running the bundle npm install builds (.build/cli). */
   builtMs: number;
-  /** The same through tsx (CLOUD_ALERTS_CLI_TS=1): what runs when there is no build or a source is newer. */
+  /** The same through tsx (CLOUD_ALERTS_CLI_TS=1): what runs when there is no build or a source changed since it. */
   typescriptMs: number;
   /** `node -e ""` in the same environment. */
   bareMs: number;
@@ -69,6 +69,6 @@ export function cliStartupRows(s: CliStartup): Array<[string, string, string]> {
       ms(s.builtMs),
       `< ${CLI_STARTUP_TARGET_MS} ms`,
     ],
-    ['… the same through tsx, when there is no build or a source is newer than it', ms(s.typescriptMs), '—'],
+    ['… the same through tsx, when there is no build or a source changed since it was built', ms(s.typescriptMs), '—'],
   ];
 }
