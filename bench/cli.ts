@@ -69,6 +69,10 @@ export function cliStartupRows(s: CliStartup): Array<[string, string, string]> {
       ms(s.builtMs),
       `< ${CLI_STARTUP_TARGET_MS} ms`,
     ],
-    ['… the same through tsx, when there is no build or a source changed since it was built', ms(s.typescriptMs), '—'],
+    [
+      '… the same through tsx, when there is no build or a source changed since it was built',
+      ms(s.typescriptMs),
+      '—',
+    ],
   ];
 }
