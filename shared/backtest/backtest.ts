@@ -70,10 +70,17 @@ export interface Backtest {
  * and drops them; the replayer matches again, authoritatively, and runs exactly what Lambda runs.
  */
 export function createBacktest(opts: BacktestOptions): Backtest {
-  const replay = createReplayer({ ...opts.replayer, rules: opts.rules, config: opts.config });
+  const acc = new SummaryBuilder();
+  const replay = createReplayer({
+    ...opts.replayer,
+    rules: opts.rules,
+    config: opts.config,
+    // Only the first alert of each kind keeps what each channel would receive (the previews): the
+    // others' notifications are counted, not rendered. The result is the same; the time is not.
+    needsBodies: (alerts) => alerts.some((a) => !acc.hasPreview(a)),
+  });
   const patterns = opts.rules.filter((r) => r.bus === 'default').map((r) => r.pattern);
   const judge = new RecordJudge(patterns);
-  const acc = new SummaryBuilder();
 
   async function applyItems(name: string, items: PartItem[], ref?: LogRef): Promise<void> {
     for (const found of items) {

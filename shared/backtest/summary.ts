@@ -77,6 +77,11 @@ export function actorOf(event: Record<string, unknown>): string | undefined {
   return actorOfIdentity(detail.userIdentity);
 }
 
+/** One kind of alert: the rows of the summary and the previews are kept per kind. */
+function previewKey(a: { rule: string; severity: string; status: string }): string {
+  return `${a.rule}\u0000${a.severity}\u0000${a.status}`;
+}
+
 export class SummaryBuilder {
   private filesRead = 0;
   private filesFailed = 0;
@@ -146,7 +151,7 @@ export class SummaryBuilder {
     const hour = typeof event.time === 'string' ? event.time.slice(0, 13) : 'unknown';
     for (const a of r.alerts) {
       this.alertsTotal++;
-      const key = `${a.rule}\u0000${a.severity}\u0000${a.status}`;
+      const key = previewKey(a);
       const row = this.alertsByRule.get(key);
       if (row) row.count++;
       else this.alertsByRule.set(key, { rule: a.rule, severity: a.severity, status: a.status, count: 1 });
@@ -180,6 +185,11 @@ export class SummaryBuilder {
       this.suppressedByKind.set(s.kind, (this.suppressedByKind.get(s.kind) ?? 0) + 1);
       this.suppressedEntries.add(JSON.stringify([s.kind, s.rule, s.reason]));
     }
+  }
+
+  /** Whether an alert of this rule, severity and status has its preview already. */
+  hasPreview(a: { rule: string; severity: string; status: string }): boolean {
+    return this.previews.has(previewKey(a));
   }
 
   alertPreviews(): AlertPreview[] {

@@ -100,6 +100,13 @@ export interface ReplayerOptions {
   evidence?: EvidencePorts;
   /** Whose writes are the heartbeat: shown as matched and quiet, as the Lambda counts them. */
   heartbeat?: HeartbeatIdentity | undefined;
+  /**
+   * Whether the notifications of a result raising these alerts need their bodies; when it says no,
+   * each notification is still listed (channel and receiver) but nothing is rendered, and `body` is
+   * null. Backtest keeps the bodies of the first alert of each kind only, and rendering every channel
+   * for every other one was most of its main thread's time. Default: always render.
+   */
+  needsBodies?: (alerts: ReadonlyArray<{ rule: string; severity: string; status: string }>) => boolean;
 }
 
 /**
@@ -307,6 +314,8 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
       });
     }
 
+    // Listed as they would be sent, bodies left out, when nobody will look at them.
+    const render = !opts.needsBodies || opts.needsBodies(base.alerts);
     const account = str(origin.account) ?? '123456789012';
     const region = str(origin.region) ?? 'us-east-1';
     const stackTopicArn = opts.stackTopicArn
@@ -317,10 +326,12 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
       for (const rule of busRules.filter((r) => matchPattern(r.compiled, delivered))) {
         const plugin = pluginFor(NOTIFIER.exec(rule.handler)?.[1] ?? '');
         if (!plugin) continue;
-        const captured: unknown[] = [];
         const detail = isRecord(delivered.detail) ? delivered.detail : {};
         const receiver = str(detail.receiver) ?? '?';
         const note: ReplayNotification = { channel: plugin.name as Channel, receiver, body: null };
+        base.notifications.push(note);
+        if (!render) continue;
+        const captured: unknown[] = [];
         try {
           await handleNotification(delivered, {
             plugin,
@@ -338,7 +349,6 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
           note.delivery = err instanceof Error ? err.message : String(err);
         }
         note.body = captured[0] ?? null;
-        base.notifications.push(note);
       }
     }
   }

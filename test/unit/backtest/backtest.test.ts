@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createBacktest } from '../../../shared/backtest/backtest.ts';
 import { generateLogFiles, writeLogFiles } from '../../../shared/backtest/generate.ts';
+import { SummaryBuilder } from '../../../shared/backtest/summary.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { ConfigSchema } from '../../../shared/config/schema.ts';
 import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
@@ -129,6 +130,49 @@ describe('createBacktest', () => {
     expect(s.notifications.total).toBe(expected.notifications);
     expect(s.matchedByRule).toEqual(Object.fromEntries(expected.byRule));
     expect(expected.alerts).toBeGreaterThan(10);
+  });
+
+  it('renders only the first alert of each kind, with the same previews as rendering every one', async () => {
+    const opts = { seed: 11, files: 2, recordsPerFile: 400, dangerShare: 0.1, writeShare: 0.2 };
+    const everyBody = new SummaryBuilder();
+    const replay = createReplayer({ rules, config });
+    // The same run told no body is needed: the same notifications, none rendered.
+    const bare = createReplayer({ rules, config, needsBodies: () => false });
+    let compared = 0;
+    const closed = async (t?: number) => {
+      for (const r of await replay.closeDue(t)) everyBody.result({ time: r.time }, r);
+    };
+    for (const file of generateLogFiles(opts)) {
+      for (const [index, record] of file.records.entries()) {
+        const event = wrapCloudTrailRecord(record);
+        await closed(eventTimeMs(event));
+        const r = await replay(`${join(dir, file.path)}#${index}`, event);
+        everyBody.result(event, r);
+        await bare.closeDue(eventTimeMs(event));
+        const b = await bare(`${join(dir, file.path)}#${index}`, event);
+        expect(b).toEqual({ ...r, notifications: r.notifications.map((n) => ({ ...n, body: null })) });
+        compared += r.notifications.length;
+      }
+    }
+    await closed();
+    const backtest = createBacktest({ rules, config });
+    for (const file of writeLogFiles(dir, opts).files) await backtest.runFile(file);
+    await backtest.finish();
+    const previews = backtest.previews();
+    expect(previews).toEqual(everyBody.alertPreviews());
+    // What results make of the summary (records, files and callers are counted by the reader).
+    const fromResults = (x: ReturnType<SummaryBuilder['summary']>) => ({
+      alerts: x.alerts,
+      notifications: x.notifications,
+      suppressed: x.suppressed,
+      matchedByRule: x.matchedByRule,
+      timeline: x.timeline,
+      noisiest: x.actors.noisiest.map((a) => [a.actor, a.alerts]),
+    });
+    expect(fromResults(backtest.summary())).toEqual(fromResults(everyBody.summary()));
+    // Many alerts of each kind: most of the run's notifications needed no body.
+    expect(backtest.summary().notifications.total).toBeGreaterThan(previews.length * 3);
+    expect(compared).toBeGreaterThan(0);
   });
 
   it('counts a grouping summary when its window closes, and at the end of the run', async () => {
