@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import {
   type AthenaApi,
   AthenaError,
@@ -9,11 +8,10 @@ import {
 } from '../shared/backtest/athena/run.ts';
 import { buildQuery, type PartitionColumns, QueryOptionError } from '../shared/backtest/athena/sql.ts';
 import { createBacktest } from '../shared/backtest/backtest.ts';
-import { errorText } from '../shared/backtest/files.ts';
-import { renderHtmlReport } from '../shared/backtest/html.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
 import { PatternError } from '../shared/eventbridge/pattern.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
+import { writeReport } from './backtest-report.ts';
 import { list } from './backtest-sources.ts';
 import { parseTime } from './history.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
@@ -178,16 +176,7 @@ export async function athenaBacktest(
   io.stdout(
     flags.json ? `${terminalJson({ ...summary, athena })}\n` : `${formatSummary(summary)}${costLine}`,
   );
-  const html = flags.html;
-  if (html !== undefined) {
-    try {
-      writeFileSync(html, renderHtmlReport(summary, backtest.previews()));
-    } catch (err) {
-      io.stderr(`backtest: cannot write ${html}: ${errorText(err)}\n`);
-      return EXIT_FAILED;
-    }
-    if (!flags.json) io.stdout(`Report written to ${html}\n`);
-  }
+  if (!writeReport(flags.html, summary, backtest.previews(), io, flags.json === true)) return EXIT_FAILED;
   // Results that stopped half-way are a failed run, even with a summary of what arrived.
   return summary.files.failed > 0 ? EXIT_FAILED : EXIT_OK;
 }

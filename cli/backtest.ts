@@ -1,9 +1,6 @@
-import { closeSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Backtest, createBacktest } from '../shared/backtest/backtest.ts';
-import { errorText } from '../shared/backtest/files.ts';
-import { renderHtmlReport } from '../shared/backtest/html.ts';
 import { resolveInputs } from '../shared/backtest/inputs.ts';
 import { type ReaderPool, startReaderPool } from '../shared/backtest/pool.ts';
 import { Progress } from '../shared/backtest/progress.ts';
@@ -11,9 +8,9 @@ import { planS3Reads } from '../shared/backtest/s3.ts';
 import { isS3Url } from '../shared/backtest/s3-layout.ts';
 import { logName } from '../shared/backtest/sources.ts';
 import { formatSummary } from '../shared/backtest/text.ts';
-import { plainError } from '../shared/util/errors.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { athenaBacktest, athenaFlagMisuse } from './backtest-athena.ts';
+import { whyUnwritable, writeReport } from './backtest-report.ts';
 import { readSourceOptions } from './backtest-sources.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
 import { type CliIo, EXIT_OK, EXIT_USAGE } from './io.ts';
@@ -34,6 +31,13 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     return EXIT_USAGE;
   }
   const paths = args.positionals;
+  // A run over a year of logs (or an Athena query) takes a while: a report path that cannot be
+  // written is found now, not after it.
+  const unwritable = args.values.html === undefined ? undefined : whyUnwritable(args.values.html);
+  if (args.values.html !== undefined && unwritable !== undefined) {
+    io.stderr(`backtest: cannot write --html ${terminalLine(args.values.html)}: ${unwritable}\n`);
+    return EXIT_USAGE;
+  }
   if (args.values.athena !== undefined || args.values['print-sql'])
     return athenaBacktest(args.values, paths, io);
   const misuse = athenaFlagMisuse(args.values);
@@ -45,13 +49,6 @@ export async function backtestCommand(argv: string[], io: CliIo): Promise<number
     io.stderr(
       'backtest: give at least one file or folder of CloudTrail logs, e.g. cloud-alerts backtest ./AWSLogs\n',
     );
-    return EXIT_USAGE;
-  }
-  // A run over a year of logs takes a while: a report path that cannot be written is found now, not after it.
-  const html = args.values.html;
-  const unwritable = html === undefined ? undefined : whyUnwritable(html);
-  if (html !== undefined && unwritable !== undefined) {
-    io.stderr(`backtest: cannot write --html ${terminalLine(html)}: ${unwritable}\n`);
     return EXIT_USAGE;
   }
   const sources = readSourceOptions(paths, args.values, Date.now());
@@ -147,39 +144,10 @@ async function run(
 
   await backtest.finish();
   const summary = backtest.summary();
-  const html = args.values.html;
   io.stdout(args.values.json ? `${terminalJson(summary)}\n` : formatSummary(summary));
-  if (html !== undefined) {
-    try {
-      writeFileSync(html, renderHtmlReport(summary, backtest.previews()));
-    } catch (err) {
-      io.stderr(`backtest: cannot write ${html}: ${errorText(err)}\n`);
-      return EXIT_WRITE_FAILED;
-    }
-    if (!args.values.json) io.stdout(`Report written to ${html}\n`);
-  }
+  if (!writeReport(args.values.html, summary, backtest.previews(), io, args.values.json === true))
+    return EXIT_WRITE_FAILED;
   return exit;
-}
-
-/**
- * Why a report could not be written at `path`, or undefined when it can: the file is opened for
- * appending (created if missing, then removed again), which finds a missing folder, a folder, and a
- * file or folder that is read-only, as the final write would.
- */
-function whyUnwritable(path: string): string | undefined {
-  let existed = true;
-  try {
-    if (statSync(path).isDirectory()) return 'is a folder, not a file';
-  } catch {
-    existed = false;
-  }
-  try {
-    closeSync(openSync(path, 'a'));
-  } catch (err) {
-    return plainError(err);
-  }
-  if (!existed) rmSync(path, { force: true });
-  return undefined;
 }
 
 /** More threads than this only add memory: reading is bound by gunzip and JSON.parse per core. */

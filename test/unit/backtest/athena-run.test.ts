@@ -254,6 +254,22 @@ describe('backtest --athena', () => {
     }
   });
 
+  it('refuses an --html path it cannot write before it queries anything', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'backtest',
+      '--athena',
+      'cloudtrail_logs',
+      '--database',
+      'db',
+      '--html',
+      '/no-such-folder/report.html',
+    ]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toMatch(
+      /^backtest: cannot write --html \/no-such-folder\/report\.html: no such file or folder/,
+    );
+  });
+
   it('without --athena, its flags are refused instead of ignored', async () => {
     const flagOnly = await runCli(['backtest', 'events', '--workgroup', 'wg', '--database', 'db']);
     expect({ code: flagOnly.code, stderr: flagOnly.stderr }).toEqual({
