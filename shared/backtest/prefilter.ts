@@ -72,42 +72,39 @@ function leafTest(leaves: unknown): LeafTest | undefined {
 }
 
 /**
- * The conditions a pattern's `detail` puts on plain fields (outside `$or`), as one test. Exact where
- * it says no: such a list matches only a string it admits (or an array holding one), never a
- * missing field; anything else it cannot judge (an array, a number) is left to the full match.
+ * The conditions a pattern's `detail` puts on plain fields, `$or` included, as one test. Exact where
+ * it says no: a leaf list of strings, prefixes and suffixes matches only a string it admits (or an
+ * array holding one), never a missing field, and an `$or` needs one branch that can match; anything
+ * else it cannot judge (an array, a number, null, other operators) is left to the full match.
  */
-function detailTest(detail: unknown): ((detail: unknown) => boolean) | undefined {
-  if (!isRecord(detail)) return undefined;
-  const checks: Array<{ path: string[]; test: LeafTest }> = [];
-  const walk = (node: Record<string, unknown>, path: string[]) => {
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '$or' || key.includes('.')) continue;
-      if (isRecord(value)) walk(value, [...path, key]);
-      else {
-        const test = leafTest(value);
-        if (test) checks.push({ path: [...path, key], test });
-      }
+function detailTest(node: unknown): ((value: unknown) => boolean) | undefined {
+  if (!isRecord(node)) return undefined;
+  const parts: Array<(value: Record<string, unknown>) => boolean> = [];
+  for (const [key, spec] of Object.entries(node)) {
+    // Dotted names are matched another way by the engine: left to it.
+    if (key.includes('.')) continue;
+    if (key === '$or') {
+      if (!Array.isArray(spec)) continue;
+      const branches = spec.map(detailTest);
+      // A branch with nothing to check admits everything, and so does the $or.
+      if (branches.length === 0 || branches.some((b) => b === undefined)) continue;
+      const tests = branches as Array<(value: unknown) => boolean>;
+      parts.push((v) => tests.some((t) => t(v)));
+    } else if (isRecord(spec)) {
+      const sub = detailTest(spec);
+      if (sub) parts.push((v) => sub(v[key]));
+    } else {
+      const leaf = leafTest(spec);
+      if (leaf)
+        parts.push((v) => {
+          const x = v[key];
+          return x !== undefined && (typeof x !== 'string' || leaf(x));
+        });
     }
-  };
-  walk(detail, []);
-  if (checks.length === 0) return undefined;
-  return (d) => {
-    for (const { path, test } of checks) {
-      let v: unknown = d;
-      for (const step of path) {
-        if (!isRecord(v)) {
-          // A missing field fails the list; an array or other value is for the full match to judge.
-          if (v === undefined) return false;
-          v = Symbol.for('unknown');
-          break;
-        }
-        v = v[step];
-      }
-      if (v === undefined) return false;
-      if (typeof v === 'string' && !test(v)) return false;
-    }
-    return true;
-  };
+  }
+  if (parts.length === 0) return undefined;
+  // Every part needs its field: a missing one fails; a value that is not an object is not judged here.
+  return (value) => (isRecord(value) ? parts.every((part) => part(value)) : value !== undefined);
 }
 
 const always = () => true;

@@ -104,6 +104,49 @@ describe('patternsFor', () => {
     expect(matches).toBeGreaterThanOrEqual(6);
   });
 
+  it('follows $or: rules out a record no branch can match, keeps every one a branch matches', () => {
+    const pattern = {
+      source: ['aws.logs'],
+      detail: {
+        $or: [
+          { eventName: ['DeleteLogGroup'] },
+          { eventName: ['PutRetentionPolicy'], requestParameters: { logGroupName: [{ prefix: '/aws/' }] } },
+        ],
+      },
+    };
+    const compiledOne = compilePattern(pattern);
+    const [candidate] = patternsFor([pattern])('aws.logs', undefined);
+    if (!candidate) throw new Error('the pattern names aws.logs');
+    const details = [
+      { eventName: 'DeleteLogGroup' },
+      { eventName: 'PutRetentionPolicy', requestParameters: { logGroupName: '/aws/lambda/x' } },
+      { eventName: 'PutRetentionPolicy', requestParameters: { logGroupName: ['/other', '/aws/y'] } },
+      { eventName: 'PutRetentionPolicy', requestParameters: [{ logGroupName: '/aws/z' }] },
+      { eventName: ['CreateLogStream', 'DeleteLogGroup'] },
+      { eventName: 'PutRetentionPolicy', requestParameters: { logGroupName: '/other' } },
+      { eventName: 'PutRetentionPolicy' },
+      { eventName: 'CreateLogStream' },
+      {},
+    ];
+    const verdicts = details.map((detail) => {
+      const event = { source: 'aws.logs', detail };
+      return [matchPattern(compiledOne, event), candidate.mayMatch(detail)];
+    });
+    // Never "cannot match" where the engine matches; "cannot match" for the plain misses.
+    for (const [matches, may] of verdicts) if (matches) expect(may).toBe(true);
+    expect(verdicts.map(([, may]) => may)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+
   it('rules out, from the detail alone, the patterns an ordinary read cannot match', () => {
     const read = { eventName: 'ListBuckets', userIdentity: { type: 'AssumedRole' } };
     const left = candidatesFor('aws.s3', 'ListBuckets').filter((p) => p.mayMatch(read));
