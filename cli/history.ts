@@ -19,7 +19,7 @@ import {
   orderTimeline,
   type TimelineEntry,
 } from '../shared/history/timeline.ts';
-import { listFiles, UnreadablePathError } from '../shared/replay/load.ts';
+import { listPath } from '../shared/replay/load.ts';
 import { terminalJson, terminalLine } from '../shared/util/terminal.ts';
 import { parseTime } from '../shared/util/time.ts';
 import { argsError, COMMANDS, commandHelp } from './commands.ts';
@@ -135,18 +135,11 @@ async function fromArchives(
   const named = new Set<string>();
   let badPath = false;
   for (const path of p.archives) {
-    let found: string[];
-    try {
-      found = listFiles(path);
-    } catch (err) {
-      if (!(err instanceof UnreadablePathError)) throw err;
-      io.stderr(`history: ${terminalLine(err.message)}\n`);
+    const { files: found, problem } = listPath(path, `no log file (.json, .json.gz) in ${path}`);
+    if (problem !== undefined) {
+      io.stderr(`history: ${terminalLine(problem)}\n`);
       badPath = true;
       continue;
-    }
-    if (found.length === 0) {
-      io.stderr(`history: ${terminalLine(`no log file (.json, .json.gz) in ${path}`)}\n`);
-      badPath = true;
     }
     if (namedFile(path, found)) named.add(path);
     files.push(...found);

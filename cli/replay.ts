@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { EvidencePorts } from '../shared/evidence/ports.ts';
 import { EvidenceFileError, loadEvidenceFile } from '../shared/evidence/recorded.ts';
 import { CHANNEL_PLUGINS } from '../shared/notify/channels/registry.ts';
-import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
+import { inputsFromFile, listPath } from '../shared/replay/load.ts';
 import {
   createReplayer,
   emptyResult,
@@ -74,21 +74,13 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
     io.stdout(args.values.json ? `${terminalJson(result)}\n` : formatResult(result, { color: io.isTTY }));
   };
   for (const path of paths) {
-    let files: string[];
-    try {
-      files = listFiles(path);
-    } catch (err) {
-      if (!(err instanceof UnreadablePathError)) throw err;
-      io.stderr(`replay: ${terminalLine(err.message)}\n`);
+    const { files, problem } = listPath(path, `no event file (.json, .json.gz) in ${path}`);
+    if (problem !== undefined) {
+      io.stderr(`replay: ${terminalLine(problem)}\n`);
       // Counted in the summary line too, so a run that read nothing does not look clean.
       counts.errors++;
       exit = EXIT_USAGE;
       continue;
-    }
-    if (files.length === 0) {
-      io.stderr(`replay: ${terminalLine(`no event file (.json, .json.gz) in ${path}`)}\n`);
-      counts.errors++;
-      exit = EXIT_USAGE;
     }
     let replayed = 0;
     for (const file of files) {

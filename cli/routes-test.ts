@@ -12,7 +12,7 @@ import {
   NOTIFICATION_REQUESTED,
   NotificationRequestSchema,
 } from '../shared/events/alert.ts';
-import { inputsFromFile, listFiles, UnreadablePathError } from '../shared/replay/load.ts';
+import { inputsFromFile, listPath } from '../shared/replay/load.ts';
 import { alertFunctionRules, matchingRuleNames } from '../shared/replay/replay.ts';
 import { routeAlert } from '../shared/route/route.ts';
 import { terminalLine } from '../shared/util/terminal.ts';
@@ -127,18 +127,11 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
     return true;
   };
   for (const path of paths) {
-    let files: string[];
-    try {
-      files = listFiles(path);
-    } catch (err) {
-      if (!(err instanceof UnreadablePathError)) throw err;
-      io.stderr(`routes test: ${t(err.message)}\n`);
+    const { files, problem } = listPath(path, `${path}: no .json or .json.gz files`);
+    if (problem !== undefined) {
+      io.stderr(`routes test: ${t(problem)}\n`);
       exit = EXIT_USAGE;
       continue;
-    }
-    if (files.length === 0) {
-      io.stderr(`routes test: ${t(path)}: no .json or .json.gz files\n`);
-      exit = EXIT_USAGE;
     }
     let routed = 0;
     for (const file of files) {

@@ -1,4 +1,4 @@
-import { listFiles, UnreadablePathError } from '../replay/load.ts';
+import { listPath } from '../replay/load.ts';
 import { listS3Logs, S3ListError } from './s3.ts';
 import { isS3Url, parseS3Url, type S3Selection } from './s3-layout.ts';
 import { fileRef, type LogRef } from './sources.ts';
@@ -42,16 +42,9 @@ export async function resolveInputs(
       }
       continue;
     }
-    let found: string[];
-    try {
-      found = listFiles(path);
-    } catch (err) {
-      if (!(err instanceof UnreadablePathError)) throw err;
-      out.failures.push({ path, error: err.message });
-      continue;
-    }
-    if (found.length === 0) out.failures.push({ path, error: `no log file (.json, .json.gz) in ${path}` });
-    out.refs.push(...found.map(fileRef));
+    const { files, problem } = listPath(path, `no log file (.json, .json.gz) in ${path}`);
+    if (problem !== undefined) out.failures.push({ path, error: problem });
+    out.refs.push(...files.map(fileRef));
   }
   return out;
 }

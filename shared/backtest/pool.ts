@@ -7,7 +7,7 @@
  * chunks of items the main thread has not taken yet.
  */
 import { Worker } from 'node:worker_threads';
-import type { PartItem, PartTotals } from './reader.ts';
+import type { PartItem, PartTotals, ReadHooks } from './reader.ts';
 import { type LogRef, logName } from './sources.ts';
 
 /** Messages between the pool and its workers. */
@@ -31,15 +31,13 @@ export type PartEvent =
   | { seq: number; items: PartItem[] }
   | { seq: number; totals: PartTotals };
 
-export interface ReadHooks {
-  onBytes?: (bytes: number) => void;
-  onRecords?: (n: number) => void;
-}
+/** Progress, as a one-core read reports it (its items come back through `read` instead). */
+export type ProgressHooks = Omit<ReadHooks, 'onItems'>;
 
 export interface ReaderPool {
   readonly size: number;
   /** Every object's items and totals, object after object in the order given. */
-  read(refs: LogRef[], patterns: unknown[], hooks?: ReadHooks): AsyncGenerator<PartEvent>;
+  read(refs: LogRef[], patterns: unknown[], hooks?: ProgressHooks): AsyncGenerator<PartEvent>;
   close(): Promise<void>;
 }
 

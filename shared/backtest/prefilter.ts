@@ -4,29 +4,6 @@
 import { isRecord } from '../detect/values.ts';
 import { type CompiledPattern, compilePattern } from '../eventbridge/pattern.ts';
 
-/** What a pattern's leaf list admits, when it is a list of strings, prefixes or anything-but prefixes. */
-type StringTest = (value: string) => boolean;
-
-function sourceTest(source: unknown): StringTest | undefined {
-  if (!Array.isArray(source) || source.length === 0) return undefined;
-  const tests: StringTest[] = [];
-  for (const leaf of source) {
-    if (typeof leaf === 'string') {
-      tests.push((s) => s === leaf);
-      continue;
-    }
-    const op = isRecord(leaf) && Object.keys(leaf).length === 1 ? leaf : undefined;
-    const prefix = op?.prefix;
-    const but = isRecord(op?.['anything-but']) ? op['anything-but'] : undefined;
-    const butPrefix = but && Object.keys(but).length === 1 ? but.prefix : undefined;
-    if (typeof prefix === 'string') tests.push((s) => s.startsWith(prefix));
-    else if (typeof butPrefix === 'string') tests.push((s) => !s.startsWith(butPrefix));
-    // Anything else (equals-ignore-case, wildcard, exists…): try the pattern on every event.
-    else return undefined;
-  }
-  return (s) => tests.some((t) => t(s));
-}
-
 /**
  * The names a pattern's `detail.eventName` admits, when it is a plain list of strings: a string
  * value matches such a list only by equality (EventBridge compares leaves exactly).
@@ -40,12 +17,6 @@ function eventNames(pattern: Record<string, unknown>): Set<string> | undefined {
   return new Set(names);
 }
 
-/**
- * The patterns an event could match, judged from its `source` and `detail.eventName` only. Most of
- * a trail comes from a few sources and names, so each distinct pair is judged once against every
- * pattern, and an event is then tried only against the patterns that admit both (the rest cannot
- * match). Exported for the test that checks it never drops a pattern the full match would take.
- */
 /** A pattern, with a quick test on the event's detail that is false only when the pattern cannot match. */
 export interface Candidate {
   compiled: CompiledPattern;
@@ -54,19 +25,30 @@ export interface Candidate {
 
 type LeafTest = (value: string) => boolean;
 
-/** A leaf list of strings, prefixes and suffixes as a test on a string value; undefined for other lists. */
-function leafTest(leaves: unknown): LeafTest | undefined {
+/**
+ * A leaf list of strings, prefixes and suffixes (and, with `butPrefix`, anything-but prefixes) as a
+ * test on a string value; undefined for any other list (equals-ignore-case, wildcard, exists…), which
+ * is left to the full match.
+ */
+function leafTest(leaves: unknown, opts: { butPrefix?: boolean } = {}): LeafTest | undefined {
   if (!Array.isArray(leaves) || leaves.length === 0) return undefined;
   const tests: LeafTest[] = [];
   for (const leaf of leaves) {
-    if (typeof leaf === 'string') tests.push((v) => v === leaf);
-    else if (isRecord(leaf) && Object.keys(leaf).length === 1 && typeof leaf.prefix === 'string') {
-      const prefix = leaf.prefix;
+    if (typeof leaf === 'string') {
+      tests.push((v) => v === leaf);
+      continue;
+    }
+    const op = isRecord(leaf) && Object.keys(leaf).length === 1 ? leaf : undefined;
+    const but = opts.butPrefix && isRecord(op?.['anything-but']) ? op['anything-but'] : undefined;
+    const butPrefix = but && Object.keys(but).length === 1 ? but.prefix : undefined;
+    if (typeof op?.prefix === 'string') {
+      const prefix = op.prefix;
       tests.push((v) => v.startsWith(prefix));
-    } else if (isRecord(leaf) && Object.keys(leaf).length === 1 && typeof leaf.suffix === 'string') {
-      const suffix = leaf.suffix;
+    } else if (typeof op?.suffix === 'string') {
+      const suffix = op.suffix;
       tests.push((v) => v.endsWith(suffix));
-    } else return undefined;
+    } else if (typeof butPrefix === 'string') tests.push((v) => !v.startsWith(butPrefix));
+    else return undefined;
   }
   return (v) => tests.some((t) => t(v));
 }
@@ -109,6 +91,12 @@ function detailTest(node: unknown): ((value: unknown) => boolean) | undefined {
 
 const always = () => true;
 
+/**
+ * The patterns an event could match, judged from its `source` and `detail.eventName` only. Most of
+ * a trail comes from a few sources and names, so each distinct pair is judged once against every
+ * pattern, and an event is then tried only against the patterns that admit both (the rest cannot
+ * match). Exported for the test that checks it never drops a pattern the full match would take.
+ */
 export function patternsFor(patterns: unknown[]): (source: unknown, eventName: unknown) => Candidate[] {
   const all = patterns.map((pattern) => {
     const p = isRecord(pattern) ? pattern : undefined;
@@ -117,7 +105,8 @@ export function patternsFor(patterns: unknown[]): (source: unknown, eventName: u
         compiled: compilePattern(pattern),
         mayMatch: detailTest(p?.detail) ?? always,
       } as Candidate,
-      source: sourceTest(p?.source),
+      // EventBridge always sets a string source, so an anything-but prefix can be judged on it.
+      source: leafTest(p?.source, { butPrefix: true }),
       names: p ? eventNames(p) : undefined,
     };
   });

@@ -7,7 +7,7 @@
  */
 import { isRecord, str } from '../detect/values.ts';
 import { matchPattern } from '../eventbridge/pattern.ts';
-import { wrapCloudTrailRecord } from '../replay/load.ts';
+import { eventBridgeSource, wrapCloudTrailRecord } from '../replay/load.ts';
 import { BoundedCounter } from './counter.ts';
 import { errorText, scanLog } from './files.ts';
 import { type Candidate, patternsFor } from './prefilter.ts';
@@ -84,7 +84,7 @@ export class RecordJudge {
     if (!isRecord(value)) return { i, bad: 'malformed record: not a JSON object' };
     let event: Record<string, unknown> | undefined;
     let time: unknown;
-    let source: string;
+    let source: unknown;
     let eventName: unknown;
     /** What the patterns call `detail`: the record itself, or the event's detail. */
     let detail: unknown;
@@ -101,7 +101,7 @@ export class RecordJudge {
       detail = value.detail;
       if (isRecord(detail) && isRecord(detail.userIdentity))
         this.actors.add(actorOfIdentity(detail.userIdentity));
-      source = value.source as string;
+      source = value.source;
       eventName = isRecord(detail) ? detail.eventName : undefined;
     } else {
       return { i, bad: 'malformed record: neither a CloudTrail record nor an EventBridge event' };
@@ -127,11 +127,11 @@ export class RecordJudge {
 
   private readonly sources = new Map<string, string>();
 
-  /** The EventBridge source of a CloudTrail eventSource, as wrapCloudTrailRecord builds it. */
+  /** eventBridgeSource, remembered: a regular expression per record costs more than the lookup. */
   private sourceOf(eventSource: string): string {
     let source = this.sources.get(eventSource);
     if (source === undefined) {
-      source = `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`;
+      source = eventBridgeSource(eventSource);
       // Bounded: a hostile file cannot grow it past this.
       if (this.sources.size < 2000) this.sources.set(eventSource, source);
     }

@@ -39,6 +39,26 @@ export function listFiles(path: string): string[] {
 }
 
 /**
+ * The files under a path a user named, or why there is nothing to read there: the path cannot be
+ * read, or it is a folder without one (`empty` words that, as each command says it).
+ */
+export function listPath(path: string, empty: string): { files: string[]; problem?: string } {
+  let files: string[];
+  try {
+    files = listFiles(path);
+  } catch (err) {
+    if (!(err instanceof UnreadablePathError)) throw err;
+    return { files: [], problem: err.message };
+  }
+  return files.length > 0 ? { files } : { files, problem: empty };
+}
+
+/** The `source` EventBridge gives a CloudTrail record of this eventSource: `aws.<service>`. */
+export function eventBridgeSource(eventSource: string): string {
+  return `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`;
+}
+
+/**
  * The envelope EventBridge puts around a CloudTrail record: source aws.<service>, the detail-type
  * for its event type, the account and region it was recorded in.
  * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudtrail.html
@@ -57,7 +77,7 @@ export function wrapCloudTrailRecord(record: Record<string, unknown>): Record<st
     version: '0',
     id: str(record.eventID) ?? str(record.requestID) ?? 'unknown',
     'detail-type': detailType,
-    source: `aws.${eventSource.replace(/\.amazonaws\.com$/, '')}`,
+    source: eventBridgeSource(eventSource),
     account: str(record.recipientAccountId) ?? str(identity.accountId) ?? 'unknown',
     time: str(record.eventTime) ?? new Date(0).toISOString(),
     region: str(record.awsRegion) ?? 'us-east-1',
