@@ -21,6 +21,8 @@ function eventNames(pattern: Record<string, unknown>): Set<string> | undefined {
 export interface Candidate {
   compiled: CompiledPattern;
   mayMatch: (detail: unknown) => boolean;
+  /** The detail's paths mayMatch reads; undefined when it reads none (it admits every record). */
+  reads?: string[][];
 }
 
 type LeafTest = (value: string) => boolean;
@@ -53,15 +55,26 @@ function leafTest(leaves: unknown, opts: { butPrefix?: boolean } = {}): LeafTest
   return (v) => tests.some((t) => t(v));
 }
 
+/** A quick test on a value, and the paths (from that value) it reads. */
+interface ReadingTest {
+  test: (value: unknown) => boolean;
+  reads: string[][];
+}
+
 /**
  * The conditions a pattern's `detail` puts on plain fields, `$or` included, as one test. Exact where
  * it says no: a leaf list of strings, prefixes and suffixes matches only a string it admits (or an
  * array holding one), never a missing field, and an `$or` needs one branch that can match; anything
  * else it cannot judge (an array, a number, null, other operators) is left to the full match.
+ *
+ * It also says which paths of the detail it reads: the byte reader (shared/backtest/skim.ts) runs
+ * the test on a record it has not parsed only when it has read every one of them. A path read as a
+ * container ([key, child]) reads the container's kind too (object, other, missing).
  */
-function detailTest(node: unknown): ((value: unknown) => boolean) | undefined {
+function detailTest(node: unknown): ReadingTest | undefined {
   if (!isRecord(node)) return undefined;
   const parts: Array<(value: Record<string, unknown>) => boolean> = [];
+  const reads: string[][] = [];
   for (const [key, spec] of Object.entries(node)) {
     // Dotted names are matched another way by the engine: left to it.
     if (key.includes('.')) continue;
@@ -70,23 +83,31 @@ function detailTest(node: unknown): ((value: unknown) => boolean) | undefined {
       const branches = spec.map(detailTest);
       // A branch with nothing to check admits everything, and so does the $or.
       if (branches.length === 0 || branches.some((b) => b === undefined)) continue;
-      const tests = branches as Array<(value: unknown) => boolean>;
+      const tests = (branches as ReadingTest[]).map((b) => b.test);
       parts.push((v) => tests.some((t) => t(v)));
+      for (const b of branches as ReadingTest[]) reads.push(...b.reads);
     } else if (isRecord(spec)) {
       const sub = detailTest(spec);
-      if (sub) parts.push((v) => sub(v[key]));
+      if (!sub) continue;
+      const test = sub.test;
+      parts.push((v) => test(v[key]));
+      for (const path of sub.reads) reads.push([key, ...path]);
     } else {
       const leaf = leafTest(spec);
-      if (leaf)
-        parts.push((v) => {
-          const x = v[key];
-          return x !== undefined && (typeof x !== 'string' || leaf(x));
-        });
+      if (!leaf) continue;
+      parts.push((v) => {
+        const x = v[key];
+        return x !== undefined && (typeof x !== 'string' || leaf(x));
+      });
+      reads.push([key]);
     }
   }
   if (parts.length === 0) return undefined;
   // Every part needs its field: a missing one fails; a value that is not an object is not judged here.
-  return (value) => (isRecord(value) ? parts.every((part) => part(value)) : value !== undefined);
+  return {
+    test: (value) => (isRecord(value) ? parts.every((part) => part(value)) : value !== undefined),
+    reads,
+  };
 }
 
 const always = () => true;
@@ -97,14 +118,17 @@ const always = () => true;
  * pattern, and an event is then tried only against the patterns that admit both (the rest cannot
  * match). Exported for the test that checks it never drops a pattern the full match would take.
  */
-export function patternsFor(patterns: unknown[]): (source: unknown, eventName: unknown) => Candidate[] {
+/** Candidates by source and event name; `all` is every pattern's, in the order given. */
+export type CandidateLookup = ((source: unknown, eventName: unknown) => Candidate[]) & { all: Candidate[] };
+
+export function patternsFor(patterns: unknown[]): CandidateLookup {
   const all = patterns.map((pattern) => {
     const p = isRecord(pattern) ? pattern : undefined;
+    const quick = detailTest(p?.detail);
+    const candidate: Candidate = { compiled: compilePattern(pattern), mayMatch: quick?.test ?? always };
+    if (quick) candidate.reads = quick.reads;
     return {
-      candidate: {
-        compiled: compilePattern(pattern),
-        mayMatch: detailTest(p?.detail) ?? always,
-      } as Candidate,
+      candidate,
       // EventBridge always sets a string source, so an anything-but prefix can be judged on it.
       source: leafTest(p?.source, { butPrefix: true }),
       names: p ? eventNames(p) : undefined,
@@ -124,7 +148,7 @@ export function patternsFor(patterns: unknown[]): (source: unknown, eventName: u
           (p.names === undefined || name === undefined || p.names.has(name)),
       )
       .map((p) => p.candidate);
-  return (source, eventName) => {
+  const lookup = (source: unknown, eventName: unknown): Candidate[] => {
     if (typeof source !== 'string') return anySource;
     let entry = bySource.get(source);
     if (!entry) {
@@ -149,4 +173,5 @@ export function patternsFor(patterns: unknown[]): (source: unknown, eventName: u
     }
     return found;
   };
+  return Object.assign(lookup, { all: anySource });
 }
