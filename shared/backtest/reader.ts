@@ -10,8 +10,9 @@ import { matchPattern } from '../eventbridge/pattern.ts';
 import { eventBridgeSource, wrapCloudTrailRecord } from '../replay/load.ts';
 import { BoundedCounter } from './counter.ts';
 import { errorText, scanLog } from './files.ts';
-import { type Candidate, patternsFor } from './prefilter.ts';
+import { type Candidate, type CandidateLookup, patternsFor } from './prefilter.ts';
 import { MalformedRecord } from './records.ts';
+import { skimLog } from './skim.ts';
 import type { LogRef } from './sources.ts';
 
 /** One record the main thread must see, by its index in the object. */
@@ -64,7 +65,7 @@ export function isCloudTrailRecord(v: Record<string, unknown>): boolean {
 
 /** Classifies records one by one, keeping the order-free counts of the object being read. */
 export class RecordJudge {
-  private readonly candidates: (source: unknown, eventName: unknown) => Candidate[];
+  private readonly candidates: CandidateLookup;
   private totals!: PartTotals;
   private actors!: BoundedCounter;
   constructor(patterns: unknown[]) {
@@ -117,12 +118,35 @@ export class RecordJudge {
   }
 
   private count(time: unknown): void {
+    this.totals.records++;
+    if (typeof time === 'string') this.noteTimes(time, time);
+  }
+
+  /** Every pattern's candidate, for the byte reader's choice of fields to read. */
+  get patterns(): readonly Candidate[] {
+    return this.candidates.all;
+  }
+
+  /** The patterns a CloudTrail record from this eventSource with this name could match. */
+  candidatesFor(eventSource: string, eventName: string): Candidate[] {
+    return this.candidates(this.sourceOf(eventSource), eventName);
+  }
+
+  /**
+   * A well-formed CloudTrail record no pattern can match, read by the byte reader without being
+   * parsed (shared/backtest/skim.ts): counted as judge() counts it. `actor` is undefined when its
+   * userIdentity is not an object; its time goes in through noteTimes.
+   */
+  countRead(actor: string | undefined): void {
+    this.totals.records++;
+    if (actor !== undefined) this.actors.add(actor);
+  }
+
+  /** Event times seen (the earliest and latest of some records): the object's range takes them in. */
+  noteTimes(first: string, last: string): void {
     const t = this.totals;
-    t.records++;
-    if (typeof time === 'string') {
-      if (t.first === undefined || time < t.first) t.first = time;
-      if (t.last === undefined || time > t.last) t.last = time;
-    }
+    if (t.first === undefined || first < t.first) t.first = first;
+    if (t.last === undefined || last > t.last) t.last = last;
   }
 
   private readonly sources = new Map<string, string>();
@@ -150,7 +174,7 @@ export class RecordJudge {
 }
 
 /** The items among `records`, whose first has index `from`; undefined when there are none. */
-function judgeAll(judge: RecordJudge, records: unknown[], from: number): PartItem[] | undefined {
+export function judgeAll(judge: RecordJudge, records: unknown[], from: number): PartItem[] | undefined {
   let items: PartItem[] | undefined;
   for (let k = 0; k < records.length; k++) {
     const item = judge.judge(records[k], from + k);
@@ -168,8 +192,19 @@ export interface ReadHooks {
   onRecords?: (n: number) => void;
 }
 
-/** Reads one object through the judge: items go out as they are found, the totals come back. */
-export async function readLog(ref: LogRef, judge: RecordJudge, hooks: ReadHooks): Promise<PartTotals> {
+/**
+ * Reads one object through the judge: items go out as they are found, the totals come back. A
+ * CloudTrail file goes through the byte reader (shared/backtest/skim.ts), which parses only the
+ * records a pattern may match; `characters: true` reads every record with JSON.parse instead (the
+ * same result, checked by test/unit/backtest/skim.test.ts).
+ */
+export async function readLog(
+  ref: LogRef,
+  judge: RecordJudge,
+  hooks: ReadHooks,
+  opts: { characters?: boolean } = {},
+): Promise<PartTotals> {
+  if (!opts.characters) return skimLog(ref, judge, hooks);
   judge.reset();
   let index = 0;
   const outcome = await scanLog(

@@ -97,6 +97,23 @@ export class RecordScanner {
   error: RecordScanError | undefined;
 
   /**
+   * A scanner that has read `{"Records":[` (and `consumed` characters in all) and `count` records,
+   * standing between two elements of the array: the byte reader (shared/backtest/skim.ts) hands it
+   * the rest of a file from a record boundary, and it goes on exactly as if it had read it all.
+   */
+  static insideRecords(consumed: number, count: number): RecordScanner {
+    const s = new RecordScanner();
+    s.stack.push(LBRACE, LBRACKET);
+    s.mode = 'records';
+    s.recordsDepth = 2;
+    s.foundRecords = true;
+    s.lastKey = 'Records';
+    s.consumed = consumed;
+    s.count = count;
+    return s;
+  }
+
+  /**
    * Feed the next piece of text; returns every element completed by it, parsed (a MalformedRecord
    * where one is not JSON), including those before an error (check `error` after handling them).
    */
