@@ -49,9 +49,16 @@ function workerUrl(): URL {
 
 interface Slot {
   worker: Worker;
-  /** The object this worker reads now, if any. */
-  seq: number | undefined;
+  /**
+   * The objects handed to this worker, in the order it reads them: the first is the one it reads
+   * now. It holds the next one too, so it never waits for the main thread (busy replaying) to be
+   * told what to read after the current one.
+   */
+  seqs: number[];
 }
+
+/** Objects a worker holds at once: the one it reads and the next. */
+const QUEUED_PER_WORKER = 2;
 
 interface PartState {
   chunks: PartItem[][];
@@ -79,7 +86,7 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
     // No heap ceiling of its own: Node ends the whole process, not the thread, when a worker reaches
     // one (found in review, a 15 KB gzip of nested empty objects), and one core reads such a file fine.
     const worker = new Worker(url);
-    const slot: Slot = { worker, seq: undefined };
+    const slot: Slot = { worker, seqs: [] };
     worker.on('message', (m: FromWorker) => onMessage(slot, m));
     worker.on('error', (err) => onFailure(slot, err));
     return slot;
@@ -91,7 +98,7 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
     async *read(refs, patterns, hooks = {}) {
       for (const s of slots) s.worker.postMessage({ type: 'patterns', patterns } satisfies ToWorker);
       const parts = new Map<number, PartState>();
-      const lookahead = size * 2;
+      const lookahead = size * QUEUED_PER_WORKER * 2;
       let next = 0;
       let current = 0;
       let wake: (() => void) | undefined;
@@ -101,12 +108,15 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
         w?.();
       };
       const assign = () => {
-        for (const slot of slots) {
-          if (slot.seq !== undefined || next >= refs.length || next >= current + lookahead) continue;
-          const seq = next++;
-          slot.seq = seq;
-          parts.set(seq, { chunks: [], slot, bytes: 0, records: 0 });
-          slot.worker.postMessage({ type: 'read', seq, ref: refs[seq] as LogRef } satisfies ToWorker);
+        // Round by round, so the objects are spread over the workers.
+        for (let round = 1; round <= QUEUED_PER_WORKER; round++) {
+          for (const slot of slots) {
+            if (slot.seqs.length >= round || next >= refs.length || next >= current + lookahead) continue;
+            const seq = next++;
+            slot.seqs.push(seq);
+            parts.set(seq, { chunks: [], slot, bytes: 0, records: 0 });
+            slot.worker.postMessage({ type: 'read', seq, ref: refs[seq] as LogRef } satisfies ToWorker);
+          }
         }
       };
       // Progress follows the part being applied, so it never runs ahead of the results.
@@ -128,7 +138,8 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
         else if (m.type === 'end') {
           const part = parts.get(m.seq);
           if (part) part.totals = m.totals;
-          slot.seq = undefined;
+          // A worker ends its objects in the order it was given them.
+          slot.seqs = slot.seqs.filter((seq) => seq !== m.seq);
           assign();
         }
         signal();
@@ -137,10 +148,22 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
         // The object this worker was reading fails alone (as an unreadable file does); a fresh
         // worker takes its place and the run goes on.
         const index = slots.indexOf(slot);
-        const seq = slot.seq;
+        const [seq, ...waiting] = slot.seqs;
         const fresh = spawn();
         fresh.worker.postMessage({ type: 'patterns', patterns } satisfies ToWorker);
         if (index >= 0) slots[index] = fresh;
+        // The objects it had not started go to the fresh worker, in the same order.
+        for (const queued of waiting) {
+          const part = parts.get(queued);
+          if (!part) continue;
+          part.slot = fresh;
+          fresh.seqs.push(queued);
+          fresh.worker.postMessage({
+            type: 'read',
+            seq: queued,
+            ref: refs[queued] as LogRef,
+          } satisfies ToWorker);
+        }
         if (seq !== undefined) {
           const part = parts.get(seq);
           const ref = refs[seq];
