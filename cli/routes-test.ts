@@ -13,7 +13,7 @@ import {
   NotificationRequestSchema,
 } from '../shared/events/alert.ts';
 import { inputsFromFile, listPath } from '../shared/replay/load.ts';
-import { alertFunctionRules, matchingRuleNames } from '../shared/replay/replay.ts';
+import { alertFunctionRules, ruleMatcher } from '../shared/replay/replay.ts';
 import { routeAlert } from '../shared/route/route.ts';
 import { terminalLine } from '../shared/util/terminal.ts';
 import { argsError, COMMANDS, commandUsage } from './commands.ts';
@@ -81,7 +81,7 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
   if (typeof setup === 'number') return setup;
   const { config, alarmLookup } = setup;
   // The rules that run the alert function: an event none matches is not routed at all, as in replay.
-  const entryRules = alertFunctionRules(setup.rules);
+  const matchingRuleNames = ruleMatcher(alertFunctionRules(setup.rules));
 
   // Alert text comes from the event: every value is shown through terminalLine, off the terminal's controls.
   const t = terminalLine;
@@ -96,7 +96,7 @@ export async function routesCommand(argv: string[], io: CliIo): Promise<number> 
       io.stderr(`routes test: ${t(source)}: not a JSON object\n`);
       return false;
     }
-    if (matchingRuleNames(entryRules, event).length === 0) {
+    if (matchingRuleNames(event).length === 0) {
       lines.push('  no serverless.yml rule matches: the alert function would not run');
       return true;
     }

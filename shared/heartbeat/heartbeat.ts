@@ -142,6 +142,9 @@ const HeartbeatEventSchema = z.object({
  * member account's copy) is not a heartbeat and goes through detection like any event.
  */
 export function isHeartbeat(event: unknown, identity: HeartbeatIdentity): boolean {
+  // Every event the alert function takes passes through here: most are not from SSM, and the
+  // answer for those is no without the schema's parse (the test below needs source aws.ssm).
+  if (!isRecord(event) || event.source !== 'aws.ssm') return false;
   const read = HeartbeatEventSchema.safeParse(event);
   if (!read.success) return false;
   const e = read.data;

@@ -4,6 +4,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AlarmLookup } from '../alarms/lookup.ts';
 import { type AlertApp, createAlertApp, noAlarmLookup } from '../app/alert.ts';
 import { placeholderSecret } from '../app/local.ts';
+import { patternsFor } from '../backtest/prefilter.ts';
 import { receiverSettings } from '../config/receivers.ts';
 import type { Config } from '../config/schema.ts';
 import { isRecord, str } from '../detect/values.ts';
@@ -232,17 +233,28 @@ export function alertFunctionRules(rules: readonly DeclaredRule[]): CompiledRule
     .map((r) => ({ ...r, compiled: compilePattern(r.pattern) }));
 }
 
-/** The names of the rules among `entryRules` that match `event`, in serverless.yml's order. */
-export function matchingRuleNames(
+/**
+ * The names of the rules among `entryRules` that match an event, in serverless.yml's order. Each
+ * event is matched in full only against the rules its source, event name and plain detail fields
+ * leave possible (shared/backtest/prefilter.ts, exact where it says no): a backtest replays
+ * thousands of events through every rule.
+ */
+export function ruleMatcher(
   entryRules: readonly CompiledRule[],
-  event: Record<string, unknown>,
-): string[] {
-  return entryRules.filter((r) => matchPattern(r.compiled, event)).map((r) => r.name);
+): (event: Record<string, unknown>) => string[] {
+  const lookup = patternsFor(entryRules.map((r) => r.pattern));
+  const names = new Map(lookup.all.map((c, k) => [c, (entryRules[k] as CompiledRule).name]));
+  return (event) => {
+    const detail = event.detail;
+    return lookup(event.source, isRecord(detail) ? detail.eventName : undefined)
+      .filter((c) => c.mayMatch(detail) && matchPattern(c.compiled, event))
+      .map((c) => names.get(c) as string);
+  };
 }
 
 export function createReplayer(opts: ReplayerOptions): Replayer {
   const compiled: CompiledRule[] = opts.rules.map((r) => ({ ...r, compiled: compilePattern(r.pattern) }));
-  const entryRules = alertFunctionRules(opts.rules);
+  const matchingRuleNames = ruleMatcher(alertFunctionRules(opts.rules));
   const busRules = compiled.filter((r) => r.bus !== 'default' && NOTIFIER.test(r.handler));
   const logger = opts.logger ?? silentLogger;
   // What the alert function put on the bus during the current call.
@@ -360,7 +372,7 @@ export function createReplayer(opts: ReplayerOptions): Replayer {
       detailType: isRecord(event) ? (str(event['detail-type']) ?? null) : null,
     };
     if (!isRecord(event)) return { ...base, error: 'not a JSON object' };
-    base.matchedRules = matchingRuleNames(entryRules, event);
+    base.matchedRules = matchingRuleNames(event);
     if (base.matchedRules.length === 0) return base;
 
     const { result: outcome, entries } = await capturing(() => app.handleEvent(event));

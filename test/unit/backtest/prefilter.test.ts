@@ -3,6 +3,7 @@ import { patternsFor } from '../../../shared/backtest/prefilter.ts';
 import { compilePattern, matchPattern } from '../../../shared/eventbridge/pattern.ts';
 import { readServerlessRules } from '../../../shared/eventbridge/serverless.ts';
 import { listFiles } from '../../../shared/replay/load.ts';
+import { alertFunctionRules, ruleMatcher } from '../../../shared/replay/replay.ts';
 
 /** The backtest's source and name prefilter must never drop a pattern that the full match would take. */
 const patterns = readServerlessRules('serverless.yml', { stage: 'dev' })
@@ -156,5 +157,87 @@ describe('patternsFor', () => {
       p.mayMatch({ ...read, errorCode: 'AccessDenied' }),
     );
     expect(denied.length).toBe(1);
+  });
+});
+
+describe('ruleMatcher (replay and routes test: which alert-function rules an event matches)', () => {
+  it.each(['dev', 'prod'])(
+    'names exactly the rules the full match names, in order, with the %s stage',
+    (stage) => {
+      const entryRules = alertFunctionRules(readServerlessRules('serverless.yml', { stage }));
+      const matching = ruleMatcher(entryRules);
+      let named = 0;
+      for (const event of variants) {
+        const expected = entryRules.filter((r) => matchPattern(r.compiled, event)).map((r) => r.name);
+        expect(matching(event)).toEqual(expected);
+        named += expected.length;
+      }
+      expect(named).toBeGreaterThan(100);
+    },
+  );
+});
+
+/**
+ * What the byte reader (shared/backtest/skim.ts) builds for a quick test from the fields it read:
+ * only the paths the test says it reads; a string as it is, an object with the children read, and
+ * null for any other value.
+ */
+function project(detail: unknown, reads: string[][]): unknown {
+  const kind = (v: unknown): unknown =>
+    typeof v === 'string' ? v : typeof v === 'object' && v !== null && !Array.isArray(v) ? {} : null;
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return detail;
+  const d = detail as Record<string, unknown>;
+  const view: Record<string, unknown> = {};
+  for (const [top, child] of reads) {
+    // JSON holds no undefined: a field set to it here is a missing field there.
+    if (top === undefined || !Object.hasOwn(d, top) || d[top] === undefined) continue;
+    const value = d[top];
+    view[top] ??= kind(value);
+    const held = view[top];
+    if (child !== undefined && typeof held === 'object' && held !== null) {
+      const inner = value as Record<string, unknown>;
+      if (Object.hasOwn(inner, child) && inner[child] !== undefined)
+        (held as Record<string, unknown>)[child] = kind(inner[child]);
+    }
+  }
+  return view;
+}
+
+describe('what a quick test reads', () => {
+  it('is all it needs: on only those paths it says what it says on the whole detail', () => {
+    const all = patternsFor([
+      ...patterns,
+      ...readServerlessRules('serverless.yml', { stage: 'prod' }).map((r) => r.pattern),
+    ]).all;
+    let judged = 0;
+    for (const event of variants) {
+      for (const c of all) {
+        if (!c.reads || c.reads.some((path) => path.length > 2)) continue;
+        expect(c.mayMatch(project(event.detail, c.reads))).toBe(c.mayMatch(event.detail));
+        judged++;
+      }
+    }
+    expect(judged).toBeGreaterThan(10_000);
+  });
+
+  it('names every field of a pattern it tests, $or branches and nested objects included', () => {
+    const [c] = patternsFor([
+      {
+        detail: {
+          errorCode: ['x'],
+          userIdentity: { type: ['Root'], sessionContext: { attributes: { mfa: ['true'] } } },
+          $or: [{ eventType: ['AwsApiCall'] }, { requestParameters: { name: [{ prefix: 'a' }] } }],
+          'dotted.name': ['ignored'],
+          readOnly: [false],
+        },
+      },
+    ]).all;
+    expect(c?.reads).toEqual([
+      ['errorCode'],
+      ['userIdentity', 'type'],
+      ['userIdentity', 'sessionContext', 'attributes', 'mfa'],
+      ['eventType'],
+      ['requestParameters', 'name'],
+    ]);
   });
 });
