@@ -29,6 +29,11 @@ const TABLE: usize = STACK + <usize>STACK_SIZE;
 const TABLE_SIZE: i32 = 65536; // entries: hash, arena offset, length (i32 each)
 const TABLE_MASK: u32 = <u32>(TABLE_SIZE - 1);
 const TABLE_LIMIT: i32 = 49152;
+// A value is looked for in at most this many places: beyond, it is not interned (its record is parsed),
+// so values built to collide cost a bounded amount each.
+const MAX_PROBES: i32 = 32;
+// Longer values are not interned (their records are parsed): CloudTrail's are names and ARNs.
+const MAX_INTERN_BYTES: i32 = 1024;
 const ARENA: usize = TABLE + <usize>(TABLE_SIZE * 12);
 const ARENA_SIZE: i32 = 4 * 1024 * 1024;
 const OUT: usize = ARENA + <usize>ARENA_SIZE + 64;
@@ -69,6 +74,8 @@ let nameSlot: i32 = -1;
 let presenceSlot: i32 = -1;
 let internCount: i32 = 0;
 let arenaUsed: i32 = 0;
+// Mixed into every hash: JavaScript sets it at random, so colliding values cannot be made in advance.
+let seed: u64 = 0;
 
 // Per element, set by the scanners.
 let contBytes: i32 = 0; // UTF-8 continuation bytes (for the UTF-16 length of what was read)
@@ -105,6 +112,12 @@ export function maxOut(): i32 {
 }
 export function interned(): i32 {
   return internCount;
+}
+export function arenaBytes(): i32 {
+  return arenaUsed;
+}
+export function setSeed(lo: u32, hi: u32): void {
+  seed = (<u64>hi << 32) | <u64>lo;
 }
 
 /** Forget every interned value (JavaScript drops its decoded copies at the same time). */
@@ -178,7 +191,7 @@ function same(a: usize, b: usize, len: i32): bool {
 }
 
 function hash(p: usize, len: i32): u32 {
-  let h: u64 = 0x9e3779b97f4a7c15 ^ <u64>len;
+  let h: u64 = (0x9e3779b97f4a7c15 ^ seed) + <u64>len;
   let i = 0;
   while (i + 8 <= len) {
     h = (h ^ load<u64>(p + <usize>i)) * 0xff51afd7ed558ccd;
@@ -195,9 +208,10 @@ function hash(p: usize, len: i32): u32 {
 
 /** The id of these bytes (its table index), adding them if new; -1 when the table is full. */
 function intern(p: usize, len: i32): i32 {
+  if (len > MAX_INTERN_BYTES) return -1;
   const h = hash(p, len);
   let idx = h & TABLE_MASK;
-  while (true) {
+  for (let probe = 0; probe < MAX_PROBES; probe++) {
     const e = TABLE + <usize>(idx * 12);
     const elen = load<i32>(e + 8);
     if (elen == -1) {
@@ -214,6 +228,7 @@ function intern(p: usize, len: i32): i32 {
     if (load<u32>(e) == h && elen == len && same(ARENA + <usize>load<i32>(e + 4), p, len)) return <i32>idx;
     idx = (idx + 1) & TABLE_MASK;
   }
+  return -1;
 }
 
 function isSpace(c: u32): bool {
@@ -531,13 +546,14 @@ function scanRecord(p: usize, end: usize): i64 {
 
 /**
  * Reads records from `start`, where the Records array is open and the next thing is its first
- * element (`afterRecord` 0) or what follows a record (`afterRecord` 1), up to `end`. Writes each
+ * element (`afterRecord` 0) or what follows a record (`afterRecord` 1), up to `end`, and stops
+ * before a record longer than `maxRecord` bytes. Writes each
  * record as [start, end, flags, slot values...] (positions relative to INPUT) at OUT, and the run's
  * outcome at RESULT: status, position to go on from, records written, UTF-16 units read, whether a
  * record was last, then the earliest and latest eventTime of the records not flagged (start, end;
  * -1 when none).
  */
-export function run(start: usize, end: usize, afterRecord: i32): void {
+export function run(start: usize, end: usize, afterRecord: i32, maxRecord: i32): void {
   let p = start;
   let count: i32 = 0;
   let units: i64 = 0;
@@ -578,6 +594,8 @@ export function run(start: usize, end: usize, afterRecord: i32): void {
     }
     if (r < 0) break;
     const e = <usize>r;
+    // Longer records are left to the character-level reader, which holds them to its own limit.
+    if (<i64>(e - q) > <i64>maxRecord) break;
     let f = flags;
     const source = load<i32>(VALUES + <usize>(sourceSlot * 4));
     const name = load<i32>(VALUES + <usize>(nameSlot * 4));
