@@ -187,6 +187,8 @@ export class RecordScanner {
     const buf = this.buf;
     const cut = buf.lastIndexOf(RECORD_BOUNDARY);
     if (cut <= this.i || cut <= this.slowUntil) return false;
+    // A run that long may hold a record past the limit: the character path measures each one.
+    if (cut + 1 - this.i > MAX_RECORD_CHARS) return false;
     let values: unknown;
     try {
       values = JSON.parse(`[${buf.slice(this.i, cut + 1)}]`);
@@ -202,8 +204,21 @@ export class RecordScanner {
     return true;
   }
 
-  private fail(message: string): never {
-    throw new RecordScanError(`${message} at character ${this.consumed + this.i}`);
+  private fail(message: string, at = this.i): never {
+    throw new RecordScanError(`${message} at character ${this.consumed + at}`);
+  }
+
+  /**
+   * A record longer than MAX_RECORD_CHARS fails the file, named by where it starts: found while it
+   * is still open (compact) or once it is whole, so the outcome is the same however the text was cut.
+   */
+  private tooLong(start: number, end: number): void {
+    if (end - start > MAX_RECORD_CHARS) {
+      this.fail(
+        `a record of more than ${MAX_RECORD_CHARS} characters (memory stays bounded, so the file is skipped)`,
+        start,
+      );
+    }
   }
 
   /** Drop text no element or pending single event still needs. */
@@ -217,11 +232,7 @@ export class RecordScanner {
         `a top-level object of more than ${MAX_SINGLE_EVENT_CHARS} characters without a Records array (not a CloudTrail log file or an EventBridge event)`,
       );
     }
-    if (this.elementStart >= 0 && this.buf.length - keep > MAX_RECORD_CHARS) {
-      this.fail(
-        `a record of more than ${MAX_RECORD_CHARS} characters (memory stays bounded, so the file is skipped)`,
-      );
-    }
+    if (this.elementStart >= 0) this.tooLong(this.elementStart, this.buf.length);
     if (keep === 0) return;
     this.buf = this.buf.slice(keep);
     this.consumed += keep;
@@ -344,6 +355,7 @@ export class RecordScanner {
           this.close(c);
           this.i++;
           if (this.mode === 'records' && this.elementStart >= 0 && this.stack.length === this.recordsDepth) {
+            this.tooLong(this.elementStart, this.i);
             this.emitText(buf.slice(this.elementStart, this.i));
             this.elementStart = -1;
           }
@@ -372,6 +384,7 @@ export class RecordScanner {
   }
 
   private emitScalar(): void {
+    this.tooLong(this.elementStart, this.i);
     this.emitText(this.buf.slice(this.elementStart, this.i).trim());
     this.elementStart = -1;
   }

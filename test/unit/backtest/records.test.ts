@@ -148,6 +148,23 @@ describe('RecordScanner limits', () => {
     expect(scanner.count).toBe(1);
     expect(scanner.error?.message).toMatch(/^a record of more than 16777216 characters/);
   });
+
+  it('fails a record past the limit the same way, at its start, whether it comes whole or in pieces', () => {
+    const head = '{"Records": [{"eventVersion": "1", "a": 1}, ';
+    const text = `${head}{"eventVersion": "1", "big": "${'z'.repeat(MAX_RECORD_CHARS)}"}, {"a": 2}]}`;
+    const outcomes = [text.length, 65_536, 1_000_003].map((size) => {
+      const scanner = new RecordScanner();
+      for (let at = 0; at < text.length && !scanner.error; at += size)
+        scanner.push(text.slice(at, at + size));
+      if (!scanner.error) scanner.end();
+      return [scanner.count, scanner.error?.message];
+    });
+    const expected = [
+      1,
+      `a record of more than ${MAX_RECORD_CHARS} characters (memory stays bounded, so the file is skipped) at character ${head.length}`,
+    ];
+    expect(outcomes).toEqual([expected, expected, expected]);
+  });
 });
 
 /** CloudTrail-shaped: eventVersion first, as CloudTrail writes records. */
