@@ -122,6 +122,9 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
       // Progress follows the part being applied, so it never runs ahead of the results.
       let started = -1;
       onMessage = (slot, m) => {
+        // Anything a dead worker's port still delivers is dropped: its objects were failed or
+        // handed to its replacement, which reads them again (found in review).
+        if (!slots.includes(slot)) return;
         if (m.type === 'bytes') {
           if (m.seq === started) hooks.onBytes?.(m.n);
           else {
