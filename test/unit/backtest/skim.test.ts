@@ -46,6 +46,8 @@ const awkward: unknown[] = [
     source: [{ prefix: 'aws.' }],
     detail: { $or: [{ errorCode: ['ThrottlingException'] }, { eventType: ['AwsConsoleAction'] }] },
   },
+  // A source that starts with U+FEFF: a decoder that drops it would look up another source.
+  { source: ['aws.\ufeffs3'] },
 ];
 
 /** Name, patterns, and the least share of generated records the byte reader counts unparsed. */
@@ -272,6 +274,16 @@ const hostileRecords: Array<[string, Bend]> = [
     (t) => t.replace('"203.0.113.7"', `"a${end}","eventName":"DeleteTrail","z":"b"`),
   ]),
   ['a key holding a quote mark and a closing brace', (t) => t.replace('{', `{"a':{}}":1,`)],
+  // U+FEFF leading a value is part of it (found in review: a decoder dropped it).
+  [
+    'an ARN behind a U+FEFF',
+    (_t, w) => w({ userIdentity: { type: 'IAMUser', arn: '\ufeffarn:aws:iam::111122223333:user/alice' } }),
+  ],
+  [
+    'a source and name behind a U+FEFF',
+    (_t, w) => w({ eventSource: '\ufeffs3.amazonaws.com', eventName: '\ufeffX' }),
+  ],
+  ['a caller type behind a U+FEFF', (_t, w) => w({ userIdentity: { type: '\ufeffRoot' } })],
   // Not JSON: the rest of the file goes to the character reader, which finds the record's end.
   // The same, in a field no rule reads (the module alone decides that such a record is plain).
   ['a bad escape where no rule reads', (t) => t.replace('"203.0.113.7"', '"203.0\\x.113.7"')],
@@ -542,5 +554,76 @@ describe('random records bent at random', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('found in review', () => {
+  it('a source that breaks part-way: the records held whole are read first, as the character reader reads them', async () => {
+    // One gzip member holding two long records, a matched one and a comma, then a second member cut
+    // short: the records of the first member are whole when the inflate fails.
+    const filler = (n: number, i: number) =>
+      withQuiet({ requestID: 'p'.repeat(n), userIdentity: { type: 'IAMUser', arn: `a${i}` } });
+    const stop = with_({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' });
+    const first = Buffer.from(`{"Records":[${filler(262_000, 0)},${filler(300_000, 1)},${stop},`);
+    const gz = Buffer.concat([gzipSync(first), gzipSync(Buffer.from(`${plain}]}`)).subarray(0, 12)]);
+    const f = path.join(dir, 'broken.json.gz');
+    writeFileSync(f, gz);
+    const items: PartItem[] = [];
+    const bytes = await readLog(fileRef(f), new RecordJudge(shipped), {
+      onItems: (i) => void items.push(...i),
+    });
+    const charItems: PartItem[] = [];
+    const chars = await readLog(
+      fileRef(f),
+      new RecordJudge(shipped),
+      { onItems: (i) => void charItems.push(...i) },
+      { characters: true },
+    );
+    expect(bytes.error).toMatch(/^cannot read: /);
+    expect(bytes.error).toBe(chars.error);
+    expect(bytes.records).toBe(3);
+    expect(bytes.records).toBeGreaterThanOrEqual(chars.records);
+    expect(JSON.stringify(items)).toContain('StopLogging');
+    for (const item of charItems) expect(JSON.stringify(items)).toContain(JSON.stringify(item));
+  });
+
+  it('a source that throws: every whole record before the throw is read', async () => {
+    const text = file([plain, quiet, quiet]);
+    async function* broken() {
+      yield text.subarray(0, text.length - 30);
+      throw new Error('connection reset');
+    }
+    const read = await skimBytes(broken(), new RecordJudge(shipped), { onItems: () => {} });
+    expect(read).toMatchObject({ records: 2, error: 'cannot read: connection reset' });
+  });
+
+  it('a record of more than 16 MiB characters in a local file: the file fails as the character reader fails it', async () => {
+    const huge = with_({ requestID: 'x'.repeat(17 * 1024 * 1024) });
+    const text = file([
+      plain,
+      huge,
+      with_({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging' }),
+    ]);
+    const read = await same(text, shipped, []);
+    expect(read.totals.error).toMatch(/^a record of more than 16777216 characters/);
+    expect(read.items).not.toContain('StopLogging');
+    const f = path.join(dir, 'huge.json.gz');
+    writeFileSync(f, gzipSync(text, { level: 1 }));
+    const gz = await readLog(fileRef(f), new RecordJudge(shipped), { onItems: () => {} });
+    expect(gz).toEqual(read.totals);
+  });
+
+  it('long values fill the intern arena: it is emptied, and the next file is counted from its fields again', async () => {
+    const judge = new RecordJudge(shipped);
+    const long = Array.from({ length: 3000 }, (_, i) =>
+      withQuiet({ userIdentity: { type: 'IAMUser', arn: `${i}:${'a'.repeat(1000)}` } }),
+    );
+    await byBytes([file(long)], judge);
+    const before = { ...skimStats };
+    const normal = Array.from({ length: 2000 }, () => quiet);
+    const read = await byBytes([file(normal)], judge);
+    expect(read.totals.records).toBe(2000);
+    expect(skimStats.counted - before.counted).toBe(2000);
+    expect(skimStats.parsed).toBe(before.parsed);
   });
 });
