@@ -231,15 +231,15 @@ function intern(p: usize, len: i32): i32 {
   return -1;
 }
 
-function isSpace(c: u32): bool {
+@inline function isSpace(c: u32): bool {
   return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
 }
 
-function isHex(c: u32): bool {
+@inline function isHex(c: u32): bool {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
-function isDigit(c: u32): bool {
+@inline function isDigit(c: u32): bool {
   return c >= 0x30 && c <= 0x39;
 }
 
@@ -247,7 +247,7 @@ function isDigit(c: u32): bool {
  * A string whose opening quote is at p - 1: returns the position after its closing quote, R_NEED
  * or R_BAD. Sets strEscaped and strNonAscii, and counts UTF-8 continuation and 4-byte lead bytes.
  */
-function scanString(p: usize, end: usize): i64 {
+@inline function scanString(p: usize, end: usize): i64 {
   strEscaped = false;
   strNonAscii = false;
   while (true) {
