@@ -43,6 +43,27 @@ export function scanFile(
   return scanLog(fileRef(file), onBatch, opts);
 }
 
+/**
+ * A log object's bytes, inflated when it is gzipped, read `plainChunk` bytes at a time from a plain
+ * file and handed on in pieces of `inflateChunk` from a gzipped one; `onBytes` counts what is read
+ * (compressed). Destroy `raw` with `bytes`.
+ */
+export async function openInflated(
+  ref: LogRef,
+  opts: { plainChunk: number; inflateChunk: number; onBytes?: ((bytes: number) => void) | undefined },
+): Promise<{ raw: Readable; bytes: Readable }> {
+  const gzipped = isGzipped(ref);
+  const raw = await openLog(ref, gzipped ? READ_CHUNK : opts.plainChunk);
+  if (opts.onBytes) {
+    const onBytes = opts.onBytes;
+    raw.on('data', (b) => onBytes(b.length));
+  }
+  if (!gzipped) return { raw, bytes: raw };
+  const gunzip = createGunzip({ chunkSize: opts.inflateChunk });
+  raw.on('error', (err) => gunzip.destroy(err));
+  return { raw, bytes: raw.pipe(gunzip) };
+}
+
 /** scanFile for any log object a backtest can read (shared/backtest/sources.ts). */
 export async function scanLog(
   ref: LogRef,
@@ -50,22 +71,16 @@ export async function scanLog(
   opts: ScanOptions = {},
 ): Promise<ScanOutcome> {
   const scanner = new RecordScanner();
-  const gzipped = isGzipped(ref);
   let raw: Readable;
+  let text: Readable;
   try {
-    raw = await openLog(ref, gzipped ? READ_CHUNK : TEXT_CHUNK);
+    ({ raw, bytes: text } = await openInflated(ref, {
+      plainChunk: TEXT_CHUNK,
+      inflateChunk: TEXT_CHUNK,
+      onBytes: opts.onBytes,
+    }));
   } catch (err) {
     return { records: 0, error: `cannot read: ${errorText(err)}` };
-  }
-  if (opts.onBytes) {
-    const onBytes = opts.onBytes;
-    raw.on('data', (b) => onBytes(b.length));
-  }
-  let text: Readable = raw;
-  if (gzipped) {
-    const gunzip = createGunzip({ chunkSize: TEXT_CHUNK });
-    raw.on('error', (err) => gunzip.destroy(err));
-    text = raw.pipe(gunzip);
   }
   text.setEncoding('utf8');
   try {

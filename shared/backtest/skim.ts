@@ -20,8 +20,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip, gunzipSync } from 'node:zlib';
-import { errorText } from './files.ts';
+import { gunzipSync } from 'node:zlib';
+import { errorText, openInflated } from './files.ts';
 import type { Candidate } from './prefilter.ts';
 import {
   actorOfIdentity,
@@ -33,13 +33,12 @@ import {
 } from './reader.ts';
 import { MalformedRecord, RecordScanner } from './records.ts';
 import { SKIM_WASM } from './skim-wasm.ts';
-import { isGzipped, type LogRef, openLog } from './sources.ts';
+import { isGzipped, type LogRef } from './sources.ts';
 
 /** A record longer than this is left to the character-level reader (which holds up to MAX_RECORD_CHARS). */
 export const MAX_SKIM_RECORD_BYTES = 1024 * 1024;
 /** Inflated bytes handed over at a time when a file is streamed (measured best of 64 KB to 1 MB). */
 const INFLATE_CHUNK = 512 * 1024;
-const READ_CHUNK = 1024 * 1024;
 const PLAIN_CHUNK = 64 * 1024;
 /** Text handed to the character-level reader at a time (as shared/backtest/files.ts reads it). */
 const TEXT_PIECE = 64 * 1024;
@@ -359,23 +358,17 @@ export async function skimLog(ref: LogRef, judge: RecordJudge, hooks: ReadHooks)
     hooks.onBytes?.(whole.read);
     return skimBytes([whole.bytes], judge, hooks);
   }
-  const gzipped = isGzipped(ref);
   let raw: Readable;
+  let bytes: Readable;
   try {
-    raw = await openLog(ref, gzipped ? READ_CHUNK : PLAIN_CHUNK);
+    ({ raw, bytes } = await openInflated(ref, {
+      plainChunk: PLAIN_CHUNK,
+      inflateChunk: INFLATE_CHUNK,
+      onBytes: hooks.onBytes,
+    }));
   } catch (err) {
     judge.reset();
     return judge.finish(0, `cannot read: ${errorText(err)}`);
-  }
-  if (hooks.onBytes) {
-    const onBytes = hooks.onBytes;
-    raw.on('data', (b) => onBytes(b.length));
-  }
-  let bytes: Readable = raw;
-  if (gzipped) {
-    const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
-    raw.on('error', (err) => gunzip.destroy(err));
-    bytes = raw.pipe(gunzip);
   }
   try {
     return await skimBytes(bytes as AsyncIterable<Uint8Array>, judge, hooks);
