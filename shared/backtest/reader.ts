@@ -174,7 +174,7 @@ export class RecordJudge {
 }
 
 /** The items among `records`, whose first has index `from`; undefined when there are none. */
-export function judgeAll(judge: RecordJudge, records: unknown[], from: number): PartItem[] | undefined {
+function judgeAll(judge: RecordJudge, records: unknown[], from: number): PartItem[] | undefined {
   let items: PartItem[] | undefined;
   for (let k = 0; k < records.length; k++) {
     const item = judge.judge(records[k], from + k);
@@ -190,6 +190,18 @@ export interface ReadHooks {
   onItems: (items: PartItem[]) => Promise<void> | void;
   onBytes?: (bytes: number) => void;
   onRecords?: (n: number) => void;
+}
+
+/** Judges a batch of records, the first at index `from`, and hands its items and count to the hooks. */
+export async function judgeBatch(
+  judge: RecordJudge,
+  records: unknown[],
+  from: number,
+  hooks: ReadHooks,
+): Promise<void> {
+  const items = judgeAll(judge, records, from);
+  if (items) await hooks.onItems(items);
+  hooks.onRecords?.(records.length);
 }
 
 /**
@@ -210,10 +222,9 @@ export async function readLog(
   const outcome = await scanLog(
     ref,
     async (records) => {
-      const items = judgeAll(judge, records, index);
+      const from = index;
       index += records.length;
-      if (items) await hooks.onItems(items);
-      hooks.onRecords?.(records.length);
+      await judgeBatch(judge, records, from, hooks);
     },
     hooks.onBytes ? { onBytes: hooks.onBytes } : {},
   );
@@ -230,10 +241,9 @@ export async function readRecords(
   let index = 0;
   try {
     for await (const records of batches) {
-      const items = judgeAll(judge, records, index);
+      const from = index;
       index += records.length;
-      if (items) await hooks.onItems(items);
-      hooks.onRecords?.(records.length);
+      await judgeBatch(judge, records, from, hooks);
     }
   } catch (err) {
     return judge.finish(index, errorText(err));

@@ -25,7 +25,7 @@ import { errorText, openInflated } from './files.ts';
 import type { Candidate } from './prefilter.ts';
 import {
   actorOfIdentity,
-  judgeAll,
+  judgeBatch,
   type PartItem,
   type PartTotals,
   type ReadHooks,
@@ -533,11 +533,7 @@ class FileReader {
     this.engine = engine;
     engine.tidy();
     engine.configure(this.state.layout);
-    if (this.state.engine !== engine || this.state.generation !== engine.generation) {
-      this.state.plans.clear();
-      this.state.engine = engine;
-      this.state.generation = engine.generation;
-    }
+    this.keepPlans(engine);
     this.mode = 'bytes';
     this.chars = header[0].length;
     return this.bytes(all.subarray(header[0].length), ended);
@@ -550,6 +546,14 @@ class FileReader {
     // have doubled, so a long record in small pieces costs a few reads, not one per piece.
     if (!ended && this.held < this.waitFor) return;
     await this.drain(ended);
+  }
+
+  /** Plans are keyed by interned ids: they hold for one engine until its table is emptied. */
+  private keepPlans(engine: Engine): void {
+    if (this.state.engine === engine && this.state.generation === engine.generation) return;
+    this.state.plans.clear();
+    this.state.engine = engine;
+    this.state.generation = engine.generation;
   }
 
   /** Runs the module over what is held until it needs more, or hands over to the character reader. */
@@ -568,10 +572,7 @@ class FileReader {
       if (r.count > 0) this.hooks.onRecords?.(r.count);
       // Between runs no id is held: the table may be emptied, and the plans made with its ids dropped.
       engine.tidy();
-      if (engine.generation !== this.state.generation) {
-        this.state.plans.clear();
-        this.state.generation = engine.generation;
-      }
+      this.keepPlans(engine);
       if (r.status === S_OUT_FULL) continue;
       if (r.status === S_NEED_MORE && !ended && this.held - pos <= MAX_SKIM_RECORD_BYTES) {
         engine.shift(pos, this.held);
@@ -625,16 +626,18 @@ class FileReader {
         continue;
       }
       let actor: string | undefined;
-      const arn = values[v + layout.arn] as number;
-      // actorOfIdentity's first choice, without building the identity for it.
-      if (values[v + layout.identity] === V_OBJECT && arn >= V_STRING) actor = engine.str(arn - V_STRING);
-      else if (values[v + layout.identity] === V_OBJECT) {
-        actor = actorOfIdentity({
-          arn: stringAt(engine, values[v + layout.arn] as number),
-          type: stringAt(engine, values[v + layout.type] as number),
-          invokedBy: stringAt(engine, values[v + layout.invokedBy] as number),
-          principalId: stringAt(engine, values[v + layout.principalId] as number),
-        });
+      if (values[v + layout.identity] === V_OBJECT) {
+        const arn = values[v + layout.arn] as number;
+        // actorOfIdentity's first choice without building the identity for it; the rest through it.
+        actor =
+          arn >= V_STRING
+            ? engine.str(arn - V_STRING)
+            : actorOfIdentity({
+                arn: stringAt(engine, arn),
+                type: stringAt(engine, values[v + layout.type] as number),
+                invokedBy: stringAt(engine, values[v + layout.invokedBy] as number),
+                principalId: stringAt(engine, values[v + layout.principalId] as number),
+              });
       }
       judge.countRead(actor);
       skimStats.counted++;
@@ -699,10 +702,9 @@ class FileReader {
 
   private async batch(records: unknown[]): Promise<void> {
     if (records.length === 0) return;
-    const items = judgeAll(this.judge, records, this.index);
+    const from = this.index;
     this.index += records.length;
-    if (items) await this.hooks.onItems(items);
-    this.hooks.onRecords?.(records.length);
+    await judgeBatch(this.judge, records, from, this.hooks);
   }
 }
 
