@@ -87,10 +87,19 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
     // one (found in review, a 15 KB gzip of nested empty objects), and one core reads such a file fine.
     const worker = new Worker(url);
     const slot: Slot = { worker, seqs: [] };
+    let error: Error | undefined;
     worker.on('message', (m: FromWorker) => onMessage(slot, m));
-    worker.on('error', (err) => onFailure(slot, err));
+    // 'error' can come before messages the thread sent ahead of dying (an object's end among them),
+    // and the thread's objects would be misjudged; by 'exit' Node has delivered every one.
+    worker.on('error', (err) => {
+      error ??= err;
+    });
+    worker.on('exit', (code) => {
+      if (!closing) onFailure(slot, error ?? new Error(`it exited with code ${code}`));
+    });
     return slot;
   }
+  let closing = false;
   for (let k = 0; k < size; k++) slots.push(spawn());
 
   return {
@@ -122,9 +131,6 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
       // Progress follows the part being applied, so it never runs ahead of the results.
       let started = -1;
       onMessage = (slot, m) => {
-        // Anything a dead worker's port still delivers is dropped: its objects were failed or
-        // handed to its replacement, which reads them again (found in review).
-        if (!slots.includes(slot)) return;
         if (m.type === 'bytes') {
           if (m.seq === started) hooks.onBytes?.(m.n);
           else {
@@ -220,6 +226,7 @@ export function startReaderPool(size: number, opts: { workerUrl?: URL } = {}): R
       }
     },
     async close() {
+      closing = true;
       await Promise.all(slots.map((s) => s.worker.terminate()));
     },
   };
